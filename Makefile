@@ -1,0 +1,63 @@
+# Qinghu: `make run` and `make test` do all the set-up themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+HAS_FRONTEND := $(wildcard frontend/package.json)
+
+.PHONY: install run test test-backend lint format openapi migrate seed-demo frontend-install frontend-build frontend-client clean
+
+install: $(VENV)/.installed $(if $(HAS_FRONTEND),frontend/dist/index.html)
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
+
+frontend-install: frontend/node_modules/.installed
+
+frontend/dist/index.html: frontend/node_modules/.installed $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
+	cd frontend && npm run build
+
+frontend-build: frontend/dist/index.html
+
+run: install
+	$(BIN)/qinghu migrate
+	$(BIN)/qinghu seed-demo --if-empty
+	$(BIN)/qinghu serve --host $(HOST) --port $(PORT)
+
+migrate: $(VENV)/.installed
+	$(BIN)/qinghu migrate
+
+seed-demo: $(VENV)/.installed
+	$(BIN)/qinghu seed-demo
+
+test: install
+	$(BIN)/pytest
+	$(if $(HAS_FRONTEND),cd frontend && npm run test:unit)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(if $(HAS_FRONTEND),cd frontend && npm run lint)
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+openapi: $(VENV)/.installed
+	$(BIN)/qinghu openapi
+	$(if $(HAS_FRONTEND),$(MAKE) frontend-client)
+
+frontend-client: frontend/node_modules/.installed
+	cd frontend && npm run generate:client
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist

@@ -1,0 +1,1 @@
+"""Qinghu (青护): youth drug-prevention casework for a county."""

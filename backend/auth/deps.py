@@ -1,0 +1,149 @@
+"""Authorisation in one place: each route declares the scopes it needs and receives its principal."""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
+from fastapi.security import OAuth2
+from fastapi.security.utils import get_authorization_scheme_param
+
+from backend.auth.models import AuthSession
+from backend.clients.models import ApiClient
+from backend.db import DbSession, utcnow
+from backend.errors import Forbidden, PasswordChangeRequired, Unauthorized
+from backend.security.principals import Principal
+from backend.security.roles import ROLE_SCOPES, Role, Scope
+from backend.security.tokens import InvalidTokenError, decode_access_token
+from backend.settings import Settings
+from backend.units.models import Unit
+from backend.users.models import User
+
+TOKEN_URL = "/api/v1/auth/token"
+
+
+class BearerToken(OAuth2):
+    """The OpenAPI security scheme (password and client-credentials flows) and the bearer token reader."""
+
+    def __init__(self) -> None:
+        flows = OAuthFlows(
+            password=OAuthFlowPassword(tokenUrl=TOKEN_URL, refreshUrl=TOKEN_URL),
+            clientCredentials=OAuthFlowClientCredentials(
+                tokenUrl=TOKEN_URL, scopes={scope.value: scope.en for scope in Scope}
+            ),
+        )
+        super().__init__(flows=flows, scheme_name="OAuth2", auto_error=False)
+
+    async def __call__(self, request: Request) -> str | None:
+        scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
+        if not token or scheme.lower() != "bearer":
+            return None
+        return token
+
+
+bearer_token = BearerToken()
+
+
+def _invalid_token(detail: str) -> Unauthorized:
+    return Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer realm="qinghu", error="invalid_token"'})
+
+
+async def _load_principal(request: Request, session: DbSession, token: str | None) -> Principal:
+    principal = await _principal_from_token(request, session, token)
+    request.state.principal_id = str(principal.id)  # for the request log line
+    return principal
+
+
+async def _principal_from_token(request: Request, session: DbSession, token: str | None) -> Principal:
+    if not token:
+        raise Unauthorized("A bearer token is required.")
+    settings: Settings = request.app.state.settings
+    try:
+        claims = decode_access_token(settings, token)
+    except InvalidTokenError as exc:
+        raise _invalid_token("The access token is invalid or has expired.") from exc
+
+    if claims.subject_kind == "user":
+        statement = (
+            sa.select(User, Unit.path, Unit.is_active, AuthSession.revoked_at, AuthSession.expires_at)
+            .join(Unit, Unit.id == User.unit_id)
+            .outerjoin(AuthSession, sa.and_(AuthSession.id == claims.session_id, AuthSession.user_id == User.id))
+            .where(User.id == claims.subject_id)
+        )
+        row = (await session.execute(statement)).first()
+        if row is None or claims.session_id is None:
+            raise _invalid_token("The access token is invalid or has expired.")
+        user, unit_path, unit_active, revoked_at, session_expires = row
+        if revoked_at is not None or session_expires is None or session_expires <= utcnow():
+            raise _invalid_token("The session has ended; log in again.")
+        if not user.is_active or not unit_active:
+            raise _invalid_token("The account is disabled.")
+        role = Role(user.role)
+        return Principal(
+            kind="user",
+            id=user.id,
+            name=user.username,
+            display_name=user.display_name,
+            role=role,
+            unit_id=user.unit_id,
+            unit_path=unit_path,
+            scopes=ROLE_SCOPES[role],
+            session_id=claims.session_id,
+            must_change_password=user.must_change_password,
+        )
+
+    statement = (
+        sa.select(ApiClient, Unit.path, Unit.is_active)
+        .join(Unit, Unit.id == ApiClient.unit_id)
+        .where(ApiClient.id == claims.subject_id)
+    )
+    row = (await session.execute(statement)).first()
+    if row is None:
+        raise _invalid_token("The access token is invalid or has expired.")
+    client, unit_path, unit_active = row
+    if not client.is_active or not unit_active:
+        raise _invalid_token("The client is disabled.")
+    # A token never carries more than the client holds now, even if its grant shrank since issue.
+    held = {Scope(code) for code in client.scopes.split()}
+    return Principal(
+        kind="client",
+        id=client.id,
+        name=client.client_id,
+        display_name=client.name,
+        role=None,
+        unit_id=client.unit_id,
+        unit_path=unit_path,
+        scopes=frozenset(scope for scope in held if scope.value in claims.scopes),
+    )
+
+
+async def principal_pending_password_change(
+    request: Request, session: DbSession, token: Annotated[str | None, Depends(bearer_token)]
+) -> Principal:
+    """The principal, even one who must still change a reset password (for ``/me`` and password change)."""
+    return await _load_principal(request, session, token)
+
+
+async def current_principal(
+    principal: Annotated[Principal, Depends(principal_pending_password_change)],
+) -> Principal:
+    if principal.must_change_password:
+        raise PasswordChangeRequired("Change the one-time password before using Qinghu.")
+    return principal
+
+
+def require(*scopes: Scope) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that answers 403 unless the principal holds every scope named."""
+
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        missing = [scope.value for scope in scopes if not principal.has(scope)]
+        if missing:
+            raise Forbidden(f"This needs the scope {', '.join(missing)}.")
+        return principal
+
+    return dependency
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+AnyPrincipal = Annotated[Principal, Depends(principal_pending_password_change)]

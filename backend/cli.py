@@ -1,0 +1,192 @@
+"""The ``qinghu`` command: serve, migrate, seed the demo county, create people and clients, dump the spec."""
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.settings import REPO_ROOT, get_settings
+
+app = typer.Typer(help="青护 Qinghu: youth drug-prevention casework.", no_args_is_help=True)
+
+OPENAPI_PATH = REPO_ROOT / "openapi" / "openapi.json"
+T = TypeVar("T")
+
+
+def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one transaction against the configured database."""
+    from backend.db import make_engine, make_sessionmaker
+
+    async def run() -> T:
+        engine = make_engine(get_settings().database_url)
+        try:
+            async with make_sessionmaker(engine)() as session, session.begin():
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Serve the API, its docs and the web app."""
+    import uvicorn
+
+    typer.echo(f"Qinghu: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run(
+        "backend.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=None,
+        proxy_headers=True, server_header=False,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema to the newest migration."""
+    from backend.migrate import upgrade_to_head
+
+    settings = get_settings()
+    if settings.is_sqlite:
+        Path(settings.database_url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    upgrade_to_head(settings)
+    typer.echo("Database at the newest migration.")
+
+
+@app.command("seed-demo")
+def seed_demo(
+    minors: Annotated[int, typer.Option(help="Synthetic minors to register (once the registry exists)")] = 300,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only seed a database with no units")] = False,
+) -> None:
+    """Load the demo county (瑞安市): units, accounts, machine clients. Safe to run again."""
+    from backend.demo.seed import DemoCredentials, seed_demo_county
+
+    settings = get_settings()
+    credentials = DemoCredentials.from_settings(settings)
+    outcome = _in_session(lambda session: seed_demo_county(session, credentials=credentials, if_empty=if_empty, minors=minors))
+    if outcome is None:
+        typer.echo("The database already holds units; demo county not loaded.")
+        return
+    typer.echo(outcome)
+    for warning in credentials.warnings:
+        typer.secho(warning, fg=typer.colors.YELLOW, err=True)
+
+
+@app.command("create-unit")
+def create_unit(
+    name: Annotated[str, typer.Option(help="Name of the top unit, e.g. 瑞安市禁毒办")],
+    division_code: Annotated[str | None, typer.Option(help="Administrative division code")] = None,
+) -> None:
+    """Create the top of the unit tree (a county office) on a new installation."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from backend.errors import ProblemError
+    from backend.units import service as units
+    from backend.units.models import UnitKind
+    from backend.units.schemas import DivisionCode
+
+    try:
+        code = TypeAdapter(DivisionCode).validate_python(division_code)
+        unit = _in_session(
+            lambda session: units.create_root_unit(session, name=name, kind=UnitKind.county_office, division_code=code)
+        )
+    except (ValidationError, ProblemError) as exc:
+        _fail(f"Not created: {exc}")
+        return
+    typer.echo(f"Created unit {unit.name} ({unit.id}).")
+
+
+@app.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Option()],
+    display_name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="admin, supervisor, caseworker, police, school_staff, education, auditor")],
+    unit_id: Annotated[uuid.UUID, typer.Option(help="The person's unit")],
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="QINGHU_NEW_PASSWORD")
+    ],
+) -> None:
+    """Create a person (e.g. the first administrator)."""
+    from pydantic import ValidationError
+
+    from backend.errors import ProblemError
+    from backend.users import service as users
+    from backend.users.schemas import UserCreate
+
+    try:
+        user_in = UserCreate(username=username, display_name=display_name, role=role, unit_id=unit_id, password=password)
+        created = _in_session(
+            lambda session: users.create_user(session, principal=None, user_in=user_in, must_change_password=False)
+        )
+    except (ValidationError, ProblemError) as exc:
+        _fail(f"Not created: {exc}")
+        return
+    typer.echo(f"Created {created.username} ({created.role.value}) in {created.unit.name}.")
+
+
+@app.command("create-client")
+def create_client(
+    client_id: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    unit_id: Annotated[uuid.UUID, typer.Option()],
+    scope: Annotated[list[str], typer.Option(help="Repeat for each scope, e.g. --scope seizures:write")],
+) -> None:
+    """Create a machine client and print its secret once."""
+    from pydantic import ValidationError
+
+    from backend.clients import service as clients
+    from backend.clients.schemas import ClientCreate
+    from backend.errors import ProblemError
+
+    try:
+        client_in = ClientCreate(client_id=client_id, name=name, unit_id=unit_id, scopes=scope)  # type: ignore[arg-type]
+        created = _in_session(lambda session: clients.create_client(session, principal=None, client_in=client_in))
+    except (ValidationError, ProblemError) as exc:
+        _fail(f"Not created: {exc}")
+        return
+    typer.echo(f"Created client {created.client_id}. Secret (shown once): {created.client_secret}")
+
+
+def current_spec() -> dict[str, Any]:
+    from backend.main import create_app
+
+    return create_app().openapi()
+
+
+def render_spec(spec: dict[str, Any]) -> str:
+    return json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+@app.command()
+def openapi(
+    check: Annotated[bool, typer.Option("--check", help="Fail if the committed spec differs")] = False,
+    output: Annotated[Path, typer.Option(help="Where the spec is written")] = OPENAPI_PATH,
+) -> None:
+    """Write the OpenAPI spec to openapi/openapi.json (or check that it is current)."""
+    rendered = render_spec(current_spec())
+    if check:
+        if not output.exists() or output.read_text() != rendered:
+            _fail(f"{output} is stale: run `make openapi` and commit it.")
+        typer.echo(f"{output} is current.")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(rendered)
+    typer.echo(f"Wrote {output}.")
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,83 @@
+"""The application factory: routers, middleware, error handlers, and the web app's static files."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+
+from backend import __doc__ as description
+from backend.auth.router import router as auth_router
+from backend.clients.router import router as clients_router
+from backend.db import make_engine, make_sessionmaker
+from backend.errors import install_error_handlers
+from backend.health import router as health_router
+from backend.http import HttpMiddleware, enforce_request_contract
+from backend.logging import configure_logging
+from backend.reference.router import router as reference_router
+from backend.settings import Settings, get_settings
+from backend.spa import mount_spa
+from backend.units.router import router as units_router
+from backend.users.router import router as users_router
+
+API_PREFIX = "/api/v1"
+
+
+def operation_id(route: APIRoute) -> str:
+    """``{tag}-{route name}``: stable names for the generated client."""
+    return f"{route.tags[0]}-{route.name}" if route.tags else route.name
+
+
+def api_router() -> APIRouter:
+    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(enforce_request_contract)])
+    for domain_router in (auth_router, reference_router, units_router, users_router, clients_router):
+        router.include_router(domain_router)
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Qinghu 青护 API",
+        version="1.0.0",
+        description=description,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        openapi_tags=[
+            {"name": "auth", "description": "Tokens (OAuth2), logout, the current principal"},
+            {"name": "reference", "description": "Codes and their labels"},
+            {"name": "units", "description": "The unit tree"},
+            {"name": "users", "description": "People and their roles"},
+            {"name": "clients", "description": "Machine clients of other systems"},
+            {"name": "health", "description": "Liveness and readiness"},
+        ],
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url, echo=settings.database_echo)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+
+    install_error_handlers(app)
+    app.include_router(api_router())
+    app.include_router(health_router)
+    mount_spa(app, settings.frontend_dist)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
+        )
+    app.add_middleware(
+        HttpMiddleware, max_body_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes
+    )
+    return app

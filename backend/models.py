@@ -1,0 +1,12 @@
+"""Every table, imported in one place so Alembic and the tests see the whole schema."""
+
+from sqlmodel import SQLModel
+
+from backend.auth.models import AuthSession, RefreshToken
+from backend.clients.models import ApiClient
+from backend.units.models import Unit
+from backend.users.models import User
+
+metadata = SQLModel.metadata
+
+__all__ = ["ApiClient", "AuthSession", "RefreshToken", "Unit", "User", "metadata"]

@@ -1,0 +1,79 @@
+"""Lists: ``limit`` (≤ 200), ``offset``, ``total`` and ``sort``, one implementation for every list endpoint."""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from fastapi import Query
+from pydantic import BaseModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from backend.errors import ValidationFailed
+
+MAX_LIMIT = 200
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    offset: int
+    order_by: tuple[Any, ...]
+
+
+def page_params(
+    sort_fields: Mapping[str, Any], *, default: str, tie_breaker: Any
+) -> Callable[..., PageParams]:
+    """A dependency that reads ``limit``, ``offset`` and ``sort`` (``name`` or ``-name``, comma-separated).
+
+    ``sort_fields`` maps the public field names to columns; any other name is a 422 naming the choices.
+    """
+    allowed = ", ".join(sorted(sort_fields))
+
+    def dependency(
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, at most 200")] = 50,
+        offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+        sort: Annotated[
+            str,
+            Query(
+                description=f"Comma-separated fields, `-` for descending. One of: {allowed}",
+                max_length=200,
+            ),
+        ] = default,
+    ) -> PageParams:
+        order_by: list[Any] = []
+        for raw in (part.strip() for part in sort.split(",")):
+            if not raw:
+                continue
+            name = raw.removeprefix("-")
+            column = sort_fields.get(name)
+            if column is None:
+                raise ValidationFailed.field(["query", "sort"], f"unknown sort field {name!r}; use {allowed}", "sort.unknown")
+            order_by.append(column.desc() if raw.startswith("-") else column.asc())
+        order_by.append(tie_breaker)
+        return PageParams(limit=limit, offset=offset, order_by=tuple(order_by))
+
+    return dependency
+
+
+async def paginate(
+    session: AsyncSession,
+    statement: sa.Select[Any],
+    params: PageParams,
+    to_item: Callable[[Any], T],
+) -> Page[T]:
+    """Run a filtered select as one page plus its total. ``to_item`` shapes each row."""
+    total = await session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+    rows: Sequence[Any] = (
+        await session.execute(statement.order_by(*params.order_by).limit(params.limit).offset(params.offset))
+    ).all()
+    return Page[T](items=[to_item(row) for row in rows], total=total or 0, limit=params.limit, offset=params.offset)

@@ -1,0 +1,52 @@
+"""The principal of a request (a person or a machine client) and the unit scope it reaches."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from backend.security.roles import Role, Scope
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "user" or "client"
+    id: uuid.UUID
+    name: str  # username or client id
+    display_name: str
+    role: Role | None  # people only
+    unit_id: uuid.UUID
+    unit_path: str
+    scopes: frozenset[Scope]
+    session_id: uuid.UUID | None = None
+    must_change_password: bool = False
+
+    @property
+    def is_user(self) -> bool:
+        return self.kind == "user"
+
+    def has(self, scope: Scope) -> bool:
+        return scope in self.scopes
+
+
+def subtree_range(path: str) -> tuple[str, str]:
+    """Bounds of every materialised path at or below ``path`` (``/id/id/``): one indexed range scan.
+
+    Paths hold only hex digits and ``/``; ``0`` is the character after ``/``, so the upper bound is the path
+    with its final ``/`` replaced by ``0``.
+    """
+    return path, path[:-1] + "0"
+
+
+def in_subtree(path_column: Any, path: str) -> sa.ColumnElement[bool]:
+    low, high = subtree_range(path)
+    return sa.and_(path_column >= low, path_column < high)
+
+
+def within_scope(principal: Principal, path_column: Any) -> sa.ColumnElement[bool]:
+    """The one scoping condition: rows whose unit path lies in the principal's subtree.
+
+    Every query on a unit-owned table starts from this, so out-of-scope rows never exist for the caller.
+    """
+    return in_subtree(path_column, principal.unit_path)

@@ -1,0 +1,53 @@
+"""Roles of people, scopes of tokens, and which role holds which scope (DESIGN.md §1)."""
+
+from backend.reference import LabelledEnum, reference
+
+
+@reference("roles")
+class Role(LabelledEnum):
+    admin = ("admin", "系统管理员", "System administrator")
+    supervisor = ("supervisor", "负责人", "Lead")
+    caseworker = ("caseworker", "禁毒社工", "Social worker")
+    police = ("police", "派出所民警", "Police officer")
+    school_staff = ("school_staff", "学校教师", "School staff")
+    education = ("education", "教育局", "Education bureau")
+    auditor = ("auditor", "督查", "Auditor")
+
+
+@reference("scopes")
+class Scope(LabelledEnum):
+    units_read = ("units:read", "查看单位", "Read units")
+    units_write = ("units:write", "管理单位", "Manage units")
+    users_read = ("users:read", "查看人员", "Read people")
+    users_write = ("users:write", "管理人员", "Manage people")
+    clients_read = ("clients:read", "查看接口客户端", "Read API clients")
+    clients_write = ("clients:write", "管理接口客户端", "Manage API clients")
+    seizures_write = ("seizures:write", "报送查获通知", "Push seizure notices")
+    seizures_read = ("seizures:read", "查看查获通知", "Read seizure notices")
+    stats_read = ("stats:read", "读取统计", "Read statistics")
+
+
+# What each role may do. A route names the scope it needs; it never checks roles by itself.
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.admin: frozenset(
+        {
+            Scope.units_read,
+            Scope.units_write,
+            Scope.users_read,
+            Scope.users_write,
+            Scope.clients_read,
+            Scope.clients_write,
+        }
+    ),
+    Role.supervisor: frozenset({Scope.units_read, Scope.users_read}),
+    Role.caseworker: frozenset({Scope.units_read}),
+    Role.police: frozenset({Scope.units_read, Scope.seizures_write, Scope.seizures_read}),
+    Role.school_staff: frozenset({Scope.units_read}),
+    Role.education: frozenset({Scope.units_read, Scope.stats_read}),
+    Role.auditor: frozenset({Scope.units_read, Scope.users_read}),
+}
+
+# Scopes a machine client may be granted: integrations push and pull data, they never administer.
+CLIENT_GRANTABLE_SCOPES: frozenset[Scope] = frozenset(
+    {Scope.units_read, Scope.seizures_write, Scope.seizures_read, Scope.stats_read}
+)

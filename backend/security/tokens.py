@@ -1,0 +1,115 @@
+"""The only place that touches JWTs (python-jose) and refresh-token material.
+
+Access tokens are HS256 JWTs with a ``kid`` header, checked for issuer, audience and expiry. Refresh tokens
+are opaque random strings; only their SHA-256 digest is stored.
+"""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from jose import JWTError, jwt
+
+from backend.settings import Settings
+
+ALGORITHM = "HS256"  # pinned: tokens naming any other algorithm (``none`` included) are refused
+
+
+class InvalidTokenError(Exception):
+    """The token is malformed, forged, expired, or not meant for us."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    subject_kind: str  # "user" or "client"
+    subject_id: uuid.UUID
+    scopes: frozenset[str]
+    session_id: uuid.UUID | None
+    expires_at: datetime
+
+
+def issue_access_token(
+    settings: Settings,
+    *,
+    subject_kind: str,
+    subject_id: uuid.UUID,
+    scopes: frozenset[str],
+    session_id: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> tuple[str, int]:
+    """Sign an access token; returns it with its lifetime in seconds."""
+    issued = now or datetime.now(UTC)
+    ttl = settings.access_token_ttl_seconds
+    claims: dict[str, Any] = {
+        "iss": settings.token_issuer,
+        "aud": settings.token_audience,
+        "sub": f"{subject_kind}:{subject_id}",
+        "iat": int(issued.timestamp()),
+        "nbf": int(issued.timestamp()),
+        "exp": int((issued + timedelta(seconds=ttl)).timestamp()),
+        "jti": uuid.uuid4().hex,
+        "scope": " ".join(sorted(scopes)),
+        "typ": "access",
+    }
+    if session_id:
+        claims["sid"] = str(session_id)
+    assert settings.signing_key and settings.signing_key_id
+    token = jwt.encode(
+        claims,
+        settings.signing_key.get_secret_value(),
+        algorithm=ALGORITHM,
+        headers={"kid": settings.signing_key_id},
+    )
+    return token, ttl
+
+
+def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    try:
+        header = jwt.get_unverified_header(token)
+    except JWTError as exc:
+        raise InvalidTokenError("malformed token") from exc
+    if header.get("alg") != ALGORITHM:
+        raise InvalidTokenError("unexpected token algorithm")
+    key = settings.verification_keys().get(str(header.get("kid")))
+    if key is None:
+        raise InvalidTokenError("unknown signing key")
+    try:
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=settings.token_audience,
+            issuer=settings.token_issuer,
+            options={"require_exp": True, "require_iat": True, "require_sub": True, "leeway": 10},
+        )
+    except JWTError as exc:
+        raise InvalidTokenError(str(exc)) from exc
+    if claims.get("typ") != "access":
+        raise InvalidTokenError("not an access token")
+    kind, _, raw_id = str(claims["sub"]).partition(":")
+    try:
+        subject_id = uuid.UUID(raw_id)
+        session_id = uuid.UUID(claims["sid"]) if claims.get("sid") else None
+    except ValueError as exc:
+        raise InvalidTokenError("malformed subject") from exc
+    if kind not in ("user", "client"):
+        raise InvalidTokenError("malformed subject")
+    return AccessClaims(
+        subject_kind=kind,
+        subject_id=subject_id,
+        scopes=frozenset(str(claims.get("scope", "")).split()),
+        session_id=session_id,
+        expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+    )
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def digest_refresh_token(token: str) -> str:
+    # A 256-bit random token needs no slow hash; a digest keeps a leaked table from being usable.
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,137 @@
+"""One validated set of settings, read from the environment (prefix ``QINGHU_``).
+
+In development the signing, encryption and lookup keys are generated on first run into ``./var/keys.json``
+(never committed); in production each must come from the environment and a missing one stops the start-up.
+"""
+
+import base64
+import json
+import os
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = REPO_ROOT / "var"
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+class MissingSecretError(RuntimeError):
+    """A key that production must be given was not set."""
+
+
+def _generated_dev_keys(path: Path) -> dict[str, str]:
+    """Keys for a development machine: made once, kept in ./var, reused on every start."""
+    if path.exists():
+        return json.loads(path.read_text())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = {
+        "signing_key_id": "dev-" + secrets.token_hex(4),
+        "signing_key": secrets.token_urlsafe(48),
+        "encryption_key_id": "dev-" + secrets.token_hex(4),
+        "encryption_key": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        "lookup_key": secrets.token_urlsafe(48),
+    }
+    # Written with owner-only permissions: these keys unlock every token and encrypted field.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(keys, handle, indent=2)
+    return keys
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QINGHU_", extra="ignore", env_file=None)
+
+    env: Environment = Environment.development
+    database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'qinghu.db'}"
+    database_echo: bool = False
+    keys_file: Path = VAR_DIR / "keys.json"
+
+    # Tokens: HS256 is pinned; the key id travels in the JWT header so keys can rotate.
+    signing_key_id: str | None = None
+    signing_key: SecretStr | None = None
+    # Keys that still verify tokens after a rotation, as JSON {"kid": "secret"}.
+    previous_signing_keys: dict[str, SecretStr] = Field(default_factory=dict)
+    token_issuer: str = "qinghu"
+    token_audience: str = "qinghu-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=12 * 3600, ge=300)
+    session_max_age_seconds: int = Field(default=7 * 24 * 3600, ge=3600)
+
+    # Field encryption (AES-GCM, 32-byte key, base64) and the keyed hash for exact lookups.
+    encryption_key_id: str | None = None
+    encryption_key: SecretStr | None = None
+    lookup_key: SecretStr | None = None
+
+    # Logins
+    login_max_failures: int = Field(default=5, ge=1)
+    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    password_min_length: int = Field(default=10, ge=8)
+    password_min_strength: int = Field(default=3, ge=0, le=4)
+    # argon2id cost; tests lower it, production keeps the library's recommended defaults.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65536
+    argon2_parallelism: int = 4
+
+    # HTTP
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    log_level: str = "INFO"
+    frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
+    migrations_dir: Path = REPO_ROOT / "migrations"
+
+    # Demo county
+    demo_password: SecretStr | None = None
+    demo_client_secret: SecretStr | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_cors_origins(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("cors_origins"), str):
+            raw = data["cors_origins"].strip()
+            data["cors_origins"] = (
+                json.loads(raw) if raw.startswith("[") else [o.strip() for o in raw.split(",") if o.strip()]
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _keys_present(self) -> "Settings":
+        required = ("signing_key_id", "signing_key", "encryption_key_id", "encryption_key", "lookup_key")
+        missing = [name for name in required if getattr(self, name) is None]
+        if not missing:
+            return self
+        if self.env is Environment.production:
+            names = ", ".join("QINGHU_" + name.upper() for name in missing)
+            raise MissingSecretError(f"production needs these settings from the environment: {names}")
+        generated = _generated_dev_keys(self.keys_file)
+        for name in missing:
+            value = generated[name]
+            setattr(self, name, value if name.endswith("_id") else SecretStr(value))
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def verification_keys(self) -> dict[str, str]:
+        """Every key a token may be signed with, by key id."""
+        keys = {kid: secret.get_secret_value() for kid, secret in self.previous_signing_keys.items()}
+        assert self.signing_key_id and self.signing_key
+        keys[self.signing_key_id] = self.signing_key.get_secret_value()
+        return keys
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
