@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.settings import REPO_ROOT, get_settings
 
@@ -50,8 +50,14 @@ def serve(
 
     typer.echo(f"Qinghu: http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(
-        "backend.main:create_app", factory=True, host=host, port=port, workers=workers, log_config=None,
-        proxy_headers=True, server_header=False,
+        "backend.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
     )
 
 
@@ -69,7 +75,9 @@ def migrate() -> None:
 
 @app.command("seed-demo")
 def seed_demo(
-    minors: Annotated[int, typer.Option(help="Synthetic minors to register (once the registry exists)")] = 300,
+    minors: Annotated[
+        int, typer.Option(help="Synthetic minors to register (once the registry exists)")
+    ] = 300,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Only seed a database with no units")] = False,
 ) -> None:
     """Load the demo county (瑞安市): units, accounts, machine clients. Safe to run again."""
@@ -77,7 +85,9 @@ def seed_demo(
 
     settings = get_settings()
     credentials = DemoCredentials.from_settings(settings)
-    outcome = _in_session(lambda session: seed_demo_county(session, credentials=credentials, if_empty=if_empty, minors=minors))
+    outcome = _in_session(
+        lambda session: seed_demo_county(session, credentials=credentials, if_empty=if_empty, minors=minors)
+    )
     if outcome is None:
         typer.echo("The database already holds units; demo county not loaded.")
         return
@@ -102,7 +112,9 @@ def create_unit(
     try:
         code = TypeAdapter(DivisionCode).validate_python(division_code)
         unit = _in_session(
-            lambda session: units.create_root_unit(session, name=name, kind=UnitKind.county_office, division_code=code)
+            lambda session: units.create_root_unit(
+                session, name=name, kind=UnitKind.county_office, division_code=code
+            )
         )
     except (ValidationError, ProblemError) as exc:
         _fail(f"Not created: {exc}")
@@ -114,10 +126,13 @@ def create_unit(
 def create_user(
     username: Annotated[str, typer.Option()],
     display_name: Annotated[str, typer.Option()],
-    role: Annotated[str, typer.Option(help="admin, supervisor, caseworker, police, school_staff, education, auditor")],
+    role: Annotated[
+        str, typer.Option(help="admin, supervisor, caseworker, police, school_staff, education, auditor")
+    ],
     unit_id: Annotated[uuid.UUID, typer.Option(help="The person's unit")],
     password: Annotated[
-        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="QINGHU_NEW_PASSWORD")
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="QINGHU_NEW_PASSWORD"),
     ],
 ) -> None:
     """Create a person (e.g. the first administrator)."""
@@ -128,9 +143,13 @@ def create_user(
     from backend.users.schemas import UserCreate
 
     try:
-        user_in = UserCreate(username=username, display_name=display_name, role=role, unit_id=unit_id, password=password)
+        user_in = UserCreate(
+            username=username, display_name=display_name, role=role, unit_id=unit_id, password=password
+        )
         created = _in_session(
-            lambda session: users.create_user(session, principal=None, user_in=user_in, must_change_password=False)
+            lambda session: users.create_user(
+                session, principal=None, user_in=user_in, must_change_password=False
+            )
         )
     except (ValidationError, ProblemError) as exc:
         _fail(f"Not created: {exc}")
@@ -154,7 +173,9 @@ def create_client(
 
     try:
         client_in = ClientCreate(client_id=client_id, name=name, unit_id=unit_id, scopes=scope)  # type: ignore[arg-type]
-        created = _in_session(lambda session: clients.create_client(session, principal=None, client_in=client_in))
+        created = _in_session(
+            lambda session: clients.create_client(session, principal=None, client_in=client_in)
+        )
     except (ValidationError, ProblemError) as exc:
         _fail(f"Not created: {exc}")
         return

@@ -8,9 +8,8 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import Field, SQLModel
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from backend.errors import ProblemError
 

@@ -170,7 +170,11 @@ def problem_response(
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     problems = []
     for error in exc.errors():
-        loc = [part for part in error.get("loc", ()) if not isinstance(part, str) or not part.startswith("function-")]
+        loc = [
+            part
+            for part in error.get("loc", ())
+            if not isinstance(part, str) or not part.startswith("function-")
+        ]
         msg = str(error.get("msg", "invalid"))
         # Pydantic prefixes messages raised by our validators with "Value error, ".
         msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")

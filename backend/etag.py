@@ -30,7 +30,9 @@ def check_if_match(if_match: str | None, current_version: int) -> None:
         return
     tags = [tag.strip().removeprefix("W/") for tag in if_match.split(",")]
     if not all(tag.startswith('"') and tag.endswith('"') for tag in tags):
-        raise ValidationFailed.field(["header", "If-Match"], "must be an ETag such as \"3\"", "if_match.malformed")
+        raise ValidationFailed.field(
+            ["header", "If-Match"], 'must be an ETag such as "3"', "if_match.malformed"
+        )
     if etag_of(current_version) not in tags:
         raise PreconditionFailed(
             f"The resource is now at version {current_version}; reload it and apply the change again.",

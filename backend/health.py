@@ -9,8 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-
-
 router = APIRouter(tags=["health"])
 
 

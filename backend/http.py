@@ -7,11 +7,16 @@ import time
 import uuid
 from typing import Any
 
-from fastapi import Request
-from fastapi import params
+from fastapi import Request, params
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import FieldProblem, PayloadTooLarge, UnsupportedMediaType, ValidationFailed, problem_response
+from backend.errors import (
+    FieldProblem,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+    problem_response,
+)
 
 log = logging.getLogger("qinghu.request")
 
@@ -87,7 +92,9 @@ class HttpMiddleware:
             await self.app(scope, limited_receive, send_with_headers)
         except _BodyTooLarge:
             response = problem_response(
-                413, detail=f"The request body is larger than the limit of {limit} bytes.", slug=PayloadTooLarge.slug
+                413,
+                detail=f"The request body is larger than the limit of {limit} bytes.",
+                slug=PayloadTooLarge.slug,
             )
             await response(scope, receive, send_with_headers)
         finally:
@@ -142,7 +149,10 @@ async def enforce_request_contract(request: Request) -> None:
     if unknown:
         raise ValidationFailed(
             f"Unknown query parameter(s): {', '.join(unknown)}.",
-            errors=[FieldProblem(loc=["query", name], msg="unknown query parameter", type="query.unknown") for name in unknown],
+            errors=[
+                FieldProblem(loc=["query", name], msg="unknown query parameter", type="query.unknown")
+                for name in unknown
+            ],
         )
     if body_kind and request.method in ("POST", "PUT", "PATCH"):
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 import sqlalchemy as sa
 from fastapi import Query
 from pydantic import BaseModel
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.errors import ValidationFailed
 
@@ -57,7 +57,9 @@ def page_params(
             name = raw.removeprefix("-")
             column = sort_fields.get(name)
             if column is None:
-                raise ValidationFailed.field(["query", "sort"], f"unknown sort field {name!r}; use {allowed}", "sort.unknown")
+                raise ValidationFailed.field(
+                    ["query", "sort"], f"unknown sort field {name!r}; use {allowed}", "sort.unknown"
+                )
             order_by.append(column.desc() if raw.startswith("-") else column.asc())
         order_by.append(tie_breaker)
         return PageParams(limit=limit, offset=offset, order_by=tuple(order_by))
@@ -76,4 +78,6 @@ async def paginate(
     rows: Sequence[Any] = (
         await session.execute(statement.order_by(*params.order_by).limit(params.limit).offset(params.offset))
     ).all()
-    return Page[T](items=[to_item(row) for row in rows], total=total or 0, limit=params.limit, offset=params.offset)
+    return Page[T](
+        items=[to_item(row) for row in rows], total=total or 0, limit=params.limit, offset=params.offset
+    )

@@ -1,10 +1,9 @@
-"""The built web app, served at ``/`` with history-mode fallback; ``/api``, ``/docs`` and the spec stay the API's."""
+"""The built web app at ``/`` with history-mode fallback; ``/api``, ``/docs`` and the spec stay the API's."""
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from backend.errors import problem_response
 
@@ -15,15 +14,19 @@ def mount_spa(app: FastAPI, dist: Path) -> None:
     index = dist / "index.html"
     if not index.is_file():
         return
-    if (dist / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="spa-assets")
+    # The build does not change while the process runs: serve exactly the files it produced, nothing else.
+    files = {path.relative_to(dist).as_posix(): path for path in dist.rglob("*") if path.is_file()}
 
     @app.get("/{spa_path:path}", include_in_schema=False)
-    async def spa(spa_path: str, request: Request) -> Response:
+    async def spa(spa_path: str) -> Response:
         if spa_path.startswith(_RESERVED):
             return problem_response(404, detail="No such resource.")
-        candidate = (dist / spa_path).resolve()
-        if spa_path and candidate.is_file() and candidate.is_relative_to(dist.resolve()):
-            return FileResponse(candidate)
+        asset = files.get(spa_path)
+        if asset is not None and spa_path != "index.html":
+            # Hashed asset names change with their content, so they may be cached for good.
+            immutable = spa_path.startswith("assets/")
+            return FileResponse(
+                asset, headers={"Cache-Control": "public, max-age=31536000, immutable"} if immutable else None
+            )
         # Every other path is a route of the web app: it reads the URL itself after loading.
         return FileResponse(index, headers={"Cache-Control": "no-cache"})

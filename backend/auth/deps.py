@@ -20,7 +20,7 @@ from backend.settings import Settings
 from backend.units.models import Unit
 from backend.users.models import User
 
-TOKEN_URL = "/api/v1/auth/token"
+TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 - a path, not a secret
 
 
 class BearerToken(OAuth2):
@@ -68,7 +68,9 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
         statement = (
             sa.select(User, Unit.path, Unit.is_active, AuthSession.revoked_at, AuthSession.expires_at)
             .join(Unit, Unit.id == User.unit_id)
-            .outerjoin(AuthSession, sa.and_(AuthSession.id == claims.session_id, AuthSession.user_id == User.id))
+            .outerjoin(
+                AuthSession, sa.and_(AuthSession.id == claims.session_id, AuthSession.user_id == User.id)
+            )
             .where(User.id == claims.subject_id)
         )
         row = (await session.execute(statement)).first()

@@ -13,7 +13,9 @@ class TokenResponse(BaseModel):
     token_type: str = Field(default="Bearer", examples=["Bearer"])
     expires_in: int = Field(description="Seconds until the access token expires", examples=[900])
     refresh_token: str | None = Field(default=None, description="People only; rotated on every use")
-    scope: str = Field(description="Granted scopes, space-separated", examples=["seizures:write seizures:read"])
+    scope: str = Field(
+        description="Granted scopes, space-separated", examples=["seizures:write seizures:read"]
+    )
 
 
 class Me(BaseModel):

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth import sessions
 from backend.auth.schemas import Me, TokenResponse
@@ -37,7 +37,12 @@ class InvalidRequest(OAuthProblem):
 
 
 class UnsupportedGrantType(OAuthProblem):
-    status, slug, title, oauth_error = 400, "unsupported-grant-type", "Unsupported grant type", "unsupported_grant_type"
+    status, slug, title, oauth_error = (
+        400,
+        "unsupported-grant-type",
+        "Unsupported grant type",
+        "unsupported_grant_type",
+    )
 
 
 class InvalidGrant(OAuthProblem):
@@ -154,7 +159,9 @@ async def client_credentials_grant(
         raise InvalidScope(f"Scopes not granted to this client: {' '.join(sorted(requested - held))}.")
     granted = requested if requested is not None else held
     client.last_used_at = utcnow()
-    access_token, ttl = issue_access_token(settings, subject_kind="client", subject_id=client.id, scopes=granted)
+    access_token, ttl = issue_access_token(
+        settings, subject_kind="client", subject_id=client.id, scopes=granted
+    )
     return TokenResponse(access_token=access_token, expires_in=ttl, scope=" ".join(sorted(granted)))
 
 
@@ -186,4 +193,3 @@ async def describe(session: AsyncSession, *, principal: Principal) -> Me:
         scopes=sorted(principal.scopes, key=lambda scope: scope.value),
         must_change_password=principal.must_change_password,
     )
-

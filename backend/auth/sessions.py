@@ -4,7 +4,7 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.models import AuthSession, RefreshToken
 from backend.db import utcnow
@@ -23,7 +23,9 @@ class RefreshRefused(Exception):
 async def _issue_refresh(session: AsyncSession, *, auth_session: AuthSession, settings: Settings) -> str:
     token = new_refresh_token()
     expires = min(utcnow() + timedelta(seconds=settings.refresh_token_ttl_seconds), auth_session.expires_at)
-    session.add(RefreshToken(session_id=auth_session.id, token_digest=digest_refresh_token(token), expires_at=expires))
+    session.add(
+        RefreshToken(session_id=auth_session.id, token_digest=digest_refresh_token(token), expires_at=expires)
+    )
     await session.flush()
     return token
 

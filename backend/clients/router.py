@@ -61,7 +61,12 @@ async def create_client(
     return created
 
 
-@router.get("/{client_id}", response_model=ClientRead, summary="Read a machine client", responses=problem_responses(404))
+@router.get(
+    "/{client_id}",
+    response_model=ClientRead,
+    summary="Read a machine client",
+    responses=problem_responses(404),
+)
 async def read_client(scoped: ScopedClient, response: Response) -> ClientRead:
     client, unit = scoped
     set_etag(response, client.version)

@@ -2,14 +2,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from backend.fields import normalise_identifier
 from backend.security.roles import CLIENT_GRANTABLE_SCOPES, Scope
 from backend.units.schemas import UnitSummary
 
 ClientId = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$"),
+    BeforeValidator(normalise_identifier),
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$"),
     Field(examples=["police-jinhu"]),
 ]
 ClientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]

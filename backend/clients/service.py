@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clients.models import ApiClient
 from backend.clients.schemas import ClientCreate, ClientRead, ClientUpdate, ClientWithSecret

@@ -56,7 +56,8 @@ def issue_access_token(
     }
     if session_id:
         claims["sid"] = str(session_id)
-    assert settings.signing_key and settings.signing_key_id
+    assert settings.signing_key
+    assert settings.signing_key_id
     token = jwt.encode(
         claims,
         settings.signing_key.get_secret_value(),

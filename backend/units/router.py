@@ -61,7 +61,9 @@ async def unit_tree(
     summary="Create a unit",
     responses=problem_responses(409),
 )
-async def create_unit(session: DbSession, principal: UnitAdmin, unit_in: UnitCreate, response: Response) -> Unit:
+async def create_unit(
+    session: DbSession, principal: UnitAdmin, unit_in: UnitCreate, response: Response
+) -> Unit:
     unit = await service.create_unit(session, principal=principal, unit_in=unit_in)
     response.headers["Location"] = f"/api/v1/units/{unit.id}"
     set_etag(response, unit.version)
@@ -88,6 +90,8 @@ async def update_unit(
     response: Response,
     if_match: IfMatch = None,
 ) -> Unit:
-    unit = await service.update_unit(session, principal=principal, unit=unit, unit_in=unit_in, if_match=if_match)
+    unit = await service.update_unit(
+        session, principal=principal, unit=unit, unit_in=unit_in, if_match=if_match
+    )
     set_etag(response, unit.version)
     return unit

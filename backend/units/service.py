@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -192,7 +192,9 @@ async def _set_active(session: AsyncSession, *, principal: Principal, unit: Unit
             sa.select(Unit.name).where(Unit.parent_id == unit.id, Unit.is_active.is_(True)).limit(1)
         )
         if active_child:
-            raise Conflict("Deactivate or move the units under it first.", extra={"blocking_unit": active_child})
+            raise Conflict(
+                "Deactivate or move the units under it first.", extra={"blocking_unit": active_child}
+            )
     elif unit.parent_id:
         parent = await session.get(Unit, unit.parent_id)
         if parent is not None and not parent.is_active:

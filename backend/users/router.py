@@ -19,7 +19,9 @@ router = APIRouter(prefix="/users", tags=["users"], responses=problem_responses(
 
 UserReader = Annotated[Principal, Depends(require(Scope.users_read))]
 UserAdmin = Annotated[Principal, Depends(require(Scope.users_write))]
-UserPage = Annotated[PageParams, Depends(page_params(service.SORT_FIELDS, default="username", tie_breaker=User.id))]
+UserPage = Annotated[
+    PageParams, Depends(page_params(service.SORT_FIELDS, default="username", tie_breaker=User.id))
+]
 
 
 async def user_in_scope(user_id: uuid.UUID, session: DbSession, principal: UserReader) -> tuple[User, Unit]:
@@ -50,7 +52,9 @@ async def list_users(
     summary="Add a person",
     responses=problem_responses(409),
 )
-async def create_user(session: DbSession, principal: UserAdmin, user_in: UserCreate, response: Response) -> UserCreated:
+async def create_user(
+    session: DbSession, principal: UserAdmin, user_in: UserCreate, response: Response
+) -> UserCreated:
     created = await service.create_user(session, principal=principal, user_in=user_in)
     response.headers["Location"] = f"/api/v1/users/{created.id}"
     set_etag(response, created.version)

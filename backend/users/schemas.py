@@ -2,15 +2,20 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
+from backend.fields import normalise_identifier
 from backend.security.roles import Role
 from backend.units.schemas import UnitSummary
 
 Username = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_.-]{2,49}$"),
-    Field(description="3–50 characters: letters, digits, `_`, `.`, `-`; case-insensitive", examples=["jinhu_worker"]),
+    BeforeValidator(normalise_identifier),
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{2,49}$"),
+    Field(
+        description="3–50 characters: letters, digits, `_`, `.`, `-`; case-insensitive",
+        examples=["jinhu_worker"],
+    ),
 ]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Password = Annotated[str, Field(min_length=1, max_length=128)]

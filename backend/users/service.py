@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth import sessions
 from backend.db import utcnow
@@ -65,7 +65,9 @@ def _scoped_users() -> sa.Select[tuple[User, Unit]]:
     return sa.select(User, Unit).join(Unit, Unit.id == User.unit_id)
 
 
-async def get_in_scope(session: AsyncSession, *, principal: Principal, user_id: uuid.UUID) -> tuple[User, Unit]:
+async def get_in_scope(
+    session: AsyncSession, *, principal: Principal, user_id: uuid.UUID
+) -> tuple[User, Unit]:
     row = (
         await session.execute(_scoped_users().where(User.id == user_id, within_scope(principal, Unit.path)))
     ).first()
@@ -108,7 +110,9 @@ async def _unit_for_person(session: AsyncSession, principal: Principal | None, u
     unit = (
         await session.get(Unit, unit_id)
         if principal is None
-        else await session.scalar(sa.select(Unit).where(Unit.id == unit_id, within_scope(principal, Unit.path)))
+        else await session.scalar(
+            sa.select(Unit).where(Unit.id == unit_id, within_scope(principal, Unit.path))
+        )
     )
     if unit is None:
         raise ValidationFailed.field(["body", "unit_id"], "no such unit", "unit.not_found")
@@ -132,7 +136,9 @@ async def create_user(
     password = generate_password() if generated else user_in.password
     assert password is not None
     if not generated:
-        _enforce_policy(password, username=user_in.username, display_name=user_in.display_name, field="password")
+        _enforce_policy(
+            password, username=user_in.username, display_name=user_in.display_name, field="password"
+        )
     user = User(
         username=user_in.username,
         display_name=user_in.display_name,
@@ -144,9 +150,7 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
-    return UserCreated(
-        **to_read(user, unit).model_dump(), one_time_password=password if generated else None
-    )
+    return UserCreated(**to_read(user, unit).model_dump(), one_time_password=password if generated else None)
 
 
 async def update_user(
@@ -212,7 +216,9 @@ async def change_own_password(
         raise ValidationFailed.field(
             ["body", "new_password"], "must differ from the current password", "password.unchanged"
         )
-    _enforce_policy(new_password, username=user.username, display_name=user.display_name, field="new_password")
+    _enforce_policy(
+        new_password, username=user.username, display_name=user.display_name, field="new_password"
+    )
     user.password_hash = hash_secret(new_password)
     user.password_changed_at = utcnow()
     user.must_change_password = False

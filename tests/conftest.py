@@ -1,0 +1,180 @@
+"""One app per database: every test runs on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set.
+
+The schema is built by the migrations (``upgrade head``), never by ``create_all``; each test starts from
+empty tables.
+"""
+
+import os
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from httpx import ASGITransport, AsyncClient
+
+_TMP = Path(tempfile.mkdtemp(prefix="qinghu-tests-"))
+# Set before anything reads settings: test keys in a temp dir, cheap argon2, nothing from the developer's env.
+os.environ.update(
+    {
+        "QINGHU_ENV": "test",
+        "QINGHU_KEYS_FILE": str(_TMP / "keys.json"),
+        "QINGHU_ARGON2_TIME_COST": "1",
+        "QINGHU_ARGON2_MEMORY_COST": "8192",
+        "QINGHU_ARGON2_PARALLELISM": "1",
+        "QINGHU_LOG_LEVEL": "WARNING",
+        "QINGHU_FRONTEND_DIST": str(_TMP / "no-frontend"),
+        "QINGHU_DATABASE_URL": f"sqlite+aiosqlite:///{_TMP / 'default.db'}",
+    }
+)
+for name in ("QINGHU_DEMO_PASSWORD", "QINGHU_DEMO_CLIENT_SECRET"):
+    os.environ.pop(name, None)
+
+from backend.demo.seed import DemoCredentials, seed_demo_county  # noqa: E402
+from backend.main import create_app  # noqa: E402
+from backend.migrate import upgrade_to_head_async  # noqa: E402
+from backend.models import metadata  # noqa: E402
+from backend.settings import Settings  # noqa: E402
+
+DEMO_PASSWORD = "Qinghu-Demo-2026"
+DEMO_CLIENT_SECRET = "qinghu-demo-client-secret-2026"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        return None
+    # Accept a plain postgresql:// URL and use the async driver.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url
+
+
+DATABASES = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param(
+        "postgresql",
+        id="postgresql",
+        marks=pytest.mark.skipif(_postgres_url() is None, reason="TEST_DATABASE_URL not set"),
+    ),
+]
+
+
+def database_url(kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{_TMP / 'test.db'}"
+    url = _postgres_url()
+    assert url
+    return url
+
+
+def make_settings(kind: str, **overrides: Any) -> Settings:
+    return Settings(database_url=database_url(kind), **overrides)
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+async def database(request: pytest.FixtureRequest) -> str:
+    """The database kind, migrated to head once per session."""
+    kind: str = request.param
+    settings = make_settings(kind)
+    if kind == "postgresql":
+        await _reset_postgres(settings.database_url)
+    await upgrade_to_head_async(settings)
+    return kind
+
+
+async def _reset_postgres(url: str) -> None:
+    from backend.db import make_engine
+
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+        await connection.execute(sa.text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def _empty_tables(app: FastAPI) -> None:
+    async with app.state.engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            await connection.execute(table.delete())
+
+
+@pytest.fixture
+async def make_app(database: str) -> AsyncIterator[Callable[..., FastAPI]]:
+    """Build an app on the test database, with settings overridden where a test needs it."""
+    apps: list[FastAPI] = []
+
+    def build(**overrides: Any) -> FastAPI:
+        app = create_app(make_settings(database, **overrides))
+        apps.append(app)
+        return app
+
+    yield build
+    await _empty_tables(apps[0] if apps else build())
+    for app in apps:
+        await app.state.engine.dispose()
+
+
+@pytest.fixture
+async def app(make_app: Callable[..., FastAPI]) -> FastAPI:
+    return make_app()
+
+
+def client_for(app: FastAPI, **kwargs: Any) -> AsyncClient:
+    return AsyncClient(transport=ASGITransport(app=app, **kwargs), base_url="http://qinghu.test")
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
+    async with client_for(app) as http:
+        yield http
+
+
+@pytest.fixture
+async def county(app: FastAPI) -> dict[str, Any]:
+    """The demo county: units by name, plus people and clients as `qinghu seed-demo` makes them."""
+    from backend.units.models import Unit
+
+    async with app.state.sessionmaker() as session, session.begin():
+        await seed_demo_county(session, credentials=DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET))
+    async with app.state.sessionmaker() as session:
+        units = (await session.scalars(sa.select(Unit))).all()
+        return {"units": {unit.name: unit for unit in units}}
+
+
+async def password_token(client: AsyncClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, Any]:
+    response = await client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": username, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture
+def login(client: AsyncClient, county: dict[str, Any]) -> Callable[[str], Awaitable[dict[str, str]]]:
+    """``await login("jinhu_lead")`` → Authorization headers for that demo account (cached per test)."""
+    cache: dict[str, dict[str, str]] = {}
+
+    async def headers_for(username: str) -> dict[str, str]:
+        if username not in cache:
+            token = await password_token(client, username)
+            cache[username] = {"Authorization": f"Bearer {token['access_token']}"}
+        return cache[username]
+
+    return headers_for
+
+
+def assert_problem(response: Any, status: int, slug: str | None = None) -> dict[str, Any]:
+    """The response is problem+json with this status (and type slug)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("https://qinghu.example/problems/")
+    assert body["title"]
+    if slug:
+        assert body["type"].endswith("/" + slug), body
+    return body
