@@ -227,12 +227,6 @@ def install_error_handlers(app: FastAPI) -> None:
     for exc_class in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, OSError):
         app.add_exception_handler(exc_class, _unavailable)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # The trace goes to the log with the request id, never to the client.
-        log.exception("unhandled_error", extra={"error_class": type(exc).__name__})
-        return problem_response(500, detail="An unexpected error occurred; it has been logged.")
-
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for the problems an operation can answer."""

@@ -8,27 +8,24 @@ import uuid
 from typing import Any
 
 from fastapi import Request, params
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import (
-    FieldProblem,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    ValidationFailed,
-    problem_response,
-)
+from backend.errors import FieldProblem, UnsupportedMediaType, ValidationFailed, problem_response
 
 log = logging.getLogger("qinghu.request")
 
+API_PREFIX = "/api/v1"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class HttpMiddleware:
-    """One pure-ASGI middleware: request id, body size limit, security headers, one log line per request."""
+    """One pure-ASGI middleware: request id, body size limit, security headers, one log line per request.
+
+    The body limit is ours rather than Starlette's ``max_body_size`` because that one answers a declared
+    oversize body with text/plain, outside the problem+json contract. Multipart bodies (evidence uploads)
+    get the larger upload limit.
+    """
 
     def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
@@ -43,18 +40,15 @@ class HttpMiddleware:
         incoming = headers.get("x-request-id", "")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        path: str = scope["path"]
-        is_api = path.startswith("/api/")
-        limit = (
-            self.max_upload_bytes
-            if headers.get("content-type", "").startswith("multipart/form-data")
-            else self.max_body_bytes
-        )
+        is_api = scope["path"].startswith("/api/")
+        is_upload = headers.get("content-type", "").startswith("multipart/form-data")
+        limit = self.max_upload_bytes if is_upload else self.max_body_bytes
         started = time.perf_counter()
-        status_holder = {"status": 500}
+        status_holder: dict[str, Any] = {"status": 500, "started": False}
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                status_holder["started"] = True
                 status_holder["status"] = message["status"]
                 extra = [
                     (b"x-request-id", request_id.encode()),
@@ -71,41 +65,47 @@ class HttpMiddleware:
                 ]
             await send(message)
 
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    # An HTTPException passes FastAPI's body reader untouched and is rendered as a problem.
+                    raise StarletteHTTPException(
+                        413, detail=f"The request body is larger than {limit} bytes."
+                    )
+            return message
+
         try:
-            declared = int(headers.get("content-length", "0") or 0)
+            declared = int(headers.get("content-length") or 0)
         except ValueError:
             declared = 0
         try:
             if declared > limit:
-                raise _BodyTooLarge
-            received = 0
-
-            async def limited_receive() -> Message:
-                nonlocal received
-                message = await receive()
-                if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
-                    if received > limit:
-                        raise _BodyTooLarge
-                return message
-
-            await self.app(scope, limited_receive, send_with_headers)
-        except _BodyTooLarge:
-            response = problem_response(
-                413,
-                detail=f"The request body is larger than the limit of {limit} bytes.",
-                slug=PayloadTooLarge.slug,
-            )
-            await response(scope, receive, send_with_headers)
+                too_large = problem_response(413, detail=f"The request body is larger than {limit} bytes.")
+                await too_large(scope, receive, send_with_headers)
+            else:
+                await self.app(scope, limited_receive, send_with_headers)
+        except Exception:
+            # A bug: the trace goes to the log under the request id, never to the client. Handled here rather
+            # than by an exception handler so the answer still carries the request id and security headers.
+            log.exception("unhandled_error", extra={"request_id": request_id})
+            if not status_holder["started"]:
+                crashed = problem_response(
+                    500, detail=f"An unexpected error occurred (request {request_id})."
+                )
+                await crashed(scope, receive, send_with_headers)
         finally:
-            # Path and method only: query strings may carry search terms such as a name.
-            route = scope.get("route")
+            # The route template and method only: query strings may carry search terms such as a name.
             log.info(
                 "request",
                 extra={
                     "request_id": request_id,
                     "method": scope["method"],
-                    "route": getattr(route, "path", None) or ("/api/*" if is_api else "static"),
+                    "route": scope.get("qinghu.route") or ("/api/*" if is_api else scope["path"]),
                     "status": status_holder["status"],
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     "principal": scope.get("state", {}).get("principal_id"),
@@ -144,6 +144,8 @@ async def enforce_request_contract(request: Request) -> None:
     route = request.scope.get("route")
     if route is None or not hasattr(route, "dependant"):
         return
+    # Domain routers carry their own prefix; the API prefix is added when they are included.
+    request.scope["qinghu.route"] = API_PREFIX + route.path_format
     names, body_kind = _route_contract(route)
     unknown = sorted(set(request.query_params.keys()) - names)
     if unknown:

@@ -22,8 +22,11 @@ def configure_logging(level: str = "INFO") -> None:
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
+    handler.set_name("qinghu")
     root = logging.getLogger()
-    root.handlers = [handler]
+    # Replace only our own handler, so building the app twice neither doubles lines nor drops others' handlers.
+    root.handlers = [existing for existing in root.handlers if existing.get_name() != "qinghu"]
+    root.addHandler(handler)
     root.setLevel(level.upper())
     # uvicorn's own access log would repeat our request line with the query string in it.
     logging.getLogger("uvicorn.access").disabled = True

@@ -13,15 +13,13 @@ from backend.clients.router import router as clients_router
 from backend.db import make_engine, make_sessionmaker
 from backend.errors import install_error_handlers
 from backend.health import router as health_router
-from backend.http import HttpMiddleware, enforce_request_contract
+from backend.http import API_PREFIX, HttpMiddleware, enforce_request_contract
 from backend.logging import configure_logging
 from backend.reference.router import router as reference_router
 from backend.settings import Settings, get_settings
 from backend.spa import mount_spa
 from backend.units.router import router as units_router
 from backend.users.router import router as users_router
-
-API_PREFIX = "/api/v1"
 
 
 def operation_id(route: APIRoute) -> str:

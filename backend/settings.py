@@ -85,6 +85,7 @@ class Settings(BaseSettings):
 
     # HTTP
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Request bodies: JSON and forms everywhere; evidence uploads get their own, larger limit on their routes.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     log_level: str = "INFO"

@@ -72,7 +72,8 @@ def database_url(kind: str) -> str:
 
 
 def make_settings(kind: str, **overrides: Any) -> Settings:
-    return Settings(database_url=database_url(kind), **overrides)
+    overrides.setdefault("database_url", database_url(kind))
+    return Settings(**overrides)
 
 
 @pytest.fixture(scope="session", params=DATABASES)
@@ -113,7 +114,7 @@ async def make_app(database: str) -> AsyncIterator[Callable[..., FastAPI]]:
         return app
 
     yield build
-    await _empty_tables(apps[0] if apps else build())
+    await _empty_tables(build(database_url=database_url(database)))
     for app in apps:
         await app.state.engine.dispose()
 

@@ -1,7 +1,7 @@
 """POST /api/v1/auth/token, /auth/revoke and /me as API.md describes them, bad input included."""
 
+import asyncio
 import base64
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -85,7 +85,7 @@ async def test_lock_ends_after_its_time_and_success_resets_the_count(make_app, c
         form = {"grant_type": "password", "username": "jinhu_worker", "password": "wrong-password"}
         await client.post(TOKEN, data=form)
         assert_problem(await client.post(TOKEN, data=form), 429, "account-locked")
-        time.sleep(1.1)
+        await asyncio.sleep(1.1)
         await password_token(client, "jinhu_worker")
         async with app.state.sessionmaker() as session:
             user = await session.scalar(sa.select(User).where(User.username == "jinhu_worker"))
