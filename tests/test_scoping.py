@@ -1,0 +1,42 @@
+"""Every table that belongs to a unit is reached only through the one scoping function.
+
+The list below names each unit-owned table and the endpoint that proves it. A new table with a unit column
+fails here until it is added, with its own out-of-scope test.
+"""
+
+from backend.models import metadata
+
+# table → the list endpoint whose out-of-scope behaviour the domain tests cover
+UNIT_OWNED_TABLES = {
+    "units": "/api/v1/units",
+    "users": "/api/v1/users",
+    "api_clients": "/api/v1/clients",
+}
+UNIT_COLUMNS = {
+    "unit_id",
+    "managing_unit_id",
+    "parent_id",
+    "school_id",
+    "issuing_unit_id",
+    "receiving_unit_id",
+}
+
+
+def test_every_unit_owned_table_is_listed():
+    owned = {table.name for table in metadata.sorted_tables if UNIT_COLUMNS & set(table.columns.keys())}
+    assert owned == set(UNIT_OWNED_TABLES), "a table with a unit column needs scoping and a test"
+
+
+async def test_nothing_outside_the_scope_is_listed(client, login, county):
+    anyang = county["units"]["安阳街道"]
+    for path in UNIT_OWNED_TABLES.values():
+        principal = "county_lead" if path != "/api/v1/clients" else "admin"
+        everything = (await client.get(path, params={"limit": 200}, headers=await login(principal))).json()[
+            "items"
+        ]
+        assert everything
+    lead = await login("jinhu_lead")
+    for path in ("/api/v1/units", "/api/v1/users"):
+        items = (await client.get(path, params={"limit": 200}, headers=lead)).json()["items"]
+        unit_ids = {item.get("unit", item).get("id") for item in items}
+        assert str(anyang.id) not in unit_ids
