@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # Field encryption (AES-GCM, 32-byte key, base64) and the keyed hash for exact lookups.
     encryption_key_id: str | None = None
     encryption_key: SecretStr | None = None
+    # Keys of earlier rotations, as JSON {"kid": "key"}, kept until `qinghu rotate-keys` has re-encrypted.
+    previous_encryption_keys: dict[str, SecretStr] = Field(default_factory=dict)
     lookup_key: SecretStr | None = None
 
     # Logins
