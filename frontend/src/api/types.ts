@@ -1,0 +1,46 @@
+// Names for the generated schema types, so views never spell `components['schemas'][...]`.
+import type { components, operations } from './schema'
+
+type Schemas = components['schemas']
+
+export type Me = Schemas['Me']
+export type TokenResponse = Schemas['TokenResponse']
+export type ReferenceData = Schemas['ReferenceData']
+export type Label = Schemas['Label']
+export type Role = Schemas['Role']
+export type Scope = Schemas['Scope']
+export type UnitKind = Schemas['UnitKind']
+export type UnitRead = Schemas['UnitRead']
+export type UnitNode = Schemas['UnitNode']
+export type UnitCreate = Schemas['UnitCreate']
+export type UnitUpdate = Schemas['UnitUpdate']
+export type UserRead = Schemas['UserRead']
+export type UserCreate = Schemas['UserCreate']
+export type UserCreated = Schemas['UserCreated']
+export type UserUpdate = Schemas['UserUpdate']
+export type ClientRead = Schemas['ClientRead']
+export type ClientCreate = Schemas['ClientCreate']
+export type ClientUpdate = Schemas['ClientUpdate']
+export type ClientWithSecret = Schemas['ClientWithSecret']
+export type PasswordChange = Schemas['PasswordChange']
+export type FieldProblem = Schemas['FieldProblem']
+
+/** The query a list endpoint accepts, taken from the spec. */
+export type UnitListQuery = NonNullable<operations['units-list_units']['parameters']['query']>
+export type UserListQuery = NonNullable<operations['users-list_users']['parameters']['query']>
+export type ClientListQuery = NonNullable<operations['clients-list_clients']['parameters']['query']>
+
+/** Every list endpoint answers one page of this shape. */
+export interface Page<T> {
+  items: T[]
+  total: number
+  limit: number
+  offset: number
+}
+
+/** What the shared table sends to a list endpoint besides the page's own filters. */
+export interface PageQuery {
+  limit: number
+  offset: number
+  sort?: string
+}

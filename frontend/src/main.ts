@@ -1,0 +1,37 @@
+import { createApp } from 'vue'
+import { createPinia } from 'pinia'
+import ElementPlus, { ElMessage } from 'element-plus'
+import 'element-plus/dist/index.css'
+import './styles.css'
+import App from './App.vue'
+import { setSessionHooks } from './api/client'
+import { i18n } from './i18n'
+import { loginQuery, router } from './router'
+import { useSessionStore } from './stores/session'
+
+const app = createApp(App)
+const pinia = createPinia()
+app.use(pinia)
+app.use(i18n)
+app.use(ElementPlus)
+app.use(router)
+
+const session = useSessionStore(pinia)
+setSessionHooks({
+  onExpired() {
+    const wasLoggedIn = session.isAuthenticated
+    session.expire()
+    const current = router.currentRoute.value
+    if (!wasLoggedIn || current.meta.public) return
+    ElMessage.warning(i18n.global.t('auth.sessionExpired'))
+    void router.push({ name: 'login', query: loginQuery(current) })
+  },
+  onPasswordChangeRequired() {
+    if (session.me) session.me.must_change_password = true
+    const current = router.currentRoute.value
+    if (current.name !== 'account') void router.push({ name: 'account', query: loginQuery(current) })
+  },
+})
+
+document.documentElement.lang = i18n.global.locale.value
+app.mount('#app')

@@ -1,0 +1,126 @@
+import { markRaw, type Component } from 'vue'
+import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
+import { Connection, HomeFilled, OfficeBuilding, User, UserFilled } from '@element-plus/icons-vue'
+import type { Scope } from '@/api/types'
+import { i18n } from '@/i18n'
+import { useSessionStore } from '@/stores/session'
+import { useReferenceStore } from '@/stores/reference'
+
+export type MenuKey = 'home' | 'units' | 'people' | 'clients' | 'account' | 'notFound'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Key under `menu.` naming the page in the menu, breadcrumbs and window title. */
+    titleKey?: MenuKey
+    /** The scope a principal needs to open the page. */
+    scope?: Scope
+    /** People only (machine clients have no password to change). */
+    peopleOnly?: boolean
+    /** Shown in the side menu, with this icon. */
+    icon?: Component
+    /** Reachable without logging in. */
+    public?: boolean
+  }
+}
+
+export const appRoutes: RouteRecordRaw[] = [
+  {
+    path: '',
+    name: 'home',
+    component: () => import('@/views/home/HomeView.vue'),
+    meta: { titleKey: 'home', icon: markRaw(HomeFilled) },
+  },
+  {
+    path: 'units',
+    name: 'units',
+    component: () => import('@/views/units/UnitsView.vue'),
+    meta: { titleKey: 'units', scope: 'units:read', icon: markRaw(OfficeBuilding) },
+  },
+  {
+    path: 'people',
+    name: 'people',
+    component: () => import('@/views/people/PeopleView.vue'),
+    meta: { titleKey: 'people', scope: 'users:read', icon: markRaw(User) },
+  },
+  {
+    path: 'clients',
+    name: 'clients',
+    component: () => import('@/views/clients/ClientsView.vue'),
+    meta: { titleKey: 'clients', scope: 'clients:read', icon: markRaw(Connection) },
+  },
+  {
+    path: 'account',
+    name: 'account',
+    component: () => import('@/views/account/AccountView.vue'),
+    meta: { titleKey: 'account', peopleOnly: true, icon: markRaw(UserFilled) },
+  },
+]
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/auth/LoginView.vue'),
+    meta: { public: true },
+  },
+  {
+    path: '/',
+    component: () => import('@/layouts/AppLayout.vue'),
+    children: [
+      ...appRoutes,
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/errors/NotFoundView.vue'),
+        meta: { titleKey: 'notFound' },
+      },
+    ],
+  },
+]
+
+/** Only a path inside the app may be a place to return to (never another site). */
+export function safeRedirect(value: unknown): string | null {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/login')) {
+    return null
+  }
+  return value
+}
+
+/** The query that brings the person back to `route` after logging in. */
+export function loginQuery(route: Pick<RouteLocationNormalized, 'fullPath'>): Record<string, string> {
+  const redirect = safeRedirect(route.fullPath)
+  return redirect && redirect !== '/' ? { redirect } : {}
+}
+
+export const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore()
+  await session.restore()
+  if (to.meta.public) {
+    if (to.name === 'login' && session.isAuthenticated) return safeRedirect(to.query.redirect) ?? { name: 'home' }
+    return true
+  }
+  if (!session.isAuthenticated) return { name: 'login', query: loginQuery(to) }
+  if (session.mustChangePassword && to.name !== 'account') {
+    return { name: 'account', query: loginQuery(to) }
+  }
+  if (to.meta.scope && !session.can(to.meta.scope)) return { name: 'home' }
+  if (to.meta.peopleOnly && session.me?.kind !== 'user') return { name: 'home' }
+  try {
+    await useReferenceStore().load()
+  } catch {
+    // labels fall back to codes; the page itself reports a dead server
+  }
+  return true
+})
+
+router.afterEach((to) => {
+  const { t } = i18n.global
+  const page = to.meta.titleKey ? t(`menu.${to.meta.titleKey}`) : t('auth.title')
+  document.title = `${page} · ${t('app.name')}`
+})
