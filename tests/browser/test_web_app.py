@@ -1,0 +1,167 @@
+"""The web app end to end: an administrator sets up a unit and a person; that person logs in, changes the
+one-time password, sees only the menu of the role and logs out. Each page is photographed for the docs."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from tests.browser.conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.browser
+
+NEW_UNIT = "青湖试点街道"
+NEW_PERSON = ("bt_worker", "林晓社工")
+NEW_PASSWORD = "Lanterns-Harbor-2026"
+MENU = {
+    "home": "工作台",
+    "units": "单位管理",
+    "people": "人员管理",
+    "clients": "接口客户端",
+    "account": "我的账号",
+}
+
+
+def log_in(page: Page, username: str, password: str) -> None:
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(password)
+    page.locator("[data-test=login-submit]").click()
+
+
+def menu_items(page: Page) -> set[str]:
+    page.locator("[data-test=side-menu]").wait_for()
+    return set(
+        page.locator("[data-test=side-menu] [data-menu]").evaluate_all("els => els.map(e => e.dataset.menu)")
+    )
+
+
+def choose(page: Page, field: Locator, option: str) -> None:
+    """Pick `option` in an Element Plus select or tree select."""
+    field.click()
+    exact = re.compile(rf"^\s*{re.escape(option)}\s*$")
+    options = page.locator(".el-select-dropdown .el-select-dropdown__item", has_text=exact)
+    options.locator("visible=true").first.click()
+
+
+def settle(page: Page) -> None:
+    """Wait until no request is pending and no loading mask is shown, so screenshots show the data."""
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".el-loading-mask").locator("visible=true")).to_have_count(0)
+
+
+def shoot(page: Page, screenshots: Path, name: str) -> None:
+    settle(page)
+    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+
+
+def test_wrong_password_shows_the_servers_message(page: Page) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    log_in(page, "admin", "not-the-password")
+    expect(page.locator("[data-test=login-error]")).to_contain_text("用户名或密码错误")
+    expect(page).to_have_url(re.compile(r"/login$"))
+
+
+def test_login_returns_to_the_page_asked_for_and_reload_keeps_it(page: Page) -> None:
+    page.goto("/units")
+    expect(page).to_have_url(re.compile(r"/login\?redirect=(%2F|/)units$"))
+    log_in(page, "county_lead", DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/units$"))
+    expect(page.locator("[data-test=who-name]")).to_be_visible()
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/units$"))
+    expect(page.locator("h1", has_text="单位管理")).to_be_visible()
+    expect(page.locator("[data-test=unit-tree]")).to_contain_text("瑞安市禁毒委员会办公室")
+
+
+def test_admin_sets_up_a_person_who_sees_only_their_menu(page: Page, screenshots: Path) -> None:
+    page.goto("/login")
+    expect(page.locator("[data-test=login-submit]")).to_be_visible()
+    shoot(page, screenshots, "login")
+
+    log_in(page, "admin", DEMO_PASSWORD)
+    expect(page.locator("[data-test=greeting]")).to_contain_text("系统管理员")
+    expect(page.locator("[data-test=who-role]")).to_have_text("系统管理员")
+    expect(page.locator("[data-test=who-unit]")).to_contain_text("瑞安市禁毒委员会办公室")
+    assert menu_items(page) == set(MENU)
+    expect(page.locator("canvas")).to_be_visible()
+    shoot(page, screenshots, "home")
+
+    # A new township under the county office.
+    page.locator("[data-menu=units]").click()
+    expect(page).to_have_url(re.compile(r"/units$"))
+    expect(page.locator("[data-test=breadcrumbs]")).to_contain_text("单位管理")
+    expect(page.locator(".el-table__row").first).to_be_visible()
+    shoot(page, screenshots, "units")
+    page.locator("[data-test=unit-add]").click()
+    dialog = page.get_by_role("dialog", name="新增单位")
+    dialog.locator("input[name=name]").fill(NEW_UNIT)
+    choose(page, dialog.locator("[data-test=unit-kind]"), "乡镇（街道）")
+    dialog.locator("[data-test=unit-save]").click()
+    expect(dialog).to_be_hidden()
+    page.locator("input[name=q]").fill(NEW_UNIT)
+    page.locator("input[name=q]").press("Enter")
+    expect(page.locator(".el-table__row", has_text=NEW_UNIT)).to_have_count(1)
+
+    # A social worker in it; the one-time password is shown once.
+    page.locator("[data-menu=people]").click()
+    expect(page).to_have_url(re.compile(r"/people$"))
+    expect(page.locator(".el-table__row").first).to_be_visible()
+    shoot(page, screenshots, "people")
+    page.locator("[data-test=person-add]").click()
+    dialog = page.get_by_role("dialog", name="新增人员")
+    dialog.locator("input[name=username]").fill(NEW_PERSON[0])
+    dialog.locator("input[name=display_name]").fill(NEW_PERSON[1])
+    choose(page, dialog.locator("[data-test=person-role]"), "禁毒社工")
+    choose(page, dialog.locator("[data-test=person-unit]"), NEW_UNIT)
+    dialog.locator("[data-test=person-save]").click()
+    secret_dialog = page.get_by_role("dialog", name="一次性密码")
+    expect(secret_dialog).to_be_visible()
+    one_time_password = secret_dialog.locator("[data-test=secret-value]").inner_text().strip()
+    assert len(one_time_password) >= 10
+    shoot(page, screenshots, "people-one-time-password")
+    secret_dialog.get_by_role("button", name="我已妥善保存").click()
+    expect(page.locator(".el-table__row", has_text=NEW_PERSON[0])).to_have_count(1)
+
+    # A reload keeps the administrator on the page.
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/people$"))
+    expect(page.locator(".el-table__row", has_text=NEW_PERSON[0])).to_have_count(1)
+
+    page.locator("[data-menu=clients]").click()
+    expect(page).to_have_url(re.compile(r"/clients$"))
+    expect(page.locator(".el-table__row").first).to_be_visible()
+    shoot(page, screenshots, "clients")
+
+    page.locator("[data-menu=account]").click()
+    expect(page.locator("[data-test=password-form]")).to_be_visible()
+    shoot(page, screenshots, "account")
+
+    page.locator("[data-test=logout]").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+
+    # The new person: first the password change, then only the caseworker's menu.
+    log_in(page, NEW_PERSON[0], one_time_password)
+    expect(page).to_have_url(re.compile(r"/account"))
+    expect(page.locator("[data-test=must-change]")).to_be_visible()
+    form = page.locator("[data-test=password-form]")
+    form.locator("input[name=current_password]").fill(one_time_password)
+    form.locator("input[name=new_password]").fill(NEW_PASSWORD)
+    form.locator("input[name=confirm_password]").fill(NEW_PASSWORD)
+    page.locator("[data-test=password-submit]").click()
+    expect(page.locator("[data-test=greeting]")).to_contain_text(NEW_PERSON[1])
+    expect(page.locator("[data-test=who-role]")).to_have_text("禁毒社工")
+    expect(page.locator("[data-test=who-unit]")).to_contain_text(NEW_UNIT)
+    assert menu_items(page) == {"home", "units", "account"}
+
+    # A page the role may not use sends the person home.
+    page.goto("/people")
+    expect(page).to_have_url(re.compile(r"/$"))
+
+    page.locator("[data-test=logout]").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/units")
+    expect(page).to_have_url(re.compile(r"/login\?redirect=(%2F|/)units$"))
