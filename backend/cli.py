@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.settings import REPO_ROOT, get_settings
 
 app = typer.Typer(help="青护 Qinghu: youth drug-prevention casework.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 
 OPENAPI_PATH = REPO_ROOT / "openapi" / "openapi.json"
 T = TypeVar("T")
@@ -180,6 +182,20 @@ def create_client(
         _fail(f"Not created: {exc}")
         return
     typer.echo(f"Created client {created.client_id}. Secret (shown once): {created.client_secret}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the audit trail's hash chain; exit 1 naming the first broken link."""
+    from backend.audit import service as audit
+
+    report = _in_session(audit.verify)
+    if report.ok:
+        typer.echo(f"Audit chain intact: {report.events} events.")
+        return
+    _fail(
+        f"Audit chain broken at event {report.first_broken}: {report.problem} ({report.events} events intact before it)."
+    )
 
 
 def current_spec() -> dict[str, Any]:

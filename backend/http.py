@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.errors import FieldProblem, UnsupportedMediaType, ValidationFailed, problem_response
+from backend.request_context import request_id_var
 
 log = logging.getLogger("qinghu.request")
 
@@ -40,6 +41,7 @@ class HttpMiddleware:
         incoming = headers.get("x-request-id", "")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
+        request_id_token = request_id_var.set(request_id)
         is_api = scope["path"].startswith("/api/")
         is_upload = headers.get("content-type", "").startswith("multipart/form-data")
         limit = self.max_upload_bytes if is_upload else self.max_body_bytes
@@ -99,6 +101,7 @@ class HttpMiddleware:
                 )
                 await crashed(scope, receive, send_with_headers)
         finally:
+            request_id_var.reset(request_id_token)
             # The route template and method only: query strings may carry search terms such as a name.
             log.info(
                 "request",

@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 
 from backend import __doc__ as description
+from backend.audit.router import router as audit_router
 from backend.auth.router import router as auth_router
 from backend.clients.router import router as clients_router
 from backend.db import make_engine, make_sessionmaker
@@ -29,7 +30,8 @@ def operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(enforce_request_contract)])
-    for domain_router in (auth_router, reference_router, units_router, users_router, clients_router):
+    domain_routers = (auth_router, reference_router, units_router, users_router, clients_router, audit_router)
+    for domain_router in domain_routers:
         router.include_router(domain_router)
     return router
 
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "units", "description": "The unit tree"},
             {"name": "users", "description": "People and their roles"},
             {"name": "clients", "description": "Machine clients of other systems"},
+            {"name": "audit", "description": "The hash-chained audit trail"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, RefreshToken
 from backend.clients.models import ApiClient
 from backend.units.models import Unit
@@ -9,4 +10,13 @@ from backend.users.models import User
 
 metadata = SQLModel.metadata
 
-__all__ = ["ApiClient", "AuthSession", "RefreshToken", "Unit", "User", "metadata"]
+__all__ = [
+    "ApiClient",
+    "AuditChainHead",
+    "AuditEvent",
+    "AuthSession",
+    "RefreshToken",
+    "Unit",
+    "User",
+    "metadata",
+]

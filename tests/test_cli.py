@@ -38,6 +38,9 @@ def test_fresh_database_is_migrated_seeded_and_every_demo_account_and_client_get
     assert "already holds units" in again.output
     # Without --if-empty a second run adds nothing and breaks nothing.
     assert invoke("seed-demo").exit_code == 0
+    verified = invoke("audit", "verify")
+    assert verified.exit_code == 0
+    assert "Audit chain intact" in verified.output
 
     async def tokens() -> None:
         app = create_app()

@@ -11,6 +11,7 @@ UNIT_OWNED_TABLES = {
     "units": "/api/v1/units",
     "users": "/api/v1/users",
     "api_clients": "/api/v1/clients",
+    "audit_events": "/api/v1/audit-events",
 }
 UNIT_COLUMNS = {
     "unit_id",

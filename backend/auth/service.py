@@ -7,6 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.audit import service as audit
+from backend.audit.models import AuditAction
 from backend.auth import sessions
 from backend.auth.schemas import Me, TokenResponse
 from backend.clients.models import ApiClient
@@ -87,12 +89,31 @@ async def password_grant(
     user = await session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     if user is None:
         verify_secret(dummy_hash(), password)  # same work as for a real account: timing reveals nothing
+        # The name typed is not kept: people sometimes type their password into the username field.
+        await audit.record(
+            session, action=AuditAction.login_failed, actor=None, actor_kind="anonymous", actor_name="unknown"
+        )
         raise InvalidGrant(BAD_CREDENTIALS)
+
+    async def failed(reason: str) -> None:
+        await audit.record(
+            session,
+            action=AuditAction.login_failed,
+            actor=None,
+            actor_kind="user",
+            actor_id=user.id,
+            actor_name=user.username,
+            unit_id=user.unit_id,
+            reason=reason,
+        )
+
     # During a lock even the right password is refused, so guessing gains nothing.
     if user.locked_until is not None and user.locked_until > now:
+        await failed("locked")
         raise _locked(user, settings)
     if not verify_secret(user.password_hash, password):
         user.failed_login_count += 1
+        await failed("wrong password")
         if user.failed_login_count >= settings.login_max_failures:
             user.failed_login_count = 0
             user.locked_until = now + timedelta(seconds=settings.login_lockout_seconds)
@@ -102,6 +123,7 @@ async def password_grant(
         raise InvalidGrant(BAD_CREDENTIALS)
     unit_active = await session.scalar(sa.select(Unit.is_active).where(Unit.id == user.unit_id))
     if not user.is_active or not unit_active:
+        await failed("disabled")
         raise InvalidGrant("The account is disabled.")
     if needs_rehash(user.password_hash):
         user.password_hash = hash_secret(password)
@@ -109,6 +131,15 @@ async def password_grant(
     user.locked_until = None
     user.last_login_at = now
     auth_session, refresh_token = await sessions.start(session, user_id=user.id, settings=settings)
+    await audit.record(
+        session,
+        action=AuditAction.login_succeeded,
+        actor=None,
+        actor_kind="user",
+        actor_id=user.id,
+        actor_name=user.username,
+        unit_id=user.unit_id,
+    )
     return _user_tokens(settings, user, auth_session.id, refresh_token)
 
 

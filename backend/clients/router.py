@@ -87,7 +87,9 @@ async def update_client(
     response: Response,
     if_match: IfMatch = None,
 ) -> ClientRead:
-    client = await service.update_client(session, client=scoped[0], client_in=client_in, if_match=if_match)
+    client = await service.update_client(
+        session, principal=principal, client=scoped[0], client_in=client_in, if_match=if_match
+    )
     set_etag(response, client.version)
     return service.to_read(client, scoped[1])
 
@@ -102,6 +104,6 @@ async def rotate_secret(
     session: DbSession, principal: ClientAdmin, scoped: ScopedClient, response: Response
 ) -> ClientWithSecret:
     client, unit = scoped
-    secret = await service.rotate_secret(session, client=client)
+    secret = await service.rotate_secret(session, principal=principal, client=client)
     set_etag(response, client.version)
     return ClientWithSecret(**service.to_read(client, unit).model_dump(), client_secret=secret)

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.audit import service as audit
+from backend.audit.models import AuditAction
 from backend.clients.models import ApiClient
 from backend.clients.schemas import ClientCreate, ClientRead, ClientUpdate, ClientWithSecret
 from backend.db import utcnow
@@ -104,11 +106,24 @@ async def create_client(
     )
     session.add(client)
     await session.flush()
+    await audit.record(
+        session,
+        action=AuditAction.client_created,
+        actor=principal,
+        unit_id=unit.id,
+        object_type="client",
+        object_id=client.id,
+    )
     return ClientWithSecret(**to_read(client, unit).model_dump(), client_secret=secret)
 
 
 async def update_client(
-    session: AsyncSession, *, client: ApiClient, client_in: ClientUpdate, if_match: str | None
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    client: ApiClient,
+    client_in: ClientUpdate,
+    if_match: str | None,
 ) -> ApiClient:
     check_if_match(if_match, client.version)
     changes = client_in.model_dump(exclude_unset=True)
@@ -121,16 +136,33 @@ async def update_client(
     if session.is_modified(client):
         client.version += 1
         client.updated_at = utcnow()
+        await audit.record(
+            session,
+            action=AuditAction.client_updated,
+            actor=principal,
+            unit_id=client.unit_id,
+            object_type="client",
+            object_id=client.id,
+            fields=list(changes),
+        )
     await session.flush()
     return client
 
 
-async def rotate_secret(session: AsyncSession, *, client: ApiClient) -> str:
+async def rotate_secret(session: AsyncSession, *, principal: Principal, client: ApiClient) -> str:
     """A new secret replaces the old at once; tokens already issued run out within their lifetime."""
     secret = generate_client_secret()
     client.secret_hash = hash_secret(secret)
     client.secret_rotated_at = utcnow()
     client.version += 1
     client.updated_at = utcnow()
+    await audit.record(
+        session,
+        action=AuditAction.client_secret_rotated,
+        actor=principal,
+        unit_id=client.unit_id,
+        object_type="client",
+        object_id=client.id,
+    )
     await session.flush()
     return secret

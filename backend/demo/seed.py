@@ -123,7 +123,7 @@ async def _ensure_units(session: AsyncSession) -> dict[str, Unit]:
             else:
                 unit = await units.create_unit(
                     session,
-                    principal=_system_principal(parent),
+                    principal=None,
                     unit_in=UnitCreate(name=name, kind=kind, parent_id=parent.id, division_code=code),
                 )
         by_name[name] = unit
@@ -132,23 +132,6 @@ async def _ensure_units(session: AsyncSession) -> dict[str, Unit]:
 
     await ensure(UNIT_TREE, None)
     return by_name
-
-
-def _system_principal(anchor: Unit) -> Any:
-    """The seed acts with the reach of the unit it builds under, like an administrator there would."""
-    from backend.security.principals import Principal
-    from backend.security.roles import ROLE_SCOPES
-
-    return Principal(
-        kind="user",
-        id=anchor.id,
-        name="seed-demo",
-        display_name="seed-demo",
-        role=Role.admin,
-        unit_id=anchor.id,
-        unit_path=anchor.path,
-        scopes=ROLE_SCOPES[Role.admin],
-    )
 
 
 async def seed_demo_county(

@@ -25,6 +25,7 @@ class Scope(LabelledEnum):
     seizures_write = ("seizures:write", "报送查获通知", "Push seizure notices")
     seizures_read = ("seizures:read", "查看查获通知", "Read seizure notices")
     stats_read = ("stats:read", "读取统计", "Read statistics")
+    audit_read = ("audit:read", "查看审计日志", "Read the audit trail")
 
 
 # What each role may do. A route names the scope it needs; it never checks roles by itself.
@@ -39,12 +40,12 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.clients_write,
         }
     ),
-    Role.supervisor: frozenset({Scope.units_read, Scope.users_read}),
+    Role.supervisor: frozenset({Scope.units_read, Scope.users_read, Scope.audit_read}),
     Role.caseworker: frozenset({Scope.units_read}),
     Role.police: frozenset({Scope.units_read, Scope.seizures_write, Scope.seizures_read}),
     Role.school_staff: frozenset({Scope.units_read}),
     Role.education: frozenset({Scope.units_read, Scope.stats_read}),
-    Role.auditor: frozenset({Scope.units_read, Scope.users_read}),
+    Role.auditor: frozenset({Scope.units_read, Scope.users_read, Scope.audit_read}),
 }
 
 # Scopes a machine client may be granted: integrations push and pull data, they never administer.

@@ -7,6 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.audit import service as audit
+from backend.audit.models import AuditAction
 from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.etag import check_if_match
@@ -92,11 +94,17 @@ async def _check_sibling_name(
         raise Conflict(f"A unit named {name!r} already exists under the same parent.")
 
 
-async def create_unit(session: AsyncSession, *, principal: Principal, unit_in: UnitCreate) -> Unit:
-    try:
-        parent = await get_in_scope(session, principal=principal, unit_id=unit_in.parent_id)
-    except NotFound as exc:
-        raise ValidationFailed.field(["body", "parent_id"], "no such unit", "unit.not_found") from exc
+async def create_unit(session: AsyncSession, *, principal: Principal | None, unit_in: UnitCreate) -> Unit:
+    """Create a unit under a parent in the principal's scope (``principal`` None: the command line)."""
+    parent = (
+        await session.get(Unit, unit_in.parent_id)
+        if principal is None
+        else await session.scalar(
+            sa.select(Unit).where(Unit.id == unit_in.parent_id, within_scope(principal, Unit.path))
+        )
+    )
+    if parent is None:
+        raise ValidationFailed.field(["body", "parent_id"], "no such unit", "unit.not_found")
     if not parent.is_active:
         raise ValidationFailed.field(["body", "parent_id"], "the parent unit is deactivated", "unit.inactive")
     _check_parent_kind(unit_in.kind, parent, "parent_id")
@@ -113,6 +121,14 @@ async def create_unit(session: AsyncSession, *, principal: Principal, unit_in: U
     )
     session.add(unit)
     await session.flush()
+    await audit.record(
+        session,
+        action=AuditAction.unit_created,
+        actor=principal,
+        unit_id=unit.id,
+        object_type="unit",
+        object_id=unit.id,
+    )
     return unit
 
 
@@ -126,6 +142,14 @@ async def create_root_unit(
     unit = Unit(id=unit_id, name=name, kind=kind, division_code=division_code, path=path_for(unit_id, None))
     session.add(unit)
     await session.flush()
+    await audit.record(
+        session,
+        action=AuditAction.unit_created,
+        actor=None,
+        unit_id=unit.id,
+        object_type="unit",
+        object_id=unit.id,
+    )
     return unit
 
 
@@ -147,6 +171,15 @@ async def update_unit(
     if session.is_modified(unit):
         unit.version += 1
         unit.updated_at = utcnow()
+        await audit.record(
+            session,
+            action=AuditAction.unit_updated,
+            actor=principal,
+            unit_id=unit.id,
+            object_type="unit",
+            object_id=unit.id,
+            fields=list(changes),
+        )
     await session.flush()
     return unit
 

@@ -96,4 +96,6 @@ async def update_user(
     responses=problem_responses(404),
 )
 async def reset_password(session: DbSession, principal: UserAdmin, scoped: ScopedUser) -> PasswordReset:
-    return PasswordReset(one_time_password=await service.reset_password(session, user=scoped[0]))
+    return PasswordReset(
+        one_time_password=await service.reset_password(session, principal=principal, user=scoped[0])
+    )

@@ -7,6 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.audit import service as audit
+from backend.audit.models import AuditAction
 from backend.auth import sessions
 from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -150,6 +152,14 @@ async def create_user(
     )
     session.add(user)
     await session.flush()
+    await audit.record(
+        session,
+        action=AuditAction.user_created,
+        actor=principal,
+        unit_id=unit.id,
+        object_type="user",
+        object_id=user.id,
+    )
     return UserCreated(**to_read(user, unit).model_dump(), one_time_password=password if generated else None)
 
 
@@ -181,12 +191,21 @@ async def update_user(
     if session.is_modified(user):
         user.version += 1
         user.updated_at = utcnow()
+        await audit.record(
+            session,
+            action=AuditAction.user_updated,
+            actor=principal,
+            unit_id=user.unit_id,
+            object_type="user",
+            object_id=user.id,
+            fields=list(changes),
+        )
     await session.flush()
     assert unit is not None
     return user, unit
 
 
-async def reset_password(session: AsyncSession, *, user: User) -> str:
+async def reset_password(session: AsyncSession, *, principal: Principal, user: User) -> str:
     """A one-time password the person must change; unlocks the account and ends its sessions."""
     password = generate_password()
     user.password_hash = hash_secret(password)
@@ -197,6 +216,14 @@ async def reset_password(session: AsyncSession, *, user: User) -> str:
     user.version += 1
     user.updated_at = utcnow()
     await sessions.revoke_all_for_user(session, user_id=user.id, reason="password_reset")
+    await audit.record(
+        session,
+        action=AuditAction.user_password_reset,
+        actor=principal,
+        unit_id=user.unit_id,
+        object_type="user",
+        object_id=user.id,
+    )
     await session.flush()
     return password
 
@@ -226,6 +253,9 @@ async def change_own_password(
     user.updated_at = utcnow()
     await sessions.revoke_all_for_user(
         session, user_id=user.id, reason="password_changed", keep=principal.session_id
+    )
+    await audit.record(
+        session, action=AuditAction.password_changed, actor=principal, object_type="user", object_id=user.id
     )
     await session.flush()
 

@@ -1,0 +1,77 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from backend.db import UTCDateTime, utcnow
+from backend.reference import LabelledEnum, reference
+
+
+@reference("audit_actions")
+class AuditAction(LabelledEnum):
+    login_succeeded = ("login.succeeded", "登录成功", "Logged in")
+    login_failed = ("login.failed", "登录失败", "Login failed")
+    unit_created = ("unit.created", "新增单位", "Unit created")
+    unit_updated = ("unit.updated", "修改单位", "Unit changed")
+    user_created = ("user.created", "新增人员", "Person added")
+    user_updated = ("user.updated", "修改人员", "Person changed")
+    user_password_reset = ("user.password_reset", "重置密码", "Password reset")
+    password_changed = ("user.password_changed", "修改本人密码", "Own password changed")
+    client_created = ("client.created", "新增接口客户端", "API client added")
+    client_updated = ("client.updated", "修改接口客户端", "API client changed")
+    client_secret_rotated = ("client.secret_rotated", "更换客户端密钥", "API client secret rotated")
+
+
+class AuditEvent(SQLModel, table=True):
+    """One append-only event. ``hash`` chains it to the event before (``prev_hash``) in ``seq`` order."""
+
+    __tablename__ = "audit_events"
+
+    # Numbered by the chain head, never by the database: a gap means a removed event.
+    seq: int = Field(primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False})
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    actor_kind: str = Field(sa_type=sa.String(10), nullable=False)  # user, client, anonymous
+    actor_id: uuid.UUID | None = Field(default=None, index=True)
+    actor_name: str = Field(sa_type=sa.String(64), nullable=False)
+    # The unit the event belongs to, for scoping readers of the trail.
+    unit_id: uuid.UUID | None = Field(default=None, foreign_key="units.id", index=True)
+    action: str = Field(sa_type=sa.String(40), nullable=False, index=True)
+    object_type: str | None = Field(default=None, sa_type=sa.String(40))
+    object_id: str | None = Field(default=None, sa_type=sa.String(64))
+    fields: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    reason: str | None = Field(default=None, sa_type=sa.String(500))
+    request_id: str | None = Field(default=None, sa_type=sa.String(64))
+    prev_hash: str = Field(sa_type=sa.String(64), nullable=False)
+    hash: str = Field(sa_type=sa.String(64), nullable=False)
+
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    def chained_content(self) -> dict[str, Any]:
+        """What the hash covers: everything but the hash itself."""
+        return {
+            "seq": self.seq,
+            "at": self.at.isoformat(),
+            "actor_kind": self.actor_kind,
+            "actor_id": str(self.actor_id) if self.actor_id else None,
+            "actor_name": self.actor_name,
+            "unit_id": str(self.unit_id) if self.unit_id else None,
+            "action": self.action,
+            "object_type": self.object_type,
+            "object_id": self.object_id,
+            "fields": self.fields,
+            "reason": self.reason,
+            "request_id": self.request_id,
+            "prev_hash": self.prev_hash,
+        }
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The single row every writer locks first, so events are numbered and chained one at a time."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: int = Field(default=1, primary_key=True)
+    last_seq: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
+    last_hash: str = Field(sa_type=sa.String(64), nullable=False)

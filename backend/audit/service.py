@@ -1,0 +1,153 @@
+"""The audit trail: append-only events chained by SHA-256, written in the same transaction as what they record."""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.audit.models import AuditChainHead, AuditEvent
+from backend.db import utcnow
+from backend.pagination import Page, PageParams, paginate
+from backend.request_context import current_request_id
+from backend.security.principals import Principal, within_scope
+from backend.units.models import Unit
+
+GENESIS = "0" * 64
+
+
+def _digest(content: dict[str, Any]) -> str:
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    action: str,
+    actor: Principal | None,
+    unit_id: uuid.UUID | None = None,
+    object_type: str | None = None,
+    object_id: uuid.UUID | str | None = None,
+    fields: Sequence[str] | None = None,
+    reason: str | None = None,
+    actor_kind: str | None = None,
+    actor_id: uuid.UUID | None = None,
+    actor_name: str | None = None,
+) -> AuditEvent:
+    """Append one event for ``actor``, or for an actor named field by field (a login before there is a
+    principal; ``system`` for the command line). ``unit_id`` defaults to the actor's unit."""
+    # Taking the head row's lock first makes concurrent writers queue here instead of forking the chain.
+    head = (
+        await session.execute(
+            sa.update(AuditChainHead)
+            .where(AuditChainHead.id == 1)
+            .values(last_seq=AuditChainHead.last_seq + 1)
+            .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
+        )
+    ).one_or_none()
+    if head is None:
+        session.add(AuditChainHead(id=1, last_seq=1, last_hash=GENESIS))
+        await session.flush()
+        seq, prev_hash = 1, GENESIS
+    else:
+        seq, prev_hash = head
+    event = AuditEvent(
+        seq=seq,
+        at=utcnow(),
+        actor_kind=actor.kind if actor else actor_kind or "system",
+        actor_id=actor.id if actor else actor_id,
+        actor_name=(actor.name if actor else actor_name or "qinghu")[:64],
+        unit_id=unit_id or (actor.unit_id if actor else None),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id) if object_id is not None else None,
+        fields=sorted(fields) if fields else None,
+        reason=reason,
+        request_id=current_request_id(),
+        prev_hash=prev_hash,
+        hash="",
+    )
+    event.hash = _digest(event.chained_content())
+    session.add(event)
+    await session.execute(
+        sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=event.hash)
+    )
+    await session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    events: int
+    first_broken: int | None = None
+    problem: str | None = None
+
+
+async def verify(session: AsyncSession, *, batch: int = 5000) -> ChainReport:
+    """Walk the chain in order; name the first event that was edited, removed or moved."""
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    last_seen = 0
+    while True:
+        events = (
+            await session.scalars(
+                sa.select(AuditEvent).where(AuditEvent.seq > last_seen).order_by(AuditEvent.seq).limit(batch)
+            )
+        ).all()
+        if not events:
+            break
+        for event in events:
+            if event.seq != expected_seq:
+                return ChainReport(False, count, expected_seq, "an event is missing")
+            if event.prev_hash != expected_prev:
+                return ChainReport(False, count, event.seq, "the event does not follow the one before it")
+            if _digest(event.chained_content()) != event.hash:
+                return ChainReport(False, count, event.seq, "the event was changed after it was written")
+            expected_prev, expected_seq, count, last_seen = event.hash, event.seq + 1, count + 1, event.seq
+    head = await session.get(AuditChainHead, 1)
+    if head is not None and (head.last_seq != count or head.last_hash != expected_prev):
+        return ChainReport(False, count, count + 1, "events after this one were removed")
+    return ChainReport(True, count)
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    actor_id: uuid.UUID | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+SORT_FIELDS = {"seq": AuditEvent.seq, "at": AuditEvent.at}
+
+
+async def list_events(
+    session: AsyncSession, *, principal: Principal, filters: AuditFilters, page: PageParams
+) -> Page[AuditEvent]:
+    """Events of the principal's subtree, newest first by default."""
+    statement = (
+        sa.select(AuditEvent)
+        .join(Unit, Unit.id == AuditEvent.unit_id)
+        .where(within_scope(principal, Unit.path))
+    )
+    if filters.actor_id:
+        statement = statement.where(AuditEvent.actor_id == filters.actor_id)
+    if filters.action:
+        statement = statement.where(AuditEvent.action == filters.action)
+    if filters.object_type:
+        statement = statement.where(AuditEvent.object_type == filters.object_type)
+    if filters.object_id:
+        statement = statement.where(AuditEvent.object_id == filters.object_id)
+    if filters.since:
+        statement = statement.where(AuditEvent.at >= filters.since)
+    if filters.until:
+        statement = statement.where(AuditEvent.at < filters.until)
+    return await paginate(session, statement, page, lambda row: row[0])

@@ -1,0 +1,147 @@
+"""The audit trail: what is recorded, who reads it, and a chain that names the first broken link."""
+
+import asyncio
+
+import pytest
+import sqlalchemy as sa
+
+from backend.audit import service as audit
+from backend.audit.models import AuditEvent
+from tests.conftest import assert_problem, password_token
+
+EVENTS = "/api/v1/audit-events"
+
+
+async def test_logins_and_administration_are_recorded(client, login, county):
+    admin = await login("admin")
+    await client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": "jinhu_worker", "password": "wrong"}
+    )
+    jinhu = county["units"]["锦湖街道"]
+    created = await client.post(
+        "/api/v1/units",
+        json={"name": "新社区", "kind": "community", "parent_id": str(jinhu.id)},
+        headers=admin,
+    )
+    events = (await client.get(EVENTS, params={"limit": 200}, headers=await login("auditor"))).json()["items"]
+    actions = [event["action"] for event in events]
+    assert actions[0] == "login.succeeded"  # newest first: the auditor's own login
+    assert "unit.created" in actions
+    failure = next(event for event in events if event["action"] == "login.failed")
+    assert failure["actor_name"] == "jinhu_worker"
+    assert failure["reason"] == "wrong password"
+    unit_event = next(event for event in events if event["action"] == "unit.created")
+    assert unit_event["object_id"] == created.json()["id"]
+    assert unit_event["actor_name"] == "admin"
+    assert unit_event["request_id"] == created.headers["X-Request-ID"]
+
+
+async def test_unknown_usernames_are_not_written_down(app, client, county):
+    await client.post(
+        "/api/v1/auth/token", data={"grant_type": "password", "username": "MyPassw0rd!", "password": "x"}
+    )
+    async with app.state.sessionmaker() as session:
+        names = (await session.scalars(sa.select(AuditEvent.actor_name))).all()
+    assert "mypassw0rd!" not in {name.lower() for name in names}
+
+
+async def test_readers_see_their_subtree_and_others_may_not_read(client, login, county):
+    await login("other_worker")  # a login in 安阳街道
+    await login("jinhu_worker")
+    lead_events = (await client.get(EVENTS, params={"limit": 200}, headers=await login("jinhu_lead"))).json()[
+        "items"
+    ]
+    names = {event["actor_name"] for event in lead_events}
+    assert "jinhu_worker" in names
+    assert "other_worker" not in names
+    for username in ("jinhu_worker", "school_teacher", "edu_officer", "admin"):
+        assert_problem(await client.get(EVENTS, headers=await login(username)), 403)
+
+
+async def test_filters(client, login, county):
+    auditor = await login("auditor")
+    await login("jinhu_worker")
+    only_logins = (await client.get(EVENTS, params={"action": "login.succeeded"}, headers=auditor)).json()
+    assert {event["action"] for event in only_logins["items"]} == {"login.succeeded"}
+    worker_id = (await client.get("/api/v1/me", headers=await login("jinhu_worker"))).json()["id"]
+    by_actor = (await client.get(EVENTS, params={"actor_id": worker_id}, headers=auditor)).json()
+    assert {event["actor_name"] for event in by_actor["items"]} == {"jinhu_worker"}
+    later = (await client.get(EVENTS, params={"since": "2999-01-01T00:00:00Z"}, headers=auditor)).json()
+    assert later["total"] == 0
+    assert_problem(await client.get(EVENTS, params={"since": "yesterday"}, headers=auditor), 422)
+
+
+async def test_the_chain_verifies_and_stays_whole_under_concurrent_writers(client, login, county):
+    await asyncio.gather(
+        *(password_token(client, name) for name in ("jinhu_worker", "jinhu_lead", "other_worker", "auditor"))
+    )
+    report = (await client.get(f"{EVENTS}/verify", headers=await login("auditor"))).json()
+    assert report["ok"] is True
+    assert report["events"] >= 30  # the demo county's creation events and the logins
+    assert report.get("first_broken") is None
+
+
+async def _tamper(app, statement: str, **params) -> None:
+    async with app.state.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Someone with the database owner's rights goes around the append-only trigger.
+            await connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        await connection.execute(sa.text(statement), params)
+
+
+async def _verify(app):
+    async with app.state.sessionmaker() as session:
+        return await audit.verify(session)
+
+
+@pytest.mark.parametrize(
+    ("statement", "broken", "problem"),
+    [
+        ("UPDATE audit_events SET reason = 'nothing to see' WHERE seq = 5", 5, "changed"),
+        ("DELETE FROM audit_events WHERE seq = 7", 7, "missing"),
+        (
+            "UPDATE audit_events SET seq = CASE seq WHEN 9 THEN 1009 WHEN 10 THEN 9 END WHERE seq IN (9, 10);"
+            "UPDATE audit_events SET seq = 10 WHERE seq = 1009",
+            9,
+            "does not follow",
+        ),
+        ("DELETE FROM audit_events WHERE seq = (SELECT max(seq) FROM audit_events)", None, "removed"),
+    ],
+    ids=["edited", "deleted", "reordered", "tail-removed"],
+)
+async def test_tampering_is_found_and_the_first_broken_link_named(app, county, statement, broken, problem):
+    assert (await _verify(app)).ok
+    for part in statement.split(";"):
+        await _tamper(app, part)
+    report = await _verify(app)
+    assert report.ok is False
+    assert problem in report.problem
+    if broken is not None:
+        assert report.first_broken == broken
+    else:
+        assert report.first_broken == report.events + 1
+
+
+async def test_postgresql_refuses_update_and_delete_of_events(app, county):
+    async with app.state.engine.connect() as connection:
+        if connection.dialect.name != "postgresql":
+            pytest.skip("the append-only trigger is PostgreSQL's")
+    for statement in (
+        "UPDATE audit_events SET reason = 'x' WHERE seq = 1",
+        "DELETE FROM audit_events WHERE seq = 1",
+    ):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            async with app.state.engine.begin() as connection:
+                await connection.execute(sa.text(statement))
+    assert (await _verify(app)).ok
+
+
+async def test_the_api_reports_a_broken_chain(app, client, login, county):
+    await _tamper(app, "UPDATE audit_events SET actor_name = 'someone' WHERE seq = 3")
+    report = (await client.get(f"{EVENTS}/verify", headers=await login("auditor"))).json()
+    assert report == {
+        "ok": False,
+        "events": 2,
+        "first_broken": 3,
+        "problem": "the event was changed after it was written",
+    }
