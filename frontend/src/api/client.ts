@@ -8,6 +8,8 @@ import { clearTokens, getAccessToken, getRefreshToken, msUntilRefresh, needsRefr
 import type { TokenResponse } from './types'
 
 export const api = createClient<paths>({
+  // looked up on each call, so tests (and polyfills) can replace fetch after this module loaded
+  fetch: (request: Request) => globalThis.fetch(request),
   baseUrl: typeof window === 'undefined' ? '' : window.location.origin,
 })
 

@@ -248,6 +248,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail of the caller's subtree, newest first */
+        get: operations["audit-list_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check the whole hash chain */
+        get: operations["audit-verify_audit_chain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -286,6 +320,44 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuditEventRead */
+        AuditEventRead: {
+            /** Seq */
+            seq: number;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Actor Kind
+             * @description `user`, `client`, `anonymous` (a failed login) or `system`
+             */
+            actor_kind: string;
+            /** Actor Id */
+            actor_id: string | null;
+            /** Actor Name */
+            actor_name: string;
+            /** Unit Id */
+            unit_id: string | null;
+            /**
+             * Action
+             * @description A code of the `audit_actions` reference list
+             */
+            action: string;
+            /** Object Type */
+            object_type: string | null;
+            /** Object Id */
+            object_id: string | null;
+            /** Fields */
+            fields: string[] | null;
+            /** Reason */
+            reason: string | null;
+            /** Request Id */
+            request_id: string | null;
+            /** Hash */
+            hash: string;
+        };
         /** Body_auth-issue_token */
         "Body_auth-issue_token": {
             /**
@@ -312,6 +384,23 @@ export interface components {
             token: string;
             /** Token Type Hint */
             token_type_hint?: string | null;
+        };
+        /** ChainVerification */
+        ChainVerification: {
+            /** Ok */
+            ok: boolean;
+            /**
+             * Events
+             * @description Events checked before the first broken link (all of them when ok)
+             */
+            events: number;
+            /**
+             * First Broken
+             * @description `seq` of the first event that fails
+             */
+            first_broken?: number | null;
+            /** Problem */
+            problem?: string | null;
         };
         /** ClientCreate */
         ClientCreate: {
@@ -486,6 +575,17 @@ export interface components {
              */
             must_change_password: boolean;
         };
+        /** Page[AuditEventRead] */
+        Page_AuditEventRead_: {
+            /** Items */
+            items: components["schemas"]["AuditEventRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[ClientRead] */
         Page_ClientRead_: {
             /** Items */
@@ -602,7 +702,7 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "stats:read";
+        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "stats:read" | "audit:read";
         /**
          * TokenResponse
          * @description RFC 6749 §5.1.
@@ -2062,6 +2162,121 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit-list_audit_events": {
+        parameters: {
+            query?: {
+                actor_id?: string | null;
+                action?: string | null;
+                object_type?: string | null;
+                object_id?: string | null;
+                /** @description From this time (inclusive) */
+                since?: string | null;
+                /** @description Before this time */
+                until?: string | null;
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: at, seq */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditEventRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit-verify_audit_chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainVerification"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
