@@ -130,8 +130,10 @@ def base_url() -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    # Module scope, not session: while the sync API runs, its event loop counts as running in this thread,
+    # so asyncio.run() in later tests (the CLI's) would fail.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

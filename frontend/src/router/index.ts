@@ -1,4 +1,4 @@
-import { markRaw, type Component } from 'vue'
+import { markRaw, ref, type Component } from 'vue'
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
 import { Connection, HomeFilled, OfficeBuilding, User, UserFilled } from '@element-plus/icons-vue'
 import type { Scope } from '@/api/types'
@@ -98,7 +98,11 @@ export const router = createRouter({
   scrollBehavior: () => ({ top: 0 }),
 })
 
+/** True while a page is being opened (session restore, reference data, the page's code). */
+export const navigating = ref(false)
+
 router.beforeEach(async (to) => {
+  navigating.value = true
   const session = useSessionStore()
   await session.restore()
   if (to.meta.public) {
@@ -120,7 +124,12 @@ router.beforeEach(async (to) => {
 })
 
 router.afterEach((to) => {
+  navigating.value = false
   const { t } = i18n.global
   const page = to.meta.titleKey ? t(`menu.${to.meta.titleKey}`) : t('auth.title')
   document.title = `${page} · ${t('app.name')}`
+})
+
+router.onError(() => {
+  navigating.value = false
 })
