@@ -2,13 +2,15 @@
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Field, SQLModel
 
 from backend.errors import ProblemError
@@ -24,8 +26,21 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 
+# Qinghu's users live in one time zone: "today", ages and day limits are counted there.
+LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def local_today() -> date:
+    return datetime.now(LOCAL_TIMEZONE).date()
+
+
+def local_midnight_utc(day: date) -> datetime:
+    """The start of ``day`` in local time, as a UTC instant."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TIMEZONE).astimezone(UTC)
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
@@ -68,13 +83,44 @@ class Versioned(SQLModel):
     updated_at: datetime = updated_at_column()
 
 
+class JsonArrayContains(sa.sql.expression.ColumnElement[bool]):
+    """``column`` (a JSON array of strings) contains ``value``: JSONB containment on PostgreSQL (GIN-indexable),
+    ``json_each`` on SQLite."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+
+    def __init__(self, column: Any, value: str) -> None:
+        self.column = column
+        self.value = value
+
+
+@compiles(JsonArrayContains, "postgresql")
+def _contains_postgresql(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
+    probe = sa.cast(
+        sa.func.jsonb_build_array(sa.literal(element.value, sa.String)), sa.dialects.postgresql.JSONB
+    )
+    return f"({compiler.process(element.column, **kw)} @> {compiler.process(probe, **kw)})"
+
+
+@compiles(JsonArrayContains, "sqlite")
+def _contains_sqlite(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    value = compiler.process(sa.literal(element.value, sa.String), **kw)
+    # Both parts are compiled SQL: the value is a bound parameter, never spliced text.
+    return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"  # noqa: S608
+
+
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
 def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+    # hide_parameters: statements in logs and error messages never carry the values bound to them.
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(database_url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            database_url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -85,7 +131,9 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(database_url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        database_url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10
+    )
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

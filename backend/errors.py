@@ -50,8 +50,11 @@ class ProblemError(Exception):
         errors: Sequence[FieldProblem] | None = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
+        keep_changes: bool | None = None,
     ) -> None:
         super().__init__(detail or self.title)
+        if keep_changes is not None:
+            self.keep_changes = keep_changes
         self.detail = detail
         self.errors = list(errors) if errors else None
         self.headers = headers or {}

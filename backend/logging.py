@@ -32,3 +32,6 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").disabled = True
     # Readiness checks ask Alembic for the current revision; its per-call info lines are noise.
     logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
+    # Database drivers log statements with their parameters at DEBUG: names and hashes of minors. Never.
+    for driver in ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool"):
+        logging.getLogger(driver).setLevel(logging.WARNING)

@@ -16,7 +16,9 @@ from backend.errors import install_error_handlers
 from backend.health import router as health_router
 from backend.http import API_PREFIX, HttpMiddleware, enforce_request_contract
 from backend.logging import configure_logging
+from backend.minors.router import router as minors_router
 from backend.reference.router import router as reference_router
+from backend.security.crypto import FieldCipher
 from backend.settings import Settings, get_settings
 from backend.spa import mount_spa
 from backend.units.router import router as units_router
@@ -30,7 +32,15 @@ def operation_id(route: APIRoute) -> str:
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(enforce_request_contract)])
-    domain_routers = (auth_router, reference_router, units_router, users_router, clients_router, audit_router)
+    domain_routers = (
+        auth_router,
+        reference_router,
+        units_router,
+        users_router,
+        clients_router,
+        minors_router,
+        audit_router,
+    )
     for domain_router in domain_routers:
         router.include_router(domain_router)
     return router
@@ -57,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "units", "description": "The unit tree"},
             {"name": "users", "description": "People and their roles"},
             {"name": "clients", "description": "Machine clients of other systems"},
+            {"name": "minors", "description": "At-risk minors, shaped by the privacy policy"},
             {"name": "audit", "description": "The hash-chained audit trail"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
@@ -64,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, echo=settings.database_echo)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    app.state.cipher = FieldCipher.from_settings(settings)
 
     install_error_handlers(app)
     app.include_router(api_router())

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, RefreshToken
 from backend.clients.models import ApiClient
+from backend.minors.models import Minor
 from backend.units.models import Unit
 from backend.users.models import User
 
@@ -15,6 +16,7 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "AuthSession",
+    "Minor",
     "RefreshToken",
     "Unit",
     "User",

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     previous_encryption_keys: dict[str, SecretStr] = Field(default_factory=dict)
     lookup_key: SecretStr | None = None
 
+    # Breaking the glass: full identities revealed per person per day.
+    reveal_daily_limit: int = Field(default=20, ge=1)
+
     # Logins
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)

@@ -22,6 +22,11 @@ class AuditAction(LabelledEnum):
     client_created = ("client.created", "新增接口客户端", "API client added")
     client_updated = ("client.updated", "修改接口客户端", "API client changed")
     client_secret_rotated = ("client.secret_rotated", "更换客户端密钥", "API client secret rotated")
+    minor_created = ("minor.created", "登记重点未成年人", "Minor registered")
+    minor_updated = ("minor.updated", "修改重点未成年人信息", "Minor changed")
+    minor_viewed = ("minor.viewed", "查看详情", "Minor record viewed")
+    minor_revealed = ("minor.revealed", "查看完整信息", "Identity revealed")
+    minor_looked_up = ("minor.looked_up", "按证件号查询", "Looked up by ID number")
 
 
 class AuditEvent(SQLModel, table=True):

@@ -66,7 +66,9 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
 
     if claims.subject_kind == "user":
         statement = (
-            sa.select(User, Unit.path, Unit.is_active, AuthSession.revoked_at, AuthSession.expires_at)
+            sa.select(
+                User, Unit.path, Unit.kind, Unit.is_active, AuthSession.revoked_at, AuthSession.expires_at
+            )
             .join(Unit, Unit.id == User.unit_id)
             .outerjoin(
                 AuthSession, sa.and_(AuthSession.id == claims.session_id, AuthSession.user_id == User.id)
@@ -76,7 +78,7 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
         row = (await session.execute(statement)).first()
         if row is None or claims.session_id is None:
             raise _invalid_token("The access token is invalid or has expired.")
-        user, unit_path, unit_active, revoked_at, session_expires = row
+        user, unit_path, unit_kind, unit_active, revoked_at, session_expires = row
         if revoked_at is not None or session_expires is None or session_expires <= utcnow():
             raise _invalid_token("The session has ended; log in again.")
         if not user.is_active or not unit_active:
@@ -90,20 +92,21 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
             role=role,
             unit_id=user.unit_id,
             unit_path=unit_path,
+            unit_kind=unit_kind,
             scopes=ROLE_SCOPES[role],
             session_id=claims.session_id,
             must_change_password=user.must_change_password,
         )
 
     statement = (
-        sa.select(ApiClient, Unit.path, Unit.is_active)
+        sa.select(ApiClient, Unit.path, Unit.kind, Unit.is_active)
         .join(Unit, Unit.id == ApiClient.unit_id)
         .where(ApiClient.id == claims.subject_id)
     )
     row = (await session.execute(statement)).first()
     if row is None:
         raise _invalid_token("The access token is invalid or has expired.")
-    client, unit_path, unit_active = row
+    client, unit_path, unit_kind, unit_active = row
     if not client.is_active or not unit_active:
         raise _invalid_token("The client is disabled.")
     # A token never carries more than the client holds now, even if its grant shrank since issue.
@@ -116,6 +119,7 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
         role=None,
         unit_id=client.unit_id,
         unit_path=unit_path,
+        unit_kind=unit_kind,
         scopes=frozenset(scope for scope in held if scope.value in claims.scopes),
     )
 

@@ -9,9 +9,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Annotated
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from fastapi import Depends, Request
 
 from backend.settings import Settings
 
@@ -75,3 +77,11 @@ class FieldCipher:
     def lookup_hash(self, value: str, *, context: str) -> str:
         """A keyed hash for exact matching (HMAC-SHA256): without the key, equal values cannot be found."""
         return hmac.new(self.lookup_key, f"{context}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def get_cipher(request: Request) -> FieldCipher:
+    """The application's cipher (built once from the settings at start-up)."""
+    return request.app.state.cipher
+
+
+Cipher = Annotated[FieldCipher, Depends(get_cipher)]

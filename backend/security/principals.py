@@ -18,6 +18,7 @@ class Principal:
     role: Role | None  # people only
     unit_id: uuid.UUID
     unit_path: str
+    unit_kind: str
     scopes: frozenset[Scope]
     session_id: uuid.UUID | None = None
     must_change_password: bool = False
@@ -44,9 +45,28 @@ def in_subtree(path_column: Any, path: str) -> sa.ColumnElement[bool]:
     return sa.and_(path_column >= low, path_column < high)
 
 
+def parent_path(path: str) -> str:
+    """``/a/b/c/`` → ``/a/b/``: the unit above (a police station's township)."""
+    return path[: path.rstrip("/").rfind("/") + 1] or path
+
+
 def within_scope(principal: Principal, path_column: Any) -> sa.ColumnElement[bool]:
     """The one scoping condition: rows whose unit path lies in the principal's subtree.
 
     Every query on a unit-owned table starts from this, so out-of-scope rows never exist for the caller.
     """
     return in_subtree(path_column, principal.unit_path)
+
+
+def within_minor_scope(
+    principal: Principal, managing_path_column: Any, school_id_column: Any
+) -> sa.ColumnElement[bool]:
+    """The scope of minors: managed in the principal's subtree; a school's own pupils for school staff; the
+    township a police station serves for police. Everyone else reaches none."""
+    if principal.role is Role.school_staff:
+        return school_id_column == principal.unit_id
+    if principal.role is Role.police:
+        return in_subtree(managing_path_column, parent_path(principal.unit_path))
+    if principal.role in (Role.caseworker, Role.supervisor, Role.admin, Role.auditor):
+        return within_scope(principal, managing_path_column)
+    return sa.false()

@@ -26,12 +26,16 @@ class Scope(LabelledEnum):
     seizures_read = ("seizures:read", "查看查获通知", "Read seizure notices")
     stats_read = ("stats:read", "读取统计", "Read statistics")
     audit_read = ("audit:read", "查看审计日志", "Read the audit trail")
+    minors_read = ("minors:read", "查看重点未成年人", "Read at-risk minors")
+    minors_write = ("minors:write", "登记和修改重点未成年人", "Register and edit at-risk minors")
+    minors_reveal = ("minors:reveal", "查看完整身份信息", "Reveal identities")
 
 
 # What each role may do. A route names the scope it needs; it never checks roles by itself.
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.admin: frozenset(
         {
+            Scope.minors_read,
             Scope.units_read,
             Scope.units_write,
             Scope.users_read,
@@ -40,12 +44,32 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.clients_write,
         }
     ),
-    Role.supervisor: frozenset({Scope.units_read, Scope.users_read, Scope.audit_read}),
-    Role.caseworker: frozenset({Scope.units_read}),
-    Role.police: frozenset({Scope.units_read, Scope.seizures_write, Scope.seizures_read}),
-    Role.school_staff: frozenset({Scope.units_read}),
+    Role.supervisor: frozenset(
+        {
+            Scope.units_read,
+            Scope.users_read,
+            Scope.audit_read,
+            Scope.minors_read,
+            Scope.minors_write,
+            Scope.minors_reveal,
+        }
+    ),
+    Role.caseworker: frozenset(
+        {Scope.units_read, Scope.minors_read, Scope.minors_write, Scope.minors_reveal}
+    ),
+    Role.police: frozenset(
+        {
+            Scope.units_read,
+            Scope.seizures_write,
+            Scope.seizures_read,
+            Scope.minors_read,
+            Scope.minors_write,
+            Scope.minors_reveal,
+        }
+    ),
+    Role.school_staff: frozenset({Scope.units_read, Scope.minors_read, Scope.minors_write}),
     Role.education: frozenset({Scope.units_read, Scope.stats_read}),
-    Role.auditor: frozenset({Scope.units_read, Scope.users_read, Scope.audit_read}),
+    Role.auditor: frozenset({Scope.units_read, Scope.users_read, Scope.audit_read, Scope.minors_read}),
 }
 
 # Scopes a machine client may be granted: integrations push and pull data, they never administer.

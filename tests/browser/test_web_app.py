@@ -165,3 +165,47 @@ def test_admin_sets_up_a_person_who_sees_only_their_menu(page: Page, screenshots
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto("/units")
     expect(page).to_have_url(re.compile(r"/login\?redirect=(%2F|/)units$"))
+
+
+def test_an_ended_session_returns_to_login_and_then_to_the_same_page(page: Page) -> None:
+    page.goto("/login")
+    log_in(page, "jinhu_lead", DEMO_PASSWORD)
+    expect(page.locator("[data-test=greeting]")).to_be_visible()
+    page.locator("[data-menu=units]").click()
+    expect(page.locator(".el-table__row").first).to_be_visible()
+
+    # The session ends on the server (as when it is revoked elsewhere or times out).
+    status = page.evaluate(
+        """async () => {
+            const body = new URLSearchParams({ token: sessionStorage.getItem('qinghu.refresh_token') })
+            return (await fetch('/api/v1/auth/revoke', { method: 'POST', body })).status
+        }"""
+    )
+    assert status == 200
+    page.locator("[data-test=table-refresh]").click()
+    expect(page).to_have_url(re.compile(r"/login\?redirect=(%2F|/)units$"))
+    expect(page.locator(".el-message")).to_contain_text("登录已过期")
+
+    log_in(page, "jinhu_lead", DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/units$"))
+    expect(page.locator("[data-test=who-unit]")).to_contain_text("锦湖街道")
+
+
+def test_admin_adds_a_machine_client_and_sees_its_secret_once(page: Page, screenshots: Path) -> None:
+    page.goto("/clients")
+    log_in(page, "admin", DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/clients$"))
+    page.locator("[data-test=client-add]").click()
+    dialog = page.get_by_role("dialog", name="新增接口客户端")
+    dialog.locator("input[name=client_id]").fill("school-stats")
+    dialog.locator("input[name=name]").fill("学校统计对接")
+    choose(page, dialog.locator(".el-tree-select, .unit-picker").first, "瑞安市教育局")
+    dialog.locator("[data-test=client-scopes]").get_by_text("读取统计").click()
+    dialog.locator("[data-test=client-save]").click()
+    secret_dialog = page.get_by_role("dialog", name="客户端密钥")
+    expect(secret_dialog).to_be_visible()
+    assert len(secret_dialog.locator("[data-test=secret-value]").inner_text().strip()) >= 20
+    shoot(page, screenshots, "clients-secret")
+    secret_dialog.get_by_role("button", name="我已妥善保存").click()
+    expect(secret_dialog).to_be_hidden()
+    expect(page.locator(".el-table__row", has_text="school-stats")).to_have_count(1)

@@ -1,0 +1,171 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from backend.auth.deps import require
+from backend.db import DbSession
+from backend.errors import problem_responses
+from backend.etag import IfMatch, set_etag
+from backend.minors import service
+from backend.minors.models import Minor, MinorStatus, RiskCategory, RiskLevel, SchoolingStatus, Substance
+from backend.minors.schemas import MinorCreate, MinorLookup, MinorRead, MinorUpdate, Revealed, RevealRequest
+from backend.pagination import Page, PageParams, page_params
+from backend.security.crypto import Cipher
+from backend.security.principals import Principal
+from backend.security.privacy import View
+from backend.security.roles import Scope
+
+router = APIRouter(prefix="/minors", tags=["minors"], responses=problem_responses(401, 403, 422))
+
+MinorReader = Annotated[Principal, Depends(require(Scope.minors_read))]
+MinorWriter = Annotated[Principal, Depends(require(Scope.minors_write))]
+MinorRevealer = Annotated[Principal, Depends(require(Scope.minors_reveal))]
+MinorPage = Annotated[
+    PageParams, Depends(page_params(service.SORT_FIELDS, default="-updated_at", tie_breaker=Minor.id))
+]
+
+
+@router.get(
+    "",
+    response_model=Page[MinorRead],
+    response_model_exclude_unset=True,
+    summary="List minors in scope (identities masked for everyone)",
+)
+async def list_minors(
+    session: DbSession,
+    principal: MinorReader,
+    page: MinorPage,
+    cipher: Cipher,
+    status: MinorStatus | None = None,
+    risk_level: RiskLevel | None = None,
+    category: Annotated[RiskCategory | None, Query(description="Has this risk category")] = None,
+    substance: Annotated[
+        Substance | None, Query(description="Involves this substance (roles that see drug-use facts)")
+    ] = None,
+    within: Annotated[uuid.UUID | None, Query(description="Managed in this unit's subtree")] = None,
+    school_id: uuid.UUID | None = None,
+    schooling_status: SchoolingStatus | None = None,
+    age_min: Annotated[int | None, Query(ge=0, le=30)] = None,
+    age_max: Annotated[int | None, Query(ge=0, le=30)] = None,
+    turns_18_within_days: Annotated[
+        int | None, Query(ge=0, le=3650, description="Turns 18 within N days")
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=50, description="Name contains (roles that may see identities)"),
+    ] = None,
+) -> Page[MinorRead]:
+    filters = service.MinorFilters(
+        status=status,
+        risk_level=risk_level,
+        category=category,
+        substance=substance,
+        within=within,
+        school_id=school_id,
+        schooling_status=schooling_status,
+        age_min=age_min,
+        age_max=age_max,
+        turns_18_within_days=turns_18_within_days,
+        q=q,
+    )
+    return await service.list_minors(session, principal=principal, filters=filters, page=page, cipher=cipher)
+
+
+@router.post(
+    "",
+    response_model=MinorRead,
+    response_model_exclude_unset=True,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a minor",
+    responses=problem_responses(409),
+)
+async def register_minor(
+    session: DbSession, principal: MinorWriter, cipher: Cipher, minor_in: MinorCreate, response: Response
+) -> MinorRead:
+    minor = await service.register(session, principal=principal, minor_in=minor_in, cipher=cipher)
+    response.headers["Location"] = f"/api/v1/minors/{minor.id}"
+    set_etag(response, minor.version)
+    return await service.present_one(
+        session, principal=principal, minor_id=minor.id, cipher=cipher, view=View.detail
+    )
+
+
+@router.post(
+    "/lookup",
+    response_model=MinorRead,
+    response_model_exclude_unset=True,
+    summary="Find a minor in scope by identity document number",
+    responses=problem_responses(404),
+)
+async def lookup_minor(
+    session: DbSession, principal: MinorReader, cipher: Cipher, lookup_in: MinorLookup
+) -> MinorRead:
+    return await service.lookup(session, principal=principal, lookup_in=lookup_in, cipher=cipher)
+
+
+@router.get(
+    "/{minor_id}",
+    response_model=MinorRead,
+    response_model_exclude_unset=True,
+    summary="Read a minor (recorded in the audit trail)",
+    responses=problem_responses(404),
+)
+async def read_minor(
+    session: DbSession, principal: MinorReader, cipher: Cipher, minor_id: uuid.UUID, response: Response
+) -> MinorRead:
+    minor = await service.read_minor(session, principal=principal, minor_id=minor_id, cipher=cipher)
+    set_etag(response, minor.version)
+    return minor
+
+
+@router.patch(
+    "/{minor_id}",
+    response_model=MinorRead,
+    response_model_exclude_unset=True,
+    summary="Change a minor's record",
+    responses=problem_responses(404, 409, 412),
+)
+async def update_minor(
+    session: DbSession,
+    principal: MinorWriter,
+    cipher: Cipher,
+    minor_id: uuid.UUID,
+    minor_in: MinorUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> MinorRead:
+    minor = await service.get_in_scope(session, principal=principal, minor_id=minor_id)
+    minor = await service.update(
+        session, principal=principal, minor=minor, minor_in=minor_in, if_match=if_match, cipher=cipher
+    )
+    set_etag(response, minor.version)
+    return await service.present_one(
+        session, principal=principal, minor_id=minor.id, cipher=cipher, view=View.detail
+    )
+
+
+@router.post(
+    "/{minor_id}/reveal",
+    response_model=Revealed,
+    summary="Reveal full values with a reason (audited, limited per day)",
+    responses=problem_responses(404, 429),
+)
+async def reveal_minor(
+    request: Request,
+    session: DbSession,
+    principal: MinorRevealer,
+    cipher: Cipher,
+    minor_id: uuid.UUID,
+    reveal_in: RevealRequest,
+) -> Revealed:
+    values, left = await service.reveal(
+        session,
+        principal=principal,
+        minor_id=minor_id,
+        reason=reveal_in.reason,
+        fields=reveal_in.fields,
+        cipher=cipher,
+        daily_limit=request.app.state.settings.reveal_daily_limit,
+    )
+    return Revealed(minor_id=minor_id, values=values, reveals_left_today=left)

@@ -1,0 +1,188 @@
+import re
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from backend.minors.models import (
+    Gender,
+    GuardianRelation,
+    IdDocumentType,
+    MinorSource,
+    MinorStatus,
+    RiskCategory,
+    RiskLevel,
+    SchoolingStatus,
+    Substance,
+)
+from backend.units.schemas import DivisionCode, UnitSummary
+
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+_OTHER_DOCUMENT = re.compile(r"^[A-Za-z0-9]{5,30}$")
+
+
+def _phone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip().replace(" ", "")
+    if not _PHONE.fullmatch(value):
+        raise ValueError("must be an 11-digit mobile number or a landline such as 0577-65812345")
+    return value
+
+
+def _unique(values: list[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))
+
+
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+Phone = Annotated[str | None, AfterValidator(_phone), Field(examples=["13812345678"])]
+Address = Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=200)]
+Grade = Annotated[
+    str | None, StringConstraints(strip_whitespace=True, max_length=20), Field(examples=["初二"])
+]
+
+
+class GuardianIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    relation: GuardianRelation
+    name: PersonName
+    phone: Phone = None
+
+
+class MinorFields(BaseModel):
+    """What a caller may write about a minor, on registration and on later edits."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone: Phone = None
+    guardians: Annotated[list[GuardianIn], Field(max_length=6)] = Field(default_factory=list)
+    household_division_code: DivisionCode = None
+    household_address: Address = None
+    residence_division_code: DivisionCode = None
+    residence_address: Address = None
+    school_id: uuid.UUID | None = None
+    grade: Grade = None
+    schooling_status: SchoolingStatus = SchoolingStatus.unknown
+    risk_categories: Annotated[list[RiskCategory], AfterValidator(_unique)] = Field(default_factory=list)
+    substances: Annotated[list[Substance], AfterValidator(_unique)] = Field(default_factory=list)
+    risk_level: RiskLevel = RiskLevel.low
+
+
+class MinorCreate(MinorFields):
+    name: PersonName = Field(examples=["张三"])
+    id_document_type: IdDocumentType = IdDocumentType.mainland_id
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=30)] = Field(
+        examples=["330381200901011231"]
+    )
+    gender: Gender | None = Field(default=None, description="Derived from a mainland ID; must agree if given")
+    birth_date: date | None = Field(
+        default=None, description="Derived from a mainland ID; must agree if given"
+    )
+    managing_unit_id: uuid.UUID | None = Field(
+        default=None, description="Defaults to the caller's station (a school's or police station's township)"
+    )
+    source: MinorSource | None = Field(default=None, description="Defaults by the caller's role")
+
+    @model_validator(mode="after")
+    def _other_documents_need_their_facts(self) -> Self:
+        if self.id_document_type is not IdDocumentType.mainland_id:
+            if not _OTHER_DOCUMENT.fullmatch(self.id_number):
+                raise ValueError("id_number: must be 5–30 letters and digits")
+            if self.gender is None or self.birth_date is None:
+                raise ValueError("gender and birth_date are required when the document is not a mainland ID")
+        return self
+
+
+class MinorUpdate(BaseModel):
+    """Only the fields sent change. Sealing and status are for supervisors; the managing unit changes by
+    transfer, not here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: PersonName | None = None
+    phone: Phone = None
+    guardians: Annotated[list[GuardianIn], Field(max_length=6)] | None = None
+    household_division_code: DivisionCode = None
+    household_address: Address = None
+    residence_division_code: DivisionCode = None
+    residence_address: Address = None
+    school_id: uuid.UUID | None = None
+    grade: Grade = None
+    schooling_status: SchoolingStatus | None = None
+    risk_categories: Annotated[list[RiskCategory], AfterValidator(_unique)] | None = None
+    substances: Annotated[list[Substance], AfterValidator(_unique)] | None = None
+    risk_level: RiskLevel | None = None
+    status: MinorStatus | None = None
+    is_sealed: bool | None = None
+
+
+class GuardianRead(BaseModel):
+    relation: GuardianRelation
+    name: str
+    phone: str | None = None
+
+
+class MinorRead(BaseModel):
+    """A minor as the privacy policy lets the caller see it. Fields in ``hidden_fields`` are absent; fields in
+    ``masked_fields`` hold their masked form (a birth date is then absent, the age stays)."""
+
+    id: uuid.UUID
+    version: int
+    name: str | None = None
+    id_document_type: IdDocumentType | None = None
+    id_number: str | None = None
+    gender: Gender | None = None
+    birth_date: date | None = None
+    age: int
+    turns_18_on: date
+    aged_out_candidate: bool = Field(
+        description="18 or older while still active: to be closed or handed over"
+    )
+    phone: str | None = None
+    guardians: list[GuardianRead] | None = None
+    household_division_code: str | None = None
+    household_address: str | None = None
+    residence_division_code: str | None = None
+    residence_address: str | None = None
+    school: UnitSummary | None = None
+    grade: str | None = None
+    schooling_status: SchoolingStatus | None = None
+    risk_categories: list[RiskCategory] | None = None
+    substances: list[Substance] | None = None
+    risk_level: RiskLevel | None = None
+    managing_unit: UnitSummary | None = None
+    status: MinorStatus | None = None
+    is_sealed: bool | None = None
+    source: MinorSource | None = None
+    created_at: datetime
+    updated_at: datetime
+    masked_fields: list[str]
+    hidden_fields: list[str]
+    revealable_fields: list[str] = Field(description="Fields the caller may reveal with a reason")
+
+
+class MinorLookup(BaseModel):
+    """Exact match by identity document; the number travels in the body, never in a URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_document_type: IdDocumentType = IdDocumentType.mainland_id
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=30)]
+
+
+RevealReason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=500)]
+
+
+class RevealRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: RevealReason = Field(description="Why the full values are needed; recorded in the audit trail")
+    fields: Annotated[list[str], Field(min_length=1, max_length=12)] = Field(examples=[["name", "phone"]])
+
+
+class Revealed(BaseModel):
+    minor_id: uuid.UUID
+    values: dict[str, object] = Field(description="The full value of each field asked for")
+    reveals_left_today: int

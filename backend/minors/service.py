@@ -1,0 +1,640 @@
+"""The registry of at-risk minors. Every read goes through ``present``, which applies the privacy policy."""
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from backend.audit import service as audit
+from backend.audit.models import AuditAction
+from backend.db import JsonArrayContains, local_midnight_utc, local_today, utcnow
+from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from backend.etag import check_if_match
+from backend.identity import IdNumberError, age_on, parse_mainland_id
+from backend.minors.models import IdDocumentType, Minor, MinorSource, MinorStatus
+from backend.minors.schemas import GuardianIn, GuardianRead, MinorCreate, MinorLookup, MinorRead, MinorUpdate
+from backend.pagination import Page, PageParams, paginate
+from backend.security import privacy
+from backend.security.crypto import FieldCipher
+from backend.security.masking import mask_id_number, mask_name, mask_phone
+from backend.security.principals import Principal, in_subtree, parent_path, within_minor_scope, within_scope
+from backend.security.roles import Role
+from backend.units.models import Unit, UnitKind
+from backend.units.schemas import UnitSummary
+
+ManagingUnit = aliased(Unit, name="managing_unit")
+School = aliased(Unit, name="school")
+
+# Kinds of unit that manage minors (a township station, a community, the county office itself).
+MANAGING_KINDS = frozenset({UnitKind.township, UnitKind.community, UnitKind.county_office})
+# Who edits a registered minor; schools and police register, stations keep the record.
+EDITOR_ROLES = frozenset({Role.caseworker, Role.supervisor})
+
+SORT_FIELDS = {
+    "created_at": Minor.created_at,
+    "updated_at": Minor.updated_at,
+    "birth_date": Minor.birth_date,
+    "risk_level": Minor.risk_level,
+    "status": Minor.status,
+}
+
+# Columns every read selects: no ORM objects on the hot path, and the masked forms are stored, so lists
+# never decrypt.
+_COLUMNS = (
+    Minor.id,
+    Minor.version,
+    Minor.name,
+    Minor.id_document_type,
+    Minor.id_number_masked,
+    Minor.id_number_ciphertext,
+    Minor.gender,
+    Minor.birth_date,
+    Minor.phone_masked,
+    Minor.phone_ciphertext,
+    Minor.guardians,
+    Minor.household_division_code,
+    Minor.household_area,
+    Minor.household_address,
+    Minor.residence_division_code,
+    Minor.residence_area,
+    Minor.residence_address,
+    Minor.school_id,
+    Minor.grade,
+    Minor.schooling_status,
+    Minor.risk_categories,
+    Minor.substances,
+    Minor.risk_level,
+    Minor.managing_unit_id,
+    Minor.status,
+    Minor.is_sealed,
+    Minor.source,
+    Minor.created_at,
+    Minor.updated_at,
+    ManagingUnit.name.label("managing_unit_name"),
+    ManagingUnit.kind.label("managing_unit_kind"),
+    School.name.label("school_name"),
+    School.kind.label("school_kind"),
+)
+
+
+def _scoped_select(principal: Principal) -> sa.Select[Any]:
+    return (
+        sa.select(*_COLUMNS)
+        .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
+        .outerjoin(School, School.id == Minor.school_id)
+        .where(within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
+    )
+
+
+def present(
+    row: Any,
+    *,
+    principal: Principal,
+    view: privacy.View,
+    cipher: FieldCipher,
+    today: date,
+    responsible: bool = False,
+) -> MinorRead:
+    """Shape one minor for one principal: the single place where a minor becomes output."""
+    shape = privacy.shape_for(principal, view=view, responsible=responsible, sealed=row.is_sealed)
+    full, masked = privacy.Visibility.full, privacy.Visibility.masked
+    data: dict[str, Any] = {}
+
+    masked_values = {
+        "name": lambda: mask_name(row.name),
+        "id_number": lambda: row.id_number_masked,
+        "phone": lambda: row.phone_masked,
+        "guardians": lambda: [_guardian(entry, cipher, reveal=False) for entry in row.guardians],
+        "household_address": lambda: row.household_area,
+        "residence_address": lambda: row.residence_area,
+    }
+    for field in privacy.MINOR_FIELDS:
+        seen = shape.of(field)
+        if field in ("age", "sensitive_risk_categories"):
+            continue  # the age is always computed below; sensitive categories join risk_categories
+        if seen is full:
+            data[field] = full_value(row, field, cipher)
+        elif seen is masked and field in masked_values:
+            data[field] = masked_values[field]()
+    if shape.of("sensitive_risk_categories") is full and "risk_categories" in data:
+        data["risk_categories"] = list(row.risk_categories)
+    age = age_on(row.birth_date, today)
+    already_full = {field for field, seen in shape.visibility.items() if seen is full}
+    return MinorRead(
+        id=row.id,
+        version=row.version,
+        age=age,
+        turns_18_on=_eighteenth_birthday(row.birth_date),
+        aged_out_candidate=age >= 18 and row.status == MinorStatus.active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        masked_fields=shape.masked_fields,
+        hidden_fields=shape.hidden_fields,
+        revealable_fields=sorted(privacy.revealable_fields(principal, sealed=row.is_sealed) - already_full),
+        **data,
+    )
+
+
+def _guardian(entry: dict[str, Any], cipher: FieldCipher, *, reveal: bool) -> GuardianRead:
+    if reveal:
+        phone = (
+            cipher.decrypt(entry["phone_ciphertext"], context="guardian.phone")
+            if entry.get("phone_ciphertext")
+            else None
+        )
+        return GuardianRead(relation=entry["relation"], name=entry["name"], phone=phone)
+    return GuardianRead(
+        relation=entry["relation"], name=mask_name(entry["name"]), phone=entry.get("phone_masked")
+    )
+
+
+def full_value(row: Any, field: str, cipher: FieldCipher) -> Any:
+    """The unmasked value of an identity or sensitive field: for the detail view where the policy allows it,
+    and for a reveal."""
+    if field == "id_number":
+        return cipher.decrypt(row.id_number_ciphertext, context="minor.id_number")
+    if field == "phone":
+        return cipher.decrypt(row.phone_ciphertext, context="minor.phone") if row.phone_ciphertext else None
+    if field == "guardians":
+        return [_guardian(entry, cipher, reveal=True) for entry in row.guardians]
+    if field == "sensitive_risk_categories":
+        return [code for code in row.risk_categories if code in privacy.SENSITIVE_RISK_CATEGORIES]
+    if field == "risk_categories":  # the general part: what a school may see
+        return [code for code in row.risk_categories if code not in privacy.SENSITIVE_RISK_CATEGORIES]
+    if field == "school":
+        return (
+            UnitSummary(id=row.school_id, name=row.school_name, kind=row.school_kind)
+            if row.school_id
+            else None
+        )
+    if field == "managing_unit":
+        return UnitSummary(id=row.managing_unit_id, name=row.managing_unit_name, kind=row.managing_unit_kind)
+    return getattr(row, field)
+
+
+def _eighteenth_birthday(birth: date) -> date:
+    try:
+        return birth.replace(year=birth.year + 18)
+    except ValueError:  # born on 29 February
+        return date(birth.year + 18, 3, 1)
+
+
+def _birth_date_bounds_for_age(age: int, today: date) -> tuple[date, date]:
+    """Birth dates of people who are ``age`` years old today: (earliest, latest), inclusive."""
+    latest = _shift_years(today, -age)
+    earliest = _shift_years(today, -(age + 1)) + timedelta(days=1)
+    return earliest, latest
+
+
+def _shift_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class MinorFilters:
+    status: MinorStatus | None = None
+    risk_level: str | None = None
+    category: str | None = None
+    substance: str | None = None
+    within: uuid.UUID | None = None
+    school_id: uuid.UUID | None = None
+    schooling_status: str | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    turns_18_within_days: int | None = None
+    q: str | None = None
+
+
+async def list_minors(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: MinorFilters,
+    page: PageParams,
+    cipher: FieldCipher,
+) -> Page[MinorRead]:
+    """Minors in scope, masked for everyone (the list view of the policy)."""
+    today = local_today()
+    shape = privacy.shape_for(principal, view=privacy.View.list, responsible=False, sealed=False)
+    statement = _scoped_select(principal)
+    if filters.status:
+        statement = statement.where(Minor.status == filters.status)
+    if filters.risk_level:
+        statement = statement.where(Minor.risk_level == filters.risk_level)
+    if filters.schooling_status:
+        statement = statement.where(Minor.schooling_status == filters.schooling_status)
+    if filters.school_id:
+        statement = statement.where(Minor.school_id == filters.school_id)
+    if filters.category:
+        if filters.category in privacy.SENSITIVE_RISK_CATEGORIES:
+            _require_sensitive(shape, "category")
+            # A sealed minor's sensitive facts must not leak through a filter either.
+            statement = statement.where(Minor.is_sealed.is_(False))
+        statement = statement.where(JsonArrayContains(Minor.risk_categories, filters.category))
+    if filters.substance:
+        _require_sensitive(shape, "substance")
+        statement = statement.where(
+            Minor.is_sealed.is_(False), JsonArrayContains(Minor.substances, filters.substance)
+        )
+    if filters.within:
+        anchor = await session.scalar(
+            sa.select(Unit.path).where(Unit.id == filters.within, within_scope(principal, Unit.path))
+        )
+        if anchor is None and principal.role is Role.police:
+            anchor = await session.scalar(
+                sa.select(Unit.path).where(
+                    Unit.id == filters.within, in_subtree(Unit.path, parent_path(principal.unit_path))
+                )
+            )
+        if anchor is None:
+            raise ValidationFailed.field(["query", "within"], "no such unit in your scope", "unit.not_found")
+        statement = statement.where(in_subtree(ManagingUnit.path, anchor))
+    if filters.age_min is not None:
+        statement = statement.where(Minor.birth_date <= _birth_date_bounds_for_age(filters.age_min, today)[1])
+    if filters.age_max is not None:
+        statement = statement.where(Minor.birth_date >= _birth_date_bounds_for_age(filters.age_max, today)[0])
+    if filters.turns_18_within_days is not None:
+        first = _shift_years(today, -18) + timedelta(days=1)
+        last = _shift_years(today + timedelta(days=filters.turns_18_within_days), -18)
+        statement = statement.where(Minor.birth_date.between(first, last))
+    if filters.q:
+        if principal.role not in privacy.REVEAL_IDENTITY_ROLES:
+            raise Forbidden("Searching by name needs a role that may see identities.")
+        statement = statement.where(Minor.name.contains(filters.q, autoescape=True))
+    return await paginate(
+        session,
+        statement,
+        page,
+        lambda row: present(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today),
+    )
+
+
+def _require_sensitive(shape: privacy.Shape, parameter: str) -> None:
+    if shape.of("substances") is not privacy.Visibility.full:
+        raise Forbidden(f"Filtering by {parameter} needs access to drug-use facts.")
+
+
+async def _row_in_scope(session: AsyncSession, *, principal: Principal, minor_id: uuid.UUID) -> Any:
+    row = (await session.execute(_scoped_select(principal).where(Minor.id == minor_id))).first()
+    if row is None:
+        raise NotFound("No such minor.")
+    return row
+
+
+async def get_in_scope(session: AsyncSession, *, principal: Principal, minor_id: uuid.UUID) -> Minor:
+    """The minor as a table row, if in the principal's scope; otherwise 404."""
+    minor = await session.scalar(
+        sa.select(Minor)
+        .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
+        .where(Minor.id == minor_id, within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
+    )
+    if minor is None:
+        raise NotFound("No such minor.")
+    return minor
+
+
+async def read_minor(
+    session: AsyncSession, *, principal: Principal, minor_id: uuid.UUID, cipher: FieldCipher
+) -> MinorRead:
+    """The detail view; every read is an audit event."""
+    row = await _row_in_scope(session, principal=principal, minor_id=minor_id)
+    await audit.record(
+        session,
+        action=AuditAction.minor_viewed,
+        actor=principal,
+        unit_id=row.managing_unit_id,
+        object_type="minor",
+        object_id=row.id,
+    )
+    # Care files (the next capability) name the caseworkers responsible; until then nobody is, and
+    # caseworkers see identities through a reveal with a reason.
+    return present(
+        row,
+        principal=principal,
+        view=privacy.View.detail,
+        cipher=cipher,
+        today=local_today(),
+        responsible=False,
+    )
+
+
+def _parse_identity(minor_in: MinorCreate | MinorLookup) -> tuple[str, date | None, str | None]:
+    """The normalised number, and the birth date and gender a mainland number encodes."""
+    if minor_in.id_document_type is not IdDocumentType.mainland_id:
+        return minor_in.id_number.upper(), None, None
+    try:
+        parsed = parse_mainland_id(minor_in.id_number, today=local_today())
+    except IdNumberError as exc:
+        raise ValidationFailed.field(["body", "id_number"], str(exc), exc.problem_type) from exc
+    return parsed.number, parsed.birth_date, parsed.gender
+
+
+def _lookup_hash(cipher: FieldCipher, document_type: str, number: str) -> str:
+    return cipher.lookup_hash(number, context=f"id_number:{document_type}")
+
+
+async def _area_name(session: AsyncSession, code: str | None) -> str | None:
+    """The township (else county) an address lies in: what a masked address shows."""
+    if not code:
+        return None
+    for candidate in (code[:9] + "000", code[:6] + "000000"):
+        name = await session.scalar(
+            sa.select(Unit.name).where(Unit.division_code == candidate).order_by(Unit.depth).limit(1)
+        )
+        if name:
+            return name
+    return None
+
+
+def _sealed_guardians(guardians: list[GuardianIn], cipher: FieldCipher) -> list[dict[str, Any]]:
+    return [
+        {
+            "relation": guardian.relation.value,
+            "name": guardian.name,
+            "phone_ciphertext": cipher.encrypt(guardian.phone, context="guardian.phone")
+            if guardian.phone
+            else None,
+            "phone_masked": mask_phone(guardian.phone) if guardian.phone else None,
+        }
+        for guardian in guardians
+    ]
+
+
+async def _default_managing_unit(session: AsyncSession, principal: Principal) -> uuid.UUID:
+    if principal.role in (Role.school_staff, Role.police):
+        township = await session.scalar(
+            sa.select(Unit.id).where(Unit.path == parent_path(principal.unit_path))
+        )
+        assert township is not None
+        return township
+    if principal.unit_kind in MANAGING_KINDS:
+        return principal.unit_id
+    raise ValidationFailed.field(
+        ["body", "managing_unit_id"],
+        "name the station that will manage the minor",
+        "minor.managing_unit_required",
+    )
+
+
+async def _check_managing_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> None:
+    scope_path = (
+        parent_path(principal.unit_path)
+        if principal.role in (Role.school_staff, Role.police)
+        else principal.unit_path
+    )
+    unit = await session.scalar(sa.select(Unit).where(Unit.id == unit_id, in_subtree(Unit.path, scope_path)))
+    if unit is None:
+        raise ValidationFailed.field(
+            ["body", "managing_unit_id"], "no such unit in your scope", "unit.not_found"
+        )
+    if UnitKind(unit.kind) not in MANAGING_KINDS or not unit.is_active:
+        raise ValidationFailed.field(
+            ["body", "managing_unit_id"],
+            "must be an active township, community or county office",
+            "unit.kind",
+        )
+
+
+async def _check_school(session: AsyncSession, school_id: uuid.UUID | None) -> None:
+    if school_id is None:
+        return
+    kind = await session.scalar(sa.select(Unit.kind).where(Unit.id == school_id, Unit.is_active.is_(True)))
+    if kind != UnitKind.school:
+        raise ValidationFailed.field(["body", "school_id"], "no such school", "unit.not_school")
+
+
+async def register(
+    session: AsyncSession, *, principal: Principal, minor_in: MinorCreate, cipher: FieldCipher
+) -> Minor:
+    """Register a minor: one person, one record. A duplicate in scope names the existing record; one
+    managed elsewhere is said to exist and nothing more."""
+    number, encoded_birth, encoded_gender = _parse_identity(minor_in)
+    if encoded_gender and minor_in.gender and minor_in.gender != encoded_gender:
+        raise ValidationFailed.field(
+            ["body", "gender"], "does not agree with the ID number", "id_number.gender_mismatch"
+        )
+    if encoded_birth and minor_in.birth_date and minor_in.birth_date != encoded_birth:
+        raise ValidationFailed.field(
+            ["body", "birth_date"], "does not agree with the ID number", "id_number.birth_date_mismatch"
+        )
+    birth_date = encoded_birth or minor_in.birth_date
+    gender = encoded_gender or minor_in.gender
+    assert birth_date is not None
+    assert gender is not None
+    if age_on(birth_date, local_today()) >= 18:
+        raise ValidationFailed.field(
+            ["body", "id_number"], "the person is 18 or older, not a minor", "minor.adult"
+        )
+
+    lookup_hash = _lookup_hash(cipher, minor_in.id_document_type, number)
+    existing = await session.scalar(sa.select(Minor.id).where(Minor.id_number_hash == lookup_hash))
+    if existing is not None:
+        in_scope = await session.scalar(
+            sa.select(Minor.id)
+            .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
+            .where(Minor.id == existing, within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
+        )
+        if in_scope:
+            raise Conflict("This person is already registered.", extra={"existing_id": str(existing)})
+        raise Conflict("This person is managed by another unit; a transfer can be requested.")
+
+    school_id = principal.unit_id if principal.role is Role.school_staff else minor_in.school_id
+    await _check_school(session, school_id)
+    managing_unit_id = minor_in.managing_unit_id or await _default_managing_unit(session, principal)
+    await _check_managing_unit(session, principal, managing_unit_id)
+    default_source = {Role.school_staff: MinorSource.school_report, Role.police: MinorSource.seizure_notice}
+    minor = Minor(
+        name=minor_in.name,
+        id_document_type=minor_in.id_document_type,
+        id_number_ciphertext=cipher.encrypt(number, context="minor.id_number"),
+        id_number_hash=lookup_hash,
+        id_number_masked=mask_id_number(number),
+        gender=gender,
+        birth_date=birth_date,
+        phone_ciphertext=cipher.encrypt(minor_in.phone, context="minor.phone") if minor_in.phone else None,
+        phone_masked=mask_phone(minor_in.phone) if minor_in.phone else None,
+        guardians=_sealed_guardians(minor_in.guardians, cipher),
+        household_division_code=minor_in.household_division_code,
+        household_area=await _area_name(session, minor_in.household_division_code),
+        household_address=minor_in.household_address,
+        residence_division_code=minor_in.residence_division_code,
+        residence_area=await _area_name(session, minor_in.residence_division_code),
+        residence_address=minor_in.residence_address,
+        school_id=school_id,
+        grade=minor_in.grade,
+        schooling_status=minor_in.schooling_status,
+        risk_categories=[code.value for code in minor_in.risk_categories],
+        substances=[code.value for code in minor_in.substances],
+        risk_level=minor_in.risk_level,
+        managing_unit_id=managing_unit_id,
+        status=MinorStatus.active,
+        source=minor_in.source or default_source.get(principal.role, MinorSource.screening),  # type: ignore[arg-type]
+        created_by=principal.id,
+    )
+    session.add(minor)
+    await session.flush()
+    await audit.record(
+        session,
+        action=AuditAction.minor_created,
+        actor=principal,
+        unit_id=managing_unit_id,
+        object_type="minor",
+        object_id=minor.id,
+    )
+    return minor
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    minor: Minor,
+    minor_in: MinorUpdate,
+    if_match: str | None,
+    cipher: FieldCipher,
+) -> Minor:
+    check_if_match(if_match, minor.version)
+    if principal.role not in EDITOR_ROLES:
+        raise Forbidden("Only the station's social workers and leads edit a registered minor.")
+    changes = minor_in.model_dump(exclude_unset=True)
+    if ({"status", "is_sealed"} & changes.keys()) and principal.role is not Role.supervisor:
+        raise Forbidden("Only a lead changes the status or seals a record.")
+    touches_sensitive = "substances" in changes or (
+        "risk_categories" in changes
+        and set(changes["risk_categories"] or [])
+        ^ set(minor.risk_categories) & privacy.SENSITIVE_RISK_CATEGORIES
+    )
+    if minor.is_sealed and touches_sensitive and not privacy.can_reveal_sealed(principal):
+        raise Forbidden("The record is sealed; its drug-use facts are changed only by a county-level lead.")
+    for field in ("name", "household_address", "residence_address", "grade"):
+        if field in changes:
+            setattr(minor, field, changes[field])
+    for field in ("schooling_status", "risk_level", "status", "is_sealed"):
+        if changes.get(field) is not None:
+            setattr(minor, field, changes[field])
+    if "phone" in changes:
+        phone = minor_in.phone
+        minor.phone_ciphertext = cipher.encrypt(phone, context="minor.phone") if phone else None
+        minor.phone_masked = mask_phone(phone) if phone else None
+    if minor_in.guardians is not None:
+        minor.guardians = _sealed_guardians(minor_in.guardians, cipher)
+    for prefix in ("household", "residence"):
+        if f"{prefix}_division_code" in changes:
+            code = changes[f"{prefix}_division_code"]
+            setattr(minor, f"{prefix}_division_code", code)
+            setattr(minor, f"{prefix}_area", await _area_name(session, code))
+    if "school_id" in changes:
+        await _check_school(session, minor_in.school_id)
+        minor.school_id = minor_in.school_id
+    if minor_in.risk_categories is not None:
+        minor.risk_categories = [code.value for code in minor_in.risk_categories]
+    if minor_in.substances is not None:
+        minor.substances = [code.value for code in minor_in.substances]
+    if session.is_modified(minor):
+        minor.version += 1
+        minor.updated_at = utcnow()
+        await audit.record(
+            session,
+            action=AuditAction.minor_updated,
+            actor=principal,
+            unit_id=minor.managing_unit_id,
+            object_type="minor",
+            object_id=minor.id,
+            fields=sorted(changes),
+        )
+    await session.flush()
+    return minor
+
+
+async def present_one(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    minor_id: uuid.UUID,
+    cipher: FieldCipher,
+    view: privacy.View,
+) -> MinorRead:
+    row = await _row_in_scope(session, principal=principal, minor_id=minor_id)
+    return present(row, principal=principal, view=view, cipher=cipher, today=local_today())
+
+
+async def lookup(
+    session: AsyncSession, *, principal: Principal, lookup_in: MinorLookup, cipher: FieldCipher
+) -> MinorRead:
+    """Exact match by document number, within scope; the search is audited, the number never recorded."""
+    number, _birth, _gender = _parse_identity(lookup_in)
+    lookup_hash = _lookup_hash(cipher, lookup_in.id_document_type, number)
+    row = (
+        await session.execute(_scoped_select(principal).where(Minor.id_number_hash == lookup_hash))
+    ).first()
+    await audit.record(
+        session,
+        action=AuditAction.minor_looked_up,
+        actor=principal,
+        unit_id=row.managing_unit_id if row else None,
+        object_type="minor",
+        object_id=row.id if row else None,
+    )
+    if row is None:
+        raise NotFound("No minor with this number in your scope.", keep_changes=True)
+    return present(row, principal=principal, view=privacy.View.list, cipher=cipher, today=local_today())
+
+
+async def reveal(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    minor_id: uuid.UUID,
+    reason: str,
+    fields: list[str],
+    cipher: FieldCipher,
+    daily_limit: int,
+) -> tuple[dict[str, Any], int]:
+    """Break the glass: full values of the fields asked for, with a reason, counted and audited."""
+    row = await _row_in_scope(session, principal=principal, minor_id=minor_id)
+    allowed = privacy.revealable_fields(principal, sealed=row.is_sealed)
+    if not allowed:
+        raise Forbidden("Your role may not reveal identities.")
+    unknown = sorted(set(fields) - set(privacy.MINOR_FIELDS))
+    refused = sorted(set(fields) - allowed - set(unknown))
+    if unknown or refused:
+        problem = "unknown field" if unknown else "not revealable for you"
+        raise ValidationFailed.field(
+            ["body", "fields"], f"{problem}: {', '.join(unknown or refused)}", "reveal.field_not_allowed"
+        )
+    today = local_today()
+    used = await session.scalar(
+        sa.select(sa.func.count())
+        .select_from(audit.AuditEvent)
+        .where(
+            audit.AuditEvent.actor_id == principal.id,
+            audit.AuditEvent.action == AuditAction.minor_revealed,
+            audit.AuditEvent.at >= local_midnight_utc(today),
+        )
+    )
+    if (used or 0) >= daily_limit:
+        seconds = math.ceil((local_midnight_utc(today + timedelta(days=1)) - utcnow()).total_seconds())
+        raise TooManyRequests(
+            f"You have revealed {daily_limit} records today, the daily limit; it resets at midnight.",
+            headers={"Retry-After": str(max(seconds, 1))},
+        )
+    values = {field: full_value(row, field, cipher) for field in fields}
+    await audit.record(
+        session,
+        action=AuditAction.minor_revealed,
+        actor=principal,
+        unit_id=row.managing_unit_id,
+        object_type="minor",
+        object_id=row.id,
+        fields=fields,
+        reason=reason,
+    )
+    return values, daily_limit - (used or 0) - 1

@@ -1,0 +1,154 @@
+"""The privacy policy for at-risk minors (DESIGN.md §3): one table of who sees which class of field, how.
+
+Every read path that returns a minor asks this module; ``tests/minors/test_privacy_matrix.py`` is generated
+from the tables below, so a change here is a change in what the tests demand.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from backend.security.principals import Principal
+from backend.security.roles import Role
+
+
+class FieldClass(StrEnum):
+    identity = "identity"
+    sensitive = "sensitive"
+    general = "general"
+
+
+class Visibility(StrEnum):
+    full = "full"
+    masked = "masked"
+    hidden = "hidden"
+
+
+class View(StrEnum):
+    list = "list"
+    detail = "detail"
+
+
+# Every field of a minor the API can return, by class. Risk categories are split: the school-visible ones
+# are general, the rest (drug use, serious misconduct, family drug use) are sensitive.
+MINOR_FIELDS: dict[str, FieldClass] = {
+    "name": FieldClass.identity,
+    "id_number": FieldClass.identity,
+    "birth_date": FieldClass.identity,
+    "phone": FieldClass.identity,
+    "guardians": FieldClass.identity,
+    "household_address": FieldClass.identity,
+    "residence_address": FieldClass.identity,
+    "substances": FieldClass.sensitive,
+    "sensitive_risk_categories": FieldClass.sensitive,
+    "id_document_type": FieldClass.general,
+    "gender": FieldClass.general,
+    "age": FieldClass.general,
+    "household_division_code": FieldClass.general,
+    "residence_division_code": FieldClass.general,
+    "school": FieldClass.general,
+    "grade": FieldClass.general,
+    "schooling_status": FieldClass.general,
+    "risk_categories": FieldClass.general,
+    "risk_level": FieldClass.general,
+    "managing_unit": FieldClass.general,
+    "status": FieldClass.general,
+    "is_sealed": FieldClass.general,
+    "source": FieldClass.general,
+}
+
+# Risk categories that tell of drug use or offending: the sensitive class. All others may be seen by schools.
+SENSITIVE_RISK_CATEGORIES = frozenset(
+    {"nps_abuse", "seized_drug_use", "family_drug_use", "serious_misconduct", "misconduct", "key_student"}
+)
+
+_F, _M, _H = Visibility.full, Visibility.masked, Visibility.hidden
+
+# role → class → (list view, detail view). ``responsible`` upgrades a caseworker's detail identity to full.
+MATRIX: dict[Role, dict[FieldClass, tuple[Visibility, Visibility]]] = {
+    Role.caseworker: {
+        FieldClass.identity: (_M, _M),
+        FieldClass.sensitive: (_F, _F),
+        FieldClass.general: (_F, _F),
+    },
+    Role.supervisor: {
+        FieldClass.identity: (_M, _M),
+        FieldClass.sensitive: (_F, _F),
+        FieldClass.general: (_F, _F),
+    },
+    Role.police: {
+        FieldClass.identity: (_M, _M),
+        FieldClass.sensitive: (_H, _H),
+        FieldClass.general: (_F, _F),
+    },
+    Role.school_staff: {
+        FieldClass.identity: (_M, _M),
+        FieldClass.sensitive: (_H, _H),
+        FieldClass.general: (_F, _F),
+    },
+    # Separation of duties: administrators and auditors never see identities or drug-use facts.
+    Role.admin: {FieldClass.identity: (_M, _M), FieldClass.sensitive: (_H, _H), FieldClass.general: (_F, _F)},
+    Role.auditor: {
+        FieldClass.identity: (_M, _M),
+        FieldClass.sensitive: (_H, _H),
+        FieldClass.general: (_F, _F),
+    },
+}
+# The education bureau is absent: it sees no individual minor at all (it has no minors scope).
+
+# Who may break the glass, and on which classes.
+REVEAL_IDENTITY_ROLES = frozenset({Role.caseworker, Role.supervisor, Role.police})
+IDENTITY_FIELDS = tuple(name for name, cls in MINOR_FIELDS.items() if cls is FieldClass.identity)
+SENSITIVE_FIELDS = tuple(name for name, cls in MINOR_FIELDS.items() if cls is FieldClass.sensitive)
+
+
+def can_reveal_sealed(principal: Principal) -> bool:
+    """Sealed facts (犯罪记录封存) open only to a supervisor of a county-level office, with a reason."""
+    return principal.role is Role.supervisor and principal.unit_kind == "county_office"
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How each field of one minor is shown to one principal."""
+
+    visibility: dict[str, Visibility]
+
+    def of(self, field: str) -> Visibility:
+        return self.visibility[field]
+
+    @property
+    def masked_fields(self) -> list[str]:
+        return sorted(field for field, seen in self.visibility.items() if seen is Visibility.masked)
+
+    @property
+    def hidden_fields(self) -> list[str]:
+        return sorted(field for field, seen in self.visibility.items() if seen is Visibility.hidden)
+
+
+def shape_for(principal: Principal, *, view: View, responsible: bool, sealed: bool) -> Shape:
+    """The visibility of every field of a minor for this principal. The caller has already checked scope."""
+    assert principal.role is not None, "machine clients never read minors"
+    columns = MATRIX[principal.role]
+    visibility: dict[str, Visibility] = {}
+    for field, field_class in MINOR_FIELDS.items():
+        seen = columns[field_class][0 if view is View.list else 1]
+        if (
+            field_class is FieldClass.identity
+            and view is View.detail
+            and responsible
+            and principal.role is Role.caseworker
+        ):
+            seen = Visibility.full
+        if field_class is FieldClass.sensitive and sealed:
+            seen = Visibility.hidden
+        visibility[field] = seen
+    return Shape(visibility)
+
+
+def revealable_fields(principal: Principal, *, sealed: bool) -> frozenset[str]:
+    """The fields this principal may ask to reveal (with a reason) for a minor in its scope."""
+    fields: set[str] = set()
+    if principal.role in REVEAL_IDENTITY_ROLES:
+        fields.update(IDENTITY_FIELDS)
+    if sealed and can_reveal_sealed(principal):
+        fields.update(SENSITIVE_FIELDS)
+    return frozenset(fields)
