@@ -248,6 +248,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/minors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List minors in scope (identities masked for everyone) */
+        get: operations["minors-list_minors"];
+        put?: never;
+        /** Register a minor */
+        post: operations["minors-register_minor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/minors/lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Find a minor in scope by identity document number */
+        post: operations["minors-lookup_minor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/minors/{minor_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a minor (recorded in the audit trail) */
+        get: operations["minors-read_minor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a minor's record */
+        patch: operations["minors-update_minor"];
+        trace?: never;
+    };
+    "/api/v1/minors/{minor_id}/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reveal full values with a reason (audited, limited per day) */
+        post: operations["minors-reveal_minor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -530,11 +600,45 @@ export interface components {
              */
             type: string;
         };
+        /**
+         * Gender
+         * @enum {string}
+         */
+        Gender: "male" | "female";
+        /** GuardianIn */
+        GuardianIn: {
+            relation: components["schemas"]["GuardianRelation"];
+            /** Name */
+            name: string;
+            /**
+             * Phone
+             * @example 13812345678
+             */
+            phone?: string | null;
+        };
+        /** GuardianRead */
+        GuardianRead: {
+            relation: components["schemas"]["GuardianRelation"];
+            /** Name */
+            name: string;
+            /** Phone */
+            phone?: string | null;
+        };
+        /**
+         * GuardianRelation
+         * @enum {string}
+         */
+        GuardianRelation: "father" | "mother" | "grandparent" | "sibling" | "relative" | "guardian";
         /** Health */
         Health: {
             /** Status */
             status: string;
         };
+        /**
+         * IdDocumentType
+         * @enum {string}
+         */
+        IdDocumentType: "mainland_id" | "hk_macao_permit" | "taiwan_permit" | "passport" | "other";
         /** Label */
         Label: {
             /** Code */
@@ -575,6 +679,220 @@ export interface components {
              */
             must_change_password: boolean;
         };
+        /** MinorCreate */
+        MinorCreate: {
+            /**
+             * Phone
+             * @example 13812345678
+             */
+            phone?: string | null;
+            /** Guardians */
+            guardians?: components["schemas"]["GuardianIn"][];
+            /**
+             * Household Division Code
+             * @description GB/T 2260 or 12-digit 统计用区划代码
+             * @example 330381005000
+             */
+            household_division_code?: string | null;
+            /** Household Address */
+            household_address?: string | null;
+            /**
+             * Residence Division Code
+             * @description GB/T 2260 or 12-digit 统计用区划代码
+             * @example 330381005000
+             */
+            residence_division_code?: string | null;
+            /** Residence Address */
+            residence_address?: string | null;
+            /** School Id */
+            school_id?: string | null;
+            /**
+             * Grade
+             * @example 初二
+             */
+            grade?: string | null;
+            /** @default unknown */
+            schooling_status: components["schemas"]["SchoolingStatus"];
+            /** Risk Categories */
+            risk_categories?: components["schemas"]["RiskCategory"][];
+            /** Substances */
+            substances?: components["schemas"]["Substance"][];
+            /** @default low */
+            risk_level: components["schemas"]["RiskLevel"];
+            /**
+             * Name
+             * @example 张三
+             */
+            name: string;
+            /** @default mainland_id */
+            id_document_type: components["schemas"]["IdDocumentType"];
+            /**
+             * Id Number
+             * @example 330381200901011231
+             */
+            id_number: string;
+            /** @description Derived from a mainland ID; must agree if given */
+            gender?: components["schemas"]["Gender"] | null;
+            /**
+             * Birth Date
+             * @description Derived from a mainland ID; must agree if given
+             */
+            birth_date?: string | null;
+            /**
+             * Managing Unit Id
+             * @description Defaults to the caller's station (a school's or police station's township)
+             */
+            managing_unit_id?: string | null;
+            /** @description Defaults by the caller's role */
+            source?: components["schemas"]["MinorSource"] | null;
+        };
+        /**
+         * MinorLookup
+         * @description Exact match by identity document; the number travels in the body, never in a URL.
+         */
+        MinorLookup: {
+            /** @default mainland_id */
+            id_document_type: components["schemas"]["IdDocumentType"];
+            /** Id Number */
+            id_number: string;
+        };
+        /**
+         * MinorRead
+         * @description A minor as the privacy policy lets the caller see it. Fields in ``hidden_fields`` are absent; fields in
+         *     ``masked_fields`` hold their masked form (a birth date is then absent, the age stays).
+         */
+        MinorRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Version */
+            version: number;
+            /** Name */
+            name?: string | null;
+            id_document_type?: components["schemas"]["IdDocumentType"] | null;
+            /** Id Number */
+            id_number?: string | null;
+            gender?: components["schemas"]["Gender"] | null;
+            /** Birth Date */
+            birth_date?: string | null;
+            /** Age */
+            age: number;
+            /**
+             * Turns 18 On
+             * Format: date
+             */
+            turns_18_on: string;
+            /**
+             * Aged Out Candidate
+             * @description 18 or older while still active: to be closed or handed over
+             */
+            aged_out_candidate: boolean;
+            /** Phone */
+            phone?: string | null;
+            /** Guardians */
+            guardians?: components["schemas"]["GuardianRead"][] | null;
+            /** Household Division Code */
+            household_division_code?: string | null;
+            /** Household Address */
+            household_address?: string | null;
+            /** Residence Division Code */
+            residence_division_code?: string | null;
+            /** Residence Address */
+            residence_address?: string | null;
+            school?: components["schemas"]["UnitSummary"] | null;
+            /** Grade */
+            grade?: string | null;
+            schooling_status?: components["schemas"]["SchoolingStatus"] | null;
+            /** Risk Categories */
+            risk_categories?: components["schemas"]["RiskCategory"][] | null;
+            /** Substances */
+            substances?: components["schemas"]["Substance"][] | null;
+            risk_level?: components["schemas"]["RiskLevel"] | null;
+            managing_unit?: components["schemas"]["UnitSummary"] | null;
+            status?: components["schemas"]["MinorStatus"] | null;
+            /** Is Sealed */
+            is_sealed?: boolean | null;
+            source?: components["schemas"]["MinorSource"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Masked Fields */
+            masked_fields: string[];
+            /** Hidden Fields */
+            hidden_fields: string[];
+            /**
+             * Revealable Fields
+             * @description Fields the caller may reveal with a reason
+             */
+            revealable_fields: string[];
+        };
+        /**
+         * MinorSource
+         * @enum {string}
+         */
+        MinorSource: "screening" | "school_report" | "seizure_notice" | "transfer" | "other";
+        /**
+         * MinorStatus
+         * @enum {string}
+         */
+        MinorStatus: "active" | "transferred_out" | "closed" | "aged_out";
+        /**
+         * MinorUpdate
+         * @description Only the fields sent change. Sealing and status are for supervisors; the managing unit changes by
+         *     transfer, not here.
+         */
+        MinorUpdate: {
+            /** Name */
+            name?: string | null;
+            /**
+             * Phone
+             * @example 13812345678
+             */
+            phone?: string | null;
+            /** Guardians */
+            guardians?: components["schemas"]["GuardianIn"][] | null;
+            /**
+             * Household Division Code
+             * @description GB/T 2260 or 12-digit 统计用区划代码
+             * @example 330381005000
+             */
+            household_division_code?: string | null;
+            /** Household Address */
+            household_address?: string | null;
+            /**
+             * Residence Division Code
+             * @description GB/T 2260 or 12-digit 统计用区划代码
+             * @example 330381005000
+             */
+            residence_division_code?: string | null;
+            /** Residence Address */
+            residence_address?: string | null;
+            /** School Id */
+            school_id?: string | null;
+            /**
+             * Grade
+             * @example 初二
+             */
+            grade?: string | null;
+            schooling_status?: components["schemas"]["SchoolingStatus"] | null;
+            /** Risk Categories */
+            risk_categories?: components["schemas"]["RiskCategory"][] | null;
+            /** Substances */
+            substances?: components["schemas"]["Substance"][] | null;
+            risk_level?: components["schemas"]["RiskLevel"] | null;
+            status?: components["schemas"]["MinorStatus"] | null;
+            /** Is Sealed */
+            is_sealed?: boolean | null;
+        };
         /** Page[AuditEventRead] */
         Page_AuditEventRead_: {
             /** Items */
@@ -590,6 +908,17 @@ export interface components {
         Page_ClientRead_: {
             /** Items */
             items: components["schemas"]["ClientRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[MinorRead] */
+        Page_MinorRead_: {
+            /** Items */
+            items: components["schemas"]["MinorRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -693,16 +1022,69 @@ export interface components {
                 [key: string]: components["schemas"]["Label"][];
             };
         };
+        /** RevealRequest */
+        RevealRequest: {
+            /**
+             * Reason
+             * @description Why the full values are needed; recorded in the audit trail
+             */
+            reason: string;
+            /**
+             * Fields
+             * @example [
+             *       "name",
+             *       "phone"
+             *     ]
+             */
+            fields: string[];
+        };
+        /** Revealed */
+        Revealed: {
+            /**
+             * Minor Id
+             * Format: uuid
+             */
+            minor_id: string;
+            /**
+             * Values
+             * @description The full value of each field asked for
+             */
+            values: {
+                [key: string]: unknown;
+            };
+            /** Reveals Left Today */
+            reveals_left_today: number;
+        };
+        /**
+         * RiskCategory
+         * @enum {string}
+         */
+        RiskCategory: "dropout" | "out_of_school" | "double_poor" | "key_student" | "nps_abuse" | "seized_drug_use" | "left_behind" | "idle_youth" | "misconduct" | "serious_misconduct" | "family_drug_use";
+        /**
+         * RiskLevel
+         * @enum {string}
+         */
+        RiskLevel: "low" | "medium" | "high";
         /**
          * Role
          * @enum {string}
          */
         Role: "admin" | "supervisor" | "caseworker" | "police" | "school_staff" | "education" | "auditor";
         /**
+         * SchoolingStatus
+         * @enum {string}
+         */
+        SchoolingStatus: "in_school" | "dropped_out" | "out_of_school" | "graduated" | "working" | "unknown";
+        /**
          * Scope
          * @enum {string}
          */
-        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "stats:read" | "audit:read";
+        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "stats:read" | "audit:read" | "minors:read" | "minors:write" | "minors:reveal";
+        /**
+         * Substance
+         * @enum {string}
+         */
+        Substance: "etomidate" | "dextromethorphan" | "nitrous_oxide" | "methamphetamine" | "ketamine" | "cannabis" | "synthetic_cannabinoids" | "other";
         /**
          * TokenResponse
          * @description RFC 6749 §5.1.
@@ -2172,6 +2554,434 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-list_minors": {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["MinorStatus"] | null;
+                risk_level?: components["schemas"]["RiskLevel"] | null;
+                /** @description Has this risk category */
+                category?: components["schemas"]["RiskCategory"] | null;
+                /** @description Involves this substance (roles that see drug-use facts) */
+                substance?: components["schemas"]["Substance"] | null;
+                /** @description Managed in this unit's subtree */
+                within?: string | null;
+                school_id?: string | null;
+                schooling_status?: components["schemas"]["SchoolingStatus"] | null;
+                age_min?: number | null;
+                age_max?: number | null;
+                /** @description Turns 18 within N days */
+                turns_18_within_days?: number | null;
+                /** @description Name contains (roles that may see identities) */
+                q?: string | null;
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: birth_date, created_at, risk_level, status, updated_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MinorRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-register_minor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MinorCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinorRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-lookup_minor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MinorLookup"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinorRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-read_minor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                minor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinorRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-update_minor": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                minor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MinorUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinorRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-reveal_minor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                minor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RevealRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Revealed"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
