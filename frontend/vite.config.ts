@@ -30,6 +30,8 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['tests/unit/**/*.test.ts'],
     restoreMocks: true,
+    // the first test to open a lazy page compiles it and Element Plus
+    testTimeout: 30_000,
     server: { deps: { inline: ['element-plus'] } },
   },
 })
