@@ -209,3 +209,44 @@ def test_admin_adds_a_machine_client_and_sees_its_secret_once(page: Page, screen
     secret_dialog.get_by_role("button", name="我已妥善保存").click()
     expect(secret_dialog).to_be_hidden()
     expect(page.locator(".el-table__row", has_text="school-stats")).to_have_count(1)
+
+
+def test_admin_renames_moves_and_deactivates_a_unit(page: Page) -> None:
+    page.goto("/units")
+    log_in(page, "admin", DEMO_PASSWORD)
+    expect(page).to_have_url(re.compile(r"/units$"))
+
+    # A community under 安阳街道, added from that row's "新增下级".
+    anyang = page.locator(".el-table__row", has_text="安阳街道").filter(has_text="乡镇（街道）")
+    expect(anyang).to_have_count(1)
+    anyang.get_by_role("button", name="新增下级").click()
+    dialog = page.get_by_role("dialog", name="新增单位")
+    dialog.locator("input[name=name]").fill("试点社区")
+    choose(page, dialog.locator("[data-test=unit-kind]"), "社区（村）")
+    dialog.locator("[data-test=unit-save]").click()
+    expect(dialog).to_be_hidden()
+
+    search = page.locator("input[name=q]")
+    search.fill("试点社区")
+    search.press("Enter")
+    row = page.locator(".el-table__body tr", has_text="试点社区")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text("安阳街道")
+
+    # Rename it and move it to 玉海街道 (the PATCH carries If-Match).
+    row.get_by_role("button", name="编辑").last.click()
+    dialog = page.get_by_role("dialog", name="编辑单位")
+    dialog.locator("input[name=name]").fill("试点社区二")
+    choose(page, dialog.locator("[data-test=unit-parent]"), "玉海街道")
+    dialog.locator("[data-test=unit-save]").click()
+    expect(dialog).to_be_hidden()
+    search.fill("试点社区二")
+    search.press("Enter")
+    row = page.locator(".el-table__body tr", has_text="试点社区二")
+    expect(row).to_contain_text("玉海街道")
+
+    # Deactivate it, after confirming.
+    row.get_by_role("button", name="停用").last.click()
+    page.get_by_role("dialog").get_by_role("button", name="确定").click()
+    expect(page.locator(".el-message", has_text="单位已停用")).to_be_visible()
+    expect(page.locator(".el-table__body tr", has_text="试点社区二")).to_have_count(0)
