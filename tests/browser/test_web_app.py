@@ -52,7 +52,13 @@ def settle(page: Page) -> None:
 
 def shoot(page: Page, screenshots: Path, name: str) -> None:
     settle(page)
-    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+    # Transient toasts are left out so each picture shows the page itself.
+    page.screenshot(
+        path=str(screenshots / f"{name}.png"),
+        full_page=True,
+        animations="disabled",
+        style=".el-message { display: none !important; }",
+    )
 
 
 def test_wrong_password_shows_the_servers_message(page: Page) -> None:
