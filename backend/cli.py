@@ -78,17 +78,21 @@ def migrate() -> None:
 @app.command("seed-demo")
 def seed_demo(
     minors: Annotated[
-        int, typer.Option(help="Synthetic minors to register (once the registry exists)")
+        int, typer.Option(help="Synthetic minors the registry should hold (made up, valid ID numbers)")
     ] = 300,
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Only seed a database with no units")] = False,
 ) -> None:
     """Load the demo county (瑞安市): units, accounts, machine clients. Safe to run again."""
     from backend.demo.seed import DemoCredentials, seed_demo_county
+    from backend.security.crypto import FieldCipher
 
     settings = get_settings()
     credentials = DemoCredentials.from_settings(settings)
+    cipher = FieldCipher.from_settings(settings)
     outcome = _in_session(
-        lambda session: seed_demo_county(session, credentials=credentials, if_empty=if_empty, minors=minors)
+        lambda session: seed_demo_county(
+            session, credentials=credentials, cipher=cipher, if_empty=if_empty, minors=minors
+        )
     )
     if outcome is None:
         typer.echo("The database already holds units; demo county not loaded.")
@@ -182,6 +186,20 @@ def create_client(
         _fail(f"Not created: {exc}")
         return
     typer.echo(f"Created client {created.client_id}. Secret (shown once): {created.client_secret}")
+
+
+@app.command("rotate-keys")
+def rotate_keys() -> None:
+    """Re-encrypt stored numbers and phones under the current encryption key and recompute look-up hashes.
+
+    Set the new QINGHU_ENCRYPTION_KEY_ID / QINGHU_ENCRYPTION_KEY (and QINGHU_LOOKUP_KEY if it changes), keep
+    the old key in QINGHU_PREVIOUS_ENCRYPTION_KEYS, run this, then drop the old key."""
+    from backend.minors import service as minors
+    from backend.security.crypto import FieldCipher
+
+    cipher = FieldCipher.from_settings(get_settings())
+    changed = _in_session(lambda session: minors.reencrypt_all(session, cipher=cipher))
+    typer.echo(f"Re-encrypted {changed} records under key {cipher.current_key_id}.")
 
 
 @audit_app.command("verify")

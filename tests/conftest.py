@@ -145,7 +145,9 @@ async def county(app: FastAPI) -> dict[str, Any]:
     from backend.units.models import Unit
 
     async with app.state.sessionmaker() as session, session.begin():
-        await seed_demo_county(session, credentials=DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET))
+        await seed_demo_county(
+            session, credentials=DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET), cipher=app.state.cipher
+        )
     async with app.state.sessionmaker() as session:
         units = (await session.scalars(sa.select(Unit))).all()
         return {"units": {unit.name: unit for unit in units}}

@@ -118,3 +118,60 @@ def test_openapi_check_detects_a_stale_spec(tmp_path):
     assert invoke("openapi", "--check", "--output", str(stale)).exit_code == 1
     assert invoke("openapi", "--output", str(stale)).exit_code == 0
     assert invoke("openapi", "--check", "--output", str(stale)).exit_code == 0
+
+
+def test_demo_minors_and_key_rotation(cli_database, monkeypatch, tmp_path):
+    import asyncio
+    import base64
+    import json
+    import secrets
+
+    import sqlalchemy as sa
+
+    from backend.db import make_engine
+    from backend.minors.models import Minor
+    from backend.security.crypto import FieldCipher
+
+    invoke("migrate")
+    seeded = invoke("seed-demo", "--minors", "12")
+    assert "12 synthetic minors added" in seeded.output
+    assert "0 synthetic minors added" in invoke("seed-demo", "--minors", "12").output
+
+    old = get_settings()
+    new_key = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    monkeypatch.setenv("QINGHU_ENCRYPTION_KEY_ID", "k-2027")
+    monkeypatch.setenv("QINGHU_ENCRYPTION_KEY", new_key)
+    monkeypatch.setenv(
+        "QINGHU_PREVIOUS_ENCRYPTION_KEYS",
+        json.dumps({old.encryption_key_id: old.encryption_key.get_secret_value()}),
+    )
+    get_settings.cache_clear()
+    rotated = invoke("rotate-keys")
+    assert rotated.exit_code == 0, rotated.output
+    assert "Re-encrypted 12 records under key k-2027" in rotated.output
+    assert "Re-encrypted 0 records" in invoke("rotate-keys").output
+
+    # The old key can now be dropped: everything decrypts with the new one alone.
+    monkeypatch.delenv("QINGHU_PREVIOUS_ENCRYPTION_KEYS")
+    get_settings.cache_clear()
+    cipher = FieldCipher.from_settings(get_settings())
+
+    async def check() -> None:
+        engine = make_engine(get_settings().database_url)
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    sa.select(Minor.id_number_ciphertext, Minor.phone_ciphertext, Minor.guardians)
+                )
+            ).all()
+        await engine.dispose()
+        assert len(rows) == 12
+        for number, phone, guardians in rows:
+            assert len(cipher.decrypt(number, context="minor.id_number")) == 18
+            if phone:
+                assert cipher.decrypt(phone, context="minor.phone").startswith("1")
+            for guardian in guardians:
+                assert cipher.decrypt(guardian["phone_ciphertext"], context="guardian.phone").startswith("1")
+
+    asyncio.run(check())
+    assert invoke("audit", "verify").exit_code == 0

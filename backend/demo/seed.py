@@ -4,6 +4,7 @@ Idempotent: what exists is kept (passwords included), what is missing is added. 
 their own demo data here.
 """
 
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.clients import service as clients
 from backend.clients.models import ApiClient
 from backend.clients.schemas import ClientCreate
+from backend.db import local_today
+from backend.demo.people import synthetic_person
+from backend.minors import service as minors
+from backend.minors.models import Minor, MinorSource, RiskCategory, RiskLevel, SchoolingStatus, Substance
+from backend.minors.schemas import GuardianIn, MinorCreate
+from backend.security.crypto import FieldCipher
 from backend.security.roles import Role, Scope
 from backend.settings import Settings
 from backend.units import service as units
@@ -134,8 +141,102 @@ async def _ensure_units(session: AsyncSession) -> dict[str, Unit]:
     return by_name
 
 
+DRUG_CATEGORIES = (RiskCategory.nps_abuse, RiskCategory.seized_drug_use)
+SCHOOL_CATEGORIES = (
+    RiskCategory.dropout,
+    RiskCategory.out_of_school,
+    RiskCategory.double_poor,
+    RiskCategory.key_student,
+    RiskCategory.left_behind,
+    RiskCategory.idle_youth,
+    RiskCategory.misconduct,
+)
+
+
+async def _seed_minors(session: AsyncSession, *, count: int, cipher: FieldCipher) -> int:
+    """Synthetic minors spread over the townships' communities; the same ``count`` gives the same people."""
+    existing = await session.scalar(sa.select(sa.func.count()).select_from(Minor)) or 0
+    if existing >= count:
+        return 0
+    townships = (
+        await session.scalars(sa.select(Unit).where(Unit.kind == UnitKind.township).order_by(Unit.name))
+    ).all()
+    places = []
+    for township in townships:
+        children = (await session.scalars(sa.select(Unit).where(Unit.parent_id == township.id))).all()
+        communities = [unit for unit in children if unit.kind == UnitKind.community]
+        schools = [unit for unit in children if unit.kind == UnitKind.school]
+        places.append((township, communities, schools))
+    rng = random.Random(20261122)  # noqa: S311 - made-up demo data, not secrets
+    today = local_today()
+    added = 0
+    for _ in range(count):
+        township, communities, schools = rng.choice(places)
+        community = rng.choice(communities)
+        someone = synthetic_person(rng, today=today, age=rng.choice((12, 13, 14, 15, 16, 16, 17, 17)))
+        categories = set(rng.sample(SCHOOL_CATEGORIES, rng.randint(1, 2)))
+        substances: list[Substance] = []
+        if rng.random() < 0.35:
+            categories.add(rng.choice(DRUG_CATEGORIES))
+            substances = rng.sample(
+                (Substance.etomidate, Substance.nitrous_oxide, Substance.dextromethorphan), rng.randint(1, 2)
+            )
+        in_school = rng.random() < 0.6
+        minor_in = MinorCreate(
+            name=someone.name,
+            id_number=someone.id_number,
+            phone=someone.phone if rng.random() < 0.7 else None,
+            guardians=[
+                GuardianIn(
+                    relation=rng.choice(("father", "mother", "grandparent")),
+                    name=synthetic_person(rng, today=today, age=40).name,
+                    phone=synthetic_person(rng, today=today).phone,
+                )
+            ],
+            household_division_code=community.division_code,
+            household_address=f"{township.name}{community.name}{rng.randint(1, 40)}幢{rng.randint(1, 6)}0{rng.randint(1, 4)}室",
+            residence_division_code=community.division_code,
+            residence_address=f"{township.name}{community.name}{rng.randint(1, 40)}号",
+            school_id=rng.choice(schools).id if in_school and schools else None,
+            grade=rng.choice(("初一", "初二", "初三", "高一", "高二")) if in_school else None,
+            schooling_status=SchoolingStatus.in_school
+            if in_school
+            else rng.choice(
+                (SchoolingStatus.dropped_out, SchoolingStatus.out_of_school, SchoolingStatus.working)
+            ),
+            risk_categories=sorted(categories),
+            substances=substances,
+            risk_level=RiskLevel.high if substances else rng.choice((RiskLevel.low, RiskLevel.medium)),
+        )
+        lookup_hash = cipher.lookup_hash(someone.id_number, context="id_number:mainland_id")
+        if await session.scalar(sa.select(Minor.id).where(Minor.id_number_hash == lookup_hash)):
+            continue
+        await minors.insert_record(
+            session,
+            actor=None,
+            minor_in=minor_in,
+            number=someone.id_number,
+            birth_date=someone.birth_date,
+            gender=someone.gender,
+            lookup_hash=lookup_hash,
+            school_id=minor_in.school_id,
+            managing_unit_id=township.id,
+            source=MinorSource.school_report if in_school and rng.random() < 0.3 else MinorSource.screening,
+            cipher=cipher,
+        )
+        added += 1
+        if existing + added >= count:
+            break
+    return added
+
+
 async def seed_demo_county(
-    session: AsyncSession, *, credentials: DemoCredentials, if_empty: bool = False, minors: int = 0
+    session: AsyncSession,
+    *,
+    credentials: DemoCredentials,
+    cipher: FieldCipher,
+    if_empty: bool = False,
+    minors: int = 0,
 ) -> str | None:
     """Load the demo county; with ``if_empty``, only into a database without units. Returns a summary."""
     if if_empty and await session.scalar(sa.select(sa.func.count()).select_from(Unit)):
@@ -165,10 +266,11 @@ async def seed_demo_county(
                 ),
                 secret=credentials.client_secret,
             )
+    added_minors = await _seed_minors(session, count=minors, cipher=cipher) if minors else 0
     accounts = ", ".join(username for username, *_ in DEMO_PEOPLE)
     clients_line = ", ".join(client_id for client_id, *_ in DEMO_CLIENTS)
     return (
-        f"Demo county {COUNTY} loaded: {len(unit_by_name)} units.\n"
+        f"Demo county {COUNTY} loaded: {len(unit_by_name)} units, {added_minors} synthetic minors added.\n"
         f"Accounts: {accounts} (password from QINGHU_DEMO_PASSWORD).\n"
         f"Machine clients: {clients_line} (secret from QINGHU_DEMO_CLIENT_SECRET)."
     )

@@ -451,6 +451,36 @@ async def register(
     managing_unit_id = minor_in.managing_unit_id or await _default_managing_unit(session, principal)
     await _check_managing_unit(session, principal, managing_unit_id)
     default_source = {Role.school_staff: MinorSource.school_report, Role.police: MinorSource.seizure_notice}
+    return await insert_record(
+        session,
+        actor=principal,
+        minor_in=minor_in,
+        number=number,
+        birth_date=birth_date,
+        gender=gender,
+        lookup_hash=lookup_hash,
+        school_id=school_id,
+        managing_unit_id=managing_unit_id,
+        source=minor_in.source or default_source.get(principal.role, MinorSource.screening),  # type: ignore[arg-type]
+        cipher=cipher,
+    )
+
+
+async def insert_record(
+    session: AsyncSession,
+    *,
+    actor: Principal | None,
+    minor_in: MinorCreate,
+    number: str,
+    birth_date: date,
+    gender: str,
+    lookup_hash: str,
+    school_id: uuid.UUID | None,
+    managing_unit_id: uuid.UUID,
+    source: MinorSource,
+    cipher: FieldCipher,
+) -> Minor:
+    """Store a checked registration: encrypt, mask, locate, audit. ``actor`` None is the command line."""
     minor = Minor(
         name=minor_in.name,
         id_document_type=minor_in.id_document_type,
@@ -476,15 +506,15 @@ async def register(
         risk_level=minor_in.risk_level,
         managing_unit_id=managing_unit_id,
         status=MinorStatus.active,
-        source=minor_in.source or default_source.get(principal.role, MinorSource.screening),  # type: ignore[arg-type]
-        created_by=principal.id,
+        source=source,
+        created_by=actor.id if actor else None,
     )
     session.add(minor)
     await session.flush()
     await audit.record(
         session,
         action=AuditAction.minor_created,
-        actor=principal,
+        actor=actor,
         unit_id=managing_unit_id,
         object_type="minor",
         object_id=minor.id,
@@ -638,3 +668,48 @@ async def reveal(
         reason=reason,
     )
     return values, daily_limit - (used or 0) - 1
+
+
+async def reencrypt_all(session: AsyncSession, *, cipher: FieldCipher, batch: int = 500) -> int:
+    """Re-encrypt every number and phone still under an older key, and recompute look-up hashes with the
+    current look-up key. Returns how many records changed. Run by ``qinghu rotate-keys``."""
+    changed, last_id = 0, None
+    while True:
+        statement = sa.select(Minor).order_by(Minor.id).limit(batch)
+        if last_id is not None:
+            statement = statement.where(Minor.id > last_id)
+        minors = (await session.scalars(statement)).all()
+        if not minors:
+            return changed
+        for minor in minors:
+            number = cipher.decrypt(minor.id_number_ciphertext, context="minor.id_number")
+            if cipher.key_id_of(minor.id_number_ciphertext) != cipher.current_key_id:
+                minor.id_number_ciphertext = cipher.encrypt(number, context="minor.id_number")
+            minor.id_number_hash = _lookup_hash(cipher, minor.id_document_type, number)
+            if minor.phone_ciphertext and cipher.key_id_of(minor.phone_ciphertext) != cipher.current_key_id:
+                phone = cipher.decrypt(minor.phone_ciphertext, context="minor.phone")
+                minor.phone_ciphertext = cipher.encrypt(phone, context="minor.phone")
+            stale = [
+                entry
+                for entry in minor.guardians
+                if entry.get("phone_ciphertext")
+                and cipher.key_id_of(entry["phone_ciphertext"]) != cipher.current_key_id
+            ]
+            if stale:
+                minor.guardians = [
+                    {
+                        **entry,
+                        "phone_ciphertext": cipher.encrypt(
+                            cipher.decrypt(entry["phone_ciphertext"], context="guardian.phone"),
+                            context="guardian.phone",
+                        ),
+                    }
+                    if entry in stale
+                    else entry
+                    for entry in minor.guardians
+                ]
+            if session.is_modified(minor):
+                changed += 1
+            last_id = minor.id
+        await session.flush()
+        session.expunge_all()
