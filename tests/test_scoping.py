@@ -12,6 +12,7 @@ UNIT_OWNED_TABLES = {
     "users": "/api/v1/users",
     "api_clients": "/api/v1/clients",
     "audit_events": "/api/v1/audit-events",
+    "minors": "/api/v1/minors",  # scoped by role: tests/minors/test_privacy_matrix.py
 }
 UNIT_COLUMNS = {
     "unit_id",
