@@ -4,7 +4,7 @@ const en: MessageSchema = {
   app: {
     name: 'Qinghu',
     subtitle: 'Youth drug-prevention casework',
-    footer: 'Qinghu · minors’ data is protected by law; for work use only',
+    footer: 'Qinghu · minors\' data is protected by law; for work use only',
   },
   common: {
     save: 'Save',
@@ -67,7 +67,7 @@ const en: MessageSchema = {
     sessionExpired: 'Your session has ended; please log in again',
     lockedUntil: 'The account is locked; try again after {time}',
     lockedFor: 'The account is locked; try again in {minutes} minutes',
-    hint: 'Forgot your password? Ask your unit’s administrator to reset it.',
+    hint: 'Forgot your password? Ask your unit\'s administrator to reset it.',
   },
   home: {
     greeting: 'Hello, {name}',
@@ -95,7 +95,7 @@ const en: MessageSchema = {
     editTitle: 'Edit unit',
     addTitle: 'Add unit',
     move: 'Parent unit (move)',
-    nameRequired: 'Enter the unit’s name',
+    nameRequired: 'Enter the unit\'s name',
     kindRequired: 'Choose the kind',
     parentRequired: 'Choose the parent unit',
     divisionCodeHint: '6- or 12-digit division code',
@@ -156,7 +156,7 @@ const en: MessageSchema = {
     unitRequired: 'Choose a unit',
     scopesRequired: 'Choose at least one scope',
     secretTitle: 'Client secret',
-    secretIntro: 'The secret of “{name}” ({clientId}). Copy it now and hand it safely to the connected system’s administrator.',
+    secretIntro: 'The secret of “{name}” ({clientId}). Copy it now and hand it safely to the connected system\'s administrator.',
     created: 'Client added',
     deactivated: 'Client disabled',
     activated: 'Client enabled',

@@ -130,6 +130,10 @@ router.afterEach((to) => {
   document.title = `${page} · ${t('app.name')}`
 })
 
-router.onError(() => {
+// After a new version is deployed, an open tab asks for page chunks that no longer exist: load the app anew.
+const STALE_CHUNK = /dynamically imported module|Importing a module script failed|Failed to load module script/i
+
+router.onError((error: unknown, to) => {
   navigating.value = false
+  if (error instanceof Error && STALE_CHUNK.test(error.message)) window.location.assign(to.fullPath)
 })
