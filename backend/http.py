@@ -60,6 +60,9 @@ class HttpMiddleware:
                 ]
                 if is_api:
                     extra.append((b"cache-control", b"no-store"))
+                # Time spent in the application, for operators and the benchmarks (RFC: Server-Timing).
+                elapsed = (time.perf_counter() - started) * 1000
+                extra.append((b"server-timing", f"app;dur={elapsed:.2f}".encode()))
                 existing = {key.lower() for key, _ in message.get("headers", [])}
                 message["headers"] = [
                     *message.get("headers", []),

@@ -111,6 +111,8 @@ class Minor(Versioned, table=True):
         sa.Index("ix_minors_risk_categories", "risk_categories", postgresql_using="gin"),
         sa.Index("ix_minors_substances", "substances", postgresql_using="gin"),
         sa.Index("ix_minors_managing_unit_id_updated_at", "managing_unit_id", "updated_at"),
+        # The default order of lists: a large subtree's newest changes are read off this index backwards.
+        sa.Index("ix_minors_updated_at_id", "updated_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)

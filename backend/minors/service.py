@@ -77,8 +77,8 @@ _COLUMNS = (
     Minor.updated_at,
     ManagingUnit.name.label("managing_unit_name"),
     ManagingUnit.kind.label("managing_unit_kind"),
-    School.name.label("school_name"),
-    School.kind.label("school_kind"),
+    # A scalar subquery rather than a join: evaluated for the page's rows only, after the limit.
+    sa.select(School.name).where(School.id == Minor.school_id).scalar_subquery().label("school_name"),
 )
 
 
@@ -86,7 +86,6 @@ def _scoped_select(principal: Principal) -> sa.Select[Any]:
     return (
         sa.select(*_COLUMNS)
         .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
-        .outerjoin(School, School.id == Minor.school_id)
         .where(within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
     )
 
@@ -168,7 +167,7 @@ def full_value(row: Any, field: str, cipher: FieldCipher) -> Any:
         return [code for code in row.risk_categories if code not in privacy.SENSITIVE_RISK_CATEGORIES]
     if field == "school":
         return (
-            UnitSummary(id=row.school_id, name=row.school_name, kind=row.school_kind)
+            UnitSummary(id=row.school_id, name=row.school_name, kind=UnitKind.school)
             if row.school_id
             else None
         )
