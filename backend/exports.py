@@ -1,0 +1,155 @@
+"""Tables leaving Qinghu as files: CSV (UTF-8 with a BOM, so that Excel reads Chinese) and XLSX.
+
+Every export goes through here, so that every cell is made safe in one place: a text cell starting with ``=``,
+``+``, ``-``, ``@``, a tab or a carriage return would run as a formula in a spreadsheet (CSV injection), so it
+is written with a leading apostrophe, the form OWASP recommends.
+"""
+
+import csv
+import enum
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Response
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from backend.db import LOCAL_TIMEZONE
+
+_FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ExportFormat(enum.StrEnum):
+    """The ``format`` query parameter of endpoints that also answer as a file."""
+
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+@dataclass
+class Sheet:
+    """One table: a title (the XLSX sheet name), its column headers and its rows.
+
+    ``preamble`` lines (a report's title, its date, the issuing unit) go above the header in XLSX and CSV alike.
+    """
+
+    title: str
+    columns: Sequence[str]
+    rows: Iterable[Sequence[Any]]
+    preamble: Sequence[str] = field(default_factory=tuple)
+    column_widths: Sequence[int] | None = None
+
+
+def safe_cell(value: Any) -> Any:
+    """The value as it may be written to a spreadsheet cell: text that would run as a formula is quoted."""
+    if isinstance(value, enum.Enum):
+        value = value.value
+    if isinstance(value, str) and value.startswith(_FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _text(value: Any) -> str:
+    value = safe_cell(value)
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def csv_bytes(sheet: Sheet) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for line in sheet.preamble:
+        writer.writerow([_text(line)])
+    writer.writerow([_text(column) for column in sheet.columns])
+    for row in sheet.rows:
+        writer.writerow([_text(value) for value in row])
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    workbook = Workbook(write_only=True)
+    for sheet in sheets:
+        # Sheet names: at most 31 characters, none of []:*?/\ (Excel's rules).
+        title = "".join(ch for ch in sheet.title if ch not in "[]:*?/\\")[:31] or "Sheet"
+        worksheet = workbook.create_sheet(title=title)
+        widths = sheet.column_widths or [max(10, min(40, len(str(c)) * 2 + 4)) for c in sheet.columns]
+        for index, width in enumerate(widths, start=1):
+            worksheet.column_dimensions[get_column_letter(index)].width = width
+        header_row = len(sheet.preamble) + 1
+        worksheet.freeze_panes = f"A{header_row + 1}"
+        for line in sheet.preamble:
+            cell = WriteOnlyCell(worksheet, value=safe_cell(line))
+            cell.font = Font(bold=True)
+            worksheet.append([cell])
+        header = []
+        for column in sheet.columns:
+            cell = WriteOnlyCell(worksheet, value=safe_cell(column))
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            header.append(cell)
+        worksheet.append(header)
+        for row in sheet.rows:
+            worksheet.append([_xlsx_value(value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _xlsx_value(value: Any) -> Any:
+    value = safe_cell(value)
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        # Excel has no time zones: write the local wall time the users read elsewhere in the app.
+        return value.astimezone(LOCAL_TIMEZONE).replace(tzinfo=None)
+    if isinstance(value, list | tuple):
+        return "、".join(_text(item) for item in value)
+    return value
+
+
+def _disposition(filename: str) -> str:
+    # RFC 6266 / 5987: an ASCII fallback plus the UTF-8 name, so that Chinese file names survive.
+    ascii_name = filename.encode("ascii", "ignore").decode() or "export"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+def file_response(filename_stem: str, export_format: ExportFormat, sheets: Sequence[Sheet]) -> Response:
+    """The sheets as a downloadable CSV (the first sheet) or XLSX (all of them)."""
+    if export_format is ExportFormat.csv:
+        return Response(
+            content=csv_bytes(sheets[0]),
+            media_type=CSV_MEDIA_TYPE,
+            headers={"content-disposition": _disposition(f"{filename_stem}.csv")},
+        )
+    if export_format is ExportFormat.xlsx:
+        return Response(
+            content=xlsx_bytes(sheets),
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"content-disposition": _disposition(f"{filename_stem}.xlsx")},
+        )
+    raise ValueError(f"not a file format: {export_format}")
+
+
+# Documents the file answers of an endpoint in OpenAPI: `responses=FILE_RESPONSES` on the route.
+FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        },
+        "description": "JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx`",
+    }
+}
