@@ -161,3 +161,17 @@ async def test_spa_is_served_with_history_fallback_and_api_untouched(make_app, t
         assert (await client.get("/openapi.json")).json()["info"]["title"].startswith("Qinghu")
         assert (await client.get("/docs")).status_code == 200
         assert (await client.get("/../../etc/passwd")).text.startswith("<!doctype html>")
+
+
+async def test_a_chunk_of_another_build_is_404_and_a_rebuild_is_picked_up(make_app, tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><div id=app></div>")
+    app = make_app(frontend_dist=dist)
+    async with client_for(app) as client:
+        # Never index.html for a missing script: the browser would parse HTML as JavaScript.
+        assert_problem(await client.get("/assets/old-chunk-1a2b.js"), 404)
+        (dist / "assets" / "new-chunk-3c4d.js").write_text("export {}")
+        fresh = await client.get("/assets/new-chunk-3c4d.js")
+        assert fresh.status_code == 200
+        assert fresh.text == "export {}"
