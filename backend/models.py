@@ -5,7 +5,7 @@ from sqlmodel import SQLModel
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, RefreshToken
 from backend.clients.models import ApiClient
-from backend.minors.models import Minor
+from backend.minors.models import Minor, MinorCount
 from backend.units.models import Unit
 from backend.users.models import User
 
@@ -17,6 +17,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Minor",
+    "MinorCount",
     "RefreshToken",
     "Unit",
     "User",

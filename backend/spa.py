@@ -14,6 +14,7 @@ def mount_spa(app: FastAPI, dist: Path) -> None:
     index = dist / "index.html"
     if not index.is_file():
         return
+
     # Serve exactly the files the build produced, nothing else. A rebuild while the process runs adds files:
     # a miss for a built file re-lists the directory once before answering 404.
     def list_files() -> dict[str, Path]:

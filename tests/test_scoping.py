@@ -13,6 +13,8 @@ UNIT_OWNED_TABLES = {
     "api_clients": "/api/v1/clients",
     "audit_events": "/api/v1/audit-events",
     "minors": "/api/v1/minors",  # scoped by role: tests/minors/test_privacy_matrix.py
+    # Totals only, kept by triggers and read through the minors list's scoping; never listed by itself.
+    "minor_counts": "/api/v1/minors",
 }
 UNIT_COLUMNS = {
     "unit_id",

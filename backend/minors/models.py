@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
 from backend.db import Versioned, code_column, new_id
 from backend.reference import LabelledEnum, reference
@@ -144,3 +144,15 @@ class Minor(Versioned, table=True):
     is_sealed: bool = Field(default=False, nullable=False)
     source: MinorSource = code_column(nullable=False)
     created_by: uuid.UUID | None = Field(default=None)
+
+
+class MinorCount(SQLModel, table=True):
+    """How many minors each unit manages, by status. Kept by database triggers on ``minors`` (see the migration
+    that creates this table), whatever code writes the minor, so that the total of a list over a large subtree
+    adds up a few dozen rows instead of counting tens of thousands. Internal: never listed by itself."""
+
+    __tablename__ = "minor_counts"
+
+    managing_unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True)
+    status: MinorStatus = Field(sa_type=sa.String(40), primary_key=True)
+    n: int = Field(nullable=False, default=0)

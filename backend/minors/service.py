@@ -2,7 +2,7 @@
 
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ from backend.db import JsonArrayContains, local_midnight_utc, local_today, utcno
 from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from backend.etag import check_if_match
 from backend.identity import IdNumberError, age_on, parse_mainland_id
-from backend.minors.models import IdDocumentType, Minor, MinorSource, MinorStatus
+from backend.minors.models import IdDocumentType, Minor, MinorCount, MinorSource, MinorStatus
 from backend.minors.schemas import GuardianIn, GuardianRead, MinorCreate, MinorLookup, MinorRead, MinorUpdate
 from backend.pagination import Page, PageParams, paginate
 from backend.security import privacy
@@ -224,8 +224,11 @@ async def list_minors(
     today = local_today()
     shape = privacy.shape_for(principal, view=privacy.View.list, responsible=False, sealed=False)
     statement = _scoped_select(principal)
+    # Conditions the per-unit counters can answer; any other filter needs the rows counted.
+    counted_by_unit: list[sa.ColumnElement[bool]] = [within_minor_scope(principal, ManagingUnit.path, None)]
     if filters.status:
         statement = statement.where(Minor.status == filters.status)
+        counted_by_unit.append(MinorCount.status == filters.status)
     if filters.risk_level:
         statement = statement.where(Minor.risk_level == filters.risk_level)
     if filters.schooling_status:
@@ -256,6 +259,7 @@ async def list_minors(
         if anchor is None:
             raise ValidationFailed.field(["query", "within"], "no such unit in your scope", "unit.not_found")
         statement = statement.where(in_subtree(ManagingUnit.path, anchor))
+        counted_by_unit.append(in_subtree(ManagingUnit.path, anchor))
     if filters.age_min is not None:
         statement = statement.where(Minor.birth_date <= _birth_date_bounds_for_age(filters.age_min, today)[1])
     if filters.age_max is not None:
@@ -268,12 +272,29 @@ async def list_minors(
         if principal.role not in privacy.REVEAL_IDENTITY_ROLES:
             raise Forbidden("Searching by name needs a role that may see identities.")
         statement = statement.where(Minor.name.contains(filters.q, autoescape=True))
+    total_statement = None
+    only_unit_filters = not any(
+        getattr(filters, field.name) not in (None, "")
+        for field in fields(filters)
+        if field.name not in _FILTERS_COUNTED_BY_UNIT
+    )
+    if only_unit_filters and principal.role is not Role.school_staff:
+        total_statement = (
+            sa.select(sa.func.coalesce(sa.func.sum(MinorCount.n), 0))
+            .join(ManagingUnit, ManagingUnit.id == MinorCount.managing_unit_id)
+            .where(*counted_by_unit)
+        )
     return await paginate(
         session,
         statement,
         page,
         lambda row: present(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today),
+        total_statement=total_statement,
     )
+
+
+# School staff reach minors by school, not by managing unit: their totals are always counted row by row.
+_FILTERS_COUNTED_BY_UNIT = frozenset({"status", "within"})
 
 
 def _require_sensitive(shape: privacy.Shape, parameter: str) -> None:
