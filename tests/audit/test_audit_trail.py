@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.audit import service as audit
-from backend.audit.models import AuditEvent
+from backend.audit.models import AuditAction, AuditEvent
 from tests.conftest import assert_problem, password_token
 
 EVENTS = "/api/v1/audit-events"
@@ -145,3 +145,17 @@ async def test_the_api_reports_a_broken_chain(app, client, login, county):
         "first_broken": 3,
         "problem": "the event was changed after it was written",
     }
+
+
+async def test_only_read_events_skip_waiting_for_the_disk(app, county):
+    """A detail view or look-up does not wait for the WAL flush; every other event does (PostgreSQL)."""
+    for durable, expected in ((True, "on"), (False, "off")):
+        async with app.state.sessionmaker() as session:
+            await audit.record(session, action=AuditAction.minor_viewed, actor=None, durable=durable)
+            if session.bind.dialect.name == "postgresql":
+                assert await session.scalar(sa.text("SHOW synchronous_commit")) == expected
+            await session.rollback()
+        async with app.state.sessionmaker() as session:
+            # SET LOCAL ends with its transaction: the next one is durable again.
+            if session.bind.dialect.name == "postgresql":
+                assert await session.scalar(sa.text("SHOW synchronous_commit")) == "on"
