@@ -123,7 +123,6 @@ def present(
     if shape.of("sensitive_risk_categories") is full and "risk_categories" in data:
         data["risk_categories"] = list(row.risk_categories)
     age = age_on(row.birth_date, today)
-    already_full = {field for field, seen in shape.visibility.items() if seen is full}
     return MinorRead(
         id=row.id,
         version=row.version,
@@ -134,7 +133,9 @@ def present(
         updated_at=row.updated_at,
         masked_fields=shape.masked_fields,
         hidden_fields=shape.hidden_fields,
-        revealable_fields=sorted(privacy.revealable_fields(principal, sealed=row.is_sealed) - already_full),
+        revealable_fields=sorted(
+            privacy.revealable_fields(principal, sealed=row.is_sealed) - shape.full_fields
+        ),
         **data,
     )
 

@@ -6,6 +6,7 @@ from the tables below, so a change here is a change in what the tests demand.
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache, cached_property
 
 from backend.security.principals import Principal
 from backend.security.roles import Role
@@ -115,19 +116,29 @@ class Shape:
     def of(self, field: str) -> Visibility:
         return self.visibility[field]
 
-    @property
+    @cached_property
     def masked_fields(self) -> list[str]:
         return sorted(field for field, seen in self.visibility.items() if seen is Visibility.masked)
 
-    @property
+    @cached_property
     def hidden_fields(self) -> list[str]:
         return sorted(field for field, seen in self.visibility.items() if seen is Visibility.hidden)
+
+    @cached_property
+    def full_fields(self) -> frozenset[str]:
+        return frozenset(field for field, seen in self.visibility.items() if seen is Visibility.full)
 
 
 def shape_for(principal: Principal, *, view: View, responsible: bool, sealed: bool) -> Shape:
     """The visibility of every field of a minor for this principal. The caller has already checked scope."""
     assert principal.role is not None, "machine clients never read minors"
-    columns = MATRIX[principal.role]
+    return _shape(principal.role, view, responsible, sealed)
+
+
+# A handful of combinations, asked for once per row of every list: computed once each.
+@cache
+def _shape(role: Role, view: View, responsible: bool, sealed: bool) -> Shape:
+    columns = MATRIX[role]
     visibility: dict[str, Visibility] = {}
     for field, field_class in MINOR_FIELDS.items():
         seen = columns[field_class][0 if view is View.list else 1]
@@ -135,7 +146,7 @@ def shape_for(principal: Principal, *, view: View, responsible: bool, sealed: bo
             field_class is FieldClass.identity
             and view is View.detail
             and responsible
-            and principal.role is Role.caseworker
+            and role is Role.caseworker
         ):
             seen = Visibility.full
         if field_class is FieldClass.sensitive and sealed:
