@@ -4,6 +4,14 @@ from sqlmodel import SQLModel
 
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, RefreshToken
+from backend.campaigns.models import (
+    Campaign,
+    CampaignTarget,
+    CampaignTask,
+    EvidenceFile,
+    TaskReport,
+    TaskReportEvent,
+)
 from backend.clients.models import ApiClient
 from backend.minors.models import Minor
 from backend.units.models import Unit
@@ -16,8 +24,14 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "AuthSession",
+    "Campaign",
+    "CampaignTarget",
+    "CampaignTask",
+    "EvidenceFile",
     "Minor",
     "RefreshToken",
+    "TaskReport",
+    "TaskReportEvent",
     "Unit",
     "User",
     "metadata",

@@ -13,6 +13,10 @@ UNIT_OWNED_TABLES = {
     "api_clients": "/api/v1/clients",
     "audit_events": "/api/v1/audit-events",
     "minors": "/api/v1/minors",  # scoped by role: tests/minors/test_privacy_matrix.py
+    # issuer's subtree, or published to a unit in it: tests/campaigns/test_campaigns.py
+    "campaigns": "/api/v1/campaigns",
+    "campaign_targets": "/api/v1/campaigns",
+    "task_reports": "/api/v1/task-reports",
 }
 UNIT_COLUMNS = {
     "unit_id",
