@@ -17,7 +17,6 @@ from backend.campaigns.schemas import (
     Progress,
     Recipients,
     ReturnComment,
-    ReviewComment,
     TaskList,
     TaskRead,
     TaskReportDetail,
@@ -363,16 +362,10 @@ async def approve_report(
     principal: CampaignWriter,
     loaded: ScopedReport,
     response: Response,
-    review: ReviewComment | None = None,
     if_match: IfMatch = None,
 ) -> TaskReportDetail:
     await service.review_report(
-        session,
-        principal=principal,
-        loaded=loaded,
-        approve=True,
-        comment=review.comment if review else None,
-        if_match=if_match,
+        session, principal=principal, loaded=loaded, approve=True, comment=None, if_match=if_match
     )
     set_etag(response, loaded.report.version)
     return await service.report_detail(session, principal=principal, loaded=loaded)

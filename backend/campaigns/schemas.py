@@ -242,12 +242,6 @@ class TaskReportUpdate(BaseModel):
     note: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
-class ReviewComment(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
-
-
 class ReturnComment(BaseModel):
     """Why the report goes back; the unit reads it."""
 

@@ -130,7 +130,8 @@ def _require_editor(principal: Principal, campaign: Campaign) -> None:
 def _require_status(campaign: Campaign, *allowed: CampaignStatus, action: str) -> None:
     if campaign.status not in allowed:
         raise Conflict(
-            f"The campaign is {campaign.status}; it cannot be {action}.", extra={"status": campaign.status}
+            f"The campaign is {campaign.status}; it cannot be {action}.",
+            extra={"campaign_status": campaign.status},
         )
 
 
@@ -302,10 +303,11 @@ async def update_campaign(
     changes = campaign_in.model_dump(exclude_unset=True)
     if campaign.status != CampaignStatus.draft and set(changes) - {"report_deadline"}:
         raise Conflict(
-            "A published campaign can only move its report deadline.", extra={"status": campaign.status}
+            "A published campaign can only move its report deadline.",
+            extra={"campaign_status": campaign.status},
         )
     if campaign.status == CampaignStatus.closed:
-        raise Conflict("The campaign is closed.", extra={"status": campaign.status})
+        raise Conflict("The campaign is closed.", extra={"campaign_status": campaign.status})
     if campaign_in.targets is not None:
         issuer = await session.get(Unit, campaign.issuing_unit_id)
         assert issuer is not None
@@ -828,12 +830,12 @@ def _require_reporter(principal: Principal, loaded: LoadedReport) -> None:
     if loaded.campaign.status != CampaignStatus.published:
         raise Conflict(
             f"The campaign is {loaded.campaign.status}; reports are no longer taken.",
-            extra={"status": loaded.campaign.status},
+            extra={"campaign_status": loaded.campaign.status},
         )
     if loaded.report.status not in OPEN_STATUSES:
         raise Conflict(
             f"The report is {loaded.report.status}; it cannot be changed now.",
-            extra={"status": loaded.report.status},
+            extra={"report_status": loaded.report.status},
         )
 
 
@@ -946,7 +948,7 @@ async def review_report(
     if loaded.report.status != TaskReportStatus.submitted:
         raise Conflict(
             f"The report is {loaded.report.status}; only a submitted report is reviewed.",
-            extra={"status": loaded.report.status},
+            extra={"report_status": loaded.report.status},
         )
     loaded.report.status = TaskReportStatus.approved if approve else TaskReportStatus.returned
     loaded.report.review_comment = comment
