@@ -3,12 +3,13 @@ reports with an evidence file and submits; the bureau returns it, the teacher re
 the progress table shows it."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import DEMO_PASSWORD
-from tests.browser.test_web_app import choose, log_in, settle
+from tests.browser.test_web_app import choose, log_in, settle, shoot
 
 pytestmark = pytest.mark.browser
 
@@ -28,7 +29,7 @@ def switch_user(page: Page, username: str) -> None:
     expect(page.locator("[data-test=side-menu]")).to_be_visible()
 
 
-def test_publish_report_return_resubmit_approve(page: Page) -> None:
+def test_publish_report_return_resubmit_approve(page: Page, screenshots: Path) -> None:
     page.goto("/login")
     log_in(page, "edu_officer", DEMO_PASSWORD)
     page.locator("[data-menu=campaigns]").click()
@@ -41,6 +42,7 @@ def test_publish_report_return_resubmit_approve(page: Page) -> None:
     page.locator("[data-test=task-add]").click()
     for index, task in enumerate(TASKS):
         page.locator(f"[data-test=task-{index}] input[name=task-title]").fill(task)
+    shoot(page, screenshots, "campaign-editor")
     page.locator("[data-test=campaign-save-open]").click()
     expect(page.locator("h1", has_text=TITLE)).to_be_visible()
     expect(page.locator("[data-test=campaign-tasks]")).to_contain_text(TASKS[2])
@@ -63,6 +65,7 @@ def test_publish_report_return_resubmit_approve(page: Page) -> None:
     page.locator("[data-test=report-submit]").click()
     confirm(page)
     expect(page.locator("[data-test=report-status]")).to_have_text("已提交")
+    shoot(page, screenshots, "task-report")
 
     # The bureau returns it with a comment.
     switch_user(page, "edu_officer")
@@ -93,3 +96,4 @@ def test_publish_report_return_resubmit_approve(page: Page) -> None:
     row = table.locator("tr", has_text="瑞安市锦湖中学").first
     expect(row.locator("[data-status=approved]")).to_have_count(1)
     expect(row).to_contain_text("33%")
+    shoot(page, screenshots, "campaign-progress")
