@@ -208,6 +208,9 @@ async def test_evidence_is_checked_by_content(client, login, published):
     for item in (first, third):
         got = await client.get(f"/api/v1/task-reports/{report['id']}/evidence/{item['id']}", headers=teacher)
         assert got.content == PNG
+    outsider = await login("other_worker")
+    hidden = await client.get(f"/api/v1/task-reports/{report['id']}/evidence/{third['id']}", headers=outsider)
+    assert_problem(hidden, 404)
     removed = await client.delete(
         f"/api/v1/task-reports/{report['id']}/evidence/{first['id']}", headers=teacher
     )
