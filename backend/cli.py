@@ -91,7 +91,12 @@ def seed_demo(
     cipher = FieldCipher.from_settings(settings)
     outcome = _in_session(
         lambda session: seed_demo_county(
-            session, credentials=credentials, cipher=cipher, if_empty=if_empty, minors=minors
+            session,
+            credentials=credentials,
+            cipher=cipher,
+            if_empty=if_empty,
+            minors=minors,
+            campaigns=True,
         )
     )
     if outcome is None:

@@ -126,6 +126,11 @@ def _disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
+def content_disposition(filename: str) -> str:
+    """The Content-Disposition of a download named ``filename`` (evidence files use it too)."""
+    return _disposition(filename)
+
+
 def file_response(filename_stem: str, export_format: ExportFormat, sheets: Sequence[Sheet]) -> Response:
     """The sheets as a downloadable CSV (the first sheet) or XLSX (all of them)."""
     if export_format is ExportFormat.csv:

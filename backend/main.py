@@ -10,6 +10,8 @@ from fastapi.routing import APIRoute
 from backend import __doc__ as description
 from backend.audit.router import router as audit_router
 from backend.auth.router import router as auth_router
+from backend.campaigns.router import reports_router as task_reports_router
+from backend.campaigns.router import router as campaigns_router
 from backend.clients.router import router as clients_router
 from backend.db import make_engine, make_sessionmaker
 from backend.errors import install_error_handlers
@@ -39,6 +41,8 @@ def api_router() -> APIRouter:
         users_router,
         clients_router,
         minors_router,
+        campaigns_router,
+        task_reports_router,
         audit_router,
     )
     for domain_router in domain_routers:
@@ -68,6 +72,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "users", "description": "People and their roles"},
             {"name": "clients", "description": "Machine clients of other systems"},
             {"name": "minors", "description": "At-risk minors, shaped by the privacy policy"},
+            {
+                "name": "campaigns",
+                "description": "Campaigns and their task checklists (任务清单), progress tables",
+            },
+            {"name": "task-reports", "description": "Target units' reports on tasks, evidence files, review"},
             {"name": "audit", "description": "The hash-chained audit trail"},
             {"name": "health", "description": "Liveness and readiness"},
         ],

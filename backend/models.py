@@ -4,6 +4,14 @@ from sqlmodel import SQLModel
 
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, RefreshToken
+from backend.campaigns.models import (
+    Campaign,
+    CampaignTarget,
+    CampaignTask,
+    EvidenceFile,
+    TaskReport,
+    TaskReportEvent,
+)
 from backend.clients.models import ApiClient
 from backend.minors.models import Minor, MinorCount
 from backend.units.models import Unit
@@ -16,9 +24,15 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "AuthSession",
+    "Campaign",
+    "CampaignTarget",
+    "CampaignTask",
+    "EvidenceFile",
     "Minor",
     "MinorCount",
     "RefreshToken",
+    "TaskReport",
+    "TaskReportEvent",
     "Unit",
     "User",
     "metadata",

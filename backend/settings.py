@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     # Request bodies: JSON and forms everywhere; evidence uploads get their own, larger limit on their routes.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Evidence files live outside the database, under this directory (backend/storage.py).
+    storage_dir: Path = VAR_DIR / "files"
     log_level: str = "INFO"
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
     migrations_dir: Path = REPO_ROOT / "migrations"

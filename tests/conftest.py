@@ -26,6 +26,7 @@ os.environ.update(
         "QINGHU_ARGON2_PARALLELISM": "1",
         "QINGHU_LOG_LEVEL": "WARNING",
         "QINGHU_FRONTEND_DIST": str(_TMP / "no-frontend"),
+        "QINGHU_STORAGE_DIR": str(_TMP / "files"),
         "QINGHU_DATABASE_URL": f"sqlite+aiosqlite:///{_TMP / 'default.db'}",
     }
 )

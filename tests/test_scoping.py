@@ -15,6 +15,10 @@ UNIT_OWNED_TABLES = {
     "minors": "/api/v1/minors",  # scoped by role: tests/minors/test_privacy_matrix.py
     # Totals only, kept by triggers and read through the minors list's scoping; never listed by itself.
     "minor_counts": "/api/v1/minors",
+    # issuer's subtree, or published to a unit in it: tests/campaigns/test_campaigns.py
+    "campaigns": "/api/v1/campaigns",
+    "campaign_targets": "/api/v1/campaigns",
+    "task_reports": "/api/v1/task-reports",
 }
 UNIT_COLUMNS = {
     "unit_id",

@@ -27,6 +27,17 @@ class AuditAction(LabelledEnum):
     minor_viewed = ("minor.viewed", "查看详情", "Minor record viewed")
     minor_revealed = ("minor.revealed", "查看完整信息", "Identity revealed")
     minor_looked_up = ("minor.looked_up", "按证件号查询", "Looked up by ID number")
+    campaign_created = ("campaign.created", "新建专项行动", "Campaign created")
+    campaign_updated = ("campaign.updated", "修改专项行动", "Campaign changed")
+    campaign_published = ("campaign.published", "发布专项行动", "Campaign published")
+    campaign_closed = ("campaign.closed", "结束专项行动", "Campaign closed")
+    campaign_exported = ("campaign.progress_exported", "导出进展统计表", "Progress table exported")
+    task_report_saved = ("task_report.saved", "填报任务进展", "Task progress saved")
+    task_report_submitted = ("task_report.submitted", "提交任务报告", "Task report submitted")
+    task_report_approved = ("task_report.approved", "审核通过任务报告", "Task report approved")
+    task_report_returned = ("task_report.returned", "退回任务报告", "Task report returned")
+    evidence_added = ("evidence.added", "上传佐证材料", "Evidence file uploaded")
+    evidence_removed = ("evidence.removed", "删除佐证材料", "Evidence file removed")
 
 
 class AuditEvent(SQLModel, table=True):

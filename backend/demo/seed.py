@@ -15,6 +15,7 @@ from backend.clients import service as clients
 from backend.clients.models import ApiClient
 from backend.clients.schemas import ClientCreate
 from backend.db import local_today
+from backend.demo.campaigns import seed_demo_campaigns
 from backend.demo.people import synthetic_person
 from backend.minors import service as minors
 from backend.minors.models import Minor, MinorSource, RiskCategory, RiskLevel, SchoolingStatus, Substance
@@ -237,6 +238,7 @@ async def seed_demo_county(
     cipher: FieldCipher,
     if_empty: bool = False,
     minors: int = 0,
+    campaigns: bool = False,
 ) -> str | None:
     """Load the demo county; with ``if_empty``, only into a database without units. Returns a summary."""
     if if_empty and await session.scalar(sa.select(sa.func.count()).select_from(Unit)):
@@ -267,10 +269,12 @@ async def seed_demo_county(
                 secret=credentials.client_secret,
             )
     added_minors = await _seed_minors(session, count=minors, cipher=cipher) if minors else 0
+    added_campaigns = await seed_demo_campaigns(session) if campaigns else 0
     accounts = ", ".join(username for username, *_ in DEMO_PEOPLE)
     clients_line = ", ".join(client_id for client_id, *_ in DEMO_CLIENTS)
     return (
-        f"Demo county {COUNTY} loaded: {len(unit_by_name)} units, {added_minors} synthetic minors added.\n"
+        f"Demo county {COUNTY} loaded: {len(unit_by_name)} units, {added_minors} synthetic minors added, "
+        f"{added_campaigns} campaigns added.\n"
         f"Accounts: {accounts} (password from QINGHU_DEMO_PASSWORD).\n"
         f"Machine clients: {clients_line} (secret from QINGHU_DEMO_CLIENT_SECRET)."
     )

@@ -29,6 +29,13 @@ class Scope(LabelledEnum):
     minors_read = ("minors:read", "查看重点未成年人", "Read at-risk minors")
     minors_write = ("minors:write", "登记和修改重点未成年人", "Register and edit at-risk minors")
     minors_reveal = ("minors:reveal", "查看完整身份信息", "Reveal identities")
+    campaigns_read = ("campaigns:read", "查看专项行动和任务清单", "Read campaigns and task checklists")
+    campaigns_write = (
+        "campaigns:write",
+        "发布专项行动、审核任务报告",
+        "Issue campaigns and review task reports",
+    )
+    task_reports_write = ("task_reports:write", "报送任务进展", "Report progress on tasks")
 
 
 # What each role may do. A route names the scope it needs; it never checks roles by itself.
@@ -52,10 +59,20 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.minors_read,
             Scope.minors_write,
             Scope.minors_reveal,
+            Scope.campaigns_read,
+            Scope.campaigns_write,
+            Scope.task_reports_write,
         }
     ),
     Role.caseworker: frozenset(
-        {Scope.units_read, Scope.minors_read, Scope.minors_write, Scope.minors_reveal}
+        {
+            Scope.units_read,
+            Scope.minors_read,
+            Scope.minors_write,
+            Scope.minors_reveal,
+            Scope.campaigns_read,
+            Scope.task_reports_write,
+        }
     ),
     Role.police: frozenset(
         {
@@ -65,11 +82,26 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.minors_read,
             Scope.minors_write,
             Scope.minors_reveal,
+            Scope.campaigns_read,
+            Scope.task_reports_write,
         }
     ),
-    Role.school_staff: frozenset({Scope.units_read, Scope.minors_read, Scope.minors_write}),
-    Role.education: frozenset({Scope.units_read, Scope.stats_read}),
-    Role.auditor: frozenset({Scope.units_read, Scope.users_read, Scope.audit_read, Scope.minors_read}),
+    Role.school_staff: frozenset(
+        {
+            Scope.units_read,
+            Scope.minors_read,
+            Scope.minors_write,
+            Scope.campaigns_read,
+            Scope.task_reports_write,
+        }
+    ),
+    # The education bureau issues school campaigns and reviews the schools' reports (DESIGN.md §1).
+    Role.education: frozenset(
+        {Scope.units_read, Scope.stats_read, Scope.campaigns_read, Scope.campaigns_write}
+    ),
+    Role.auditor: frozenset(
+        {Scope.units_read, Scope.users_read, Scope.audit_read, Scope.minors_read, Scope.campaigns_read}
+    ),
 }
 
 # Scopes a machine client may be granted: integrations push and pull data, they never administer.

@@ -73,6 +73,7 @@ def _server_env(tmp: Path) -> dict[str, str]:
             "QINGHU_ARGON2_MEMORY_COST": "8192",
             "QINGHU_ARGON2_PARALLELISM": "1",
             "QINGHU_FRONTEND_DIST": str(DIST),
+            "QINGHU_STORAGE_DIR": str(tmp / "files"),
             "QINGHU_DEMO_PASSWORD": DEMO_PASSWORD,
             "QINGHU_LOG_LEVEL": "WARNING",
         }

@@ -318,6 +318,266 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List campaigns in scope */
+        get: operations["campaigns-list_campaigns"];
+        put?: never;
+        /** Create a draft campaign issued by my unit */
+        post: operations["campaigns-create_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a campaign */
+        get: operations["campaigns-read_campaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a draft (a published campaign: its report deadline only) */
+        patch: operations["campaigns-update_campaign"];
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The task checklist */
+        get: operations["campaigns-list_tasks"];
+        /** Replace the task checklist of a draft */
+        put: operations["campaigns-replace_tasks"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The units the campaign goes to: a preview while a draft, the fixed list once published */
+        get: operations["campaigns-read_recipients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish: fix the recipients and open one report per unit and task */
+        post: operations["campaigns-publish_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Close: no more reports are taken */
+        post: operations["campaigns-close_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/copy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Copy as a new draft (next year's plan) */
+        post: operations["campaigns-copy_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/campaigns/{campaign_id}/progress": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Units × tasks: the progress table (各单位工作进展情况统计表) */
+        get: operations["campaigns-read_progress"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Task reports in scope: the worklist */
+        get: operations["task-reports-list_reports"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-reports/{report_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a task report with its evidence and history */
+        get: operations["task-reports-read_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Report the value and a note (the target unit) */
+        patch: operations["task-reports-update_report"];
+        trace?: never;
+    };
+    "/api/v1/task-reports/{report_id}/submit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit for review (again, after a return) */
+        post: operations["task-reports-submit_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-reports/{report_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a submitted report (the issuer) */
+        post: operations["task-reports-approve_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-reports/{report_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Return a submitted report with a comment (the issuer) */
+        post: operations["task-reports-return_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-reports/{report_id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach an evidence file (image, PDF or Office document; checked by content) */
+        post: operations["task-reports-add_evidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/task-reports/{report_id}/evidence/{evidence_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download an evidence file */
+        get: operations["task-reports-download_evidence"];
+        put?: never;
+        post?: never;
+        /** Remove an evidence file (its name and hash stay in the audit trail) */
+        delete: operations["task-reports-remove_evidence"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -455,6 +715,207 @@ export interface components {
             /** Token Type Hint */
             token_type_hint?: string | null;
         };
+        /** Body_task-reports-add_evidence */
+        "Body_task-reports-add_evidence": {
+            /**
+             * File
+             * @description The evidence file
+             */
+            file: string;
+        };
+        /**
+         * CampaignCounts
+         * @description How far the reports are: by status, plus those late and due within 3 days.
+         */
+        CampaignCounts: {
+            /**
+             * Reports
+             * @default 0
+             */
+            reports: number;
+            /** By Status */
+            by_status?: {
+                [key: string]: number;
+            };
+            /**
+             * Late
+             * @default 0
+             */
+            late: number;
+            /**
+             * Due Soon
+             * @default 0
+             */
+            due_soon: number;
+        };
+        /** CampaignCreate */
+        CampaignCreate: {
+            /**
+             * Title
+             * @example 瑞安市教育系统毒品预防教育专项行动
+             */
+            title: string;
+            /**
+             * Document Number
+             * @example 瑞教办〔2026〕33号
+             */
+            document_number?: string | null;
+            /** Issue Date */
+            issue_date?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Phases */
+            phases?: components["schemas"]["Phase"][];
+            /** Report Deadline */
+            report_deadline?: string | null;
+            targets?: components["schemas"]["Targets"];
+            /** Tasks */
+            tasks?: components["schemas"]["TaskIn"][];
+        };
+        /** CampaignDetail */
+        CampaignDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            issuing_unit: components["schemas"]["UnitSummary"];
+            /** Title */
+            title: string;
+            /** Document Number */
+            document_number: string | null;
+            /** Issue Date */
+            issue_date: string | null;
+            /** Description */
+            description: string | null;
+            /** Phases */
+            phases: components["schemas"]["Phase"][];
+            /** Report Deadline */
+            report_deadline: string | null;
+            targets: components["schemas"]["Targets"];
+            status: components["schemas"]["CampaignStatus"];
+            /** Copied From Id */
+            copied_from_id: string | null;
+            /** Published At */
+            published_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Task Count */
+            task_count: number;
+            /** Target Count */
+            target_count: number;
+            counts?: components["schemas"]["CampaignCounts"] | null;
+            /**
+             * Can Edit
+             * @description The caller may edit, publish, close and review this campaign
+             */
+            can_edit: boolean;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Tasks */
+            tasks: components["schemas"]["TaskRead"][];
+        };
+        /** CampaignRead */
+        CampaignRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            issuing_unit: components["schemas"]["UnitSummary"];
+            /** Title */
+            title: string;
+            /** Document Number */
+            document_number: string | null;
+            /** Issue Date */
+            issue_date: string | null;
+            /** Description */
+            description: string | null;
+            /** Phases */
+            phases: components["schemas"]["Phase"][];
+            /** Report Deadline */
+            report_deadline: string | null;
+            targets: components["schemas"]["Targets"];
+            status: components["schemas"]["CampaignStatus"];
+            /** Copied From Id */
+            copied_from_id: string | null;
+            /** Published At */
+            published_at: string | null;
+            /** Closed At */
+            closed_at: string | null;
+            /** Task Count */
+            task_count: number;
+            /** Target Count */
+            target_count: number;
+            counts?: components["schemas"]["CampaignCounts"] | null;
+            /**
+             * Can Edit
+             * @description The caller may edit, publish, close and review this campaign
+             */
+            can_edit: boolean;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * CampaignStatus
+         * @enum {string}
+         */
+        CampaignStatus: "draft" | "published" | "closed";
+        /** CampaignSummary */
+        CampaignSummary: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Title */
+            title: string;
+            /** Document Number */
+            document_number: string | null;
+            status: components["schemas"]["CampaignStatus"];
+            issuing_unit: components["schemas"]["UnitSummary"];
+            /** Report Deadline */
+            report_deadline: string | null;
+        };
+        /**
+         * CampaignUpdate
+         * @description Change a draft; a published campaign may only move its report deadline.
+         */
+        CampaignUpdate: {
+            /** Title */
+            title?: string | null;
+            /** Document Number */
+            document_number?: string | null;
+            /** Issue Date */
+            issue_date?: string | null;
+            /** Description */
+            description?: string | null;
+            /** Phases */
+            phases?: components["schemas"]["Phase"][] | null;
+            /** Report Deadline */
+            report_deadline?: string | null;
+            targets?: components["schemas"]["Targets"] | null;
+        };
         /** ChainVerification */
         ChainVerification: {
             /** Ok */
@@ -578,6 +1039,40 @@ export interface components {
              */
             client_secret: string;
         };
+        /**
+         * Comparator
+         * @enum {string}
+         */
+        Comparator: "gte" | "lte" | "eq";
+        /** EvidenceRead */
+        EvidenceRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Filename */
+            filename: string;
+            /** Media Type */
+            media_type: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+            /** Uploaded By Name */
+            uploaded_by_name: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
+        /**
+         * ExportFormat
+         * @description The ``format`` query parameter of endpoints that also answer as a file.
+         * @enum {string}
+         */
+        ExportFormat: "json" | "csv" | "xlsx";
         /** FieldProblem */
         FieldProblem: {
             /**
@@ -904,6 +1399,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[CampaignRead] */
+        Page_CampaignRead_: {
+            /** Items */
+            items: components["schemas"]["CampaignRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[ClientRead] */
         Page_ClientRead_: {
             /** Items */
@@ -919,6 +1425,17 @@ export interface components {
         Page_MinorRead_: {
             /** Items */
             items: components["schemas"]["MinorRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[TaskReportRead] */
+        Page_TaskReportRead_: {
+            /** Items */
+            items: components["schemas"]["TaskReportRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -964,6 +1481,27 @@ export interface components {
             one_time_password: string;
         };
         /**
+         * Phase
+         * @description A stage of the campaign, e.g. 动员部署 / 组织实施 / 总结评价.
+         */
+        Phase: {
+            /**
+             * Name
+             * @example 动员部署
+             */
+            name: string;
+            /**
+             * Start
+             * Format: date
+             */
+            start: string;
+            /**
+             * End
+             * Format: date
+             */
+            end: string;
+        };
+        /**
          * Problem
          * @description RFC 9457 problem details.
          */
@@ -990,6 +1528,56 @@ export interface components {
             /** Errors */
             errors?: components["schemas"]["FieldProblem"][] | null;
         };
+        /**
+         * Progress
+         * @description The units × tasks table (各单位工作进展情况统计表).
+         */
+        Progress: {
+            campaign: components["schemas"]["CampaignSummary"];
+            /** Tasks */
+            tasks: components["schemas"]["TaskRead"][];
+            /** Rows */
+            rows: components["schemas"]["ProgressRow"][];
+            /** Task Totals */
+            task_totals: components["schemas"]["TaskProgress"][];
+            /** Completion */
+            completion: number;
+        };
+        /** ProgressCell */
+        ProgressCell: {
+            /**
+             * Report Id
+             * Format: uuid
+             */
+            report_id: string;
+            status: components["schemas"]["TaskReportStatus"];
+            /** Value */
+            value: number | null;
+            /** Late */
+            late: boolean;
+            /** Met */
+            met: boolean | null;
+        };
+        /** ProgressRow */
+        ProgressRow: {
+            unit: components["schemas"]["UnitSummary"];
+            /**
+             * Cells
+             * @description One per task, in task order
+             */
+            cells: components["schemas"]["ProgressCell"][];
+            /** Approved */
+            approved: number;
+            /** Submitted */
+            submitted: number;
+            /** Late */
+            late: number;
+            /**
+             * Completion
+             * @description Share of this unit's tasks approved, 0–1
+             */
+            completion: number;
+        };
         /** Readiness */
         Readiness: {
             /** Status */
@@ -1000,6 +1588,16 @@ export interface components {
             migrations: string;
             /** Detail */
             detail?: string | null;
+        };
+        /**
+         * Recipients
+         * @description The concrete units a campaign goes (or went) to.
+         */
+        Recipients: {
+            /** Resolved At Publish */
+            resolved_at_publish: boolean;
+            /** Units */
+            units: components["schemas"]["UnitSummary"][];
         };
         /**
          * ReferenceData
@@ -1021,6 +1619,14 @@ export interface components {
             enums: {
                 [key: string]: components["schemas"]["Label"][];
             };
+        };
+        /**
+         * ReturnComment
+         * @description Why the report goes back; the unit reads it.
+         */
+        ReturnComment: {
+            /** Comment */
+            comment: string;
         };
         /** RevealRequest */
         RevealRequest: {
@@ -1079,12 +1685,267 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "stats:read" | "audit:read" | "minors:read" | "minors:write" | "minors:reveal";
+        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "stats:read" | "audit:read" | "minors:read" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write";
         /**
          * Substance
          * @enum {string}
          */
         Substance: "etomidate" | "dextromethorphan" | "nitrous_oxide" | "methamphetamine" | "ketamine" | "cannabis" | "synthetic_cannabinoids" | "other";
+        /**
+         * Targets
+         * @description Who receives the campaign: units of these kinds under ``root_id`` (default: the issuer's county), plus
+         *     these individual units.
+         */
+        Targets: {
+            /**
+             * Kinds
+             * @example [
+             *       "school"
+             *     ]
+             */
+            kinds?: components["schemas"]["UnitKind"][];
+            /** Root Id */
+            root_id?: string | null;
+            /** Unit Ids */
+            unit_ids?: string[];
+        };
+        /**
+         * TaskIn
+         * @description One task of the checklist.
+         */
+        TaskIn: {
+            /**
+             * Title
+             * @example 开展禁毒专题课程每学年不少于4课时
+             */
+            title: string;
+            /**
+             * Evidence Required
+             * @example 查课程计划和教案
+             */
+            evidence_required?: string | null;
+            /**
+             * Responsible Department
+             * @example 基教科
+             */
+            responsible_department?: string | null;
+            /** @default done */
+            measure: components["schemas"]["TaskMeasure"];
+            /**
+             * Target
+             * @example 4
+             */
+            target?: number | null;
+            comparator?: components["schemas"]["Comparator"] | null;
+            /** Weight */
+            weight?: number | null;
+            /** Due Date */
+            due_date?: string | null;
+        };
+        /**
+         * TaskList
+         * @description The whole checklist, replaced at once while the campaign is a draft.
+         */
+        TaskList: {
+            /** Tasks */
+            tasks: components["schemas"]["TaskIn"][];
+        };
+        /**
+         * TaskMeasure
+         * @enum {string}
+         */
+        TaskMeasure: "done" | "count" | "rate";
+        /** TaskProgress */
+        TaskProgress: {
+            /**
+             * Task Id
+             * Format: uuid
+             */
+            task_id: string;
+            /** Approved */
+            approved: number;
+            /**
+             * Completion
+             * @description Share of units whose report on this task is approved, 0–1
+             */
+            completion: number;
+        };
+        /** TaskRead */
+        TaskRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Position */
+            position: number;
+            /** Title */
+            title: string;
+            /** Evidence Required */
+            evidence_required: string | null;
+            /** Responsible Department */
+            responsible_department: string | null;
+            measure: components["schemas"]["TaskMeasure"];
+            /** Target */
+            target: number | null;
+            comparator: components["schemas"]["Comparator"] | null;
+            /** Weight */
+            weight: number | null;
+            /** Due Date */
+            due_date: string | null;
+        };
+        /**
+         * TaskReportAction
+         * @enum {string}
+         */
+        TaskReportAction: "saved" | "submitted" | "returned" | "approved" | "evidence_added" | "evidence_removed";
+        /** TaskReportDetail */
+        TaskReportDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            campaign: components["schemas"]["CampaignSummary"];
+            task: components["schemas"]["TaskRead"];
+            unit: components["schemas"]["UnitSummary"];
+            status: components["schemas"]["TaskReportStatus"];
+            /** Value */
+            value: number | null;
+            /** Note */
+            note: string | null;
+            /** Review Comment */
+            review_comment: string | null;
+            /** Due Date */
+            due_date: string | null;
+            /**
+             * Late
+             * @description Past its due date and not submitted (or submitted after it)
+             */
+            late: boolean;
+            /**
+             * Due Soon
+             * @description Due within 3 days and not yet submitted
+             */
+            due_soon: boolean;
+            /**
+             * Met
+             * @description The value meets the task's target (None while there is no value)
+             */
+            met: boolean | null;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Can Report */
+            can_report: boolean;
+            /** Can Review */
+            can_review: boolean;
+            /**
+             * Evidence Count
+             * @default 0
+             */
+            evidence_count: number;
+            /** Version */
+            version: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Evidence */
+            evidence: components["schemas"]["EvidenceRead"][];
+            /** History */
+            history: components["schemas"]["TaskReportEventRead"][];
+        };
+        /** TaskReportEventRead */
+        TaskReportEventRead: {
+            action: components["schemas"]["TaskReportAction"];
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Actor Name */
+            actor_name: string;
+            /** Value */
+            value: number | null;
+            /** Comment */
+            comment: string | null;
+        };
+        /** TaskReportRead */
+        TaskReportRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            campaign: components["schemas"]["CampaignSummary"];
+            task: components["schemas"]["TaskRead"];
+            unit: components["schemas"]["UnitSummary"];
+            status: components["schemas"]["TaskReportStatus"];
+            /** Value */
+            value: number | null;
+            /** Note */
+            note: string | null;
+            /** Review Comment */
+            review_comment: string | null;
+            /** Due Date */
+            due_date: string | null;
+            /**
+             * Late
+             * @description Past its due date and not submitted (or submitted after it)
+             */
+            late: boolean;
+            /**
+             * Due Soon
+             * @description Due within 3 days and not yet submitted
+             */
+            due_soon: boolean;
+            /**
+             * Met
+             * @description The value meets the task's target (None while there is no value)
+             */
+            met: boolean | null;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Can Report */
+            can_report: boolean;
+            /** Can Review */
+            can_review: boolean;
+            /**
+             * Evidence Count
+             * @default 0
+             */
+            evidence_count: number;
+            /** Version */
+            version: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * TaskReportStatus
+         * @enum {string}
+         */
+        TaskReportStatus: "not_started" | "in_progress" | "submitted" | "returned" | "approved";
+        /**
+         * TaskReportUpdate
+         * @description The unit's figure and note; saving puts the report in progress.
+         */
+        TaskReportUpdate: {
+            /**
+             * Value
+             * @description done: 1 or 0; count: ≥ 0; rate: 0–100
+             */
+            value?: number | null;
+            /** Note */
+            note?: string | null;
+        };
         /**
          * TokenResponse
          * @description RFC 6749 §5.1.
@@ -2982,6 +3843,1495 @@ export interface operations {
             };
             /** @description Too many requests */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-list_campaigns": {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["CampaignStatus"] | null;
+                /** @description Title contains */
+                q?: string | null;
+                /** @description Only campaigns my unit issued */
+                issued_by_me?: boolean | null;
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: created_at, issue_date, report_deadline, status, title, updated_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CampaignRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-create_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-read_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-update_campaign": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-list_tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRead"][];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-replace_tasks": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskList"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRead"][];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-read_recipients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recipients"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-publish_campaign": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-close_campaign": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-copy_campaign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "campaigns-read_progress": {
+        parameters: {
+            query?: {
+                /** @description json, or xlsx for the statistics table */
+                format?: components["schemas"]["ExportFormat"];
+            };
+            header?: never;
+            path: {
+                campaign_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Progress"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "task-reports-list_reports": {
+        parameters: {
+            query?: {
+                campaign_id?: string | null;
+                task_id?: string | null;
+                unit_id?: string | null;
+                status?: components["schemas"]["TaskReportStatus"] | null;
+                /** @description Reminders: open reports due within 3 days (`soon`) or past due (`late`) */
+                due?: ("soon" | "late") | null;
+                /** @description Only my own unit's reports */
+                mine?: boolean | null;
+                /** @description Submitted reports on campaigns my unit issued */
+                to_review?: boolean | null;
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: due_date, position, status, unit, updated_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_TaskReportRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "task-reports-read_report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskReportDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "task-reports-update_report": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskReportUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskReportDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "task-reports-submit_report": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskReportDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "task-reports-approve_report": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskReportDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "task-reports-return_report": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReturnComment"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskReportDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "task-reports-add_evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_task-reports-add_evidence"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvidenceRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "task-reports-download_evidence": {
+        parameters: {
+            query?: {
+                /** @description Show in the browser rather than download */
+                inline?: boolean;
+            };
+            header?: never;
+            path: {
+                evidence_id: string;
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "task-reports-remove_evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                evidence_id: string;
+                report_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,12 +1,12 @@
 import { markRaw, ref, type Component } from 'vue'
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
-import { Connection, HomeFilled, OfficeBuilding, User, UserFilled } from '@element-plus/icons-vue'
+import { Connection, Finished, HomeFilled, List, OfficeBuilding, User, UserFilled } from '@element-plus/icons-vue'
 import type { Scope } from '@/api/types'
 import { i18n } from '@/i18n'
 import { useSessionStore } from '@/stores/session'
 import { useReferenceStore } from '@/stores/reference'
 
-export type MenuKey = 'home' | 'units' | 'people' | 'clients' | 'account' | 'notFound'
+export type MenuKey = 'home' | 'units' | 'people' | 'clients' | 'campaigns' | 'myTasks' | 'account' | 'notFound'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -47,6 +47,45 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'clients',
     component: () => import('@/views/clients/ClientsView.vue'),
     meta: { titleKey: 'clients', scope: 'clients:read', icon: markRaw(Connection) },
+  },
+  {
+    path: 'campaigns',
+    name: 'campaigns',
+    component: () => import('@/views/campaigns/CampaignsView.vue'),
+    meta: { titleKey: 'campaigns', scope: 'campaigns:read', icon: markRaw(List) },
+  },
+  {
+    path: 'campaigns/new',
+    name: 'campaign-new',
+    component: () => import('@/views/campaigns/CampaignEditView.vue'),
+    meta: { titleKey: 'campaigns', scope: 'campaigns:write' },
+  },
+  {
+    path: 'campaigns/:id/edit',
+    name: 'campaign-edit',
+    component: () => import('@/views/campaigns/CampaignEditView.vue'),
+    props: true,
+    meta: { titleKey: 'campaigns', scope: 'campaigns:write' },
+  },
+  {
+    path: 'campaigns/:id',
+    name: 'campaign',
+    component: () => import('@/views/campaigns/CampaignView.vue'),
+    props: true,
+    meta: { titleKey: 'campaigns', scope: 'campaigns:read' },
+  },
+  {
+    path: 'my-tasks',
+    name: 'my-tasks',
+    component: () => import('@/views/campaigns/MyTasksView.vue'),
+    meta: { titleKey: 'myTasks', scope: 'task_reports:write', icon: markRaw(Finished) },
+  },
+  {
+    path: 'task-reports/:id',
+    name: 'task-report',
+    component: () => import('@/views/campaigns/TaskReportView.vue'),
+    props: true,
+    meta: { titleKey: 'myTasks', scope: 'campaigns:read' },
   },
   {
     path: 'account',
