@@ -145,3 +145,15 @@ async def test_the_api_reports_a_broken_chain(app, client, login, county):
         "first_broken": 3,
         "problem": "the event was changed after it was written",
     }
+
+
+async def test_each_event_names_the_acting_persons_unit(client, login, county):
+    await login("jinhu_worker")
+    events = (
+        await client.get(
+            EVENTS, params={"action": "login.succeeded", "limit": 200}, headers=await login("auditor")
+        )
+    ).json()["items"]
+    worker = next(event for event in events if event["actor_name"] == "jinhu_worker")
+    assert worker["actor_unit"]["name"] == "锦湖街道"
+    assert worker["actor_unit"]["kind"] == "township"
