@@ -178,6 +178,8 @@ class MinorPolicy(BaseModel):
         description="Whether the list may be filtered by substance and by the sensitive risk categories"
     )
     sensitive_risk_categories: list[RiskCategory]
+    may_edit: bool = Field(description="Whether the caller may change a registered minor's record")
+    may_change_status: bool = Field(description="Whether the caller may change the status and seal a record")
 
 
 class MinorLookup(BaseModel):

@@ -297,6 +297,8 @@ def policy_for(principal: Principal) -> MinorPolicy:
         may_search_names=principal.role in privacy.REVEAL_IDENTITY_ROLES,
         may_filter_sensitive=shapes[privacy.View.list].of("substances") is privacy.Visibility.full,
         sensitive_risk_categories=sorted(RiskCategory(code) for code in privacy.SENSITIVE_RISK_CATEGORIES),
+        may_edit=principal.role in EDITOR_ROLES,
+        may_change_status=principal.role is Role.supervisor,
     )
 
 

@@ -231,3 +231,5 @@ async def test_the_policy_endpoint_tells_each_role_what_it_may_do(
     assert bool(policy["revealable_fields"]) is searches_names
     assert "nps_abuse" in policy["sensitive_risk_categories"]
     assert "left_behind" not in policy["sensitive_risk_categories"]
+    assert policy["may_edit"] is (username in ("jinhu_worker", "jinhu_lead"))
+    assert policy["may_change_status"] is (username == "jinhu_lead")

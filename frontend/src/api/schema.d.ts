@@ -811,6 +811,16 @@ export interface components {
             may_filter_sensitive: boolean;
             /** Sensitive Risk Categories */
             sensitive_risk_categories: components["schemas"]["RiskCategory"][];
+            /**
+             * May Edit
+             * @description Whether the caller may change a registered minor's record
+             */
+            may_edit: boolean;
+            /**
+             * May Change Status
+             * @description Whether the caller may change the status and seal a record
+             */
+            may_change_status: boolean;
         };
         /**
          * MinorRead
