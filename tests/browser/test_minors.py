@@ -58,7 +58,9 @@ def log_out(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/login"))
 
 
-def test_a_social_worker_registers_and_reveals_and_the_trail_shows_it(page: Page, screenshots: Path) -> None:
+def test_a_social_worker_registers_and_reveals_and_the_trail_shows_it(
+    page: Page, base_url: str, screenshots: Path
+) -> None:
     name, number, birth = _someone()
     masked_name, masked_number = mask_name(name), mask_id_number(number)
 
@@ -194,10 +196,39 @@ def test_a_social_worker_registers_and_reveals_and_the_trail_shows_it(page: Page
         "placeholder", re.compile(re.escape(masked_name))
     )
     form.locator("input[name=grade]").fill("初三")
+
+    # Meanwhile the social worker changes the same record in another browser: the lead's save is stale.
+    other = page.context.browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai")
+    try:
+        worker = other.new_page()
+        worker.goto(f"{minor_path}/edit")
+        log_in(worker, "jinhu_worker", DEMO_PASSWORD)
+        worker_form = worker.locator("[data-test=minor-form]")
+        # the record has loaded once its masked name is offered as the placeholder
+        expect(worker_form.locator("input[name=name]")).to_have_attribute(
+            "placeholder", re.compile(re.escape(masked_name))
+        )
+        worker_form.locator("input[name=grade]").fill("初二")
+        worker.locator("[data-test=minor-save]").click()
+        expect(worker).to_have_url(re.compile(r"/minors/[0-9a-f-]{36}$"))
+    finally:
+        other.close()
+    page.locator("[data-test=minor-save]").click()
+    expect(page.locator("[data-test=minor-stale]")).to_contain_text("已被他人修改")
+    page.locator("[data-test=minor-stale]").get_by_role("button", name="重新加载").click()
+    expect(form.locator("input[name=grade]")).to_have_value("初二")
+
+    # After reloading, the lead changes the grade and seals the record (犯罪记录封存).
+    form.locator("input[name=grade]").fill("初三")
+    form.locator("[data-test=minor-sealed]").click()
     page.locator("[data-test=minor-save]").click()
     expect(page).to_have_url(re.compile(r"/minors/[0-9a-f-]{36}$"))
     expect(page.locator("[data-test=general-section]")).to_contain_text("初三")
     expect(page.locator("[data-test=minor-heading-name]")).to_have_text(masked_name)
+    expect(page.locator("[data-test=sealed-tag]")).to_be_visible()
+    # A township lead does not see a sealed record's drug-use facts: the page says why.
+    expect(page.locator("[data-test=sensitive-section]")).to_have_count(0)
+    expect(page.locator("[data-test=sealed-note]")).to_contain_text("县级负责人")
 
 
 def test_a_second_registration_of_the_same_person_links_to_the_record(page: Page) -> None:
