@@ -253,3 +253,13 @@ def test_a_second_registration_of_the_same_person_links_to_the_record(page: Page
     expect(duplicate).to_contain_text("此人已登记")
     duplicate.locator("[data-test=minor-existing]").click()
     expect(page).to_have_url(first)
+
+    # Found again by number from the list: the number goes in the request body, the address stays clean.
+    page.locator("[data-menu=minors]").click()
+    page.locator("[data-test=minor-lookup]").click()
+    dialog = page.get_by_role("dialog", name="按证件号查询")
+    with page.expect_request(re.compile(r"/api/v1/minors/lookup$")) as lookup:
+        dialog.locator("input[name=lookup_number]").fill(someone.id_number)
+        dialog.locator("[data-test=lookup-submit]").click()
+    assert someone.id_number not in lookup.value.url
+    expect(page).to_have_url(first)

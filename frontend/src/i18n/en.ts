@@ -222,7 +222,8 @@ const en: MessageSchema = {
       schoolingStatus: 'Schooling',
       ageMin: 'Age from',
       ageMax: 'Age to',
-      turns18Within: 'Turns 18 within (days)',
+      turns18Within: 'Turns 18 soon',
+      withinDays: 'Turns 18 within {days} days',
     },
     fields: {
       name: 'Name',

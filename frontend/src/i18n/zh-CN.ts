@@ -221,7 +221,8 @@ const zhCN = {
       schoolingStatus: '就学状态',
       ageMin: '最小年龄',
       ageMax: '最大年龄',
-      turns18Within: '满18周岁（天内）',
+      turns18Within: '即将满18周岁',
+      withinDays: '{days} 天内满18周岁',
     },
     fields: {
       name: '姓名',
