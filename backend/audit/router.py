@@ -13,6 +13,7 @@ from backend.errors import problem_responses
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
+from backend.units.schemas import UnitSummary
 
 router = APIRouter(prefix="/audit-events", tags=["audit"], responses=problem_responses(401, 403, 422))
 
@@ -46,7 +47,14 @@ async def list_audit_events(
     )
     events = await service.list_events(session, principal=principal, filters=filters, page=page)
     return Page[AuditEventRead](
-        items=[AuditEventRead.model_validate(event) for event in events.items],
+        items=[
+            AuditEventRead.model_validate(listed.event).model_copy(
+                update={
+                    "actor_unit": UnitSummary.model_validate(listed.actor_unit) if listed.actor_unit else None
+                }
+            )
+            for listed in events.items
+        ],
         total=events.total,
         limit=events.limit,
         offset=events.offset,

@@ -3,6 +3,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.units.schemas import UnitSummary
+
 
 class AuditEventRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -12,6 +14,9 @@ class AuditEventRead(BaseModel):
     actor_kind: str = Field(description="`user`, `client`, `anonymous` (a failed login) or `system`")
     actor_id: uuid.UUID | None
     actor_name: str
+    actor_unit: UnitSummary | None = Field(
+        default=None, description="The acting person's unit as it is now; absent for clients and the system"
+    )
     unit_id: uuid.UUID | None
     action: str = Field(description="A code of the `audit_actions` reference list")
     object_type: str | None

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.db import utcnow
@@ -17,6 +18,7 @@ from backend.pagination import Page, PageParams, paginate
 from backend.request_context import current_request_id
 from backend.security.principals import Principal, within_scope
 from backend.units.models import Unit
+from backend.users.models import User
 
 GENESIS = "0" * 64
 
@@ -138,13 +140,25 @@ class AuditFilters:
 SORT_FIELDS = {"seq": AuditEvent.seq, "at": AuditEvent.at}
 
 
+@dataclass(frozen=True)
+class ListedEvent:
+    event: AuditEvent
+    # The person's unit as it is now (an event's own unit is the object's); None for clients and the system.
+    actor_unit: Unit | None
+
+
+ActorUnit = aliased(Unit, name="actor_unit")
+
+
 async def list_events(
     session: AsyncSession, *, principal: Principal, filters: AuditFilters, page: PageParams
-) -> Page[AuditEvent]:
-    """Events of the principal's subtree, newest first by default."""
+) -> Page[ListedEvent]:
+    """Events of the principal's subtree, newest first by default, each with the acting person's unit."""
     statement = (
-        sa.select(AuditEvent)
+        sa.select(AuditEvent, ActorUnit)
         .join(Unit, Unit.id == AuditEvent.unit_id)
+        .outerjoin(User, sa.and_(AuditEvent.actor_kind == "user", User.id == AuditEvent.actor_id))
+        .outerjoin(ActorUnit, ActorUnit.id == User.unit_id)
         .where(within_scope(principal, Unit.path))
     )
     if filters.actor_id:
@@ -159,4 +173,4 @@ async def list_events(
         statement = statement.where(AuditEvent.at >= filters.since)
     if filters.until:
         statement = statement.where(AuditEvent.at < filters.until)
-    return await paginate(session, statement, page, lambda row: row[0])
+    return await paginate(session, statement, page, lambda row: ListedEvent(row[0], row[1]))

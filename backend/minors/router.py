@@ -9,7 +9,15 @@ from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
 from backend.minors import service
 from backend.minors.models import Minor, MinorStatus, RiskCategory, RiskLevel, SchoolingStatus, Substance
-from backend.minors.schemas import MinorCreate, MinorLookup, MinorRead, MinorUpdate, Revealed, RevealRequest
+from backend.minors.schemas import (
+    MinorCreate,
+    MinorLookup,
+    MinorPolicy,
+    MinorRead,
+    MinorUpdate,
+    Revealed,
+    RevealRequest,
+)
 from backend.pagination import Page, PageParams, page_params
 from backend.security.crypto import Cipher
 from backend.security.principals import Principal
@@ -89,6 +97,11 @@ async def register_minor(
     return await service.present_one(
         session, principal=principal, minor_id=minor.id, cipher=cipher, view=View.detail
     )
+
+
+@router.get("/policy", response_model=MinorPolicy, summary="How the privacy policy treats the caller")
+async def read_minor_policy(principal: MinorReader) -> MinorPolicy:
+    return service.policy_for(principal)
 
 
 @router.post(

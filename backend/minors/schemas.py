@@ -163,6 +163,25 @@ class MinorRead(BaseModel):
     revealable_fields: list[str] = Field(description="Fields the caller may reveal with a reason")
 
 
+class MinorPolicy(BaseModel):
+    """How the privacy policy treats the caller, so that clients offer only what it allows."""
+
+    list_fields: dict[str, str] = Field(
+        description="Each field's visibility in lists: full, masked or hidden"
+    )
+    detail_fields: dict[str, str] = Field(
+        description="Each field's visibility in a detail read (before a care file makes a caseworker responsible)"
+    )
+    revealable_fields: list[str] = Field(description="Fields the caller may reveal with a reason")
+    may_search_names: bool = Field(description="Whether the list's `q` (name search) is open to the caller")
+    may_filter_sensitive: bool = Field(
+        description="Whether the list may be filtered by substance and by the sensitive risk categories"
+    )
+    sensitive_risk_categories: list[RiskCategory]
+    may_edit: bool = Field(description="Whether the caller may change a registered minor's record")
+    may_change_status: bool = Field(description="Whether the caller may change the status and seal a record")
+
+
 class MinorLookup(BaseModel):
     """Exact match by identity document; the number travels in the body, never in a URL."""
 

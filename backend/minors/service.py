@@ -16,8 +16,16 @@ from backend.db import JsonArrayContains, local_midnight_utc, local_today, utcno
 from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from backend.etag import check_if_match
 from backend.identity import IdNumberError, age_on, parse_mainland_id
-from backend.minors.models import IdDocumentType, Minor, MinorCount, MinorSource, MinorStatus
-from backend.minors.schemas import GuardianIn, GuardianRead, MinorCreate, MinorLookup, MinorRead, MinorUpdate
+from backend.minors.models import IdDocumentType, Minor, MinorCount, MinorSource, MinorStatus, RiskCategory
+from backend.minors.schemas import (
+    GuardianIn,
+    GuardianRead,
+    MinorCreate,
+    MinorLookup,
+    MinorPolicy,
+    MinorRead,
+    MinorUpdate,
+)
 from backend.pagination import Page, PageParams, paginate
 from backend.security import privacy
 from backend.security.crypto import FieldCipher
@@ -296,6 +304,24 @@ async def list_minors(
 
 # School staff reach minors by school, not by managing unit: their totals are always counted row by row.
 _FILTERS_COUNTED_BY_UNIT = frozenset({"status", "within"})
+
+
+def policy_for(principal: Principal) -> MinorPolicy:
+    """What the policy lets this principal see and do with minors, field by field (unsealed records)."""
+    shapes = {
+        view: privacy.shape_for(principal, view=view, responsible=False, sealed=False)
+        for view in privacy.View
+    }
+    return MinorPolicy(
+        list_fields={field: seen.value for field, seen in shapes[privacy.View.list].visibility.items()},
+        detail_fields={field: seen.value for field, seen in shapes[privacy.View.detail].visibility.items()},
+        revealable_fields=sorted(privacy.revealable_fields(principal, sealed=False)),
+        may_search_names=principal.role in privacy.REVEAL_IDENTITY_ROLES,
+        may_filter_sensitive=shapes[privacy.View.list].of("substances") is privacy.Visibility.full,
+        sensitive_risk_categories=sorted(RiskCategory(code) for code in privacy.SENSITIVE_RISK_CATEGORIES),
+        may_edit=principal.role in EDITOR_ROLES,
+        may_change_status=principal.role is Role.supervisor,
+    )
 
 
 def _require_sensitive(shape: privacy.Shape, parameter: str) -> None:

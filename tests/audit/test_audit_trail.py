@@ -159,3 +159,15 @@ async def test_only_read_events_skip_waiting_for_the_disk(app, county):
             # SET LOCAL ends with its transaction: the next one is durable again.
             if session.bind.dialect.name == "postgresql":
                 assert await session.scalar(sa.text("SHOW synchronous_commit")) == "on"
+
+
+async def test_each_event_names_the_acting_persons_unit(client, login, county):
+    await login("jinhu_worker")
+    events = (
+        await client.get(
+            EVENTS, params={"action": "login.succeeded", "limit": 200}, headers=await login("auditor")
+        )
+    ).json()["items"]
+    worker = next(event for event in events if event["actor_name"] == "jinhu_worker")
+    assert worker["actor_unit"]["name"] == "锦湖街道"
+    assert worker["actor_unit"]["kind"] == "township"

@@ -207,3 +207,29 @@ async def test_no_route_reaches_a_minor_outside_the_scope(
         problem = assert_problem(response, 404)
         assert "安阳" not in str(problem)
         assert "锦湖" not in str(problem)
+
+
+@pytest.mark.parametrize(
+    ("username", "searches_names", "filters_sensitive"),
+    [
+        ("jinhu_worker", True, True),
+        ("jinhu_lead", True, True),
+        ("jinhu_police", True, False),
+        ("school_teacher", False, False),
+        ("auditor", False, False),
+        ("admin", False, False),
+    ],
+)
+async def test_the_policy_endpoint_tells_each_role_what_it_may_do(
+    client, login, county, username, searches_names, filters_sensitive
+):
+    policy = (await client.get(f"{MINORS}/policy", headers=await login(username))).json()
+    assert policy["may_search_names"] is searches_names
+    assert policy["may_filter_sensitive"] is filters_sensitive
+    assert set(policy["list_fields"]) == set(privacy.MINOR_FIELDS)
+    assert policy["list_fields"]["name"] == "masked"
+    assert bool(policy["revealable_fields"]) is searches_names
+    assert "nps_abuse" in policy["sensitive_risk_categories"]
+    assert "left_behind" not in policy["sensitive_risk_categories"]
+    assert policy["may_edit"] is (username in ("jinhu_worker", "jinhu_lead"))
+    assert policy["may_change_status"] is (username == "jinhu_lead")

@@ -5,6 +5,8 @@ export const PROBLEM_BASE = 'https://qinghu.example/problems/'
 /** RFC 9457 problem details as the API sends them, plus the extension members some problems carry. */
 export type Problem = components['schemas']['Problem'] & {
   locked_until?: string | null
+  /** A duplicate registration in the caller's scope names the record that exists (409). */
+  existing_id?: string | null
 }
 
 /** A request that did not succeed: an answer from the server (problem+json) or no answer at all (status 0). */
@@ -52,6 +54,7 @@ export function toProblem(status: number, body: unknown): Problem {
       }))
     }
     if (typeof body.locked_until === 'string') problem.locked_until = body.locked_until
+    if (typeof body.existing_id === 'string') problem.existing_id = body.existing_id
     return problem
   }
   return { type: status === 0 ? `${PROBLEM_BASE}network` : 'about:blank', title: `HTTP ${status}`, status }

@@ -266,6 +266,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/minors/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the privacy policy treats the caller */
+        get: operations["minors-read_minor_policy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/minors/lookup": {
         parameters: {
             query?: never;
@@ -668,6 +685,8 @@ export interface components {
             actor_id: string | null;
             /** Actor Name */
             actor_name: string;
+            /** @description The acting person's unit as it is now; absent for clients and the system */
+            actor_unit?: components["schemas"]["UnitSummary"] | null;
             /** Unit Id */
             unit_id: string | null;
             /**
@@ -1250,6 +1269,53 @@ export interface components {
             id_document_type: components["schemas"]["IdDocumentType"];
             /** Id Number */
             id_number: string;
+        };
+        /**
+         * MinorPolicy
+         * @description How the privacy policy treats the caller, so that clients offer only what it allows.
+         */
+        MinorPolicy: {
+            /**
+             * List Fields
+             * @description Each field's visibility in lists: full, masked or hidden
+             */
+            list_fields: {
+                [key: string]: string;
+            };
+            /**
+             * Detail Fields
+             * @description Each field's visibility in a detail read (before a care file makes a caseworker responsible)
+             */
+            detail_fields: {
+                [key: string]: string;
+            };
+            /**
+             * Revealable Fields
+             * @description Fields the caller may reveal with a reason
+             */
+            revealable_fields: string[];
+            /**
+             * May Search Names
+             * @description Whether the list's `q` (name search) is open to the caller
+             */
+            may_search_names: boolean;
+            /**
+             * May Filter Sensitive
+             * @description Whether the list may be filtered by substance and by the sensitive risk categories
+             */
+            may_filter_sensitive: boolean;
+            /** Sensitive Risk Categories */
+            sensitive_risk_categories: components["schemas"]["RiskCategory"][];
+            /**
+             * May Edit
+             * @description Whether the caller may change a registered minor's record
+             */
+            may_edit: boolean;
+            /**
+             * May Change Status
+             * @description Whether the caller may change the status and seal a record
+             */
+            may_change_status: boolean;
         };
         /**
          * MinorRead
@@ -3542,6 +3608,56 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-read_minor_policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinorPolicy"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -40,10 +40,24 @@ export type TaskReportStatus = Schemas['TaskReportStatus']
 export type EvidenceRead = Schemas['EvidenceRead']
 export type Progress = Schemas['Progress']
 
+// At-risk minors and the audit trail
+export type MinorRead = Schemas['MinorRead']
+export type MinorCreate = Schemas['MinorCreate']
+export type MinorUpdate = Schemas['MinorUpdate']
+export type MinorPolicy = Schemas['MinorPolicy']
+export type GuardianIn = Schemas['GuardianIn']
+export type Revealed = Schemas['Revealed']
+export type RiskLevel = Schemas['RiskLevel']
+export type RiskCategory = Schemas['RiskCategory']
+export type AuditEventRead = Schemas['AuditEventRead']
+export type ChainVerification = Schemas['ChainVerification']
+
 /** The query a list endpoint accepts, taken from the spec. */
 export type UnitListQuery = NonNullable<operations['units-list_units']['parameters']['query']>
 export type UserListQuery = NonNullable<operations['users-list_users']['parameters']['query']>
 export type ClientListQuery = NonNullable<operations['clients-list_clients']['parameters']['query']>
+export type MinorListQuery = NonNullable<operations['minors-list_minors']['parameters']['query']>
+export type AuditEventListQuery = NonNullable<operations['audit-list_audit_events']['parameters']['query']>
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

@@ -41,6 +41,17 @@ export function setLocale(locale: AppLocale): void {
  * not as a vue-i18n path. Null when there is none.
  */
 export function lookupMessage(section: 'details' | 'fieldErrors' | 'problems', key: string): string | null {
-  const table: Record<string, string> = (currentLocale() === 'en' ? en : zhCN)[section]
-  return Object.hasOwn(table, key) ? (table[key] ?? null) : null
+  const messages = currentLocale() === 'en' ? en : zhCN
+  const table: Record<string, string> = messages[section]
+  if (Object.hasOwn(table, key)) return table[key] ?? null
+  // A domain's block may keep its own `details` and `fieldErrors` (e.g. `minors.fieldErrors`).
+  for (const block of Object.values(messages) as unknown[]) {
+    if (typeof block !== 'object' || block === null || !Object.hasOwn(block, section)) continue
+    const nested = (block as Record<string, unknown>)[section]
+    if (typeof nested === 'object' && nested !== null && Object.hasOwn(nested, key)) {
+      const message = (nested as Record<string, unknown>)[key]
+      if (typeof message === 'string') return message
+    }
+  }
+  return null
 }

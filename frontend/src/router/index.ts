@@ -1,12 +1,22 @@
 import { markRaw, ref, type Component } from 'vue'
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
-import { Connection, Finished, HomeFilled, List, OfficeBuilding, User, UserFilled } from '@element-plus/icons-vue'
+import { Avatar, Connection, Finished, HomeFilled, List, OfficeBuilding, Tickets, User, UserFilled } from '@element-plus/icons-vue'
 import type { Scope } from '@/api/types'
 import { i18n } from '@/i18n'
 import { useSessionStore } from '@/stores/session'
 import { useReferenceStore } from '@/stores/reference'
 
-export type MenuKey = 'home' | 'units' | 'people' | 'clients' | 'campaigns' | 'myTasks' | 'account' | 'notFound'
+export type MenuKey =
+  | 'home'
+  | 'units'
+  | 'people'
+  | 'clients'
+  | 'minors'
+  | 'audit'
+  | 'campaigns'
+  | 'myTasks'
+  | 'account'
+  | 'notFound'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -47,6 +57,37 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'clients',
     component: () => import('@/views/clients/ClientsView.vue'),
     meta: { titleKey: 'clients', scope: 'clients:read', icon: markRaw(Connection) },
+  },
+  // At-risk minors (issue 5): the registry's pages and the audit trail.
+  {
+    path: 'minors',
+    name: 'minors',
+    component: () => import('@/views/minors/MinorsView.vue'),
+    meta: { titleKey: 'minors', scope: 'minors:read', icon: markRaw(Avatar) },
+  },
+  {
+    path: 'minors/new',
+    name: 'minor-new',
+    component: () => import('@/views/minors/MinorFormView.vue'),
+    meta: { titleKey: 'minors', scope: 'minors:write' },
+  },
+  {
+    path: 'minors/:id',
+    name: 'minor',
+    component: () => import('@/views/minors/MinorDetailView.vue'),
+    meta: { titleKey: 'minors', scope: 'minors:read' },
+  },
+  {
+    path: 'minors/:id/edit',
+    name: 'minor-edit',
+    component: () => import('@/views/minors/MinorFormView.vue'),
+    meta: { titleKey: 'minors', scope: 'minors:write' },
+  },
+  {
+    path: 'audit',
+    name: 'audit',
+    component: () => import('@/views/audit/AuditView.vue'),
+    meta: { titleKey: 'audit', scope: 'audit:read', icon: markRaw(Tickets) },
   },
   {
     path: 'campaigns',
