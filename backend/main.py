@@ -19,6 +19,7 @@ from backend.logging import configure_logging
 from backend.minors.router import router as minors_router
 from backend.reference.router import router as reference_router
 from backend.security.crypto import FieldCipher
+from backend.seizures.router import router as seizures_router
 from backend.settings import Settings, get_settings
 from backend.spa import mount_spa
 from backend.units.router import router as units_router
@@ -39,6 +40,7 @@ def api_router() -> APIRouter:
         users_router,
         clients_router,
         minors_router,
+        seizures_router,
         audit_router,
     )
     for domain_router in domain_routers:
@@ -68,6 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "users", "description": "People and their roles"},
             {"name": "clients", "description": "Machine clients of other systems"},
             {"name": "minors", "description": "At-risk minors, shaped by the privacy policy"},
+            {
+                "name": "seizures",
+                "description": "Seizure notices pushed by police stations, routed and acknowledged",
+            },
             {"name": "audit", "description": "The hash-chained audit trail"},
             {"name": "health", "description": "Liveness and readiness"},
         ],

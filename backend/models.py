@@ -5,7 +5,9 @@ from sqlmodel import SQLModel
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, RefreshToken
 from backend.clients.models import ApiClient
+from backend.idempotency import IdempotencyRecord
 from backend.minors.models import Minor
+from backend.seizures.models import SeizureNotice
 from backend.units.models import Unit
 from backend.users.models import User
 
@@ -16,8 +18,10 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "AuthSession",
+    "IdempotencyRecord",
     "Minor",
     "RefreshToken",
+    "SeizureNotice",
     "Unit",
     "User",
     "metadata",

@@ -13,6 +13,7 @@ UNIT_OWNED_TABLES = {
     "api_clients": "/api/v1/clients",
     "audit_events": "/api/v1/audit-events",
     "minors": "/api/v1/minors",  # scoped by role: tests/minors/test_privacy_matrix.py
+    "seizure_notices": "/api/v1/seizure-notices",  # reporter or receiver: tests/seizures/test_access.py
 }
 UNIT_COLUMNS = {
     "unit_id",

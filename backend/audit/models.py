@@ -27,6 +27,14 @@ class AuditAction(LabelledEnum):
     minor_viewed = ("minor.viewed", "查看详情", "Minor record viewed")
     minor_revealed = ("minor.revealed", "查看完整信息", "Identity revealed")
     minor_looked_up = ("minor.looked_up", "按证件号查询", "Looked up by ID number")
+    seizure_notice_received = ("seizure_notice.received", "接收查获通知", "Seizure notice received")
+    seizure_notice_viewed = ("seizure_notice.viewed", "查看查获通知", "Seizure notice viewed")
+    seizure_notice_acknowledged = (
+        "seizure_notice.acknowledged",
+        "签收查获通知",
+        "Seizure notice acknowledged",
+    )
+    seizure_report_exported = ("seizure_report.exported", "导出查获日报", "Seizure daily report exported")
 
 
 class AuditEvent(SQLModel, table=True):
