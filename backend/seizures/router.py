@@ -62,7 +62,12 @@ async def push_notice(
     return SeizureNoticeReceipt.model_validate(outcome.receipt)
 
 
-@router.get("", response_model=Page[SeizureNoticeRead], summary="List seizure notices in scope")
+@router.get(
+    "",
+    response_model=Page[SeizureNoticeRead],
+    response_model_exclude_unset=True,
+    summary="List seizure notices in scope",
+)
 async def list_notices(
     session: DbSession,
     principal: NoticeReader,
@@ -90,6 +95,7 @@ async def list_notices(
 @router.get(
     "/daily-report",
     response_model=DailyReport,
+    response_model_exclude_unset=True,
     summary="当天上报: one day's notices of a unit, as JSON, CSV or XLSX (exports are audited)",
     responses=FILE_RESPONSES,
 )
@@ -120,6 +126,7 @@ async def read_daily_report(
 @router.get(
     "/{notice_id}",
     response_model=SeizureNoticeRead,
+    response_model_exclude_unset=True,
     summary="Read a seizure notice with its routing and follow-up (recorded in the audit trail)",
     responses=problem_responses(404),
 )
@@ -130,6 +137,7 @@ async def read_notice(session: DbSession, principal: NoticeReader, notice_id: uu
 @router.post(
     "/{notice_id}/acknowledge",
     response_model=SeizureNoticeRead,
+    response_model_exclude_unset=True,
     summary="签收: the receiving station acknowledges the notice",
     responses=problem_responses(404, 409),
 )

@@ -281,7 +281,7 @@ def _routing(notice: Any, unit: UnitSummary) -> Routing:
             unit=None,
             place=OutsidePlace(division_code=notice.outside_division_code, name=notice.outside_place_name),
         )
-    return Routing(status=notice.routing_status, reason=notice.routing_reason, unit=unit)
+    return Routing(status=notice.routing_status, reason=notice.routing_reason, unit=unit, place=None)
 
 
 async def _receipt(session: AsyncSession, notice: SeizureNotice) -> dict[str, Any]:
