@@ -353,7 +353,7 @@ async def seed_demo_county(
     accounts = ", ".join(username for username, *_ in DEMO_PEOPLE)
     clients_line = ", ".join(client_id for client_id, *_ in DEMO_CLIENTS)
     return (
-        f"Demo county {COUNTY} loaded: {len(unit_by_name)} units, {added_minors} synthetic minors and "
+        f"Demo county {COUNTY} loaded: {len(unit_by_name)} units, {added_minors} synthetic minors added, "
         f"{added_notices} seizure notices added.\n"
         f"Accounts: {accounts} (password from QINGHU_DEMO_PASSWORD).\n"
         f"Machine clients: {clients_line} (secret from QINGHU_DEMO_CLIENT_SECRET)."

@@ -24,11 +24,16 @@ export type ClientUpdate = Schemas['ClientUpdate']
 export type ClientWithSecret = Schemas['ClientWithSecret']
 export type PasswordChange = Schemas['PasswordChange']
 export type FieldProblem = Schemas['FieldProblem']
+export type SeizureNoticeCreate = Schemas['SeizureNoticeCreate']
+export type SeizureNoticeRead = Schemas['SeizureNoticeRead']
+export type SeizureNoticeReceipt = Schemas['SeizureNoticeReceipt']
+export type DailyReport = Schemas['DailyReport']
 
 /** The query a list endpoint accepts, taken from the spec. */
 export type UnitListQuery = NonNullable<operations['units-list_units']['parameters']['query']>
 export type UserListQuery = NonNullable<operations['users-list_users']['parameters']['query']>
 export type ClientListQuery = NonNullable<operations['clients-list_clients']['parameters']['query']>
+export type SeizureListQuery = NonNullable<operations['seizures-list_notices']['parameters']['query']>
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

@@ -1,12 +1,12 @@
 import { markRaw, ref, type Component } from 'vue'
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
-import { Connection, HomeFilled, OfficeBuilding, User, UserFilled } from '@element-plus/icons-vue'
+import { Bell, Connection, HomeFilled, OfficeBuilding, User, UserFilled } from '@element-plus/icons-vue'
 import type { Scope } from '@/api/types'
 import { i18n } from '@/i18n'
 import { useSessionStore } from '@/stores/session'
 import { useReferenceStore } from '@/stores/reference'
 
-export type MenuKey = 'home' | 'units' | 'people' | 'clients' | 'account' | 'notFound'
+export type MenuKey = 'home' | 'units' | 'people' | 'clients' | 'seizures' | 'seizureNew' | 'seizureReport' | 'account' | 'notFound'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -47,6 +47,24 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'clients',
     component: () => import('@/views/clients/ClientsView.vue'),
     meta: { titleKey: 'clients', scope: 'clients:read', icon: markRaw(Connection) },
+  },
+  {
+    path: 'seizures',
+    name: 'seizures',
+    component: () => import('@/views/seizures/SeizureNoticesView.vue'),
+    meta: { titleKey: 'seizures', scope: 'seizures:read', icon: markRaw(Bell) },
+  },
+  {
+    path: 'seizures/new',
+    name: 'seizure-new',
+    component: () => import('@/views/seizures/SeizureNoticeFormView.vue'),
+    meta: { titleKey: 'seizureNew', scope: 'seizures:write', peopleOnly: true },
+  },
+  {
+    path: 'seizures/daily-report',
+    name: 'seizure-report',
+    component: () => import('@/views/seizures/SeizureDailyReportView.vue'),
+    meta: { titleKey: 'seizureReport', scope: 'seizures:read' },
   },
   {
     path: 'account',
