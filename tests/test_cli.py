@@ -166,7 +166,7 @@ def test_demo_minors_and_key_rotation(cli_database, monkeypatch, tmp_path):
                 )
             ).all()
         await engine.dispose()
-        assert len(rows) == 12
+        assert len(rows) == 16
         for number, phone, guardians in rows:
             assert len(cipher.decrypt(number, context="minor.id_number")) == 18
             if phone:
