@@ -17,7 +17,7 @@ from sqlalchemy.orm import aliased
 from backend import idempotency
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.db import LOCAL_TIMEZONE, local_midnight_utc, utcnow
+from backend.db import LOCAL_TIMEZONE, local_midnight_utc, local_today, utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.identity import IdNumberError, age_on, parse_mainland_id
 from backend.minors import service as minors
@@ -101,7 +101,7 @@ def _check_person(notice_in: SeizureNoticeCreate) -> tuple[str, date, str]:
     """The normalised number, birth date and gender; a 422 naming the field for each rule broken."""
     person = notice_in.person
     try:
-        parsed = parse_mainland_id(person.id_number)
+        parsed = parse_mainland_id(person.id_number, today=local_today())
     except IdNumberError as exc:
         raise ValidationFailed.field(["body", "person", "id_number"], str(exc), exc.problem_type) from exc
     if person.gender and person.gender != parsed.gender:
@@ -160,17 +160,14 @@ async def _push_once(
                 "Your station already sent a different notice with this notice_no.",
                 extra={"existing_id": str(same_number.id)},
             )
-        receipt = await _receipt(session, same_number)
-        await idempotency.remember_answer(
+        return await _answer(
             session,
             principal=principal,
-            route=ROUTE,
             key=key,
             fingerprint=fingerprint,
+            notice=same_number,
             status_code=200,
-            body=receipt,
         )
-        return PushOutcome(200, receipt, same_number.id)
 
     person = notice_in.person
     county = await county_office_for(session, principal.unit_path)
@@ -260,6 +257,21 @@ async def _push_once(
         object_type="seizure_notice",
         object_id=notice.id,
     )
+    return await _answer(
+        session, principal=principal, key=key, fingerprint=fingerprint, notice=notice, status_code=201
+    )
+
+
+async def _answer(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    key: str | None,
+    fingerprint: str,
+    notice: SeizureNotice,
+    status_code: int,
+) -> PushOutcome:
+    """The receipt of ``notice``, stored under the Idempotency-Key so that a replay gets it again."""
     receipt = await _receipt(session, notice)
     await idempotency.remember_answer(
         session,
@@ -267,10 +279,10 @@ async def _push_once(
         route=ROUTE,
         key=key,
         fingerprint=fingerprint,
-        status_code=201,
+        status_code=status_code,
         body=receipt,
     )
-    return PushOutcome(201, receipt, notice.id)
+    return PushOutcome(status_code, receipt, notice.id)
 
 
 def _routing(notice: Any, unit: UnitSummary) -> Routing:
