@@ -207,6 +207,19 @@ def rotate_keys() -> None:
     typer.echo(f"Re-encrypted {changed} records under key {cipher.current_key_id}.")
 
 
+@app.command("purge-idempotency")
+def purge_idempotency(
+    days: Annotated[int, typer.Option(help="Remove keys older than this many days (at least 7)", min=7)] = 7,
+) -> None:
+    """Remove stored Idempotency-Key answers past keeping (7 days by default; run daily from cron)."""
+    from datetime import timedelta
+
+    from backend import idempotency
+
+    removed = _in_session(lambda session: idempotency.purge_expired(session, older_than=timedelta(days=days)))
+    typer.echo(f"Removed {removed} idempotency keys older than {days} days.")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit trail's hash chain; exit 1 naming the first broken link."""

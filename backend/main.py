@@ -21,6 +21,7 @@ from backend.logging import configure_logging
 from backend.minors.router import router as minors_router
 from backend.reference.router import router as reference_router
 from backend.security.crypto import FieldCipher
+from backend.seizures.router import router as seizures_router
 from backend.settings import Settings, get_settings
 from backend.spa import mount_spa
 from backend.units.router import router as units_router
@@ -43,6 +44,7 @@ def api_router() -> APIRouter:
         minors_router,
         campaigns_router,
         task_reports_router,
+        seizures_router,
         audit_router,
     )
     for domain_router in domain_routers:
@@ -77,6 +79,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "description": "Campaigns and their task checklists (任务清单), progress tables",
             },
             {"name": "task-reports", "description": "Target units' reports on tasks, evidence files, review"},
+            {
+                "name": "seizures",
+                "description": "Seizure notices pushed by police stations, routed and acknowledged",
+            },
             {"name": "audit", "description": "The hash-chained audit trail"},
             {"name": "health", "description": "Liveness and readiness"},
         ],

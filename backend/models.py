@@ -13,7 +13,9 @@ from backend.campaigns.models import (
     TaskReportEvent,
 )
 from backend.clients.models import ApiClient
+from backend.idempotency import IdempotencyRecord
 from backend.minors.models import Minor, MinorCount
+from backend.seizures.models import SeizureNotice
 from backend.units.models import Unit
 from backend.users.models import User
 
@@ -28,9 +30,11 @@ __all__ = [
     "CampaignTarget",
     "CampaignTask",
     "EvidenceFile",
+    "IdempotencyRecord",
     "Minor",
     "MinorCount",
     "RefreshToken",
+    "SeizureNotice",
     "TaskReport",
     "TaskReportEvent",
     "Unit",

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # Breaking the glass: full identities revealed per person per day.
     reveal_daily_limit: int = Field(default=20, ge=1)
 
+    # Seizure notices: hours a receiving station has to acknowledge one; 0 means by midnight (Beijing time)
+    # of the day it arrived — 当天签收.
+    seizure_ack_within_hours: int = Field(default=0, ge=0, le=168)
+
     # Logins
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)

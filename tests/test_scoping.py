@@ -19,6 +19,7 @@ UNIT_OWNED_TABLES = {
     "campaigns": "/api/v1/campaigns",
     "campaign_targets": "/api/v1/campaigns",
     "task_reports": "/api/v1/task-reports",
+    "seizure_notices": "/api/v1/seizure-notices",  # reporter or receiver: tests/seizures/test_access.py
 }
 UNIT_COLUMNS = {
     "unit_id",

@@ -38,6 +38,14 @@ class AuditAction(LabelledEnum):
     task_report_returned = ("task_report.returned", "退回任务报告", "Task report returned")
     evidence_added = ("evidence.added", "上传佐证材料", "Evidence file uploaded")
     evidence_removed = ("evidence.removed", "删除佐证材料", "Evidence file removed")
+    seizure_notice_received = ("seizure_notice.received", "接收查获通知", "Seizure notice received")
+    seizure_notice_viewed = ("seizure_notice.viewed", "查看查获通知", "Seizure notice viewed")
+    seizure_notice_acknowledged = (
+        "seizure_notice.acknowledged",
+        "签收查获通知",
+        "Seizure notice acknowledged",
+    )
+    seizure_report_exported = ("seizure_report.exported", "导出查获日报", "Seizure daily report exported")
 
 
 class AuditEvent(SQLModel, table=True):

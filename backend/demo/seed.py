@@ -6,6 +6,7 @@ their own demo data here.
 
 import random
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,14 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.clients import service as clients
 from backend.clients.models import ApiClient
 from backend.clients.schemas import ClientCreate
-from backend.db import local_today
+from backend.db import local_today, utcnow
 from backend.demo.campaigns import seed_demo_campaigns
 from backend.demo.people import synthetic_person
 from backend.minors import service as minors
 from backend.minors.models import Minor, MinorSource, RiskCategory, RiskLevel, SchoolingStatus, Substance
 from backend.minors.schemas import GuardianIn, MinorCreate
 from backend.security.crypto import FieldCipher
+from backend.security.principals import Principal
 from backend.security.roles import Role, Scope
+from backend.seizures import service as seizures
+from backend.seizures.models import SeizureMeasure, SeizureNotice, SeizureTestResult
+from backend.seizures.schemas import SeizureNoticeCreate, SeizurePerson
 from backend.settings import Settings
 from backend.units import service as units
 from backend.units.models import Unit, UnitKind
@@ -231,6 +236,81 @@ async def _seed_minors(session: AsyncSession, *, count: int, cipher: FieldCipher
     return added
 
 
+def _demo_principal(kind: str, record: Any, unit: Unit, role: Role | None) -> Principal:
+    from backend.security.roles import ROLE_SCOPES
+
+    scopes = ROLE_SCOPES[role] if role else frozenset(Scope(code) for code in record.scopes.split())
+    return Principal(
+        kind=kind,
+        id=record.id,
+        name=record.username if role else record.client_id,
+        display_name=record.display_name if role else record.name,
+        role=role,
+        unit_id=unit.id,
+        unit_path=unit.path,
+        unit_kind=unit.kind,
+        scopes=scopes,
+    )
+
+
+# (notice no, hours ago, residence code, address, what happens after)
+DEMO_NOTICES = (
+    ("JHPCS-DEMO-0001", 30, "330381005002", "锦湖街道锦园路8号", "acknowledged"),
+    ("JHPCS-DEMO-0002", 28, "330381005001", "锦湖街道滨江社区3幢", "overdue"),
+    ("JHPCS-DEMO-0003", 2, "330381001001", "安阳街道万松社区", "waiting"),
+    ("JHPCS-DEMO-0004", 1, "330302001000", "温州市鹿城区五马街道某小区", "routed_out"),
+)
+
+
+async def _seed_seizure_notices(
+    session: AsyncSession, *, cipher: FieldCipher, unit_by_name: dict[str, Unit]
+) -> int:
+    """A few notices from 锦湖派出所's system: acknowledged, overdue, waiting and routed out of the county."""
+    if await session.scalar(sa.select(sa.func.count()).select_from(SeizureNotice)):
+        return 0
+    client = await session.scalar(sa.select(ApiClient).where(ApiClient.client_id == "police-jinhu"))
+    lead = await session.scalar(sa.select(User).where(User.username == "jinhu_lead"))
+    assert client is not None
+    assert lead is not None
+    police = _demo_principal("client", client, unit_by_name["锦湖派出所"], None)
+    station_lead = _demo_principal("user", lead, unit_by_name[JINHU], Role.supervisor)
+    rng = random.Random(20261123)  # noqa: S311 - made-up demo data
+    today = local_today()
+    for notice_no, hours_ago, residence, address, outcome in DEMO_NOTICES:
+        someone = synthetic_person(rng, today=today, age=rng.choice((14, 15, 16, 17)))
+        notice_in = SeizureNoticeCreate(
+            notice_no=notice_no,
+            seized_at=utcnow() - timedelta(hours=hours_ago + 1),
+            place=rng.choice(("锦湖街道某KTV", "安阳街道某网吧", "玉海街道某酒店")),
+            person=SeizurePerson(
+                name=someone.name,
+                id_number=someone.id_number,
+                gender=someone.gender,
+                residence_division_code=residence,
+                residence_address=address,
+            ),
+            substances=[rng.choice((Substance.etomidate, Substance.nitrous_oxide))],
+            test_result=SeizureTestResult.positive,
+            measures=[SeizureMeasure.admonition, SeizureMeasure.ordered_repentance],
+            summary="演示数据：当场查获，已通知监护人。",
+        )
+        pushed = await seizures.push_notice(
+            session,
+            principal=police,
+            notice_in=notice_in,
+            idempotency_key=f"demo-{notice_no}",
+            cipher=cipher,
+            ack_within_hours=0,
+        )
+        notice = await session.get_one(SeizureNotice, pushed.notice_id)
+        notice.received_at = utcnow() - timedelta(hours=hours_ago)
+        notice.ack_deadline_at = seizures.ack_deadline(notice.received_at, 0)
+        if outcome == "acknowledged":
+            await seizures.acknowledge(session, principal=station_lead, notice_id=notice.id)
+        await session.flush()
+    return len(DEMO_NOTICES)
+
+
 async def seed_demo_county(
     session: AsyncSession,
     *,
@@ -270,11 +350,15 @@ async def seed_demo_county(
             )
     added_minors = await _seed_minors(session, count=minors, cipher=cipher) if minors else 0
     added_campaigns = await seed_demo_campaigns(session) if campaigns else 0
+    added_notices = (
+        await _seed_seizure_notices(session, cipher=cipher, unit_by_name=unit_by_name) if minors else 0
+    )
     accounts = ", ".join(username for username, *_ in DEMO_PEOPLE)
     clients_line = ", ".join(client_id for client_id, *_ in DEMO_CLIENTS)
     return (
         f"Demo county {COUNTY} loaded: {len(unit_by_name)} units, {added_minors} synthetic minors added, "
         f"{added_campaigns} campaigns added.\n"
+        f"{added_notices} seizure notices added.\n"
         f"Accounts: {accounts} (password from QINGHU_DEMO_PASSWORD).\n"
         f"Machine clients: {clients_line} (secret from QINGHU_DEMO_CLIENT_SECRET)."
     )

@@ -31,7 +31,8 @@ def _phone(value: str | None) -> str | None:
     return value
 
 
-def _unique(values: list[Any]) -> list[Any]:
+def unique_codes(values: list[Any]) -> list[Any]:
+    """A list of codes without repeats, in the order given."""
     return list(dict.fromkeys(values))
 
 
@@ -65,8 +66,8 @@ class MinorFields(BaseModel):
     school_id: uuid.UUID | None = None
     grade: Grade = None
     schooling_status: SchoolingStatus = SchoolingStatus.unknown
-    risk_categories: Annotated[list[RiskCategory], AfterValidator(_unique)] = Field(default_factory=list)
-    substances: Annotated[list[Substance], AfterValidator(_unique)] = Field(default_factory=list)
+    risk_categories: Annotated[list[RiskCategory], AfterValidator(unique_codes)] = Field(default_factory=list)
+    substances: Annotated[list[Substance], AfterValidator(unique_codes)] = Field(default_factory=list)
     risk_level: RiskLevel = RiskLevel.low
 
 
@@ -111,8 +112,8 @@ class MinorUpdate(BaseModel):
     school_id: uuid.UUID | None = None
     grade: Grade = None
     schooling_status: SchoolingStatus | None = None
-    risk_categories: Annotated[list[RiskCategory], AfterValidator(_unique)] | None = None
-    substances: Annotated[list[Substance], AfterValidator(_unique)] | None = None
+    risk_categories: Annotated[list[RiskCategory], AfterValidator(unique_codes)] | None = None
+    substances: Annotated[list[Substance], AfterValidator(unique_codes)] | None = None
     risk_level: RiskLevel | None = None
     status: MinorStatus | None = None
     is_sealed: bool | None = None

@@ -16,7 +16,15 @@ from backend.db import JsonArrayContains, local_midnight_utc, local_today, utcno
 from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from backend.etag import check_if_match
 from backend.identity import IdNumberError, age_on, parse_mainland_id
-from backend.minors.models import IdDocumentType, Minor, MinorCount, MinorSource, MinorStatus, RiskCategory
+from backend.minors.models import (
+    IdDocumentType,
+    Minor,
+    MinorCount,
+    MinorSource,
+    MinorStatus,
+    RiskCategory,
+    RiskLevel,
+)
 from backend.minors.schemas import (
     GuardianIn,
     GuardianRead,
@@ -762,3 +770,87 @@ async def reencrypt_all(session: AsyncSession, *, cipher: FieldCipher, batch: in
             last_id = minor.id
         await session.flush()
         session.expunge_all()
+
+
+# What other domains need of a minor: matching by number, the seizure facts, and the masked identity that
+# any list may show. They reach minors through these functions, never through the table.
+
+
+def mainland_lookup_hash(cipher: FieldCipher, number: str) -> str:
+    """The keyed hash a (normalised) mainland ID number is found by."""
+    return _lookup_hash(cipher, IdDocumentType.mainland_id, number)
+
+
+async def find_by_lookup_hash(session: AsyncSession, *, lookup_hash: str) -> Minor | None:
+    """The one record of this person, wherever it is managed (for matching, not for showing)."""
+    return await session.scalar(sa.select(Minor).where(Minor.id_number_hash == lookup_hash))
+
+
+async def school_named(session: AsyncSession, name: str | None) -> uuid.UUID | None:
+    """An active school with exactly this name, if there is one."""
+    if not name:
+        return None
+    return await session.scalar(
+        sa.select(Unit.id).where(Unit.name == name, Unit.kind == UnitKind.school, Unit.is_active.is_(True))
+    )
+
+
+_RISK_ORDER = (RiskLevel.low, RiskLevel.medium, RiskLevel.high)
+
+
+def raised_risk(level: str) -> RiskLevel:
+    """One step up the risk scale (a new seizure raises it), never above high."""
+    position = _RISK_ORDER.index(RiskLevel(level))
+    return _RISK_ORDER[min(position + 1, len(_RISK_ORDER) - 1)]
+
+
+async def record_seizure(
+    session: AsyncSession, *, minor: Minor, substances: list[str], actor: Principal
+) -> None:
+    """A new seizure of a registered minor: seized for drug use, the substances added, the risk raised."""
+    minor.risk_categories = list(dict.fromkeys([*minor.risk_categories, RiskCategory.seized_drug_use.value]))
+    minor.substances = list(dict.fromkeys([*minor.substances, *substances]))
+    minor.risk_level = raised_risk(minor.risk_level)
+    minor.version += 1
+    minor.updated_at = utcnow()
+    await audit.record(
+        session,
+        action=AuditAction.minor_updated,
+        actor=actor,
+        unit_id=minor.managing_unit_id,
+        object_type="minor",
+        object_id=minor.id,
+        fields=["risk_categories", "risk_level", "substances"],
+        reason="seizure_notice",
+    )
+    await session.flush()
+
+
+@dataclass(frozen=True)
+class MaskedIdentity:
+    """A minor as every list may show them: masked name and number, gender, birth date for the age."""
+
+    name: str
+    id_number: str
+    gender: str
+    birth_date: date
+    is_sealed: bool
+
+
+async def masked_identities(
+    session: AsyncSession, *, minor_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, MaskedIdentity]:
+    """Masked identities of these minors in one query (the stored masked forms: nothing is decrypted)."""
+    if not minor_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(
+            Minor.id, Minor.name, Minor.id_number_masked, Minor.gender, Minor.birth_date, Minor.is_sealed
+        ).where(Minor.id.in_(set(minor_ids)))
+    )
+    return {
+        row.id: MaskedIdentity(
+            mask_name(row.name), row.id_number_masked, row.gender, row.birth_date, row.is_sealed
+        )
+        for row in rows
+    }

@@ -70,3 +70,15 @@ def within_minor_scope(
     if principal.role in (Role.caseworker, Role.supervisor, Role.admin, Role.auditor):
         return within_scope(principal, managing_path_column)
     return sa.false()
+
+
+def within_seizure_scope(
+    principal: Principal, reporting_path_column: Any, receiving_path_column: Any
+) -> sa.ColumnElement[bool]:
+    """The scope of seizure notices: a police station (its officers and its system) reaches what it reported;
+    stations and the county office reach what was routed to their subtree."""
+    if principal.kind == "client" or principal.role is Role.police:
+        return within_scope(principal, reporting_path_column)
+    if principal.role in (Role.caseworker, Role.supervisor):
+        return within_scope(principal, receiving_path_column)
+    return sa.false()

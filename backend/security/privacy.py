@@ -163,3 +163,38 @@ def revealable_fields(principal: Principal, *, sealed: bool) -> frozenset[str]:
     if sealed and can_reveal_sealed(principal):
         fields.update(SENSITIVE_FIELDS)
     return frozenset(fields)
+
+
+# Seizure notices (查获通知). The person is masked for every reader — the full identity is revealed on the
+# minor, with a reason and an audit event. The facts are the sensitive class: the reporting police station
+# (its officers and its system) sees what it reported; the receiving station's social workers and leads see
+# them to take the case up; everyone else sees none, and a sealed record hides them like the minor's own.
+SEIZURE_NOTICE_FIELDS: dict[str, FieldClass] = {
+    "person": FieldClass.identity,
+    "place": FieldClass.sensitive,
+    "substances": FieldClass.sensitive,
+    "test_result": FieldClass.sensitive,
+    "measures": FieldClass.sensitive,
+    "summary": FieldClass.sensitive,
+}
+
+# role (None: a machine client) → class → visibility. Roles absent here hold no seizures scope.
+NOTICE_MATRIX: dict[Role | None, dict[FieldClass, Visibility]] = {
+    None: {FieldClass.identity: _M, FieldClass.sensitive: _F},
+    Role.police: {FieldClass.identity: _M, FieldClass.sensitive: _F},
+    Role.caseworker: {FieldClass.identity: _M, FieldClass.sensitive: _F},
+    Role.supervisor: {FieldClass.identity: _M, FieldClass.sensitive: _F},
+}
+_NO_NOTICE_ACCESS = {FieldClass.identity: _M, FieldClass.sensitive: _H}
+
+
+def notice_shape_for(principal: Principal, *, sealed: bool) -> Shape:
+    """The visibility of every field of a seizure notice for this principal (scope already checked)."""
+    columns = NOTICE_MATRIX.get(principal.role, _NO_NOTICE_ACCESS)
+    visibility: dict[str, Visibility] = {}
+    for field, field_class in SEIZURE_NOTICE_FIELDS.items():
+        seen = columns[field_class]
+        if field_class is FieldClass.sensitive and sealed and not can_reveal_sealed(principal):
+            seen = Visibility.hidden
+        visibility[field] = seen
+    return Shape(visibility)

@@ -24,6 +24,7 @@ class Scope(LabelledEnum):
     clients_write = ("clients:write", "管理接口客户端", "Manage API clients")
     seizures_write = ("seizures:write", "报送查获通知", "Push seizure notices")
     seizures_read = ("seizures:read", "查看查获通知", "Read seizure notices")
+    seizures_acknowledge = ("seizures:acknowledge", "签收查获通知", "Acknowledge seizure notices")
     stats_read = ("stats:read", "读取统计", "Read statistics")
     audit_read = ("audit:read", "查看审计日志", "Read the audit trail")
     minors_read = ("minors:read", "查看重点未成年人", "Read at-risk minors")
@@ -62,6 +63,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.campaigns_read,
             Scope.campaigns_write,
             Scope.task_reports_write,
+            Scope.seizures_read,
+            Scope.seizures_acknowledge,
         }
     ),
     Role.caseworker: frozenset(
@@ -72,6 +75,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.minors_reveal,
             Scope.campaigns_read,
             Scope.task_reports_write,
+            Scope.seizures_read,
+            Scope.seizures_acknowledge,
         }
     ),
     Role.police: frozenset(

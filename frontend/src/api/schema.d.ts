@@ -595,6 +595,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/seizure-notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List seizure notices in scope */
+        get: operations["seizures-list_notices"];
+        put?: never;
+        /** Push a seizure notice (idempotent; 200 with the first answer on a replay) */
+        post: operations["seizures-push_notice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/seizure-notices/daily-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 当天上报: one day's notices of a unit, as JSON, CSV or XLSX (exports are audited) */
+        get: operations["seizures-read_daily_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/seizure-notices/{notice_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Read a seizure notice with its routing and follow-up (recorded in the audit trail) */
+        get: operations["seizures-read_notice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/seizure-notices/{notice_id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 签收: the receiving station acknowledges the notice */
+        post: operations["seizures-acknowledge_notice"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -1063,6 +1132,28 @@ export interface components {
          * @enum {string}
          */
         Comparator: "gte" | "lte" | "eq";
+        /**
+         * DailyReport
+         * @description 当天上报: the notices a unit received on one day (Beijing time).
+         */
+        DailyReport: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            unit: components["schemas"]["UnitSummary"];
+            /** Total */
+            total: number;
+            /** Routed Out */
+            routed_out: number;
+            /** Acknowledged */
+            acknowledged: number;
+            /** Overdue */
+            overdue: number;
+            /** Items */
+            items: components["schemas"]["SeizureNoticeRead"][];
+        };
         /** EvidenceRead */
         EvidenceRead: {
             /**
@@ -1114,6 +1205,23 @@ export interface components {
              */
             type: string;
         };
+        /**
+         * Followup
+         * @description How the receiving station took it up; never the care file's contents. ``file_open`` and
+         *     ``last_contact_on`` are null until care files are connected.
+         */
+        Followup: {
+            status: components["schemas"]["FollowupStatus"];
+            /** File Open */
+            file_open?: boolean | null;
+            /** Last Contact On */
+            last_contact_on?: string | null;
+        };
+        /**
+         * FollowupStatus
+         * @enum {string}
+         */
+        FollowupStatus: "awaiting_acknowledgement" | "care_file_pending" | "care_file_open" | "transfer_pending" | "transfer_started";
         /**
          * Gender
          * @enum {string}
@@ -1454,6 +1562,38 @@ export interface components {
             /** Is Sealed */
             is_sealed?: boolean | null;
         };
+        /**
+         * NoticePerson
+         * @description The person, masked for every reader: the full identity is revealed on the minor, with a reason.
+         */
+        NoticePerson: {
+            /**
+             * Name
+             * @example 张*
+             */
+            name: string;
+            /**
+             * Id Number
+             * @example 330381********1231
+             */
+            id_number: string;
+            gender: components["schemas"]["Gender"];
+            /** Age When Seized */
+            age_when_seized: number;
+        };
+        /** OutsidePlace */
+        OutsidePlace: {
+            /**
+             * Division Code
+             * @example 330302001000
+             */
+            division_code: string;
+            /**
+             * Name
+             * @example 温州市鹿城区五马街道
+             */
+            name: string;
+        };
         /** Page[AuditEventRead] */
         Page_AuditEventRead_: {
             /** Items */
@@ -1491,6 +1631,17 @@ export interface components {
         Page_MinorRead_: {
             /** Items */
             items: components["schemas"]["MinorRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[SeizureNoticeRead] */
+        Page_SeizureNoticeRead_: {
+            /** Items */
+            items: components["schemas"]["SeizureNoticeRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -1743,6 +1894,27 @@ export interface components {
          */
         Role: "admin" | "supervisor" | "caseworker" | "police" | "school_staff" | "education" | "auditor";
         /**
+         * Routing
+         * @description Where the notice went. ``unit`` is the township/street station that takes the case (the county office
+         *     when no place is known); ``place`` names the receiving place outside the county for ``routed_out``.
+         */
+        Routing: {
+            status: components["schemas"]["RoutingStatus"];
+            reason: components["schemas"]["RoutingReason"];
+            unit?: components["schemas"]["UnitSummary"] | null;
+            place?: components["schemas"]["OutsidePlace"] | null;
+        };
+        /**
+         * RoutingReason
+         * @enum {string}
+         */
+        RoutingReason: "residence" | "household" | "residence_outside" | "household_outside" | "no_place";
+        /**
+         * RoutingStatus
+         * @enum {string}
+         */
+        RoutingStatus: "routed" | "routed_out" | "unrouted";
+        /**
          * SchoolingStatus
          * @enum {string}
          */
@@ -1751,7 +1923,196 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "stats:read" | "audit:read" | "minors:read" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write";
+        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "audit:read" | "minors:read" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write";
+        /**
+         * SeizureMeasure
+         * @enum {string}
+         */
+        SeizureMeasure: "admonition" | "ordered_apology" | "ordered_repentance" | "administrative_detention" | "detention_not_executed" | "community_drug_treatment" | "compulsory_isolation_treatment" | "specialized_correctional_education" | "criminal_case" | "other";
+        /**
+         * SeizureNoticeCreate
+         * @description A seizure notice as API.md defines it.
+         * @example {
+         *       "measures": [
+         *         "admonition"
+         *       ],
+         *       "notice_no": "JHPCS-2026-00123",
+         *       "person": {
+         *         "gender": "male",
+         *         "id_number": "330381200901011231",
+         *         "name": "张三",
+         *         "residence_address": "锦湖街道锦园路8号",
+         *         "residence_division_code": "330381005001"
+         *       },
+         *       "place": "锦湖街道某KTV",
+         *       "seized_at": "2026-11-20T21:30:00+08:00",
+         *       "substances": [
+         *         "etomidate"
+         *       ],
+         *       "summary": "在KTV包厢内吸食依托咪酯电子烟，当场查获。",
+         *       "test_result": "positive"
+         *     }
+         */
+        SeizureNoticeCreate: {
+            /**
+             * Notice No
+             * @description The station's own reference; unique per station
+             * @example JHPCS-2026-00123
+             */
+            notice_no: string;
+            /**
+             * Seized At
+             * Format: date-time
+             * @description When, with its offset; not in the future
+             * @example 2026-11-20T21:30:00+08:00
+             */
+            seized_at: string;
+            /** Place */
+            place: string;
+            person: components["schemas"]["SeizurePerson"];
+            /** Substances */
+            substances?: components["schemas"]["Substance"][];
+            test_result: components["schemas"]["SeizureTestResult"];
+            /** Measures */
+            measures?: components["schemas"]["SeizureMeasure"][];
+            /** Summary */
+            summary?: string | null;
+        };
+        /**
+         * SeizureNoticeRead
+         * @description A notice as the privacy policy lets the caller see it; fields in ``hidden_fields`` are absent.
+         */
+        SeizureNoticeRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Notice No */
+            notice_no: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            routing: components["schemas"]["Routing"];
+            /**
+             * Minor Id
+             * Format: uuid
+             */
+            minor_id: string;
+            /** Acknowledged At */
+            acknowledged_at?: string | null;
+            /**
+             * Seized At
+             * Format: date-time
+             */
+            seized_at: string;
+            /** Place */
+            place?: string | null;
+            /** Substances */
+            substances?: components["schemas"]["Substance"][] | null;
+            test_result?: components["schemas"]["SeizureTestResult"] | null;
+            /** Measures */
+            measures?: components["schemas"]["SeizureMeasure"][] | null;
+            /** Summary */
+            summary?: string | null;
+            person: components["schemas"]["NoticePerson"];
+            reporting_unit: components["schemas"]["UnitSummary"];
+            /**
+             * Ack Deadline At
+             * Format: date-time
+             */
+            ack_deadline_at: string;
+            /**
+             * Overdue
+             * @description Not acknowledged and past its deadline
+             */
+            overdue: boolean;
+            /**
+             * Acknowledged By
+             * @description The display name of who acknowledged
+             */
+            acknowledged_by?: string | null;
+            followup: components["schemas"]["Followup"];
+            /** Masked Fields */
+            masked_fields: string[];
+            /** Hidden Fields */
+            hidden_fields: string[];
+        };
+        /**
+         * SeizureNoticeReceipt
+         * @description The answer to a push (API.md): 201 for a new notice, 200 with the same body on a replay.
+         */
+        SeizureNoticeReceipt: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Notice No */
+            notice_no: string;
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            routing: components["schemas"]["Routing"];
+            /**
+             * Minor Id
+             * Format: uuid
+             */
+            minor_id: string;
+            /** Acknowledged At */
+            acknowledged_at?: string | null;
+        };
+        /**
+         * SeizurePerson
+         * @description The person seized, as the police system knows them.
+         */
+        SeizurePerson: {
+            /**
+             * Name
+             * @example 张三
+             */
+            name: string;
+            /**
+             * Id Number
+             * @description 18-character mainland ID number; the check character is verified
+             * @example 330381200901011231
+             */
+            id_number: string;
+            /** @description Optional; must agree with the ID number */
+            gender?: components["schemas"]["Gender"] | null;
+            /**
+             * Phone
+             * @example 13812345678
+             */
+            phone?: string | null;
+            /**
+             * Household Division Code
+             * @description GB/T 2260 or 12-digit 统计用区划代码
+             * @example 330381005000
+             */
+            household_division_code?: string | null;
+            /** Household Address */
+            household_address?: string | null;
+            /**
+             * Residence Division Code
+             * @description GB/T 2260 or 12-digit 统计用区划代码
+             * @example 330381005000
+             */
+            residence_division_code?: string | null;
+            /** Residence Address */
+            residence_address?: string | null;
+            /** School Name */
+            school_name?: string | null;
+        };
+        /**
+         * SeizureTestResult
+         * @enum {string}
+         */
+        SeizureTestResult: "positive" | "negative" | "refused" | "not_tested";
         /**
          * Substance
          * @enum {string}
@@ -5405,6 +5766,341 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "seizures-list_notices": {
+        parameters: {
+            query?: {
+                routing_status?: components["schemas"]["RoutingStatus"] | null;
+                /** @description Not acknowledged and past the deadline */
+                overdue?: boolean | null;
+                acknowledged?: boolean | null;
+                /** @description Received on this day (Beijing time) */
+                received_on?: string | null;
+                /** @description The seizure history of one minor */
+                minor_id?: string | null;
+                /** @description Routed to or reported by this unit's subtree */
+                within?: string | null;
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: ack_deadline_at, notice_no, received_at, seized_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SeizureNoticeRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "seizures-push_notice": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required for machine clients: a retry with the same key and body gets the first answer again (200); the same key with another body is a 409. Keys are kept for at least 7 days. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SeizureNoticeCreate"];
+            };
+        };
+        responses: {
+            /** @description A replay: the first answer again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeizureNoticeReceipt"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeizureNoticeReceipt"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "seizures-read_daily_report": {
+        parameters: {
+            query?: {
+                /** @description Beijing-time day; today by default */
+                day?: string | null;
+                /** @description A unit in scope; your own by default */
+                unit_id?: string | null;
+                format?: components["schemas"]["ExportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyReport"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "seizures-read_notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeizureNoticeRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "seizures-acknowledge_notice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                notice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeizureNoticeRead"];
+                };
             };
             /** @description Authentication required */
             401: {

@@ -51,6 +51,10 @@ export type RiskLevel = Schemas['RiskLevel']
 export type RiskCategory = Schemas['RiskCategory']
 export type AuditEventRead = Schemas['AuditEventRead']
 export type ChainVerification = Schemas['ChainVerification']
+export type SeizureNoticeCreate = Schemas['SeizureNoticeCreate']
+export type SeizureNoticeRead = Schemas['SeizureNoticeRead']
+export type SeizureNoticeReceipt = Schemas['SeizureNoticeReceipt']
+export type DailyReport = Schemas['DailyReport']
 
 /** The query a list endpoint accepts, taken from the spec. */
 export type UnitListQuery = NonNullable<operations['units-list_units']['parameters']['query']>
@@ -58,6 +62,7 @@ export type UserListQuery = NonNullable<operations['users-list_users']['paramete
 export type ClientListQuery = NonNullable<operations['clients-list_clients']['parameters']['query']>
 export type MinorListQuery = NonNullable<operations['minors-list_minors']['parameters']['query']>
 export type AuditEventListQuery = NonNullable<operations['audit-list_audit_events']['parameters']['query']>
+export type SeizureListQuery = NonNullable<operations['seizures-list_notices']['parameters']['query']>
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

@@ -1,6 +1,17 @@
 import { markRaw, ref, type Component } from 'vue'
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
-import { Avatar, Connection, Finished, HomeFilled, List, OfficeBuilding, Tickets, User, UserFilled } from '@element-plus/icons-vue'
+import {
+  Avatar,
+  Bell,
+  Connection,
+  Finished,
+  HomeFilled,
+  List,
+  OfficeBuilding,
+  Tickets,
+  User,
+  UserFilled,
+} from '@element-plus/icons-vue'
 import type { Scope } from '@/api/types'
 import { i18n } from '@/i18n'
 import { useSessionStore } from '@/stores/session'
@@ -13,6 +24,9 @@ export type MenuKey =
   | 'clients'
   | 'minors'
   | 'audit'
+  | 'seizures'
+  | 'seizureNew'
+  | 'seizureReport'
   | 'campaigns'
   | 'myTasks'
   | 'account'
@@ -127,6 +141,24 @@ export const appRoutes: RouteRecordRaw[] = [
     component: () => import('@/views/campaigns/TaskReportView.vue'),
     props: true,
     meta: { titleKey: 'myTasks', scope: 'campaigns:read' },
+  },
+  {
+    path: 'seizures',
+    name: 'seizures',
+    component: () => import('@/views/seizures/SeizureNoticesView.vue'),
+    meta: { titleKey: 'seizures', scope: 'seizures:read', icon: markRaw(Bell) },
+  },
+  {
+    path: 'seizures/new',
+    name: 'seizure-new',
+    component: () => import('@/views/seizures/SeizureNoticeFormView.vue'),
+    meta: { titleKey: 'seizureNew', scope: 'seizures:write', peopleOnly: true },
+  },
+  {
+    path: 'seizures/daily-report',
+    name: 'seizure-report',
+    component: () => import('@/views/seizures/SeizureDailyReportView.vue'),
+    meta: { titleKey: 'seizureReport', scope: 'seizures:read' },
   },
   {
     path: 'account',

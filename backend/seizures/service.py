@@ -1,0 +1,509 @@
+"""Seizure notices: take a push, match the minor, route, record the facts, and let the station sign for it.
+
+One push is one transaction: the minor (new or updated), the notice with its routing, the stored idempotent
+answer and the audit events are written together or not at all.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from backend import idempotency
+from backend.audit import service as audit
+from backend.audit.models import AuditAction
+from backend.db import LOCAL_TIMEZONE, local_midnight_utc, local_today, utcnow
+from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.identity import IdNumberError, age_on, parse_mainland_id
+from backend.minors import service as minors
+from backend.minors.models import MinorSource, RiskCategory, RiskLevel, SchoolingStatus
+from backend.minors.schemas import MinorCreate
+from backend.pagination import Page, PageParams, paginate
+from backend.security import privacy
+from backend.security.crypto import FieldCipher
+from backend.security.principals import Principal, in_subtree, within_seizure_scope
+from backend.seizures import followup
+from backend.seizures.models import FollowupStatus, RoutingStatus, SeizureNotice
+from backend.seizures.routing import county_office_for, route
+from backend.seizures.schemas import (
+    Followup,
+    NoticePerson,
+    OutsidePlace,
+    Routing,
+    SeizureNoticeCreate,
+    SeizureNoticeRead,
+    SeizureNoticeReceipt,
+)
+from backend.units.models import Unit, UnitKind
+from backend.units.schemas import UnitSummary
+from backend.users.models import User
+
+ROUTE = "POST /api/v1/seizure-notices"
+# A uniqueness race (a concurrent push of the same notice or person) is retried from the start: the second
+# run finds what the first one stored.
+ATTEMPTS = 3
+
+Reporting = aliased(Unit, name="reporting_unit")
+Receiving = aliased(Unit, name="receiving_unit")
+Acknowledger = aliased(User, name="acknowledger")
+
+SORT_FIELDS = {
+    "received_at": SeizureNotice.received_at,
+    "seized_at": SeizureNotice.seized_at,
+    "ack_deadline_at": SeizureNotice.ack_deadline_at,
+    "notice_no": SeizureNotice.notice_no,
+}
+
+
+@dataclass(frozen=True)
+class PushOutcome:
+    status_code: int  # 201 for a new notice, 200 for a replay or the same notice again
+    receipt: dict[str, Any]
+    notice_id: uuid.UUID
+
+
+async def push_notice(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    notice_in: SeizureNoticeCreate,
+    idempotency_key: str | None,
+    cipher: FieldCipher,
+    ack_within_hours: int,
+) -> PushOutcome:
+    """Take one seizure notice (API.md): idempotent by key, and by notice number per station."""
+    key = idempotency.require_key(idempotency_key, principal)
+    fingerprint = idempotency.request_fingerprint(notice_in.model_dump(mode="json"))
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return await _push_once(
+                session,
+                principal=principal,
+                notice_in=notice_in,
+                key=key,
+                fingerprint=fingerprint,
+                cipher=cipher,
+                ack_within_hours=ack_within_hours,
+            )
+        except IntegrityError:
+            if attempt == ATTEMPTS:
+                raise
+            await session.rollback()
+    raise AssertionError("unreachable")
+
+
+def _check_person(notice_in: SeizureNoticeCreate) -> tuple[str, date, str]:
+    """The normalised number, birth date and gender; a 422 naming the field for each rule broken."""
+    person = notice_in.person
+    try:
+        parsed = parse_mainland_id(person.id_number, today=local_today())
+    except IdNumberError as exc:
+        raise ValidationFailed.field(["body", "person", "id_number"], str(exc), exc.problem_type) from exc
+    if person.gender and person.gender != parsed.gender:
+        raise ValidationFailed.field(
+            ["body", "person", "gender"], "does not agree with the ID number", "id_number.gender_mismatch"
+        )
+    seized_on = notice_in.seized_at.astimezone(LOCAL_TIMEZONE).date()
+    if parsed.birth_date > seized_on:
+        raise ValidationFailed.field(
+            ["body", "person", "id_number"], "the person was not born on seized_at", "minor.not_born"
+        )
+    if age_on(parsed.birth_date, seized_on) >= 18:
+        raise ValidationFailed.field(
+            ["body", "person", "id_number"],
+            "the person was 18 or older on seized_at, not a minor",
+            "minor.adult",
+        )
+    return parsed.number, parsed.birth_date, parsed.gender
+
+
+def ack_deadline(received_at: datetime, within_hours: int) -> datetime:
+    """Same day (当天): midnight, Beijing time, after the notice arrived — or a set number of hours."""
+    if within_hours:
+        return received_at + timedelta(hours=within_hours)
+    return local_midnight_utc(received_at.astimezone(LOCAL_TIMEZONE).date() + timedelta(days=1))
+
+
+async def _push_once(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    notice_in: SeizureNoticeCreate,
+    key: str | None,
+    fingerprint: str,
+    cipher: FieldCipher,
+    ack_within_hours: int,
+) -> PushOutcome:
+    stored = await idempotency.find_answer(
+        session, principal=principal, route=ROUTE, key=key, fingerprint=fingerprint
+    )
+    if stored is not None:
+        return PushOutcome(200, stored.body, uuid.UUID(stored.body["id"]))
+    if principal.unit_kind != UnitKind.police_station:
+        raise Forbidden("Seizure notices are pushed by police stations.")
+    number, birth_date, gender = _check_person(notice_in)
+
+    same_number = await session.scalar(
+        sa.select(SeizureNotice).where(
+            SeizureNotice.reporting_unit_id == principal.unit_id,
+            SeizureNotice.notice_no == notice_in.notice_no,
+        )
+    )
+    if same_number is not None:
+        if same_number.request_hash != fingerprint:
+            raise Conflict(
+                "Your station already sent a different notice with this notice_no.",
+                extra={"existing_id": str(same_number.id)},
+            )
+        return await _answer(
+            session,
+            principal=principal,
+            key=key,
+            fingerprint=fingerprint,
+            notice=same_number,
+            status_code=200,
+        )
+
+    person = notice_in.person
+    county = await county_office_for(session, principal.unit_path)
+    lookup_hash = minors.mainland_lookup_hash(cipher, number)
+    minor = await minors.find_by_lookup_hash(session, lookup_hash=lookup_hash)
+    # Where the notice is silent, the registry's places for a known minor route it.
+    residence_code = person.residence_division_code or (minor.residence_division_code if minor else None)
+    household_code = person.household_division_code or (minor.household_division_code if minor else None)
+    decision = await route(
+        session,
+        county=county,
+        residence_code=residence_code,
+        residence_address=person.residence_address,
+        household_code=household_code,
+        household_address=person.household_address,
+    )
+    substances = [code.value for code in notice_in.substances]
+    if minor is None:
+        school_id = await minors.school_named(session, person.school_name)
+        minor_in = MinorCreate(
+            name=person.name,
+            id_number=number,
+            gender=gender,
+            birth_date=birth_date,
+            phone=person.phone,
+            household_division_code=person.household_division_code,
+            household_address=person.household_address,
+            residence_division_code=person.residence_division_code,
+            residence_address=person.residence_address,
+            school_id=school_id,
+            schooling_status=SchoolingStatus.in_school if school_id else SchoolingStatus.unknown,
+            risk_categories=[RiskCategory.seized_drug_use],
+            substances=notice_in.substances,
+            risk_level=minors.raised_risk(RiskLevel.low),
+        )
+        minor = await minors.insert_record(
+            session,
+            actor=principal,
+            minor_in=minor_in,
+            number=number,
+            birth_date=birth_date,
+            gender=gender,
+            lookup_hash=lookup_hash,
+            school_id=school_id,
+            managing_unit_id=decision.receiving_unit_id,
+            source=MinorSource.seizure_notice,
+            cipher=cipher,
+        )
+        minor_created = True
+    else:
+        await minors.record_seizure(session, minor=minor, substances=substances, actor=principal)
+        minor_created = False
+
+    received_at = utcnow()
+    notice = SeizureNotice(
+        notice_no=notice_in.notice_no,
+        reporting_unit_id=principal.unit_id,
+        reported_by_kind=principal.kind,
+        reported_by_id=principal.id,
+        request_hash=fingerprint,
+        received_at=received_at,
+        seized_at=notice_in.seized_at,
+        place=notice_in.place,
+        substances=substances,
+        test_result=notice_in.test_result,
+        measures=[code.value for code in notice_in.measures],
+        summary=notice_in.summary,
+        minor_id=minor.id,
+        minor_created=minor_created,
+        routing_status=decision.status,
+        routing_reason=decision.reason,
+        receiving_unit_id=decision.receiving_unit_id,
+        outside_division_code=decision.outside_division_code,
+        outside_place_name=decision.outside_place_name,
+        ack_deadline_at=ack_deadline(received_at, ack_within_hours),
+        followup_status=FollowupStatus.awaiting_acknowledgement,
+    )
+    session.add(notice)
+    await session.flush()
+    if decision.status is RoutingStatus.routed_out:
+        await followup.on_routed_out(session, notice=notice, actor=principal)
+    await audit.record(
+        session,
+        action=AuditAction.seizure_notice_received,
+        actor=principal,
+        unit_id=notice.receiving_unit_id,
+        object_type="seizure_notice",
+        object_id=notice.id,
+    )
+    return await _answer(
+        session, principal=principal, key=key, fingerprint=fingerprint, notice=notice, status_code=201
+    )
+
+
+async def _answer(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    key: str | None,
+    fingerprint: str,
+    notice: SeizureNotice,
+    status_code: int,
+) -> PushOutcome:
+    """The receipt of ``notice``, stored under the Idempotency-Key so that a replay gets it again."""
+    receipt = await _receipt(session, notice)
+    await idempotency.remember_answer(
+        session,
+        principal=principal,
+        route=ROUTE,
+        key=key,
+        fingerprint=fingerprint,
+        status_code=status_code,
+        body=receipt,
+    )
+    return PushOutcome(status_code, receipt, notice.id)
+
+
+def _routing(notice: Any, unit: UnitSummary) -> Routing:
+    if notice.routing_status == RoutingStatus.routed_out:
+        return Routing(
+            status=notice.routing_status,
+            reason=notice.routing_reason,
+            unit=None,
+            place=OutsidePlace(division_code=notice.outside_division_code, name=notice.outside_place_name),
+        )
+    return Routing(status=notice.routing_status, reason=notice.routing_reason, unit=unit, place=None)
+
+
+async def _receipt(session: AsyncSession, notice: SeizureNotice) -> dict[str, Any]:
+    unit = await session.get_one(Unit, notice.receiving_unit_id)
+    return SeizureNoticeReceipt(
+        id=notice.id,
+        notice_no=notice.notice_no,
+        received_at=notice.received_at,
+        routing=_routing(notice, UnitSummary.model_validate(unit)),
+        minor_id=notice.minor_id,
+        acknowledged_at=notice.acknowledged_at,
+    ).model_dump(mode="json")
+
+
+# Reading
+
+
+def _scoped_select(principal: Principal) -> sa.Select[Any]:
+    return (
+        sa.select(
+            SeizureNotice,
+            Reporting.name.label("reporting_name"),
+            Reporting.kind.label("reporting_kind"),
+            Receiving.name.label("receiving_name"),
+            Receiving.kind.label("receiving_kind"),
+            Acknowledger.display_name.label("acknowledged_by_name"),
+        )
+        .join(Reporting, Reporting.id == SeizureNotice.reporting_unit_id)
+        .join(Receiving, Receiving.id == SeizureNotice.receiving_unit_id)
+        .outerjoin(Acknowledger, Acknowledger.id == SeizureNotice.acknowledged_by)
+        .where(within_seizure_scope(principal, Reporting.path, Receiving.path))
+    )
+
+
+def _overdue(now: datetime) -> sa.ColumnElement[bool]:
+    return sa.and_(SeizureNotice.acknowledged_at.is_(None), SeizureNotice.ack_deadline_at < now)
+
+
+def present(
+    row: Any, *, identity: minors.MaskedIdentity, principal: Principal, now: datetime
+) -> SeizureNoticeRead:
+    """Shape one notice for one principal: the single place where a notice becomes output."""
+    notice: SeizureNotice = row.SeizureNotice
+    shape = privacy.notice_shape_for(principal, sealed=identity.is_sealed)
+    facts = {
+        field: getattr(notice, field)
+        for field in privacy.SEIZURE_NOTICE_FIELDS
+        if field != "person" and shape.of(field) is privacy.Visibility.full
+    }
+    file_open, last_contact_on = followup.followup_view(notice.followup_status)
+    seized_on = notice.seized_at.astimezone(LOCAL_TIMEZONE).date()
+    return SeizureNoticeRead(
+        id=notice.id,
+        notice_no=notice.notice_no,
+        received_at=notice.received_at,
+        routing=_routing(
+            notice, UnitSummary(id=notice.receiving_unit_id, name=row.receiving_name, kind=row.receiving_kind)
+        ),
+        minor_id=notice.minor_id,
+        acknowledged_at=notice.acknowledged_at,
+        seized_at=notice.seized_at,
+        # The person is always masked here (identity class); a reveal goes through the minor, with a reason.
+        person=NoticePerson(
+            name=identity.name,
+            id_number=identity.id_number,
+            gender=identity.gender,
+            age_when_seized=age_on(identity.birth_date, seized_on),
+        ),
+        reporting_unit=UnitSummary(
+            id=notice.reporting_unit_id, name=row.reporting_name, kind=row.reporting_kind
+        ),
+        ack_deadline_at=notice.ack_deadline_at,
+        overdue=notice.acknowledged_at is None and notice.ack_deadline_at < now,
+        acknowledged_by=row.acknowledged_by_name,
+        followup=Followup(
+            status=notice.followup_status, file_open=file_open, last_contact_on=last_contact_on
+        ),
+        masked_fields=shape.masked_fields,
+        hidden_fields=shape.hidden_fields,
+        **facts,
+    )
+
+
+async def _present_rows(
+    session: AsyncSession, rows: list[Any], *, principal: Principal, now: datetime
+) -> list[SeizureNoticeRead]:
+    identities = await minors.masked_identities(
+        session, minor_ids=[row.SeizureNotice.minor_id for row in rows]
+    )
+    return [
+        present(row, identity=identities[row.SeizureNotice.minor_id], principal=principal, now=now)
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class NoticeFilters:
+    routing_status: RoutingStatus | None = None
+    overdue: bool | None = None
+    acknowledged: bool | None = None
+    received_on: date | None = None
+    minor_id: uuid.UUID | None = None
+    within: uuid.UUID | None = None
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    return local_midnight_utc(day), local_midnight_utc(day + timedelta(days=1))
+
+
+async def _anchor_path(
+    session: AsyncSession, principal: Principal, unit_id: uuid.UUID, loc: list[str]
+) -> Unit:
+    unit = await session.scalar(
+        sa.select(Unit).where(Unit.id == unit_id, in_subtree(Unit.path, principal.unit_path))
+    )
+    if unit is None:
+        raise ValidationFailed.field(loc, "no such unit in your scope", "unit.not_found")
+    return unit
+
+
+async def _filtered(
+    session: AsyncSession, principal: Principal, filters: NoticeFilters, now: datetime
+) -> sa.Select[Any]:
+    statement = _scoped_select(principal)
+    if filters.routing_status:
+        statement = statement.where(SeizureNotice.routing_status == filters.routing_status)
+    if filters.overdue is not None:
+        statement = statement.where(_overdue(now) if filters.overdue else sa.not_(_overdue(now)))
+    if filters.acknowledged is not None:
+        column = SeizureNotice.acknowledged_at
+        statement = statement.where(column.is_not(None) if filters.acknowledged else column.is_(None))
+    if filters.received_on:
+        start, end = _day_bounds(filters.received_on)
+        statement = statement.where(SeizureNotice.received_at >= start, SeizureNotice.received_at < end)
+    if filters.minor_id:
+        statement = statement.where(SeizureNotice.minor_id == filters.minor_id)
+    if filters.within:
+        anchor = await _anchor_path(session, principal, filters.within, ["query", "within"])
+        statement = statement.where(
+            sa.or_(in_subtree(Receiving.path, anchor.path), in_subtree(Reporting.path, anchor.path))
+        )
+    return statement
+
+
+async def list_notices(
+    session: AsyncSession, *, principal: Principal, filters: NoticeFilters, page: PageParams
+) -> Page[SeizureNoticeRead]:
+    """Notices in scope: a police station's own, or those routed to the station's subtree."""
+    now = utcnow()
+    statement = await _filtered(session, principal, filters, now)
+    result = await paginate(session, statement, page, lambda row: row)
+    items = await _present_rows(session, list(result.items), principal=principal, now=now)
+    return Page[SeizureNoticeRead](items=items, total=result.total, limit=result.limit, offset=result.offset)
+
+
+async def _row_in_scope(session: AsyncSession, *, principal: Principal, notice_id: uuid.UUID) -> Any:
+    row = (await session.execute(_scoped_select(principal).where(SeizureNotice.id == notice_id))).first()
+    if row is None:
+        raise NotFound("No such seizure notice.")
+    return row
+
+
+async def read_notice(
+    session: AsyncSession, *, principal: Principal, notice_id: uuid.UUID
+) -> SeizureNoticeRead:
+    """One notice; every detail read is an audit event."""
+    row = await _row_in_scope(session, principal=principal, notice_id=notice_id)
+    await audit.record(
+        session,
+        action=AuditAction.seizure_notice_viewed,
+        actor=principal,
+        unit_id=row.SeizureNotice.receiving_unit_id,
+        object_type="seizure_notice",
+        object_id=notice_id,
+    )
+    return (await _present_rows(session, [row], principal=principal, now=utcnow()))[0]
+
+
+async def acknowledge(
+    session: AsyncSession, *, principal: Principal, notice_id: uuid.UUID
+) -> SeizureNoticeRead:
+    """签收: the receiving station (or the county office above it) takes the case up."""
+    row = await _row_in_scope(session, principal=principal, notice_id=notice_id)
+    notice: SeizureNotice = row.SeizureNotice
+    if notice.acknowledged_at is not None:
+        raise Conflict("This notice has already been acknowledged.")
+    notice.acknowledged_at = utcnow()
+    notice.acknowledged_by = principal.id
+    notice.version += 1
+    notice.updated_at = notice.acknowledged_at
+    await followup.on_acknowledged(session, notice=notice, actor=principal)
+    await audit.record(
+        session,
+        action=AuditAction.seizure_notice_acknowledged,
+        actor=principal,
+        unit_id=notice.receiving_unit_id,
+        object_type="seizure_notice",
+        object_id=notice.id,
+    )
+    await session.flush()
+    row = await _row_in_scope(session, principal=principal, notice_id=notice_id)
+    return (await _present_rows(session, [row], principal=principal, now=utcnow()))[0]
+
+
+async def daily_report(
+    session: AsyncSession, *, principal: Principal, day: date, unit_id: uuid.UUID | None
+) -> tuple[Unit, list[SeizureNoticeRead]]:
+    """当天上报: the notices of one day (Beijing time) for one unit's subtree, oldest first."""
+    unit = await _anchor_path(session, principal, unit_id or principal.unit_id, ["query", "unit_id"])
+    now = utcnow()
+    statement = await _filtered(session, principal, NoticeFilters(received_on=day, within=unit.id), now)
+    rows = (await session.execute(statement.order_by(SeizureNotice.received_at, SeizureNotice.id))).all()
+    return unit, await _present_rows(session, list(rows), principal=principal, now=now)
