@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Breaking the glass: full identities revealed per person per day.
     reveal_daily_limit: int = Field(default=20, ge=1)
 
+    # Statistics: counts of minors from 1 up to this are suppressed (docs/statistics.md).
+    stats_suppression_threshold: int = Field(default=4, ge=1, le=100)
+
     # Logins
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=15 * 60, ge=1)
