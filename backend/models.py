@@ -6,6 +6,7 @@ from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, RefreshToken
 from backend.clients.models import ApiClient
 from backend.minors.models import Minor
+from backend.school_metrics.models import SchoolMetric, SchoolMetricSubmission
 from backend.units.models import Unit
 from backend.users.models import User
 
@@ -18,6 +19,8 @@ __all__ = [
     "AuthSession",
     "Minor",
     "RefreshToken",
+    "SchoolMetric",
+    "SchoolMetricSubmission",
     "Unit",
     "User",
     "metadata",

@@ -13,6 +13,7 @@ UNIT_OWNED_TABLES = {
     "api_clients": "/api/v1/clients",
     "audit_events": "/api/v1/audit-events",
     "minors": "/api/v1/minors",  # scoped by role: tests/minors/test_privacy_matrix.py
+    "school_metrics": "/api/v1/school-metrics",  # tests/school_metrics, tests/stats/test_school_statistics.py
 }
 UNIT_COLUMNS = {
     "unit_id",

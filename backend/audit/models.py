@@ -27,6 +27,8 @@ class AuditAction(LabelledEnum):
     minor_viewed = ("minor.viewed", "查看详情", "Minor record viewed")
     minor_revealed = ("minor.revealed", "查看完整信息", "Identity revealed")
     minor_looked_up = ("minor.looked_up", "按证件号查询", "Looked up by ID number")
+    school_metrics_submitted = ("school_metrics.submitted", "报送学校工作数据", "School metrics submitted")
+    stats_exported = ("stats.exported", "导出统计表", "Statistics exported")
 
 
 class AuditEvent(SQLModel, table=True):

@@ -19,9 +19,11 @@ from backend.demo.people import synthetic_person
 from backend.minors import service as minors
 from backend.minors.models import Minor, MinorSource, RiskCategory, RiskLevel, SchoolingStatus, Substance
 from backend.minors.schemas import GuardianIn, MinorCreate
+from backend.school_metrics import service as school_metrics
 from backend.security.crypto import FieldCipher
 from backend.security.roles import Role, Scope
 from backend.settings import Settings
+from backend.terms import Term
 from backend.units import service as units
 from backend.units.models import Unit, UnitKind
 from backend.units.schemas import UnitCreate
@@ -230,6 +232,38 @@ async def _seed_minors(session: AsyncSession, *, count: int, cipher: FieldCipher
     return added
 
 
+DEMO_TERMS = 3
+
+
+async def _seed_school_metrics(session: AsyncSession, unit_by_name: dict[str, Unit]) -> int:
+    """Figures for every demo school for the current term and the two before it; the same each time."""
+    terms = [Term.current()]
+    while len(terms) < DEMO_TERMS:
+        terms.append(terms[-1].previous())
+    added = 0
+    for name, unit in sorted(unit_by_name.items()):
+        if unit.kind != UnitKind.school:
+            continue
+        for term in terms:
+            rng = random.Random(f"{name}/{term.code}")  # noqa: S311 - made-up demo data
+            enrolled = rng.randint(600, 2400)
+            registered = enrolled - rng.choice((0, 0, rng.randint(1, 40)))
+            completed = registered - rng.choice((0, rng.randint(1, 60)))
+            figures = {
+                "students_enrolled": enrolled,
+                "students_registered": registered,
+                "students_completed": completed,
+                "lesson_hours": rng.choice((1, 2, 2, 3)),
+                "five_one_activities": rng.randint(1, 5),
+                "exams_with_content": rng.randint(0, 3),
+                "teachers_trained": rng.randint(2, 12),
+            }
+            added += await school_metrics.record_system_figures(
+                session, school_id=unit.id, term=term, figures=figures
+            )
+    return added
+
+
 async def seed_demo_county(
     session: AsyncSession,
     *,
@@ -267,6 +301,7 @@ async def seed_demo_county(
                 secret=credentials.client_secret,
             )
     added_minors = await _seed_minors(session, count=minors, cipher=cipher) if minors else 0
+    await _seed_school_metrics(session, unit_by_name)
     accounts = ", ".join(username for username, *_ in DEMO_PEOPLE)
     clients_line = ", ".join(client_id for client_id, *_ in DEMO_CLIENTS)
     return (

@@ -25,6 +25,8 @@ class Scope(LabelledEnum):
     seizures_write = ("seizures:write", "报送查获通知", "Push seizure notices")
     seizures_read = ("seizures:read", "查看查获通知", "Read seizure notices")
     stats_read = ("stats:read", "读取统计", "Read statistics")
+    stats_overview = ("stats:overview", "查看工作概况", "Read the dashboard of the own scope")
+    metrics_write = ("metrics:write", "报送学校工作数据", "Submit school metrics")
     audit_read = ("audit:read", "查看审计日志", "Read the audit trail")
     minors_read = ("minors:read", "查看重点未成年人", "Read at-risk minors")
     minors_write = ("minors:write", "登记和修改重点未成年人", "Register and edit at-risk minors")
@@ -52,10 +54,12 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.minors_read,
             Scope.minors_write,
             Scope.minors_reveal,
+            Scope.stats_read,
+            Scope.stats_overview,
         }
     ),
     Role.caseworker: frozenset(
-        {Scope.units_read, Scope.minors_read, Scope.minors_write, Scope.minors_reveal}
+        {Scope.units_read, Scope.minors_read, Scope.minors_write, Scope.minors_reveal, Scope.stats_overview}
     ),
     Role.police: frozenset(
         {
@@ -67,12 +71,16 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.minors_reveal,
         }
     ),
-    Role.school_staff: frozenset({Scope.units_read, Scope.minors_read, Scope.minors_write}),
-    Role.education: frozenset({Scope.units_read, Scope.stats_read}),
-    Role.auditor: frozenset({Scope.units_read, Scope.users_read, Scope.audit_read, Scope.minors_read}),
+    Role.school_staff: frozenset(
+        {Scope.units_read, Scope.minors_read, Scope.minors_write, Scope.stats_read, Scope.metrics_write}
+    ),
+    Role.education: frozenset({Scope.units_read, Scope.stats_read, Scope.metrics_write}),
+    Role.auditor: frozenset(
+        {Scope.units_read, Scope.users_read, Scope.audit_read, Scope.minors_read, Scope.stats_overview}
+    ),
 }
 
 # Scopes a machine client may be granted: integrations push and pull data, they never administer.
 CLIENT_GRANTABLE_SCOPES: frozenset[Scope] = frozenset(
-    {Scope.units_read, Scope.seizures_write, Scope.seizures_read, Scope.stats_read}
+    {Scope.units_read, Scope.seizures_write, Scope.seizures_read, Scope.stats_read, Scope.metrics_write}
 )
