@@ -18,9 +18,11 @@ from backend.http import API_PREFIX, HttpMiddleware, enforce_request_contract
 from backend.logging import configure_logging
 from backend.minors.router import router as minors_router
 from backend.reference.router import router as reference_router
+from backend.school_metrics.router import router as school_metrics_router
 from backend.security.crypto import FieldCipher
 from backend.settings import Settings, get_settings
 from backend.spa import mount_spa
+from backend.stats.router import router as stats_router
 from backend.units.router import router as units_router
 from backend.users.router import router as users_router
 
@@ -40,6 +42,8 @@ def api_router() -> APIRouter:
         clients_router,
         minors_router,
         audit_router,
+        school_metrics_router,
+        stats_router,
     )
     for domain_router in domain_routers:
         router.include_router(domain_router)
@@ -69,6 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "clients", "description": "Machine clients of other systems"},
             {"name": "minors", "description": "At-risk minors, shaped by the privacy policy"},
             {"name": "audit", "description": "The hash-chained audit trail"},
+            {
+                "name": "school-metrics",
+                "description": "Term figures of schools, as schools and the bureau report them",
+            },
+            {"name": "stats", "description": "Statistics with small counts suppressed, and the dashboard"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )
