@@ -1,12 +1,12 @@
 import { markRaw, ref, type Component } from 'vue'
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
-import { Connection, HomeFilled, OfficeBuilding, User, UserFilled } from '@element-plus/icons-vue'
+import { Connection, DataAnalysis, HomeFilled, OfficeBuilding, User, UserFilled } from '@element-plus/icons-vue'
 import type { Scope } from '@/api/types'
 import { i18n } from '@/i18n'
 import { useSessionStore } from '@/stores/session'
 import { useReferenceStore } from '@/stores/reference'
 
-export type MenuKey = 'home' | 'units' | 'people' | 'clients' | 'account' | 'notFound'
+export type MenuKey = 'home' | 'statistics' | 'units' | 'people' | 'clients' | 'account' | 'notFound'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -29,6 +29,12 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'home',
     component: () => import('@/views/home/HomeView.vue'),
     meta: { titleKey: 'home', icon: markRaw(HomeFilled) },
+  },
+  {
+    path: 'statistics',
+    name: 'statistics',
+    component: () => import('@/views/stats/StatisticsView.vue'),
+    meta: { titleKey: 'statistics', scope: 'stats:read', icon: markRaw(DataAnalysis) },
   },
   {
     path: 'units',
