@@ -19,7 +19,7 @@ TERM_PATTERN = _PATTERN.pattern
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Term:
     year: int
     season: str  # "spring" (first in a calendar year) or "fall"
@@ -67,6 +67,17 @@ class Term:
         if self.season == "fall":
             return (self,)
         return (Term(self.year - 1, "fall"), self)
+
+    @property
+    def _order(self) -> tuple[int, int]:
+        # In a calendar year the spring term comes first.
+        return (self.year, 0 if self.season == "spring" else 1)
+
+    def __lt__(self, other: "Term") -> bool:
+        return self._order < other._order
+
+    def __gt__(self, other: "Term") -> bool:
+        return self._order > other._order
 
     def previous(self) -> "Term":
         return Term(self.year - 1, "fall") if self.season == "spring" else Term(self.year, "spring")

@@ -69,49 +69,38 @@ def _check_rows(
     principal: Principal, batch: SchoolMetricBatch, schools: dict[uuid.UUID, Unit]
 ) -> tuple[list[uuid.UUID], list[FieldProblem]]:
     problems: list[FieldProblem] = []
+
+    def problem(index: int, field: str, msg: str, type_: str) -> None:
+        problems.append(FieldProblem(loc=["body", "rows", index, field], msg=msg, type=type_))
+
     school_ids: list[uuid.UUID] = []
     seen: set[uuid.UUID] = set()
     if Term.parse(batch.term) > Term.current():
         problems.append(FieldProblem(loc=["body", "term"], msg="this term has not begun", type="term.future"))
     for index, row in enumerate(batch.rows):
-        loc: list[str | int] = ["body", "rows", index]
         school_id = row.school_id or (principal.unit_id if principal.unit_kind == UnitKind.school else None)
         school_ids.append(school_id or uuid.UUID(int=0))
         if school_id is None:
-            problems.append(
-                FieldProblem(loc=[*loc, "school_id"], msg="name the school", type="school.missing")
-            )
+            problem(index, "school_id", "name the school", "school.missing")
         elif school_id not in schools:
-            problems.append(
-                FieldProblem(
-                    loc=[*loc, "school_id"], msg="no such school in your scope", type="school.not_found"
-                )
-            )
+            problem(index, "school_id", "no such school in your scope", "school.not_found")
         elif school_id in seen:
-            problems.append(
-                FieldProblem(
-                    loc=[*loc, "school_id"],
-                    msg="this school appears twice in the batch",
-                    type="school.duplicate",
-                )
-            )
+            problem(index, "school_id", "this school appears twice in the batch", "school.duplicate")
         if school_id:
             seen.add(school_id)
         if row.students_registered > row.students_enrolled:
-            problems.append(
-                FieldProblem(
-                    loc=[*loc, "students_registered"],
-                    msg="more students registered than enrolled",
-                    type="metrics.registered_exceeds_enrolled",
-                )
+            problem(
+                index,
+                "students_registered",
+                "more students registered than enrolled",
+                "metrics.registered_exceeds_enrolled",
             )
         if row.students_completed > row.students_registered:
-            problems.append(
-                FieldProblem(
-                    loc=[*loc, "students_completed"],
-                    msg="more students completed than registered",
-                    type="metrics.completed_exceeds_registered",
-                )
+            problem(
+                index,
+                "students_completed",
+                "more students completed than registered",
+                "metrics.completed_exceeds_registered",
             )
     return school_ids, problems
 

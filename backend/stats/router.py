@@ -1,4 +1,6 @@
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -8,7 +10,7 @@ from backend.audit.models import AuditAction
 from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
-from backend.exports import FILE_RESPONSES, ExportFormat, file_response
+from backend.exports import FILE_RESPONSES, ExportFormat, Sheet, file_response
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.stats import service, sheets
@@ -30,42 +32,69 @@ def _threshold(request: Request) -> int:
     return request.app.state.settings.stats_suppression_threshold
 
 
-async def _exported(
-    session: DbSession, principal: Principal, report: str, term: Term, export_format: ExportFormat
-) -> None:
+@dataclass(frozen=True)
+class ReportQuery:
+    term: Term
+    unit_id: uuid.UUID | None
+    format: ExportFormat
+    threshold: int
+
+
+def report_query(
+    request: Request,
+    term: TermParam = None,
+    unit_id: UnitParam = None,
+    format: FormatParam = ExportFormat.json,
+) -> ReportQuery:
+    return ReportQuery(Term.parse(term) if term else Term.current(), unit_id, format, _threshold(request))
+
+
+ReportParams = Annotated[ReportQuery, Depends(report_query)]
+
+
+async def _answer(
+    session: DbSession,
+    principal: Principal,
+    query: ReportQuery,
+    report: Any,
+    *,
+    object_type: str,
+    file_stem: str,
+    to_sheets: Callable[[Any], list[Sheet]],
+) -> Any:
+    """The report as JSON, or as a file (an audit event: every export is recorded)."""
+    if query.format is ExportFormat.json:
+        return report
     await audit.record(
         session,
         action=AuditAction.stats_exported,
         actor=principal,
-        object_type=report,
-        object_id=term.code,
-        fields=[export_format.value],
+        object_type=object_type,
+        object_id=query.term.code,
+        fields=[query.format.value],
     )
+    return file_response(f"{file_stem}-{query.term.code}", query.format, to_sheets(report))
 
 
 @router.get(
     "/schools",
     response_model=SchoolStatisticsReport,
-    response_model_exclude_none=False,
     summary="Per school in scope: term figures, rates, lesson-hour target, at-risk counts (suppressed)",
     responses=FILE_RESPONSES,
 )
-async def school_statistics(
-    request: Request,
-    session: DbSession,
-    principal: StatsReader,
-    term: TermParam = None,
-    unit_id: UnitParam = None,
-    format: FormatParam = ExportFormat.json,
-) -> Any:
-    chosen = Term.parse(term) if term else Term.current()
+async def school_statistics(session: DbSession, principal: StatsReader, query: ReportParams) -> Any:
     report = await service.school_statistics(
-        session, principal=principal, term=chosen, unit_id=unit_id, threshold=_threshold(request)
+        session, principal=principal, term=query.term, unit_id=query.unit_id, threshold=query.threshold
     )
-    if format is ExportFormat.json:
-        return report
-    await _exported(session, principal, "stats_schools", chosen, format)
-    return file_response(f"学校统计-{chosen.code}", format, sheets.school_sheets(report))
+    return await _answer(
+        session,
+        principal,
+        query,
+        report,
+        object_type="stats_schools",
+        file_stem="学校统计",
+        to_sheets=sheets.school_sheets,
+    )
 
 
 @router.get(
@@ -74,22 +103,19 @@ async def school_statistics(
     summary="The school statistics rolled up by township and county (suppressed)",
     responses=FILE_RESPONSES,
 )
-async def region_statistics(
-    request: Request,
-    session: DbSession,
-    principal: StatsReader,
-    term: TermParam = None,
-    unit_id: UnitParam = None,
-    format: FormatParam = ExportFormat.json,
-) -> Any:
-    chosen = Term.parse(term) if term else Term.current()
+async def region_statistics(session: DbSession, principal: StatsReader, query: ReportParams) -> Any:
     report = await service.region_statistics(
-        session, principal=principal, term=chosen, unit_id=unit_id, threshold=_threshold(request)
+        session, principal=principal, term=query.term, unit_id=query.unit_id, threshold=query.threshold
     )
-    if format is ExportFormat.json:
-        return report
-    await _exported(session, principal, "stats_regions", chosen, format)
-    return file_response(f"区域汇总-{chosen.code}", format, sheets.region_sheets(report))
+    return await _answer(
+        session,
+        principal,
+        query,
+        report,
+        object_type="stats_regions",
+        file_stem="区域汇总",
+        to_sheets=sheets.region_sheets,
+    )
 
 
 @router.get("/overview", response_model=Overview, summary="Dashboard figures for the principal's scope")

@@ -175,6 +175,13 @@ def test_terms_are_defined_once():
     assert Term.parse("2027-spring").school_year == "2026-2027"
     assert Term.parse("2027-spring").previous() == Term.parse("2026-fall")
     assert Term.parse("2026-fall").previous() == Term.parse("2026-spring")
+    assert Term.parse("2026-fall") > Term.parse("2026-spring")
+    assert Term.parse("2026-fall") < Term.parse("2027-spring")
+    assert sorted([Term.parse("2027-spring"), Term.parse("2026-fall"), Term.parse("2026-spring")]) == [
+        Term.parse("2026-spring"),
+        Term.parse("2026-fall"),
+        Term.parse("2027-spring"),
+    ]
     from datetime import date
 
     assert Term.containing(date(2026, 11, 23)).code == "2026-fall"
