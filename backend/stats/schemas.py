@@ -2,9 +2,9 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from backend.school_metrics.schemas import SchoolMetricFigures
 from backend.units.schemas import UnitSummary
@@ -14,8 +14,18 @@ class SuppressedCount(BaseModel):
     """``{"value": 12}``, or ``{"value": null, "suppressed": true}`` where the count is small or would let a
     small one be recovered."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"value": 12}, {"value": None, "suppressed": True}]}
+    )
+
     value: int | None = Field(examples=[12])
-    suppressed: Literal[True] | None = Field(default=None, exclude_if=lambda value: value is None)
+    # Present only on a suppressed count, and then always true.
+    suppressed: Annotated[
+        Literal[True] | None,
+        WithJsonSchema(
+            {"type": "boolean", "const": True, "description": "Present (and true) only when hidden"}
+        ),
+    ] = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class AtRiskCounts(BaseModel):

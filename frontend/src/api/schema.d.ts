@@ -1641,6 +1641,12 @@ export interface components {
          * SuppressedCount
          * @description ``{"value": 12}``, or ``{"value": null, "suppressed": true}`` where the count is small or would let a
          *     small one be recovered.
+         * @example {
+         *       "value": 12
+         *     }
+         * @example {
+         *       "suppressed": true
+         *     }
          */
         SuppressedCount: {
             /**
@@ -1648,8 +1654,12 @@ export interface components {
              * @example 12
              */
             value: number | null;
-            /** Suppressed */
-            suppressed?: true | null;
+            /**
+             * Suppressed
+             * @description Present (and true) only when hidden
+             * @constant
+             */
+            suppressed?: true;
         };
         /**
          * TokenResponse
