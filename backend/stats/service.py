@@ -80,10 +80,14 @@ class _Tree:
     children: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
     below: dict[uuid.UUID, list[Unit]] = field(default_factory=dict)  # node → schools in its subtree
 
-    def chain(self, school: Unit) -> list[uuid.UUID]:
-        """The units from the root down to the school."""
-        ids = _ids_on_path(school.path)
+    def chain(self, unit: Unit) -> list[uuid.UUID]:
+        """The units from the root down to ``unit``."""
+        ids = _ids_on_path(unit.path)
         return ids[ids.index(self.root.id) :]
+
+    def reading_order(self, unit: Unit) -> list[str]:
+        """Sort key: depth first, by name at each level (ids are random, so paths would shuffle)."""
+        return [self.units[node].name for node in self.chain(unit)]
 
 
 async def _tree(session: AsyncSession, principal: Principal) -> _Tree:
@@ -246,7 +250,8 @@ class _Statistics:
         )
 
     def selected_schools(self) -> list[Unit]:
-        return [school for school in self.tree.schools if school.path.startswith(self.selection.path)]
+        selected = [school for school in self.tree.schools if school.path.startswith(self.selection.path)]
+        return sorted(selected, key=self.tree.reading_order)
 
 
 async def _statistics(
@@ -294,7 +299,7 @@ async def region_statistics(
             for unit in stats.tree.units.values()
             if unit.kind != UnitKind.school and unit.path.startswith(stats.selection.path)
         ),
-        key=lambda unit: unit.path,
+        key=stats.tree.reading_order,
     )
     if stats.selection.kind == UnitKind.school:
         regions = [stats.selection]

@@ -56,7 +56,14 @@ async def test_regions_roll_up_by_township_and_county_with_the_same_suppression(
     edu = await login("edu_officer")
     report = (await client.get(REGIONS, headers=edu)).json()
     rows = {item["unit"]["name"]: item for item in report["items"]}
-    assert report["items"][0]["unit"]["name"] == "瑞安市禁毒委员会办公室"
+    # Depth first, by name at each level: the county, then its townships.
+    assert [item["unit"]["name"] for item in report["items"]] == [
+        "瑞安市禁毒委员会办公室",
+        "安阳街道",
+        "玉海街道",
+        "锦湖街道",
+        "马屿镇",
+    ]
     assert set(rows) == {"瑞安市禁毒委员会办公室", "锦湖街道", "安阳街道", "玉海街道", "马屿镇"}
     assert rows["锦湖街道"]["schools"] == 2
     assert rows["锦湖街道"]["at_risk"]["by_category"]["left_behind"] == {"value": 9}
