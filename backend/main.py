@@ -20,10 +20,12 @@ from backend.http import API_PREFIX, HttpMiddleware, enforce_request_contract
 from backend.logging import configure_logging
 from backend.minors.router import router as minors_router
 from backend.reference.router import router as reference_router
+from backend.school_metrics.router import router as school_metrics_router
 from backend.security.crypto import FieldCipher
 from backend.seizures.router import router as seizures_router
 from backend.settings import Settings, get_settings
 from backend.spa import mount_spa
+from backend.stats.router import router as stats_router
 from backend.units.router import router as units_router
 from backend.users.router import router as users_router
 
@@ -46,6 +48,8 @@ def api_router() -> APIRouter:
         task_reports_router,
         seizures_router,
         audit_router,
+        school_metrics_router,
+        stats_router,
     )
     for domain_router in domain_routers:
         router.include_router(domain_router)
@@ -84,6 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "description": "Seizure notices pushed by police stations, routed and acknowledged",
             },
             {"name": "audit", "description": "The hash-chained audit trail"},
+            {
+                "name": "school-metrics",
+                "description": "Term figures of schools, as schools and the bureau report them",
+            },
+            {"name": "stats", "description": "Statistics with small counts suppressed, and the dashboard"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )

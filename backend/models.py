@@ -15,6 +15,7 @@ from backend.campaigns.models import (
 from backend.clients.models import ApiClient
 from backend.idempotency import IdempotencyRecord
 from backend.minors.models import Minor, MinorCount
+from backend.school_metrics.models import SchoolMetric, SchoolMetricSubmission
 from backend.seizures.models import SeizureNotice
 from backend.units.models import Unit
 from backend.users.models import User
@@ -34,6 +35,8 @@ __all__ = [
     "Minor",
     "MinorCount",
     "RefreshToken",
+    "SchoolMetric",
+    "SchoolMetricSubmission",
     "SeizureNotice",
     "TaskReport",
     "TaskReportEvent",

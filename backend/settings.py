@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     # Seizure notices: hours a receiving station has to acknowledge one; 0 means by midnight (Beijing time)
     # of the day it arrived — 当天签收.
     seizure_ack_within_hours: int = Field(default=0, ge=0, le=168)
+    # Statistics: counts of minors from 1 up to this are suppressed (docs/statistics.md).
+    stats_suppression_threshold: int = Field(default=4, ge=1, le=100)
 
     # Logins
     login_max_failures: int = Field(default=5, ge=1)

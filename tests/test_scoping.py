@@ -20,6 +20,7 @@ UNIT_OWNED_TABLES = {
     "campaign_targets": "/api/v1/campaigns",
     "task_reports": "/api/v1/task-reports",
     "seizure_notices": "/api/v1/seizure-notices",  # reporter or receiver: tests/seizures/test_access.py
+    "school_metrics": "/api/v1/school-metrics",  # tests/school_metrics, tests/stats/test_school_statistics.py
 }
 UNIT_COLUMNS = {
     "unit_id",

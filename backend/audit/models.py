@@ -46,6 +46,8 @@ class AuditAction(LabelledEnum):
         "Seizure notice acknowledged",
     )
     seizure_report_exported = ("seizure_report.exported", "导出查获日报", "Seizure daily report exported")
+    school_metrics_submitted = ("school_metrics.submitted", "报送学校工作数据", "School metrics submitted")
+    stats_exported = ("stats.exported", "导出统计表", "Statistics exported")
 
 
 class AuditEvent(SQLModel, table=True):

@@ -21,6 +21,7 @@ from backend.demo.people import synthetic_person
 from backend.minors import service as minors
 from backend.minors.models import Minor, MinorSource, RiskCategory, RiskLevel, SchoolingStatus, Substance
 from backend.minors.schemas import GuardianIn, MinorCreate
+from backend.school_metrics import service as school_metrics
 from backend.security.crypto import FieldCipher
 from backend.security.principals import Principal
 from backend.security.roles import Role, Scope
@@ -28,6 +29,7 @@ from backend.seizures import service as seizures
 from backend.seizures.models import SeizureMeasure, SeizureNotice, SeizureTestResult
 from backend.seizures.schemas import SeizureNoticeCreate, SeizurePerson
 from backend.settings import Settings
+from backend.terms import Term
 from backend.units import service as units
 from backend.units.models import Unit, UnitKind
 from backend.units.schemas import UnitCreate
@@ -311,6 +313,38 @@ async def _seed_seizure_notices(
     return len(DEMO_NOTICES)
 
 
+DEMO_TERMS = 3
+
+
+async def _seed_school_metrics(session: AsyncSession, unit_by_name: dict[str, Unit]) -> int:
+    """Figures for every demo school for the current term and the two before it; the same each time."""
+    terms = [Term.current()]
+    while len(terms) < DEMO_TERMS:
+        terms.append(terms[-1].previous())
+    added = 0
+    for name, unit in sorted(unit_by_name.items()):
+        if unit.kind != UnitKind.school:
+            continue
+        for term in terms:
+            rng = random.Random(f"{name}/{term.code}")  # noqa: S311 - made-up demo data
+            enrolled = rng.randint(600, 2400)
+            registered = enrolled - rng.choice((0, 0, rng.randint(1, 40)))
+            completed = registered - rng.choice((0, rng.randint(1, 60)))
+            figures = {
+                "students_enrolled": enrolled,
+                "students_registered": registered,
+                "students_completed": completed,
+                "lesson_hours": rng.choice((1, 2, 2, 3)),
+                "five_one_activities": rng.randint(1, 5),
+                "exams_with_content": rng.randint(0, 3),
+                "teachers_trained": rng.randint(2, 12),
+            }
+            added += await school_metrics.record_system_figures(
+                session, school_id=unit.id, term=term, figures=figures
+            )
+    return added
+
+
 async def seed_demo_county(
     session: AsyncSession,
     *,
@@ -353,6 +387,7 @@ async def seed_demo_county(
     added_notices = (
         await _seed_seizure_notices(session, cipher=cipher, unit_by_name=unit_by_name) if minors else 0
     )
+    await _seed_school_metrics(session, unit_by_name)
     accounts = ", ".join(username for username, *_ in DEMO_PEOPLE)
     clients_line = ", ".join(client_id for client_id, *_ in DEMO_CLIENTS)
     return (

@@ -82,3 +82,25 @@ def within_seizure_scope(
     if principal.role in (Role.caseworker, Role.supervisor):
         return within_scope(principal, receiving_path_column)
     return sa.false()
+
+
+def statistics_root_path(principal: Principal) -> str:
+    """The subtree whose schools a principal's statistics and school metrics cover.
+
+    A department (the education bureau) serves the unit it sits under, as a police station serves its
+    township: its statistics cover that unit's subtree. Everyone else covers their own subtree; school staff
+    their own school (see ``within_school_scope``).
+    """
+    if principal.unit_kind == "department":
+        return parent_path(principal.unit_path)
+    return principal.unit_path
+
+
+def within_school_scope(
+    principal: Principal, path_column: Any, unit_id_column: Any
+) -> sa.ColumnElement[bool]:
+    """The schools (units) a principal reaches for statistics and metrics: school staff their own school,
+    everyone else the schools under ``statistics_root_path``."""
+    if principal.role is Role.school_staff or principal.unit_kind == "school":
+        return unit_id_column == principal.unit_id
+    return in_subtree(path_column, statistics_root_path(principal))

@@ -198,3 +198,25 @@ def notice_shape_for(principal: Principal, *, sealed: bool) -> Shape:
             seen = Visibility.hidden
         visibility[field] = seen
     return Shape(visibility)
+
+
+# Statistics (docs/statistics.md). School statistics count only the risk categories a school may see, so a
+# published count never tells of drug use or offending.
+def school_visible_risk_categories(all_categories: list[str]) -> list[str]:
+    return [code for code in all_categories if code not in SENSITIVE_RISK_CATEGORIES]
+
+
+def sees_underlying_records(principal: Principal) -> bool:
+    """Whether small counts over the principal's scope may be shown as they are: only to people who may list
+    the minors behind them with every class they count (drug-use categories included). Everyone else gets
+    counts suppressed where small."""
+    if principal.role is None or principal.role not in MATRIX:
+        return False
+    return MATRIX[principal.role][FieldClass.sensitive][0] is Visibility.full
+
+
+def overview_risk_categories(principal: Principal, all_categories: list[str]) -> list[str]:
+    """The categories a dashboard may count for this principal: sensitive ones only for those who see them."""
+    if sees_underlying_records(principal):
+        return list(all_categories)
+    return school_visible_risk_categories(all_categories)

@@ -26,6 +26,8 @@ class Scope(LabelledEnum):
     seizures_read = ("seizures:read", "查看查获通知", "Read seizure notices")
     seizures_acknowledge = ("seizures:acknowledge", "签收查获通知", "Acknowledge seizure notices")
     stats_read = ("stats:read", "读取统计", "Read statistics")
+    stats_overview = ("stats:overview", "查看工作概况", "Read the dashboard of the own scope")
+    metrics_write = ("metrics:write", "报送学校工作数据", "Submit school metrics")
     audit_read = ("audit:read", "查看审计日志", "Read the audit trail")
     minors_read = ("minors:read", "查看重点未成年人", "Read at-risk minors")
     minors_write = ("minors:write", "登记和修改重点未成年人", "Register and edit at-risk minors")
@@ -65,6 +67,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.task_reports_write,
             Scope.seizures_read,
             Scope.seizures_acknowledge,
+            Scope.stats_read,
+            Scope.stats_overview,
         }
     ),
     Role.caseworker: frozenset(
@@ -77,6 +81,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.task_reports_write,
             Scope.seizures_read,
             Scope.seizures_acknowledge,
+            Scope.stats_overview,
         }
     ),
     Role.police: frozenset(
@@ -98,18 +103,27 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.minors_write,
             Scope.campaigns_read,
             Scope.task_reports_write,
+            Scope.stats_read,
+            Scope.metrics_write,
         }
     ),
     # The education bureau issues school campaigns and reviews the schools' reports (DESIGN.md §1).
     Role.education: frozenset(
-        {Scope.units_read, Scope.stats_read, Scope.campaigns_read, Scope.campaigns_write}
+        {Scope.units_read, Scope.stats_read, Scope.metrics_write, Scope.campaigns_read, Scope.campaigns_write}
     ),
     Role.auditor: frozenset(
-        {Scope.units_read, Scope.users_read, Scope.audit_read, Scope.minors_read, Scope.campaigns_read}
+        {
+            Scope.units_read,
+            Scope.users_read,
+            Scope.audit_read,
+            Scope.minors_read,
+            Scope.campaigns_read,
+            Scope.stats_overview,
+        }
     ),
 }
 
 # Scopes a machine client may be granted: integrations push and pull data, they never administer.
 CLIENT_GRANTABLE_SCOPES: frozenset[Scope] = frozenset(
-    {Scope.units_read, Scope.seizures_write, Scope.seizures_read, Scope.stats_read}
+    {Scope.units_read, Scope.seizures_write, Scope.seizures_read, Scope.stats_read, Scope.metrics_write}
 )

@@ -698,6 +698,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/school-metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Submitted figures of schools in scope (current, or every revision with history=true) */
+        get: operations["school-metrics-list_school_metrics"];
+        put?: never;
+        /** Submit term figures for one school or many (all or nothing; later submissions replace earlier) */
+        post: operations["school-metrics-submit_school_metrics"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/schools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per school in scope: term figures, rates, lesson-hour target, at-risk counts (suppressed) */
+        get: operations["stats-school_statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The school statistics rolled up by township and county (suppressed) */
+        get: operations["stats-region_statistics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dashboard figures for the principal's scope */
+        get: operations["stats-overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -736,6 +805,21 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AtRiskCounts
+         * @description At-risk minors (active in the registry) by school-visible risk category, and in total. A minor can be in
+         *     several categories, so the categories do not add up to the total.
+         */
+        AtRiskCounts: {
+            total: components["schemas"]["SuppressedCount"];
+            /**
+             * By Category
+             * @description Risk category code (see /api/v1/reference, school-visible ones only) → count
+             */
+            by_category: {
+                [key: string]: components["schemas"]["SuppressedCount"];
+            };
+        };
         /** AuditEventRead */
         AuditEventRead: {
             /** Seq */
@@ -913,6 +997,17 @@ export interface components {
             /** Tasks */
             tasks: components["schemas"]["TaskRead"][];
         };
+        /** CampaignFigures */
+        CampaignFigures: {
+            /** Campaigns Open */
+            campaigns_open: number;
+            /** Tasks Total */
+            tasks_total: number;
+            /** Tasks Approved */
+            tasks_approved: number;
+            /** Completion Rate */
+            completion_rate: number | null;
+        };
         /** CampaignRead */
         CampaignRead: {
             /**
@@ -1003,6 +1098,12 @@ export interface components {
             /** Report Deadline */
             report_deadline?: string | null;
             targets?: components["schemas"]["Targets"] | null;
+        };
+        /** CareFileFigures */
+        CareFileFigures: {
+            open: components["schemas"]["SuppressedCount"];
+            overdue: components["schemas"]["SuppressedCount"];
+            lost_contact: components["schemas"]["SuppressedCount"];
         };
         /** ChainVerification */
         ChainVerification: {
@@ -1126,6 +1227,12 @@ export interface components {
              * @description Shown once: store it now, Qinghu keeps only a hash
              */
             client_secret: string;
+        };
+        /** CodeCount */
+        CodeCount: {
+            /** Code */
+            code: string;
+            count: components["schemas"]["SuppressedCount"];
         };
         /**
          * Comparator
@@ -1368,6 +1475,23 @@ export interface components {
             /** @description Defaults by the caller's role */
             source?: components["schemas"]["MinorSource"] | null;
         };
+        /** MinorFigures */
+        MinorFigures: {
+            /** @description Minors managed in scope, any status */
+            total: components["schemas"]["SuppressedCount"];
+            /** By Status */
+            by_status: components["schemas"]["CodeCount"][];
+            /**
+             * By Risk Level
+             * @description Active minors
+             */
+            by_risk_level: components["schemas"]["CodeCount"][];
+            /**
+             * By Category
+             * @description Active minors; one minor may count in several
+             */
+            by_category: components["schemas"]["CodeCount"][];
+        };
         /**
          * MinorLookup
          * @description Exact match by identity document; the number travels in the body, never in a URL.
@@ -1594,6 +1718,35 @@ export interface components {
              */
             name: string;
         };
+        /**
+         * Overview
+         * @description Dashboard figures for the principal's scope. Sections of modules not yet in this installation are null;
+         *     they are filled, with the shapes given, as those modules land.
+         */
+        Overview: {
+            unit: components["schemas"]["UnitSummary"];
+            /**
+             * As Of
+             * Format: date
+             */
+            as_of: string;
+            /** Suppression Threshold */
+            suppression_threshold: number;
+            /**
+             * Suppressed
+             * @description Whether small counts are suppressed for this caller
+             */
+            suppressed: boolean;
+            minors: components["schemas"]["MinorFigures"];
+            /** @description Filled by the care-files module */
+            care_files?: components["schemas"]["CareFileFigures"] | null;
+            /** @description Filled by the seizure-notices module */
+            seizures?: components["schemas"]["SeizureFigures"] | null;
+            /** @description Filled by the transfers module */
+            transfers?: components["schemas"]["TransferFigures"] | null;
+            /** @description Filled by the campaigns module */
+            campaigns?: components["schemas"]["CampaignFigures"] | null;
+        };
         /** Page[AuditEventRead] */
         Page_AuditEventRead_: {
             /** Items */
@@ -1631,6 +1784,17 @@ export interface components {
         Page_MinorRead_: {
             /** Items */
             items: components["schemas"]["MinorRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[SchoolMetricRead] */
+        Page_SchoolMetricRead_: {
+            /** Items */
+            items: components["schemas"]["SchoolMetricRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -1837,6 +2001,91 @@ export interface components {
                 [key: string]: components["schemas"]["Label"][];
             };
         };
+        /** RegionStatistics */
+        RegionStatistics: {
+            unit: components["schemas"]["UnitSummary"];
+            /** Parent Id */
+            parent_id: string | null;
+            /**
+             * Depth
+             * @description Levels below the covered unit (0 for itself)
+             */
+            depth: number;
+            /** Schools */
+            schools: number;
+            /**
+             * Schools Reporting
+             * @description Schools with figures for the term
+             */
+            schools_reporting: number;
+            /** Students Enrolled */
+            students_enrolled: number;
+            /** Students Registered */
+            students_registered: number;
+            /** Students Completed */
+            students_completed: number;
+            /** Lesson Hours */
+            lesson_hours: number;
+            /** Five One Activities */
+            five_one_activities: number;
+            /** Exams With Content */
+            exams_with_content: number;
+            /** Teachers Trained */
+            teachers_trained: number;
+            /** Registration Rate */
+            registration_rate: number | null;
+            /** Completion Rate */
+            completion_rate: number | null;
+            /** Schools Meeting Lesson Target */
+            schools_meeting_lesson_target: number;
+            at_risk: components["schemas"]["AtRiskCounts"];
+        };
+        /** RegionStatisticsReport */
+        RegionStatisticsReport: {
+            /**
+             * Term
+             * @example 2026-fall
+             */
+            term: string;
+            /**
+             * Term Label
+             * @example 2026年秋季学期
+             */
+            term_label: string;
+            /**
+             * School Year
+             * @example 2026-2027
+             */
+            school_year: string;
+            /** @description The unit whose subtree the figures cover */
+            unit: components["schemas"]["UnitSummary"];
+            /**
+             * Suppression Threshold
+             * @description Counts of minors from 1 up to this are suppressed
+             */
+            suppression_threshold: number;
+            /**
+             * Lesson Hours Target Per School Year
+             * @example 4
+             */
+            lesson_hours_target_per_school_year: number;
+            /**
+             * At Risk As Of
+             * Format: date
+             * @description At-risk counts are the registry on this day (Asia/Shanghai)
+             */
+            at_risk_as_of: string;
+            /**
+             * Categories
+             * @description The risk categories counted, in order
+             */
+            categories: string[];
+            /**
+             * Items
+             * @description The covered unit, then every unit below it with schools
+             */
+            items: components["schemas"]["RegionStatistics"][];
+        };
         /**
          * ReturnComment
          * @description Why the report goes back; the unit reads it.
@@ -1915,6 +2164,287 @@ export interface components {
          */
         RoutingStatus: "routed" | "routed_out" | "unrouted";
         /**
+         * SchoolMetricBatch
+         * @description One school's figures (school staff) or many schools' at once (the education bureau): all or nothing.
+         */
+        SchoolMetricBatch: {
+            /**
+             * Term
+             * @description A school term: `2026-fall`, `2027-spring`
+             * @example 2026-fall
+             */
+            term: string;
+            /** Rows */
+            rows: components["schemas"]["SchoolMetricRow"][];
+        };
+        /** SchoolMetricBatchResult */
+        SchoolMetricBatchResult: {
+            /** Term */
+            term: string;
+            /** Term Label */
+            term_label: string;
+            /** Accepted */
+            accepted: number;
+            /** Rows */
+            rows: components["schemas"]["SchoolMetricRead"][];
+        };
+        /**
+         * SchoolMetricFigures
+         * @description The figures of one school and term (seed 004): the platform is 青少年毒品预防教育数字化平台.
+         */
+        SchoolMetricFigures: {
+            /**
+             * Students Enrolled
+             * @description Students enrolled (在校学生数)
+             * @example 1200
+             */
+            students_enrolled: number;
+            /**
+             * Students Registered
+             * @description Students registered on the national platform (平台注册人数); at most enrolled
+             * @example 1188
+             */
+            students_registered: number;
+            /**
+             * Students Completed
+             * @description Students who completed the platform's course (完成学习人数); at most registered
+             * @example 1150
+             */
+            students_completed: number;
+            /**
+             * Lesson Hours
+             * @description Drug-prevention lesson hours delivered (专题课时)
+             * @example 2
+             */
+            lesson_hours: number;
+            /**
+             * Five One Activities
+             * @description "五个一" activities held
+             * @example 3
+             */
+            five_one_activities: number;
+            /**
+             * Exams With Content
+             * @description Exams with drug-prevention content (期末考试含禁毒内容的科目/场次)
+             * @example 1
+             */
+            exams_with_content: number;
+            /**
+             * Teachers Trained
+             * @description Teachers trained (禁毒师资培训人数)
+             * @example 6
+             */
+            teachers_trained: number;
+        };
+        /** SchoolMetricRead */
+        SchoolMetricRead: {
+            /**
+             * Students Enrolled
+             * @description Students enrolled (在校学生数)
+             * @example 1200
+             */
+            students_enrolled: number;
+            /**
+             * Students Registered
+             * @description Students registered on the national platform (平台注册人数); at most enrolled
+             * @example 1188
+             */
+            students_registered: number;
+            /**
+             * Students Completed
+             * @description Students who completed the platform's course (完成学习人数); at most registered
+             * @example 1150
+             */
+            students_completed: number;
+            /**
+             * Lesson Hours
+             * @description Drug-prevention lesson hours delivered (专题课时)
+             * @example 2
+             */
+            lesson_hours: number;
+            /**
+             * Five One Activities
+             * @description "五个一" activities held
+             * @example 3
+             */
+            five_one_activities: number;
+            /**
+             * Exams With Content
+             * @description Exams with drug-prevention content (期末考试含禁毒内容的科目/场次)
+             * @example 1
+             */
+            exams_with_content: number;
+            /**
+             * Teachers Trained
+             * @description Teachers trained (禁毒师资培训人数)
+             * @example 6
+             */
+            teachers_trained: number;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            school: components["schemas"]["UnitSummary"];
+            /** Term */
+            term: string;
+            /**
+             * Term Label
+             * @example 2026年秋季学期
+             */
+            term_label: string;
+            /**
+             * Revision
+             * @description 1 for the first submission of this school and term, then 2, 3 …
+             */
+            revision: number;
+            /**
+             * Is Current
+             * @description False for a revision replaced by a later submission
+             */
+            is_current: boolean;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+            /**
+             * Submitted By
+             * @description The username or client id that submitted it
+             */
+            submitted_by: string;
+            /** Superseded At */
+            superseded_at: string | null;
+        };
+        /** SchoolMetricRow */
+        SchoolMetricRow: {
+            /**
+             * Students Enrolled
+             * @description Students enrolled (在校学生数)
+             * @example 1200
+             */
+            students_enrolled: number;
+            /**
+             * Students Registered
+             * @description Students registered on the national platform (平台注册人数); at most enrolled
+             * @example 1188
+             */
+            students_registered: number;
+            /**
+             * Students Completed
+             * @description Students who completed the platform's course (完成学习人数); at most registered
+             * @example 1150
+             */
+            students_completed: number;
+            /**
+             * Lesson Hours
+             * @description Drug-prevention lesson hours delivered (专题课时)
+             * @example 2
+             */
+            lesson_hours: number;
+            /**
+             * Five One Activities
+             * @description "五个一" activities held
+             * @example 3
+             */
+            five_one_activities: number;
+            /**
+             * Exams With Content
+             * @description Exams with drug-prevention content (期末考试含禁毒内容的科目/场次)
+             * @example 1
+             */
+            exams_with_content: number;
+            /**
+             * Teachers Trained
+             * @description Teachers trained (禁毒师资培训人数)
+             * @example 6
+             */
+            teachers_trained: number;
+            /**
+             * School Id
+             * @description The school; school staff may leave it out for their own school
+             */
+            school_id?: string | null;
+        };
+        /** SchoolStatistics */
+        SchoolStatistics: {
+            school: components["schemas"]["UnitSummary"];
+            /** @description The township (or department) the school sits under */
+            parent: components["schemas"]["UnitSummary"] | null;
+            /** @description The current figures for the term; null if none */
+            metrics: components["schemas"]["SchoolMetricFigures"] | null;
+            /** Submitted At */
+            submitted_at: string | null;
+            /**
+             * Registration Rate
+             * @description Registered ÷ enrolled, 0..1
+             * @example 0.99
+             */
+            registration_rate: number | null;
+            /**
+             * Completion Rate
+             * @description Completed ÷ enrolled, 0..1
+             * @example 0.958
+             */
+            completion_rate: number | null;
+            /**
+             * School Year Lesson Hours
+             * @description Lesson hours of the school year up to and including this term
+             */
+            school_year_lesson_hours: number | null;
+            /**
+             * Lesson Hours Target Met
+             * @description School-year lesson hours so far reach the yearly target; null without figures
+             */
+            lesson_hours_target_met: boolean | null;
+            at_risk: components["schemas"]["AtRiskCounts"];
+        };
+        /** SchoolStatisticsReport */
+        SchoolStatisticsReport: {
+            /**
+             * Term
+             * @example 2026-fall
+             */
+            term: string;
+            /**
+             * Term Label
+             * @example 2026年秋季学期
+             */
+            term_label: string;
+            /**
+             * School Year
+             * @example 2026-2027
+             */
+            school_year: string;
+            /** @description The unit whose subtree the figures cover */
+            unit: components["schemas"]["UnitSummary"];
+            /**
+             * Suppression Threshold
+             * @description Counts of minors from 1 up to this are suppressed
+             */
+            suppression_threshold: number;
+            /**
+             * Lesson Hours Target Per School Year
+             * @example 4
+             */
+            lesson_hours_target_per_school_year: number;
+            /**
+             * At Risk As Of
+             * Format: date
+             * @description At-risk counts are the registry on this day (Asia/Shanghai)
+             */
+            at_risk_as_of: string;
+            /**
+             * Categories
+             * @description The risk categories counted, in order
+             */
+            categories: string[];
+            /** Items */
+            items: components["schemas"]["SchoolStatistics"][];
+            /** @description The covered unit as a whole */
+            totals: components["schemas"]["RegionStatistics"];
+        };
+        /**
          * SchoolingStatus
          * @enum {string}
          */
@@ -1923,12 +2453,28 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "audit:read" | "minors:read" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write";
+        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "stats:overview" | "metrics:write" | "audit:read" | "minors:read" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write";
+        /** SeizureFigures */
+        SeizureFigures: {
+            /** Last 12 Months */
+            last_12_months: components["schemas"]["SeizureMonth"][];
+        };
         /**
          * SeizureMeasure
          * @enum {string}
          */
         SeizureMeasure: "admonition" | "ordered_apology" | "ordered_repentance" | "administrative_detention" | "detention_not_executed" | "community_drug_treatment" | "compulsory_isolation_treatment" | "specialized_correctional_education" | "criminal_case" | "other";
+        /** SeizureMonth */
+        SeizureMonth: {
+            /**
+             * Month
+             * @example 2026-11
+             */
+            month: string;
+            /** Substance */
+            substance: string;
+            count: components["schemas"]["SuppressedCount"];
+        };
         /**
          * SeizureNoticeCreate
          * @description A seizure notice as API.md defines it.
@@ -2118,6 +2664,30 @@ export interface components {
          * @enum {string}
          */
         Substance: "etomidate" | "dextromethorphan" | "nitrous_oxide" | "methamphetamine" | "ketamine" | "cannabis" | "synthetic_cannabinoids" | "other";
+        /**
+         * SuppressedCount
+         * @description ``{"value": 12}``, or ``{"value": null, "suppressed": true}`` where the count is small or would let a
+         *     small one be recovered.
+         * @example {
+         *       "value": 12
+         *     }
+         * @example {
+         *       "suppressed": true
+         *     }
+         */
+        SuppressedCount: {
+            /**
+             * Value
+             * @example 12
+             */
+            value: number | null;
+            /**
+             * Suppressed
+             * @description Present (and true) only when hidden
+             * @constant
+             */
+            suppressed?: true;
+        };
         /**
          * Targets
          * @description Who receives the campaign: units of these kinds under ``root_id`` (default: the issuer's county), plus
@@ -2403,6 +2973,11 @@ export interface components {
              * @example seizures:write seizures:read
              */
             scope: string;
+        };
+        /** TransferFigures */
+        TransferFigures: {
+            pending_incoming: components["schemas"]["SuppressedCount"];
+            pending_outgoing: components["schemas"]["SuppressedCount"];
         };
         /** UnitCreate */
         UnitCreate: {
@@ -6249,6 +6824,354 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "school-metrics-list_school_metrics": {
+        parameters: {
+            query?: {
+                term?: string | null;
+                school_id?: string | null;
+                /** @description Include replaced revisions */
+                history?: boolean;
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: school, submitted_at, term */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_SchoolMetricRead_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "school-metrics-submit_school_metrics": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description A retry with the same key and body answers the first answer (200); another body is a 409 */
+                "idempotency-key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchoolMetricBatch"];
+            };
+        };
+        responses: {
+            /** @description A replay of an earlier submission */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolMetricBatchResult"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolMetricBatchResult"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "stats-school_statistics": {
+        parameters: {
+            query?: {
+                /** @description The term; the current one when left out */
+                term?: string | null;
+                /** @description Only this unit's subtree (inside your scope) */
+                unit_id?: string | null;
+                /** @description `csv` or `xlsx` for a file (recorded in the audit trail) */
+                format?: components["schemas"]["ExportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchoolStatisticsReport"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "stats-region_statistics": {
+        parameters: {
+            query?: {
+                /** @description The term; the current one when left out */
+                term?: string | null;
+                /** @description Only this unit's subtree (inside your scope) */
+                unit_id?: string | null;
+                /** @description `csv` or `xlsx` for a file (recorded in the audit trail) */
+                format?: components["schemas"]["ExportFormat"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RegionStatisticsReport"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "stats-overview": {
+        parameters: {
+            query?: {
+                /** @description Only this unit's subtree (inside your scope) */
+                unit_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

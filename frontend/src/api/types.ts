@@ -55,6 +55,14 @@ export type SeizureNoticeCreate = Schemas['SeizureNoticeCreate']
 export type SeizureNoticeRead = Schemas['SeizureNoticeRead']
 export type SeizureNoticeReceipt = Schemas['SeizureNoticeReceipt']
 export type DailyReport = Schemas['DailyReport']
+export type SuppressedCount = Schemas['SuppressedCount']
+export type SchoolStatistics = Schemas['SchoolStatistics']
+export type RegionStatistics = Schemas['RegionStatistics']
+export type SchoolStatisticsReport = Schemas['SchoolStatisticsReport']
+export type RegionStatisticsReport = Schemas['RegionStatisticsReport']
+export type SchoolMetricFigures = Schemas['SchoolMetricFigures']
+export type Overview = Schemas['Overview']
+export type CodeCount = Schemas['CodeCount']
 
 /** The query a list endpoint accepts, taken from the spec. */
 export type UnitListQuery = NonNullable<operations['units-list_units']['parameters']['query']>

@@ -4,6 +4,7 @@ import {
   Avatar,
   Bell,
   Connection,
+  DataAnalysis,
   Finished,
   HomeFilled,
   List,
@@ -19,6 +20,7 @@ import { useReferenceStore } from '@/stores/reference'
 
 export type MenuKey =
   | 'home'
+  | 'statistics'
   | 'units'
   | 'people'
   | 'clients'
@@ -53,6 +55,12 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'home',
     component: () => import('@/views/home/HomeView.vue'),
     meta: { titleKey: 'home', icon: markRaw(HomeFilled) },
+  },
+  {
+    path: 'statistics',
+    name: 'statistics',
+    component: () => import('@/views/stats/StatisticsView.vue'),
+    meta: { titleKey: 'statistics', scope: 'stats:read', icon: markRaw(DataAnalysis) },
   },
   {
     path: 'units',

@@ -1,0 +1,150 @@
+"""Statistics answers. Every count of minors is a ``SuppressedCount`` (API.md)."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from backend.school_metrics.schemas import SchoolMetricFigures
+from backend.units.schemas import UnitSummary
+
+
+class SuppressedCount(BaseModel):
+    """``{"value": 12}``, or ``{"value": null, "suppressed": true}`` where the count is small or would let a
+    small one be recovered."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"value": 12}, {"value": None, "suppressed": True}]}
+    )
+
+    value: int | None = Field(examples=[12])
+    # Present only on a suppressed count, and then always true.
+    suppressed: Annotated[
+        Literal[True] | None,
+        WithJsonSchema(
+            {"type": "boolean", "const": True, "description": "Present (and true) only when hidden"}
+        ),
+    ] = Field(default=None, exclude_if=lambda value: value is None)
+
+
+class AtRiskCounts(BaseModel):
+    """At-risk minors (active in the registry) by school-visible risk category, and in total. A minor can be in
+    several categories, so the categories do not add up to the total."""
+
+    total: SuppressedCount
+    by_category: dict[str, SuppressedCount] = Field(
+        description="Risk category code (see /api/v1/reference, school-visible ones only) → count"
+    )
+
+
+class StatisticsHeader(BaseModel):
+    term: str = Field(examples=["2026-fall"])
+    term_label: str = Field(examples=["2026年秋季学期"])
+    school_year: str = Field(examples=["2026-2027"])
+    unit: UnitSummary = Field(description="The unit whose subtree the figures cover")
+    suppression_threshold: int = Field(description="Counts of minors from 1 up to this are suppressed")
+    lesson_hours_target_per_school_year: int = Field(examples=[4])
+    at_risk_as_of: date = Field(description="At-risk counts are the registry on this day (Asia/Shanghai)")
+    categories: list[str] = Field(description="The risk categories counted, in order")
+
+
+class SchoolStatistics(BaseModel):
+    school: UnitSummary
+    parent: UnitSummary | None = Field(description="The township (or department) the school sits under")
+    metrics: SchoolMetricFigures | None = Field(description="The current figures for the term; null if none")
+    submitted_at: datetime | None
+    registration_rate: float | None = Field(description="Registered ÷ enrolled, 0..1", examples=[0.99])
+    completion_rate: float | None = Field(description="Completed ÷ enrolled, 0..1", examples=[0.958])
+    school_year_lesson_hours: int | None = Field(
+        description="Lesson hours of the school year up to and including this term"
+    )
+    lesson_hours_target_met: bool | None = Field(
+        description="School-year lesson hours so far reach the yearly target; null without figures"
+    )
+    at_risk: AtRiskCounts
+
+
+class RegionStatistics(BaseModel):
+    unit: UnitSummary
+    parent_id: uuid.UUID | None
+    depth: int = Field(description="Levels below the covered unit (0 for itself)")
+    schools: int
+    schools_reporting: int = Field(description="Schools with figures for the term")
+    students_enrolled: int
+    students_registered: int
+    students_completed: int
+    lesson_hours: int
+    five_one_activities: int
+    exams_with_content: int
+    teachers_trained: int
+    registration_rate: float | None
+    completion_rate: float | None
+    schools_meeting_lesson_target: int
+    at_risk: AtRiskCounts
+
+
+class SchoolStatisticsReport(StatisticsHeader):
+    items: list[SchoolStatistics]
+    totals: RegionStatistics = Field(description="The covered unit as a whole")
+
+
+class RegionStatisticsReport(StatisticsHeader):
+    items: list[RegionStatistics] = Field(
+        description="The covered unit, then every unit below it with schools"
+    )
+
+
+class CodeCount(BaseModel):
+    code: str
+    count: SuppressedCount
+
+
+class MinorFigures(BaseModel):
+    total: SuppressedCount = Field(description="Minors managed in scope, any status")
+    by_status: list[CodeCount]
+    by_risk_level: list[CodeCount] = Field(description="Active minors")
+    by_category: list[CodeCount] = Field(description="Active minors; one minor may count in several")
+
+
+class CareFileFigures(BaseModel):
+    open: SuppressedCount
+    overdue: SuppressedCount
+    lost_contact: SuppressedCount
+
+
+class SeizureMonth(BaseModel):
+    month: str = Field(examples=["2026-11"])
+    substance: str
+    count: SuppressedCount
+
+
+class SeizureFigures(BaseModel):
+    last_12_months: list[SeizureMonth]
+
+
+class TransferFigures(BaseModel):
+    pending_incoming: SuppressedCount
+    pending_outgoing: SuppressedCount
+
+
+class CampaignFigures(BaseModel):
+    campaigns_open: int
+    tasks_total: int
+    tasks_approved: int
+    completion_rate: float | None
+
+
+class Overview(BaseModel):
+    """Dashboard figures for the principal's scope. Sections of modules not yet in this installation are null;
+    they are filled, with the shapes given, as those modules land."""
+
+    unit: UnitSummary
+    as_of: date
+    suppression_threshold: int
+    suppressed: bool = Field(description="Whether small counts are suppressed for this caller")
+    minors: MinorFigures
+    care_files: CareFileFigures | None = Field(default=None, description="Filled by the care-files module")
+    seizures: SeizureFigures | None = Field(default=None, description="Filled by the seizure-notices module")
+    transfers: TransferFigures | None = Field(default=None, description="Filled by the transfers module")
+    campaigns: CampaignFigures | None = Field(default=None, description="Filled by the campaigns module")

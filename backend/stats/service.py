@@ -1,0 +1,402 @@
+"""School statistics, regional roll-ups and the dashboard overview, all through one suppression rule.
+
+Suppression is worked out once per request on the whole tree the principal reaches (its schools, and every unit
+between them and the top of its scope, each the sum of the units below), and each answer publishes a part of
+that one pattern. So the school table, its totals and the regional roll-up of the same scope can be laid side
+by side without giving a hidden cell away.
+"""
+
+import itertools
+import uuid
+from collections import defaultdict
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from backend.db import local_today
+from backend.errors import NotFound
+from backend.minors.models import Minor, MinorStatus, RiskCategory, RiskLevel
+from backend.school_metrics.models import METRIC_FIELDS, SchoolMetric
+from backend.school_metrics.schemas import SchoolMetricFigures
+from backend.security.principals import (
+    Principal,
+    in_subtree,
+    statistics_root_path,
+    within_minor_scope,
+    within_school_scope,
+)
+from backend.security.privacy import (
+    overview_risk_categories,
+    school_visible_risk_categories,
+    sees_underlying_records,
+)
+from backend.stats.schemas import (
+    AtRiskCounts,
+    CodeCount,
+    MinorFigures,
+    Overview,
+    RegionStatistics,
+    RegionStatisticsReport,
+    SchoolStatistics,
+    SchoolStatisticsReport,
+    StatisticsHeader,
+    SuppressedCount,
+)
+from backend.stats.suppression import Additive, suppress
+from backend.terms import Term
+from backend.units.models import Unit, UnitKind
+from backend.units.schemas import UnitSummary
+
+# 每学年不少于4课时 (seed 004). Judged on the school year so far: a spring term adds the autumn term before it.
+LESSON_HOURS_PER_SCHOOL_YEAR = 4
+TOTAL = "total"
+
+
+def school_categories() -> list[str]:
+    return school_visible_risk_categories([category.value for category in RiskCategory])
+
+
+def _count(value: int, hidden: bool) -> SuppressedCount:
+    return SuppressedCount(value=None, suppressed=True) if hidden else SuppressedCount(value=value)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _ids_on_path(path: str) -> list[uuid.UUID]:
+    return [uuid.UUID(hex=segment) for segment in path.strip("/").split("/") if segment]
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    """A unit as statistics need it: read as plain columns, since a county may have thousands of schools."""
+
+    id: uuid.UUID
+    name: str
+    kind: str
+    parent_id: uuid.UUID | None
+    path: str
+    depth: int
+
+
+_PLACE_COLUMNS = (Unit.id, Unit.name, Unit.kind, Unit.parent_id, Unit.path, Unit.depth)
+
+
+async def _places(session: AsyncSession, *conditions: sa.ColumnElement[bool]) -> list[_Place]:
+    return [
+        _Place(*row) for row in (await session.execute(sa.select(*_PLACE_COLUMNS).where(*conditions))).all()
+    ]
+
+
+@dataclass
+class _Tree:
+    """The schools a principal reaches and every unit from them up to the top of its scope."""
+
+    root: _Place
+    units: dict[uuid.UUID, _Place]
+    schools: list[_Place]
+    children: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
+    below: dict[uuid.UUID, list[_Place]] = field(default_factory=dict)  # node → schools in its subtree
+
+    def chain(self, unit: _Place) -> list[uuid.UUID]:
+        """The units from the root down to ``unit``."""
+        ids = _ids_on_path(unit.path)
+        return ids[ids.index(self.root.id) :]
+
+    def reading_order(self, unit: _Place) -> list[str]:
+        """Sort key: depth first, by name at each level (ids are random, so paths would shuffle)."""
+        return [self.units[node].name for node in self.chain(unit)]
+
+
+async def _tree(session: AsyncSession, principal: Principal) -> _Tree:
+    schools = await _places(
+        session, Unit.kind == UnitKind.school, within_school_scope(principal, Unit.path, Unit.id)
+    )
+    if principal.unit_kind == UnitKind.school:
+        root_id = principal.unit_id
+    else:
+        root_id = _ids_on_path(statistics_root_path(principal))[-1]
+    node_ids = {root_id}
+    for school in schools:
+        ids = _ids_on_path(school.path)
+        root_depth = ids.index(root_id)
+        node_ids.update(ids[root_depth:])
+    units = {school.id: school for school in schools}
+    units.update({unit.id: unit for unit in await _places(session, Unit.id.in_(node_ids - set(units)))})
+    tree = _Tree(root=units[root_id], units=units, schools=schools)
+    for school in schools:
+        chain = tree.chain(school)
+        for upper, lower in itertools.pairwise(chain):
+            siblings = tree.children.setdefault(upper, [])
+            if lower not in siblings:
+                siblings.append(lower)
+        for node in chain:
+            tree.below.setdefault(node, []).append(school)
+    return tree
+
+
+async def _selection(session: AsyncSession, tree: _Tree, unit_id: uuid.UUID | None) -> _Place:
+    """The unit whose subtree is asked for: the top of the scope, or a unit inside it (else 404)."""
+    if unit_id is None:
+        return tree.root
+    if unit_id in tree.units:
+        return tree.units[unit_id]
+    found = await _places(session, Unit.id == unit_id, in_subtree(Unit.path, tree.root.path))
+    if not found:
+        raise NotFound("No such unit.")
+    return found[0]
+
+
+async def _current_metrics(
+    session: AsyncSession, principal: Principal, terms: Sequence[Term]
+) -> dict[tuple[uuid.UUID, str], SchoolMetric]:
+    rows = (
+        await session.scalars(
+            sa.select(SchoolMetric)
+            .join(Unit, Unit.id == SchoolMetric.school_id)
+            .where(
+                SchoolMetric.term.in_([term.code for term in terms]),
+                SchoolMetric.superseded_at.is_(None),
+                within_school_scope(principal, Unit.path, Unit.id),
+            )
+        )
+    ).all()
+    return {(row.school_id, row.term): row for row in rows}
+
+
+async def _at_risk_by_school(
+    session: AsyncSession, principal: Principal, categories: Sequence[str]
+) -> dict[uuid.UUID, dict[str, int]]:
+    """Active minors per school of the scope: in total and per category.
+
+    One pass over the minors, grouped by school and by the set of categories (few distinct sets), summed up
+    per category here: far cheaper than testing each category against each row in SQL.
+    """
+    rows = (
+        await session.execute(
+            sa.select(Minor.school_id, Minor.risk_categories, sa.func.count())
+            .join(Unit, Unit.id == Minor.school_id)
+            .where(Minor.status == MinorStatus.active, within_school_scope(principal, Unit.path, Unit.id))
+            .group_by(Minor.school_id, Minor.risk_categories)
+        )
+    ).all()
+    counted = set(categories)
+    by_school: dict[uuid.UUID, dict[str, int]] = {}
+    for school_id, school_categories, count in rows:
+        cells = by_school.setdefault(school_id, dict.fromkeys([TOTAL, *categories], 0))
+        cells[TOTAL] += count
+        for category in set(school_categories or ()) & counted:
+            cells[category] += count
+    return by_school
+
+
+def _suppressed_cells(
+    tree: _Tree, at_risk: dict[uuid.UUID, dict[str, int]], columns: Sequence[str], threshold: int
+) -> tuple[dict[tuple[uuid.UUID, str], int], frozenset[Hashable]]:
+    values: dict[Hashable, int] = {}
+    for node, schools in tree.below.items():
+        for column in columns:
+            values[(node, column)] = sum(at_risk.get(school.id, {}).get(column, 0) for school in schools)
+    relations = [
+        Additive((node, column), tuple((child, column) for child in children))
+        for node, children in tree.children.items()
+        for column in columns
+    ]
+    return values, suppress(values, relations, threshold=threshold)  # type: ignore[return-value]
+
+
+@dataclass
+class _Statistics:
+    header: StatisticsHeader
+    tree: _Tree
+    selection: _Place
+    term: Term
+    metrics: dict[tuple[uuid.UUID, str], SchoolMetric]
+    values: dict[tuple[uuid.UUID, str], int]
+    hidden: frozenset[Hashable]
+    columns: list[str]
+
+    def at_risk(self, node: uuid.UUID) -> AtRiskCounts:
+        cells = {
+            column: _count(self.values.get((node, column), 0), (node, column) in self.hidden)
+            for column in self.columns
+        }
+        return AtRiskCounts(total=cells.pop(TOTAL), by_category=cells)
+
+    @cached_property
+    def _school_year_codes(self) -> list[str]:
+        return [term.code for term in self.term.terms_of_school_year_so_far]
+
+    def year_hours(self, school: uuid.UUID) -> int | None:
+        found = [self.metrics.get((school, code)) for code in self._school_year_codes]
+        hours = [metric.lesson_hours for metric in found if metric is not None]
+        return sum(hours) if hours else None
+
+    def school_row(self, school: _Place) -> SchoolStatistics:
+        metric = self.metrics.get((school.id, self.term.code))
+        year_hours = self.year_hours(school.id)
+        parent = self.tree.units.get(school.parent_id) if school.parent_id else None
+        return SchoolStatistics(
+            school=UnitSummary.model_validate(school),
+            parent=UnitSummary.model_validate(parent) if parent and parent.id != school.id else None,
+            metrics=SchoolMetricFigures.model_validate(metric, from_attributes=True) if metric else None,
+            submitted_at=metric.submitted_at if metric else None,
+            registration_rate=_rate(metric.students_registered, metric.students_enrolled) if metric else None,
+            completion_rate=_rate(metric.students_completed, metric.students_enrolled) if metric else None,
+            school_year_lesson_hours=year_hours,
+            lesson_hours_target_met=None
+            if year_hours is None
+            else year_hours >= LESSON_HOURS_PER_SCHOOL_YEAR,
+            at_risk=self.at_risk(school.id),
+        )
+
+    def region_row(self, unit: _Place) -> RegionStatistics:
+        schools = self.tree.below.get(unit.id, [])
+        reporting = [
+            self.metrics[(s.id, self.term.code)] for s in schools if (s.id, self.term.code) in self.metrics
+        ]
+        sums = {name: sum(getattr(metric, name) for metric in reporting) for name in METRIC_FIELDS}
+        meeting = sum(1 for s in schools if (self.year_hours(s.id) or 0) >= LESSON_HOURS_PER_SCHOOL_YEAR)
+        return RegionStatistics(
+            unit=UnitSummary.model_validate(unit),
+            parent_id=unit.parent_id,
+            depth=unit.depth - self.selection.depth,
+            schools=len(schools),
+            schools_reporting=len(reporting),
+            registration_rate=_rate(sums["students_registered"], sums["students_enrolled"]),
+            completion_rate=_rate(sums["students_completed"], sums["students_enrolled"]),
+            schools_meeting_lesson_target=meeting,
+            at_risk=self.at_risk(unit.id),
+            **sums,
+        )
+
+    def selected_schools(self) -> list[_Place]:
+        selected = [school for school in self.tree.schools if school.path.startswith(self.selection.path)]
+        return sorted(selected, key=self.tree.reading_order)
+
+
+async def _statistics(
+    session: AsyncSession, *, principal: Principal, term: Term, unit_id: uuid.UUID | None, threshold: int
+) -> _Statistics:
+    tree = await _tree(session, principal)
+    selection = await _selection(session, tree, unit_id)
+    columns = [TOTAL, *school_categories()]
+    metrics = await _current_metrics(session, principal, term.terms_of_school_year_so_far)
+    at_risk = await _at_risk_by_school(session, principal, columns[1:])
+    values, hidden = _suppressed_cells(tree, at_risk, columns, threshold)
+    header = StatisticsHeader(
+        term=term.code,
+        term_label=term.label,
+        school_year=term.school_year,
+        unit=UnitSummary.model_validate(selection),
+        suppression_threshold=threshold,
+        lesson_hours_target_per_school_year=LESSON_HOURS_PER_SCHOOL_YEAR,
+        at_risk_as_of=local_today(),
+        categories=columns[1:],
+    )
+    return _Statistics(header, tree, selection, term, metrics, values, hidden, columns)
+
+
+async def school_statistics(
+    session: AsyncSession, *, principal: Principal, term: Term, unit_id: uuid.UUID | None, threshold: int
+) -> SchoolStatisticsReport:
+    """Per school of the selected subtree: figures, rates, the lesson-hour target and at-risk counts."""
+    stats = await _statistics(session, principal=principal, term=term, unit_id=unit_id, threshold=threshold)
+    return SchoolStatisticsReport(
+        **stats.header.model_dump(),
+        items=[stats.school_row(school) for school in stats.selected_schools()],
+        totals=stats.region_row(stats.selection),
+    )
+
+
+async def region_statistics(
+    session: AsyncSession, *, principal: Principal, term: Term, unit_id: uuid.UUID | None, threshold: int
+) -> RegionStatisticsReport:
+    """The selected unit and every unit below it that has schools (townships, …), each rolled up."""
+    stats = await _statistics(session, principal=principal, term=term, unit_id=unit_id, threshold=threshold)
+    regions = sorted(
+        (
+            unit
+            for unit in stats.tree.units.values()
+            if unit.kind != UnitKind.school and unit.path.startswith(stats.selection.path)
+        ),
+        key=stats.tree.reading_order,
+    )
+    if stats.selection.kind == UnitKind.school:
+        regions = [stats.selection]
+    return RegionStatisticsReport(
+        **stats.header.model_dump(), items=[stats.region_row(unit) for unit in regions]
+    )
+
+
+async def overview(
+    session: AsyncSession, *, principal: Principal, unit_id: uuid.UUID | None, threshold: int
+) -> Overview:
+    """Minors of the principal's scope by status, risk level and category; small counts suppressed unless the
+    principal may see the records behind them."""
+    managing = aliased(Unit)
+    scope = within_minor_scope(principal, managing.path, Minor.school_id)
+    unit = await session.get(Unit, principal.unit_id)
+    assert unit is not None
+    if unit_id is not None and unit_id != principal.unit_id:
+        chosen = await session.get(Unit, unit_id)
+        if chosen is None or not chosen.path.startswith(principal.unit_path):
+            raise NotFound("No such unit.")
+        unit = chosen
+        scope = sa.and_(scope, in_subtree(managing.path, chosen.path))
+    # One pass, grouped by status, risk level and category set (see _at_risk_by_school).
+    groups = (
+        await session.execute(
+            sa.select(Minor.status, Minor.risk_level, Minor.risk_categories, sa.func.count())
+            .join(managing, managing.id == Minor.managing_unit_id)
+            .where(scope)
+            .group_by(Minor.status, Minor.risk_level, Minor.risk_categories)
+        )
+    ).all()
+    categories = overview_risk_categories(principal, [category.value for category in RiskCategory])
+    by_status: dict[str, int] = defaultdict(int)
+    by_level: dict[str, int] = defaultdict(int)
+    by_category: dict[str, int] = defaultdict(int)
+    for status, level, minor_categories, count in groups:
+        by_status[status] += count
+        if status == MinorStatus.active:
+            by_level[level] += count
+            for category in minor_categories or ():
+                by_category[category] += count
+    values: dict[Hashable, int] = {("total",): sum(by_status.values())}
+    values.update({("status", status.value): by_status.get(status.value, 0) for status in MinorStatus})
+    values.update({("level", level.value): by_level.get(level.value, 0) for level in RiskLevel})
+    values.update({("category", category): by_category.get(category, 0) for category in categories})
+    suppressed = not sees_underlying_records(principal)
+    hidden: frozenset[Hashable] = frozenset()
+    if suppressed:
+        relations = [
+            Additive(("total",), tuple(("status", status.value) for status in MinorStatus)),
+            Additive(
+                ("status", MinorStatus.active.value), tuple(("level", level.value) for level in RiskLevel)
+            ),
+        ]
+        hidden = suppress(values, relations, threshold=threshold)
+
+    def counts(kind: str, codes: Sequence[str]) -> list[CodeCount]:
+        return [
+            CodeCount(code=code, count=_count(values[(kind, code)], (kind, code) in hidden)) for code in codes
+        ]
+
+    return Overview(
+        unit=UnitSummary.model_validate(unit),
+        as_of=local_today(),
+        suppression_threshold=threshold,
+        suppressed=suppressed,
+        minors=MinorFigures(
+            total=_count(values[("total",)], ("total",) in hidden),
+            by_status=counts("status", [status.value for status in MinorStatus]),
+            by_risk_level=counts("level", [level.value for level in RiskLevel]),
+            by_category=counts("category", categories),
+        ),
+    )

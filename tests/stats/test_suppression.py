@@ -1,0 +1,196 @@
+"""The suppression rule on hand-built tables: primary, secondary, and no hidden cell recoverable."""
+
+import itertools
+import random
+from fractions import Fraction
+
+import pytest
+
+from backend.stats.suppression import Additive, counted, suppress, table_relations
+from backend.terms import Term
+
+
+def _rank(rows: list[list[Fraction]]) -> int:
+    """Rank by plain Gaussian elimination: an independent check of the module's own elimination."""
+    rows = [row[:] for row in rows]
+    rank, columns = 0, len(rows[0]) if rows else 0
+    for col in range(columns):
+        pivot = next((r for r in range(rank, len(rows)) if rows[r][col] != 0), None)
+        if pivot is None:
+            continue
+        rows[rank], rows[pivot] = rows[pivot], rows[rank]
+        for r in range(len(rows)):
+            if r != rank and rows[r][col] != 0:
+                factor = rows[r][col] / rows[rank][col]
+                rows[r] = [a - factor * b for a, b in zip(rows[r], rows[rank], strict=True)]
+        rank += 1
+    return rank
+
+
+def recoverable(values, relations, hidden) -> set:
+    """Hidden cells fixed by the published cells: cell i is determined iff dropping its column lowers the rank."""
+    unknowns = sorted(hidden, key=repr)
+    matrix = []
+    for relation in relations:
+        row = [Fraction(0)] * len(unknowns)
+        for index, cell in enumerate(unknowns):
+            if cell == relation.total:
+                row[index] += 1
+            row[index] -= sum(1 for part in relation.parts if part == cell)
+        if any(row):
+            matrix.append(row)
+    if not matrix:
+        return set()
+    full = _rank(matrix)
+    found = set()
+    for index, cell in enumerate(unknowns):
+        without = [row[:index] + row[index + 1 :] for row in matrix]
+        if _rank(without) < full:
+            found.add(cell)
+    return found
+
+
+def assert_safe(values, relations, hidden, threshold=4):
+    for cell, value in values.items():
+        if 1 <= value <= threshold:
+            assert cell in hidden, f"{cell}={value} should be suppressed"
+        if value == 0:
+            # Zeros are published unless chosen as a last resort; none of these tables needs that.
+            assert cell not in hidden or any(
+                values[p] == 0 for r in relations for p in r.parts if cell == r.total
+            )
+    for relation in relations:
+        assert sum(cell in hidden for cell in relation.cells) != 1, f"{relation} leaks by subtraction"
+        if relation.total not in hidden:
+            parts = [p for p in relation.parts if p in hidden]
+            assert not parts or sum(values[p] for p in parts) > threshold, (
+                f"{relation}: hidden parts sum small"
+            )
+    assert recoverable(values, relations, hidden) == set()
+
+
+def test_counts_from_one_to_the_threshold_are_hidden_zero_and_larger_shown():
+    values = {("s", n): n for n in range(0, 9)}
+    hidden = suppress(values, [], threshold=4)
+    assert hidden == {("s", n) for n in (1, 2, 3, 4)}
+    assert counted(0, False) == {"value": 0}
+    assert counted(3, True) == {"value": None, "suppressed": True}
+
+
+def test_the_threshold_is_a_parameter():
+    values = {"a": 5, "b": 6, "c": 9}
+    assert suppress(values, [], threshold=5) == {"a"}
+    assert suppress(values, [], threshold=9) == {"a", "b", "c"}
+
+
+def test_a_row_with_one_suppressed_cell_and_a_total_gets_a_second_suppression():
+    values = {"a": 3, "b": 10, "c": 7, "total": 20}
+    relations = [Additive("total", ("a", "b", "c"))]
+    hidden = suppress(values, relations)
+    # The smallest published positive cell goes with it: 20 - 10 = a + c, neither known.
+    assert hidden == {"a", "c"}
+    assert_safe(values, relations, hidden)
+
+
+def test_a_zero_is_never_the_second_cell():
+    values = {"a": 2, "b": 0, "c": 30, "total": 32}
+    hidden = suppress(values, [Additive("total", ("a", "b", "c"))])
+    assert hidden == {"a", "c"}
+    # With nothing positive left to hide with it, the total goes.
+    values = {"a": 2, "b": 0, "total": 2}
+    assert suppress(values, [Additive("total", ("a", "b"))]) == {"a", "total"}
+
+
+def test_hidden_parts_that_add_up_to_a_small_count_take_a_third():
+    values = {"a": 1, "b": 1, "c": 20, "d": 30, "total": 52}
+    relations = [Additive("total", ("a", "b", "c", "d"))]
+    hidden = suppress(values, relations)
+    assert hidden == {"a", "b", "c"}  # 52 - 30 = 22 = a + b + c
+    assert_safe(values, relations, hidden)
+
+
+def test_a_table_with_row_and_column_totals_leaks_nothing():
+    grid = {
+        ("r1", "c1"): 2,
+        ("r1", "c2"): 9,
+        ("r1", "c3"): 12,
+        ("r2", "c1"): 8,
+        ("r2", "c2"): 15,
+        ("r2", "c3"): 6,
+    }
+    rows, columns = ["r1", "r2"], ["c1", "c2", "c3"]
+    values = dict(grid)
+    for row in rows:
+        values[(row, "total")] = sum(grid[(row, c)] for c in columns)
+    for column in columns:
+        values[("total", column)] = sum(grid[(r, column)] for r in rows)
+    values[("total", "total")] = sum(grid.values())
+    relations = table_relations(rows, columns, row_totals=True, column_totals=True)
+    hidden = suppress(values, relations)
+    assert ("r1", "c1") in hidden
+    assert len(hidden) >= 4  # the classic rectangle at least
+    assert_safe(values, relations, hidden)
+
+
+def test_a_hierarchy_of_schools_townships_and_county_leaks_nothing():
+    # Township t1 = s1 + s2; county = t1 + t2; t2 = s3. Publishing t1 and s1 would give s2 away.
+    values = {"s1": 7, "s2": 2, "s3": 0, "t1": 9, "t2": 0, "county": 9}
+    relations = [Additive("t1", ("s1", "s2")), Additive("t2", ("s3",)), Additive("county", ("t1", "t2"))]
+    hidden = suppress(values, relations)
+    assert hidden == {"s1", "s2"}
+    assert_safe(values, relations, hidden)
+
+
+def test_linked_relations_cannot_pin_a_cell_down():
+    # Each relation has two hidden cells, but together they would determine some: the elimination catches it.
+    values = {"a": 3, "b": 6, "c": 8, "d": 3, "x": 9, "y": 11, "z": 11}
+    relations = [Additive("x", ("a", "b")), Additive("y", ("c", "d")), Additive("z", ("a", "c"))]
+    hidden = suppress(values, relations)
+    assert_safe(values, relations, hidden)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_two_way_tables_leak_nothing(seed):
+    rng = random.Random(seed)
+    rows = [f"r{i}" for i in range(rng.randint(2, 5))]
+    columns = [f"c{j}" for j in range(rng.randint(2, 5))]
+    values = {
+        (row, column): rng.choice((0, 0, 1, 2, 3, 4, 5, 6, 9, 14, 30))
+        for row, column in itertools.product(rows, columns)
+    }
+    for row in rows:
+        values[(row, "total")] = sum(values[(row, c)] for c in columns)
+    for column in columns:
+        values[("total", column)] = sum(values[(r, column)] for r in rows)
+    values[("total", "total")] = sum(values[(r, "total")] for r in rows)
+    relations = table_relations(rows, columns, row_totals=True, column_totals=True)
+    hidden = suppress(values, relations)
+    assert recoverable(values, relations, hidden) == set()
+    for relation in relations:
+        assert sum(cell in hidden for cell in relation.cells) != 1
+
+
+def test_terms_are_defined_once():
+    assert Term.parse("2026-fall").label == "2026年秋季学期"
+    assert Term.parse("2027-spring").school_year == "2026-2027"
+    assert Term.parse("2027-spring").previous() == Term.parse("2026-fall")
+    assert Term.parse("2026-fall").previous() == Term.parse("2026-spring")
+    assert Term.parse("2026-fall") > Term.parse("2026-spring")
+    assert Term.parse("2026-fall") < Term.parse("2027-spring")
+    assert sorted([Term.parse("2027-spring"), Term.parse("2026-fall"), Term.parse("2026-spring")]) == [
+        Term.parse("2026-spring"),
+        Term.parse("2026-fall"),
+        Term.parse("2027-spring"),
+    ]
+    from datetime import date
+
+    assert Term.containing(date(2026, 11, 23)).code == "2026-fall"
+    assert Term.containing(date(2027, 1, 15)).code == "2026-fall"
+    assert Term.containing(date(2027, 3, 1)).code == "2027-spring"
+    assert [t.code for t in Term.parse("2027-spring").terms_of_school_year_so_far] == [
+        "2026-fall",
+        "2027-spring",
+    ]
+    for bad in ("2026-autumn", "26-fall", "1999-fall", "2026-fall "):
+        with pytest.raises(ValueError, match="term"):
+            Term.parse(bad)
