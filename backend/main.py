@@ -10,6 +10,8 @@ from fastapi.routing import APIRoute
 from backend import __doc__ as description
 from backend.audit.router import router as audit_router
 from backend.auth.router import router as auth_router
+from backend.care_files.router import router as care_files_router
+from backend.care_files.router import settings_router as care_settings_router
 from backend.clients.router import router as clients_router
 from backend.db import make_engine, make_sessionmaker
 from backend.errors import install_error_handlers
@@ -21,6 +23,7 @@ from backend.reference.router import router as reference_router
 from backend.security.crypto import FieldCipher
 from backend.settings import Settings, get_settings
 from backend.spa import mount_spa
+from backend.transfers.router import router as transfers_router
 from backend.units.router import router as units_router
 from backend.users.router import router as users_router
 
@@ -39,6 +42,9 @@ def api_router() -> APIRouter:
         users_router,
         clients_router,
         minors_router,
+        care_files_router,
+        care_settings_router,
+        transfers_router,
         audit_router,
     )
     for domain_router in domain_routers:
@@ -68,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "users", "description": "People and their roles"},
             {"name": "clients", "description": "Machine clients of other systems"},
             {"name": "minors", "description": "At-risk minors, shaped by the privacy policy"},
+            {"name": "care-files", "description": "Care files, their timelines, worklists and closure"},
+            {"name": "transfers", "description": "Hand-over of minors between units, with a written notice"},
             {"name": "audit", "description": "The hash-chained audit trail"},
             {"name": "health", "description": "Liveness and readiness"},
         ],

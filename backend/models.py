@@ -4,8 +4,10 @@ from sqlmodel import SQLModel
 
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, RefreshToken
+from backend.care_files.models import CareEntry, CareFile, CareSettings
 from backend.clients.models import ApiClient
 from backend.minors.models import Minor
+from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
 
@@ -16,8 +18,12 @@ __all__ = [
     "AuditChainHead",
     "AuditEvent",
     "AuthSession",
+    "CareEntry",
+    "CareFile",
+    "CareSettings",
     "Minor",
     "RefreshToken",
+    "Transfer",
     "Unit",
     "User",
     "metadata",

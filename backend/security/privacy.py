@@ -152,3 +152,13 @@ def revealable_fields(principal: Principal, *, sealed: bool) -> frozenset[str]:
     if sealed and can_reveal_sealed(principal):
         fields.update(SENSITIVE_FIELDS)
     return frozenset(fields)
+
+
+def timeline_visibility(principal: Principal, *, sealed: bool) -> Visibility:
+    """How the contents of a care file's timeline (the sensitive class) are shown: full or hidden, never
+    masked — a summary cannot be meaningfully starred out. Sealed facts open only to whom may reveal them."""
+    assert principal.role is not None
+    seen = MATRIX[principal.role][FieldClass.sensitive][1]
+    if sealed and not can_reveal_sealed(principal):
+        return Visibility.hidden
+    return Visibility.full if seen is Visibility.full else Visibility.hidden

@@ -29,6 +29,11 @@ class Scope(LabelledEnum):
     minors_read = ("minors:read", "查看重点未成年人", "Read at-risk minors")
     minors_write = ("minors:write", "登记和修改重点未成年人", "Register and edit at-risk minors")
     minors_reveal = ("minors:reveal", "查看完整身份信息", "Reveal identities")
+    care_files_read = ("care_files:read", "查看帮教档案", "Read care files")
+    care_files_write = ("care_files:write", "记录帮教工作", "Keep care files")
+    care_files_approve = ("care_files:approve", "审批结案和设置回访周期", "Approve closures, set intervals")
+    transfers_read = ("transfers:read", "查看移交", "Read transfers")
+    transfers_write = ("transfers:write", "办理移交", "Request and answer transfers")
 
 
 # What each role may do. A route names the scope it needs; it never checks roles by itself.
@@ -52,10 +57,24 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.minors_read,
             Scope.minors_write,
             Scope.minors_reveal,
+            Scope.care_files_read,
+            Scope.care_files_write,
+            Scope.care_files_approve,
+            Scope.transfers_read,
+            Scope.transfers_write,
         }
     ),
     Role.caseworker: frozenset(
-        {Scope.units_read, Scope.minors_read, Scope.minors_write, Scope.minors_reveal}
+        {
+            Scope.units_read,
+            Scope.minors_read,
+            Scope.minors_write,
+            Scope.minors_reveal,
+            Scope.care_files_read,
+            Scope.care_files_write,
+            Scope.transfers_read,
+            Scope.transfers_write,
+        }
     ),
     Role.police: frozenset(
         {
@@ -69,7 +88,16 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     ),
     Role.school_staff: frozenset({Scope.units_read, Scope.minors_read, Scope.minors_write}),
     Role.education: frozenset({Scope.units_read, Scope.stats_read}),
-    Role.auditor: frozenset({Scope.units_read, Scope.users_read, Scope.audit_read, Scope.minors_read}),
+    Role.auditor: frozenset(
+        {
+            Scope.units_read,
+            Scope.users_read,
+            Scope.audit_read,
+            Scope.minors_read,
+            Scope.care_files_read,
+            Scope.transfers_read,
+        }
+    ),
 }
 
 # Scopes a machine client may be granted: integrations push and pull data, they never administer.
