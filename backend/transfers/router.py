@@ -14,7 +14,7 @@ from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.transfers import service
 from backend.transfers.models import Transfer, TransferStatus
-from backend.transfers.schemas import TransferCreate, TransferDecision, TransferRead, TransferRejection
+from backend.transfers.schemas import TransferCreate, TransferRead, TransferRejection
 
 router = APIRouter(prefix="/transfers", tags=["transfers"], responses=problem_responses(401, 403, 422))
 
@@ -85,11 +85,8 @@ async def accept_transfer(
     principal: TransferWriter,
     cipher: Cipher,
     transfer_id: uuid.UUID,
-    decision: TransferDecision | None = None,
 ) -> TransferRead:
-    await service.accept(
-        session, principal=principal, transfer_id=transfer_id, note=decision.note if decision else None
-    )
+    await service.accept(session, principal=principal, transfer_id=transfer_id, note=None)
     return await service.present_one(session, principal=principal, transfer_id=transfer_id, cipher=cipher)
 
 
@@ -121,11 +118,8 @@ async def cancel_transfer(
     principal: TransferWriter,
     cipher: Cipher,
     transfer_id: uuid.UUID,
-    decision: TransferDecision | None = None,
 ) -> TransferRead:
-    await service.cancel(
-        session, principal=principal, transfer_id=transfer_id, note=decision.note if decision else None
-    )
+    await service.cancel(session, principal=principal, transfer_id=transfer_id, note=None)
     return await service.present_one(session, principal=principal, transfer_id=transfer_id, cipher=cipher)
 
 

@@ -27,12 +27,6 @@ class TransferCreate(BaseModel):
     reason: Reason = Field(examples=["实际居住地在安阳街道"])
 
 
-class TransferDecision(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
-
-
 class TransferRejection(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -25,7 +25,7 @@ def user_id(client, login) -> Callable[[str], Awaitable[str]]:
 
 
 @pytest.fixture
-def open_file(client, login, register, person, user_id) -> Callable[..., Awaitable[dict[str, Any]]]:
+def open_file(client, login, register, person, user_id) -> Callable[..., Awaitable[dict[str, Any]]]:  # noqa: F811
     """``await open_file(lead="jinhu_worker", **minor_fields)`` → a new minor's file as its opener sees it."""
 
     async def make(

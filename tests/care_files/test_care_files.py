@@ -135,7 +135,8 @@ async def test_bad_entries_are_refused_naming_the_field_and_nothing_is_written(
         assert await session.scalar(sa.select(sa.func.count()).select_from(CareEntry)) == 0
         assert await session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events_before
         stored = await session.get(CareFile, uuid.UUID(care_file["id"]))
-        assert stored is not None and stored.version == care_file["version"]
+        assert stored is not None
+        assert stored.version == care_file["version"]
 
 
 async def test_a_correction_is_a_new_version_and_the_old_one_stays_for_leads_and_auditors(
