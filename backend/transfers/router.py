@@ -15,6 +15,7 @@ from backend.security.roles import Scope
 from backend.transfers import service
 from backend.transfers.models import Transfer, TransferStatus
 from backend.transfers.schemas import TransferCreate, TransferRead, TransferRejection
+from backend.units.schemas import UnitSummary
 
 router = APIRouter(prefix="/transfers", tags=["transfers"], responses=problem_responses(401, 403, 422))
 
@@ -43,6 +44,15 @@ async def list_transfers(
     return await service.list_transfers(
         session, principal=principal, filters=filters, page=page, cipher=cipher
     )
+
+
+@router.get(
+    "/destinations",
+    response_model=list[UnitSummary],
+    summary="Units of the county that may receive a minor (names only)",
+)
+async def list_transfer_destinations(session: DbSession, principal: TransferWriter) -> list[UnitSummary]:
+    return await service.destinations(session, principal=principal)
 
 
 @router.post(

@@ -124,6 +124,27 @@ async def start_transfer(
     return transfer
 
 
+def _county_path(principal: Principal) -> str:
+    return "/" + principal.unit_path.strip("/").split("/")[0] + "/"
+
+
+async def destinations(session: AsyncSession, *, principal: Principal) -> list[UnitSummary]:
+    """Units of the county that may receive a minor: active townships, communities and county offices. Only
+    names and kinds, so a station can address a neighbour it cannot otherwise see."""
+    units = (
+        await session.scalars(
+            sa.select(Unit)
+            .where(
+                in_subtree(Unit.path, _county_path(principal)),
+                Unit.is_active.is_(True),
+                Unit.kind.in_([kind.value for kind in MANAGING_KINDS]),
+            )
+            .order_by(Unit.depth, Unit.name)
+        )
+    ).all()
+    return [UnitSummary.model_validate(unit) for unit in units]
+
+
 async def create(session: AsyncSession, *, principal: Principal, transfer_in: TransferCreate) -> Transfer:
     if principal.role not in HANDLER_ROLES:
         raise Forbidden("Only the station's social workers and leads hand minors over.")
@@ -141,9 +162,10 @@ async def create(session: AsyncSession, *, principal: Principal, transfer_in: Tr
                 "only for a transfer outside the county",
                 "transfer.two_destinations",
             )
-        county_path = "/" + principal.unit_path.strip("/").split("/")[0] + "/"
         unit = await session.scalar(
-            sa.select(Unit).where(Unit.id == transfer_in.to_unit_id, in_subtree(Unit.path, county_path))
+            sa.select(Unit).where(
+                Unit.id == transfer_in.to_unit_id, in_subtree(Unit.path, _county_path(principal))
+            )
         )
         if unit is None or UnitKind(unit.kind) not in MANAGING_KINDS or not unit.is_active:
             raise ValidationFailed.field(

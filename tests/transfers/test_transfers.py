@@ -245,3 +245,16 @@ async def test_each_step_is_an_audit_event(app, client, login, open_file, reques
             ).all()
         )
     assert actions == {"transfer.requested", "transfer.notice_printed", "transfer.accepted"}
+
+
+async def test_a_station_sees_the_units_it_may_hand_over_to(client, login):
+    names = [
+        unit["name"]
+        for unit in (
+            await client.get(f"{TRANSFERS}/destinations", headers=await login("jinhu_worker"))
+        ).json()
+    ]
+    assert "安阳街道" in names
+    assert "万松社区" in names
+    assert "瑞安市锦湖中学" not in names
+    assert "锦湖派出所" not in names

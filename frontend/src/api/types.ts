@@ -24,11 +24,18 @@ export type ClientUpdate = Schemas['ClientUpdate']
 export type ClientWithSecret = Schemas['ClientWithSecret']
 export type PasswordChange = Schemas['PasswordChange']
 export type FieldProblem = Schemas['FieldProblem']
+export type MinorRead = Schemas['MinorRead']
+export type CareFileRead = Schemas['CareFileRead']
+export type CareEntryRead = Schemas['EntryRead']
+export type CareEntryCreate = Schemas['EntryCreate']
+export type TransferRead = Schemas['TransferRead']
 
 /** The query a list endpoint accepts, taken from the spec. */
 export type UnitListQuery = NonNullable<operations['units-list_units']['parameters']['query']>
 export type UserListQuery = NonNullable<operations['users-list_users']['parameters']['query']>
 export type ClientListQuery = NonNullable<operations['clients-list_clients']['parameters']['query']>
+export type CareFileListQuery = NonNullable<operations['care-files-list_care_files']['parameters']['query']>
+export type TransferListQuery = NonNullable<operations['transfers-list_transfers']['parameters']['query']>
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

@@ -1,12 +1,22 @@
 import { markRaw, ref, type Component } from 'vue'
 import { createRouter, createWebHistory, type RouteLocationNormalized, type RouteRecordRaw } from 'vue-router'
-import { Connection, HomeFilled, OfficeBuilding, User, UserFilled } from '@element-plus/icons-vue'
+import { Connection, DocumentChecked, Folder, HomeFilled, OfficeBuilding, Switch, User, UserFilled } from '@element-plus/icons-vue'
 import type { Scope } from '@/api/types'
 import { i18n } from '@/i18n'
 import { useSessionStore } from '@/stores/session'
 import { useReferenceStore } from '@/stores/reference'
 
-export type MenuKey = 'home' | 'units' | 'people' | 'clients' | 'account' | 'notFound'
+export type MenuKey =
+  | 'home'
+  | 'units'
+  | 'people'
+  | 'clients'
+  | 'account'
+  | 'notFound'
+  | 'careFiles'
+  | 'careFile'
+  | 'approvals'
+  | 'transfers'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -29,6 +39,30 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'home',
     component: () => import('@/views/home/HomeView.vue'),
     meta: { titleKey: 'home', icon: markRaw(HomeFilled) },
+  },
+  {
+    path: 'care-files',
+    name: 'care-files',
+    component: () => import('@/views/care/CareFilesView.vue'),
+    meta: { titleKey: 'careFiles', scope: 'care_files:read', icon: markRaw(Folder) },
+  },
+  {
+    path: 'care-files/:id',
+    name: 'care-file',
+    component: () => import('@/views/care/CareFileView.vue'),
+    meta: { titleKey: 'careFile', scope: 'care_files:read' },
+  },
+  {
+    path: 'approvals',
+    name: 'approvals',
+    component: () => import('@/views/care/ApprovalsView.vue'),
+    meta: { titleKey: 'approvals', scope: 'care_files:approve', icon: markRaw(DocumentChecked) },
+  },
+  {
+    path: 'transfers',
+    name: 'transfers',
+    component: () => import('@/views/transfers/TransfersView.vue'),
+    meta: { titleKey: 'transfers', scope: 'transfers:read', icon: markRaw(Switch) },
   },
   {
     path: 'units',
