@@ -301,6 +301,11 @@ async def open_or_reopen_file(
     now = utcnow()
     if last_closed is not None:
         care_file = last_closed
+        if care_file.managing_unit_id != unit_id:
+            # Reopened elsewhere: the old unit's people are no longer responsible.
+            care_file.lead_worker_id = None
+            care_file.team = [member for member in care_file.team if not member.get("user_id")]
+            care_file.responsible_user_ids = []
         care_file.status = CareFileStatus.open
         care_file.trigger = trigger
         care_file.managing_unit_id = unit_id
@@ -318,8 +323,6 @@ async def open_or_reopen_file(
             "closed_at",
         ):
             setattr(care_file, field, None)
-        if care_file.managing_unit_id != last_closed.managing_unit_id:
-            care_file.lead_worker_id = None
         care_file.version += 1
         care_file.updated_at = now
         action = AuditAction.care_file_reopened
