@@ -67,7 +67,7 @@ def record(page: Page, kind: str, summary: str, result: str | None = None) -> No
         page.locator("[data-test=urine-result] label", has_text=result).click()
     page.locator("textarea[data-test=entry-summary]").fill(summary)
     page.locator("[data-test=entry-submit]").click()
-    expect(page.locator(".el-message--success")).to_be_visible()
+    expect(page.locator(".el-message--success").last).to_be_visible()
 
 
 def test_a_caseworker_records_a_talk_and_a_urine_test_and_the_due_date_moves(

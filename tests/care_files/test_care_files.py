@@ -44,7 +44,7 @@ async def test_one_open_file_per_minor_by_the_api_and_by_the_database(app, clien
         assert original is not None
         twin = CareFile(
             **{
-                **original.model_dump(exclude={"id", "team", "responsible_user_ids"}),
+                **original.model_dump(exclude={"id", "team", "responsible_user_ids"}, warnings=False),
                 "team": [],
                 "responsible_user_ids": [],
             }
