@@ -225,6 +225,28 @@ async def _move_status(
         raise Conflict(NO_LONGER_WAITING)
 
 
+async def _recorded(
+    session: AsyncSession,
+    transfer: Transfer,
+    action: AuditAction,
+    principal: Principal,
+    unit_id: uuid.UUID | None,
+    reason: str | None = None,
+) -> Transfer:
+    """The step's audit event, and the transfer as stored after it."""
+    await audit.record(
+        session,
+        action=action,
+        actor=principal,
+        unit_id=unit_id,
+        object_type="transfer",
+        object_id=transfer.id,
+        reason=reason,
+    )
+    await session.refresh(transfer)
+    return transfer
+
+
 def _check_receiver(principal: Principal, row: Any) -> None:
     if principal.role not in HANDLER_ROLES or not _covers(principal, row.to_path):
         raise Forbidden("Only the receiving unit's social workers and leads answer a transfer.")
@@ -258,16 +280,7 @@ async def accept(
         trigger=CareTrigger.transfer,
         actor=principal,
     )
-    await audit.record(
-        session,
-        action=AuditAction.transfer_accepted,
-        actor=principal,
-        unit_id=transfer.to_unit_id,
-        object_type="transfer",
-        object_id=transfer.id,
-    )
-    await session.refresh(transfer)
-    return transfer
+    return await _recorded(session, transfer, AuditAction.transfer_accepted, principal, transfer.to_unit_id)
 
 
 async def reject(
@@ -284,17 +297,9 @@ async def reject(
         principal=principal,
         note=note,
     )
-    await audit.record(
-        session,
-        action=AuditAction.transfer_rejected,
-        actor=principal,
-        unit_id=transfer.to_unit_id,
-        object_type="transfer",
-        object_id=transfer.id,
-        reason=note,
+    return await _recorded(
+        session, transfer, AuditAction.transfer_rejected, principal, transfer.to_unit_id, reason=note
     )
-    await session.refresh(transfer)
-    return transfer
 
 
 async def cancel(
@@ -312,16 +317,9 @@ async def cancel(
         principal=principal,
         note=note,
     )
-    await audit.record(
-        session,
-        action=AuditAction.transfer_cancelled,
-        actor=principal,
-        unit_id=transfer.from_unit_id,
-        object_type="transfer",
-        object_id=transfer.id,
+    return await _recorded(
+        session, transfer, AuditAction.transfer_cancelled, principal, transfer.from_unit_id
     )
-    await session.refresh(transfer)
-    return transfer
 
 
 async def mark_delivered(session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID) -> Transfer:
@@ -348,16 +346,9 @@ async def mark_delivered(session: AsyncSession, *, principal: Principal, transfe
     await minors.change_by_care_work(
         session, minor=minor, actor=principal, status=MinorStatus.transferred_out
     )
-    await audit.record(
-        session,
-        action=AuditAction.transfer_delivered,
-        actor=principal,
-        unit_id=transfer.from_unit_id,
-        object_type="transfer",
-        object_id=transfer.id,
+    return await _recorded(
+        session, transfer, AuditAction.transfer_delivered, principal, transfer.from_unit_id
     )
-    await session.refresh(transfer)
-    return transfer
 
 
 @dataclass(frozen=True)
