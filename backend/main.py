@@ -12,6 +12,8 @@ from backend.audit.router import router as audit_router
 from backend.auth.router import router as auth_router
 from backend.campaigns.router import reports_router as task_reports_router
 from backend.campaigns.router import router as campaigns_router
+from backend.care_files.router import router as care_files_router
+from backend.care_files.router import settings_router as care_settings_router
 from backend.clients.router import router as clients_router
 from backend.db import make_engine, make_sessionmaker
 from backend.errors import install_error_handlers
@@ -26,6 +28,7 @@ from backend.seizures.router import router as seizures_router
 from backend.settings import Settings, get_settings
 from backend.spa import mount_spa
 from backend.stats.router import router as stats_router
+from backend.transfers.router import router as transfers_router
 from backend.units.router import router as units_router
 from backend.users.router import router as users_router
 
@@ -47,6 +50,9 @@ def api_router() -> APIRouter:
         campaigns_router,
         task_reports_router,
         seizures_router,
+        care_files_router,
+        care_settings_router,
+        transfers_router,
         audit_router,
         school_metrics_router,
         stats_router,
@@ -87,6 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "name": "seizures",
                 "description": "Seizure notices pushed by police stations, routed and acknowledged",
             },
+            {"name": "care-files", "description": "Care files, their timelines, worklists and closure"},
+            {"name": "transfers", "description": "Hand-over of minors between units, with a written notice"},
             {"name": "audit", "description": "The hash-chained audit trail"},
             {
                 "name": "school-metrics",

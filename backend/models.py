@@ -12,11 +12,13 @@ from backend.campaigns.models import (
     TaskReport,
     TaskReportEvent,
 )
+from backend.care_files.models import CareEntry, CareFile, CareSettings
 from backend.clients.models import ApiClient
 from backend.idempotency import IdempotencyRecord
 from backend.minors.models import Minor, MinorCount
 from backend.school_metrics.models import SchoolMetric, SchoolMetricSubmission
 from backend.seizures.models import SeizureNotice
+from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
 
@@ -30,6 +32,9 @@ __all__ = [
     "Campaign",
     "CampaignTarget",
     "CampaignTask",
+    "CareEntry",
+    "CareFile",
+    "CareSettings",
     "EvidenceFile",
     "IdempotencyRecord",
     "Minor",
@@ -40,6 +45,7 @@ __all__ = [
     "SeizureNotice",
     "TaskReport",
     "TaskReportEvent",
+    "Transfer",
     "Unit",
     "User",
     "metadata",

@@ -12,6 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.care_files import service as care_files
+from backend.care_files.models import CareFile, CareTrigger, ClosureReason, EntryKind, TeamRole, UrineResult
+from backend.care_files.schemas import ClosureRequest, EntryCreate
 from backend.clients import service as clients
 from backend.clients.models import ApiClient
 from backend.clients.schemas import ClientCreate
@@ -24,12 +27,14 @@ from backend.minors.schemas import GuardianIn, MinorCreate
 from backend.school_metrics import service as school_metrics
 from backend.security.crypto import FieldCipher
 from backend.security.principals import Principal
-from backend.security.roles import Role, Scope
+from backend.security.roles import ROLE_SCOPES, Role, Scope
 from backend.seizures import service as seizures
 from backend.seizures.models import SeizureMeasure, SeizureNotice, SeizureTestResult
 from backend.seizures.schemas import SeizureNoticeCreate, SeizurePerson
 from backend.settings import Settings
 from backend.terms import Term
+from backend.transfers import service as transfers
+from backend.transfers.models import TransferReason
 from backend.units import service as units
 from backend.units.models import Unit, UnitKind
 from backend.units.schemas import UnitCreate
@@ -345,6 +350,124 @@ async def _seed_school_metrics(session: AsyncSession, unit_by_name: dict[str, Un
     return added
 
 
+# Days since the last contact of each demo file, in order: on time, due soon, overdue, lost (no contact),
+# lost (two failed attempts), and so on round.
+DEMO_CONTACT_AGES = (2, 10, 20, 40, 3, 1, 12, 25)
+
+
+async def _principal(session: AsyncSession, username: str) -> Principal:
+    user, unit = (
+        await session.execute(
+            sa.select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.username == username)
+        )
+    ).one()
+    return Principal(
+        kind="user",
+        id=user.id,
+        name=user.username,
+        display_name=user.display_name,
+        role=Role(user.role),
+        unit_id=unit.id,
+        unit_path=unit.path,
+        unit_kind=unit.kind,
+        scopes=ROLE_SCOPES[Role(user.role)],
+    )
+
+
+async def _seed_care_files(session: AsyncSession, *, per_township: int = 8) -> int:
+    """Care files for the first minors of 锦湖街道 and 安阳街道 (by birth date and name, so the same seed gives
+    the same files), with timelines that fill every worklist, a closure request and a pending transfer."""
+    if await session.scalar(sa.select(sa.func.count()).select_from(CareFile)):
+        return 0
+    opened = 0
+    now = utcnow()
+    for township, username in ((JINHU, "jinhu_worker"), (ANYANG, "other_worker")):
+        worker = await _principal(session, username)
+        unit_id = await session.scalar(sa.select(Unit.id).where(Unit.name == township))
+        minor_ids = (
+            await session.scalars(
+                sa.select(Minor.id)
+                .where(Minor.managing_unit_id == unit_id)
+                .order_by(Minor.birth_date, Minor.name)
+                .limit(per_township)
+            )
+        ).all()
+        for index, minor_id in enumerate(minor_ids):
+            care_file = await care_files.open_or_reopen_file(
+                session, minor_id=minor_id, unit_id=unit_id, trigger=CareTrigger.manual, actor=worker
+            )
+            care_file.lead_worker_id = worker.id
+            care_file.team = [
+                {
+                    "role": TeamRole.family_member.value,
+                    "user_id": None,
+                    "name": "王秀芳",
+                    "organisation": "母亲",
+                }
+            ]
+            care_file.responsible_user_ids = [str(worker.id)]
+            care_file.goals = "保持学业稳定，远离新型成瘾物质"
+            care_file.measures = "每两周谈心谈话一次；每月家访；每季度尿检"
+            age = DEMO_CONTACT_AGES[index % len(DEMO_CONTACT_AGES)]
+            await care_files.add_entry(
+                session,
+                principal=worker,
+                care_file=care_file,
+                entry_in=EntryCreate(
+                    kind=EntryKind.talk,
+                    occurred_at=now - timedelta(days=age),
+                    summary="谈心谈话，了解近期学习和交友情况",
+                ),
+            )
+            if index % len(DEMO_CONTACT_AGES) == 4:  # two failed attempts since: lost contact
+                for days in (2, 1):
+                    await care_files.add_entry(
+                        session,
+                        principal=worker,
+                        care_file=care_file,
+                        entry_in=EntryCreate(
+                            kind=EntryKind.home_visit,
+                            occurred_at=now - timedelta(days=days, hours=-1),
+                            summary="上门家访，家中无人",
+                            contact_succeeded=False,
+                        ),
+                    )
+            if index == 1:
+                await care_files.add_entry(
+                    session,
+                    principal=worker,
+                    care_file=care_file,
+                    entry_in=EntryCreate(
+                        kind=EntryKind.urine_test,
+                        occurred_at=now - timedelta(days=9),
+                        summary="尿检结果阴性",
+                        urine_result=UrineResult.negative,
+                    ),
+                )
+            if township == JINHU and index == 5:
+                await care_files.request_closure(
+                    session,
+                    principal=worker,
+                    care_file=care_file,
+                    closure_in=ClosureRequest(reason=ClosureReason.stable, note="帮教期满，表现良好"),
+                )
+            if township == JINHU and index == 6:
+                anyang_id = await session.scalar(sa.select(Unit.id).where(Unit.name == ANYANG))
+                await transfers.start_transfer(
+                    session,
+                    minor_id=minor_id,
+                    from_unit_id=unit_id,
+                    to_unit_id=anyang_id,
+                    outside_division_code=None,
+                    outside_place_name=None,
+                    reason="实际居住地在安阳街道",
+                    actor=worker,
+                    reason_code=TransferReason.residence_differs,
+                )
+            opened += 1
+    return opened
+
+
 async def seed_demo_county(
     session: AsyncSession,
     *,
@@ -388,12 +511,14 @@ async def seed_demo_county(
         await _seed_seizure_notices(session, cipher=cipher, unit_by_name=unit_by_name) if minors else 0
     )
     await _seed_school_metrics(session, unit_by_name)
+    opened_files = await _seed_care_files(session) if minors else 0
     accounts = ", ".join(username for username, *_ in DEMO_PEOPLE)
     clients_line = ", ".join(client_id for client_id, *_ in DEMO_CLIENTS)
     return (
         f"Demo county {COUNTY} loaded: {len(unit_by_name)} units, {added_minors} synthetic minors added, "
         f"{added_campaigns} campaigns added.\n"
         f"{added_notices} seizure notices added.\n"
+        f"{opened_files} care files opened.\n"
         f"Accounts: {accounts} (password from QINGHU_DEMO_PASSWORD).\n"
         f"Machine clients: {clients_line} (secret from QINGHU_DEMO_CLIENT_SECRET)."
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
+from backend.care_files.responsibility import is_responsible
 from backend.db import JsonArrayContains, local_midnight_utc, local_today, utcnow
 from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from backend.etag import check_if_match
@@ -214,6 +215,11 @@ def _shift_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def adult_condition(today: date) -> sa.ColumnElement[bool]:
+    """Minors who are 18 or older today: to be closed or handed over."""
+    return Minor.birth_date <= _shift_years(today, -18)
+
+
 @dataclass(frozen=True)
 class MinorFilters:
     status: MinorStatus | None = None
@@ -370,15 +376,15 @@ async def read_minor(
         object_type="minor",
         object_id=row.id,
     )
-    # Care files (the next capability) name the caseworkers responsible; until then nobody is, and
-    # caseworkers see identities through a reveal with a reason.
+    # A caseworker named responsible on the minor's open care file sees the identity in the detail view;
+    # everyone else goes through a reveal with a reason.
     return present(
         row,
         principal=principal,
         view=privacy.View.detail,
         cipher=cipher,
         today=local_today(),
-        responsible=False,
+        responsible=await is_responsible(session, principal=principal, minor_id=row.id),
     )
 
 
@@ -507,7 +513,7 @@ async def register(
     managing_unit_id = minor_in.managing_unit_id or await _default_managing_unit(session, principal)
     await _check_managing_unit(session, principal, managing_unit_id)
     default_source = {Role.school_staff: MinorSource.school_report, Role.police: MinorSource.seizure_notice}
-    return await insert_record(
+    minor = await insert_record(
         session,
         actor=principal,
         minor_in=minor_in,
@@ -520,6 +526,19 @@ async def register(
         source=minor_in.source or default_source.get(principal.role, MinorSource.screening),  # type: ignore[arg-type]
         cipher=cipher,
     )
+    if set(minor.risk_categories) & privacy.SENSITIVE_RISK_CATEGORIES:
+        # Imported here: care files build on the registry, and the registry only calls into them here.
+        from backend.care_files.models import CareTrigger
+        from backend.care_files.service import open_or_reopen_file
+
+        await open_or_reopen_file(
+            session,
+            minor_id=minor.id,
+            unit_id=managing_unit_id,
+            trigger=CareTrigger.registration,
+            actor=principal,
+        )
+    return minor
 
 
 async def insert_record(
@@ -638,6 +657,83 @@ async def update(
         )
     await session.flush()
     return minor
+
+
+async def present_related(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    minor_ids: list[uuid.UUID],
+    cipher: FieldCipher,
+    view: privacy.View = privacy.View.list,
+    responsible_ids: frozenset[uuid.UUID] = frozenset(),
+) -> dict[uuid.UUID, MinorRead]:
+    """The minors named by records the caller has already been found to reach (a care file in scope, a
+    transfer in either unit's box), shaped by the same policy. No scope test here: the record was the test."""
+    if not minor_ids:
+        return {}
+    statement = (
+        sa.select(*_COLUMNS)
+        .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
+        .where(Minor.id.in_(set(minor_ids)))
+    )
+    today = local_today()
+    return {
+        row.id: present(
+            row,
+            principal=principal,
+            view=view,
+            cipher=cipher,
+            today=today,
+            responsible=row.id in responsible_ids,
+        )
+        for row in (await session.execute(statement)).all()
+    }
+
+
+async def get_by_id(session: AsyncSession, minor_id: uuid.UUID) -> Minor:
+    """The minor as a table row, for other domains' services that have checked scope on their own record."""
+    minor = await session.get(Minor, minor_id)
+    if minor is None:
+        raise NotFound("No such minor.")
+    return minor
+
+
+async def change_by_care_work(
+    session: AsyncSession,
+    *,
+    minor: Minor,
+    actor: Principal | None,
+    risk_level: str | None = None,
+    status: MinorStatus | None = None,
+    managing_unit_id: uuid.UUID | None = None,
+) -> None:
+    """A change that follows from care work (a positive urine test, a closure, a transfer): versioned and
+    audited like an edit."""
+    fields = []
+    if risk_level is not None and risk_level != minor.risk_level:
+        minor.risk_level = risk_level  # type: ignore[assignment]
+        fields.append("risk_level")
+    if status is not None and status != minor.status:
+        minor.status = status
+        fields.append("status")
+    if managing_unit_id is not None and managing_unit_id != minor.managing_unit_id:
+        minor.managing_unit_id = managing_unit_id
+        fields.append("managing_unit")
+    if not fields:
+        return
+    minor.version += 1
+    minor.updated_at = utcnow()
+    await audit.record(
+        session,
+        action=AuditAction.minor_updated,
+        actor=actor,
+        unit_id=minor.managing_unit_id,
+        object_type="minor",
+        object_id=minor.id,
+        fields=fields,
+    )
+    await session.flush()
 
 
 async def present_one(

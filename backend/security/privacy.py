@@ -220,3 +220,13 @@ def overview_risk_categories(principal: Principal, all_categories: list[str]) ->
     if sees_underlying_records(principal):
         return list(all_categories)
     return school_visible_risk_categories(all_categories)
+
+
+def timeline_visibility(principal: Principal, *, sealed: bool) -> Visibility:
+    """How the contents of a care file's timeline (the sensitive class) are shown: full or hidden, never
+    masked — a summary cannot be meaningfully starred out. Sealed facts open only to whom may reveal them."""
+    assert principal.role is not None
+    seen = MATRIX[principal.role][FieldClass.sensitive][1]
+    if sealed and not can_reveal_sealed(principal):
+        return Visibility.hidden
+    return Visibility.full if seen is Visibility.full else Visibility.hidden

@@ -39,6 +39,11 @@ class Scope(LabelledEnum):
         "Issue campaigns and review task reports",
     )
     task_reports_write = ("task_reports:write", "报送任务进展", "Report progress on tasks")
+    care_files_read = ("care_files:read", "查看帮教档案", "Read care files")
+    care_files_write = ("care_files:write", "记录帮教工作", "Keep care files")
+    care_files_approve = ("care_files:approve", "审批结案和设置回访周期", "Approve closures, set intervals")
+    transfers_read = ("transfers:read", "查看移交", "Read transfers")
+    transfers_write = ("transfers:write", "办理移交", "Request and answer transfers")
 
 
 # What each role may do. A route names the scope it needs; it never checks roles by itself.
@@ -69,6 +74,11 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.seizures_acknowledge,
             Scope.stats_read,
             Scope.stats_overview,
+            Scope.care_files_read,
+            Scope.care_files_write,
+            Scope.care_files_approve,
+            Scope.transfers_read,
+            Scope.transfers_write,
         }
     ),
     Role.caseworker: frozenset(
@@ -82,6 +92,10 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.seizures_read,
             Scope.seizures_acknowledge,
             Scope.stats_overview,
+            Scope.care_files_read,
+            Scope.care_files_write,
+            Scope.transfers_read,
+            Scope.transfers_write,
         }
     ),
     Role.police: frozenset(
@@ -119,6 +133,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.minors_read,
             Scope.campaigns_read,
             Scope.stats_overview,
+            Scope.care_files_read,
+            Scope.transfers_read,
         }
     ),
 }

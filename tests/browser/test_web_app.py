@@ -160,7 +160,17 @@ def test_admin_sets_up_a_person_who_sees_only_their_menu(page: Page, screenshots
     expect(page.locator("[data-test=greeting]")).to_contain_text(NEW_PERSON[1])
     expect(page.locator("[data-test=who-role]")).to_have_text("禁毒社工")
     expect(page.locator("[data-test=who-unit]")).to_contain_text(NEW_UNIT)
-    assert menu_items(page) == {"home", "units", "minors", "seizures", "campaigns", "my-tasks", "account"}
+    assert menu_items(page) == {
+        "home",
+        "units",
+        "minors",
+        "seizures",
+        "care-files",
+        "transfers",
+        "campaigns",
+        "my-tasks",
+        "account",
+    }
 
     # A page the role may not use sends the person home.
     page.goto("/people")

@@ -90,11 +90,15 @@ def _truth(someone, area):
     return full, masked
 
 
-def _check_shape(shown, role, view, someone, area, *, sealed=False):
+def _check_shape(shown, role, view, someone, area, *, sealed=False, responsible=False):
     full_values, masked_values = _truth(someone, area)
     expected_masked, expected_hidden = set(), set()
+    # A caseworker named responsible on the minor's open care file sees the identity in the detail view.
+    identity_upgraded = responsible and role is Role.caseworker and view is privacy.View.detail
     for field, field_class in privacy.MINOR_FIELDS.items():
         seen = privacy.MATRIX[role][field_class][0 if view is privacy.View.list else 1]
+        if identity_upgraded and field_class is privacy.FieldClass.identity:
+            seen = privacy.Visibility.full
         if sealed and field_class is privacy.FieldClass.sensitive:
             seen = privacy.Visibility.hidden
         if seen is privacy.Visibility.masked:
@@ -120,6 +124,7 @@ def _check_shape(shown, role, view, someone, area, *, sealed=False):
     if (
         privacy.MATRIX[role][privacy.FieldClass.identity][0 if view is privacy.View.list else 1]
         is not privacy.Visibility.full
+        and not identity_upgraded
     ):
         text = str(shown)
         assert someone.id_number not in text
@@ -233,3 +238,54 @@ async def test_the_policy_endpoint_tells_each_role_what_it_may_do(
     assert "left_behind" not in policy["sensitive_risk_categories"]
     assert policy["may_edit"] is (username in ("jinhu_worker", "jinhu_lead"))
     assert policy["may_change_status"] is (username == "jinhu_lead")
+
+
+async def _name_responsible(client, login, minor_id):
+    """The minor was registered in a sensitive category, so a file was opened: the lead names the worker."""
+    lead = await login("jinhu_lead")
+    worker_id = (await client.get("/api/v1/me", headers=await login("jinhu_worker"))).json()["id"]
+    files = (await client.get("/api/v1/care-files", params={"minor_id": minor_id}, headers=lead)).json()
+    assert files["total"] == 1
+    named = await client.patch(
+        f"/api/v1/care-files/{files['items'][0]['id']}", json={"lead_worker_id": worker_id}, headers=lead
+    )
+    assert named.status_code == 200, named.text
+    return named.json()
+
+
+@pytest.mark.parametrize("username", sorted(IN_SCOPE["jinhu"]))
+async def test_a_care_file_naming_a_caseworker_responsible_shows_them_the_identity_in_the_detail(
+    client, login, two_minors, username
+):
+    """The responsible-caseworker rule, for every role that reaches the minor: only the social worker named
+    on the open care file sees the identity, only in the detail view; lists stay masked for everyone."""
+    created, someone = two_minors["jinhu"]
+    await _name_responsible(client, login, created["id"])
+    role = ACCOUNTS[username]
+    responsible = username == "jinhu_worker"
+    headers = await login(username)
+    detail = (await client.get(f"{MINORS}/{created['id']}", headers=headers)).json()
+    _check_shape(detail, role, privacy.View.detail, someone, "锦湖街道", responsible=responsible)
+    listed = {
+        item["id"]: item
+        for item in (await client.get(MINORS, params={"limit": 200}, headers=headers)).json()["items"]
+    }
+    _check_shape(listed[created["id"]], role, privacy.View.list, someone, "锦湖街道", responsible=responsible)
+    if responsible:
+        assert detail["name"] == someone.name
+        assert "name" not in detail["revealable_fields"]
+
+
+async def test_responsibility_ends_with_the_file(client, login, two_minors):
+    created, someone = two_minors["jinhu"]
+    worker, lead = await login("jinhu_worker"), await login("jinhu_lead")
+    care_file = await _name_responsible(client, login, created["id"])
+    assert (await client.get(f"{MINORS}/{created['id']}", headers=worker)).json()["name"] == someone.name
+    await client.post(
+        f"/api/v1/care-files/{care_file['id']}/closure", json={"reason": "stable"}, headers=worker
+    )
+    await client.post(
+        f"/api/v1/care-files/{care_file['id']}/closure/approve", json={"comment": "同意结案"}, headers=lead
+    )
+    detail = (await client.get(f"{MINORS}/{created['id']}", headers=worker)).json()
+    assert detail["name"] == mask_name(someone.name)

@@ -63,6 +63,10 @@ export type RegionStatisticsReport = Schemas['RegionStatisticsReport']
 export type SchoolMetricFigures = Schemas['SchoolMetricFigures']
 export type Overview = Schemas['Overview']
 export type CodeCount = Schemas['CodeCount']
+export type CareFileRead = Schemas['CareFileRead']
+export type CareEntryRead = Schemas['EntryRead']
+export type CareEntryCreate = Schemas['EntryCreate']
+export type TransferRead = Schemas['TransferRead']
 
 /** The query a list endpoint accepts, taken from the spec. */
 export type UnitListQuery = NonNullable<operations['units-list_units']['parameters']['query']>
@@ -71,6 +75,8 @@ export type ClientListQuery = NonNullable<operations['clients-list_clients']['pa
 export type MinorListQuery = NonNullable<operations['minors-list_minors']['parameters']['query']>
 export type AuditEventListQuery = NonNullable<operations['audit-list_audit_events']['parameters']['query']>
 export type SeizureListQuery = NonNullable<operations['seizures-list_notices']['parameters']['query']>
+export type CareFileListQuery = NonNullable<operations['care-files-list_care_files']['parameters']['query']>
+export type TransferListQuery = NonNullable<operations['transfers-list_transfers']['parameters']['query']>
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

@@ -5,10 +5,13 @@ import {
   Bell,
   Connection,
   DataAnalysis,
+  DocumentChecked,
   Finished,
+  Folder,
   HomeFilled,
   List,
   OfficeBuilding,
+  Switch,
   Tickets,
   User,
   UserFilled,
@@ -29,6 +32,10 @@ export type MenuKey =
   | 'seizures'
   | 'seizureNew'
   | 'seizureReport'
+  | 'careFiles'
+  | 'careFile'
+  | 'approvals'
+  | 'transfers'
   | 'campaigns'
   | 'myTasks'
   | 'account'
@@ -61,6 +68,30 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'statistics',
     component: () => import('@/views/stats/StatisticsView.vue'),
     meta: { titleKey: 'statistics', scope: 'stats:read', icon: markRaw(DataAnalysis) },
+  },
+  {
+    path: 'care-files',
+    name: 'care-files',
+    component: () => import('@/views/care/CareFilesView.vue'),
+    meta: { titleKey: 'careFiles', scope: 'care_files:read', icon: markRaw(Folder) },
+  },
+  {
+    path: 'care-files/:id',
+    name: 'care-file',
+    component: () => import('@/views/care/CareFileView.vue'),
+    meta: { titleKey: 'careFile', scope: 'care_files:read' },
+  },
+  {
+    path: 'approvals',
+    name: 'approvals',
+    component: () => import('@/views/care/ApprovalsView.vue'),
+    meta: { titleKey: 'approvals', scope: 'care_files:approve', icon: markRaw(DocumentChecked) },
+  },
+  {
+    path: 'transfers',
+    name: 'transfers',
+    component: () => import('@/views/transfers/TransfersView.vue'),
+    meta: { titleKey: 'transfers', scope: 'transfers:read', icon: markRaw(Switch) },
   },
   {
     path: 'units',

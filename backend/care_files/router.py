@@ -1,0 +1,245 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from backend.auth.deps import require
+from backend.care_files import service
+from backend.care_files.models import CareFile, CareFileStatus, DueState
+from backend.care_files.schemas import (
+    CareFileCreate,
+    CareFileRead,
+    CareFileUpdate,
+    CareSettingsRead,
+    CareSettingsUpdate,
+    ClosureDecision,
+    ClosureRequest,
+    EntryCreate,
+    EntryRead,
+)
+from backend.db import DbSession
+from backend.errors import problem_responses
+from backend.etag import IfMatch, set_etag
+from backend.pagination import Page, PageParams, page_params
+from backend.security.crypto import Cipher
+from backend.security.principals import Principal
+from backend.security.roles import Scope
+
+router = APIRouter(prefix="/care-files", tags=["care-files"], responses=problem_responses(401, 403, 422))
+settings_router = APIRouter(
+    prefix="/care-settings", tags=["care-files"], responses=problem_responses(401, 403, 422)
+)
+
+CareReader = Annotated[Principal, Depends(require(Scope.care_files_read))]
+CareWriter = Annotated[Principal, Depends(require(Scope.care_files_write))]
+CareApprover = Annotated[Principal, Depends(require(Scope.care_files_approve))]
+CarePage = Annotated[
+    PageParams, Depends(page_params(service.SORT_FIELDS, default="next_due_on", tie_breaker=CareFile.id))
+]
+
+
+@router.get("", response_model=Page[CareFileRead], summary="List care files in scope; worklists by `due`")
+async def list_care_files(
+    session: DbSession,
+    principal: CareReader,
+    page: CarePage,
+    cipher: Cipher,
+    status: CareFileStatus | None = None,
+    due: Annotated[
+        DueState | None,
+        Query(
+            description="Worklist: due_soon, overdue or lost_contact (a worker: files they are responsible for)"
+        ),
+    ] = None,
+    mine: Annotated[bool, Query(description="Only files naming me among the responsible people")] = False,
+    aged_out: Annotated[bool, Query(description="Open files of minors who have turned 18")] = False,
+    alert: Annotated[bool, Query(description="Open files with an alert (a positive urine test)")] = False,
+    minor_id: uuid.UUID | None = None,
+    within: Annotated[uuid.UUID | None, Query(description="Managed in this unit's subtree")] = None,
+) -> Page[CareFileRead]:
+    filters = service.CareFileFilters(
+        status=status, due=due, mine=mine, aged_out=aged_out, alert=alert, minor_id=minor_id, within=within
+    )
+    return await service.list_files(session, principal=principal, filters=filters, page=page, cipher=cipher)
+
+
+@router.post(
+    "",
+    response_model=CareFileRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a care file (or reopen the minor's last one)",
+    responses=problem_responses(404, 409),
+)
+async def create_care_file(
+    session: DbSession, principal: CareWriter, cipher: Cipher, file_in: CareFileCreate, response: Response
+) -> CareFileRead:
+    care_file = await service.create_file(session, principal=principal, file_in=file_in)
+    response.headers["Location"] = f"/api/v1/care-files/{care_file.id}"
+    set_etag(response, care_file.version)
+    return await service.present_file(session, principal=principal, care_file_id=care_file.id, cipher=cipher)
+
+
+@router.get(
+    "/{care_file_id}",
+    response_model=CareFileRead,
+    summary="Read a care file (recorded in the audit trail)",
+    responses=problem_responses(404),
+)
+async def read_care_file(
+    session: DbSession, principal: CareReader, cipher: Cipher, care_file_id: uuid.UUID, response: Response
+) -> CareFileRead:
+    care_file = await service.read_file(
+        session, principal=principal, care_file_id=care_file_id, cipher=cipher
+    )
+    set_etag(response, care_file.version)
+    return care_file
+
+
+@router.patch(
+    "/{care_file_id}",
+    response_model=CareFileRead,
+    summary="Change the plan or the responsible people",
+    responses=problem_responses(404, 409, 412),
+)
+async def update_care_file(
+    session: DbSession,
+    principal: CareWriter,
+    cipher: Cipher,
+    care_file_id: uuid.UUID,
+    file_in: CareFileUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> CareFileRead:
+    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    care_file = await service.update_file(
+        session, principal=principal, care_file=care_file, file_in=file_in, if_match=if_match
+    )
+    set_etag(response, care_file.version)
+    return await service.present_file(session, principal=principal, care_file_id=care_file.id, cipher=cipher)
+
+
+@router.get(
+    "/{care_file_id}/entries",
+    response_model=list[EntryRead],
+    response_model_exclude_unset=True,
+    summary="The timeline, newest first",
+    responses=problem_responses(404),
+)
+async def list_care_entries(
+    session: DbSession, principal: CareReader, care_file_id: uuid.UUID
+) -> list[EntryRead]:
+    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    return await service.list_entries(session, principal=principal, care_file=care_file)
+
+
+@router.post(
+    "/{care_file_id}/entries",
+    response_model=CareFileRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a timeline entry (or a correction); answers the file with its new due dates",
+    responses=problem_responses(404, 409),
+)
+async def add_care_entry(
+    session: DbSession,
+    principal: CareWriter,
+    cipher: Cipher,
+    care_file_id: uuid.UUID,
+    entry_in: EntryCreate,
+    response: Response,
+) -> CareFileRead:
+    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    entry = await service.add_entry(session, principal=principal, care_file=care_file, entry_in=entry_in)
+    response.headers["Location"] = f"/api/v1/care-files/{care_file_id}/entries#{entry.id}"
+    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+
+
+@router.post(
+    "/{care_file_id}/alert/acknowledge",
+    response_model=CareFileRead,
+    summary="A lead acknowledges an alert",
+    responses=problem_responses(404, 409),
+)
+async def acknowledge_care_alert(
+    session: DbSession, principal: CareApprover, cipher: Cipher, care_file_id: uuid.UUID
+) -> CareFileRead:
+    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await service.acknowledge_alert(session, principal=principal, care_file=care_file)
+    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+
+
+@router.post(
+    "/{care_file_id}/closure",
+    response_model=CareFileRead,
+    summary="Ask to close the file, with a reason",
+    responses=problem_responses(404, 409),
+)
+async def request_care_closure(
+    session: DbSession,
+    principal: CareWriter,
+    cipher: Cipher,
+    care_file_id: uuid.UUID,
+    closure_in: ClosureRequest,
+) -> CareFileRead:
+    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await service.request_closure(session, principal=principal, care_file=care_file, closure_in=closure_in)
+    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+
+
+@router.post(
+    "/{care_file_id}/closure/approve",
+    response_model=CareFileRead,
+    summary="A lead approves the closure",
+    responses=problem_responses(404, 409),
+)
+async def approve_care_closure(
+    session: DbSession,
+    principal: CareApprover,
+    cipher: Cipher,
+    care_file_id: uuid.UUID,
+    decision: ClosureDecision,
+) -> CareFileRead:
+    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await service.decide_closure(
+        session, principal=principal, care_file=care_file, approve=True, comment=decision.comment
+    )
+    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+
+
+@router.post(
+    "/{care_file_id}/closure/reject",
+    response_model=CareFileRead,
+    summary="A lead rejects the closure; the file stays open",
+    responses=problem_responses(404, 409),
+)
+async def reject_care_closure(
+    session: DbSession,
+    principal: CareApprover,
+    cipher: Cipher,
+    care_file_id: uuid.UUID,
+    decision: ClosureDecision,
+) -> CareFileRead:
+    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await service.decide_closure(
+        session, principal=principal, care_file=care_file, approve=False, comment=decision.comment
+    )
+    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+
+
+@settings_router.get(
+    "", response_model=CareSettingsRead, summary="Default follow-up intervals per risk level for a unit"
+)
+async def read_care_settings(
+    session: DbSession,
+    principal: CareReader,
+    unit_id: Annotated[uuid.UUID | None, Query(description="Defaults to my unit")] = None,
+) -> CareSettingsRead:
+    return await service.read_settings(session, principal=principal, unit_id=unit_id)
+
+
+@settings_router.put(
+    "", response_model=CareSettingsRead, summary="A lead sets the default intervals for a unit and below"
+)
+async def update_care_settings(
+    session: DbSession, principal: CareApprover, settings_in: CareSettingsUpdate
+) -> CareSettingsRead:
+    return await service.update_settings(session, principal=principal, settings_in=settings_in)
