@@ -16,7 +16,7 @@ from backend.care_files.models import CareEntry, CareFile, CareSettings
 from backend.clients.models import ApiClient
 from backend.idempotency import IdempotencyRecord
 from backend.minors.models import Minor, MinorCount
-from backend.school_metrics.models import SchoolMetric, SchoolMetricSubmission
+from backend.school_metrics.models import SchoolMetric
 from backend.seizures.models import SeizureNotice
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
@@ -41,7 +41,6 @@ __all__ = [
     "MinorCount",
     "RefreshToken",
     "SchoolMetric",
-    "SchoolMetricSubmission",
     "SeizureNotice",
     "TaskReport",
     "TaskReportEvent",

@@ -6,7 +6,6 @@ the earlier ones are kept as its history.
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -48,17 +47,3 @@ class SchoolMetric(SQLModel, table=True):
     submitted_by_id: uuid.UUID | None = Field(default=None)
     submitted_by_name: str = Field(sa_type=sa.String(64), nullable=False)
     superseded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
-class SchoolMetricSubmission(SQLModel, table=True):
-    """A batch as it was answered, so that a retry with the same ``Idempotency-Key`` gets the same answer."""
-
-    __tablename__ = "school_metric_submissions"
-    __table_args__ = (sa.UniqueConstraint("principal_id", "idempotency_key"),)
-
-    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    principal_id: uuid.UUID = Field(nullable=False)
-    idempotency_key: str = Field(sa_type=sa.String(200), nullable=False)
-    request_hash: str = Field(sa_type=sa.String(64), nullable=False)
-    response: dict[str, Any] = Field(sa_type=sa.JSON, nullable=False)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

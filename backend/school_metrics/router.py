@@ -1,12 +1,14 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import JSONResponse
 
+from backend import idempotency
 from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
+from backend.idempotency import IdempotencyKeyHeader
 from backend.pagination import Page, PageParams, page_params
 from backend.school_metrics import service
 from backend.school_metrics.models import SchoolMetric
@@ -19,19 +21,14 @@ router = APIRouter(
     prefix="/school-metrics", tags=["school-metrics"], responses=problem_responses(401, 403, 422)
 )
 
+# Idempotency keys belong to one principal on one route (backend/idempotency.py).
+SUBMIT_ROUTE = "POST /api/v1/school-metrics"
+
 MetricsWriter = Annotated[Principal, Depends(require(Scope.metrics_write))]
 StatsReader = Annotated[Principal, Depends(require(Scope.stats_read))]
 MetricsPage = Annotated[
     PageParams,
     Depends(page_params(service.SORT_FIELDS, default="-submitted_at", tie_breaker=SchoolMetric.id)),
-]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        min_length=1,
-        max_length=200,
-        description="A retry with the same key and body answers the first answer (200); another body is a 409",
-    ),
 ]
 
 
@@ -49,15 +46,25 @@ async def submit_school_metrics(
     session: DbSession,
     principal: MetricsWriter,
     batch: SchoolMetricBatch,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Any:
-    if idempotency_key:
-        earlier = await service.replayed_submission(
-            session, principal=principal, batch=batch, idempotency_key=idempotency_key
-        )
-        if earlier is not None:
-            return JSONResponse(earlier, status_code=status.HTTP_200_OK)
-    return await service.submit(session, principal=principal, batch=batch, idempotency_key=idempotency_key)
+    fingerprint = idempotency.request_fingerprint(batch.model_dump(mode="json"))
+    earlier = await idempotency.find_answer(
+        session, principal=principal, route=SUBMIT_ROUTE, key=idempotency_key, fingerprint=fingerprint
+    )
+    if earlier is not None:
+        return JSONResponse(earlier.body, status_code=status.HTTP_200_OK)
+    result = await service.submit(session, principal=principal, batch=batch)
+    await idempotency.remember_answer(
+        session,
+        principal=principal,
+        route=SUBMIT_ROUTE,
+        key=idempotency_key,
+        fingerprint=fingerprint,
+        status_code=status.HTTP_201_CREATED,
+        body=result.model_dump(mode="json"),
+    )
+    return result
 
 
 @router.get(

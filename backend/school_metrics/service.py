@@ -1,9 +1,6 @@
 """Submitting school metrics (one school, or a batch from the education bureau) and reading their history."""
 
-import hashlib
-import json
 import uuid
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.db import utcnow
-from backend.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from backend.errors import FieldProblem, NotFound, ValidationFailed
 from backend.pagination import Page, PageParams, paginate
-from backend.school_metrics.models import METRIC_FIELDS, SchoolMetric, SchoolMetricSubmission
+from backend.school_metrics.models import METRIC_FIELDS, SchoolMetric
 from backend.school_metrics.schemas import (
     SchoolMetricBatch,
     SchoolMetricBatchResult,
@@ -25,11 +22,6 @@ from backend.units.models import Unit, UnitKind
 from backend.units.schemas import UnitSummary
 
 SORT_FIELDS = {"submitted_at": SchoolMetric.submitted_at, "term": SchoolMetric.term, "school": Unit.name}
-
-
-def _request_hash(batch: SchoolMetricBatch) -> str:
-    canonical = json.dumps(batch.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def present(metric: SchoolMetric, school: Unit) -> SchoolMetricRead:
@@ -46,23 +38,6 @@ def present(metric: SchoolMetric, school: Unit) -> SchoolMetricRead:
         superseded_at=metric.superseded_at,
         **{name: getattr(metric, name) for name in METRIC_FIELDS},
     )
-
-
-async def replayed_submission(
-    session: AsyncSession, *, principal: Principal, batch: SchoolMetricBatch, idempotency_key: str
-) -> dict[str, Any] | None:
-    """The stored answer to an earlier request with this key and body; 409 when the body differs."""
-    earlier = await session.scalar(
-        sa.select(SchoolMetricSubmission).where(
-            SchoolMetricSubmission.principal_id == principal.id,
-            SchoolMetricSubmission.idempotency_key == idempotency_key,
-        )
-    )
-    if earlier is None:
-        return None
-    if earlier.request_hash != _request_hash(batch):
-        raise Conflict("This Idempotency-Key was used with another body; use a new key for a new submission.")
-    return earlier.response
 
 
 def _check_rows(
@@ -106,7 +81,7 @@ def _check_rows(
 
 
 async def submit(
-    session: AsyncSession, *, principal: Principal, batch: SchoolMetricBatch, idempotency_key: str | None
+    session: AsyncSession, *, principal: Principal, batch: SchoolMetricBatch
 ) -> SchoolMetricBatchResult:
     """Store every row as the new current revision of its school and term, or none of them: a 422 lists every
     row's problems (``loc`` = ``["body", "rows", i, field]``)."""
@@ -178,15 +153,6 @@ async def submit(
         accepted=len(stored),
         rows=[present(metric, schools[metric.school_id]) for metric in stored],
     )
-    if idempotency_key:
-        session.add(
-            SchoolMetricSubmission(
-                principal_id=principal.id,
-                idempotency_key=idempotency_key,
-                request_hash=_request_hash(batch),
-                response=result.model_dump(mode="json"),
-            )
-        )
     await session.flush()
     return result
 

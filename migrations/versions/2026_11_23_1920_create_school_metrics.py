@@ -18,21 +18,6 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     op.create_table(
-        "school_metric_submissions",
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("principal_id", sa.Uuid(), nullable=False),
-        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("response", sa.JSON(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_school_metric_submissions")),
-        sa.UniqueConstraint(
-            "principal_id",
-            "idempotency_key",
-            name=op.f("uq_school_metric_submissions_principal_id_idempotency_key"),
-        ),
-    )
-    op.create_table(
         "school_metrics",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("school_id", sa.Uuid(), nullable=False),
@@ -65,4 +50,3 @@ def downgrade() -> None:
         batch_op.drop_index("ix_school_metrics_term_school_id")
 
     op.drop_table("school_metrics")
-    op.drop_table("school_metric_submissions")

@@ -170,7 +170,7 @@ async def test_an_idempotent_replay_answers_the_first_answer_and_stores_nothing_
     assert_problem(
         await client.post(METRICS, json={"term": current(), "rows": changed}, headers=headers),
         409,
-        "conflict",
+        "idempotency-key-reused",
     )
     fresh = await client.post(
         METRICS,

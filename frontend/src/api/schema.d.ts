@@ -9103,8 +9103,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A retry with the same key and body answers the first answer (200); another body is a 409 */
-                "idempotency-key"?: string | null;
+                /** @description Required for machine clients: a retry with the same key and body gets the first answer again (200); the same key with another body is a 409. Keys are kept for at least 7 days. */
+                "Idempotency-Key"?: string | null;
             };
             path?: never;
             cookie?: never;
