@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.campaigns import service as campaigns
 from backend.campaigns.models import Campaign, CampaignTask, TaskReport
 from backend.campaigns.schemas import CampaignCreate, Phase, Targets, TaskIn, TaskReportUpdate
+from backend.demo.principals import user_principal
 from backend.security.principals import Principal
-from backend.security.roles import ROLE_SCOPES, Role
-from backend.units.models import Unit, UnitKind
-from backend.users.models import User
+from backend.units.models import UnitKind
 
 SCHOOL_CAMPAIGN = "瑞安市教育系统毒品预防教育专项行动"
 SCREENING_CAMPAIGN = "锦湖街道青少年毒品预防教育工作方案"
@@ -61,29 +60,6 @@ def _tasks(
         )
         for title, evidence, department, measure, target in rows
     ]
-
-
-async def _principal(session: AsyncSession, username: str) -> Principal | None:
-    row = (
-        await session.execute(
-            sa.select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.username == username)
-        )
-    ).first()
-    if row is None:
-        return None
-    user, unit = row
-    role = Role(user.role)
-    return Principal(
-        kind="user",
-        id=user.id,
-        name=user.username,
-        display_name=user.display_name,
-        role=role,
-        unit_id=unit.id,
-        unit_path=unit.path,
-        unit_kind=unit.kind,
-        scopes=ROLE_SCOPES[role],
-    )
 
 
 async def _issue(
@@ -140,9 +116,9 @@ async def _report(
 
 async def seed_demo_campaigns(session: AsyncSession) -> int:
     """Add the two demo campaigns where missing; returns how many were added."""
-    education = await _principal(session, "edu_officer")
-    jinhu = await _principal(session, "jinhu_lead")
-    teacher = await _principal(session, "school_teacher")
+    education = await user_principal(session, "edu_officer")
+    jinhu = await user_principal(session, "jinhu_lead")
+    teacher = await user_principal(session, "school_teacher")
     if education is None or jinhu is None or teacher is None:
         return 0
     added = 0

@@ -21,13 +21,13 @@ from backend.clients.schemas import ClientCreate
 from backend.db import local_today, utcnow
 from backend.demo.campaigns import seed_demo_campaigns
 from backend.demo.people import synthetic_person
+from backend.demo.principals import client_principal, user_principal
 from backend.minors import service as minors
 from backend.minors.models import Minor, MinorSource, RiskCategory, RiskLevel, SchoolingStatus, Substance
 from backend.minors.schemas import GuardianIn, MinorCreate
 from backend.school_metrics import service as school_metrics
 from backend.security.crypto import FieldCipher
-from backend.security.principals import Principal
-from backend.security.roles import ROLE_SCOPES, Role, Scope
+from backend.security.roles import Role, Scope
 from backend.seizures import service as seizures
 from backend.seizures.models import SeizureMeasure, SeizureNotice, SeizureTestResult
 from backend.seizures.schemas import SeizureNoticeCreate, SeizurePerson
@@ -243,23 +243,6 @@ async def _seed_minors(session: AsyncSession, *, count: int, cipher: FieldCipher
     return added
 
 
-def _demo_principal(kind: str, record: Any, unit: Unit, role: Role | None) -> Principal:
-    from backend.security.roles import ROLE_SCOPES
-
-    scopes = ROLE_SCOPES[role] if role else frozenset(Scope(code) for code in record.scopes.split())
-    return Principal(
-        kind=kind,
-        id=record.id,
-        name=record.username if role else record.client_id,
-        display_name=record.display_name if role else record.name,
-        role=role,
-        unit_id=unit.id,
-        unit_path=unit.path,
-        unit_kind=unit.kind,
-        scopes=scopes,
-    )
-
-
 # (notice no, hours ago, residence code, address, what happens after)
 DEMO_NOTICES = (
     ("JHPCS-DEMO-0001", 30, "330381005002", "锦湖街道锦园路8号", "acknowledged"),
@@ -275,12 +258,10 @@ async def _seed_seizure_notices(
     """A few notices from 锦湖派出所's system: acknowledged, overdue, waiting and routed out of the county."""
     if await session.scalar(sa.select(sa.func.count()).select_from(SeizureNotice)):
         return 0
-    client = await session.scalar(sa.select(ApiClient).where(ApiClient.client_id == "police-jinhu"))
-    lead = await session.scalar(sa.select(User).where(User.username == "jinhu_lead"))
-    assert client is not None
-    assert lead is not None
-    police = _demo_principal("client", client, unit_by_name["锦湖派出所"], None)
-    station_lead = _demo_principal("user", lead, unit_by_name[JINHU], Role.supervisor)
+    police = await client_principal(session, "police-jinhu")
+    station_lead = await user_principal(session, "jinhu_lead")
+    assert police is not None
+    assert station_lead is not None
     rng = random.Random(20261123)  # noqa: S311 - made-up demo data
     today = local_today()
     for notice_no, hours_ago, residence, address, outcome in DEMO_NOTICES:
@@ -355,25 +336,6 @@ async def _seed_school_metrics(session: AsyncSession, unit_by_name: dict[str, Un
 DEMO_CONTACT_AGES = (2, 10, 20, 40, 3, 1, 12, 25)
 
 
-async def _principal(session: AsyncSession, username: str) -> Principal:
-    user, unit = (
-        await session.execute(
-            sa.select(User, Unit).join(Unit, Unit.id == User.unit_id).where(User.username == username)
-        )
-    ).one()
-    return Principal(
-        kind="user",
-        id=user.id,
-        name=user.username,
-        display_name=user.display_name,
-        role=Role(user.role),
-        unit_id=unit.id,
-        unit_path=unit.path,
-        unit_kind=unit.kind,
-        scopes=ROLE_SCOPES[Role(user.role)],
-    )
-
-
 async def _seed_care_files(session: AsyncSession, *, per_township: int = 8) -> int:
     """Care files for the first minors of 锦湖街道 and 安阳街道 (by birth date and name, so the same seed gives
     the same files), with timelines that fill every worklist, a closure request and a pending transfer."""
@@ -382,7 +344,8 @@ async def _seed_care_files(session: AsyncSession, *, per_township: int = 8) -> i
     opened = 0
     now = utcnow()
     for township, username in ((JINHU, "jinhu_worker"), (ANYANG, "other_worker")):
-        worker = await _principal(session, username)
+        worker = await user_principal(session, username)
+        assert worker is not None
         unit_id = await session.scalar(sa.select(Unit.id).where(Unit.name == township))
         minor_ids = (
             await session.scalars(
