@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist): one per core; each gets its own PostgreSQL database beside TEST_DATABASE_URL.
+TEST_WORKERS ?= auto
 HAS_FRONTEND := $(wildcard frontend/package.json)
 
 .PHONY: install run test test-backend lint format openapi migrate seed-demo frontend-install frontend-build frontend-client clean
@@ -40,7 +42,7 @@ seed-demo: $(VENV)/.installed
 	$(BIN)/qinghu seed-demo
 
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 	$(if $(HAS_FRONTEND),cd frontend && npm run test:unit)
 
 lint: $(VENV)/.installed

@@ -50,8 +50,28 @@ def _postgres_url() -> str | None:
     # Accept a plain postgresql:// URL and use the async driver.
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+asyncpg://" + url[len(prefix) :]
+            url = "postgresql+asyncpg://" + url[len(prefix) :]
+    # Parallel workers (pytest -n) each get a database of their own beside the one named.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        parsed = sa.engine.make_url(url)
+        url = parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
     return url
+
+
+async def _create_postgres_database_if_missing(url: str) -> None:
+    from backend.db import make_engine
+
+    target = sa.engine.make_url(url)
+    engine = make_engine(target.set(database="postgres").render_as_string(hide_password=False))
+    async with engine.connect() as connection:
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        exists = await connection.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        )
+        if not exists:
+            await connection.execute(sa.text(f'CREATE DATABASE "{target.database}"'))
+    await engine.dispose()
 
 
 DATABASES = [
@@ -83,6 +103,8 @@ async def database(request: pytest.FixtureRequest) -> str:
     kind: str = request.param
     settings = make_settings(kind)
     if kind == "postgresql":
+        if os.environ.get("PYTEST_XDIST_WORKER"):
+            await _create_postgres_database_if_missing(settings.database_url)
         await _reset_postgres(settings.database_url)
     await upgrade_to_head_async(settings)
     return kind
