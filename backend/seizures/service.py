@@ -333,7 +333,12 @@ def _overdue(now: datetime) -> sa.ColumnElement[bool]:
 
 
 def present(
-    row: Any, *, identity: minors.MaskedIdentity, principal: Principal, now: datetime
+    row: Any,
+    *,
+    identity: minors.MaskedIdentity,
+    principal: Principal,
+    now: datetime,
+    care: followup.FollowupFacts | None = None,
 ) -> SeizureNoticeRead:
     """Shape one notice for one principal: the single place where a notice becomes output."""
     notice: SeizureNotice = row.SeizureNotice
@@ -343,7 +348,7 @@ def present(
         for field in privacy.SEIZURE_NOTICE_FIELDS
         if field != "person" and shape.of(field) is privacy.Visibility.full
     }
-    file_open, last_contact_on = followup.followup_view(notice.followup_status)
+    file_open, last_contact_on = followup.followup_view(care)
     seized_on = notice.seized_at.astimezone(LOCAL_TIMEZONE).date()
     return SeizureNoticeRead(
         id=notice.id,
@@ -383,8 +388,16 @@ async def _present_rows(
     identities = await minors.masked_identities(
         session, minor_ids=[row.SeizureNotice.minor_id for row in rows]
     )
+    minor_ids = [row.SeizureNotice.minor_id for row in rows]
+    care = await followup.followup_facts(session, minor_ids)
     return [
-        present(row, identity=identities[row.SeizureNotice.minor_id], principal=principal, now=now)
+        present(
+            row,
+            identity=identities[row.SeizureNotice.minor_id],
+            principal=principal,
+            now=now,
+            care=care.get(row.SeizureNotice.minor_id),
+        )
         for row in rows
     ]
 

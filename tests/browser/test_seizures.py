@@ -51,16 +51,27 @@ def test_police_enter_a_notice_and_the_station_acknowledges_it(page: Page, scree
 
     log_in(page, "jinhu_lead", DEMO_PASSWORD)
     expect(page.locator("[data-test=greeting]")).to_be_visible()
-    page.locator("[data-menu=seizures]").click()
+    # The home worklist's tile lists the new notice and leads to the inbox's "waiting" view.
+    tile = page.locator("[data-test=worklist-newSeizures]")
+    expect(tile).to_contain_text(NOTICE_NO)
+    expect(tile.locator("[data-test=overdue]").first).to_be_visible()  # the demo's overdue notice
+    shoot(page, screenshots, "seizure-worklist-tile")
+    tile.locator("[data-test=worklist-seizures-link]").click()
+    expect(page).to_have_url(re.compile(r"/seizures\?view=waiting$"))
     row = page.locator(".el-table__row", has_text=NOTICE_NO)
     expect(row).to_have_count(1)
     expect(row).to_contain_text("待签收")
+    page.locator("[data-test=seizures-view]").get_by_text("全部").click()
+    expect(row).to_have_count(1)
     # The demo's overdue notice is flagged.
     expect(page.locator("[data-test=overdue]").first).to_be_visible()
     shoot(page, screenshots, "seizure-inbox")
     row.locator(f"[data-test=acknowledge-{NOTICE_NO}]").click()
     page.get_by_role("button", name="确定").click()
-    expect(page.locator(".el-table__row", has_text=NOTICE_NO)).to_contain_text("已签收")
+    acknowledged = page.locator(".el-table__row", has_text=NOTICE_NO)
+    expect(acknowledged).to_contain_text("已签收")
+    # Acknowledging opened the care file; the inbox shows that much of it, nothing more.
+    expect(acknowledged.locator("[data-test=followup-file]")).to_contain_text("帮教档案在帮")
 
     page.locator("[data-test=seizure-report]").click()
     expect(page.locator("[data-test=report-table]")).to_contain_text(NOTICE_NO)

@@ -37,7 +37,7 @@ async def test_police_see_their_own_notices_and_no_others(client, push, person, 
     assert detail["routing"]["unit"]["name"] == "锦湖街道"
     assert detail["followup"] == {
         "status": "awaiting_acknowledgement",
-        "file_open": None,
+        "file_open": False,
         "last_contact_on": None,
     }
 
@@ -98,7 +98,8 @@ async def test_the_receiving_station_acknowledges_once(app, client, push, person
     acknowledged = response.json()
     assert acknowledged["acknowledged_at"] is not None
     assert acknowledged["acknowledged_by"] == "周社工"
-    assert acknowledged["followup"]["status"] == "care_file_pending"
+    assert acknowledged["followup"]["status"] == "care_file_open"
+    assert acknowledged["followup"]["file_open"] is True
     assert_problem(await client.post(f"{NOTICES}/{notice['id']}/acknowledge", headers=worker), 409)
     async with app.state.sessionmaker() as session:
         actions = (

@@ -57,13 +57,13 @@ async def test_a_minor_living_outside_the_county_is_routed_out_with_the_place_na
         "unit": None,
         "place": {"division_code": LUCHENG, "name": "温州市鹿城区五马街道某小区"},
     }
-    # The county office sees it in its "outside" list, with the transfer still to start.
+    # The county office sees it in its "outside" list, with the transfer to that place started.
     outside = await client.get(
         "/api/v1/seizure-notices", params={"routing_status": "routed_out"}, headers=await login("county_lead")
     )
     items = outside.json()["items"]
     assert [item["id"] for item in items] == [receipt["id"]]
-    assert items[0]["followup"]["status"] == "transfer_pending"
+    assert items[0]["followup"]["status"] == "transfer_started"
     # No station of the county gets it.
     station = await client.get("/api/v1/seizure-notices", headers=await login("jinhu_lead"))
     assert station.json()["total"] == 0

@@ -1862,8 +1862,9 @@ export interface components {
         };
         /**
          * Followup
-         * @description How the receiving station took it up; never the care file's contents. ``file_open`` and
-         *     ``last_contact_on`` are null until care files are connected.
+         * @description How the receiving station took it up; never the care file's contents. ``file_open`` says whether the
+         *     minor has an open care file, ``last_contact_on`` the day of the last successful contact recorded on it
+         *     (null when none); both are computed from the care files, nothing else of them is shown.
          */
         Followup: {
             status: components["schemas"]["FollowupStatus"];

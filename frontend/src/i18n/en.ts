@@ -250,6 +250,9 @@ const en: MessageSchema = {
     overdue: 'Overdue',
     lostContact: 'Lost contact',
     transfersWaiting: 'Transfers waiting',
+    newSeizures: 'New seizure notices (to acknowledge)',
+    seizuresOverdue: '{count} overdue',
+    noNewSeizures: 'No seizure notices waiting',
     agedOut: 'Turned 18',
     closureQueue: 'Closures to decide',
     nothingDue: 'Nothing waiting',
@@ -536,6 +539,8 @@ const en: MessageSchema = {
     },
   },
   seizures: {
+    fileOpen: 'Care file open',
+    lastContact: 'last contact {day}',
     myTitle: 'Seizure notices of my station',
     inboxTitle: 'Seizure notices to acknowledge',
     add: 'Enter a seizure notice',

@@ -249,6 +249,9 @@ const zhCN = {
     overdue: '已逾期',
     lostContact: '脱失（失联）',
     transfersWaiting: '待接收移交',
+    newSeizures: '新查获通知（待签收）',
+    seizuresOverdue: '{count} 条已超时',
+    noNewSeizures: '暂无待签收的查获通知',
     agedOut: '已满18周岁',
     closureQueue: '待审批结案',
     nothingDue: '暂无待办',
@@ -535,6 +538,8 @@ const zhCN = {
     },
   },
   seizures: {
+    fileOpen: '帮教档案在帮',
+    lastContact: '最近联系 {day}',
     myTitle: '本所报送的查获通知',
     inboxTitle: '查获通知签收',
     add: '录入查获通知',
