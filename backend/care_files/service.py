@@ -265,6 +265,9 @@ async def open_or_reopen_file(
     elsewhere), else the last closed one reopened with its history, else a new one. Called by registration in
     a sensitive category, seizure notices and transfer acceptance; the caller has checked scope."""
     trigger = CareTrigger(trigger)
+    # Two callers for one minor at once (two notices acknowledged together) queue here rather than both
+    # finding no open file and the second breaking the one-open-file rule.
+    await session.execute(sa.select(Minor.id).where(Minor.id == minor_id).with_for_update())
     minor = await minors.get_by_id(session, minor_id)
     care_file = await session.scalar(
         sa.select(CareFile).where(CareFile.minor_id == minor_id, CareFile.status.in_(OPEN_STATUSES))

@@ -1,6 +1,7 @@
 """After routing: acknowledgement opens the care file, a routed-out notice starts a transfer, and the notice
 shows only two facts of the care work (file open, last contact) — the seam to issue 6."""
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -240,3 +241,19 @@ async def test_an_unrouted_notice_leaves_the_file_with_the_unit_that_manages_the
     (care_file,) = await _files(client, login, minor["id"])
     assert care_file["managing_unit"]["name"] == "安阳街道"
     assert care_file["trigger"] == "seizure_notice"
+
+
+async def test_two_notices_for_one_minor_acknowledged_at_once_open_one_file(client, push, person, login):
+    someone = person()
+    first = (await push(notice_body(someone))).json()
+    second = (await push(notice_body(someone))).json()
+    assert first["minor_id"] == second["minor_id"]
+    worker, lead = await login("jinhu_worker"), await login("jinhu_lead")
+    answers = await asyncio.gather(
+        client.post(f"{NOTICES}/{first['id']}/acknowledge", headers=worker),
+        client.post(f"{NOTICES}/{second['id']}/acknowledge", headers=lead),
+    )
+    assert [answer.status_code for answer in answers] == [200, 200], [answer.text for answer in answers]
+    files = await _files(client, login, first["minor_id"], as_="jinhu_lead")
+    assert len(files) == 1
+    assert files[0]["status"] == "open"
