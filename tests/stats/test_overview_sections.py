@@ -208,3 +208,24 @@ async def test_an_auditor_gets_small_counts_suppressed_and_no_seizures(client, l
     assert overview["seizures"] is None  # auditors reach no notice and never see drug-use facts
     assert overview["transfers"] == {"pending_incoming": HIDDEN, "pending_outgoing": HIDDEN}
     assert overview["campaigns"]["completion_rate"] == 0.75  # counts of tasks, not of people
+
+
+async def test_a_sealed_record_keeps_its_substances_out_of_the_breakdown(
+    app, client, login, pupils, casework
+):
+    import sqlalchemy as sa
+
+    from backend.minors.models import Minor
+
+    async with app.state.sessionmaker() as session, session.begin():
+        await session.execute(
+            sa.update(Minor).where(Minor.id == uuid.UUID(pupils[6][1])).values(is_sealed=True)
+        )
+    lead = await _overview(client, login, "jinhu_lead")
+    assert _month(lead["seizures"], casework[0]) == {"value": 2}  # the notices still count
+    assert lead["seizures"]["last_12_months"] == []
+    # A county-level lead may reveal sealed facts, so sees the breakdown.
+    county_lead = await _overview(client, login, "county_lead")
+    assert (
+        len(county_lead["seizures"]["last_12_months"]) == 3
+    )  # September: both townships' ketamine in one row
