@@ -1051,6 +1051,22 @@ async def remove_evidence(
     return key
 
 
+def published_reports(principal: Principal) -> sa.Select[Any]:
+    """Reports of published campaigns the principal reaches (``campaign_scope``) that it may read
+    (``report_scope``): the base of the dashboard's completion, approved ÷ all as in ``progress``."""
+    return (
+        sa.select(TaskReport.campaign_id, TaskReport.status)
+        .join(Campaign, Campaign.id == TaskReport.campaign_id)
+        .join(IssuerUnit, IssuerUnit.id == Campaign.issuing_unit_id)
+        .join(ReportUnit, ReportUnit.id == TaskReport.unit_id)
+        .where(
+            Campaign.status == CampaignStatus.published.value,
+            campaign_scope(principal),
+            report_scope(principal),
+        )
+    )
+
+
 # --- progress ----------------------------------------------------------------------------------------------
 
 

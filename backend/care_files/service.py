@@ -107,6 +107,21 @@ def due_condition(due: DueState, today: date) -> sa.ColumnElement[bool]:
     return sa.or_(CareFile.lost_contact_on < today, CareFile.failed_attempts >= LOST_AFTER_FAILED_ATTEMPTS)
 
 
+def worklist_counts(today: date) -> dict[str, sa.ColumnElement[int]]:
+    """Open files and the overdue and lost-contact worklists as counting columns, for the dashboard: the same
+    conditions as ``list_files(due=…)``, so a figure and the list behind it agree."""
+    open_file = CareFile.status.in_(OPEN_STATUSES)
+
+    def counting(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    return {
+        "open": counting(open_file),
+        "overdue": counting(sa.and_(open_file, due_condition(DueState.overdue, today))),
+        "lost_contact": counting(sa.and_(open_file, due_condition(DueState.lost_contact, today))),
+    }
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Settings: default intervals per risk level
 

@@ -108,9 +108,11 @@ class MinorFigures(BaseModel):
 
 
 class CareFileFigures(BaseModel):
-    open: SuppressedCount
-    overdue: SuppressedCount
-    lost_contact: SuppressedCount
+    """Care files managed in scope, with the worklist conditions of ``GET /care-files?due=…``."""
+
+    open: SuppressedCount = Field(description="Files open or with closure requested")
+    overdue: SuppressedCount = Field(description="Open files whose next contact is past (lost ones included)")
+    lost_contact: SuppressedCount = Field(description="Open files lost from contact (脱失)")
 
 
 class SeizureMonth(BaseModel):
@@ -119,32 +121,48 @@ class SeizureMonth(BaseModel):
     count: SuppressedCount
 
 
+class MonthCount(BaseModel):
+    month: str = Field(examples=["2026-11"], description="A month in Beijing time")
+    count: SuppressedCount
+
+
 class SeizureFigures(BaseModel):
-    last_12_months: list[SeizureMonth]
+    """Seizure notices routed into the scope (received by a unit in it), the last 12 months in Beijing time."""
+
+    by_month: list[MonthCount] = Field(
+        default_factory=list, description="Notices per month, oldest first, 12 entries"
+    )
+    last_12_months: list[SeizureMonth] = Field(
+        description="Notices per month and substance (a notice counts once per substance it names); empty "
+        "for callers who may not see the substances. Sealed records are left out of this breakdown."
+    )
 
 
 class TransferFigures(BaseModel):
-    pending_incoming: SuppressedCount
-    pending_outgoing: SuppressedCount
+    pending_incoming: SuppressedCount = Field(description="Transfers under way to a unit in scope")
+    pending_outgoing: SuppressedCount = Field(description="Transfers under way from a unit in scope")
 
 
 class CampaignFigures(BaseModel):
-    campaigns_open: int
-    tasks_total: int
+    """Published campaigns the scope issued or was sent, and their task reports the caller may read. Counts of
+    units' tasks, not of minors: never suppressed."""
+
+    campaigns_open: int = Field(description="Published, not closed")
+    tasks_total: int = Field(description="Task reports of those campaigns (a unit × a task)")
     tasks_approved: int
-    completion_rate: float | None
+    completion_rate: float | None = Field(description="Approved ÷ all reports, 0..1; null without reports")
 
 
 class Overview(BaseModel):
-    """Dashboard figures for the principal's scope. Sections of modules not yet in this installation are null;
-    they are filled, with the shapes given, as those modules land."""
+    """Dashboard figures for the principal's scope. A section is null when the caller cannot reach that module
+    (no seizures for auditors)."""
 
     unit: UnitSummary
     as_of: date
     suppression_threshold: int
     suppressed: bool = Field(description="Whether small counts are suppressed for this caller")
     minors: MinorFigures
-    care_files: CareFileFigures | None = Field(default=None, description="Filled by the care-files module")
-    seizures: SeizureFigures | None = Field(default=None, description="Filled by the seizure-notices module")
-    transfers: TransferFigures | None = Field(default=None, description="Filled by the transfers module")
-    campaigns: CampaignFigures | None = Field(default=None, description="Filled by the campaigns module")
+    care_files: CareFileFigures | None = Field(default=None, description="Null without `care_files:read`")
+    seizures: SeizureFigures | None = Field(default=None, description="Null without `seizures:read`")
+    transfers: TransferFigures | None = Field(default=None, description="Null without `transfers:read`")
+    campaigns: CampaignFigures | None = Field(default=None, description="Null without `campaigns:read`")

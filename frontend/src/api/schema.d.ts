@@ -1287,15 +1287,28 @@ export interface components {
             /** Tasks */
             tasks: components["schemas"]["TaskRead"][];
         };
-        /** CampaignFigures */
+        /**
+         * CampaignFigures
+         * @description Published campaigns the scope issued or was sent, and their task reports the caller may read. Counts of
+         *     units' tasks, not of minors: never suppressed.
+         */
         CampaignFigures: {
-            /** Campaigns Open */
+            /**
+             * Campaigns Open
+             * @description Published, not closed
+             */
             campaigns_open: number;
-            /** Tasks Total */
+            /**
+             * Tasks Total
+             * @description Task reports of those campaigns (a unit × a task)
+             */
             tasks_total: number;
             /** Tasks Approved */
             tasks_approved: number;
-            /** Completion Rate */
+            /**
+             * Completion Rate
+             * @description Approved ÷ all reports, 0..1; null without reports
+             */
             completion_rate: number | null;
         };
         /** CampaignRead */
@@ -1420,10 +1433,16 @@ export interface components {
              */
             interval_days?: number | null;
         };
-        /** CareFileFigures */
+        /**
+         * CareFileFigures
+         * @description Care files managed in scope, with the worklist conditions of ``GET /care-files?due=…``.
+         */
         CareFileFigures: {
+            /** @description Files open or with closure requested */
             open: components["schemas"]["SuppressedCount"];
+            /** @description Open files whose next contact is past (lost ones included) */
             overdue: components["schemas"]["SuppressedCount"];
+            /** @description Open files lost from contact (脱失) */
             lost_contact: components["schemas"]["SuppressedCount"];
         };
         /** CareFileRead */
@@ -2256,6 +2275,16 @@ export interface components {
             /** Is Sealed */
             is_sealed?: boolean | null;
         };
+        /** MonthCount */
+        MonthCount: {
+            /**
+             * Month
+             * @description A month in Beijing time
+             * @example 2026-11
+             */
+            month: string;
+            count: components["schemas"]["SuppressedCount"];
+        };
         /**
          * NoticePerson
          * @description The person, masked for every reader: the full identity is revealed on the minor, with a reason.
@@ -2277,8 +2306,8 @@ export interface components {
         };
         /**
          * Overview
-         * @description Dashboard figures for the principal's scope. Sections of modules not yet in this installation are null;
-         *     they are filled, with the shapes given, as those modules land.
+         * @description Dashboard figures for the principal's scope. A section is null when the caller cannot reach that module
+         *     (no seizures for auditors).
          */
         Overview: {
             unit: components["schemas"]["UnitSummary"];
@@ -2295,13 +2324,13 @@ export interface components {
              */
             suppressed: boolean;
             minors: components["schemas"]["MinorFigures"];
-            /** @description Filled by the care-files module */
+            /** @description Null without `care_files:read` */
             care_files?: components["schemas"]["CareFileFigures"] | null;
-            /** @description Filled by the seizure-notices module */
+            /** @description Null without `seizures:read` */
             seizures?: components["schemas"]["SeizureFigures"] | null;
-            /** @description Filled by the transfers module */
+            /** @description Null without `transfers:read` */
             transfers?: components["schemas"]["TransferFigures"] | null;
-            /** @description Filled by the campaigns module */
+            /** @description Null without `campaigns:read` */
             campaigns?: components["schemas"]["CampaignFigures"] | null;
         };
         /** Page[AuditEventRead] */
@@ -3048,9 +3077,20 @@ export interface components {
          * @enum {string}
          */
         Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "stats:overview" | "metrics:write" | "audit:read" | "minors:read" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write" | "care_files:read" | "care_files:write" | "care_files:approve" | "transfers:read" | "transfers:write";
-        /** SeizureFigures */
+        /**
+         * SeizureFigures
+         * @description Seizure notices routed into the scope (received by a unit in it), the last 12 months in Beijing time.
+         */
         SeizureFigures: {
-            /** Last 12 Months */
+            /**
+             * By Month
+             * @description Notices per month, oldest first, 12 entries
+             */
+            by_month?: components["schemas"]["MonthCount"][];
+            /**
+             * Last 12 Months
+             * @description Notices per month and substance (a notice counts once per substance it names); empty for callers who may not see the substances. Sealed records are left out of this breakdown.
+             */
             last_12_months: components["schemas"]["SeizureMonth"][];
         };
         /**
@@ -3630,7 +3670,9 @@ export interface components {
         };
         /** TransferFigures */
         TransferFigures: {
+            /** @description Transfers under way to a unit in scope */
             pending_incoming: components["schemas"]["SuppressedCount"];
+            /** @description Transfers under way from a unit in scope */
             pending_outgoing: components["schemas"]["SuppressedCount"];
         };
         /** TransferRead */
