@@ -14,7 +14,7 @@ from backend.clients.models import ApiClient
 from backend.db import DbSession, utcnow
 from backend.errors import Forbidden, PasswordChangeRequired, Unauthorized
 from backend.security.principals import Principal
-from backend.security.roles import ROLE_SCOPES, Role, Scope
+from backend.security.roles import Scope
 from backend.security.tokens import InvalidTokenError, decode_access_token
 from backend.settings import Settings
 from backend.units.models import Unit
@@ -83,17 +83,10 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
             raise _invalid_token("The session has ended; log in again.")
         if not user.is_active or not unit_active:
             raise _invalid_token("The account is disabled.")
-        role = Role(user.role)
-        return Principal(
-            kind="user",
-            id=user.id,
-            name=user.username,
-            display_name=user.display_name,
-            role=role,
-            unit_id=user.unit_id,
+        return Principal.of_user(
+            user,
             unit_path=unit_path,
             unit_kind=unit_kind,
-            scopes=ROLE_SCOPES[role],
             session_id=claims.session_id,
             must_change_password=user.must_change_password,
         )
@@ -111,13 +104,8 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
         raise _invalid_token("The client is disabled.")
     # A token never carries more than the client holds now, even if its grant shrank since issue.
     held = {Scope(code) for code in client.scopes.split()}
-    return Principal(
-        kind="client",
-        id=client.id,
-        name=client.client_id,
-        display_name=client.name,
-        role=None,
-        unit_id=client.unit_id,
+    return Principal.of_client(
+        client,
         unit_path=unit_path,
         unit_kind=unit_kind,
         scopes=frozenset(scope for scope in held if scope.value in claims.scopes),

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.clients.models import ApiClient
 from backend.security.principals import Principal
-from backend.security.roles import ROLE_SCOPES, Role, Scope
+from backend.security.roles import Scope
 from backend.units.models import Unit
 from backend.users.models import User
 
@@ -20,18 +20,7 @@ async def user_principal(session: AsyncSession, username: str) -> Principal | No
     if row is None:
         return None
     user, unit = row
-    role = Role(user.role)
-    return Principal(
-        kind="user",
-        id=user.id,
-        name=user.username,
-        display_name=user.display_name,
-        role=role,
-        unit_id=unit.id,
-        unit_path=unit.path,
-        unit_kind=unit.kind,
-        scopes=ROLE_SCOPES[role],
-    )
+    return Principal.of_user(user, unit_path=unit.path, unit_kind=unit.kind)
 
 
 async def client_principal(session: AsyncSession, client_id: str) -> Principal | None:
@@ -45,14 +34,5 @@ async def client_principal(session: AsyncSession, client_id: str) -> Principal |
     if row is None:
         return None
     client, unit = row
-    return Principal(
-        kind="client",
-        id=client.id,
-        name=client.client_id,
-        display_name=client.name,
-        role=None,
-        unit_id=unit.id,
-        unit_path=unit.path,
-        unit_kind=unit.kind,
-        scopes=frozenset(Scope(code) for code in client.scopes.split()),
-    )
+    scopes = frozenset(Scope(code) for code in client.scopes.split())
+    return Principal.of_client(client, unit_path=unit.path, unit_kind=unit.kind, scopes=scopes)

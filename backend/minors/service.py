@@ -644,19 +644,32 @@ async def update(
     if minor_in.substances is not None:
         minor.substances = [code.value for code in minor_in.substances]
     if session.is_modified(minor):
-        minor.version += 1
-        minor.updated_at = utcnow()
-        await audit.record(
-            session,
-            action=AuditAction.minor_updated,
-            actor=principal,
-            unit_id=minor.managing_unit_id,
-            object_type="minor",
-            object_id=minor.id,
-            fields=sorted(changes),
-        )
+        await _record_change(session, minor, actor=principal, fields=sorted(changes))
     await session.flush()
     return minor
+
+
+async def _record_change(
+    session: AsyncSession,
+    minor: Minor,
+    *,
+    actor: Principal | None,
+    fields: list[str],
+    reason: str | None = None,
+) -> None:
+    """Every change of a minor, whoever makes it: a new version (ETag) and an audit event naming the fields."""
+    minor.version += 1
+    minor.updated_at = utcnow()
+    await audit.record(
+        session,
+        action=AuditAction.minor_updated,
+        actor=actor,
+        unit_id=minor.managing_unit_id,
+        object_type="minor",
+        object_id=minor.id,
+        fields=fields,
+        reason=reason,
+    )
 
 
 async def present_related(
@@ -722,17 +735,7 @@ async def change_by_care_work(
         fields.append("managing_unit")
     if not fields:
         return
-    minor.version += 1
-    minor.updated_at = utcnow()
-    await audit.record(
-        session,
-        action=AuditAction.minor_updated,
-        actor=actor,
-        unit_id=minor.managing_unit_id,
-        object_type="minor",
-        object_id=minor.id,
-        fields=fields,
-    )
+    await _record_change(session, minor, actor=actor, fields=fields)
     await session.flush()
 
 
@@ -907,15 +910,10 @@ async def record_seizure(
     minor.risk_categories = list(dict.fromkeys([*minor.risk_categories, RiskCategory.seized_drug_use.value]))
     minor.substances = list(dict.fromkeys([*minor.substances, *substances]))
     minor.risk_level = raised_risk(minor.risk_level)
-    minor.version += 1
-    minor.updated_at = utcnow()
-    await audit.record(
+    await _record_change(
         session,
-        action=AuditAction.minor_updated,
+        minor,
         actor=actor,
-        unit_id=minor.managing_unit_id,
-        object_type="minor",
-        object_id=minor.id,
         fields=["risk_categories", "risk_level", "substances"],
         reason="seizure_notice",
     )

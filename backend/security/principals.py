@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from backend.security.roles import Role, Scope
+from backend.security.roles import ROLE_SCOPES, Role, Scope
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,40 @@ class Principal:
 
     def has(self, scope: Scope) -> bool:
         return scope in self.scopes
+
+    @classmethod
+    def of_user(cls, user: Any, *, unit_path: str, unit_kind: str, **extra: Any) -> "Principal":
+        """A person (a ``User`` row) acting from their unit, with their role's scopes."""
+        role = Role(user.role)
+        return cls(
+            kind="user",
+            id=user.id,
+            name=user.username,
+            display_name=user.display_name,
+            role=role,
+            unit_id=user.unit_id,
+            unit_path=unit_path,
+            unit_kind=unit_kind,
+            scopes=ROLE_SCOPES[role],
+            **extra,
+        )
+
+    @classmethod
+    def of_client(
+        cls, client: Any, *, unit_path: str, unit_kind: str, scopes: frozenset[Scope]
+    ) -> "Principal":
+        """A machine client (an ``ApiClient`` row) with the scopes its token carries."""
+        return cls(
+            kind="client",
+            id=client.id,
+            name=client.client_id,
+            display_name=client.name,
+            role=None,
+            unit_id=client.unit_id,
+            unit_path=unit_path,
+            unit_kind=unit_kind,
+            scopes=scopes,
+        )
 
 
 def subtree_range(path: str) -> tuple[str, str]:
