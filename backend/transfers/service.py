@@ -30,6 +30,7 @@ from backend.transfers.models import PENDING_STATUSES, Transfer, TransferReason,
 from backend.transfers.schemas import OutsidePlace, TransferCreate, TransferRead
 from backend.units.models import Unit, UnitKind
 from backend.units.schemas import UnitSummary
+from backend.users.models import User
 
 FromUnit = aliased(Unit, name="from_unit")
 ToUnit = aliased(Unit, name="to_unit")
@@ -54,6 +55,10 @@ def _scoped(principal: Principal) -> sa.Select[Any]:
             ToUnit.name.label("to_name"),
             ToUnit.kind.label("to_kind"),
             ToUnit.path.label("to_path"),
+            sa.exists()
+            .where(User.id == Transfer.requested_by)
+            .correlate(Transfer)
+            .label("requested_by_person"),
         )
         .join(FromUnit, FromUnit.id == Transfer.from_unit_id)
         .outerjoin(ToUnit, ToUnit.id == Transfer.to_unit_id)
@@ -63,6 +68,20 @@ def _scoped(principal: Principal) -> sa.Select[Any]:
 
 def _covers(principal: Principal, path: str | None) -> bool:
     return path is not None and path.startswith(principal.unit_path)
+
+
+def _may_cancel(principal: Principal, row: Any) -> bool:
+    """The person who asked cancels. A transfer another system started (a police station's notice of a minor
+    living outside the county) has no such person: the sending unit's lead cancels it, e.g. for a wrong
+    address, so that it does not wait for a delivery that will never happen."""
+    transfer: Transfer = row[0]
+    if transfer.requested_by == principal.id:
+        return True
+    return (
+        not row.requested_by_person
+        and principal.role is Role.supervisor
+        and _covers(principal, row.from_path)
+    )
 
 
 async def _row_in_scope(session: AsyncSession, principal: Principal, transfer_id: uuid.UUID) -> Any:
@@ -307,8 +326,11 @@ async def cancel(
 ) -> Transfer:
     row = await _row_in_scope(session, principal, transfer_id)
     transfer: Transfer = row[0]
-    if transfer.requested_by != principal.id:
-        raise Forbidden("Only the person who asked for the transfer cancels it.")
+    if not _may_cancel(principal, row):
+        raise Forbidden(
+            "Only the person who asked for the transfer cancels it (the sending unit's lead, for one that "
+            "another system started)."
+        )
     await _move_status(
         session,
         transfer.id,
@@ -398,7 +420,7 @@ async def _present(
                 can_accept=transfer.status == TransferStatus.requested
                 and inbox
                 and principal.role in HANDLER_ROLES,
-                can_cancel=pending and transfer.requested_by == principal.id,
+                can_cancel=pending and _may_cancel(principal, row),
                 can_mark_delivered=transfer.status == TransferStatus.awaiting_outside_receipt
                 and outbox
                 and principal.role in HANDLER_ROLES,

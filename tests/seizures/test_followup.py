@@ -150,6 +150,23 @@ async def test_a_routed_out_push_starts_a_transfer_awaiting_outside_receipt(clie
     assert care_file["pending_transfer_id"] == transfer["id"]
 
 
+async def test_a_transfer_a_push_started_is_cancelled_by_the_sending_units_lead(client, push, person, login):
+    """No person asked for it (a police system did), so the county office's lead ends it, e.g. a wrong address."""
+    notice = (await push(notice_body(person(), person=OUTSIDE))).json()
+    county_lead = await login("county_lead")
+    (transfer,) = (
+        await client.get(TRANSFERS, params={"minor_id": notice["minor_id"]}, headers=county_lead)
+    ).json()["items"]
+    assert transfer["can_cancel"] is True
+    # Nobody outside the sending unit's subtree reaches it at all.
+    assert_problem(
+        await client.post(f"{TRANSFERS}/{transfer['id']}/cancel", headers=await login("jinhu_lead")), 404
+    )
+    cancelled = await client.post(f"{TRANSFERS}/{transfer['id']}/cancel", headers=county_lead)
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+
+
 async def test_a_routed_out_push_with_a_transfer_already_pending_still_succeeds(client, push, person, login):
     someone = person()
     first = (await push(notice_body(someone, person=OUTSIDE))).json()
