@@ -69,7 +69,7 @@ from backend.errors import (
 from backend.etag import check_if_match
 from backend.exports import Sheet
 from backend.pagination import Page, PageParams, paginate
-from backend.security.principals import Principal, in_subtree, parent_path, within_scope
+from backend.security.principals import Principal, in_subtree, served_path, within_scope
 from backend.security.roles import Scope
 from backend.storage import FileStorage
 from backend.units.models import Unit, UnitKind
@@ -152,7 +152,7 @@ async def get_campaign(session: AsyncSession, *, principal: Principal, campaign_
 def _reach_path(issuer: Unit) -> str:
     """Where an issuer's campaigns may go: its own subtree; a department (the education bureau) reaches the
     subtree of the office above it, where the schools are."""
-    return parent_path(issuer.path) if issuer.kind == UnitKind.department else issuer.path
+    return served_path(issuer.path, issuer.kind)
 
 
 def _only_schools(issuer: Unit) -> bool:

@@ -56,7 +56,7 @@ from backend.security.masking import mask_name
 from backend.security.principals import Principal, in_subtree, within_scope
 from backend.security.roles import Role
 from backend.transfers.models import PENDING_STATUSES, Transfer
-from backend.units.models import Unit
+from backend.units.models import Unit, ids_on_path
 from backend.units.schemas import UnitSummary
 from backend.users.models import User
 
@@ -126,10 +126,6 @@ def worklist_counts(today: date) -> dict[str, sa.ColumnElement[int]]:
 # Settings: default intervals per risk level
 
 
-def _ancestor_ids(path: str) -> list[uuid.UUID]:
-    return [uuid.UUID(part) for part in path.strip("/").split("/") if part]
-
-
 async def effective_intervals(
     session: AsyncSession, unit_id: uuid.UUID
 ) -> tuple[Intervals, uuid.UUID | None]:
@@ -137,7 +133,7 @@ async def effective_intervals(
     path = await session.scalar(sa.select(Unit.path).where(Unit.id == unit_id))
     if path is None:
         return DEFAULT_INTERVALS, None
-    ancestors = _ancestor_ids(path)
+    ancestors = ids_on_path(path)
     settings = (
         await session.scalars(sa.select(CareSettings).where(CareSettings.unit_id.in_(ancestors)))
     ).all()

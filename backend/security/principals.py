@@ -118,16 +118,16 @@ def within_seizure_scope(
     return sa.false()
 
 
-def statistics_root_path(principal: Principal) -> str:
-    """The subtree whose schools a principal's statistics and school metrics cover.
+def served_path(unit_path: str, unit_kind: str) -> str:
+    """The subtree a unit works for. A department (the education bureau) serves the unit it sits under, as a
+    police station serves its township; every other unit serves its own subtree."""
+    return parent_path(unit_path) if unit_kind == "department" else unit_path
 
-    A department (the education bureau) serves the unit it sits under, as a police station serves its
-    township: its statistics cover that unit's subtree. Everyone else covers their own subtree; school staff
-    their own school (see ``within_school_scope``).
-    """
-    if principal.unit_kind == "department":
-        return parent_path(principal.unit_path)
-    return principal.unit_path
+
+def statistics_root_path(principal: Principal) -> str:
+    """The subtree whose schools a principal's statistics and school metrics cover (school staff: their own
+    school, see ``within_school_scope``)."""
+    return served_path(principal.unit_path, principal.unit_kind)
 
 
 def within_school_scope(

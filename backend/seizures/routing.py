@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.security.principals import in_subtree
 from backend.seizures.models import RoutingReason, RoutingStatus
-from backend.units.models import Unit, UnitKind
+from backend.units.models import Unit, UnitKind, root_path
 
 # GB/T 2260 province-level codes: names a place outside the county when no address came with it.
 PROVINCES = {
@@ -34,11 +34,6 @@ class RoutingDecision:
     receiving_unit_id: uuid.UUID
     outside_division_code: str | None = None
     outside_place_name: str | None = None
-
-
-def root_path(path: str) -> str:
-    """``/a/b/c/`` → ``/a/``: the top of the tree a unit belongs to (the county office)."""
-    return "/" + path.strip("/").split("/", 1)[0] + "/"
 
 
 async def county_office_for(session: AsyncSession, unit_path: str) -> Unit:

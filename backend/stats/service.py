@@ -68,7 +68,7 @@ from backend.stats.schemas import (
 from backend.stats.suppression import Additive, suppress
 from backend.terms import Term
 from backend.transfers.models import PENDING_STATUSES, Transfer
-from backend.units.models import Unit, UnitKind
+from backend.units.models import Unit, UnitKind, ids_on_path
 from backend.units.schemas import UnitSummary
 
 # 每学年不少于4课时 (seed 004). Judged on the school year so far: a spring term adds the autumn term before it.
@@ -86,10 +86,6 @@ def _count(value: int, hidden: bool) -> SuppressedCount:
 
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def _ids_on_path(path: str) -> list[uuid.UUID]:
-    return [uuid.UUID(hex=segment) for segment in path.strip("/").split("/") if segment]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +121,7 @@ class _Tree:
 
     def chain(self, unit: _Place) -> list[uuid.UUID]:
         """The units from the root down to ``unit``."""
-        ids = _ids_on_path(unit.path)
+        ids = ids_on_path(unit.path)
         return ids[ids.index(self.root.id) :]
 
     def reading_order(self, unit: _Place) -> list[str]:
@@ -140,10 +136,10 @@ async def _tree(session: AsyncSession, principal: Principal) -> _Tree:
     if principal.unit_kind == UnitKind.school:
         root_id = principal.unit_id
     else:
-        root_id = _ids_on_path(statistics_root_path(principal))[-1]
+        root_id = ids_on_path(statistics_root_path(principal))[-1]
     node_ids = {root_id}
     for school in schools:
-        ids = _ids_on_path(school.path)
+        ids = ids_on_path(school.path)
         root_depth = ids.index(root_id)
         node_ids.update(ids[root_depth:])
     units = {school.id: school for school in schools}

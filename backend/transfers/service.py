@@ -28,7 +28,7 @@ from backend.security.principals import Principal, in_subtree, within_scope
 from backend.security.roles import Role
 from backend.transfers.models import PENDING_STATUSES, Transfer, TransferReason, TransferStatus
 from backend.transfers.schemas import OutsidePlace, TransferCreate, TransferRead
-from backend.units.models import Unit, UnitKind
+from backend.units.models import Unit, UnitKind, root_path
 from backend.units.schemas import UnitSummary
 from backend.users.models import User
 
@@ -143,10 +143,6 @@ async def start_transfer(
     return transfer
 
 
-def _county_path(principal: Principal) -> str:
-    return "/" + principal.unit_path.strip("/").split("/")[0] + "/"
-
-
 async def destinations(session: AsyncSession, *, principal: Principal) -> list[UnitSummary]:
     """Units of the county that may receive a minor: active townships, communities and county offices. Only
     names and kinds, so a station can address a neighbour it cannot otherwise see."""
@@ -154,7 +150,7 @@ async def destinations(session: AsyncSession, *, principal: Principal) -> list[U
         await session.scalars(
             sa.select(Unit)
             .where(
-                in_subtree(Unit.path, _county_path(principal)),
+                in_subtree(Unit.path, root_path(principal.unit_path)),
                 Unit.is_active.is_(True),
                 Unit.kind.in_([kind.value for kind in MANAGING_KINDS]),
             )
@@ -183,7 +179,7 @@ async def create(session: AsyncSession, *, principal: Principal, transfer_in: Tr
             )
         unit = await session.scalar(
             sa.select(Unit).where(
-                Unit.id == transfer_in.to_unit_id, in_subtree(Unit.path, _county_path(principal))
+                Unit.id == transfer_in.to_unit_id, in_subtree(Unit.path, root_path(principal.unit_path))
             )
         )
         if unit is None or UnitKind(unit.kind) not in MANAGING_KINDS or not unit.is_active:

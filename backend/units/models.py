@@ -48,3 +48,13 @@ class Unit(Versioned, table=True):
 
 def path_for(unit_id: uuid.UUID, parent_path: str | None) -> str:
     return f"{parent_path or '/'}{unit_id.hex}/"
+
+
+def ids_on_path(path: str) -> list[uuid.UUID]:
+    """``/a/b/c/`` → the ids of a, b and c: the unit and every unit above it, from the top down."""
+    return [uuid.UUID(hex=segment) for segment in path.strip("/").split("/") if segment]
+
+
+def root_path(path: str) -> str:
+    """``/a/b/c/`` → ``/a/``: the top of the tree a unit belongs to (its county office)."""
+    return "/" + path.strip("/").split("/", 1)[0] + "/"
