@@ -15,7 +15,7 @@ from backend.campaigns.models import (
 from backend.care_files.models import CareEntry, CareFile, CareSettings
 from backend.clients.models import ApiClient
 from backend.idempotency import IdempotencyRecord
-from backend.minors.models import Minor, MinorCount
+from backend.minors.models import Minor, MinorCount, MinorTally
 from backend.school_metrics.models import SchoolMetric
 from backend.seizures.models import SeizureNotice
 from backend.transfers.models import Transfer
@@ -39,6 +39,7 @@ __all__ = [
     "IdempotencyRecord",
     "Minor",
     "MinorCount",
+    "MinorTally",
     "RefreshToken",
     "SchoolMetric",
     "SeizureNotice",

@@ -15,6 +15,8 @@ UNIT_OWNED_TABLES = {
     "minors": "/api/v1/minors",  # scoped by role: tests/minors/test_privacy_matrix.py
     # Totals only, kept by triggers and read through the minors list's scoping; never listed by itself.
     "minor_counts": "/api/v1/minors",
+    # Counts only, kept by triggers and read through the statistics' scoping: tests/stats.
+    "minor_tallies": "/api/v1/stats/overview",
     # issuer's subtree, or published to a unit in it: tests/campaigns/test_campaigns.py
     "campaigns": "/api/v1/campaigns",
     "campaign_targets": "/api/v1/campaigns",
@@ -26,7 +28,7 @@ UNIT_OWNED_TABLES = {
     "transfers": "/api/v1/transfers",  # tests/transfers: test_no_route_reaches_a_transfer_outside_the_scope
 }
 # Endpoints that answer one record rather than a page.
-NOT_PAGED = {"/api/v1/care-settings"}
+NOT_PAGED = {"/api/v1/care-settings", "/api/v1/stats/overview"}
 UNIT_COLUMNS = {
     "unit_id",
     "managing_unit_id",

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -155,4 +156,30 @@ class MinorCount(SQLModel, table=True):
 
     managing_unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True)
     status: MinorStatus = Field(sa_type=sa.String(40), primary_key=True)
+    n: int = Field(nullable=False, default=0)
+
+
+class TallyRole(StrEnum):
+    managing = "managing"
+    school = "school"
+
+
+class TallyKind(StrEnum):
+    risk_level = "risk_level"
+    risk_category = "risk_category"
+
+
+class MinorTally(SQLModel, table=True):
+    """How many minors each unit manages, and each school has, by status and risk level, and by status and
+    risk category. Kept by database triggers on ``minors`` (see the migration that creates this table), so that
+    statistics over a county add up counters instead of reading every minor. A unit's minors of one status are
+    the sum of its risk-level counters. Internal: read only through the statistics' scoping."""
+
+    __tablename__ = "minor_tallies"
+
+    unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True)
+    unit_role: TallyRole = Field(sa_type=sa.String(20), primary_key=True)
+    status: MinorStatus = Field(sa_type=sa.String(40), primary_key=True)
+    kind: TallyKind = Field(sa_type=sa.String(20), primary_key=True)
+    code: str = Field(sa_type=sa.String(40), primary_key=True)
     n: int = Field(nullable=False, default=0)

@@ -25,7 +25,15 @@ from backend.care_files import service as care_files
 from backend.care_files.models import CareFile
 from backend.db import LOCAL_TIMEZONE, local_midnight_utc, local_today
 from backend.errors import NotFound
-from backend.minors.models import Minor, MinorStatus, RiskCategory, RiskLevel
+from backend.minors.models import (
+    Minor,
+    MinorStatus,
+    MinorTally,
+    RiskCategory,
+    RiskLevel,
+    TallyKind,
+    TallyRole,
+)
 from backend.school_metrics.models import METRIC_FIELDS, SchoolMetric
 from backend.school_metrics.schemas import SchoolMetricFigures
 from backend.security.principals import (
@@ -45,7 +53,7 @@ from backend.security.privacy import (
     school_visible_risk_categories,
     sees_underlying_records,
 )
-from backend.security.roles import Scope
+from backend.security.roles import Role, Scope
 from backend.seizures.models import SeizureNotice
 from backend.stats.schemas import (
     AtRiskCounts,
@@ -118,11 +126,15 @@ class _Tree:
     schools: list[_Place]
     children: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)
     below: dict[uuid.UUID, list[_Place]] = field(default_factory=dict)  # node → schools in its subtree
+    chains: dict[uuid.UUID, list[uuid.UUID]] = field(default_factory=dict)  # node → the units from the root
 
     def chain(self, unit: _Place) -> list[uuid.UUID]:
-        """The units from the root down to ``unit``."""
-        ids = ids_on_path(unit.path)
-        return ids[ids.index(self.root.id) :]
+        """The units from the root down to ``unit`` (followed up by parent, each chain worked out once)."""
+        found = self.chains.get(unit.id)
+        if found is None:
+            above = self.units.get(unit.parent_id) if unit.id != self.root.id and unit.parent_id else None
+            found = self.chains[unit.id] = [*self.chain(above), unit.id] if above else [unit.id]
+        return found
 
     def reading_order(self, unit: _Place) -> list[str]:
         """Sort key: depth first, by name at each level (ids are random, so paths would shuffle)."""
@@ -137,11 +149,11 @@ async def _tree(session: AsyncSession, principal: Principal) -> _Tree:
         root_id = principal.unit_id
     else:
         root_id = ids_on_path(statistics_root_path(principal))[-1]
+    # The units between the root and the schools: read off the few distinct paths above the schools.
     node_ids = {root_id}
-    for school in schools:
-        ids = ids_on_path(school.path)
-        root_depth = ids.index(root_id)
-        node_ids.update(ids[root_depth:])
+    for parent_path in {school.path[: -len(school.id.hex) - 1] for school in schools}:
+        ids = ids_on_path(parent_path)
+        node_ids.update(ids[ids.index(root_id) :] if root_id in ids else ())
     units = {school.id: school for school in schools}
     units.update({unit.id: unit for unit in await _places(session, Unit.id.in_(node_ids - set(units)))})
     tree = _Tree(root=units[root_id], units=units, schools=schools)
@@ -187,37 +199,52 @@ async def _current_metrics(
 
 async def _at_risk_by_school(
     session: AsyncSession, principal: Principal, categories: Sequence[str]
-) -> dict[uuid.UUID, dict[str, int]]:
-    """Active minors per school of the scope: in total and per category.
+) -> dict[uuid.UUID, list[int]]:
+    """Active minors per school of the scope, from the schools' tallies: the total (every minor has one risk
+    level, so the level counters add up to it), then one count per category."""
 
-    One pass over the minors, grouped by school and by the set of categories (few distinct sets), summed up
-    per category here: far cheaper than testing each category against each row in SQL.
-    """
+    def summing(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
+        return sa.func.sum(sa.case((condition, MinorTally.n), else_=0))
+
     rows = (
         await session.execute(
-            sa.select(Minor.school_id, Minor.risk_categories, sa.func.count())
-            .join(Unit, Unit.id == Minor.school_id)
-            .where(Minor.status == MinorStatus.active, within_school_scope(principal, Unit.path, Unit.id))
-            .group_by(Minor.school_id, Minor.risk_categories)
+            sa.select(
+                MinorTally.unit_id,
+                summing(MinorTally.kind == TallyKind.risk_level),
+                *(
+                    summing(sa.and_(MinorTally.kind == TallyKind.risk_category, MinorTally.code == category))
+                    for category in categories
+                ),
+            )
+            .join(Unit, Unit.id == MinorTally.unit_id)
+            .where(
+                MinorTally.unit_role == TallyRole.school,
+                MinorTally.status == MinorStatus.active,
+                within_school_scope(principal, Unit.path, Unit.id),
+            )
+            .group_by(MinorTally.unit_id)
         )
     ).all()
-    counted = set(categories)
-    by_school: dict[uuid.UUID, dict[str, int]] = {}
-    for school_id, school_categories, count in rows:
-        cells = by_school.setdefault(school_id, dict.fromkeys([TOTAL, *categories], 0))
-        cells[TOTAL] += count
-        for category in set(school_categories or ()) & counted:
-            cells[category] += count
-    return by_school
+    return {school_id: [int(count) for count in counts] for school_id, *counts in rows}
 
 
 def _suppressed_cells(
-    tree: _Tree, at_risk: dict[uuid.UUID, dict[str, int]], columns: Sequence[str], threshold: int
+    tree: _Tree, at_risk: dict[uuid.UUID, list[int]], columns: Sequence[str], threshold: int
 ) -> tuple[dict[tuple[uuid.UUID, str], int], frozenset[Hashable]]:
-    values: dict[Hashable, int] = {}
-    for node, schools in tree.below.items():
-        for column in columns:
-            values[(node, column)] = sum(at_risk.get(school.id, {}).get(column, 0) for school in schools)
+    """Every node's counts (each school's added to every unit above it), and the cells to hide."""
+    zeros = [0] * len(columns)
+    sums: dict[uuid.UUID, list[int]] = {}
+    for school in tree.schools:
+        counts = at_risk.get(school.id, zeros)
+        for node in tree.chain(school):
+            total = sums.setdefault(node, [0] * len(columns))
+            for index, count in enumerate(counts):
+                total[index] += count
+    values: dict[Hashable, int] = {
+        (node, column): count
+        for node, counts in sums.items()
+        for column, count in zip(columns, counts, strict=True)
+    }
     relations = [
         Additive((node, column), tuple((child, column) for child in children))
         for node, children in tree.children.items()
@@ -355,8 +382,6 @@ async def overview(
 ) -> Overview:
     """Minors of the principal's scope by status, risk level and category; small counts suppressed unless the
     principal may see the records behind them."""
-    managing = aliased(Unit)
-    scope = within_minor_scope(principal, managing.path, Minor.school_id)
     unit = await session.get(Unit, principal.unit_id)
     assert unit is not None
     if unit_id is not None and unit_id != principal.unit_id:
@@ -364,28 +389,34 @@ async def overview(
         if chosen is None or not chosen.path.startswith(principal.unit_path):
             raise NotFound("No such unit.")
         unit = chosen
-        scope = sa.and_(scope, in_subtree(managing.path, chosen.path))
     # The other sections ask each module's own scope, of the principal narrowed to the chosen subtree.
     narrowed = dataclasses.replace(principal, unit_id=unit.id, unit_path=unit.path, unit_kind=unit.kind)
-    # One pass, grouped by status, risk level and category set (see _at_risk_by_school).
+    # School staff count their school's pupils (the school's tallies), everyone else the minors their subtree
+    # manages (the managing units' tallies): the same scope as the registry's, read off the counters.
+    tallied = aliased(Unit)
+    role = TallyRole.school if principal.role is Role.school_staff else TallyRole.managing
+    condition = within_minor_scope(principal, tallied.path, MinorTally.unit_id)
+    if unit.id != principal.unit_id:
+        condition = sa.and_(condition, in_subtree(tallied.path, unit.path))
     groups = (
         await session.execute(
-            sa.select(Minor.status, Minor.risk_level, Minor.risk_categories, sa.func.count())
-            .join(managing, managing.id == Minor.managing_unit_id)
-            .where(scope)
-            .group_by(Minor.status, Minor.risk_level, Minor.risk_categories)
+            sa.select(MinorTally.status, MinorTally.kind, MinorTally.code, sa.func.sum(MinorTally.n))
+            .join(tallied, tallied.id == MinorTally.unit_id)
+            .where(MinorTally.unit_role == role, condition)
+            .group_by(MinorTally.status, MinorTally.kind, MinorTally.code)
         )
     ).all()
     categories = overview_risk_categories(principal, [category.value for category in RiskCategory])
     by_status: dict[str, int] = defaultdict(int)
     by_level: dict[str, int] = defaultdict(int)
     by_category: dict[str, int] = defaultdict(int)
-    for status, level, minor_categories, count in groups:
-        by_status[status] += count
-        if status == MinorStatus.active:
-            by_level[level] += count
-            for category in minor_categories or ():
-                by_category[category] += count
+    for status, kind, code, count in groups:
+        if kind == TallyKind.risk_level:
+            by_status[status] += count
+            if status == MinorStatus.active:
+                by_level[code] += count
+        elif status == MinorStatus.active:
+            by_category[code] += count
     values: dict[Hashable, int] = {("total",): sum(by_status.values())}
     values.update({("status", status.value): by_status.get(status.value, 0) for status in MinorStatus})
     values.update({("level", level.value): by_level.get(level.value, 0) for level in RiskLevel})

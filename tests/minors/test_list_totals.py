@@ -1,9 +1,16 @@
-"""List totals: over a subtree they come from per-unit counters kept by database triggers; they must always be
-the number of rows the filters select, whoever asks and whatever wrote the minors."""
+"""List totals and statistics come from counters kept by database triggers (per unit and status; per unit,
+school, status, risk level and category); they must always be the numbers the rows give, whoever asks and
+whatever wrote the minors, and the migration that creates them must count the minors already there."""
+
+import asyncio
+from collections import Counter
 
 import sqlalchemy as sa
+from alembic import command
 
-from backend.minors.models import Minor, MinorCount
+from backend.care_files.models import CareEntry, CareFile
+from backend.migrate import alembic_config
+from backend.minors.models import Minor, MinorCount, MinorTally
 from tests.minors.conftest import MINORS
 
 
@@ -33,6 +40,35 @@ async def _counters_match_rows(app) -> None:
             )
         }
     assert counted == actual
+    await _tallies_match_rows(app)
+
+
+async def _tallies_match_rows(app) -> None:
+    async with app.state.engine.connect() as connection:
+        tallied = {
+            (row.unit_id, row.unit_role, row.status, row.kind, row.code): row.n
+            for row in await connection.execute(sa.select(MinorTally))
+            if row.n
+        }
+        minors = (
+            await connection.execute(
+                sa.select(
+                    Minor.managing_unit_id,
+                    Minor.school_id,
+                    Minor.status,
+                    Minor.risk_level,
+                    Minor.risk_categories,
+                )
+            )
+        ).all()
+    expected: Counter = Counter()
+    for managing, school, status, level, categories in minors:
+        for unit, role in ((managing, "managing"), (school, "school")):
+            if unit is not None:
+                expected[(unit, role, status, "risk_level", level)] += 1
+                for category in set(categories):
+                    expected[(unit, role, status, "risk_category", category)] += 1
+    assert tallied == dict(expected)
 
 
 async def test_totals_follow_registrations_moves_status_changes_and_deletions(
@@ -75,3 +111,42 @@ async def test_totals_follow_registrations_moves_status_changes_and_deletions(
     assert (await client.get(MINORS, headers=jinhu_lead)).json()["total"] == 1
     closed = await client.get(MINORS, params={"status": "closed"}, headers=lead)
     assert closed.json()["total"] == 1
+
+
+async def test_tallies_follow_schools_levels_and_categories_and_the_migration_counts_what_is_there(
+    app, register, person, county
+):
+    school = county["units"]["瑞安市锦湖中学"]
+    other_school = county["units"]["瑞安市锦湖第一小学"]
+    for categories in (["dropout"], ["left_behind", "nps_abuse"], []):
+        await register(person(), school_id=str(school.id), risk_categories=categories)
+    await register(person(), as_="other_worker")
+    await _tallies_match_rows(app)
+
+    async with app.state.engine.begin() as connection:
+        first, second, third = (
+            await connection.execute(
+                sa.select(Minor.id).where(Minor.school_id == school.id).order_by(Minor.id)
+            )
+        ).scalars()
+        await connection.execute(
+            sa.update(Minor).where(Minor.id == first).values(risk_categories=["dropout", "idle_youth"])
+        )
+        await connection.execute(
+            sa.update(Minor).where(Minor.id == second).values(school_id=other_school.id, risk_level="high")
+        )
+        await connection.execute(sa.update(Minor).where(Minor.id == third).values(school_id=None))
+        # A deletion (registrations open care files: those go first).
+        deleted = sa.select(Minor.id).where(Minor.managing_unit_id != school.parent_id)
+        files = sa.select(CareFile.id).where(CareFile.minor_id.in_(deleted))
+        await connection.execute(sa.delete(CareEntry).where(CareEntry.care_file_id.in_(files)))
+        await connection.execute(sa.delete(CareFile).where(CareFile.minor_id.in_(deleted)))
+        assert (await connection.execute(sa.delete(Minor).where(Minor.id.in_(deleted)))).rowcount == 1
+    await _tallies_match_rows(app)
+
+    # The migration's own count of the minors already there, on a database that had none of the counters.
+    config = alembic_config(app.state.settings)
+    await app.state.engine.dispose()
+    await asyncio.to_thread(command.downgrade, config, "-1")
+    await asyncio.to_thread(command.upgrade, config, "head")
+    await _tallies_match_rows(app)
