@@ -1,9 +1,12 @@
 """The registry of at-risk minors. Every read goes through ``present``, which applies the privacy policy."""
 
 import math
+import operator
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
+from functools import cache, cached_property, partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -99,12 +102,12 @@ _COLUMNS = (
 )
 
 
+# Built once: statements are immutable, and putting 32 columns together is a good part of a list's time.
+_SELECT = sa.select(*_COLUMNS).join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
+
+
 def _scoped_select(principal: Principal) -> sa.Select[Any]:
-    return (
-        sa.select(*_COLUMNS)
-        .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
-        .where(within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
-    )
+    return _SELECT.where(within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
 
 
 def present(
@@ -118,27 +121,7 @@ def present(
 ) -> MinorRead:
     """Shape one minor for one principal: the single place where a minor becomes output."""
     shape = privacy.shape_for(principal, view=view, responsible=responsible, sealed=row.is_sealed)
-    full, masked = privacy.Visibility.full, privacy.Visibility.masked
-    data: dict[str, Any] = {}
-
-    masked_values = {
-        "name": lambda: mask_name(row.name),
-        "id_number": lambda: row.id_number_masked,
-        "phone": lambda: row.phone_masked,
-        "guardians": lambda: [_guardian(entry, cipher, reveal=False) for entry in row.guardians],
-        "household_address": lambda: row.household_area,
-        "residence_address": lambda: row.residence_area,
-    }
-    for field in privacy.MINOR_FIELDS:
-        seen = shape.of(field)
-        if field in ("age", "sensitive_risk_categories"):
-            continue  # the age is always computed below; sensitive categories join risk_categories
-        if seen is full:
-            data[field] = full_value(row, field, cipher)
-        elif seen is masked and field in masked_values:
-            data[field] = masked_values[field]()
-    if shape.of("sensitive_risk_categories") is full and "risk_categories" in data:
-        data["risk_categories"] = list(row.risk_categories)
+    data = _reading(shape).read(row, cipher)
     age = age_on(row.birth_date, today)
     return MinorRead(
         id=row.id,
@@ -157,6 +140,66 @@ def present(
     )
 
 
+Reader = Callable[[Any, FieldCipher], Any]
+
+# The masked form of each identity field that has one (a birth date has none: the age stands for it).
+_MASKED_READERS: dict[str, Reader] = {
+    "name": lambda row, _cipher: mask_name(row.name),
+    "id_number": lambda row, _cipher: row.id_number_masked,
+    "phone": lambda row, _cipher: row.phone_masked,
+    "guardians": lambda row, cipher: [_guardian(entry, cipher, reveal=False) for entry in row.guardians],
+    "household_address": lambda row, _cipher: row.household_area,
+    "residence_address": lambda row, _cipher: row.residence_area,
+}
+
+
+@dataclass
+class _Reading:
+    """What ``present`` reads for one shape: the columns shown as they are (taken from the row in one go),
+    and a reader for each field that is masked or derived."""
+
+    columns: tuple[str, ...]
+    readers: tuple[tuple[str, Reader], ...]
+
+    @cached_property
+    def _take(self) -> Callable[[Any], Any]:
+        return operator.attrgetter(*self.columns)
+
+    def read(self, row: Any, cipher: FieldCipher) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self.columns:
+            values = self._take(row)
+            data.update(zip(self.columns, values if len(self.columns) > 1 else (values,), strict=True))
+        for field, read in self.readers:
+            data[field] = read(row, cipher)
+        return data
+
+
+@cache
+def _reading(shape: privacy.Shape) -> _Reading:
+    """Worked out once per shape (shapes are few and shared), not once per field of every row of a list."""
+    full, masked = privacy.Visibility.full, privacy.Visibility.masked
+    columns: list[str] = []
+    readers: dict[str, Reader] = {}
+    for field in privacy.MINOR_FIELDS:
+        seen = shape.of(field)
+        if field in ("age", "sensitive_risk_categories"):
+            continue  # the age is always computed; sensitive categories join risk_categories (below)
+        if seen is full and field in _DERIVED_FULL_VALUES:
+            readers[field] = partial(_full_value_reader, field)
+        elif seen is full:
+            columns.append(field)
+        elif seen is masked and field in _MASKED_READERS:
+            readers[field] = _MASKED_READERS[field]
+    if shape.of("sensitive_risk_categories") is full and "risk_categories" in readers:
+        readers["risk_categories"] = lambda row, _cipher: list(row.risk_categories)
+    return _Reading(tuple(columns), tuple(readers.items()))
+
+
+def _full_value_reader(field: str, row: Any, cipher: FieldCipher) -> Any:
+    return full_value(row, field, cipher)
+
+
 def _guardian(entry: dict[str, Any], cipher: FieldCipher, *, reveal: bool) -> GuardianRead:
     if reveal:
         phone = (
@@ -168,6 +211,20 @@ def _guardian(entry: dict[str, Any], cipher: FieldCipher, *, reveal: bool) -> Gu
     return GuardianRead(
         relation=entry["relation"], name=mask_name(entry["name"]), phone=entry.get("phone_masked")
     )
+
+
+# The fields whose full value is more than their column (``full_value``); every other one is the column as is.
+_DERIVED_FULL_VALUES = frozenset(
+    {
+        "id_number",
+        "phone",
+        "guardians",
+        "sensitive_risk_categories",
+        "risk_categories",
+        "school",
+        "managing_unit",
+    }
+)
 
 
 def full_value(row: Any, field: str, cipher: FieldCipher) -> Any:

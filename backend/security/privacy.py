@@ -107,9 +107,10 @@ def can_reveal_sealed(principal: Principal) -> bool:
     return principal.role is Role.supervisor and principal.unit_kind == "county_office"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Shape:
-    """How each field of one minor is shown to one principal."""
+    """How each field of one minor is shown to one principal. Compared and hashed by identity: the shapes of
+    minors are made once per combination (``_shape``), so what is derived from one can be cached on it."""
 
     visibility: dict[str, Visibility]
 
