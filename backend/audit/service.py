@@ -21,6 +21,7 @@ from backend.units.models import Unit
 from backend.users.models import User
 
 GENESIS = "0" * 64
+_EVENT_COLUMNS = tuple(AuditEvent.__table__.columns)  # type: ignore[attr-defined]
 
 
 def _digest(content: dict[str, Any]) -> str:
@@ -85,11 +86,16 @@ async def record(
         hash="",
     )
     event.hash = _digest(event.chained_content())
-    session.add(event)
-    await session.execute(
-        sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=event.hash)
-    )
-    await session.flush()
+    # A plain insert, not the session's unit of work (events are never read back or changed here); on
+    # PostgreSQL the event and the new head go in one statement.
+    row = {column.key: getattr(event, column.key) for column in _EVENT_COLUMNS}
+    advance_head = sa.update(AuditChainHead).where(AuditChainHead.id == 1)
+    if session.bind.dialect.name == "postgresql":
+        inserted = sa.insert(AuditEvent).values(row).returning(AuditEvent.hash).cte("inserted_event")
+        await session.execute(advance_head.values(last_hash=sa.select(inserted.c.hash).scalar_subquery()))
+    else:
+        await session.execute(sa.insert(AuditEvent).values(row))
+        await session.execute(advance_head.values(last_hash=event.hash))
     return event
 
 

@@ -45,6 +45,18 @@ class BearerToken(OAuth2):
 bearer_token = BearerToken()
 
 
+# What a principal is made of: columns, not a ``User`` object (every request loads one).
+_PRINCIPAL_USER_COLUMNS = (
+    User.id,
+    User.username,
+    User.display_name,
+    User.role,
+    User.unit_id,
+    User.is_active,
+    User.must_change_password,
+)
+
+
 def _invalid_token(detail: str) -> Unauthorized:
     return Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer realm="qinghu", error="invalid_token"'})
 
@@ -67,7 +79,12 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
     if claims.subject_kind == "user":
         statement = (
             sa.select(
-                User, Unit.path, Unit.kind, Unit.is_active, AuthSession.revoked_at, AuthSession.expires_at
+                *_PRINCIPAL_USER_COLUMNS,
+                Unit.path,
+                Unit.kind,
+                Unit.is_active.label("unit_active"),
+                AuthSession.revoked_at,
+                AuthSession.expires_at,
             )
             .join(Unit, Unit.id == User.unit_id)
             .outerjoin(
@@ -78,17 +95,16 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
         row = (await session.execute(statement)).first()
         if row is None or claims.session_id is None:
             raise _invalid_token("The access token is invalid or has expired.")
-        user, unit_path, unit_kind, unit_active, revoked_at, session_expires = row
-        if revoked_at is not None or session_expires is None or session_expires <= utcnow():
+        if row.revoked_at is not None or row.expires_at is None or row.expires_at <= utcnow():
             raise _invalid_token("The session has ended; log in again.")
-        if not user.is_active or not unit_active:
+        if not row.is_active or not row.unit_active:
             raise _invalid_token("The account is disabled.")
         return Principal.of_user(
-            user,
-            unit_path=unit_path,
-            unit_kind=unit_kind,
+            row,
+            unit_path=row.path,
+            unit_kind=row.kind,
             session_id=claims.session_id,
-            must_change_password=user.must_change_password,
+            must_change_password=row.must_change_password,
         )
 
     statement = (
