@@ -5,6 +5,7 @@ whatever wrote the minors, and the migration that creates them must count the mi
 import asyncio
 from collections import Counter
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 
@@ -150,3 +151,30 @@ async def test_tallies_follow_schools_levels_and_categories_and_the_migration_co
     await asyncio.to_thread(command.downgrade, config, "-1")
     await asyncio.to_thread(command.upgrade, config, "head")
     await _tallies_match_rows(app)
+
+
+async def test_concurrent_moves_between_units_keep_the_counters(app, register, person, county):
+    """Moves in opposite directions at once update the same counters (each trigger takes them in one order)."""
+    async with app.state.engine.connect() as probe:
+        if probe.dialect.name != "postgresql":
+            pytest.skip("SQLite has one writer at a time")
+    jinhu, anyang = county["units"]["锦湖街道"], county["units"]["安阳街道"]
+    school = county["units"]["瑞安市锦湖中学"]
+    for as_ in ("jinhu_worker", "other_worker") * 4:
+        await register(person(), as_=as_, school_id=str(school.id) if as_ == "jinhu_worker" else None)
+    async with app.state.engine.connect() as connection:
+        placed = (await connection.execute(sa.select(Minor.id, Minor.managing_unit_id))).all()
+
+    async def shuttle(minor_id, start) -> None:
+        other = anyang.id if start == jinhu.id else jinhu.id
+        for round_ in range(6):
+            async with app.state.engine.begin() as connection:
+                target = other if round_ % 2 == 0 else start
+                await connection.execute(
+                    sa.update(Minor)
+                    .where(Minor.id == minor_id)
+                    .values(managing_unit_id=target, risk_level=("low", "high")[round_ % 2])
+                )
+
+    await asyncio.gather(*(shuttle(minor_id, unit_id) for minor_id, unit_id in placed))
+    await _counters_match_rows(app)
