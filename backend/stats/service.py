@@ -39,6 +39,7 @@ from backend.school_metrics.schemas import SchoolMetricFigures
 from backend.security.principals import (
     Principal,
     in_subtree,
+    parent_path,
     statistics_root_path,
     within_minor_scope,
     within_school_scope,
@@ -151,8 +152,8 @@ async def _tree(session: AsyncSession, principal: Principal) -> _Tree:
         root_id = ids_on_path(statistics_root_path(principal))[-1]
     # The units between the root and the schools: read off the few distinct paths above the schools.
     node_ids = {root_id}
-    for parent_path in {school.path[: -len(school.id.hex) - 1] for school in schools}:
-        ids = ids_on_path(parent_path)
+    for above in {parent_path(school.path) for school in schools}:
+        ids = ids_on_path(above)
         node_ids.update(ids[ids.index(root_id) :] if root_id in ids else ())
     units = {school.id: school for school in schools}
     units.update({unit.id: unit for unit in await _places(session, Unit.id.in_(node_ids - set(units)))})
