@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
-from functools import cache, cached_property, partial
+from functools import cache, cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -186,7 +186,7 @@ def _reading(shape: privacy.Shape) -> _Reading:
         if field in ("age", "sensitive_risk_categories"):
             continue  # the age is always computed; sensitive categories join risk_categories (below)
         if seen is full and field in _DERIVED_FULL_VALUES:
-            readers[field] = partial(_full_value_reader, field)
+            readers[field] = _DERIVED_FULL_VALUES[field]
         elif seen is full:
             columns.append(field)
         elif seen is masked and field in _MASKED_READERS:
@@ -194,10 +194,6 @@ def _reading(shape: privacy.Shape) -> _Reading:
     if shape.of("sensitive_risk_categories") is full and "risk_categories" in readers:
         readers["risk_categories"] = lambda row, _cipher: list(row.risk_categories)
     return _Reading(tuple(columns), tuple(readers.items()))
-
-
-def _full_value_reader(field: str, row: Any, cipher: FieldCipher) -> Any:
-    return full_value(row, field, cipher)
 
 
 def _guardian(entry: dict[str, Any], cipher: FieldCipher, *, reveal: bool) -> GuardianRead:
@@ -213,42 +209,34 @@ def _guardian(entry: dict[str, Any], cipher: FieldCipher, *, reveal: bool) -> Gu
     )
 
 
-# The fields whose full value is more than their column (``full_value``); every other one is the column as is.
-_DERIVED_FULL_VALUES = frozenset(
-    {
-        "id_number",
-        "phone",
-        "guardians",
-        "sensitive_risk_categories",
-        "risk_categories",
-        "school",
-        "managing_unit",
-    }
-)
+# The full value of each field that is more than its column; every other field's full value is its column.
+_DERIVED_FULL_VALUES: dict[str, Reader] = {
+    "id_number": lambda row, cipher: cipher.decrypt(row.id_number_ciphertext, context="minor.id_number"),
+    "phone": lambda row, cipher: (
+        cipher.decrypt(row.phone_ciphertext, context="minor.phone") if row.phone_ciphertext else None
+    ),
+    "guardians": lambda row, cipher: [_guardian(entry, cipher, reveal=True) for entry in row.guardians],
+    "sensitive_risk_categories": lambda row, _cipher: [
+        code for code in row.risk_categories if code in privacy.SENSITIVE_RISK_CATEGORIES
+    ],
+    # The general part: what a school may see.
+    "risk_categories": lambda row, _cipher: [
+        code for code in row.risk_categories if code not in privacy.SENSITIVE_RISK_CATEGORIES
+    ],
+    "school": lambda row, _cipher: (
+        UnitSummary(id=row.school_id, name=row.school_name, kind=UnitKind.school) if row.school_id else None
+    ),
+    "managing_unit": lambda row, _cipher: UnitSummary(
+        id=row.managing_unit_id, name=row.managing_unit_name, kind=row.managing_unit_kind
+    ),
+}
 
 
 def full_value(row: Any, field: str, cipher: FieldCipher) -> Any:
     """The unmasked value of an identity or sensitive field: for the detail view where the policy allows it,
     and for a reveal."""
-    if field == "id_number":
-        return cipher.decrypt(row.id_number_ciphertext, context="minor.id_number")
-    if field == "phone":
-        return cipher.decrypt(row.phone_ciphertext, context="minor.phone") if row.phone_ciphertext else None
-    if field == "guardians":
-        return [_guardian(entry, cipher, reveal=True) for entry in row.guardians]
-    if field == "sensitive_risk_categories":
-        return [code for code in row.risk_categories if code in privacy.SENSITIVE_RISK_CATEGORIES]
-    if field == "risk_categories":  # the general part: what a school may see
-        return [code for code in row.risk_categories if code not in privacy.SENSITIVE_RISK_CATEGORIES]
-    if field == "school":
-        return (
-            UnitSummary(id=row.school_id, name=row.school_name, kind=UnitKind.school)
-            if row.school_id
-            else None
-        )
-    if field == "managing_unit":
-        return UnitSummary(id=row.managing_unit_id, name=row.managing_unit_name, kind=row.managing_unit_kind)
-    return getattr(row, field)
+    derived = _DERIVED_FULL_VALUES.get(field)
+    return derived(row, cipher) if derived else getattr(row, field)
 
 
 def _eighteenth_birthday(birth: date) -> date:
