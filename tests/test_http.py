@@ -113,15 +113,20 @@ async def test_readyz_reports_ready_when_migrated(client):
 
 async def test_request_log_has_one_line_per_request_without_query_values(client, login, caplog):
     headers = await login("county_lead")
+    unknown = "7d5e3c1a-0000-4000-8000-00000000beef"
     with caplog.at_level(logging.INFO, logger="qinghu.request"):
         await client.get("/api/v1/units", params={"q": "张三"}, headers=headers)
+        await client.get(f"/api/v1/minors/{unknown}", headers=headers)
     records = [record for record in caplog.records if record.name == "qinghu.request"]
-    assert len(records) == 1
+    assert len(records) == 2
     record = records[0]
     assert record.route == "/api/v1/units"
     assert record.status == 200
     assert record.principal
     assert "张三" not in caplog.text
+    # The route's template, never the path with a record's id.
+    assert (records[1].route, records[1].status) == ("/api/v1/minors/{minor_id}", 404)
+    assert unknown not in caplog.text
 
 
 async def test_reference_lists_every_enum_with_both_labels(client):
