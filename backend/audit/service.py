@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.db import utcnow
@@ -44,33 +44,20 @@ async def record(
     actor_name: str | None = None,
     durable: bool = True,
 ) -> AuditEvent:
-    """Append one event for ``actor``, or for an actor named field by field (a login before there is a
+    """Record one event for ``actor``, or for an actor named field by field (a login before there is a
     principal; ``system`` for the command line). ``unit_id`` defaults to the actor's unit.
+
+    The event joins the chain when the transaction commits (``_append_pending``), in the same transaction as
+    what it records: a rolled-back transaction leaves no event, and the chain's lock is held only for the
+    commit itself rather than for the rest of the request, so concurrent requests do not queue behind it.
 
     ``durable=False`` is for a request whose only write is this event recording a read (a detail view, a
     look-up): on PostgreSQL its commit then does not wait for the disk flush (``synchronous_commit = off``),
     which is most of such a request's time. The chain stays whole: a server crash can lose only the newest
     fraction of a second of read events, never a record's change, a reveal or an event in the middle.
     """
-    if not durable and session.bind.dialect.name == "postgresql":
-        await session.execute(sa.text("SET LOCAL synchronous_commit TO off"))
-    # Taking the head row's lock first makes concurrent writers queue here instead of forking the chain.
-    head = (
-        await session.execute(
-            sa.update(AuditChainHead)
-            .where(AuditChainHead.id == 1)
-            .values(last_seq=AuditChainHead.last_seq + 1)
-            .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
-        )
-    ).one_or_none()
-    if head is None:
-        session.add(AuditChainHead(id=1, last_seq=1, last_hash=GENESIS))
-        await session.flush()
-        seq, prev_hash = 1, GENESIS
-    else:
-        seq, prev_hash = head
     event = AuditEvent(
-        seq=seq,
+        seq=0,  # numbered and chained at commit
         at=utcnow(),
         actor_kind=actor.kind if actor else actor_kind or "system",
         actor_id=actor.id if actor else actor_id,
@@ -82,21 +69,65 @@ async def record(
         fields=sorted(fields) if fields else None,
         reason=reason,
         request_id=current_request_id(),
-        prev_hash=prev_hash,
+        prev_hash="",
         hash="",
     )
-    event.hash = _digest(event.chained_content())
-    # A plain insert, not the session's unit of work (events are never read back or changed here); on
-    # PostgreSQL the event and the new head go in one statement.
-    row = {column.key: getattr(event, column.key) for column in _EVENT_COLUMNS}
-    advance_head = sa.update(AuditChainHead).where(AuditChainHead.id == 1)
-    if session.bind.dialect.name == "postgresql":
-        inserted = sa.insert(AuditEvent).values(row).returning(AuditEvent.hash).cte("inserted_event")
-        await session.execute(advance_head.values(last_hash=sa.select(inserted.c.hash).scalar_subquery()))
-    else:
-        await session.execute(sa.insert(AuditEvent).values(row))
-        await session.execute(advance_head.values(last_hash=event.hash))
+    session.info.setdefault(_PENDING, []).append(_Pending(event, durable))
     return event
+
+
+@dataclass(frozen=True)
+class _Pending:
+    event: AuditEvent
+    durable: bool
+
+
+_PENDING = "qinghu.audit.pending"
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    """Number, chain and insert the transaction's events, just before its final flush and commit. Runs in
+    the session's own (greenlet) context, so the synchronous calls here are the async session's too."""
+    pending: list[_Pending] = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql and not any(item.durable for item in pending):
+        session.execute(sa.text("SET LOCAL synchronous_commit TO off"))
+    # The head row's lock makes concurrent writers queue here instead of forking the chain.
+    head = session.execute(
+        sa.update(AuditChainHead)
+        .where(AuditChainHead.id == 1)
+        .values(last_seq=AuditChainHead.last_seq + len(pending))
+        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
+    ).one_or_none()
+    if head is None:
+        session.add(AuditChainHead(id=1, last_seq=len(pending), last_hash=GENESIS))
+        session.flush()
+        last_seq, prev_hash = len(pending), GENESIS
+    else:
+        last_seq, prev_hash = head
+    rows = []
+    for seq, item in enumerate(pending, start=last_seq - len(pending) + 1):
+        event = item.event
+        event.seq, event.prev_hash = seq, prev_hash
+        event.hash = prev_hash = _digest(event.chained_content())
+        rows.append({column.key: getattr(event, column.key) for column in _EVENT_COLUMNS})
+    # Plain inserts, not the unit of work (events are never read back or changed here); on PostgreSQL the
+    # events and the new head go in one statement.
+    inserted = sa.insert(AuditEvent).values(rows)
+    advance_head = sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=prev_hash)
+    if postgresql:
+        session.execute(advance_head.add_cte(inserted.cte("inserted_events")))
+    else:
+        session.execute(inserted)
+        session.execute(advance_head)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)

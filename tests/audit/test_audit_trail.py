@@ -149,16 +149,23 @@ async def test_the_api_reports_a_broken_chain(app, client, login, county):
 
 async def test_only_read_events_skip_waiting_for_the_disk(app, county):
     """A detail view or look-up does not wait for the WAL flush; every other event does (PostgreSQL)."""
+    async with app.state.engine.connect() as probe:
+        if probe.dialect.name != "postgresql":
+            pytest.skip("synchronous_commit is PostgreSQL's")
     for durable, expected in ((True, "on"), (False, "off")):
         async with app.state.sessionmaker() as session:
+            seen: list[str] = []
+
+            def at_commit(sync_session, seen: list[str] = seen) -> None:  # after the audit trail's own hook
+                seen.append(sync_session.scalar(sa.text("SHOW synchronous_commit")))
+
+            sa.event.listen(session.sync_session, "before_commit", at_commit)
             await audit.record(session, action=AuditAction.minor_viewed, actor=None, durable=durable)
-            if session.bind.dialect.name == "postgresql":
-                assert await session.scalar(sa.text("SHOW synchronous_commit")) == expected
-            await session.rollback()
+            await session.commit()
+            assert seen == [expected]
         async with app.state.sessionmaker() as session:
             # SET LOCAL ends with its transaction: the next one is durable again.
-            if session.bind.dialect.name == "postgresql":
-                assert await session.scalar(sa.text("SHOW synchronous_commit")) == "on"
+            assert await session.scalar(sa.text("SHOW synchronous_commit")) == "on"
 
 
 async def test_each_event_names_the_acting_persons_unit(client, login, county):
@@ -171,3 +178,26 @@ async def test_each_event_names_the_acting_persons_unit(client, login, county):
     worker = next(event for event in events if event["actor_name"] == "jinhu_worker")
     assert worker["actor_unit"]["name"] == "锦湖街道"
     assert worker["actor_unit"]["kind"] == "township"
+
+
+async def test_events_join_the_chain_with_their_transaction_or_not_at_all(app, county):
+    """Events are numbered and chained at commit: a rolled-back transaction leaves none and no gap."""
+    async with app.state.sessionmaker() as session:
+        before = await session.scalar(sa.select(sa.func.max(AuditEvent.seq)))
+    async with app.state.sessionmaker() as session:
+        await audit.record(session, action=AuditAction.minor_viewed, actor=None, object_id="rolled-back")
+        await session.rollback()
+    async with app.state.sessionmaker() as session:
+        for name in ("first", "second"):
+            await audit.record(session, action=AuditAction.minor_viewed, actor=None, object_id=name)
+        await session.commit()
+    async with app.state.sessionmaker() as session:
+        events = (
+            await session.execute(sa.select(AuditEvent.seq, AuditEvent.object_id).order_by(AuditEvent.seq))
+        ).all()
+        report = await audit.verify(session)
+    assert [(seq, name) for seq, name in events if seq > (before or 0)] == [
+        ((before or 0) + 1, "first"),
+        ((before or 0) + 2, "second"),
+    ]
+    assert report.ok
