@@ -1,8 +1,11 @@
 """The HTTP contract every route shares: problem+json for every error, headers, body limits, 503."""
 
+import asyncio
 import json
 import logging
 
+import pytest
+import sqlalchemy as sa
 from fastapi import APIRouter
 
 from tests.conftest import assert_problem, client_for
@@ -180,3 +183,26 @@ async def test_a_chunk_of_another_build_is_404_and_a_rebuild_is_picked_up(make_a
         fresh = await client.get("/assets/new-chunk-3c4d.js")
         assert fresh.status_code == 200
         assert fresh.text == "export {}"
+
+
+async def test_connections_the_database_closed_are_replaced_without_an_error(app, client, login):
+    """After a database restart (here: every server process of the pool terminated), the next requests are
+    answered normally: a pooled connection the server closed is never handed to a request."""
+    async with app.state.engine.connect() as probe:
+        if probe.dialect.name != "postgresql":
+            pytest.skip("SQLite has no server to restart")
+    headers = await login("county_lead")
+    # Fill the pool with several connections, then have the server end all of them.
+    answers = await asyncio.gather(*(client.get("/api/v1/units", headers=headers) for _ in range(5)))
+    assert {answer.status_code for answer in answers} == {200}
+    async with app.state.engine.connect() as killer:
+        ended = await killer.scalar(
+            sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert ended >= 1
+    await asyncio.sleep(0.2)  # the driver notices the closed sockets
+    answers = await asyncio.gather(*(client.get("/api/v1/units", headers=headers) for _ in range(5)))
+    assert [answer.status_code for answer in answers] == [200] * 5
