@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, SessionTransaction, aliased
 
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.db import utcnow
@@ -125,9 +125,12 @@ def _append_pending(session: Session) -> None:
         session.execute(advance_head)
 
 
-@sa.event.listens_for(Session, "after_rollback")
-def _forget_pending(session: Session) -> None:
-    session.info.pop(_PENDING, None)
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ends without committing (rolled back, or its session closed) takes its events
+    with it. (Savepoints are not used here; an event recorded inside one would outlive its rollback.)"""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)
