@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Field, SQLModel
@@ -131,15 +131,25 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
             cursor.close()
 
         return engine
-    engine = create_async_engine(database_url, echo=echo, hide_parameters=True, pool_size=10, max_overflow=10)
+    # A pooled connection the server has closed (a restart, an idle timeout) is never handed to a request. With
+    # asyncpg (the documented driver) the driver's own state tells, and the pool replaces the connection;
+    # SQLAlchemy's ``pool_pre_ping`` would ask the server instead, three round trips on every request, and
+    # is kept for any other driver.
+    asyncpg = make_url(database_url).get_driver_name() == "asyncpg"
+    engine = create_async_engine(
+        database_url,
+        echo=echo,
+        hide_parameters=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=not asyncpg,
+    )
+    if asyncpg:
 
-    # A pooled connection the server has closed (a restart, an idle timeout) is never handed to a request: the
-    # driver notices the closed socket, and the pool replaces the connection. SQLAlchemy's ``pool_pre_ping``
-    # would ask the server instead, three round trips on every request.
-    @event.listens_for(engine.sync_engine, "checkout")
-    def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-        if dbapi_connection.driver_connection.is_closed():
-            raise sa.exc.DisconnectionError("the server closed this connection")
+        @event.listens_for(engine.sync_engine, "checkout")
+        def _replace_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            if dbapi_connection.driver_connection.is_closed():
+                raise sa.exc.DisconnectionError("the server closed this connection")
 
     return engine
 
