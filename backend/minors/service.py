@@ -1,12 +1,11 @@
 """The registry of at-risk minors. Every read goes through ``present``, which applies the privacy policy."""
 
 import math
-import operator
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -153,25 +152,17 @@ _MASKED_READERS: dict[str, Reader] = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Reading:
-    """What ``present`` reads for one shape: the columns shown as they are (taken from the row in one go),
-    and a reader for each field that is masked or derived."""
+    """What ``present`` reads for one shape: the columns shown as they are, and a reader for each field that
+    is masked or derived."""
 
     columns: tuple[str, ...]
     readers: tuple[tuple[str, Reader], ...]
 
-    @cached_property
-    def _take(self) -> Callable[[Any], Any]:
-        return operator.attrgetter(*self.columns)
-
     def read(self, row: Any, cipher: FieldCipher) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        if self.columns:
-            values = self._take(row)
-            data.update(zip(self.columns, values if len(self.columns) > 1 else (values,), strict=True))
-        for field, read in self.readers:
-            data[field] = read(row, cipher)
+        data = {column: getattr(row, column) for column in self.columns}
+        data.update((field, read(row, cipher)) for field, read in self.readers)
         return data
 
 
