@@ -36,24 +36,13 @@ from backend.migrate import alembic_config, upgrade_to_head
 from backend.minors.models import RiskCategory
 from backend.security.passwords import hash_secret
 from backend.settings import Settings
+from bench.minors import _path, _recreate_database
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "qinghu_bench_stats"
 PASSWORD = "Bench-Stats-Password-2026"  # noqa: S105 - throwaway accounts in a throwaway database
 # The last revision before the counters: the minors are loaded there, the counters' migrations count them.
 BEFORE_COUNTERS = "23ef6a3d02b9"
 TARGETS_MS = {"schools": 300, "regions": 300, "overview": 500}
-
-
-async def _recreate_database() -> None:
-    connection = await asyncpg.connect(ADMIN_DSN)
-    await connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await connection.execute(f'CREATE DATABASE "{DATABASE}"')
-    await connection.close()
-
-
-def _path(*ids: uuid.UUID) -> str:
-    return "/" + "".join(f"{unit_id.hex}/" for unit_id in ids)
 
 
 async def _seed(dsn: str, minors: int) -> None:
@@ -162,7 +151,7 @@ def main() -> None:
         database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}", log_level="WARNING"
     )
     if not args.reuse:
-        asyncio.run(_recreate_database())
+        asyncio.run(_recreate_database(DATABASE))
         command.upgrade(alembic_config(settings), BEFORE_COUNTERS)
         started = time.perf_counter()
         asyncio.run(_seed(f"postgresql://postgres@127.0.0.1:5432/{DATABASE}", args.minors))
