@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -94,21 +95,37 @@ class AuditEvent(SQLModel, table=True):
 
     def chained_content(self) -> dict[str, Any]:
         """What the hash covers: everything but the hash itself."""
-        return {
-            "seq": self.seq,
-            "at": self.at.isoformat(),
-            "actor_kind": self.actor_kind,
-            "actor_id": str(self.actor_id) if self.actor_id else None,
-            "actor_name": self.actor_name,
-            "unit_id": str(self.unit_id) if self.unit_id else None,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "fields": self.fields,
-            "reason": self.reason,
-            "request_id": self.request_id,
-            "prev_hash": self.prev_hash,
-        }
+        return chained_content({key: getattr(self, key) for key in CHAINED_KEYS})
+
+
+CHAINED_KEYS = (
+    "seq",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "actor_name",
+    "unit_id",
+    "action",
+    "object_type",
+    "object_id",
+    "fields",
+    "reason",
+    "request_id",
+    "prev_hash",
+)
+
+
+def chained_content(event: Mapping[str, Any]) -> dict[str, Any]:
+    """What an event's hash covers, from its column values: everything but the hash itself, as JSON values."""
+    return {key: _json_value(event[key]) for key in CHAINED_KEYS}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 class AuditChainHead(SQLModel, table=True):

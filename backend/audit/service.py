@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction, aliased
 
-from backend.audit.models import AuditChainHead, AuditEvent
+from backend.audit.models import AuditChainHead, AuditEvent, chained_content
 from backend.db import utcnow
 from backend.pagination import Page, PageParams, paginate
 from backend.request_context import current_request_id
@@ -21,7 +22,6 @@ from backend.units.models import Unit
 from backend.users.models import User
 
 GENESIS = "0" * 64
-_EVENT_COLUMNS = tuple(AuditEvent.__table__.columns)  # type: ignore[attr-defined]
 
 
 def _digest(content: dict[str, Any]) -> str:
@@ -43,7 +43,7 @@ async def record(
     actor_id: uuid.UUID | None = None,
     actor_name: str | None = None,
     durable: bool = True,
-) -> AuditEvent:
+) -> None:
     """Record one event for ``actor``, or for an actor named field by field (a login before there is a
     principal; ``system`` for the command line). ``unit_id`` defaults to the actor's unit.
 
@@ -56,33 +56,64 @@ async def record(
     which is most of such a request's time. The chain stays whole: a server crash can lose only the newest
     fraction of a second of read events, never a record's change, a reveal or an event in the middle.
     """
-    event = AuditEvent(
-        seq=0,  # numbered and chained at commit
-        at=utcnow(),
-        actor_kind=actor.kind if actor else actor_kind or "system",
-        actor_id=actor.id if actor else actor_id,
-        actor_name=(actor.name if actor else actor_name or "qinghu")[:64],
-        unit_id=unit_id or (actor.unit_id if actor else None),
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id) if object_id is not None else None,
-        fields=sorted(fields) if fields else None,
-        reason=reason,
-        request_id=current_request_id(),
-        prev_hash="",
-        hash="",
-    )
+    event = {
+        "seq": 0,  # numbered and chained at commit
+        "at": utcnow(),
+        "actor_kind": actor.kind if actor else actor_kind or "system",
+        "actor_id": actor.id if actor else actor_id,
+        "actor_name": (actor.name if actor else actor_name or "qinghu")[:64],
+        "unit_id": unit_id or (actor.unit_id if actor else None),
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id) if object_id is not None else None,
+        "fields": sorted(fields) if fields else None,
+        "reason": reason,
+        "request_id": current_request_id(),
+        "prev_hash": "",
+        "hash": "",
+    }
     session.info.setdefault(_PENDING, []).append(_Pending(event, durable))
-    return event
 
 
 @dataclass(frozen=True)
 class _Pending:
-    event: AuditEvent
+    event: dict[str, Any]  # the row, as ``audit_events`` columns
     durable: bool
 
 
 _PENDING = "qinghu.audit.pending"
+
+# The append's statements are built once, with their values as parameters: SQLAlchemy then reuses their
+# compiled form (and their cache key) instead of compiling a fresh statement for every event.
+_EVENTS: sa.Table = AuditEvent.__table__  # type: ignore[attr-defined]
+_HEAD: sa.Table = AuditChainHead.__table__  # type: ignore[attr-defined]
+_NUMBERS_TAKEN = (_HEAD.c.last_seq, _HEAD.c.last_hash)
+# The head row's lock makes concurrent writers queue here instead of forking the chain.
+_TAKE_NUMBERS = (
+    sa.update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_seq=_HEAD.c.last_seq + sa.bindparam("count", type_=sa.BigInteger))
+)
+_TAKE_NUMBERS_DURABLY = _TAKE_NUMBERS.returning(*_NUMBERS_TAKEN)
+# PostgreSQL, read events only: the same, also telling this transaction's commit not to wait for the disk
+# (``set_config(…, true)`` is ``SET LOCAL``), in the same round trip.
+_TAKE_NUMBERS_NOT_WAITING = _TAKE_NUMBERS.returning(
+    *_NUMBERS_TAKEN, sa.func.set_config("synchronous_commit", "off", True)
+)
+_ADVANCE_HEAD = sa.update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=sa.bindparam("head_hash"))
+# On PostgreSQL up to this many events go in with the new head in one statement; more (a bulk change), in two.
+_EVENTS_WITH_HEAD = 4
+
+
+@cache
+def _insert_events_advancing_head(count: int) -> sa.Update:
+    """``count`` events and the chain's new head in one PostgreSQL statement: one single-row insert per event
+    (parameters ``{column}_{i}``), as CTEs of the head's update. (A multi-row VALUES would not be cached.)"""
+    statement = _ADVANCE_HEAD
+    for i in range(count):
+        values = {column.key: sa.bindparam(f"{column.key}_{i}", type_=column.type) for column in _EVENTS.c}
+        statement = statement.add_cte(sa.insert(_EVENTS).values(values).cte(f"event_{i}"))
+    return statement
 
 
 @sa.event.listens_for(Session, "before_commit")
@@ -92,37 +123,28 @@ def _append_pending(session: Session) -> None:
     pending: list[_Pending] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    if postgresql and not any(item.durable for item in pending):
-        session.execute(sa.text("SET LOCAL synchronous_commit TO off"))
-    # The head row's lock makes concurrent writers queue here instead of forking the chain.
-    head = session.execute(
-        sa.update(AuditChainHead)
-        .where(AuditChainHead.id == 1)
-        .values(last_seq=AuditChainHead.last_seq + len(pending))
-        .returning(AuditChainHead.last_seq, AuditChainHead.last_hash)
-    ).one_or_none()
-    if head is None:
-        session.add(AuditChainHead(id=1, last_seq=len(pending), last_hash=GENESIS))
-        session.flush()
+    connection = session.connection()
+    postgresql = connection.dialect.name == "postgresql"
+    waits = not postgresql or any(item.durable for item in pending)
+    head = connection.execute(
+        _TAKE_NUMBERS_DURABLY if waits else _TAKE_NUMBERS_NOT_WAITING, {"count": len(pending)}
+    ).first()
+    if head is None:  # the very first events
+        connection.execute(sa.insert(_HEAD).values(id=1, last_seq=len(pending), last_hash=GENESIS))
         last_seq, prev_hash = len(pending), GENESIS
     else:
-        last_seq, prev_hash = head
-    rows = []
-    for seq, item in enumerate(pending, start=last_seq - len(pending) + 1):
-        event = item.event
-        event.seq, event.prev_hash = seq, prev_hash
-        event.hash = prev_hash = _digest(event.chained_content())
-        rows.append({column.key: getattr(event, column.key) for column in _EVENT_COLUMNS})
-    # Plain inserts, not the unit of work (events are never read back or changed here); on PostgreSQL the
-    # events and the new head go in one statement.
-    inserted = sa.insert(AuditEvent).values(rows)
-    advance_head = sa.update(AuditChainHead).where(AuditChainHead.id == 1).values(last_hash=prev_hash)
-    if postgresql:
-        session.execute(advance_head.add_cte(inserted.cte("inserted_events")))
+        last_seq, prev_hash = head[0], head[1]
+    rows = [item.event for item in pending]
+    for seq, row in enumerate(rows, start=last_seq - len(pending) + 1):
+        row["seq"], row["prev_hash"] = seq, prev_hash
+        row["hash"] = prev_hash = _digest(chained_content(row))
+    # Plain inserts, not the unit of work: events are never read back or changed here.
+    if postgresql and len(rows) <= _EVENTS_WITH_HEAD:
+        parameters = {f"{key}_{i}": value for i, row in enumerate(rows) for key, value in row.items()}
+        connection.execute(_insert_events_advancing_head(len(rows)), {**parameters, "head_hash": prev_hash})
     else:
-        session.execute(inserted)
-        session.execute(advance_head)
+        connection.execute(sa.insert(_EVENTS), rows)
+        connection.execute(_ADVANCE_HEAD, {"head_hash": prev_hash})
 
 
 @sa.event.listens_for(Session, "after_transaction_end")

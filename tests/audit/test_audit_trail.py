@@ -202,3 +202,25 @@ async def test_events_join_the_chain_with_their_transaction_or_not_at_all(app, c
         ((before or 0) + 2, "second"),
     ]
     assert report.ok
+
+
+async def test_transactions_with_one_or_many_events_chain_alike(app, county):
+    """One event, a few (one statement with the new head on PostgreSQL) or many (a bulk change) per commit."""
+    async with app.state.sessionmaker() as session:
+        before = await session.scalar(sa.select(sa.func.max(AuditEvent.seq))) or 0
+    for count in (1, 3, 9):
+        async with app.state.sessionmaker() as session:
+            for i in range(count):
+                await audit.record(
+                    session, action=AuditAction.minor_viewed, actor=None, object_id=f"{count}-{i}"
+                )
+            await session.commit()
+    async with app.state.sessionmaker() as session:
+        names = (
+            await session.scalars(
+                sa.select(AuditEvent.object_id).where(AuditEvent.seq > before).order_by(AuditEvent.seq)
+            )
+        ).all()
+        report = await audit.verify(session)
+    assert names == [f"{count}-{i}" for count in (1, 3, 9) for i in range(count)]
+    assert report.ok
