@@ -39,7 +39,7 @@ def page_params(
     """
     allowed = ", ".join(sorted(sort_fields))
 
-    def dependency(
+    async def dependency(  # async: no worker thread (see get_cipher)
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, at most 200")] = 50,
         offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
         sort: Annotated[

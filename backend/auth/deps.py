@@ -57,6 +57,25 @@ _PRINCIPAL_USER_COLUMNS = (
 )
 
 
+# Built once (every request runs it): the values travel as parameters, and the statement keeps its cache key.
+_USER_PRINCIPAL = (
+    sa.select(
+        *_PRINCIPAL_USER_COLUMNS,
+        Unit.path,
+        Unit.kind,
+        Unit.is_active.label("unit_active"),
+        AuthSession.revoked_at,
+        AuthSession.expires_at,
+    )
+    .join(Unit, Unit.id == User.unit_id)
+    .outerjoin(
+        AuthSession,
+        sa.and_(AuthSession.id == sa.bindparam("session_id"), AuthSession.user_id == User.id),
+    )
+    .where(User.id == sa.bindparam("user_id"))
+)
+
+
 def _invalid_token(detail: str) -> Unauthorized:
     return Unauthorized(detail, headers={"WWW-Authenticate": 'Bearer realm="qinghu", error="invalid_token"'})
 
@@ -77,22 +96,8 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
         raise _invalid_token("The access token is invalid or has expired.") from exc
 
     if claims.subject_kind == "user":
-        statement = (
-            sa.select(
-                *_PRINCIPAL_USER_COLUMNS,
-                Unit.path,
-                Unit.kind,
-                Unit.is_active.label("unit_active"),
-                AuthSession.revoked_at,
-                AuthSession.expires_at,
-            )
-            .join(Unit, Unit.id == User.unit_id)
-            .outerjoin(
-                AuthSession, sa.and_(AuthSession.id == claims.session_id, AuthSession.user_id == User.id)
-            )
-            .where(User.id == claims.subject_id)
-        )
-        row = (await session.execute(statement)).first()
+        identifiers = {"user_id": claims.subject_id, "session_id": claims.session_id}
+        row = (await session.execute(_USER_PRINCIPAL, identifiers)).first()
         if row is None or claims.session_id is None:
             raise _invalid_token("The access token is invalid or has expired.")
         if row.revoked_at is not None or row.expires_at is None or row.expires_at <= utcnow():

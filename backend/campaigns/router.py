@@ -70,7 +70,7 @@ async def report_in_scope(
 ScopedReport = Annotated[service.LoadedReport, Depends(report_in_scope)]
 
 
-def file_storage(request: Request) -> FileStorage:
+async def file_storage(request: Request) -> FileStorage:  # async: no worker thread (see get_cipher)
     settings: Settings = request.app.state.settings
     return storage_for(settings)
 

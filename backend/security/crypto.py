@@ -79,8 +79,9 @@ class FieldCipher:
         return hmac.new(self.lookup_key, f"{context}\x00{value}".encode(), hashlib.sha256).hexdigest()
 
 
-def get_cipher(request: Request) -> FieldCipher:
-    """The application's cipher (built once from the settings at start-up)."""
+async def get_cipher(request: Request) -> FieldCipher:
+    """The application's cipher (built once from the settings at start-up). ``async`` though it never waits:
+    FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop on every request."""
     return request.app.state.cipher
 
 

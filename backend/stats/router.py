@@ -40,7 +40,7 @@ class ReportQuery:
     threshold: int
 
 
-def report_query(
+async def report_query(  # async: no worker thread (see get_cipher)
     request: Request,
     term: TermParam = None,
     unit_id: UnitParam = None,
