@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+import orjson
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy import event, make_url
@@ -117,10 +118,11 @@ def new_id() -> uuid.UUID:
 
 def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     # hide_parameters: statements in logs and error messages never carry the values bound to them.
+    # orjson reads JSON columns (guardians, risk categories, substances: three per minor, 150 per page of a
+    # list) several times faster than the standard library.
+    common: dict[str, Any] = {"echo": echo, "hide_parameters": True, "json_deserializer": orjson.loads}
     if database_url.startswith("sqlite"):
-        engine = create_async_engine(
-            database_url, echo=echo, hide_parameters=True, connect_args={"timeout": 30}
-        )
+        engine = create_async_engine(database_url, connect_args={"timeout": 30}, **common)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -138,11 +140,10 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     asyncpg = make_url(database_url).get_driver_name() == "asyncpg"
     engine = create_async_engine(
         database_url,
-        echo=echo,
-        hide_parameters=True,
         pool_size=10,
         max_overflow=10,
         pool_pre_ping=not asyncpg,
+        **common,
     )
     if asyncpg:
 
