@@ -2,7 +2,7 @@
 
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from functools import cache
@@ -117,36 +117,43 @@ def present(
     responsible: bool = False,
 ) -> MinorRead:
     """Shape one minor for one principal: the single place where a minor becomes output."""
-    shape = privacy.shape_for(principal, view=view, responsible=responsible, sealed=row.is_sealed)
-    data = _reading(shape).read(row, cipher)
-    age = age_on(row.birth_date, today)
+    values = _values(row)
+    sealed = values["is_sealed"]
+    shape = privacy.shape_for(principal, view=view, responsible=responsible, sealed=sealed)
+    data = _reading(shape).read(values, cipher)
+    age = age_on(values["birth_date"], today)
     return MinorRead(
-        id=row.id,
-        version=row.version,
+        id=values["id"],
+        version=values["version"],
         age=age,
-        turns_18_on=_eighteenth_birthday(row.birth_date),
-        aged_out_candidate=age >= 18 and row.status == MinorStatus.active,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
+        turns_18_on=_eighteenth_birthday(values["birth_date"]),
+        aged_out_candidate=age >= 18 and values["status"] == MinorStatus.active,
+        created_at=values["created_at"],
+        updated_at=values["updated_at"],
         masked_fields=shape.masked_fields,
         hidden_fields=shape.hidden_fields,
-        revealable_fields=sorted(
-            privacy.revealable_fields(principal, sealed=row.is_sealed) - shape.full_fields
-        ),
+        revealable_fields=sorted(privacy.revealable_fields(principal, sealed=sealed) - shape.full_fields),
         **data,
     )
 
 
-Reader = Callable[[Any, FieldCipher], Any]
+def _values(row: sa.Row[Any]) -> Mapping[str, Any]:
+    """A row's columns by name. Read by key, not as attributes: a ``Row``'s attribute access first fails
+    (building an AttributeError's message) and then looks the key up — a tenth of a page of 50 minors."""
+    return row._mapping
+
+
+Reader = Callable[[Mapping[str, Any], FieldCipher], Any]
+
 
 # The masked form of each identity field that has one (a birth date has none: the age stands for it).
 _MASKED_READERS: dict[str, Reader] = {
-    "name": lambda row, _cipher: mask_name(row.name),
-    "id_number": lambda row, _cipher: row.id_number_masked,
-    "phone": lambda row, _cipher: row.phone_masked,
-    "guardians": lambda row, cipher: [_guardian(entry, cipher, reveal=False) for entry in row.guardians],
-    "household_address": lambda row, _cipher: row.household_area,
-    "residence_address": lambda row, _cipher: row.residence_area,
+    "name": lambda row, _cipher: mask_name(row["name"]),
+    "id_number": lambda row, _cipher: row["id_number_masked"],
+    "phone": lambda row, _cipher: row["phone_masked"],
+    "guardians": lambda row, cipher: [_guardian(entry, cipher, reveal=False) for entry in row["guardians"]],
+    "household_address": lambda row, _cipher: row["household_area"],
+    "residence_address": lambda row, _cipher: row["residence_area"],
 }
 
 
@@ -158,9 +165,9 @@ class _Reading:
     columns: tuple[str, ...]
     readers: tuple[tuple[str, Reader], ...]
 
-    def read(self, row: Any, cipher: FieldCipher) -> dict[str, Any]:
-        data = {column: getattr(row, column) for column in self.columns}
-        data.update((field, read(row, cipher)) for field, read in self.readers)
+    def read(self, values: Mapping[str, Any], cipher: FieldCipher) -> dict[str, Any]:
+        data = {column: values[column] for column in self.columns}
+        data.update((field, read(values, cipher)) for field, read in self.readers)
         return data
 
 
@@ -181,7 +188,7 @@ def _reading(shape: privacy.Shape) -> _Reading:
         elif seen is masked and field in _MASKED_READERS:
             readers[field] = _MASKED_READERS[field]
     if shape.of("sensitive_risk_categories") is full and "risk_categories" in readers:
-        readers["risk_categories"] = lambda row, _cipher: list(row.risk_categories)
+        readers["risk_categories"] = lambda row, _cipher: list(row["risk_categories"])
     return _Reading(tuple(columns), tuple(readers.items()))
 
 
@@ -204,34 +211,37 @@ def _guardian(entry: dict[str, Any], cipher: FieldCipher, *, reveal: bool) -> di
 
 # The full value of each field that is more than its column; every other field's full value is its column.
 _DERIVED_FULL_VALUES: dict[str, Reader] = {
-    "id_number": lambda row, cipher: cipher.decrypt(row.id_number_ciphertext, context="minor.id_number"),
+    "id_number": lambda row, cipher: cipher.decrypt(row["id_number_ciphertext"], context="minor.id_number"),
     "phone": lambda row, cipher: (
-        cipher.decrypt(row.phone_ciphertext, context="minor.phone") if row.phone_ciphertext else None
+        cipher.decrypt(row["phone_ciphertext"], context="minor.phone") if row["phone_ciphertext"] else None
     ),
-    "guardians": lambda row, cipher: [_guardian(entry, cipher, reveal=True) for entry in row.guardians],
+    "guardians": lambda row, cipher: [_guardian(entry, cipher, reveal=True) for entry in row["guardians"]],
     "sensitive_risk_categories": lambda row, _cipher: [
-        code for code in row.risk_categories if code in privacy.SENSITIVE_RISK_CATEGORIES
+        code for code in row["risk_categories"] if code in privacy.SENSITIVE_RISK_CATEGORIES
     ],
     # The general part: what a school may see.
     "risk_categories": lambda row, _cipher: [
-        code for code in row.risk_categories if code not in privacy.SENSITIVE_RISK_CATEGORIES
+        code for code in row["risk_categories"] if code not in privacy.SENSITIVE_RISK_CATEGORIES
     ],
     "school": lambda row, _cipher: (
-        {"id": row.school_id, "name": row.school_name, "kind": UnitKind.school} if row.school_id else None
+        {"id": row["school_id"], "name": row["school_name"], "kind": UnitKind.school}
+        if row["school_id"]
+        else None
     ),
     "managing_unit": lambda row, _cipher: {
-        "id": row.managing_unit_id,
-        "name": row.managing_unit_name,
-        "kind": row.managing_unit_kind,
+        "id": row["managing_unit_id"],
+        "name": row["managing_unit_name"],
+        "kind": row["managing_unit_kind"],
     },
 }
 
 
-def full_value(row: Any, field: str, cipher: FieldCipher) -> Any:
+def full_value(row: sa.Row[Any], field: str, cipher: FieldCipher) -> Any:
     """The unmasked value of an identity or sensitive field: for the detail view where the policy allows it,
     and for a reveal."""
+    values = _values(row)
     derived = _DERIVED_FULL_VALUES.get(field)
-    return derived(row, cipher) if derived else getattr(row, field)
+    return derived(values, cipher) if derived else values[field]
 
 
 def _eighteenth_birthday(birth: date) -> date:
@@ -353,6 +363,7 @@ async def list_minors(
         page,
         lambda row: present(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today),
         total_statement=total_statement,
+        plain_rows=True,
     )
 
 
@@ -725,11 +736,7 @@ async def present_related(
     transfer in either unit's box), shaped by the same policy. No scope test here: the record was the test."""
     if not minor_ids:
         return {}
-    statement = (
-        sa.select(*_COLUMNS)
-        .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
-        .where(Minor.id.in_(set(minor_ids)))
-    )
+    statement = _SELECT.where(Minor.id.in_(set(minor_ids)))
     today = local_today()
     return {
         row.id: present(
