@@ -363,7 +363,6 @@ async def list_minors(
         page,
         lambda row: present(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today),
         total_statement=total_statement,
-        plain_rows=True,
     )
 
 
