@@ -167,7 +167,8 @@ class _Reading:
 
     def read(self, values: Mapping[str, Any], cipher: FieldCipher) -> dict[str, Any]:
         data = {column: values[column] for column in self.columns}
-        data.update((field, read(values, cipher)) for field, read in self.readers)
+        for field, read in self.readers:
+            data[field] = read(values, cipher)
         return data
 
 
