@@ -9,6 +9,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from jose import JWTError, jwt
@@ -68,6 +69,9 @@ def issue_access_token(
 
 
 def decode_access_token(settings: Settings, token: str) -> AccessClaims:
+    """The claims of a valid access token. Its signature and claims are checked once and remembered, keyed by
+    the token and the key that verified it (a client uses one token for many requests); its expiry is checked
+    on every use."""
     try:
         header = jwt.get_unverified_header(token)
     except JWTError as exc:
@@ -77,14 +81,35 @@ def decode_access_token(settings: Settings, token: str) -> AccessClaims:
     key = settings.verification_keys().get(str(header.get("kid")))
     if key is None:
         raise InvalidTokenError("unknown signing key")
+    claims = _verified_claims(token, key, settings.token_audience, settings.token_issuer)
+    if _now() > claims.expires_at + LEEWAY:
+        raise InvalidTokenError("Signature has expired.")
+    return claims
+
+
+LEEWAY = timedelta(seconds=10)  # of expiry and not-before, for clocks a little apart
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _verified_claims(token: str, key: str, audience: str, issuer: str) -> AccessClaims:
+    """Verify once (signature, issuer, audience, times, shape); a failure is not remembered."""
     try:
         claims = jwt.decode(
             token,
             key,
             algorithms=[ALGORITHM],
-            audience=settings.token_audience,
-            issuer=settings.token_issuer,
-            options={"require_exp": True, "require_iat": True, "require_sub": True, "leeway": 10},
+            audience=audience,
+            issuer=issuer,
+            options={
+                "require_exp": True,
+                "require_iat": True,
+                "require_sub": True,
+                "leeway": int(LEEWAY.total_seconds()),
+            },
         )
     except JWTError as exc:
         raise InvalidTokenError(str(exc)) from exc

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from jose import jwt
 
+from backend.security import tokens
 from backend.security.tokens import issue_access_token
 from backend.users.models import User
 from tests.conftest import DEMO_CLIENT_SECRET, DEMO_PASSWORD, assert_problem, client_for, password_token
@@ -348,3 +349,17 @@ async def test_access_token_of_a_deleted_session_user(app, client, county):
         session_id=uuid.uuid4(),
     )
     assert_problem(await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+async def test_a_token_verified_before_is_refused_once_it_expires(app, client, county, monkeypatch):
+    """A token's verification is remembered between requests; its expiry is not: checked on every use."""
+    token = await password_token(client, "jinhu_lead")
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
+    expiry = datetime.fromtimestamp(jwt.get_unverified_claims(token["access_token"])["exp"], UTC)
+    monkeypatch.setattr(tokens, "_now", lambda: expiry + tokens.LEEWAY + timedelta(seconds=1))
+    response = await client.get("/api/v1/me", headers=headers)
+    assert_problem(response, 401, "unauthorized")
+    assert "invalid_token" in response.headers["WWW-Authenticate"]
+    monkeypatch.setattr(tokens, "_now", lambda: expiry + tokens.LEEWAY - timedelta(seconds=1))
+    assert (await client.get("/api/v1/me", headers=headers)).status_code == 200
