@@ -1,11 +1,13 @@
 """Lists: ``limit`` (≤ 200), ``offset``, ``total`` and ``sort``, one implementation for every list endpoint."""
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
+import orjson
 import sqlalchemy as sa
-from fastapi import Query
+from fastapi import Query, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,3 +90,21 @@ async def paginate(
     return Page[T](
         items=[to_item(row) for row in rows], total=total or 0, limit=params.limit, offset=params.offset
     )
+
+
+def page_json(page: Page[dict[str, Any]]) -> Response:
+    """A page whose items are already shaped as plain values, serialised straight to JSON: for the busiest
+    lists, where validating each item as its model only to serialise it again was a third of the request.
+    The route still declares its model (the contract); a test holds each item to it field for field."""
+    body = {"items": page.items, "total": page.total, "limit": page.limit, "offset": page.offset}
+    # Dates, enums and UUIDs natively; UTC datetimes end in Z, as pydantic writes them.
+    return Response(
+        orjson.dumps(body, option=orjson.OPT_UTC_Z, default=_uuid_subclass), media_type="application/json"
+    )
+
+
+def _uuid_subclass(value: Any) -> str:
+    """orjson writes ``uuid.UUID`` itself, not the driver's subclass of it (asyncpg's)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")

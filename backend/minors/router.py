@@ -18,7 +18,7 @@ from backend.minors.schemas import (
     Revealed,
     RevealRequest,
 )
-from backend.pagination import Page, PageParams, page_params
+from backend.pagination import Page, PageParams, page_json, page_params
 from backend.security.crypto import Cipher
 from backend.security.principals import Principal
 from backend.security.privacy import View
@@ -63,7 +63,7 @@ async def list_minors(
         str | None,
         Query(min_length=1, max_length=50, description="Name contains (roles that may see identities)"),
     ] = None,
-) -> Page[MinorRead]:
+) -> Response:
     filters = service.MinorFilters(
         status=status,
         risk_level=risk_level,
@@ -77,7 +77,9 @@ async def list_minors(
         turns_18_within_days=turns_18_within_days,
         q=q,
     )
-    return await service.list_minors(session, principal=principal, filters=filters, page=page, cipher=cipher)
+    return page_json(
+        await service.list_minors(session, principal=principal, filters=filters, page=page, cipher=cipher)
+    )
 
 
 @router.post(

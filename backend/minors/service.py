@@ -107,7 +107,7 @@ def _scoped_select(principal: Principal) -> sa.Select[Any]:
     return _SELECT.where(within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
 
 
-def present(
+def shape_minor(
     row: Any,
     *,
     principal: Principal,
@@ -115,14 +115,15 @@ def present(
     cipher: FieldCipher,
     today: date,
     responsible: bool = False,
-) -> MinorRead:
-    """Shape one minor for one principal: the single place where a minor becomes output."""
+) -> dict[str, Any]:
+    """Shape one minor for one principal: the single place where a minor becomes output. The fields of a
+    ``MinorRead`` as plain values; what the policy hides is absent."""
     values = _values(row)
     sealed = values["is_sealed"]
     shape = privacy.shape_for(principal, view=view, responsible=responsible, sealed=sealed)
     data = _reading(shape).read(values, cipher)
     age = age_on(values["birth_date"], today)
-    return MinorRead(
+    data.update(
         id=values["id"],
         version=values["version"],
         age=age,
@@ -133,7 +134,24 @@ def present(
         masked_fields=shape.masked_fields,
         hidden_fields=shape.hidden_fields,
         revealable_fields=sorted(privacy.revealable_fields(principal, sealed=sealed) - shape.full_fields),
-        **data,
+    )
+    return data
+
+
+def present(
+    row: Any,
+    *,
+    principal: Principal,
+    view: privacy.View,
+    cipher: FieldCipher,
+    today: date,
+    responsible: bool = False,
+) -> MinorRead:
+    """A shaped minor as a ``MinorRead`` (every answer but a list's page, which is serialised directly)."""
+    return MinorRead(
+        **shape_minor(
+            row, principal=principal, view=view, cipher=cipher, today=today, responsible=responsible
+        )
     )
 
 
@@ -293,8 +311,8 @@ async def list_minors(
     filters: MinorFilters,
     page: PageParams,
     cipher: FieldCipher,
-) -> Page[MinorRead]:
-    """Minors in scope, masked for everyone (the list view of the policy)."""
+) -> Page[dict[str, Any]]:
+    """Minors in scope, masked for everyone (the list view of the policy), shaped as plain values."""
     today = local_today()
     shape = privacy.shape_for(principal, view=privacy.View.list, responsible=False, sealed=False)
     statement = _scoped_select(principal)
@@ -362,7 +380,7 @@ async def list_minors(
         session,
         statement,
         page,
-        lambda row: present(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today),
+        lambda row: shape_minor(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today),
         total_statement=total_statement,
     )
 

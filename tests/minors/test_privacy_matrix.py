@@ -3,6 +3,7 @@ every endpoint that returns a minor (list, detail, lookup, and the answers to cr
 
 import pytest
 
+from backend.minors.schemas import MinorRead
 from backend.security import privacy
 from backend.security.masking import mask_id_number, mask_name, mask_phone
 from backend.security.roles import Role
@@ -160,6 +161,7 @@ async def test_every_role_sees_every_field_as_the_policy_says(client, login, two
         assert detail.status_code == 200, detail.text
         _check_shape(detail.json(), role, privacy.View.detail, someone, area)
         _check_shape(lookup.json(), role, privacy.View.list, someone, area)
+        _assert_is_exactly_a_minor_read(listed[created["id"]], lookup.json())
     assert listing["total"] == sum(username in IN_SCOPE[place] for place in two_minors)
 
 
@@ -169,8 +171,22 @@ async def test_sealed_records_hide_sensitive_facts_from_every_role(client, login
     await client.patch(
         f"{MINORS}/{created['id']}", json={"is_sealed": True}, headers=await login("jinhu_lead")
     )
-    shown = (await client.get(f"{MINORS}/{created['id']}", headers=await login(username))).json()
+    headers = await login(username)
+    shown = (await client.get(f"{MINORS}/{created['id']}", headers=headers)).json()
     _check_shape(shown, ACCOUNTS[username], privacy.View.detail, someone, "锦湖街道", sealed=True)
+    listed = (await client.get(MINORS, params={"limit": 200}, headers=headers)).json()["items"]
+    looked_up = await client.post(f"{MINORS}/lookup", json={"id_number": someone.id_number}, headers=headers)
+    _assert_is_exactly_a_minor_read(
+        next(item for item in listed if item["id"] == created["id"]), looked_up.json()
+    )
+
+
+def _assert_is_exactly_a_minor_read(listed: dict, looked_up: dict) -> None:
+    """A list's page is serialised straight from the shaped values, not through ``MinorRead``: its items must
+    still be exactly what the model would write (same fields, same absent ones, same formats), and the same
+    as the look-up, which answers with the list's shape through the model."""
+    assert MinorRead.model_validate(listed).model_dump(mode="json", exclude_unset=True) == listed
+    assert listed == looked_up
 
 
 async def test_answers_to_create_and_update_are_shaped_too(client, login, register, person, county):
