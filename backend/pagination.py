@@ -30,6 +30,7 @@ class PageParams:
     limit: int
     offset: int
     order_by: tuple[Any, ...]
+    sort: str = ""  # as asked, the order's name for statements built once per order
 
 
 def page_params(
@@ -64,7 +65,7 @@ def page_params(
                 )
             order_by.append(column.desc() if raw.startswith("-") else column.asc())
         order_by.append(tie_breaker)
-        return PageParams(limit=limit, offset=offset, order_by=tuple(order_by))
+        return PageParams(limit=limit, offset=offset, order_by=tuple(order_by), sort=sort)
 
     return dependency
 
@@ -81,12 +82,37 @@ async def paginate(
 
     ``total_statement`` answers the total where a cheaper query than counting the rows gives the same number.
     """
+    page_statement, total_statement = page_statements(statement, params.order_by, total_statement)
+    return await run_page(session, page_statement, total_statement, params, to_item)
+
+
+def page_statements(
+    statement: sa.Select[Any], order_by: Sequence[Any], total_statement: sa.Select[Any] | None = None
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """A select's page (its bounds the parameters ``page_limit`` and ``page_offset``) and its total, as
+    statements that can be built once and run many times (``run_page``)."""
+    page_statement = (
+        statement.order_by(*order_by)
+        .limit(sa.bindparam("page_limit", type_=sa.Integer))
+        .offset(sa.bindparam("page_offset", type_=sa.Integer))
+    )
     if total_statement is None:
         total_statement = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
-    total = await session.scalar(total_statement)
-    rows: Sequence[Any] = (
-        await session.execute(statement.order_by(*params.order_by).limit(params.limit).offset(params.offset))
-    ).all()
+    return page_statement, total_statement
+
+
+async def run_page(
+    session: AsyncSession,
+    page_statement: sa.Select[Any],
+    total_statement: sa.Select[Any],
+    params: PageParams,
+    to_item: Callable[[Any], T],
+    parameters: Mapping[str, Any] | None = None,
+) -> Page[T]:
+    """One page and the total, from ``page_statements``; ``parameters`` are the values the statements name."""
+    values = {**(parameters or {}), "page_limit": params.limit, "page_offset": params.offset}
+    total = await session.scalar(total_statement, values)
+    rows: Sequence[Any] = (await session.execute(page_statement, values)).all()
     return Page[T](
         items=[to_item(row) for row in rows], total=total or 0, limit=params.limit, offset=params.offset
     )

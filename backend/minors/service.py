@@ -2,7 +2,7 @@
 
 import math
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from functools import cache
@@ -36,11 +36,19 @@ from backend.minors.schemas import (
     MinorRead,
     MinorUpdate,
 )
-from backend.pagination import Page, PageParams, paginate
+from backend.pagination import Page, PageParams, page_statements, run_page
 from backend.security import privacy
 from backend.security.crypto import FieldCipher
 from backend.security.masking import mask_id_number, mask_name, mask_phone
-from backend.security.principals import Principal, in_subtree, parent_path, within_minor_scope, within_scope
+from backend.security.principals import (
+    Principal,
+    in_subtree,
+    minor_scope,
+    minor_scope_template,
+    parent_path,
+    subtree_range,
+    within_minor_scope,
+)
 from backend.security.roles import Role
 from backend.units.models import Unit, UnitKind
 
@@ -312,81 +320,154 @@ async def list_minors(
     page: PageParams,
     cipher: FieldCipher,
 ) -> Page[dict[str, Any]]:
-    """Minors in scope, masked for everyone (the list view of the policy), shaped as plain values."""
+    """Minors in scope, masked for everyone (the list view of the policy), shaped as plain values.
+
+    The statements are built once for each combination of scope kind, filters given and order
+    (``_list_statements``); this request's values are their parameters."""
     today = local_today()
     shape = privacy.shape_for(principal, view=privacy.View.list, responsible=False, sealed=False)
-    statement = _scoped_select(principal)
-    # Conditions the per-unit counters can answer; any other filter needs the rows counted.
-    counted_by_unit: list[sa.ColumnElement[bool]] = [within_minor_scope(principal, ManagingUnit.path, None)]
-    if filters.status:
-        statement = statement.where(Minor.status == filters.status)
-        counted_by_unit.append(MinorCount.status == filters.status)
-    if filters.risk_level:
-        statement = statement.where(Minor.risk_level == filters.risk_level)
-    if filters.schooling_status:
-        statement = statement.where(Minor.schooling_status == filters.schooling_status)
-    if filters.school_id:
-        statement = statement.where(Minor.school_id == filters.school_id)
-    if filters.category:
-        if filters.category in privacy.SENSITIVE_RISK_CATEGORIES:
-            _require_sensitive(shape, "category")
-            # A sealed minor's sensitive facts must not leak through a filter either.
-            statement = statement.where(Minor.is_sealed.is_(False))
-        statement = statement.where(JsonArrayContains(Minor.risk_categories, filters.category))
+    scope = minor_scope(principal)
+    parameters = scope.parameters()
+    if filters.category in privacy.SENSITIVE_RISK_CATEGORIES:
+        _require_sensitive(shape, "category")
     if filters.substance:
         _require_sensitive(shape, "substance")
-        statement = statement.where(
-            Minor.is_sealed.is_(False), JsonArrayContains(Minor.substances, filters.substance)
-        )
+    if filters.q and principal.role not in privacy.REVEAL_IDENTITY_ROLES:
+        raise Forbidden("Searching by name needs a role that may see identities.")
     if filters.within:
-        anchor = await session.scalar(
-            sa.select(Unit.path).where(Unit.id == filters.within, within_scope(principal, Unit.path))
+        parameters["within_low"], parameters["within_high"] = subtree_range(
+            await _unit_path_within_reach(session, principal, filters.within)
         )
-        if anchor is None and principal.role is Role.police:
-            anchor = await session.scalar(
-                sa.select(Unit.path).where(
-                    Unit.id == filters.within, in_subtree(Unit.path, parent_path(principal.unit_path))
-                )
-            )
-        if anchor is None:
-            raise ValidationFailed.field(["query", "within"], "no such unit in your scope", "unit.not_found")
-        statement = statement.where(in_subtree(ManagingUnit.path, anchor))
-        counted_by_unit.append(in_subtree(ManagingUnit.path, anchor))
+    for name in ("status", "risk_level", "schooling_status", "school_id"):
+        parameters[name] = getattr(filters, name)
     if filters.age_min is not None:
-        statement = statement.where(Minor.birth_date <= _birth_date_bounds_for_age(filters.age_min, today)[1])
+        parameters["born_by"] = _birth_date_bounds_for_age(filters.age_min, today)[1]
     if filters.age_max is not None:
-        statement = statement.where(Minor.birth_date >= _birth_date_bounds_for_age(filters.age_max, today)[0])
+        parameters["born_from"] = _birth_date_bounds_for_age(filters.age_max, today)[0]
     if filters.turns_18_within_days is not None:
-        first = _shift_years(today, -18) + timedelta(days=1)
-        last = _shift_years(today + timedelta(days=filters.turns_18_within_days), -18)
-        statement = statement.where(Minor.birth_date.between(first, last))
+        parameters["adult_from"] = _shift_years(today, -18) + timedelta(days=1)
+        parameters["adult_by"] = _shift_years(today + timedelta(days=filters.turns_18_within_days), -18)
     if filters.q:
-        if principal.role not in privacy.REVEAL_IDENTITY_ROLES:
-            raise Forbidden("Searching by name needs a role that may see identities.")
-        statement = statement.where(Minor.name.contains(filters.q, autoescape=True))
-    total_statement = None
-    only_unit_filters = not any(
-        getattr(filters, field.name) not in (None, "")
-        for field in fields(filters)
-        if field.name not in _FILTERS_COUNTED_BY_UNIT
+        parameters["name_pattern"] = f"%{_escape_like(filters.q)}%"
+    given = tuple(field.name for field in fields(filters) if getattr(filters, field.name) not in (None, ""))
+    page_statement, total_statement = _list_statements(
+        _ListShape(scope.kind, given, filters.category, filters.substance, page.sort), page.order_by
     )
-    if only_unit_filters and principal.role is not Role.school_staff:
+    return await run_page(
+        session,
+        page_statement,
+        total_statement,
+        page,
+        lambda row: shape_minor(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today),
+        parameters,
+    )
+
+
+async def _unit_path_within_reach(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> str:
+    """The path of a unit in the principal's subtree — for police, in the township they serve too."""
+    reach = [principal.unit_path]
+    if principal.role is Role.police:
+        reach.append(parent_path(principal.unit_path))
+    for path in reach:
+        low, high = subtree_range(path)
+        found = await session.scalar(_UNIT_PATH_IN_SUBTREE, {"unit_id": unit_id, "low": low, "high": high})
+        if found is not None:
+            return found
+    raise ValidationFailed.field(["query", "within"], "no such unit in your scope", "unit.not_found")
+
+
+_UNIT_PATH_IN_SUBTREE = sa.select(Unit.path).where(
+    Unit.id == sa.bindparam("unit_id"),
+    Unit.path >= sa.bindparam("low", required=True),
+    Unit.path < sa.bindparam("high", required=True),
+)
+
+
+@dataclass(frozen=True)
+class _ListShape:
+    """What the text of a list's statements depends on. (A category or substance is part of it: JSON
+    containment takes its code into the statement; the codes are few.)"""
+
+    scope: str
+    given: tuple[str, ...]  # the filters given, by name
+    category: str | None
+    substance: str | None
+    sort: str
+
+
+_LIST_STATEMENTS: dict[_ListShape, tuple[sa.Select[Any], sa.Select[Any]]] = {}
+
+
+def _list_statements(shape: _ListShape, order_by: Sequence[Any]) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    """The page and total statements for a list of this shape, built on first use and kept: a statement
+    built anew costs its construction and its cache key on every request (a tenth of a list's time)."""
+    statements = _LIST_STATEMENTS.get(shape)
+    if statements is None:
+        if len(_LIST_STATEMENTS) >= 1024:  # shapes are few; never let them grow without bound
+            _LIST_STATEMENTS.clear()
+        statements = _LIST_STATEMENTS[shape] = _build_list_statements(shape, order_by)
+    return statements
+
+
+def _build_list_statements(
+    shape: _ListShape, order_by: Sequence[Any]
+) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    given = set(shape.given)
+    conditions = [minor_scope_template(shape.scope, ManagingUnit.path, Minor.school_id)]
+    # What the per-unit counters can answer; with any other filter the rows are counted.
+    counted = [minor_scope_template(shape.scope, ManagingUnit.path, None)]
+    if "status" in given:
+        conditions.append(Minor.status == sa.bindparam("status"))
+        counted.append(MinorCount.status == sa.bindparam("status"))
+    if "within" in given:
+        in_anchor = sa.and_(
+            ManagingUnit.path >= sa.bindparam("within_low", required=True),
+            ManagingUnit.path < sa.bindparam("within_high", required=True),
+        )
+        conditions.append(in_anchor)
+        counted.append(in_anchor)
+    if "risk_level" in given:
+        conditions.append(Minor.risk_level == sa.bindparam("risk_level"))
+    if "schooling_status" in given:
+        conditions.append(Minor.schooling_status == sa.bindparam("schooling_status"))
+    if "school_id" in given:
+        conditions.append(Minor.school_id == sa.bindparam("school_id"))
+    if shape.category:
+        if shape.category in privacy.SENSITIVE_RISK_CATEGORIES:
+            # A sealed minor's sensitive facts must not leak through a filter either.
+            conditions.append(Minor.is_sealed.is_(False))
+        conditions.append(JsonArrayContains(Minor.risk_categories, shape.category))
+    if shape.substance:
+        conditions += [Minor.is_sealed.is_(False), JsonArrayContains(Minor.substances, shape.substance)]
+    if "age_min" in given:
+        conditions.append(Minor.birth_date <= sa.bindparam("born_by"))
+    if "age_max" in given:
+        conditions.append(Minor.birth_date >= sa.bindparam("born_from"))
+    if "turns_18_within_days" in given:
+        conditions.append(Minor.birth_date.between(sa.bindparam("adult_from"), sa.bindparam("adult_by")))
+    if "q" in given:
+        conditions.append(Minor.name.like(sa.bindparam("name_pattern"), escape=_LIKE_ESCAPE))
+    statement = _SELECT.where(*conditions)
+    total_statement = None
+    # School staff reach minors by school, not by managing unit: their totals are always counted row by row.
+    if given <= _FILTERS_COUNTED_BY_UNIT and shape.scope != "school":
         total_statement = (
             sa.select(sa.func.coalesce(sa.func.sum(MinorCount.n), 0))
             .join(ManagingUnit, ManagingUnit.id == MinorCount.managing_unit_id)
-            .where(*counted_by_unit)
+            .where(*counted)
         )
-    return await paginate(
-        session,
-        statement,
-        page,
-        lambda row: shape_minor(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today),
-        total_statement=total_statement,
-    )
+    return page_statements(statement, order_by, total_statement)
 
 
-# School staff reach minors by school, not by managing unit: their totals are always counted row by row.
 _FILTERS_COUNTED_BY_UNIT = frozenset({"status", "within"})
+_LIKE_ESCAPE = "/"
+
+
+def _escape_like(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern: its wildcards and the escape character escaped."""
+    for character in (_LIKE_ESCAPE, "%", "_"):
+        text = text.replace(character, _LIKE_ESCAPE + character)
+    return text
 
 
 def policy_for(principal: Principal) -> MinorPolicy:

@@ -92,17 +92,64 @@ def within_scope(principal: Principal, path_column: Any) -> sa.ColumnElement[boo
     return in_subtree(path_column, principal.unit_path)
 
 
-def within_minor_scope(
-    principal: Principal, managing_path_column: Any, school_id_column: Any
-) -> sa.ColumnElement[bool]:
+@dataclass(frozen=True)
+class MinorScope:
+    """The minors a principal reaches: those managed in the subtree at ``path``, a school's own pupils
+    (``school_id``), or none."""
+
+    path: str | None = None
+    school_id: uuid.UUID | None = None
+
+    @property
+    def kind(self) -> str:
+        return "subtree" if self.path else "school" if self.school_id else "none"
+
+    def condition(self, managing_path_column: Any, school_id_column: Any) -> sa.ColumnElement[bool]:
+        if self.path:
+            return in_subtree(managing_path_column, self.path)
+        if self.school_id:
+            return school_id_column == self.school_id
+        return sa.false()
+
+    def parameters(self) -> dict[str, Any]:
+        """Its values under the names ``minor_scope_template`` gives them."""
+        if self.path:
+            low, high = subtree_range(self.path)
+            return {"scope_low": low, "scope_high": high}
+        return {"scope_school": self.school_id} if self.school_id else {}
+
+
+def minor_scope(principal: Principal) -> MinorScope:
     """The scope of minors: managed in the principal's subtree; a school's own pupils for school staff; the
     township a police station serves for police. Everyone else reaches none."""
     if principal.role is Role.school_staff:
-        return school_id_column == principal.unit_id
+        return MinorScope(school_id=principal.unit_id)
     if principal.role is Role.police:
-        return in_subtree(managing_path_column, parent_path(principal.unit_path))
+        return MinorScope(path=parent_path(principal.unit_path))
     if principal.role in (Role.caseworker, Role.supervisor, Role.admin, Role.auditor):
-        return within_scope(principal, managing_path_column)
+        return MinorScope(path=principal.unit_path)
+    return MinorScope()
+
+
+def within_minor_scope(
+    principal: Principal, managing_path_column: Any, school_id_column: Any
+) -> sa.ColumnElement[bool]:
+    """Rows of minors in the principal's scope (``minor_scope``)."""
+    return minor_scope(principal).condition(managing_path_column, school_id_column)
+
+
+def minor_scope_template(
+    kind: str, managing_path_column: Any, school_id_column: Any
+) -> sa.ColumnElement[bool]:
+    """The same condition for any scope of this ``kind``, its values left as required parameters
+    (``MinorScope.parameters``): for a statement built once and run for every principal."""
+    if kind == "subtree":
+        return sa.and_(
+            managing_path_column >= sa.bindparam("scope_low", required=True),
+            managing_path_column < sa.bindparam("scope_high", required=True),
+        )
+    if kind == "school":
+        return school_id_column == sa.bindparam("scope_school", required=True)
     return sa.false()
 
 

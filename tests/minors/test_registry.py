@@ -283,3 +283,45 @@ async def test_aged_out_candidates_are_flagged(app, client, login, register, per
     shown = (await client.get(f"{MINORS}/{created['id']}", headers=await login("jinhu_lead"))).json()
     assert shown["age"] >= 18
     assert shown["aged_out_candidate"] is True
+
+
+async def test_list_statements_built_once_serve_every_principal_with_their_own_scope(
+    client, login, register, person, county
+):
+    """A list's statements are kept per shape (scope kind, filters, order) and run with each request's values:
+    whoever asked first, the next caller of the same shape gets their own scope, filters and bounds."""
+    school = county["units"]["瑞安市锦湖中学"].id
+    jinhu = [await register(person(), school_id=str(school)) for _ in range(2)]
+    anyang = await register(person(), as_="other_worker")
+
+    async def ids(username: str, **params) -> set[str]:
+        response = await client.get(MINORS, params=params, headers=await login(username))
+        assert response.status_code == 200, response.text
+        assert response.json()["total"] == len(response.json()["items"])
+        return {item["id"] for item in response.json()["items"]}
+
+    everyone, jinhu_ids = {m["id"] for m in [*jinhu, anyang]}, {m["id"] for m in jinhu}
+    for _ in range(2):  # either order, twice over: the second round runs on the kept statements
+        assert await ids("county_lead") == everyone
+        assert await ids("jinhu_lead") == jinhu_ids
+        assert await ids("other_worker") == {anyang["id"]}
+        assert await ids("school_teacher") == jinhu_ids  # by school, not by managing unit
+        assert await ids("county_lead", risk_level="medium") == everyone
+        assert await ids("jinhu_lead", risk_level="medium") == jinhu_ids
+        assert await ids("county_lead", school_id=str(school), schooling_status="in_school") == jinhu_ids
+        # Police reach the township they serve, including by naming it.
+        assert await ids("jinhu_police", within=str(county["units"]["锦湖街道"].id)) == jinhu_ids
+        assert await ids("county_lead", within=str(county["units"]["安阳街道"].id)) == {anyang["id"]}
+    first = await client.get(MINORS, params={"limit": 1}, headers=await login("county_lead"))
+    second = await client.get(MINORS, params={"limit": 1, "offset": 1}, headers=await login("county_lead"))
+    assert first.json()["items"][0]["id"] != second.json()["items"][0]["id"]
+
+
+async def test_name_search_matches_wildcards_literally(client, login, register, person, county):
+    someone = person()
+    await register(someone)
+    headers = await login("jinhu_worker")
+    for text in ("%", "_", "/", someone.name[:1] + "%"):
+        response = await client.get(MINORS, params={"q": text}, headers=headers)
+        assert response.json()["total"] == 0, text
+    assert (await client.get(MINORS, params={"q": someone.name}, headers=headers)).json()["total"] == 1
