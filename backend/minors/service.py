@@ -43,10 +43,11 @@ from backend.security.masking import mask_id_number, mask_name, mask_phone
 from backend.security.principals import (
     Principal,
     in_subtree,
+    in_subtree_template,
     minor_scope,
     minor_scope_template,
     parent_path,
-    subtree_range,
+    subtree_parameters,
     within_minor_scope,
 )
 from backend.security.roles import Role
@@ -335,9 +336,8 @@ async def list_minors(
     if filters.q and principal.role not in privacy.REVEAL_IDENTITY_ROLES:
         raise Forbidden("Searching by name needs a role that may see identities.")
     if filters.within:
-        parameters["within_low"], parameters["within_high"] = subtree_range(
-            await _unit_path_within_reach(session, principal, filters.within)
-        )
+        anchor = await _unit_path_within_reach(session, principal, filters.within)
+        parameters.update(subtree_parameters("within", anchor))
     for name in ("status", "risk_level", "schooling_status", "school_id"):
         parameters[name] = getattr(filters, name)
     if filters.age_min is not None:
@@ -369,17 +369,16 @@ async def _unit_path_within_reach(session: AsyncSession, principal: Principal, u
     if principal.role is Role.police:
         reach.append(parent_path(principal.unit_path))
     for path in reach:
-        low, high = subtree_range(path)
-        found = await session.scalar(_UNIT_PATH_IN_SUBTREE, {"unit_id": unit_id, "low": low, "high": high})
+        found = await session.scalar(
+            _UNIT_PATH_IN_SUBTREE, {"unit_id": unit_id, **subtree_parameters("reach", path)}
+        )
         if found is not None:
             return found
     raise ValidationFailed.field(["query", "within"], "no such unit in your scope", "unit.not_found")
 
 
 _UNIT_PATH_IN_SUBTREE = sa.select(Unit.path).where(
-    Unit.id == sa.bindparam("unit_id"),
-    Unit.path >= sa.bindparam("low", required=True),
-    Unit.path < sa.bindparam("high", required=True),
+    Unit.id == sa.bindparam("unit_id"), in_subtree_template(Unit.path, "reach")
 )
 
 
@@ -400,7 +399,7 @@ _LIST_STATEMENTS: dict[_ListShape, tuple[sa.Select[Any], sa.Select[Any]]] = {}
 
 def _list_statements(shape: _ListShape, order_by: Sequence[Any]) -> tuple[sa.Select[Any], sa.Select[Any]]:
     """The page and total statements for a list of this shape, built on first use and kept: a statement
-    built anew costs its construction and its cache key on every request (a tenth of a list's time)."""
+    built anew costs its construction and its cache key on every request (a fifth of a list's time)."""
     statements = _LIST_STATEMENTS.get(shape)
     if statements is None:
         if len(_LIST_STATEMENTS) >= 1024:  # shapes are few; never let them grow without bound
@@ -420,10 +419,7 @@ def _build_list_statements(
         conditions.append(Minor.status == sa.bindparam("status"))
         counted.append(MinorCount.status == sa.bindparam("status"))
     if "within" in given:
-        in_anchor = sa.and_(
-            ManagingUnit.path >= sa.bindparam("within_low", required=True),
-            ManagingUnit.path < sa.bindparam("within_high", required=True),
-        )
+        in_anchor = in_subtree_template(ManagingUnit.path, "within")
         conditions.append(in_anchor)
         counted.append(in_anchor)
     if "risk_level" in given:

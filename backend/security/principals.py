@@ -79,6 +79,20 @@ def in_subtree(path_column: Any, path: str) -> sa.ColumnElement[bool]:
     return sa.and_(path_column >= low, path_column < high)
 
 
+def in_subtree_template(path_column: Any, name: str) -> sa.ColumnElement[bool]:
+    """``in_subtree`` with the path left as required parameters named after ``name``
+    (``subtree_parameters``): for a statement built once and run for many paths."""
+    return sa.and_(
+        path_column >= sa.bindparam(f"{name}_low", required=True),
+        path_column < sa.bindparam(f"{name}_high", required=True),
+    )
+
+
+def subtree_parameters(name: str, path: str) -> dict[str, str]:
+    low, high = subtree_range(path)
+    return {f"{name}_low": low, f"{name}_high": high}
+
+
 def parent_path(path: str) -> str:
     """``/a/b/c/`` → ``/a/b/``: the unit above (a police station's township)."""
     return path[: path.rstrip("/").rfind("/") + 1] or path
@@ -114,8 +128,7 @@ class MinorScope:
     def parameters(self) -> dict[str, Any]:
         """Its values under the names ``minor_scope_template`` gives them."""
         if self.path:
-            low, high = subtree_range(self.path)
-            return {"scope_low": low, "scope_high": high}
+            return subtree_parameters("scope", self.path)
         return {"scope_school": self.school_id} if self.school_id else {}
 
 
@@ -144,10 +157,7 @@ def minor_scope_template(
     """The same condition for any scope of this ``kind``, its values left as required parameters
     (``MinorScope.parameters``): for a statement built once and run for every principal."""
     if kind == "subtree":
-        return sa.and_(
-            managing_path_column >= sa.bindparam("scope_low", required=True),
-            managing_path_column < sa.bindparam("scope_high", required=True),
-        )
+        return in_subtree_template(managing_path_column, "scope")
     if kind == "school":
         return school_id_column == sa.bindparam("scope_school", required=True)
     return sa.false()
