@@ -147,21 +147,10 @@ def shape_minor(
     return data
 
 
-def present(
-    row: Any,
-    *,
-    principal: Principal,
-    view: privacy.View,
-    cipher: FieldCipher,
-    today: date,
-    responsible: bool = False,
-) -> MinorRead:
-    """A shaped minor as a ``MinorRead`` (every answer but a list's page, which is serialised directly)."""
-    return MinorRead(
-        **shape_minor(
-            row, principal=principal, view=view, cipher=cipher, today=today, responsible=responsible
-        )
-    )
+def present(row: Any, **shaping: Any) -> MinorRead:
+    """``shape_minor`` (same arguments) as a ``MinorRead``: every answer but a list's page, which is
+    serialised directly."""
+    return MinorRead(**shape_minor(row, **shaping))
 
 
 def _values(row: sa.Row[Any]) -> Mapping[str, Any]:
@@ -186,7 +175,7 @@ _MASKED_READERS: dict[str, Reader] = {
 
 @dataclass(frozen=True)
 class _Reading:
-    """What ``present`` reads for one shape: the columns shown as they are, and a reader for each field that
+    """What ``shape_minor`` reads for one shape: the columns shown as they are, and a reader for each field that
     is masked or derived."""
 
     columns: tuple[str, ...]
@@ -220,8 +209,8 @@ def _reading(shape: privacy.Shape) -> _Reading:
     return _Reading(tuple(columns), tuple(readers.items()))
 
 
-# Nested values are plain dicts: MinorRead's validation makes them models in pydantic's core, which is
-# cheaper than building each model in Python first (a list has 50 rows, each with two units and guardians).
+# Nested values are plain dicts: a list's page writes them as they are, and MinorRead's validation makes them
+# models in pydantic's core for every other answer, cheaper than building each model in Python first.
 def _guardian(entry: dict[str, Any], cipher: FieldCipher, *, reveal: bool) -> dict[str, Any]:
     if reveal:
         phone = (
