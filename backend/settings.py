@@ -77,6 +77,9 @@ class Settings(BaseSettings):
 
     # Breaking the glass: full identities revealed per person per day.
     reveal_daily_limit: int = Field(default=20, ge=1)
+    # Registrations a person may make per day that turn out to match a minor managed by another unit: each
+    # tells that the person is registered, so they are counted like reveals.
+    match_elsewhere_daily_limit: int = Field(default=10, ge=1)
 
     # Seizure notices: hours a receiving station has to acknowledge one; 0 means by midnight (Beijing time)
     # of the day it arrived — 当天签收.

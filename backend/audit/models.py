@@ -27,6 +27,16 @@ class AuditAction(LabelledEnum):
     minor_updated = ("minor.updated", "修改重点未成年人信息", "Minor changed")
     minor_viewed = ("minor.viewed", "查看详情", "Minor record viewed")
     minor_revealed = ("minor.revealed", "查看完整信息", "Identity revealed")
+    minor_identity_shown = (
+        "minor.identity_shown",
+        "责任人查看完整身份",
+        "Identity shown to a responsible worker",
+    )
+    minor_duplicate_probe = (
+        "minor.duplicate_elsewhere",
+        "登记时发现他单位已管理",
+        "Registration matched a record managed elsewhere",
+    )
     minor_looked_up = ("minor.looked_up", "按证件号查询", "Looked up by ID number")
     campaign_created = ("campaign.created", "新建专项行动", "Campaign created")
     campaign_updated = ("campaign.updated", "修改专项行动", "Campaign changed")
@@ -52,10 +62,15 @@ class AuditAction(LabelledEnum):
     care_file_opened = ("care_file.opened", "建立帮教档案", "Care file opened")
     care_file_reopened = ("care_file.reopened", "重新启用帮教档案", "Care file reopened")
     care_file_updated = ("care_file.updated", "修改帮教计划或责任人", "Care plan or team changed")
+    care_assignment_confirmed = (
+        "care_file.assignment_confirmed",
+        "确认责任人",
+        "Responsible people confirmed",
+    )
     care_file_viewed = ("care_file.viewed", "查看帮教档案", "Care file viewed")
     care_entry_added = ("care_file.entry_added", "记录帮教情况", "Timeline entry recorded")
     care_entry_corrected = ("care_file.entry_corrected", "更正帮教记录", "Timeline entry corrected")
-    care_alert_raised = ("care_file.alert_raised", "预警（尿检阳性）", "Alert raised")
+    care_alert_raised = ("care_file.alert_raised", "帮教预警", "Alert raised")
     care_alert_cleared = ("care_file.alert_cleared", "预警已处理", "Alert acknowledged")
     care_closure_requested = ("care_file.closure_requested", "申请结案", "Closure requested")
     care_closure_approved = ("care_file.closure_approved", "批准结案", "Closure approved")

@@ -11,6 +11,7 @@ from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.pagination import Page, PageParams, page_params
+from backend.security import privacy
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.units.schemas import UnitSummary
@@ -47,17 +48,26 @@ async def list_audit_events(
     )
     events = await service.list_events(session, principal=principal, filters=filters, page=page)
     return Page[AuditEventRead](
-        items=[
-            AuditEventRead.model_validate(listed.event).model_copy(
-                update={
-                    "actor_unit": UnitSummary.model_validate(listed.actor_unit) if listed.actor_unit else None
-                }
-            )
-            for listed in events.items
-        ],
+        items=[_shaped(listed, principal) for listed in events.items],
         total=events.total,
         limit=events.limit,
         offset=events.offset,
+    )
+
+
+def _shaped(listed: service.ListedEvent, principal: Principal) -> AuditEventRead:
+    """An event as the reader may see it: a reason that is a case fact, and the names of sensitive fields,
+    only for those who see the sensitive class (the privacy policy's ``audit_event_view``)."""
+    event = listed.event
+    reason, fields = privacy.audit_event_view(
+        principal, action=event.action, reason=event.reason, fields=event.fields
+    )
+    return AuditEventRead.model_validate(event).model_copy(
+        update={
+            "actor_unit": UnitSummary.model_validate(listed.actor_unit) if listed.actor_unit else None,
+            "reason": reason,
+            "fields": fields,
+        }
     )
 
 

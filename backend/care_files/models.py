@@ -120,6 +120,9 @@ class CareFile(Versioned, table=True):
     team: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON_ARRAY, nullable=False)
     # Lead and team users, as strings: "files I am responsible for" is one containment test.
     responsible_user_ids: list[str] = Field(default_factory=list, sa_type=JSON_ARRAY, nullable=False)
+    # Those of them whose assignment a lead made or confirmed: only they see the minor's identity in full
+    # (docs/privacy.md). A social worker who names herself waits for a lead like anyone else.
+    confirmed_responsible_ids: list[str] = Field(default_factory=list, sa_type=JSON_ARRAY, nullable=False)
     goals: str = Field(default="", sa_type=sa.Text, nullable=False)
     measures: str = Field(default="", sa_type=sa.Text, nullable=False)
     interval_days: int = Field(nullable=False)

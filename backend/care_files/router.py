@@ -38,7 +38,12 @@ CarePage = Annotated[
 ]
 
 
-@router.get("", response_model=Page[CareFileRead], summary="List care files in scope; worklists by `due`")
+@router.get(
+    "",
+    response_model=Page[CareFileRead],
+    response_model_exclude_unset=True,
+    summary="List care files in scope; worklists by `due`",
+)
 async def list_care_files(
     session: DbSession,
     principal: CareReader,
@@ -66,6 +71,7 @@ async def list_care_files(
 @router.post(
     "",
     response_model=CareFileRead,
+    response_model_exclude_unset=True,
     status_code=status.HTTP_201_CREATED,
     summary="Open a care file (or reopen the minor's last one)",
     responses=problem_responses(404, 409),
@@ -82,6 +88,7 @@ async def create_care_file(
 @router.get(
     "/{care_file_id}",
     response_model=CareFileRead,
+    response_model_exclude_unset=True,
     summary="Read a care file (recorded in the audit trail)",
     responses=problem_responses(404),
 )
@@ -98,6 +105,7 @@ async def read_care_file(
 @router.patch(
     "/{care_file_id}",
     response_model=CareFileRead,
+    response_model_exclude_unset=True,
     summary="Change the plan or the responsible people",
     responses=problem_responses(404, 409, 412),
 )
@@ -135,6 +143,7 @@ async def list_care_entries(
 @router.post(
     "/{care_file_id}/entries",
     response_model=CareFileRead,
+    response_model_exclude_unset=True,
     status_code=status.HTTP_201_CREATED,
     summary="Record a timeline entry (or a correction); answers the file with its new due dates",
     responses=problem_responses(404, 409),
@@ -154,8 +163,24 @@ async def add_care_entry(
 
 
 @router.post(
+    "/{care_file_id}/assignment/confirm",
+    response_model=CareFileRead,
+    response_model_exclude_unset=True,
+    summary="A lead confirms the responsible people a social worker named",
+    responses=problem_responses(404, 409),
+)
+async def confirm_care_assignment(
+    session: DbSession, principal: CareApprover, cipher: Cipher, care_file_id: uuid.UUID
+) -> CareFileRead:
+    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await service.confirm_assignment(session, principal=principal, care_file=care_file)
+    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+
+
+@router.post(
     "/{care_file_id}/alert/acknowledge",
     response_model=CareFileRead,
+    response_model_exclude_unset=True,
     summary="A lead acknowledges an alert",
     responses=problem_responses(404, 409),
 )
@@ -170,6 +195,7 @@ async def acknowledge_care_alert(
 @router.post(
     "/{care_file_id}/closure",
     response_model=CareFileRead,
+    response_model_exclude_unset=True,
     summary="Ask to close the file, with a reason",
     responses=problem_responses(404, 409),
 )
@@ -188,6 +214,7 @@ async def request_care_closure(
 @router.post(
     "/{care_file_id}/closure/approve",
     response_model=CareFileRead,
+    response_model_exclude_unset=True,
     summary="A lead approves the closure",
     responses=problem_responses(404, 409),
 )
@@ -208,6 +235,7 @@ async def approve_care_closure(
 @router.post(
     "/{care_file_id}/closure/reject",
     response_model=CareFileRead,
+    response_model_exclude_unset=True,
     summary="A lead rejects the closure; the file stays open",
     responses=problem_responses(404, 409),
 )

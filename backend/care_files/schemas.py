@@ -79,8 +79,10 @@ class TeamMemberRead(BaseModel):
 
 
 class CarePlan(BaseModel):
-    goals: str
-    measures: str
+    """Goals and measures are the sensitive class: absent for those who do not see it."""
+
+    goals: str | None = None
+    measures: str | None = None
     interval_days: int
 
 
@@ -105,22 +107,27 @@ class CareFileRead(BaseModel):
     minor: MinorRead
     managing_unit: UnitSummary
     status: CareFileStatus
-    trigger: CareTrigger
+    trigger: CareTrigger | None = Field(default=None, description="Why it was opened: the sensitive class")
     opened_at: datetime
     reopened_count: int
     lead_worker: PersonRef | None
+    assignment_confirmed: bool = Field(
+        description="Whether a lead made or confirmed the assignment of every responsible person; until then "
+        "none of them sees the identity in full"
+    )
     team: list[TeamMemberRead]
     plan: CarePlan
     last_contact_on: date | None
     next_due_on: date
     due_state: DueState | None = Field(description="Computed: overdue, due soon, lost contact, or none")
     failed_attempts: int = Field(description="Failed contact attempts in a row, latest first")
-    alert: Alert | None
+    alert: Alert | None = Field(default=None, description="The sensitive class")
     closure: Closure | None
     closed_at: datetime | None
     pending_transfer_id: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    hidden_fields: list[str] = Field(description="Fields the privacy policy keeps from the caller")
 
 
 class EntryCreate(BaseModel):

@@ -290,6 +290,7 @@ async def open_or_reopen_file(
             care_file.lead_worker_id = None
             care_file.team = [member for member in care_file.team if not member.get("user_id")]
             care_file.responsible_user_ids = []
+            care_file.confirmed_responsible_ids = []
             care_file.version += 1
             care_file.updated_at = utcnow()
             await session.flush()
@@ -320,6 +321,7 @@ async def open_or_reopen_file(
             care_file.lead_worker_id = None
             care_file.team = [member for member in care_file.team if not member.get("user_id")]
             care_file.responsible_user_ids = []
+            care_file.confirmed_responsible_ids = []
         care_file.status = CareFileStatus.open
         care_file.trigger = trigger
         care_file.managing_unit_id = unit_id
@@ -421,8 +423,9 @@ async def _present_files(
     today = local_today()
     files = [row[0] for row in rows]
     responsible = frozenset(
-        care_file.minor_id for care_file in files if str(principal.id) in care_file.responsible_user_ids
+        care_file.minor_id for care_file in files if str(principal.id) in care_file.confirmed_responsible_ids
     )
+    shape = privacy.record_shape(privacy.CARE_FILE_FIELDS, principal)
     shown = await minors.present_related(
         session,
         principal=principal,
@@ -457,6 +460,12 @@ async def _present_files(
     result = []
     for care_file, unit_name, unit_kind in rows:
         minor = shown[care_file.minor_id]
+        # A sealed minor's file keeps its facts from all but whom the seal opens to.
+        file_shape = (
+            privacy.record_shape(privacy.CARE_FILE_FIELDS, principal, sealed=True)
+            if minor.is_sealed or "is_sealed" in minor.hidden_fields
+            else shape
+        )
         # Outsiders on the team are named as the minor is: a family member's name points at the child.
         names_masked = "name" in minor.masked_fields
 
@@ -477,15 +486,25 @@ async def _present_files(
         closure = (
             Closure(
                 reason=care_file.closure_reason,
-                note=care_file.closure_note,
                 requested_at=care_file.closure_requested_at,
                 requested_by=person(care_file.closure_requested_by),
                 decided_at=care_file.closure_decided_at,
                 decided_by=person(care_file.closure_decided_by),
-                comment=care_file.closure_comment,
+                **file_shape.without_hidden(
+                    {"closure.note": care_file.closure_note, "closure.comment": care_file.closure_comment},
+                    strip_prefix="closure.",
+                ),
             )
             if care_file.closure_reason
             else None
+        )
+        facts = file_shape.without_hidden(
+            {
+                "trigger": care_file.trigger,
+                "alert": Alert(kind=care_file.alert, raised_at=care_file.alert_at)
+                if care_file.alert and care_file.alert_at
+                else None,
+            }
         )
         result.append(
             CareFileRead(
@@ -494,26 +513,30 @@ async def _present_files(
                 minor=minor,
                 managing_unit=UnitSummary(id=care_file.managing_unit_id, name=unit_name, kind=unit_kind),
                 status=care_file.status,
-                trigger=care_file.trigger,
                 opened_at=care_file.opened_at,
                 reopened_count=care_file.reopened_count,
                 lead_worker=person(care_file.lead_worker_id),
+                assignment_confirmed=set(care_file.responsible_user_ids)
+                <= set(care_file.confirmed_responsible_ids),
                 team=team,
                 plan=CarePlan(
-                    goals=care_file.goals, measures=care_file.measures, interval_days=care_file.interval_days
+                    interval_days=care_file.interval_days,
+                    **file_shape.without_hidden(
+                        {"plan.goals": care_file.goals, "plan.measures": care_file.measures},
+                        strip_prefix="plan.",
+                    ),
                 ),
                 last_contact_on=care_file.last_contact_on,
                 next_due_on=care_file.next_due_on,
                 due_state=due_state(care_file, today),
                 failed_attempts=care_file.failed_attempts,
-                alert=Alert(kind=care_file.alert, raised_at=care_file.alert_at)
-                if care_file.alert and care_file.alert_at
-                else None,
                 closure=closure,
                 closed_at=care_file.closed_at,
                 pending_transfer_id=pending.get(care_file.minor_id),
                 created_at=care_file.created_at,
                 updated_at=care_file.updated_at,
+                hidden_fields=file_shape.hidden_fields,
+                **facts,
             )
         )
     return result
@@ -656,6 +679,44 @@ def _responsible_ids(care_file: CareFile) -> list[str]:
     return sorted(set(ids))
 
 
+def _assign(care_file: CareFile, principal: Principal) -> None:
+    """Set who is responsible after the lead worker or team changed. What a lead assigns is confirmed; what a
+    social worker assigns (herself included) waits for a lead's confirmation before anyone sees the identity
+    in full because of it — people already confirmed and still named stay confirmed."""
+    care_file.responsible_user_ids = _responsible_ids(care_file)
+    if principal.role is Role.supervisor:
+        care_file.confirmed_responsible_ids = list(care_file.responsible_user_ids)
+    else:
+        care_file.confirmed_responsible_ids = [
+            person
+            for person in care_file.confirmed_responsible_ids
+            if person in care_file.responsible_user_ids
+        ]
+
+
+async def confirm_assignment(session: AsyncSession, *, principal: Principal, care_file: CareFile) -> CareFile:
+    """A lead confirms the responsible people a social worker named: from now on the responsible caseworkers
+    see the minor's identity in the detail view."""
+    if principal.role is not Role.supervisor:
+        raise Forbidden("Only a lead confirms who is responsible for a file.")
+    care_file = await _lock(session, care_file)
+    if care_file.status == CareFileStatus.closed:
+        raise Conflict("The file is closed.")
+    if not care_file.responsible_user_ids:
+        raise Conflict("The file names nobody responsible yet; name a lead social worker first.")
+    care_file.confirmed_responsible_ids = list(care_file.responsible_user_ids)
+    await audit.record(
+        session,
+        action=AuditAction.care_assignment_confirmed,
+        actor=principal,
+        unit_id=care_file.managing_unit_id,
+        object_type="care_file",
+        object_id=care_file.id,
+    )
+    await session.flush()
+    return care_file
+
+
 async def create_file(session: AsyncSession, *, principal: Principal, file_in: CareFileCreate) -> CareFile:
     """Open a file by hand (or reopen the minor's last one) with its lead worker, team and plan."""
     minor = await minors.get_in_scope(session, principal=principal, minor_id=file_in.minor_id)
@@ -681,7 +742,7 @@ async def create_file(session: AsyncSession, *, principal: Principal, file_in: C
     )
     care_file.lead_worker_id = file_in.lead_worker_id
     care_file.team = await _team_rows(session, file_in.team)
-    care_file.responsible_user_ids = _responsible_ids(care_file)
+    _assign(care_file, principal)
     care_file.goals = file_in.goals
     care_file.measures = file_in.measures
     if file_in.interval_days is not None:
@@ -716,7 +777,8 @@ async def update_file(
         care_file.lead_worker_id = file_in.lead_worker_id
     if file_in.team is not None:
         care_file.team = await _team_rows(session, file_in.team)
-    care_file.responsible_user_ids = _responsible_ids(care_file)
+    if file_in.lead_worker_id is not None or file_in.team is not None:
+        _assign(care_file, principal)
     for field in ("goals", "measures", "interval_days"):
         if changes.get(field) is not None:
             setattr(care_file, field, changes[field])
@@ -856,6 +918,8 @@ async def list_entries(
     if not show_history:
         statement = statement.where(correction.id.is_(None))
     hidden = seen is privacy.Visibility.hidden
+    if hidden:  # an entry whose kind tells of drug use is left out altogether
+        statement = statement.where(CareEntry.kind.not_in(privacy.SENSITIVE_ENTRY_KINDS))
     return [
         EntryRead(
             id=entry.id,

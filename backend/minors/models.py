@@ -183,3 +183,20 @@ class MinorTally(SQLModel, table=True):
     kind: TallyKind = Field(sa_type=sa.String(20), primary_key=True)
     code: str = Field(sa_type=sa.String(40), primary_key=True)
     n: int = Field(nullable=False, default=0)
+
+
+class DisclosureKind(StrEnum):
+    reveal = "reveal"  # a full identity revealed with a reason
+    match_elsewhere = "match_elsewhere"  # a registration told that another unit manages this person
+
+
+class DisclosureCount(SQLModel, table=True):
+    """How many disclosures of one kind a person had on one day (Beijing time). Counted by one atomic upsert
+    that refuses to pass the limit, so parallel requests cannot overspend it (docs/privacy.md)."""
+
+    __tablename__ = "disclosure_counts"
+
+    principal_id: uuid.UUID = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    kind: DisclosureKind = Field(sa_type=sa.String(20), primary_key=True)
+    used: int = Field(nullable=False)

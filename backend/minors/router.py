@@ -21,7 +21,7 @@ from backend.minors.schemas import (
 from backend.pagination import Page, PageParams, page_json, page_params
 from backend.security.crypto import Cipher
 from backend.security.principals import Principal
-from backend.security.privacy import View
+from backend.security.privacy import Turns18Window, View
 from backend.security.roles import Scope
 
 router = APIRouter(prefix="/minors", tags=["minors"], responses=problem_responses(401, 403, 422))
@@ -57,7 +57,8 @@ async def list_minors(
     age_min: Annotated[int | None, Query(ge=0, le=30)] = None,
     age_max: Annotated[int | None, Query(ge=0, le=30)] = None,
     turns_18_within_days: Annotated[
-        int | None, Query(ge=0, le=3650, description="Turns 18 within N days")
+        Turns18Window | None,
+        Query(description="Turns 18 within 90 or 365 days (no finer: the birth date is masked in lists)"),
     ] = None,
     q: Annotated[
         str | None,
@@ -88,12 +89,23 @@ async def list_minors(
     response_model_exclude_unset=True,
     status_code=status.HTTP_201_CREATED,
     summary="Register a minor",
-    responses=problem_responses(409),
+    responses=problem_responses(409, 429),
 )
 async def register_minor(
-    session: DbSession, principal: MinorWriter, cipher: Cipher, minor_in: MinorCreate, response: Response
+    request: Request,
+    session: DbSession,
+    principal: MinorWriter,
+    cipher: Cipher,
+    minor_in: MinorCreate,
+    response: Response,
 ) -> MinorRead:
-    minor = await service.register(session, principal=principal, minor_in=minor_in, cipher=cipher)
+    minor = await service.register(
+        session,
+        principal=principal,
+        minor_in=minor_in,
+        cipher=cipher,
+        match_elsewhere_limit=request.app.state.settings.match_elsewhere_daily_limit,
+    )
     response.headers["Location"] = f"/api/v1/minors/{minor.id}"
     set_etag(response, minor.version)
     return await service.present_one(

@@ -136,8 +136,11 @@ class MinorRead(BaseModel):
     id_number: str | None = None
     gender: Gender | None = None
     birth_date: date | None = None
-    age: int
-    turns_18_on: date
+    age: int = Field(description="In whole years")
+    turns_18_on: date | None = Field(
+        default=None, description="Only where the birth date is shown in full (it is computed from it)"
+    )
+    turns_18_soon: bool = Field(description="Turns 18 within the next 90 days")
     aged_out_candidate: bool = Field(
         description="18 or older while still active: to be closed or handed over"
     )

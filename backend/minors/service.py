@@ -9,6 +9,8 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -20,6 +22,8 @@ from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, Valid
 from backend.etag import check_if_match
 from backend.identity import IdNumberError, age_on, parse_mainland_id
 from backend.minors.models import (
+    DisclosureCount,
+    DisclosureKind,
     IdDocumentType,
     Minor,
     MinorCount,
@@ -61,10 +65,11 @@ MANAGING_KINDS = frozenset({UnitKind.township, UnitKind.community, UnitKind.coun
 # Who edits a registered minor; schools and police register, stations keep the record.
 EDITOR_ROLES = frozenset({Role.caseworker, Role.supervisor})
 
+# No sort by birth date: the list masks it for everyone, and an order of birth dates beside records whose
+# dates one knows would narrow the others down (docs/privacy.md, "Inference").
 SORT_FIELDS = {
     "created_at": Minor.created_at,
     "updated_at": Minor.updated_at,
-    "birth_date": Minor.birth_date,
     "risk_level": Minor.risk_level,
     "status": Minor.status,
 }
@@ -126,24 +131,24 @@ def shape_minor(
     responsible: bool = False,
 ) -> dict[str, Any]:
     """Shape one minor for one principal: the single place where a minor becomes output. The fields of a
-    ``MinorRead`` as plain values; what the policy hides is absent."""
+    ``MinorRead`` as plain values; what the policy hides (or masks without a masked form) is absent."""
     values = _values(row)
     sealed = values["is_sealed"]
     shape = privacy.shape_for(principal, view=view, responsible=responsible, sealed=sealed)
     data = _reading(shape).read(values, cipher)
-    age = age_on(values["birth_date"], today)
+    birth_date = values["birth_date"]
+    age = age_on(birth_date, today)
+    turns_18_on = _eighteenth_birthday(birth_date)
     data.update(
-        id=values["id"],
-        version=values["version"],
         age=age,
-        turns_18_on=_eighteenth_birthday(values["birth_date"]),
+        turns_18_soon=today < turns_18_on <= today + timedelta(days=privacy.TURNS_18_SOON_DAYS),
         aged_out_candidate=age >= 18 and values["status"] == MinorStatus.active,
-        created_at=values["created_at"],
-        updated_at=values["updated_at"],
         masked_fields=shape.masked_fields,
         hidden_fields=shape.hidden_fields,
         revealable_fields=sorted(privacy.revealable_fields(principal, sealed=sealed) - shape.full_fields),
     )
+    if shape.of("turns_18_on") is privacy.Visibility.full:
+        data["turns_18_on"] = turns_18_on
     return data
 
 
@@ -194,10 +199,10 @@ def _reading(shape: privacy.Shape) -> _Reading:
     full, masked = privacy.Visibility.full, privacy.Visibility.masked
     columns: list[str] = []
     readers: dict[str, Reader] = {}
-    for field in privacy.MINOR_FIELDS:
+    for field, rule in privacy.MINOR_FIELDS.items():
         seen = shape.of(field)
-        if field in ("age", "sensitive_risk_categories"):
-            continue  # the age is always computed; sensitive categories join risk_categories (below)
+        if rule.derived or field == "sensitive_risk_categories":
+            continue  # derived ones are computed by shape_minor; sensitive categories join risk_categories
         if seen is full and field in _DERIVED_FULL_VALUES:
             readers[field] = _DERIVED_FULL_VALUES[field]
         elif seen is full:
@@ -298,7 +303,7 @@ class MinorFilters:
     schooling_status: str | None = None
     age_min: int | None = None
     age_max: int | None = None
-    turns_18_within_days: int | None = None
+    turns_18_within_days: privacy.Turns18Window | None = None
     q: str | None = None
 
 
@@ -502,24 +507,39 @@ async def read_minor(
 ) -> MinorRead:
     """The detail view; every read is an audit event."""
     row = await _row_in_scope(session, principal=principal, minor_id=minor_id)
-    await audit.record(
-        session,
-        action=AuditAction.minor_viewed,
-        actor=principal,
-        durable=False,
-        unit_id=row.managing_unit_id,
-        object_type="minor",
-        object_id=row.id,
-    )
-    # A caseworker named responsible on the minor's open care file sees the identity in the detail view;
-    # everyone else goes through a reveal with a reason.
+    # A caseworker named responsible on the minor's open care file, in an assignment a lead made or
+    # confirmed, sees the identity in the detail view (an event of its own kind); everyone else goes through
+    # a reveal with a reason.
+    responsible = await is_responsible(session, principal=principal, minor_id=row.id)
+    await _record_detail_view(session, principal=principal, row=row, responsible=responsible)
     return present(
         row,
         principal=principal,
         view=privacy.View.detail,
         cipher=cipher,
         today=local_today(),
-        responsible=await is_responsible(session, principal=principal, minor_id=row.id),
+        responsible=responsible,
+    )
+
+
+async def _record_detail_view(
+    session: AsyncSession, *, principal: Principal, row: Any, responsible: bool
+) -> None:
+    """Every detail read is an audit event; one that shows the full identity because the reader is
+    responsible is a ``minor.identity_shown`` event naming the fields, kept durably like a reveal."""
+    shape = privacy.shape_for(
+        principal, view=privacy.View.detail, responsible=responsible, sealed=row.is_sealed
+    )
+    identity_shown = responsible and privacy.identity_shown_for_responsibility(shape)
+    await audit.record(
+        session,
+        action=AuditAction.minor_identity_shown if identity_shown else AuditAction.minor_viewed,
+        actor=principal,
+        durable=identity_shown,
+        unit_id=row.managing_unit_id,
+        object_type="minor",
+        object_id=row.id,
+        fields=privacy.IDENTITY_FIELDS if identity_shown else None,
     )
 
 
@@ -609,10 +629,16 @@ async def _check_school(session: AsyncSession, school_id: uuid.UUID | None) -> N
 
 
 async def register(
-    session: AsyncSession, *, principal: Principal, minor_in: MinorCreate, cipher: FieldCipher
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    minor_in: MinorCreate,
+    cipher: FieldCipher,
+    match_elsewhere_limit: int,
 ) -> Minor:
     """Register a minor: one person, one record. A duplicate in scope names the existing record; one
-    managed elsewhere is said to exist and nothing more."""
+    managed elsewhere is said to exist and nothing more — and since that tells the caller the person is
+    registered, it is an audit event and counts against a daily limit (``_record_match_elsewhere``)."""
     number, encoded_birth, encoded_gender = _parse_identity(minor_in)
     if encoded_gender and minor_in.gender and minor_in.gender != encoded_gender:
         raise ValidationFailed.field(
@@ -632,16 +658,26 @@ async def register(
         )
 
     lookup_hash = _lookup_hash(cipher, minor_in.id_document_type, number)
-    existing = await session.scalar(sa.select(Minor.id).where(Minor.id_number_hash == lookup_hash))
+    await _check_matches_elsewhere_left(session, principal=principal, limit=match_elsewhere_limit)
+    existing = (
+        await session.execute(
+            sa.select(Minor.id, Minor.managing_unit_id).where(Minor.id_number_hash == lookup_hash)
+        )
+    ).first()
     if existing is not None:
         in_scope = await session.scalar(
             sa.select(Minor.id)
             .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
-            .where(Minor.id == existing, within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
+            .where(Minor.id == existing.id, within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
         )
         if in_scope:
-            raise Conflict("This person is already registered.", extra={"existing_id": str(existing)})
-        raise Conflict("This person is managed by another unit; a transfer can be requested.")
+            raise Conflict("This person is already registered.", extra={"existing_id": str(existing.id)})
+        await _record_match_elsewhere(
+            session,
+            principal=principal,
+            managing_unit_id=existing.managing_unit_id,
+            limit=match_elsewhere_limit,
+        )
 
     school_id = principal.unit_id if principal.role is Role.school_staff else minor_in.school_id
     await _check_school(session, school_id)
@@ -674,6 +710,42 @@ async def register(
             actor=principal,
         )
     return minor
+
+
+async def _check_matches_elsewhere_left(session: AsyncSession, *, principal: Principal, limit: int) -> None:
+    """Once a person has had today's number of "managed by another unit" answers, every registration waits
+    until tomorrow: refusing only the matches would answer the same question by another status."""
+    used = await session.scalar(
+        sa.select(DisclosureCount.used).where(
+            DisclosureCount.principal_id == principal.id,
+            DisclosureCount.day == local_today(),
+            DisclosureCount.kind == DisclosureKind.match_elsewhere,
+        )
+    )
+    if (used or 0) >= limit:
+        raise _limit_reached(
+            f"{limit} registrations today matched minors managed by other units, the daily limit; "
+            "registering is paused"
+        )
+
+
+async def _record_match_elsewhere(
+    session: AsyncSession, *, principal: Principal, managing_unit_id: uuid.UUID, limit: int
+) -> None:
+    """Answer "managed by another unit": recorded for that unit's trail (who asked, never the record) and
+    counted; kept although the answer is an error."""
+    if (
+        await spend_disclosure(session, principal=principal, kind=DisclosureKind.match_elsewhere, limit=limit)
+        is None
+    ):
+        raise _limit_reached(
+            f"{limit} registrations today matched minors managed by other units, the daily limit; "
+            "registering is paused"
+        )
+    await audit.record(
+        session, action=AuditAction.minor_duplicate_probe, actor=principal, unit_id=managing_unit_id
+    )
+    raise Conflict("This person is managed by another unit; a transfer can be requested.", keep_changes=True)
 
 
 async def insert_record(
@@ -817,22 +889,21 @@ async def present_related(
     responsible_ids: frozenset[uuid.UUID] = frozenset(),
 ) -> dict[uuid.UUID, MinorRead]:
     """The minors named by records the caller has already been found to reach (a care file in scope, a
-    transfer in either unit's box), shaped by the same policy. No scope test here: the record was the test."""
+    transfer in either unit's box), shaped by the same policy. No scope test here: the record was the test.
+    A detail view that shows a responsible caseworker the full identity records it (``_record_detail_view``)."""
     if not minor_ids:
         return {}
     statement = _SELECT.where(Minor.id.in_(set(minor_ids)))
     today = local_today()
-    return {
-        row.id: present(
-            row,
-            principal=principal,
-            view=view,
-            cipher=cipher,
-            today=today,
-            responsible=row.id in responsible_ids,
+    shown = {}
+    for row in (await session.execute(statement)).all():
+        responsible = row.id in responsible_ids
+        if view is privacy.View.detail and responsible:
+            await _record_detail_view(session, principal=principal, row=row, responsible=True)
+        shown[row.id] = present(
+            row, principal=principal, view=view, cipher=cipher, today=today, responsible=responsible
         )
-        for row in (await session.execute(statement)).all()
-    }
+    return shown
 
 
 async def get_by_id(session: AsyncSession, minor_id: uuid.UUID) -> Minor:
@@ -927,22 +998,9 @@ async def reveal(
         raise ValidationFailed.field(
             ["body", "fields"], f"{problem}: {', '.join(unknown or refused)}", "reveal.field_not_allowed"
         )
-    today = local_today()
-    used = await session.scalar(
-        sa.select(sa.func.count())
-        .select_from(audit.AuditEvent)
-        .where(
-            audit.AuditEvent.actor_id == principal.id,
-            audit.AuditEvent.action == AuditAction.minor_revealed,
-            audit.AuditEvent.at >= local_midnight_utc(today),
-        )
-    )
-    if (used or 0) >= daily_limit:
-        seconds = math.ceil((local_midnight_utc(today + timedelta(days=1)) - utcnow()).total_seconds())
-        raise TooManyRequests(
-            f"You have revealed {daily_limit} records today, the daily limit; it resets at midnight.",
-            headers={"Retry-After": str(max(seconds, 1))},
-        )
+    used = await spend_disclosure(session, principal=principal, kind=DisclosureKind.reveal, limit=daily_limit)
+    if used is None:
+        raise _limit_reached(f"You have revealed {daily_limit} records today, the daily limit")
     values = {field: full_value(row, field, cipher) for field in fields}
     await audit.record(
         session,
@@ -954,7 +1012,35 @@ async def reveal(
         fields=fields,
         reason=reason,
     )
-    return values, daily_limit - (used or 0) - 1
+    return values, daily_limit - used
+
+
+async def spend_disclosure(
+    session: AsyncSession, *, principal: Principal, kind: DisclosureKind, limit: int
+) -> int | None:
+    """Count one more disclosure of this kind today for this person, unless that would pass ``limit``: the
+    number used with this one, or None at the limit. One upsert whose update refuses to pass the limit: the
+    database serialises concurrent requests on the counter's row, so 40 parallel reveals with a limit of 20
+    give exactly 20 (a count of today's events followed by an insert let most of them through)."""
+    table: sa.Table = DisclosureCount.__table__  # type: ignore[attr-defined]
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        dialect_insert(table)
+        .values(principal_id=principal.id, day=local_today(), kind=kind.value, used=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.principal_id, table.c.day, table.c.kind],
+            set_={"used": table.c.used + 1},
+            where=table.c.used < limit,
+        )
+        .returning(table.c.used)
+    )
+    return await session.scalar(statement)
+
+
+def _limit_reached(what: str) -> TooManyRequests:
+    today = local_today()
+    seconds = math.ceil((local_midnight_utc(today + timedelta(days=1)) - utcnow()).total_seconds())
+    return TooManyRequests(f"{what}; it resets at midnight.", headers={"Retry-After": str(max(seconds, 1))})
 
 
 async def reencrypt_all(session: AsyncSession, *, cipher: FieldCipher, batch: int = 500) -> int:

@@ -1,15 +1,31 @@
-"""The privacy policy for at-risk minors (DESIGN.md §3): one table of who sees which class of field, how.
+"""The privacy policy (docs/privacy.md): every field of every record that tells of a minor, stored or derived,
+with its class, and one table of who sees which class, how.
 
-Every read path that returns a minor asks this module; ``tests/minors/test_privacy_matrix.py`` is generated
-from the tables below, so a change here is a change in what the tests demand.
+Every read path that returns a minor, a seizure notice, a care file, its timeline, a transfer or an audit
+event asks this module. The tests hold it to a table of their own written out by hand
+(``tests/minors/test_privacy_matrix.py``) and to what an attacker could work out from everything a role
+receives (``tests/test_inference.py``); docs/privacy.md lists every field (``qinghu privacy-fields``).
 """
 
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from functools import cache, cached_property
+from typing import Any
 
 from backend.security.principals import Principal
 from backend.security.roles import Role
+
+# A minor whose list view masks the birth date gets this flag instead of the day they turn 18, and the list's
+# "turns 18 within" filter offers only these windows: with the masked ID number's check digit, a window of
+# 90 days still leaves about eight birth dates that fit (docs/privacy.md, "Inference").
+TURNS_18_SOON_DAYS = 90
+
+
+class Turns18Window(IntEnum):
+    """The registry list's "turns 18 within N days" choices: none finer than ``TURNS_18_SOON_DAYS``."""
+
+    within_90_days = 90
+    within_365_days = 365
 
 
 class FieldClass(StrEnum):
@@ -29,32 +45,79 @@ class View(StrEnum):
     detail = "detail"
 
 
-# Every field of a minor the API can return, by class. Risk categories are split: the school-visible ones
-# are general, the rest (drug use, serious misconduct, family drug use) are sensitive.
-MINOR_FIELDS: dict[str, FieldClass] = {
-    "name": FieldClass.identity,
-    "id_number": FieldClass.identity,
-    "birth_date": FieldClass.identity,
-    "phone": FieldClass.identity,
-    "guardians": FieldClass.identity,
-    "household_address": FieldClass.identity,
-    "residence_address": FieldClass.identity,
-    "substances": FieldClass.sensitive,
-    "sensitive_risk_categories": FieldClass.sensitive,
-    "id_document_type": FieldClass.general,
-    "gender": FieldClass.general,
-    "age": FieldClass.general,
-    "household_division_code": FieldClass.general,
-    "residence_division_code": FieldClass.general,
-    "school": FieldClass.general,
-    "grade": FieldClass.general,
-    "schooling_status": FieldClass.general,
-    "risk_categories": FieldClass.general,
-    "risk_level": FieldClass.general,
-    "managing_unit": FieldClass.general,
-    "status": FieldClass.general,
-    "is_sealed": FieldClass.general,
-    "source": FieldClass.general,
+@dataclass(frozen=True)
+class Rule:
+    """How one field of a record is classed. A derived field names what it is computed from and carries the
+    class of the most sensitive of those, unless it is coarse enough to be general (an age in whole years);
+    ``why`` says so for docs/privacy.md. ``sealable``: a seal hides it with the other sensitive facts
+    (``is_sealed`` itself is not hidden by the seal it reports)."""
+
+    field_class: FieldClass
+    derived_from: tuple[str, ...] = ()
+    sealable: bool = True
+    why: str = ""
+
+    @property
+    def derived(self) -> bool:
+        return bool(self.derived_from)
+
+
+_IDENTITY, _SENSITIVE, _GENERAL = FieldClass.identity, FieldClass.sensitive, FieldClass.general
+
+
+def _stored(field_class: FieldClass, why: str = "") -> Rule:
+    return Rule(field_class, why=why)
+
+
+def _derived(field_class: FieldClass, *sources: str, why: str, sealable: bool = True) -> Rule:
+    return Rule(field_class, derived_from=sources, sealable=sealable, why=why)
+
+
+# Every field of a minor the API can return, stored or derived, by class: the shaping code reads this table,
+# and a test holds ``MinorRead`` to it (a field the response carries and this table does not class fails).
+# Risk categories are split: the school-visible ones are general, the rest (drug use, serious misconduct,
+# family drug use) are sensitive.
+MINOR_FIELDS: dict[str, Rule] = {
+    "id": _stored(_GENERAL),
+    "version": _stored(_GENERAL),
+    "name": _stored(_IDENTITY),
+    "id_document_type": _stored(_GENERAL),
+    "id_number": _stored(_IDENTITY),
+    "gender": _stored(_GENERAL),
+    "birth_date": _stored(_IDENTITY),
+    "age": _derived(_GENERAL, "birth_date", why="whole years: stands for the birth date when it is masked"),
+    "turns_18_on": _derived(
+        _IDENTITY, "birth_date", why="a date computed from the birth date is the birth date"
+    ),
+    "turns_18_soon": _derived(
+        _GENERAL,
+        "birth_date",
+        why=f"a flag over {TURNS_18_SOON_DAYS} days: with a masked ID number's check digit it still leaves "
+        "many candidate birth dates",
+    ),
+    "aged_out_candidate": _derived(_GENERAL, "birth_date", "status", why="a flag: 18 or older while active"),
+    "phone": _stored(_IDENTITY),
+    "guardians": _stored(_IDENTITY),
+    "household_division_code": _stored(_GENERAL),
+    "household_address": _stored(_IDENTITY),
+    "residence_division_code": _stored(_GENERAL),
+    "residence_address": _stored(_IDENTITY),
+    "school": _stored(_GENERAL),
+    "grade": _stored(_GENERAL),
+    "schooling_status": _stored(_GENERAL),
+    "risk_categories": _stored(_GENERAL, why="the categories a school may see"),
+    "sensitive_risk_categories": _stored(_SENSITIVE, why="drug use and offending; shown in risk_categories"),
+    "substances": _stored(_SENSITIVE),
+    "risk_level": _stored(_GENERAL),
+    "managing_unit": _stored(_GENERAL),
+    "status": _stored(_GENERAL),
+    "is_sealed": Rule(_SENSITIVE, sealable=False, why="a seal tells that there is a criminal record to seal"),
+    "source": _stored(_SENSITIVE, why="'seizure_notice' says the child was seized for drugs"),
+    "created_at": _stored(_GENERAL),
+    "updated_at": _stored(_GENERAL),
+    "masked_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
+    "hidden_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
+    "revealable_fields": _derived(_GENERAL, "the policy", why="what the caller may reveal with a reason"),
 }
 
 # Risk categories that tell of drug use or offending: the sensitive class. All others may be seen by schools.
@@ -98,8 +161,15 @@ MATRIX: dict[Role, dict[FieldClass, tuple[Visibility, Visibility]]] = {
 
 # Who may break the glass, and on which classes.
 REVEAL_IDENTITY_ROLES = frozenset({Role.caseworker, Role.supervisor, Role.police})
-IDENTITY_FIELDS = tuple(name for name, cls in MINOR_FIELDS.items() if cls is FieldClass.identity)
-SENSITIVE_FIELDS = tuple(name for name, cls in MINOR_FIELDS.items() if cls is FieldClass.sensitive)
+# What a reveal can ask for: stored values only (a derived value follows from the stored one it comes from).
+IDENTITY_FIELDS = tuple(
+    name for name, rule in MINOR_FIELDS.items() if rule.field_class is _IDENTITY and not rule.derived
+)
+SENSITIVE_FIELDS = tuple(
+    name
+    for name, rule in MINOR_FIELDS.items()
+    if rule.field_class is _SENSITIVE and rule.sealable and not rule.derived
+)
 
 
 def can_reveal_sealed(principal: Principal) -> bool:
@@ -109,13 +179,16 @@ def can_reveal_sealed(principal: Principal) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class Shape:
-    """How each field of one minor is shown to one principal. Compared and hashed by identity: the shapes of
+    """How each field of one record is shown to one principal. Compared and hashed by identity: the shapes of
     minors are made once per combination (``_shape``), so what is derived from one can be cached on it."""
 
     visibility: dict[str, Visibility]
 
     def of(self, field: str) -> Visibility:
         return self.visibility[field]
+
+    def shows(self, field: str) -> bool:
+        return self.visibility[field] is not Visibility.hidden
 
     @cached_property
     def masked_fields(self) -> list[str]:
@@ -129,11 +202,28 @@ class Shape:
     def full_fields(self) -> frozenset[str]:
         return frozenset(field for field, seen in self.visibility.items() if seen is Visibility.full)
 
+    def without_hidden(self, values: dict[str, Any], *, strip_prefix: str = "") -> dict[str, Any]:
+        """``values`` (keyed by field) without the fields this shape hides; fields it does not class pass
+        through. ``strip_prefix``: the keys of a nested part (``plan.goals``) as that part names them."""
+        return {
+            field.removeprefix(strip_prefix): value
+            for field, value in values.items()
+            if self.visibility.get(field, Visibility.full) is not Visibility.hidden
+        }
+
 
 def shape_for(principal: Principal, *, view: View, responsible: bool, sealed: bool) -> Shape:
-    """The visibility of every field of a minor for this principal. The caller has already checked scope."""
+    """The visibility of every field of a minor for this principal. The caller has already checked scope.
+    ``responsible``: the minor's open care file names this person, in an assignment a lead made or confirmed
+    (a caseworker then sees the identity in the detail view, each time an audit event of its own)."""
     assert principal.role is not None, "machine clients never read minors"
     return _shape(principal.role, view, responsible, sealed)
+
+
+def identity_shown_for_responsibility(shape: Shape) -> bool:
+    """Whether this detail shape shows the identity in full only because the caller is responsible (then the
+    view is recorded as such)."""
+    return shape.of("id_number") is Visibility.full
 
 
 # A handful of combinations, asked for once per row of every list: computed once each.
@@ -141,16 +231,11 @@ def shape_for(principal: Principal, *, view: View, responsible: bool, sealed: bo
 def _shape(role: Role, view: View, responsible: bool, sealed: bool) -> Shape:
     columns = MATRIX[role]
     visibility: dict[str, Visibility] = {}
-    for field, field_class in MINOR_FIELDS.items():
-        seen = columns[field_class][0 if view is View.list else 1]
-        if (
-            field_class is FieldClass.identity
-            and view is View.detail
-            and responsible
-            and role is Role.caseworker
-        ):
+    for field, rule in MINOR_FIELDS.items():
+        seen = columns[rule.field_class][0 if view is View.list else 1]
+        if rule.field_class is _IDENTITY and view is View.detail and responsible and role is Role.caseworker:
             seen = Visibility.full
-        if field_class is FieldClass.sensitive and sealed:
+        if rule.field_class is _SENSITIVE and rule.sealable and sealed:
             seen = Visibility.hidden
         visibility[field] = seen
     return Shape(visibility)
@@ -166,39 +251,243 @@ def revealable_fields(principal: Principal, *, sealed: bool) -> frozenset[str]:
     return frozenset(fields)
 
 
+def sees_sensitive(principal: Principal, *, sealed: bool = False) -> bool:
+    """Whether the principal sees the sensitive class of a record it reaches (detail view)."""
+    if principal.role is None or principal.role not in MATRIX:
+        return False
+    if sealed and not can_reveal_sealed(principal):
+        return False
+    return MATRIX[principal.role][_SENSITIVE][1] is Visibility.full
+
+
 # Seizure notices (查获通知). The person is masked for every reader — the full identity is revealed on the
 # minor, with a reason and an audit event. The facts are the sensitive class: the reporting police station
 # (its officers and its system) sees what it reported; the receiving station's social workers and leads see
 # them to take the case up; everyone else sees none, and a sealed record hides them like the minor's own.
-SEIZURE_NOTICE_FIELDS: dict[str, FieldClass] = {
-    "person": FieldClass.identity,
-    "place": FieldClass.sensitive,
-    "substances": FieldClass.sensitive,
-    "test_result": FieldClass.sensitive,
-    "measures": FieldClass.sensitive,
-    "summary": FieldClass.sensitive,
+SEIZURE_NOTICE_FIELDS: dict[str, Rule] = {
+    "person": _stored(_IDENTITY, why="name and ID number, always masked here"),
+    "person.age_when_seized": _derived(_GENERAL, "birth_date", "seized_at", why="whole years"),
+    "person.gender": _stored(_GENERAL),
+    "place": _stored(_SENSITIVE),
+    "substances": _stored(_SENSITIVE),
+    "test_result": _stored(_SENSITIVE),
+    "measures": _stored(_SENSITIVE),
+    "summary": _stored(_SENSITIVE),
+    **{
+        field: _stored(_GENERAL, why="reaches only the reporting station and the receiving station")
+        for field in (
+            "id",
+            "notice_no",
+            "received_at",
+            "seized_at",
+            "routing",
+            "minor_id",
+            "acknowledged_at",
+            "acknowledged_by",
+            "reporting_unit",
+            "ack_deadline_at",
+            "overdue",
+            "followup",
+        )
+    },
+    "masked_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
+    "hidden_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
 }
 
 # role (None: a machine client) → class → visibility. Roles absent here hold no seizures scope.
 NOTICE_MATRIX: dict[Role | None, dict[FieldClass, Visibility]] = {
-    None: {FieldClass.identity: _M, FieldClass.sensitive: _F},
-    Role.police: {FieldClass.identity: _M, FieldClass.sensitive: _F},
-    Role.caseworker: {FieldClass.identity: _M, FieldClass.sensitive: _F},
-    Role.supervisor: {FieldClass.identity: _M, FieldClass.sensitive: _F},
+    None: {_IDENTITY: _M, _SENSITIVE: _F, _GENERAL: _F},
+    Role.police: {_IDENTITY: _M, _SENSITIVE: _F, _GENERAL: _F},
+    Role.caseworker: {_IDENTITY: _M, _SENSITIVE: _F, _GENERAL: _F},
+    Role.supervisor: {_IDENTITY: _M, _SENSITIVE: _F, _GENERAL: _F},
 }
-_NO_NOTICE_ACCESS = {FieldClass.identity: _M, FieldClass.sensitive: _H}
+_NO_NOTICE_ACCESS = {_IDENTITY: _M, _SENSITIVE: _H, _GENERAL: _F}
 
 
 def notice_shape_for(principal: Principal, *, sealed: bool) -> Shape:
     """The visibility of every field of a seizure notice for this principal (scope already checked)."""
     columns = NOTICE_MATRIX.get(principal.role, _NO_NOTICE_ACCESS)
     visibility: dict[str, Visibility] = {}
-    for field, field_class in SEIZURE_NOTICE_FIELDS.items():
-        seen = columns[field_class]
-        if field_class is FieldClass.sensitive and sealed and not can_reveal_sealed(principal):
+    for field, rule in SEIZURE_NOTICE_FIELDS.items():
+        seen = columns[rule.field_class]
+        if rule.field_class is _SENSITIVE and sealed and not can_reveal_sealed(principal):
             seen = Visibility.hidden
         visibility[field] = seen
     return Shape(visibility)
+
+
+# Care files (关爱帮教档案). The minor inside is shaped by MINOR_FIELDS; the file's own facts: why it was
+# opened (a seizure, a drug-use category), its alert (a positive urine test), its plan and the free text of
+# a closure tell of drug use and are the sensitive class; outsiders named on the team (a family member) are
+# identity, masked as the minor's name is.
+CARE_FILE_FIELDS: dict[str, Rule] = {
+    "trigger": _stored(_SENSITIVE, why="'seizure_notice' or 'registration' in a drug-use category"),
+    "alert": _stored(_SENSITIVE, why="the only alert is a positive urine test"),
+    "plan.goals": _stored(_SENSITIVE, why="free text about the minor's drug use"),
+    "plan.measures": _stored(_SENSITIVE, why="free text: urine tests, treatment"),
+    "closure.note": _stored(_SENSITIVE, why="free text"),
+    "closure.comment": _stored(_SENSITIVE, why="free text"),
+    "team.name": _stored(_IDENTITY, why="an outsider's name (a family member) points at the child"),
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "version",
+            "minor",
+            "managing_unit",
+            "status",
+            "opened_at",
+            "reopened_count",
+            "lead_worker",
+            "assignment_confirmed",
+            "team.role",
+            "team.user_id",
+            "team.organisation",
+            "plan.interval_days",
+            "last_contact_on",
+            "next_due_on",
+            "due_state",
+            "failed_attempts",
+            "closure.reason",
+            "closure.requested_at",
+            "closure.requested_by",
+            "closure.decided_at",
+            "closure.decided_by",
+            "closed_at",
+            "pending_transfer_id",
+            "created_at",
+            "updated_at",
+        )
+    },
+    "hidden_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
+}
+
+# A care file's timeline: what was done and found is the sensitive class, shown in full or not at all (a
+# summary cannot be starred out). An entry whose very kind tells of drug use (a urine test) is left out
+# altogether for those who do not see the class; the others keep their kind, date and author.
+CARE_ENTRY_FIELDS: dict[str, Rule] = {
+    "summary": _stored(_SENSITIVE, why="free text of the talk or visit"),
+    "urine_result": _stored(_SENSITIVE),
+    "referral_kind": _stored(_SENSITIVE, why="medical referral means treatment for drug use"),
+    "kind": _stored(_GENERAL, why="general for every kind but urine_test, whose entries are left out"),
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "care_file_id",
+            "occurred_at",
+            "actor",
+            "contact_succeeded",
+            "next_due_on",
+            "corrects_id",
+            "superseded_by",
+            "recorded_at",
+        )
+    },
+    "hidden_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
+}
+SENSITIVE_ENTRY_KINDS = frozenset({"urine_test"})
+
+# Transfers (委托管理/移交): the minor is shaped by MINOR_FIELDS; the free text written about the case is the
+# sensitive class (it is where "caught using etomidate" would be written), the reason's code is general.
+TRANSFER_FIELDS: dict[str, Rule] = {
+    "reason": _stored(_SENSITIVE, why="free text about the case"),
+    "decision_note": _stored(_SENSITIVE, why="free text about the case"),
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "version",
+            "minor",
+            "care_file_id",
+            "from_unit",
+            "to_unit",
+            "outside_place",
+            "reason_code",
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_at",
+            "decided_by",
+            "delivered_at",
+            "box",
+            "can_accept",
+            "can_cancel",
+            "can_mark_delivered",
+        )
+    },
+    "hidden_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
+}
+
+# The audit trail. Who did what, when and why is general for those who read the trail (the reason of a
+# reveal is what an auditor audits); but an event's reason can be a case fact in code form ("seizure_notice",
+# "positive_urine_test", a trigger), and the names of changed fields can say "substances": those are the
+# sensitive class.
+AUDIT_EVENT_FIELDS: dict[str, Rule] = {
+    "reason": _stored(_GENERAL, why="sensitive when the event's action records a case fact (below)"),
+    "fields": _stored(_GENERAL, why="names of sensitive fields are left out for those without the class"),
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "seq",
+            "at",
+            "actor_kind",
+            "actor_id",
+            "actor_name",
+            "actor_unit",
+            "unit_id",
+            "action",
+            "object_type",
+            "object_id",
+            "request_id",
+            "hash",
+        )
+    },
+}
+# Actions whose reason is a case fact (a trigger, an alert kind, the push that changed a minor).
+AUDIT_ACTIONS_WITH_SENSITIVE_REASONS = frozenset(
+    {
+        "minor.updated",
+        "care_file.opened",
+        "care_file.reopened",
+        "care_file.updated",
+        "care_file.alert_raised",
+        "care_file.closure_requested",
+        "care_file.closure_approved",
+        "care_file.closure_rejected",
+        "transfer.requested",
+        "transfer.rejected",
+    }
+)
+SENSITIVE_FIELD_NAMES = frozenset(
+    {name for name, rule in MINOR_FIELDS.items() if rule.field_class is _SENSITIVE and rule.sealable}
+    | {"risk_categories", "urine_test", "referral"}
+)
+
+
+def record_shape(fields: dict[str, Rule], principal: Principal, *, sealed: bool = False) -> Shape:
+    """The detail-view visibility of every field of a care file, entry, transfer or audit event: the same
+    role × class matrix as minors. Identity is masked for everyone but whom the minor's own shape shows."""
+    assert principal.role is not None
+    columns = MATRIX.get(principal.role)
+    visibility: dict[str, Visibility] = {}
+    for field, rule in fields.items():
+        seen = columns[rule.field_class][1] if columns else (_F if rule.field_class is _GENERAL else _H)
+        if rule.field_class is _SENSITIVE and rule.sealable and sealed and not can_reveal_sealed(principal):
+            seen = Visibility.hidden
+        visibility[field] = seen
+    return Shape(visibility)
+
+
+def audit_event_view(
+    principal: Principal, *, action: str, reason: str | None, fields: list[str] | None
+) -> tuple[str | None, list[str] | None]:
+    """An audit event's reason and field names as this reader may see them."""
+    if sees_sensitive(principal):
+        return reason, fields
+    shown_reason = None if action in AUDIT_ACTIONS_WITH_SENSITIVE_REASONS else reason
+    shown_fields = [name for name in fields if name not in SENSITIVE_FIELD_NAMES] if fields else fields
+    return shown_reason, shown_fields
 
 
 # Statistics (docs/statistics.md). School statistics count only the risk categories a school may see, so a
@@ -226,8 +515,4 @@ def overview_risk_categories(principal: Principal, all_categories: list[str]) ->
 def timeline_visibility(principal: Principal, *, sealed: bool) -> Visibility:
     """How the contents of a care file's timeline (the sensitive class) are shown: full or hidden, never
     masked — a summary cannot be meaningfully starred out. Sealed facts open only to whom may reveal them."""
-    assert principal.role is not None
-    seen = MATRIX[principal.role][FieldClass.sensitive][1]
-    if sealed and not can_reveal_sealed(principal):
-        return Visibility.hidden
-    return Visibility.full if seen is Visibility.full else Visibility.hidden
+    return Visibility.full if sees_sensitive(principal, sealed=sealed) else Visibility.hidden

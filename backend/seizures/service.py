@@ -345,8 +345,8 @@ def present(
     shape = privacy.notice_shape_for(principal, sealed=identity.is_sealed)
     facts = {
         field: getattr(notice, field)
-        for field in privacy.SEIZURE_NOTICE_FIELDS
-        if field != "person" and shape.of(field) is privacy.Visibility.full
+        for field, rule in privacy.SEIZURE_NOTICE_FIELDS.items()
+        if rule.field_class is privacy.FieldClass.sensitive and shape.of(field) is privacy.Visibility.full
     }
     file_open, last_contact_on = followup.followup_view(care)
     seized_on = notice.seized_at.astimezone(LOCAL_TIMEZONE).date()

@@ -26,7 +26,12 @@ TransferPage = Annotated[
 ]
 
 
-@router.get("", response_model=Page[TransferRead], summary="Transfers to or from my subtree")
+@router.get(
+    "",
+    response_model=Page[TransferRead],
+    response_model_exclude_unset=True,
+    summary="Transfers to or from my subtree",
+)
 async def list_transfers(
     session: DbSession,
     principal: TransferReader,
@@ -76,7 +81,11 @@ async def create_transfer(
 
 
 @router.get(
-    "/{transfer_id}", response_model=TransferRead, summary="Read a transfer", responses=problem_responses(404)
+    "/{transfer_id}",
+    response_model=TransferRead,
+    response_model_exclude_unset=True,
+    summary="Read a transfer",
+    responses=problem_responses(404),
 )
 async def read_transfer(
     session: DbSession, principal: TransferReader, cipher: Cipher, transfer_id: uuid.UUID
@@ -87,6 +96,7 @@ async def read_transfer(
 @router.post(
     "/{transfer_id}/accept",
     response_model=TransferRead,
+    response_model_exclude_unset=True,
     summary="The receiving unit accepts: the minor and the open file move to it",
     responses=problem_responses(404, 409),
 )
@@ -103,6 +113,7 @@ async def accept_transfer(
 @router.post(
     "/{transfer_id}/reject",
     response_model=TransferRead,
+    response_model_exclude_unset=True,
     summary="The receiving unit rejects, with a reason",
     responses=problem_responses(404, 409),
 )
@@ -120,6 +131,7 @@ async def reject_transfer(
 @router.post(
     "/{transfer_id}/cancel",
     response_model=TransferRead,
+    response_model_exclude_unset=True,
     summary="The requester cancels",
     responses=problem_responses(404, 409),
 )
@@ -136,6 +148,7 @@ async def cancel_transfer(
 @router.post(
     "/{transfer_id}/delivered",
     response_model=TransferRead,
+    response_model_exclude_unset=True,
     summary="The written notice reached the place outside the county",
     responses=problem_responses(404, 409),
 )

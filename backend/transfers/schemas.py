@@ -47,15 +47,16 @@ class TransferRead(BaseModel):
     to_unit: UnitSummary | None
     outside_place: OutsidePlace | None
     reason_code: TransferReason
-    reason: str
+    reason: str | None = Field(default=None, description="Free text about the case: the sensitive class")
     status: TransferStatus
     requested_by: str
     requested_at: datetime
     decided_at: datetime | None
     decided_by: str | None
-    decision_note: str | None
+    decision_note: str | None = Field(default=None, description="Free text: the sensitive class")
     delivered_at: datetime | None
     box: str = Field(description="inbox (my subtree receives), outbox (my subtree sends) or both")
     can_accept: bool
     can_cancel: bool
     can_mark_delivered: bool
+    hidden_fields: list[str] = Field(description="Fields the privacy policy keeps from the caller")

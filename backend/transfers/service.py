@@ -383,6 +383,7 @@ async def _present(
     shown = await minors.present_related(
         session, principal=principal, minor_ids=[row[0].minor_id for row in rows], cipher=cipher
     )
+    shape = privacy.record_shape(privacy.TRANSFER_FIELDS, principal)
     items = []
     for row in rows:
         transfer: Transfer = row[0]
@@ -404,14 +405,14 @@ async def _present(
                 if transfer.to_unit_id is None
                 else None,
                 reason_code=transfer.reason_code,
-                reason=transfer.reason,
                 status=transfer.status,
                 requested_by=transfer.requested_by_name,
                 requested_at=transfer.created_at,
                 decided_at=transfer.decided_at,
                 decided_by=transfer.decided_by_name,
-                decision_note=transfer.decision_note,
                 delivered_at=transfer.delivered_at,
+                hidden_fields=shape.hidden_fields,
+                **shape.without_hidden({"reason": transfer.reason, "decision_note": transfer.decision_note}),
                 box="both" if inbox and outbox else "inbox" if inbox else "outbox",
                 can_accept=transfer.status == TransferStatus.requested
                 and inbox
@@ -499,7 +500,12 @@ async def notice(
         ("证件号码", minor.id_number or ""),
         ("性别", gender),
         ("年龄", f"{minor.age}岁"),
-        ("移交原因", f"{TransferReason(transfer.reason_code).zh}：{transfer.reason}"),
+        (
+            "移交原因",
+            f"{TransferReason(transfer.reason_code).zh}：{transfer.reason}"
+            if privacy.record_shape(privacy.TRANSFER_FIELDS, principal).shows("reason")
+            else TransferReason(transfer.reason_code).zh,
+        ),
         ("帮教档案", "随同移交" if transfer.care_file_id else "无在帮档案"),
     ]
     rows_html = "\n".join(

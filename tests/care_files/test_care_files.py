@@ -26,9 +26,45 @@ async def test_a_file_names_its_lead_worker_and_plan_with_due_dates_from_the_uni
     assert care_file["last_contact_on"] is None
     assert care_file["next_due_on"] == (local_today() + timedelta(days=14)).isoformat()
     assert care_file["due_state"] is None
-    # Lists and the answer to a write show the minor as the policy says: masked in lists, and here (the
-    # detail view) in full for the responsible social worker.
-    assert "name" not in care_file["minor"]["masked_fields"]
+    # A social worker who names herself responsible waits for a lead's confirmation like anyone else: until
+    # then the detail view keeps the identity masked.
+    assert care_file["assignment_confirmed"] is False
+    assert "name" in care_file["minor"]["masked_fields"]
+
+
+async def test_a_lead_confirms_a_self_named_worker_and_only_then_she_sees_the_identity(
+    client, login, open_file
+):
+    care_file = await open_file()
+    worker, lead = await login("jinhu_worker"), await login("jinhu_lead")
+    minor_url = f"/api/v1/minors/{care_file['minor']['id']}"
+    before = (await client.get(minor_url, headers=worker)).json()
+    assert "name" in before["masked_fields"]
+    assert "id_number" in before["revealable_fields"]
+    refused = await client.post(f"{CARE_FILES}/{care_file['id']}/assignment/confirm", headers=worker)
+    assert_problem(refused, 403)
+    confirmed = await client.post(f"{CARE_FILES}/{care_file['id']}/assignment/confirm", headers=lead)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["assignment_confirmed"] is True
+    after = (await client.get(minor_url, headers=worker)).json()
+    assert "name" not in after["masked_fields"]
+    assert "id_number" not in after["masked_fields"]
+    # Each such view is an event of its own kind, in "who viewed this record".
+    trail = (
+        await client.get(
+            "/api/v1/audit-events",
+            params={"object_type": "minor", "object_id": care_file["minor"]["id"]},
+            headers=lead,
+        )
+    ).json()["items"]
+    actions = [event["action"] for event in trail if event["actor_name"] == "jinhu_worker"]
+    assert actions[:2] == ["minor.identity_shown", "minor.viewed"]
+    assert trail[0]["fields"] == sorted(
+        ["name", "id_number", "birth_date", "phone", "guardians", "household_address", "residence_address"]
+    )
+    # A change of team by the worker drops nobody's confirmation who stays named; a new name waits again.
+    file_page = await client.get(f"{CARE_FILES}/{care_file['id']}", headers=worker)
+    assert file_page.json()["minor"]["name"] == after["name"]
 
 
 async def test_one_open_file_per_minor_by_the_api_and_by_the_database(app, client, login, open_file):
@@ -241,7 +277,11 @@ async def test_plan_changes_need_the_current_etag_and_a_lead_worker_of_the_unit(
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["plan"]["interval_days"] == 10
-    assert [member["name"] for member in changed.json()["team"]] == ["王秀芳", "郑警官"]
+    # The worker named herself: until a lead confirms, outsiders are named as masked as the minor is.
+    assert [member["name"] for member in changed.json()["team"]] == ["王**", "郑警官"]
+    await client.post(f"{url}/assignment/confirm", headers=await login("jinhu_lead"))
+    shown = (await client.get(url, headers=worker)).json()
+    assert [member["name"] for member in shown["team"]] == ["王秀芳", "郑警官"]
     # Outsiders are named as the minor is: masked in lists.
     listed = (await client.get(CARE_FILES, headers=await login("jinhu_lead"))).json()["items"][0]
     assert listed["team"][0]["name"] == "王**"

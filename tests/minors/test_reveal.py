@@ -1,5 +1,7 @@
 """Breaking the glass: a reason, the permitted fields only, a daily limit, and an audit event every time."""
 
+import asyncio
+
 import sqlalchemy as sa
 
 from tests.conftest import assert_problem, client_for, password_token
@@ -134,3 +136,82 @@ async def test_sealed_facts_open_only_to_a_county_lead(app, client, login, regis
             sa.text("SELECT reason FROM audit_events WHERE action = 'minor.revealed'")
         )
     assert reason == body["reason"]
+
+
+async def test_forty_parallel_reveals_by_one_person_give_exactly_the_limit(make_app, county, person):
+    """The count-then-insert of old let 38 of 40 through on PostgreSQL with a limit of 20."""
+    app = make_app(reveal_daily_limit=20)
+    async with client_for(app) as client:
+        token = (await password_token(client, "jinhu_worker"))["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        from tests.minors.conftest import minor_body
+
+        created = await client.post(MINORS, json=minor_body(person()), headers=headers)
+        assert created.status_code == 201, created.text
+        url = f"{MINORS}/{created.json()['id']}/reveal"
+        body = {"reason": "核实身份信息以便回访", "fields": ["name"]}
+        answers = await asyncio.gather(*(client.post(url, json=body, headers=headers) for _ in range(40)))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200] * 20 + [429] * 20
+    left = sorted(answer.json()["reveals_left_today"] for answer in answers if answer.status_code == 200)
+    assert left == list(range(20))
+    async with app.state.sessionmaker() as session:
+        recorded = await session.scalar(
+            sa.text("SELECT count(*) FROM audit_events WHERE action = 'minor.revealed'")
+        )
+    assert recorded == 20
+
+
+async def test_a_registration_that_matches_a_minor_managed_elsewhere_is_audited_and_limited(
+    make_app, county, person
+):
+    """ "Managed by another unit" tells the caller that the person is registered: it is recorded for that
+    unit (who asked, never the record) and counted; past the daily limit every registration pauses, so the
+    refusal does not answer the question either."""
+    app = make_app(match_elsewhere_daily_limit=2)
+    from tests.minors.conftest import minor_body
+
+    async with client_for(app) as client:
+
+        async def headers_for(username: str) -> dict[str, str]:
+            token = (await password_token(client, username))["access_token"]
+            return {"Authorization": f"Bearer {token}"}
+
+        jinhu, anyang = await headers_for("jinhu_worker"), await headers_for("other_worker")
+        managed_in_jinhu = [person() for _ in range(3)]
+        for someone in managed_in_jinhu:
+            created = await client.post(MINORS, json=minor_body(someone), headers=jinhu)
+            assert created.status_code == 201, created.text
+        for someone in managed_in_jinhu[:2]:
+            problem = assert_problem(
+                await client.post(MINORS, json=minor_body(someone), headers=anyang), 409, "conflict"
+            )
+            assert "existing_id" not in problem
+            assert someone.name not in str(problem)
+        # The third match, and then a person registered nowhere yet: both wait until tomorrow.
+        for someone in (managed_in_jinhu[2], person()):
+            refused = assert_problem(await client.post(MINORS, json=minor_body(someone), headers=anyang), 429)
+            assert int(refused["status"]) == 429
+        trail = (
+            await client.get(
+                "/api/v1/audit-events",
+                params={"action": "minor.duplicate_elsewhere"},
+                headers=await headers_for("jinhu_lead"),
+            )
+        ).json()
+        assert trail["total"] == 2
+        assert {event["actor_name"] for event in trail["items"]} == {"other_worker"}
+        assert {event["object_id"] for event in trail["items"]} == {None}
+        # The asking unit's own trail holds it too through the county (never the record's id).
+        anyang_lead = await headers_for("county_lead")
+        assert (
+            await client.get(
+                "/api/v1/audit-events", params={"action": "minor.duplicate_elsewhere"}, headers=anyang_lead
+            )
+        ).json()["total"] == 2
+        # A duplicate inside one's own scope is not limited: it names the record one already reaches.
+        again = await client.post(MINORS, json=minor_body(managed_in_jinhu[0]), headers=jinhu)
+        assert assert_problem(again, 409)["existing_id"]
+    async with app.state.sessionmaker() as session:
+        registered = await session.scalar(sa.text("SELECT count(*) FROM minors"))
+    assert registered == 3

@@ -176,8 +176,10 @@ async def test_every_notice_field_is_shaped_as_the_policy_says(
         (await client.get(f"{NOTICES}/{notice['id']}", headers=headers)).json(),
         (await client.get(NOTICES, headers=headers)).json()["items"][0],
     ):
-        for field, field_class in SEIZURE_NOTICE_FIELDS.items():
-            seen = NOTICE_MATRIX[role][field_class]
+        for field, rule in SEIZURE_NOTICE_FIELDS.items():
+            if "." in field:
+                continue  # a part of the person, checked below
+            seen = NOTICE_MATRIX[role][rule.field_class]
             if seen is Visibility.hidden:
                 assert field not in read, (username, field)
                 assert field in read["hidden_fields"]

@@ -162,10 +162,16 @@ async def test_the_written_notice_prints_the_identity_masked_unless_the_caller_m
     masked_number = transfer["minor"]["id_number"]
     assert masked_number in for_receiver.text
     assert "脱敏" in for_receiver.text
-    # The responsible social worker sees the identity in full, as on the minor's page.
+    # The responsible social worker, once a lead has confirmed her, sees the identity in full, as on the
+    # minor's page.
+    confirmed = await client.post(
+        f"/api/v1/care-files/{care_file['id']}/assignment/confirm", headers=await login("jinhu_lead")
+    )
+    assert confirmed.status_code == 200, confirmed.text
     minor = (
         await client.get(f"/api/v1/minors/{care_file['minor']['id']}", headers=await login("jinhu_worker"))
     ).json()
+    assert "id_number" not in minor["masked_fields"]
     for_worker = await client.get(url, headers=await login("jinhu_worker"))
     assert minor["id_number"] in for_worker.text
     assert minor["id_number"] not in for_receiver.text

@@ -718,6 +718,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/care-files/{care_file_id}/assignment/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A lead confirms the responsible people a social worker named */
+        post: operations["care-files-confirm_care_assignment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/care-files/{care_file_id}/alert/acknowledge": {
         parameters: {
             query?: never;
@@ -1457,7 +1474,8 @@ export interface components {
             minor: components["schemas"]["MinorRead"];
             managing_unit: components["schemas"]["UnitSummary"];
             status: components["schemas"]["CareFileStatus"];
-            trigger: components["schemas"]["CareTrigger"];
+            /** @description Why it was opened: the sensitive class */
+            trigger?: components["schemas"]["CareTrigger"] | null;
             /**
              * Opened At
              * Format: date-time
@@ -1466,6 +1484,11 @@ export interface components {
             /** Reopened Count */
             reopened_count: number;
             lead_worker: components["schemas"]["PersonRef"] | null;
+            /**
+             * Assignment Confirmed
+             * @description Whether a lead made or confirmed the assignment of every responsible person; until then none of them sees the identity in full
+             */
+            assignment_confirmed: boolean;
             /** Team */
             team: components["schemas"]["TeamMemberRead"][];
             plan: components["schemas"]["CarePlan"];
@@ -1483,7 +1506,8 @@ export interface components {
              * @description Failed contact attempts in a row, latest first
              */
             failed_attempts: number;
-            alert: components["schemas"]["Alert"] | null;
+            /** @description The sensitive class */
+            alert?: components["schemas"]["Alert"] | null;
             closure: components["schemas"]["Closure"] | null;
             /** Closed At */
             closed_at: string | null;
@@ -1499,6 +1523,11 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /**
+             * Hidden Fields
+             * @description Fields the privacy policy keeps from the caller
+             */
+            hidden_fields: string[];
         };
         /**
          * CareFileStatus
@@ -1521,12 +1550,15 @@ export interface components {
             /** Interval Days */
             interval_days?: number | null;
         };
-        /** CarePlan */
+        /**
+         * CarePlan
+         * @description Goals and measures are the sensitive class: absent for those who do not see it.
+         */
         CarePlan: {
             /** Goals */
-            goals: string;
+            goals?: string | null;
             /** Measures */
-            measures: string;
+            measures?: string | null;
             /** Interval Days */
             interval_days: number;
         };
@@ -2159,13 +2191,21 @@ export interface components {
             gender?: components["schemas"]["Gender"] | null;
             /** Birth Date */
             birth_date?: string | null;
-            /** Age */
+            /**
+             * Age
+             * @description In whole years
+             */
             age: number;
             /**
              * Turns 18 On
-             * Format: date
+             * @description Only where the birth date is shown in full (it is computed from it)
              */
-            turns_18_on: string;
+            turns_18_on?: string | null;
+            /**
+             * Turns 18 Soon
+             * @description Turns 18 within the next 90 days
+             */
+            turns_18_soon: boolean;
             /**
              * Aged Out Candidate
              * @description 18 or older while still active: to be closed or handed over
@@ -3691,8 +3731,11 @@ export interface components {
             to_unit: components["schemas"]["UnitSummary"] | null;
             outside_place: components["schemas"]["backend__transfers__schemas__OutsidePlace"] | null;
             reason_code: components["schemas"]["TransferReason"];
-            /** Reason */
-            reason: string;
+            /**
+             * Reason
+             * @description Free text about the case: the sensitive class
+             */
+            reason?: string | null;
             status: components["schemas"]["TransferStatus"];
             /** Requested By */
             requested_by: string;
@@ -3705,8 +3748,11 @@ export interface components {
             decided_at: string | null;
             /** Decided By */
             decided_by: string | null;
-            /** Decision Note */
-            decision_note: string | null;
+            /**
+             * Decision Note
+             * @description Free text: the sensitive class
+             */
+            decision_note?: string | null;
             /** Delivered At */
             delivered_at: string | null;
             /**
@@ -3720,6 +3766,11 @@ export interface components {
             can_cancel: boolean;
             /** Can Mark Delivered */
             can_mark_delivered: boolean;
+            /**
+             * Hidden Fields
+             * @description Fields the privacy policy keeps from the caller
+             */
+            hidden_fields: string[];
         };
         /**
          * TransferReason
@@ -3739,6 +3790,12 @@ export interface components {
          * @enum {string}
          */
         TransferStatus: "requested" | "accepted" | "rejected" | "cancelled" | "awaiting_outside_receipt" | "delivered";
+        /**
+         * Turns18Window
+         * @description The registry list's "turns 18 within N days" choices: none finer than ``TURNS_18_SOON_DAYS``.
+         * @enum {integer}
+         */
+        Turns18Window: 90 | 365;
         /** UnitCreate */
         UnitCreate: {
             /**
@@ -5227,15 +5284,15 @@ export interface operations {
                 schooling_status?: components["schemas"]["SchoolingStatus"] | null;
                 age_min?: number | null;
                 age_max?: number | null;
-                /** @description Turns 18 within N days */
-                turns_18_within_days?: number | null;
+                /** @description Turns 18 within 90 or 365 days (no finer: the birth date is masked in lists) */
+                turns_18_within_days?: components["schemas"]["Turns18Window"] | null;
                 /** @description Name contains (roles that may see identities) */
                 q?: string | null;
                 /** @description Page size, at most 200 */
                 limit?: number;
                 /** @description Rows to skip */
                 offset?: number;
-                /** @description Comma-separated fields, `-` for descending. One of: birth_date, created_at, risk_level, status, updated_at */
+                /** @description Comma-separated fields, `-` for descending. One of: created_at, risk_level, status, updated_at */
                 sort?: string;
             };
             header?: never;
@@ -5339,6 +5396,16 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7887,6 +7954,78 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareFileRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "care-files-confirm_care_assignment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                care_file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };

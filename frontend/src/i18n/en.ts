@@ -369,6 +369,7 @@ const en: MessageSchema = {
     ageValue: '{age}',
     turns18Soon: 'Turns 18 soon',
     turns18SoonHint: 'Turns 18 on {date}',
+    turns18SoonNoDate: 'Turns 18 within 90 days',
     agedOutCandidate: '18 or older: to be closed or handed over',
     sealed: 'Sealed',
     masked: 'masked',

@@ -368,6 +368,7 @@ const zhCN = {
     ageValue: '{age} 岁',
     turns18Soon: '即将满18周岁',
     turns18SoonHint: '{date} 满18周岁',
+    turns18SoonNoDate: '90天内满18周岁',
     agedOutCandidate: '已满18周岁，待结案或移交',
     sealed: '已封存',
     masked: '已脱敏',

@@ -41,10 +41,9 @@ describe('minors: problems and markers', () => {
     expect(describeProblem(notFound)).toBe('No such record in your area')
   })
 
-  it('marks who turns 18 within 90 days, and who is past 18 while still active', () => {
-    const today = '2026-11-23'
-    expect(eighteenMarker({ turns_18_on: '2027-01-03', aged_out_candidate: false }, today)).toBe('soon')
-    expect(eighteenMarker({ turns_18_on: '2027-06-01', aged_out_candidate: false }, today)).toBeNull()
-    expect(eighteenMarker({ turns_18_on: '2026-11-01', aged_out_candidate: true }, today)).toBe('aged_out')
+  it("marks who turns 18 soon (the server's flag: the birth date is masked), and who is past 18 while active", () => {
+    expect(eighteenMarker({ turns_18_soon: true, aged_out_candidate: false })).toBe('soon')
+    expect(eighteenMarker({ turns_18_soon: false, aged_out_candidate: false })).toBeNull()
+    expect(eighteenMarker({ turns_18_soon: false, aged_out_candidate: true })).toBe('aged_out')
   })
 })
