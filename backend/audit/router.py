@@ -59,14 +59,20 @@ def _shaped(listed: service.ListedEvent, principal: Principal) -> AuditEventRead
     """An event as the reader may see it: a reason that is a case fact, and the names of sensitive fields,
     only for those who see the sensitive class (the privacy policy's ``audit_event_view``)."""
     event = listed.event
-    reason, fields = privacy.audit_event_view(
-        principal, action=event.action, reason=event.reason, fields=event.fields
+    view = privacy.audit_event_view(
+        principal,
+        action=event.action,
+        object_type=event.object_type,
+        reason=event.reason,
+        fields=event.fields,
+        request_id=event.request_id,
     )
     return AuditEventRead.model_validate(event).model_copy(
         update={
             "actor_unit": UnitSummary.model_validate(listed.actor_unit) if listed.actor_unit else None,
-            "reason": reason,
-            "fields": fields,
+            "reason": view.reason,
+            "fields": view.fields,
+            "request_id": view.request_id,
         }
     )
 

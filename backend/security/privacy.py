@@ -426,6 +426,9 @@ TRANSFER_FIELDS: dict[str, Rule] = {
 AUDIT_EVENT_FIELDS: dict[str, Rule] = {
     "reason": _stored(_GENERAL, why="sensitive when the event's action records a case fact (below)"),
     "fields": _stored(_GENERAL, why="names of sensitive fields are left out for those without the class"),
+    "request_id": _stored(
+        _GENERAL, why="left out on a case's events for those without the class: it ties a notice to a file"
+    ),
     **{
         field: _stored(_GENERAL)
         for field in (
@@ -439,7 +442,6 @@ AUDIT_EVENT_FIELDS: dict[str, Rule] = {
             "action",
             "object_type",
             "object_id",
-            "request_id",
             "hash",
         )
     },
@@ -479,15 +481,36 @@ def record_shape(fields: dict[str, Rule], principal: Principal, *, sealed: bool 
     return Shape(visibility)
 
 
+@dataclass(frozen=True)
+class AuditEventView:
+    reason: str | None
+    fields: list[str] | None
+    request_id: str | None
+
+
+# Records of a case: the request id of an event about one of them is kept from readers without the sensitive
+# class (it would tie a care file's opening to the seizure notice acknowledged in the same request).
+CASE_OBJECT_TYPES = frozenset({"minor", "care_file", "seizure_notice", "transfer"})
+
+
 def audit_event_view(
-    principal: Principal, *, action: str, reason: str | None, fields: list[str] | None
-) -> tuple[str | None, list[str] | None]:
-    """An audit event's reason and field names as this reader may see them."""
+    principal: Principal,
+    *,
+    action: str,
+    object_type: str | None,
+    reason: str | None,
+    fields: list[str] | None,
+    request_id: str | None,
+) -> AuditEventView:
+    """An audit event's reason, field names and request id as this reader may see them. Without the sensitive
+    class: no reason that is a case fact, no sensitive field names, no request id on a case's events."""
     if sees_sensitive(principal):
-        return reason, fields
+        return AuditEventView(reason, fields, request_id)
     shown_reason = None if action in AUDIT_ACTIONS_WITH_SENSITIVE_REASONS else reason
     shown_fields = [name for name in fields if name not in SENSITIVE_FIELD_NAMES] if fields else fields
-    return shown_reason, shown_fields
+    return AuditEventView(
+        shown_reason, shown_fields, None if object_type in CASE_OBJECT_TYPES else request_id
+    )
 
 
 # Statistics (docs/statistics.md). School statistics count only the risk categories a school may see, so a

@@ -237,8 +237,8 @@ async def samples(client, login, county):
 def _expected_visibility(account, view, *, sealed=False, responsible=False):
     identity, sensitive = RESPONSIBLE_WORKER if responsible else EXPECTED[account]
     column = 0 if view == "list" else 1
-    seen = {field: identity[column] for field in IDENTITY}
-    seen |= {field: sensitive[column] for field in SENSITIVE}
+    seen = dict.fromkeys(IDENTITY, identity[column])
+    seen |= dict.fromkeys(SENSITIVE, sensitive[column])
     if sealed:
         # A seal hides the sensitive facts from every role; the seal itself stays for those who see the class.
         seen |= {field: H for field in SENSITIVE if field != "is_sealed"}
