@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.security import privacy_doc
 from backend.settings import REPO_ROOT, get_settings
 
 app = typer.Typer(help="青护 Qinghu: youth drug-prevention casework.", no_args_is_help=True)
@@ -242,6 +243,19 @@ def current_spec() -> dict[str, Any]:
 
 def render_spec(spec: dict[str, Any]) -> str:
     return json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+@app.command("privacy-fields")
+def privacy_fields(
+    write: Annotated[bool, typer.Option("--write", help="Rewrite the list in docs/privacy.md")] = False,
+) -> None:
+    """Print every field of every record with its privacy class (the list in docs/privacy.md)."""
+    if not write:
+        typer.echo(privacy_doc.render())
+        return
+    page = REPO_ROOT / "docs" / "privacy.md"
+    page.write_text(privacy_doc.replace_block(page.read_text(encoding="utf-8")), encoding="utf-8")
+    typer.echo(f"Wrote {page}.")
 
 
 @app.command()
