@@ -127,8 +127,13 @@ def test_a_lead_approves_a_closure(page: Page, base_url: str, screenshots: Path)
 def test_township_a_hands_a_minor_to_township_b(page: Page, base_url: str, screenshots: Path) -> None:
     worker = Station(base_url, "jinhu_worker")
     care_file = worker.care_file()
+    # The lead confirms the worker's self-assignment; from then on she sees the identity on the file.
+    care_file = Station(base_url, "jinhu_lead").post(
+        f"/api/v1/care-files/{care_file['id']}/assignment/confirm", {}
+    )
     minor_url = f"/api/v1/minors/{care_file['minor']['id']}"
-    full_name = care_file["minor"]["name"]  # the responsible worker saw the identity on the file
+    full_name = worker.http.get(f"/api/v1/care-files/{care_file['id']}").json()["minor"]["name"]
+    assert "*" not in full_name
     open_as(page, "jinhu_worker", f"/care-files/{care_file['id']}")
     page.locator("[data-test=request-transfer]").click()
     choose(page, page.locator("[data-test=transfer-to]"), "安阳街道")
@@ -165,3 +170,22 @@ def test_township_a_hands_a_minor_to_township_b(page: Page, base_url: str, scree
         receiver.http.get(f"/api/v1/care-files/{care_file['id']}").json()["managing_unit"]["name"]
         == "安阳街道"
     )
+
+
+def test_a_lead_confirms_the_worker_who_named_herself(page: Page, base_url: str, screenshots: Path) -> None:
+    """Until a lead confirms, the worker who named herself sees the child masked like anyone else."""
+    worker = Station(base_url, "jinhu_worker")
+    care_file = worker.care_file()
+    masked_name = care_file["minor"]["name"]
+    assert "*" in masked_name
+    open_as(page, "jinhu_lead", f"/care-files/{care_file['id']}")
+    banner = page.locator("[data-test=assignment-unconfirmed]")
+    expect(banner).to_contain_text("待负责人确认")
+    settle(page)
+    shoot(page, screenshots, "care-file-assignment-unconfirmed")
+    page.locator("[data-test=confirm-assignment]").click()
+    expect(page.locator(".el-message--success", has_text="已确认责任人")).to_be_visible()
+    expect(banner).to_have_count(0)
+    shown = worker.http.get(f"/api/v1/minors/{care_file['minor']['id']}").json()
+    assert "name" not in shown["masked_fields"]
+    assert shown["name"] != masked_name
