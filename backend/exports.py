@@ -8,6 +8,8 @@ is written with a leading apostrophe, the form OWASP recommends.
 import csv
 import enum
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -120,15 +122,45 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _disposition(filename: str) -> str:
-    # RFC 6266 / 5987: an ASCII fallback plus the UTF-8 name, so that Chinese file names survive.
-    ascii_name = filename.encode("ascii", "ignore").decode() or "export"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+# The ASCII fallback name keeps letters, digits and a few harmless marks. Gone are what a quoted-string would
+# have to escape (user agents disagree on the escapes), ";" "=" "*" "'" (naive parsers would see a parameter in
+# them), "%" (some user agents decode it) and what Windows refuses in a file name.
+_NOT_IN_FALLBACK = re.compile(r"[^A-Za-z0-9 ._()\[\]+,!#$&@^~-]")
 
 
-def content_disposition(filename: str) -> str:
-    """The Content-Disposition of a download named ``filename`` (evidence files use it too)."""
-    return _disposition(filename)
+def _clean_name(filename: str) -> str:
+    """The name without control or format characters (CR/LF, NUL, bidirectional overrides that disguise an
+    extension) and with path separators made harmless, so that a saved file cannot land in another folder."""
+    name = "".join(
+        "_" if ch in "/\\" else ch
+        for ch in filename
+        if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")
+    )
+    return name.strip(" .") or "download"
+
+
+def _ascii_fallback(name: str) -> str:
+    text = _NOT_IN_FALLBACK.sub("_", unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode())
+    stem, dot, suffix = text.rpartition(".")
+    if not any(ch.isalnum() for ch in (stem if dot else text)):
+        # A name in Chinese only: a neutral name that keeps the extension.
+        if dot and suffix.isalnum():
+            return f"download.{suffix}"
+        if not any(ch.isalnum() for ch in text):
+            return "download"
+    return text
+
+
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """The Content-Disposition of a file named ``filename``: every download and export takes it from here.
+
+    RFC 6266 with RFC 8187: an ASCII ``filename`` for old user agents and the full name, UTF-8 and
+    percent-encoded, as ``filename*`` (which user agents prefer), so that Chinese names survive. Whatever the
+    name holds (quotes, ``;``, CR/LF, path separators), the header has exactly these two parameters.
+    """
+    name = _clean_name(filename)
+    disposition = "inline" if inline else "attachment"
+    return f"{disposition}; filename=\"{_ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def file_response(filename_stem: str, export_format: ExportFormat, sheets: Sequence[Sheet]) -> Response:
@@ -137,13 +169,13 @@ def file_response(filename_stem: str, export_format: ExportFormat, sheets: Seque
         return Response(
             content=csv_bytes(sheets[0]),
             media_type=CSV_MEDIA_TYPE,
-            headers={"content-disposition": _disposition(f"{filename_stem}.csv")},
+            headers={"content-disposition": content_disposition(f"{filename_stem}.csv")},
         )
     if export_format is ExportFormat.xlsx:
         return Response(
             content=xlsx_bytes(sheets),
             media_type=XLSX_MEDIA_TYPE,
-            headers={"content-disposition": _disposition(f"{filename_stem}.xlsx")},
+            headers={"content-disposition": content_disposition(f"{filename_stem}.xlsx")},
         )
     raise ValueError(f"not a file format: {export_format}")
 

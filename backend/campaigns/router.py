@@ -446,13 +446,13 @@ async def download_evidence(
         async for chunk in chunks:
             yield chunk
 
-    disposition = content_disposition(evidence.filename)
-    if inline:
-        disposition = disposition.replace("attachment", "inline", 1)
     return StreamingResponse(
         body(),
         media_type=evidence.media_type,
-        headers={"content-disposition": disposition, "content-length": str(evidence.size)},
+        headers={
+            "content-disposition": content_disposition(evidence.filename, inline=inline),
+            "content-length": str(evidence.size),
+        },
     )
 
 
