@@ -7,6 +7,7 @@ empty tables.
 import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 _TMP = Path(tempfile.mkdtemp(prefix="qinghu-tests-"))
 # Set before anything reads settings: test keys in a temp dir, cheap argon2, nothing from the developer's env.
@@ -120,15 +122,41 @@ async def _reset_postgres(url: str) -> None:
     await engine.dispose()
 
 
+@asynccontextmanager
+async def append_only_audit_set_aside(connection: AsyncConnection) -> AsyncIterator[None]:
+    """Within the block, the audit trail takes UPDATE and DELETE, as a database owner could make it: on
+    PostgreSQL its trigger is skipped for this transaction; on SQLite its triggers are dropped and put back as
+    they were. In a savepoint, so that the triggers are back even when the block fails (SQLite's DDL is
+    transactional). For cleaning up and for tampering tests; the app never does this."""
+    if connection.dialect.name == "postgresql":
+        await connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        yield
+        return
+    triggers = (
+        await connection.execute(
+            sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+            )
+        )
+    ).all()
+    async with connection.begin_nested():
+        for name, _ in triggers:
+            await connection.execute(sa.text(f'DROP TRIGGER "{name}"'))
+        yield
+        for _, statement in triggers:
+            await connection.execute(sa.text(statement))
+
+
 async def _empty_tables(app: FastAPI) -> None:
     async with app.state.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            # TRUNCATE, because the audit trail refuses DELETE.
+            # TRUNCATE: one statement for every table (row triggers, the audit trail's among them, do not fire).
             names = ", ".join(table.name for table in metadata.sorted_tables)
             await connection.execute(sa.text(f"TRUNCATE {names}"))
             return
-        for table in reversed(metadata.sorted_tables):
-            await connection.execute(table.delete())
+        async with append_only_audit_set_aside(connection):
+            for table in reversed(metadata.sorted_tables):
+                await connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction, AuditEvent
-from tests.conftest import assert_problem, password_token
+from tests.conftest import append_only_audit_set_aside, assert_problem, password_token
 
 EVENTS = "/api/v1/audit-events"
 
@@ -82,10 +82,8 @@ async def test_the_chain_verifies_and_stays_whole_under_concurrent_writers(clien
 
 
 async def _tamper(app, statement: str, **params) -> None:
-    async with app.state.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Someone with the database owner's rights goes around the append-only trigger.
-            await connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    # Someone with the database owner's rights goes around the append-only triggers.
+    async with app.state.engine.begin() as connection, append_only_audit_set_aside(connection):
         await connection.execute(sa.text(statement), params)
 
 
@@ -122,17 +120,25 @@ async def test_tampering_is_found_and_the_first_broken_link_named(app, county, s
         assert report.first_broken == report.events + 1
 
 
-async def test_postgresql_refuses_update_and_delete_of_events(app, county):
-    async with app.state.engine.connect() as connection:
-        if connection.dialect.name != "postgresql":
-            pytest.skip("the append-only trigger is PostgreSQL's")
-    for statement in (
-        "UPDATE audit_events SET reason = 'x' WHERE seq = 1",
-        "DELETE FROM audit_events WHERE seq = 1",
-    ):
-        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
-            async with app.state.engine.begin() as connection:
-                await connection.execute(sa.text(statement))
+@pytest.mark.parametrize(
+    ("statement", "refused"),
+    [
+        ("UPDATE audit_events SET reason = 'x' WHERE seq = 1", "UPDATE"),
+        ("DELETE FROM audit_events WHERE seq = 1", "DELETE"),
+        ("DELETE FROM audit_events", "DELETE"),
+    ],
+)
+async def test_the_database_refuses_update_and_delete_of_events(app, county, statement, refused):
+    """Both databases: PostgreSQL's trigger function, SQLite's triggers (in the migrations, not the code)."""
+    async with app.state.sessionmaker() as session:
+        before = (await session.execute(sa.text("SELECT seq, reason FROM audit_events ORDER BY seq"))).all()
+    assert len(before) > 1
+    with pytest.raises(sa.exc.DBAPIError, match=rf"audit events are append-only \({refused} refused\)"):
+        async with app.state.engine.begin() as connection:
+            await connection.execute(sa.text(statement))
+    async with app.state.sessionmaker() as session:
+        after = (await session.execute(sa.text("SELECT seq, reason FROM audit_events ORDER BY seq"))).all()
+    assert after == before
     assert (await _verify(app)).ok
 
 
