@@ -1,8 +1,11 @@
-"""HTTP plumbing shared by every route: request ids, security headers, body limits, the request log,
-and the request contract (no unknown query parameters, the right body media type)."""
+"""HTTP plumbing shared by every route: request ids, security headers (the Content-Security-Policy among
+them), body limits, the request log, and the request contract (no unknown query parameters, the right body
+media type)."""
 
+import enum
 import logging
 import re
+import secrets
 import time
 import uuid
 from typing import Any
@@ -18,6 +21,82 @@ log = logging.getLogger("qinghu.request")
 
 API_PREFIX = "/api/v1"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+# Sent with every answer. HSTS is ignored by browsers over plain HTTP (development), so it is always sent.
+_SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"strict-transport-security", b"max-age=31536000"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+    (b"x-permitted-cross-domain-policies", b"none"),
+)
+# Anything that is not a page (JSON, files, the web app's scripts) may load nothing and be framed by no one.
+NON_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+class PageAllowance(enum.Flag):
+    """What one page may have beyond the standard page policy, asked for by that page with its reason
+    (``allow_on_page``). Scripts are never among them: ``script-src`` takes this origin and the nonce only."""
+
+    none = 0
+    # <style> elements a library writes as its bundle loads, before any nonce can be handed to it (ReDoc).
+    inline_style_elements = enum.auto()
+    # Web workers a library builds from its own code through a blob: URL (ReDoc's search index).
+    blob_workers = enum.auto()
+
+
+def page_policy(nonce: str | None = None, allowances: PageAllowance = PageAllowance.none) -> str:
+    """The Content-Security-Policy of every HTML page the server writes (the web app, the API docs, printable
+    notices): everything from this origin only; no inline script except one carrying this answer's nonce."""
+    nonce_source = f" 'nonce-{nonce}'" if nonce else ""
+    if PageAllowance.inline_style_elements in allowances:
+        style_elements = "'self' 'unsafe-inline'"
+    else:
+        style_elements = f"'self'{nonce_source}"
+    workers = "'self' blob:" if PageAllowance.blob_workers in allowances else "'self'"
+    return "; ".join(
+        (
+            "default-src 'self'",
+            f"script-src 'self'{nonce_source}",
+            # Browsers without the two directives below (CSP level 2) apply this one to both.
+            "style-src 'self' 'unsafe-inline'",
+            f"style-src-elem {style_elements}",
+            # Style attributes: ECharts writes its tooltips as HTML with style attributes. They style their own
+            # element only; loading anything (a url() in them) still needs img-src or font-src.
+            "style-src-attr 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "font-src 'self'",
+            "connect-src 'self'",
+            f"worker-src {workers}",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        )
+    )
+
+
+def csp_nonce(request: Request) -> str:
+    """The nonce for this answer's inline script (made on first use); the middleware names it in the page's
+    policy. Pages without inline code never ask, and their policy has no nonce."""
+    state = request.scope.setdefault("state", {})
+    nonce: str | None = state.get("csp_nonce")
+    if nonce is None:
+        nonce = state["csp_nonce"] = secrets.token_urlsafe(18)
+    return nonce
+
+
+def allow_on_page(request: Request, allowances: PageAllowance) -> None:
+    """Widen this page's policy by ``allowances`` (see ``PageAllowance``), for this answer only."""
+    state = request.scope.setdefault("state", {})
+    state["csp_allowances"] = state.get("csp_allowances", PageAllowance.none) | allowances
+
+
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(key.lower() == b"content-type" and value.startswith(b"text/html") for key, value in headers)
 
 
 class HttpMiddleware:
@@ -52,20 +131,27 @@ class HttpMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["started"] = True
                 status_holder["status"] = message["status"]
+                headers = message.get("headers", [])
+                if _is_html(headers):
+                    state = scope["state"]
+                    policy = page_policy(
+                        state.get("csp_nonce"), state.get("csp_allowances", PageAllowance.none)
+                    )
+                else:
+                    policy = NON_PAGE_POLICY
                 extra = [
                     (b"x-request-id", request_id.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"x-frame-options", b"DENY"),
+                    *_SECURITY_HEADERS,
+                    (b"content-security-policy", policy.encode()),
                 ]
                 if is_api:
                     extra.append((b"cache-control", b"no-store"))
                 # Time spent in the application, for operators and the benchmarks (RFC: Server-Timing).
                 elapsed = (time.perf_counter() - started) * 1000
                 extra.append((b"server-timing", f"app;dur={elapsed:.2f}".encode()))
-                existing = {key.lower() for key, _ in message.get("headers", [])}
+                existing = {key.lower() for key, _ in headers}
                 message["headers"] = [
-                    *message.get("headers", []),
+                    *headers,
                     *((key, value) for key, value in extra if key not in existing),
                 ]
             await send(message)

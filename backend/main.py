@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 
 from backend import __doc__ as description
+from backend.api_docs import mount_api_docs
 from backend.audit.router import router as audit_router
 from backend.auth.router import router as auth_router
 from backend.campaigns.router import reports_router as task_reports_router
@@ -84,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=description,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # Served by backend.api_docs, from installed files and under the pages' Content-Security-Policy.
+        docs_url=None,
+        redoc_url=None,
         openapi_tags=[
             {"name": "auth", "description": "Tokens (OAuth2), logout, the current principal"},
             {"name": "reference", "description": "Codes and their labels"},
@@ -120,6 +125,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for domain_router in API_ROUTERS:
         app.include_router(domain_router, prefix=API_PREFIX, dependencies=[Depends(enforce_request_contract)])
     app.include_router(health_router)
+    mount_api_docs(app)
+    # The stylesheet of the printable pages (backend/static): linked rather than inline, for their policy.
+    app.mount("/static", StaticFiles(packages=[("backend", "static")]), name="static")
     mount_spa(app, settings.frontend_dist)
 
     if settings.cors_origins:

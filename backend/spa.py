@@ -1,4 +1,5 @@
-"""The built web app at ``/`` with history-mode fallback; ``/api``, ``/docs`` and the spec stay the API's."""
+"""The built web app at ``/`` with history-mode fallback; ``/api``, ``/docs``, ``/static`` and the spec stay the
+API's."""
 
 from pathlib import Path
 
@@ -7,7 +8,7 @@ from fastapi.responses import FileResponse, Response
 
 from backend.errors import problem_response
 
-_RESERVED = ("api/", "docs", "redoc", "openapi.json", "healthz", "readyz")
+_RESERVED = ("api/", "docs", "redoc", "openapi.json", "healthz", "readyz", "static/")
 
 
 def mount_spa(app: FastAPI, dist: Path) -> None:

@@ -4,7 +4,9 @@ import asyncio
 import inspect
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
@@ -14,6 +16,64 @@ from fastapi.routing import APIRoute
 
 from backend.main import API_ROUTERS
 from tests.conftest import assert_problem, client_for
+
+# Sent with every answer, page or not.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=31536000",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "X-Permitted-Cross-Domain-Policies": "none",
+}
+# The policy of a page without inline script (the web app, a printable notice), in full.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; style-src-elem 'self'; "
+    "style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; "
+    "worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+NON_PAGE_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+def policy_of(response) -> dict[str, list[str]]:
+    """The response's Content-Security-Policy as directive → sources, after checking what every page needs:
+    scripts only from this origin or with a nonce, never framed, no plugins, no <base>."""
+    header = response.headers["Content-Security-Policy"]
+    directives = {name: sources for name, *sources in (part.split() for part in header.split(";"))}
+    for name in ("script-src", "default-src"):
+        for source in directives[name]:
+            assert source == "'self'" or re.fullmatch(r"'nonce-[A-Za-z0-9_-]{24}'", source), header
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["base-uri"] == ["'none'"]
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+    return directives
+
+
+class PageLinks(HTMLParser):
+    """The URLs a page loads (script, stylesheet, icon, image) and its inline scripts' nonces."""
+
+    def __init__(self, page: str) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.inline_script_nonces: list[str | None] = []
+        self.inline_styles = 0
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if "style" in attributes:
+            self.inline_styles += 1
+        if tag == "style":
+            self.inline_styles += 1
+        url = attributes.get("src") or (attributes.get("href") if tag == "link" else None)
+        if url:
+            self.urls.append(url)
+        elif tag == "script":
+            self.inline_script_nonces.append(attributes.get("nonce"))
 
 
 async def test_unknown_path_and_method_are_problems(client, login):
@@ -26,11 +86,14 @@ async def test_every_response_carries_request_id_and_security_headers(client, lo
     response = await client.get("/api/v1/reference")
     assert response.status_code == 200
     assert len(response.headers["X-Request-ID"]) >= 8
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     error = await client.get("/api/v1/units")
     assert error.headers["X-Request-ID"]
-    assert error.headers["X-Content-Type-Options"] == "nosniff"
+    for answer in (response, error, await client.get("/openapi.json"), await client.get("/healthz")):
+        for name, value in SECURITY_HEADERS.items():
+            assert answer.headers[name] == value, name
+        # Not a page: it may load nothing at all, even when opened in a browser.
+        assert answer.headers["Content-Security-Policy"] == NON_PAGE_POLICY
     echoed = await client.get("/healthz", headers={"X-Request-ID": "caller-chosen-id-123"})
     assert echoed.headers["X-Request-ID"] == "caller-chosen-id-123"
     # An id that could smuggle text into logs is replaced.
@@ -174,6 +237,73 @@ async def test_spa_is_served_with_history_fallback_and_api_untouched(make_app, t
         assert (await client.get("/openapi.json")).json()["info"]["title"].startswith("Qinghu")
         assert (await client.get("/docs")).status_code == 200
         assert (await client.get("/../../etc/passwd")).text.startswith("<!doctype html>")
+
+
+async def test_the_web_app_has_a_policy_without_inline_script_on_every_route(make_app, tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text(
+        '<!doctype html><script type="module" crossorigin src="/assets/index-abc.js"></script><div id=app></div>'
+    )
+    (dist / "assets" / "index-abc.js").write_text("export {}")
+    app = make_app(frontend_dist=dist)
+    async with client_for(app) as client:
+        for path in ("/", "/login", "/care-files/7d5e3c1a-0000-4000-8000-00000000beef", "/minors?x=1"):
+            page = await client.get(path)
+            assert page.headers["content-type"].startswith("text/html")
+            assert page.headers["Content-Security-Policy"] == PAGE_POLICY, path
+            policy_of(page)
+        # A script file is no page: its answer allows nothing (a browser applies a policy to pages only).
+        script = await client.get("/assets/index-abc.js")
+        assert script.headers["Content-Security-Policy"] == NON_PAGE_POLICY
+
+
+async def test_api_docs_load_only_from_this_origin_with_a_nonce_per_answer(client):
+    seen_nonces = set()
+    for path, bundle in (
+        ("/docs", "/docs/assets/swagger-ui-bundle.js"),
+        ("/redoc", "/docs/assets/redoc.standalone.js"),
+    ):
+        for _ in range(2):
+            page = await client.get(path)
+            assert page.status_code == 200
+            assert page.headers["Cache-Control"] == "no-store"
+            policy = policy_of(page)
+            (nonce_source,) = [source for source in policy["script-src"] if source.startswith("'nonce-")]
+            nonce = nonce_source.removeprefix("'nonce-").removesuffix("'")
+            seen_nonces.add(nonce)
+            links = PageLinks(page.text)
+            # The one inline script (the start of Swagger UI or ReDoc) carries this answer's nonce.
+            assert links.inline_script_nonces == [nonce]
+            assert links.inline_styles == 0
+            assert bundle in links.urls
+            for url in links.urls:
+                assert re.fullmatch(r"/[^/].*", url), url  # this origin: a path, never //host or a scheme
+                loaded = await client.get(url)
+                assert loaded.status_code == 200, url
+            assert "googleapis" not in page.text
+            assert "cdn." not in page.text
+    assert len(seen_nonces) == 4
+    swagger = await client.get("/docs")
+    assert policy_of(swagger)["style-src-elem"] == ["'self'", f"'nonce-{_nonce(swagger)}'"]
+    assert policy_of(swagger)["worker-src"] == ["'self'"]
+    # ReDoc writes <style> elements as it loads and builds its search index in a blob: worker; its scripts
+    # are held like everyone's.
+    redoc = await client.get("/redoc")
+    assert policy_of(redoc)["style-src-elem"] == ["'self'", "'unsafe-inline'"]
+    assert policy_of(redoc)["worker-src"] == ["'self'", "blob:"]
+    # Its sidebar credit's logo would come from its vendor's host: the served bundle names none.
+    bundle = await client.get("/docs/assets/redoc.standalone.js")
+    assert bundle.headers["content-type"].startswith("text/javascript")
+    assert "cdn.redoc.ly" not in bundle.text
+    assert_problem(await client.get("/docs/assets/nothing.js"), 404)
+    assert_problem(await client.get("/docs/oauth2-redirect"), 404)
+
+
+def _nonce(response) -> str:
+    match = re.search(r"'nonce-([A-Za-z0-9_-]+)'", response.headers["Content-Security-Policy"])
+    assert match
+    return match.group(1)
 
 
 async def test_a_chunk_of_another_build_is_404_and_a_rebuild_is_picked_up(make_app, tmp_path):

@@ -521,17 +521,7 @@ async def notice(
 <head>
 <meta charset="utf-8">
 <title>重点未成年人委托管理（移交）书面通知</title>
-<style>
-  body {{ font-family: "SimSun", "Songti SC", serif; max-width: 720px; margin: 2em auto; color: #000; }}
-  h1 {{ text-align: center; font-size: 22px; letter-spacing: 2px; }}
-  .no {{ text-align: right; }}
-  table {{ width: 100%; border-collapse: collapse; margin: 1em 0; }}
-  th, td {{ border: 1px solid #000; padding: 8px; text-align: left; }}
-  th {{ width: 8em; }}
-  .sign {{ margin-top: 3em; display: flex; justify-content: space-between; }}
-  .note {{ font-size: 12px; }}
-  @media print {{ body {{ margin: 0 auto; }} }}
-</style>
+<link rel="stylesheet" href="/static/printable.css">
 </head>
 <body>
 <h1>重点未成年人委托管理（移交）书面通知</h1>

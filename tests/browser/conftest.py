@@ -35,6 +35,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
+# Runs in every page before its own scripts (outside the page's policy): reports each violation of it.
+REPORT_POLICY_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__qinghuPolicyViolation(
+    `${location.pathname}: ${event.effectiveDirective} refused ${event.blockedURI} (${event.sourceFile}:${event.lineNumber})`
+  );
+});
+"""
+
 _SKIP_REASON = (
     "BROWSER TESTS SKIPPED: /usr/bin/chromium is not installed (apt-get install chromium); "
     "CI installs it and always runs them"
@@ -163,14 +172,27 @@ def page(browser: object, base_url: str) -> Iterator[object]:
         timezone_id="Asia/Shanghai",
     )
     context.set_default_timeout(15_000)
+    # Every page is held to its Content-Security-Policy: a refused script, style, image or worker fails the test.
+    violations: list[str] = []
+    context.expose_function("__qinghuPolicyViolation", lambda report: violations.append(report))
+    context.add_init_script(REPORT_POLICY_VIOLATIONS)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     try:
         yield tab
     finally:
         context.close()
     assert not errors, f"JavaScript errors in the page: {errors}"
+    assert not violations, f"Content-Security-Policy violations: {violations}"
 
 
 @pytest.fixture(scope="session")

@@ -53,13 +53,12 @@ def settle(page: Page) -> None:
 
 def shoot(page: Page, screenshots: Path, name: str) -> None:
     settle(page)
-    # Transient toasts are left out so each picture shows the page itself.
-    page.screenshot(
-        path=str(screenshots / f"{name}.png"),
-        full_page=True,
-        animations="disabled",
-        style=".el-message { display: none !important; }",
+    # Transient toasts are left out so each picture shows the page itself: hidden through their own style, as the
+    # page's Content-Security-Policy refuses a <style> element from outside (the screenshot's `style` option).
+    page.locator(".el-message").evaluate_all(
+        "toasts => toasts.forEach(toast => (toast.style.display = 'none'))"
     )
+    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True, animations="disabled")
 
 
 def test_wrong_password_shows_the_servers_message(page: Page) -> None:
