@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from backend.auth.deps import require
 from backend.care_files import service
-from backend.care_files.models import CareFile, CareFileStatus, DueState
+from backend.care_files.models import CareEntry, CareFile, CareFileStatus, DueState
 from backend.care_files.schemas import (
     CareFileCreate,
     CareFileRead,
@@ -35,6 +35,12 @@ CareWriter = Annotated[Principal, Depends(require(Scope.care_files_write))]
 CareApprover = Annotated[Principal, Depends(require(Scope.care_files_approve))]
 CarePage = Annotated[
     PageParams, Depends(page_params(service.SORT_FIELDS, default="next_due_on", tie_breaker=CareFile.id))
+]
+EntryPage = Annotated[
+    PageParams,
+    Depends(
+        page_params(service.ENTRY_SORT_FIELDS, default="-occurred_at,-recorded_at", tie_breaker=CareEntry.id)
+    ),
 ]
 
 
@@ -128,16 +134,16 @@ async def update_care_file(
 
 @router.get(
     "/{care_file_id}/entries",
-    response_model=list[EntryRead],
+    response_model=Page[EntryRead],
     response_model_exclude_unset=True,
-    summary="The timeline, newest first",
+    summary="The timeline, a page at a time, newest first",
     responses=problem_responses(404),
 )
 async def list_care_entries(
-    session: DbSession, principal: CareReader, care_file_id: uuid.UUID
-) -> list[EntryRead]:
+    session: DbSession, principal: CareReader, care_file_id: uuid.UUID, page: EntryPage
+) -> Page[EntryRead]:
     care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
-    return await service.list_entries(session, principal=principal, care_file=care_file)
+    return await service.list_entries(session, principal=principal, care_file=care_file, page=page)
 
 
 @router.post(

@@ -49,7 +49,7 @@ from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.etag import check_if_match
 from backend.minors import service as minors
 from backend.minors.models import Minor, MinorStatus, RiskLevel
-from backend.pagination import Page, PageParams
+from backend.pagination import Page, PageParams, paginate
 from backend.security import privacy
 from backend.security.crypto import FieldCipher
 from backend.security.masking import mask_name
@@ -900,11 +900,15 @@ def _check_entry_fields(entry_in: EntryCreate) -> None:
         )
 
 
+ENTRY_SORT_FIELDS = {"occurred_at": CareEntry.occurred_at, "recorded_at": CareEntry.recorded_at}
+
+
 async def list_entries(
-    session: AsyncSession, *, principal: Principal, care_file: CareFile
-) -> list[EntryRead]:
-    """The timeline, newest first. Corrected versions stay visible to leads and auditors; a worker sees the
-    current version of each entry. Contents are the sensitive class of the privacy policy."""
+    session: AsyncSession, *, principal: Principal, care_file: CareFile, page: PageParams
+) -> Page[EntryRead]:
+    """The timeline, a page at a time (newest first by default). Corrected versions stay visible to leads and
+    auditors; a worker sees the current version of each entry. Contents are the sensitive class of the privacy
+    policy."""
     sealed = await session.scalar(sa.select(Minor.is_sealed).where(Minor.id == care_file.minor_id))
     seen = privacy.timeline_visibility(principal, sealed=bool(sealed))
     show_history = principal.role in (Role.supervisor, Role.auditor)
@@ -913,15 +917,16 @@ async def list_entries(
         sa.select(CareEntry, correction.id.label("superseded_by"))
         .outerjoin(correction, correction.corrects_id == CareEntry.id)
         .where(CareEntry.care_file_id == care_file.id)
-        .order_by(CareEntry.occurred_at.desc(), CareEntry.recorded_at.desc())
     )
     if not show_history:
         statement = statement.where(correction.id.is_(None))
     hidden = seen is privacy.Visibility.hidden
-    if hidden:  # an entry whose kind tells of drug use is left out altogether
+    if hidden:  # an entry whose kind tells of drug use is left out altogether (and out of the total)
         statement = statement.where(CareEntry.kind.not_in(privacy.SENSITIVE_ENTRY_KINDS))
-    return [
-        EntryRead(
+
+    def present(row: Any) -> EntryRead:
+        entry, superseded_by = row
+        return EntryRead(
             id=entry.id,
             care_file_id=entry.care_file_id,
             kind=entry.kind,
@@ -943,8 +948,8 @@ async def list_entries(
                 }
             ),
         )
-        for entry, superseded_by in (await session.execute(statement)).all()
-    ]
+
+    return await paginate(session, statement, page, present)
 
 
 # ---------------------------------------------------------------------------------------------------------

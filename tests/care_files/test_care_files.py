@@ -182,18 +182,18 @@ async def test_a_correction_is_a_new_version_and_the_old_one_stays_for_leads_and
     await add_entry(care_file, summary="第一次记录（有误）")
     worker = await login("jinhu_worker")
     entries_url = f"{CARE_FILES}/{care_file['id']}/entries"
-    original = (await client.get(entries_url, headers=worker)).json()[0]
+    original = (await client.get(entries_url, headers=worker)).json()["items"][0]
     corrected = await add_entry(care_file, summary="更正后的记录", corrects_id=original["id"])
     assert corrected.status_code == 201, corrected.text
-    assert [entry["summary"] for entry in (await client.get(entries_url, headers=worker)).json()] == [
-        "更正后的记录"
-    ]
-    history = (await client.get(entries_url, headers=await login("jinhu_lead"))).json()
+    assert [
+        entry["summary"] for entry in (await client.get(entries_url, headers=worker)).json()["items"]
+    ] == ["更正后的记录"]
+    history = (await client.get(entries_url, headers=await login("jinhu_lead"))).json()["items"]
     assert {entry["summary"] for entry in history} == {"第一次记录（有误）", "更正后的记录"}
     old = next(entry for entry in history if entry["id"] == original["id"])
     assert old["superseded_by"] is not None
     # Auditors see that entries exist and who wrote them, never their contents.
-    audited = (await client.get(entries_url, headers=await login("auditor"))).json()
+    audited = (await client.get(entries_url, headers=await login("auditor"))).json()["items"]
     assert len(audited) == 2
     assert all("summary" not in entry and "summary" in entry["hidden_fields"] for entry in audited)
     assert_problem(await add_entry(care_file, summary="再改一次", corrects_id=original["id"]), 409)
@@ -249,7 +249,7 @@ async def test_two_workers_recording_at_once_lose_nothing(client, login, open_fi
     entries = (
         await client.get(f"{CARE_FILES}/{care_file['id']}/entries", headers=await login("jinhu_lead"))
     ).json()
-    assert len(entries) == 2
+    assert entries["total"] == 2
     shown = (await client.get(f"{CARE_FILES}/{care_file['id']}", headers=await login("jinhu_lead"))).json()
     assert shown["last_contact_on"] == (local_today() - timedelta(days=1)).isoformat()
     assert shown["version"] == care_file["version"] + 3
@@ -397,7 +397,7 @@ async def test_a_closed_file_reopens_with_its_history(app, client, login, open_f
     assert shown["status"] == "open"
     assert shown["reopened_count"] == 1
     assert shown["trigger"] == "seizure_notice"
-    assert len((await client.get(f"{url}/entries", headers=lead)).json()) == 1
+    assert (await client.get(f"{url}/entries", headers=lead)).json()["total"] == 1
     minor = (await client.get(f"/api/v1/minors/{care_file['minor']['id']}", headers=lead)).json()
     assert minor["status"] == "active"
 

@@ -73,7 +73,7 @@ async def test_acknowledging_reopens_a_closed_file_keeping_its_history(client, p
     assert reopened["id"] == care_file["id"]
     assert reopened["status"] == "open"
     assert reopened["reopened_count"] == 1
-    entries = (await client.get(f"{url}/entries", headers=lead)).json()
+    entries = (await client.get(f"{url}/entries", headers=lead)).json()["items"]
     assert [entry["summary"] for entry in entries] == ["首次谈话"]
 
 

@@ -707,7 +707,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The timeline, newest first */
+        /** The timeline, a page at a time, newest first */
         get: operations["care-files-list_care_entries"];
         put?: never;
         /** Record a timeline entry (or a correction); answers the file with its new due dates */
@@ -2410,6 +2410,17 @@ export interface components {
         Page_ClientRead_: {
             /** Items */
             items: components["schemas"]["ClientRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[EntryRead] */
+        Page_EntryRead_: {
+            /** Items */
+            items: components["schemas"]["EntryRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -7877,7 +7888,14 @@ export interface operations {
     };
     "care-files-list_care_entries": {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: occurred_at, recorded_at */
+                sort?: string;
+            };
             header?: never;
             path: {
                 care_file_id: string;
@@ -7892,7 +7910,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EntryRead"][];
+                    "application/json": components["schemas"]["Page_EntryRead_"];
                 };
             };
             /** @description Authentication required */

@@ -297,6 +297,7 @@ const en: MessageSchema = {
     actor: 'By',
     superseded: 'Corrected',
     hiddenContent: '(contents not shown)',
+    loadMore: 'Load older entries ({shown} of {total} shown)',
     failedAttempts: '{count} failed attempts in a row',
     alert: 'Alert',
     positiveAlert: 'Positive urine test: the lead should look at this',

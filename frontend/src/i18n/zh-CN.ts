@@ -296,6 +296,7 @@ const zhCN = {
     actor: '记录人',
     superseded: '已更正',
     hiddenContent: '（内容不可见）',
+    loadMore: '加载更早的记录（已显示 {shown} 条，共 {total} 条）',
     failedAttempts: '连续未联系上 {count} 次',
     alert: '预警',
     positiveAlert: '尿检阳性，请负责人关注',
