@@ -3,7 +3,7 @@
 from sqlmodel import SQLModel
 
 from backend.audit.models import AuditChainHead, AuditEvent
-from backend.auth.models import AuthSession, RefreshToken
+from backend.auth.models import AuthSession, LoginKnownAddress, LoginThrottle, RefreshToken, RevokedToken
 from backend.campaigns.models import (
     Campaign,
     CampaignTarget,
@@ -37,10 +37,13 @@ __all__ = [
     "CareSettings",
     "EvidenceFile",
     "IdempotencyRecord",
+    "LoginKnownAddress",
+    "LoginThrottle",
     "Minor",
     "MinorCount",
     "MinorTally",
     "RefreshToken",
+    "RevokedToken",
     "SchoolMetric",
     "SeizureNotice",
     "TaskReport",

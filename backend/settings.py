@@ -5,6 +5,7 @@ In development the signing, encryption and lookup keys are generated on first ru
 """
 
 import base64
+import ipaddress
 import json
 import os
 import secrets
@@ -13,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -87,15 +88,30 @@ class Settings(BaseSettings):
     # Statistics: counts of minors from 1 up to this are suppressed (docs/statistics.md).
     stats_suppression_threshold: int = Field(default=4, ge=1, le=100)
 
-    # Logins
+    # Logins (docs/security.md). Failures are counted per account (known or not) and per client address; past its
+    # free failures an account, or an address, waits before each further attempt, the wait doubling from the base
+    # up to the cap. Addresses the account logged in from lately are spared the account's wait.
     login_max_failures: int = Field(default=5, ge=1)
-    login_lockout_seconds: int = Field(default=15 * 60, ge=1)
+    login_address_max_failures: int = Field(default=20, ge=1)
+    login_backoff_base_seconds: int = Field(default=1, ge=1)
+    login_backoff_max_seconds: int = Field(default=15 * 60, ge=1)
+    # A counter forgets its failures after this long without one.
+    login_failure_window_seconds: int = Field(default=3600, ge=60)
+    # How long a successful login keeps its address known to the account (0: no address is ever spared).
+    login_known_address_days: int = Field(default=30, ge=0)
+    # Direct peers allowed to name the client's address in X-Forwarded-For (and the scheme in
+    # X-Forwarded-Proto): addresses or networks, comma-separated or a JSON list. Anyone else's header is ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     password_min_length: int = Field(default=10, ge=8)
     password_min_strength: int = Field(default=3, ge=0, le=4)
     # argon2id cost; tests lower it, production keeps the library's recommended defaults.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65536
     argon2_parallelism: int = 4
+
+    # The web app's refresh token travels in an HttpOnly cookie, marked Secure when the request came over https;
+    # true marks it Secure always (a TLS proxy whose X-Forwarded-Proto is not passed on).
+    refresh_cookie_secure: bool = False
 
     # HTTP
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -114,13 +130,23 @@ class Settings(BaseSettings):
 
     @model_validator(mode="before")
     @classmethod
-    def _split_cors_origins(cls, data: Any) -> Any:
-        if isinstance(data, dict) and isinstance(data.get("cors_origins"), str):
-            raw = data["cors_origins"].strip()
-            data["cors_origins"] = (
-                json.loads(raw) if raw.startswith("[") else [o.strip() for o in raw.split(",") if o.strip()]
-            )
+    def _split_lists(cls, data: Any) -> Any:
+        for name in ("cors_origins", "trusted_proxies"):
+            if isinstance(data, dict) and isinstance(data.get(name), str):
+                raw = data[name].strip()
+                data[name] = (
+                    json.loads(raw)
+                    if raw.startswith("[")
+                    else [o.strip() for o in raw.split(",") if o.strip()]
+                )
         return data
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry, strict=False)  # a ValueError names the bad entry
+        return value
 
     @model_validator(mode="after")
     def _keys_present(self) -> "Settings":

@@ -19,6 +19,7 @@ class AuditAction(LabelledEnum):
     user_created = ("user.created", "新增人员", "Person added")
     user_updated = ("user.updated", "修改人员", "Person changed")
     user_password_reset = ("user.password_reset", "重置密码", "Password reset")
+    user_unlocked = ("user.unlocked", "解除登录限制", "Login slow-down cleared")
     password_changed = ("user.password_changed", "修改本人密码", "Own password changed")
     client_created = ("client.created", "新增接口客户端", "API client added")
     client_updated = ("client.updated", "修改接口客户端", "API client changed")

@@ -1,7 +1,5 @@
 """The OAuth2 grants: password (people), client_credentials (machine clients), refresh_token (people)."""
 
-import math
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,11 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.auth import sessions
+from backend.auth import revocation, sessions, throttle
 from backend.auth.schemas import Me, TokenResponse
 from backend.clients.models import ApiClient
 from backend.db import utcnow
-from backend.errors import ProblemError, TooManyRequests
+from backend.errors import ProblemError
+from backend.security.crypto import FieldCipher
 from backend.security.passwords import dummy_hash, hash_secret, needs_rehash, verify_secret
 from backend.security.principals import Principal
 from backend.security.roles import ROLE_SCOPES, Role
@@ -64,71 +63,59 @@ class InvalidScope(OAuthProblem):
     status, slug, title, oauth_error = 400, "invalid-scope", "Scope not granted", "invalid_scope"
 
 
-class AccountLocked(TooManyRequests):
-    slug, title = "account-locked", "Account temporarily locked"
-    keep_changes = True
-
-
 BAD_CREDENTIALS = "Wrong username or password."
 
 
-def _locked(user: User, settings: Settings) -> AccountLocked:
-    assert user.locked_until is not None
-    seconds = max(1, math.ceil((user.locked_until - utcnow()).total_seconds()))
-    return AccountLocked(
-        f"Too many failed logins; try again in {math.ceil(seconds / 60)} minutes.",
-        headers={"Retry-After": str(seconds)},
-        extra={"error": "invalid_grant", "locked_until": user.locked_until.isoformat()},
-    )
-
-
 async def password_grant(
-    session: AsyncSession, *, settings: Settings, username: str, password: str
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    cipher: FieldCipher,
+    username: str,
+    password: str,
+    address: str,
 ) -> TokenResponse:
+    """Log a person in. Known and unknown usernames take the same path, with the same statements and the same
+    argon2 work, and get the same answers (docs/security.md)."""
     now = utcnow()
     user = await session.scalar(sa.select(User).where(User.username == username.strip().lower()))
-    if user is None:
-        verify_secret(dummy_hash(), password)  # same work as for a real account: timing reveals nothing
-        # The name typed is not kept: people sometimes type their password into the username field.
-        await audit.record(
-            session, action=AuditAction.login_failed, actor=None, actor_kind="anonymous", actor_name="unknown"
-        )
-        raise InvalidGrant(BAD_CREDENTIALS)
+    attempt = throttle.LoginAttempt(
+        account_key=throttle.account_key(cipher, username), address=address, user_id=user.id if user else None
+    )
+    try:
+        admission = await throttle.admit(session, settings=settings, attempt=attempt, now=now)
+    except throttle.LoginThrottled as exc:
+        exc.extra["error"] = "invalid_grant"  # the token endpoint's errors speak OAuth2 too
+        raise
 
     async def failed(reason: str) -> None:
+        await throttle.failed(session, settings=settings, admission=admission, now=now)
         await audit.record(
             session,
             action=AuditAction.login_failed,
             actor=None,
-            actor_kind="user",
-            actor_id=user.id,
-            actor_name=user.username,
-            unit_id=user.unit_id,
+            actor_kind="user" if user else "anonymous",
+            actor_id=user.id if user else None,
+            # The name typed for an unknown account is not kept: people sometimes type their password there.
+            actor_name=user.username if user else "unknown",
+            unit_id=user.unit_id if user else None,
             reason=reason,
         )
 
-    # During a lock even the right password is refused, so guessing gains nothing.
-    if user.locked_until is not None and user.locked_until > now:
-        await failed("locked")
-        raise _locked(user, settings)
-    if not verify_secret(user.password_hash, password):
-        user.failed_login_count += 1
+    if user is None:
+        verify_secret(dummy_hash(), password)  # the same work as for a real account: timing reveals nothing
         await failed("wrong password")
-        if user.failed_login_count >= settings.login_max_failures:
-            user.failed_login_count = 0
-            user.locked_until = now + timedelta(seconds=settings.login_lockout_seconds)
-            await session.flush()
-            raise _locked(user, settings)
-        await session.flush()
+        raise InvalidGrant(BAD_CREDENTIALS)
+    if not verify_secret(user.password_hash, password):
+        await failed("wrong password")
         raise InvalidGrant(BAD_CREDENTIALS)
     unit_active = await session.scalar(sa.select(Unit.is_active).where(Unit.id == user.unit_id))
     if not user.is_active or not unit_active:
         await failed("disabled")
         raise InvalidGrant("The account is disabled.")
+    await throttle.succeeded(session, settings=settings, admission=admission, now=now)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_secret(password)
-    user.failed_login_count = 0
-    user.locked_until = None
     user.last_login_at = now
     auth_session, refresh_token = await sessions.start(session, user_id=user.id, settings=settings)
     await audit.record(
@@ -172,9 +159,8 @@ def parse_scope(raw: str | None) -> frozenset[str] | None:
     return frozenset(raw.split())
 
 
-async def client_credentials_grant(
-    session: AsyncSession, *, settings: Settings, client_id: str, client_secret: str, scope: str | None
-) -> TokenResponse:
+async def authenticate_client(session: AsyncSession, *, client_id: str, client_secret: str) -> ApiClient:
+    """The machine client these credentials belong to (RFC 6749 §2.3.1), or 401 ``invalid_client``."""
     client = await session.scalar(sa.select(ApiClient).where(ApiClient.client_id == client_id))
     if client is None:
         verify_secret(dummy_hash(), client_secret)
@@ -184,6 +170,13 @@ async def client_credentials_grant(
     unit_active = await session.scalar(sa.select(Unit.is_active).where(Unit.id == client.unit_id))
     if not client.is_active or not unit_active:
         raise InvalidClient("The client is disabled.")
+    return client
+
+
+async def client_credentials_grant(
+    session: AsyncSession, *, settings: Settings, client_id: str, client_secret: str, scope: str | None
+) -> TokenResponse:
+    client = await authenticate_client(session, client_id=client_id, client_secret=client_secret)
     held = frozenset(client.scopes.split())
     requested = parse_scope(scope)
     if requested is not None and not requested <= held:
@@ -191,24 +184,49 @@ async def client_credentials_grant(
     granted = requested if requested is not None else held
     client.last_used_at = utcnow()
     access_token, ttl = issue_access_token(
-        settings, subject_kind="client", subject_id=client.id, scopes=granted
+        settings,
+        subject_kind="client",
+        subject_id=client.id,
+        scopes=granted,
+        generation=client.token_generation,
     )
     return TokenResponse(access_token=access_token, expires_in=ttl, scope=" ".join(sorted(granted)))
 
 
-async def revoke_token(session: AsyncSession, *, settings: Settings, token: str) -> None:
-    """RFC 7009: end the session behind a refresh token. Unknown tokens are not an error."""
+NOT_THIS_CLIENTS = "The token was not issued to this client."
+
+
+async def revoke_token(
+    session: AsyncSession, *, settings: Settings, token: str, client: ApiClient | None
+) -> None:
+    """RFC 7009. A person's refresh or access token ends its session (log out); a machine client's access token
+    is listed as revoked, which only that client, authenticated (``client``), may ask. Either stops working at
+    the next request in every API process. Unknown and expired tokens are not an error."""
     auth_session = await sessions.find_by_refresh_token(session, token=token)
     if auth_session is not None:
+        if client is not None:
+            raise InvalidRequest(NOT_THIS_CLIENTS)
         await sessions.revoke(session, auth_session=auth_session, reason="logout")
         return
-    # An access token ends its session too, so logging out works with whichever token the caller kept.
     try:
         claims = decode_access_token(settings, token)
     except InvalidTokenError:
         return
-    if claims.session_id is not None:
-        await sessions.revoke_by_id(session, session_id=claims.session_id, reason="logout")
+    if claims.subject_kind == "user":
+        if client is not None:
+            raise InvalidRequest(NOT_THIS_CLIENTS)
+        # An access token ends its session too, so logging out works with whichever token the caller kept.
+        if claims.session_id is not None:
+            await sessions.revoke_by_id(session, session_id=claims.session_id, reason="logout")
+        return
+    if client is None:
+        raise InvalidClient(
+            "A machine client's token is revoked by that client: send its client_id and client_secret "
+            "(or HTTP Basic) too."
+        )
+    if claims.subject_id != client.id:
+        raise InvalidRequest(NOT_THIS_CLIENTS)
+    await revocation.revoke_access_token(session, claims=claims)
 
 
 async def describe(session: AsyncSession, *, principal: Principal) -> Me:

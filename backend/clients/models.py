@@ -20,5 +20,8 @@ class ApiClient(Versioned, table=True):
     scopes: str = Field(sa_type=sa.String(400), nullable=False, default="")
     secret_hash: str = Field(sa_type=sa.String(200), nullable=False)
     secret_rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Carried in each access token; rotating the secret or disabling the client moves it on, which ends every
+    # token issued before.
+    token_generation: int = Field(default=0, nullable=False)
     is_active: bool = Field(default=True, nullable=False)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -131,8 +131,11 @@ async def update_client(
         client.name = changes["name"]
     if client_in.scopes is not None:
         client.scopes = " ".join(scope.value for scope in client_in.scopes)
-    if changes.get("is_active") is not None:
+    if changes.get("is_active") is not None and changes["is_active"] != client.is_active:
         client.is_active = changes["is_active"]
+        if not client.is_active:
+            # Its running tokens end now, and stay ended if the client is enabled again.
+            client.token_generation += 1
     if session.is_modified(client):
         client.version += 1
         client.updated_at = utcnow()
@@ -150,10 +153,12 @@ async def update_client(
 
 
 async def rotate_secret(session: AsyncSession, *, principal: Principal, client: ApiClient) -> str:
-    """A new secret replaces the old at once; tokens already issued run out within their lifetime."""
+    """A new secret replaces the old at once, and every token issued before stops working at its next request,
+    in every API process (the token check compares the generation it carries)."""
     secret = generate_client_secret()
     client.secret_hash = hash_secret(secret)
     client.secret_rotated_at = utcnow()
+    client.token_generation += 1
     client.version += 1
     client.updated_at = utcnow()
     await audit.record(

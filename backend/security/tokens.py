@@ -1,7 +1,9 @@
 """The only place that touches JWTs (python-jose) and refresh-token material.
 
 Access tokens are HS256 JWTs with a ``kid`` header, checked for issuer, audience and expiry. Refresh tokens
-are opaque random strings; only their SHA-256 digest is stored.
+are opaque random strings; only their SHA-256 digest is stored. Whether a well-signed token is still valid
+(its session, its client's generation, the revocation list) is the database's to say, on every request
+(``backend/auth/deps.py``): nothing here remembers validity.
 """
 
 import hashlib
@@ -30,6 +32,8 @@ class AccessClaims:
     scopes: frozenset[str]
     session_id: uuid.UUID | None
     expires_at: datetime
+    token_id: str  # the ``jti``, by which a client's token is revoked
+    generation: int  # a client's token generation at issue (``ApiClient.token_generation``)
 
 
 def issue_access_token(
@@ -39,6 +43,7 @@ def issue_access_token(
     subject_id: uuid.UUID,
     scopes: frozenset[str],
     session_id: uuid.UUID | None = None,
+    generation: int = 0,
     now: datetime | None = None,
 ) -> tuple[str, int]:
     """Sign an access token; returns it with its lifetime in seconds."""
@@ -57,6 +62,8 @@ def issue_access_token(
     }
     if session_id:
         claims["sid"] = str(session_id)
+    if generation:
+        claims["gen"] = generation
     assert settings.signing_key
     assert settings.signing_key_id
     token = jwt.encode(
@@ -96,7 +103,8 @@ def _now() -> datetime:
 
 @lru_cache(maxsize=4096)
 def _verified_claims(token: str, key: str, audience: str, issuer: str) -> AccessClaims:
-    """Verify once (signature, issuer, audience, times, shape); a failure is not remembered."""
+    """Verify once (signature, issuer, audience, times, shape); a failure is not remembered. Only what the
+    signature proves is kept here, never whether the token is still valid: that is read from the database."""
     try:
         claims = jwt.decode(
             token,
@@ -119,8 +127,12 @@ def _verified_claims(token: str, key: str, audience: str, issuer: str) -> Access
     try:
         subject_id = uuid.UUID(raw_id)
         session_id = uuid.UUID(claims["sid"]) if claims.get("sid") else None
-    except ValueError as exc:
+        generation = int(claims.get("gen", 0))
+    except (ValueError, TypeError) as exc:
         raise InvalidTokenError("malformed subject") from exc
+    token_id = claims.get("jti")
+    if not isinstance(token_id, str) or not 0 < len(token_id) <= 64:
+        raise InvalidTokenError("malformed token id")
     if kind not in ("user", "client"):
         raise InvalidTokenError("malformed subject")
     return AccessClaims(
@@ -129,6 +141,8 @@ def _verified_claims(token: str, key: str, audience: str, issuer: str) -> Access
         scopes=frozenset(str(claims.get("scope", "")).split()),
         session_id=session_id,
         expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
+        token_id=token_id,
+        generation=generation,
     )
 
 

@@ -21,6 +21,4 @@ class User(Versioned, table=True):
     password_hash: str = Field(sa_type=sa.String(200), nullable=False)
     password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     must_change_password: bool = Field(default=False, nullable=False)
-    failed_login_count: int = Field(default=0, nullable=False)
-    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

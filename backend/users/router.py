@@ -62,10 +62,10 @@ async def create_user(
 
 
 @router.get("/{user_id}", response_model=UserRead, summary="Read a person", responses=problem_responses(404))
-async def read_user(scoped: ScopedUser, response: Response) -> UserRead:
+async def read_user(session: DbSession, scoped: ScopedUser, response: Response) -> UserRead:
     user, unit = scoped
     set_etag(response, user.version)
-    return service.to_read(user, unit)
+    return await service.present(session, user=user, unit=unit)
 
 
 @router.patch(
@@ -86,7 +86,22 @@ async def update_user(
         session, principal=principal, user=scoped[0], user_in=user_in, if_match=if_match
     )
     set_etag(response, user.version)
-    return service.to_read(user, unit)
+    return await service.present(session, user=user, unit=unit)
+
+
+@router.post(
+    "/{user_id}/unlock",
+    response_model=UserRead,
+    summary="Clear a person's failed logins, so that their login attempts no longer wait",
+    responses=problem_responses(404),
+)
+async def unlock_user(
+    session: DbSession, principal: UserAdmin, scoped: ScopedUser, response: Response
+) -> UserRead:
+    user, unit = scoped
+    await service.unlock(session, principal=principal, user=user)
+    set_etag(response, user.version)
+    return await service.present(session, user=user, unit=unit)
 
 
 @router.post(

@@ -51,7 +51,10 @@ class UserRead(BaseModel):
     unit: UnitSummary
     is_active: bool
     must_change_password: bool
-    locked_until: datetime | None
+    locked_until: datetime | None = Field(
+        description="While the account's login attempts wait after failed logins: until when "
+        "(`POST /users/{id}/unlock` clears it)"
+    )
     last_login_at: datetime | None
     version: int
     created_at: datetime

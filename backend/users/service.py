@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.auth import sessions
+from backend.auth import sessions, throttle
 from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.etag import check_if_match
@@ -23,6 +23,7 @@ from backend.security.passwords import (
 )
 from backend.security.principals import Principal, in_subtree, within_scope
 from backend.security.roles import Role
+from backend.settings import Settings
 from backend.units import service as units
 from backend.units.models import Unit
 from backend.units.schemas import UnitSummary
@@ -46,7 +47,7 @@ class UserFilters:
     q: str | None = None
 
 
-def to_read(user: User, unit: Unit) -> UserRead:
+def to_read(user: User, unit: Unit, locked_until: datetime | None = None) -> UserRead:
     return UserRead(
         id=user.id,
         username=user.username,
@@ -55,7 +56,7 @@ def to_read(user: User, unit: Unit) -> UserRead:
         unit=UnitSummary.model_validate(unit),
         is_active=user.is_active,
         must_change_password=user.must_change_password,
-        locked_until=user.locked_until if user.locked_until and user.locked_until > utcnow() else None,
+        locked_until=locked_until,
         last_login_at=user.last_login_at,
         version=user.version,
         created_at=user.created_at,
@@ -65,6 +66,12 @@ def to_read(user: User, unit: Unit) -> UserRead:
 
 def _scoped_users() -> sa.Select[tuple[User, Unit]]:
     return sa.select(User, Unit).join(Unit, Unit.id == User.unit_id)
+
+
+async def present(session: AsyncSession, *, user: User, unit: Unit) -> UserRead:
+    """One person as read, with the time their account's login attempts wait until, if they wait now."""
+    locked_until = await session.scalar(sa.select(throttle.slowed_until(sa.literal(user.id), utcnow())))
+    return to_read(user, unit, locked_until)
 
 
 async def get_in_scope(
@@ -81,7 +88,11 @@ async def get_in_scope(
 async def list_users(
     session: AsyncSession, *, principal: Principal, filters: UserFilters, page: PageParams
 ) -> Page[UserRead]:
-    statement = _scoped_users().where(within_scope(principal, Unit.path))
+    statement = (
+        _scoped_users()
+        .add_columns(throttle.slowed_until(User.id, utcnow()))
+        .where(within_scope(principal, Unit.path))
+    )
     if filters.role:
         statement = statement.where(User.role == filters.role)
     if filters.within:
@@ -97,12 +108,12 @@ async def list_users(
                 User.display_name.contains(filters.q, autoescape=True),
             )
         )
-    return await paginate(session, statement, page, lambda row: to_read(row[0], row[1]))
+    return await paginate(session, statement, page, lambda row: to_read(row[0], row[1], row[2]))
 
 
-def _enforce_policy(password: str, *, username: str, display_name: str, field: str) -> None:
+def _enforce_policy(password: str, *, username: str, display_name: str, unit_name: str, field: str) -> None:
     try:
-        check_password_policy(password, user_inputs=[username, display_name])
+        check_password_policy(password, personal=[username, display_name], context=[unit_name])
     except WeakPasswordError as exc:
         raise ValidationFailed.field(["body", field], str(exc), exc.problem_type) from exc
 
@@ -139,7 +150,11 @@ async def create_user(
     assert password is not None
     if not generated:
         _enforce_policy(
-            password, username=user_in.username, display_name=user_in.display_name, field="password"
+            password,
+            username=user_in.username,
+            display_name=user_in.display_name,
+            unit_name=unit.name,
+            field="password",
         )
     user = User(
         username=user_in.username,
@@ -211,10 +226,9 @@ async def reset_password(session: AsyncSession, *, principal: Principal, user: U
     user.password_hash = hash_secret(password)
     user.password_changed_at = utcnow()
     user.must_change_password = True
-    user.failed_login_count = 0
-    user.locked_until = None
     user.version += 1
     user.updated_at = utcnow()
+    await throttle.unlock(session, user_id=user.id)
     await sessions.revoke_all_for_user(session, user_id=user.id, reason="password_reset")
     await audit.record(
         session,
@@ -228,23 +242,57 @@ async def reset_password(session: AsyncSession, *, principal: Principal, user: U
     return password
 
 
+async def unlock(session: AsyncSession, *, principal: Principal, user: User) -> None:
+    """An administrator clears the failed logins counted against a person's account, so that its login attempts
+    no longer wait (the counters of the addresses they came from stay)."""
+    await throttle.unlock(session, user_id=user.id)
+    await audit.record(
+        session,
+        action=AuditAction.user_unlocked,
+        actor=principal,
+        unit_id=user.unit_id,
+        object_type="user",
+        object_id=user.id,
+    )
+    await session.flush()
+
+
 async def change_own_password(
-    session: AsyncSession, *, principal: Principal, current_password: str, new_password: str
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    current_password: str,
+    new_password: str,
+    attempt: throttle.LoginAttempt,
+    settings: Settings,
 ) -> None:
-    """A person changes their own password; their other sessions end, this one stays."""
+    """A person changes their own password; their other sessions end, this one stays. The current password is
+    checked like a login: counted, and slowed down by the same counters."""
     user = await session.get(User, principal.id)
     if user is None:
         raise NotFound("No such person.")
+    now = utcnow()
+    admission = await throttle.admit(session, settings=settings, attempt=attempt, now=now)
     if not verify_secret(user.password_hash, current_password):
-        raise ValidationFailed.field(
+        await throttle.failed(session, settings=settings, admission=admission, now=now)
+        mismatch = ValidationFailed.field(
             ["body", "current_password"], "does not match your password", "password.mismatch"
         )
+        mismatch.keep_changes = True  # the failure stays counted
+        raise mismatch
+    await throttle.succeeded(session, settings=settings, admission=admission, now=now)
     if new_password == current_password:
         raise ValidationFailed.field(
             ["body", "new_password"], "must differ from the current password", "password.unchanged"
         )
+    unit = await session.get(Unit, user.unit_id)
+    assert unit is not None
     _enforce_policy(
-        new_password, username=user.username, display_name=user.display_name, field="new_password"
+        new_password,
+        username=user.username,
+        display_name=user.display_name,
+        unit_name=unit.name,
+        field="new_password",
     )
     user.password_hash = hash_secret(new_password)
     user.password_changed_at = utcnow()
@@ -258,7 +306,3 @@ async def change_own_password(
         session, action=AuditAction.password_changed, actor=principal, object_type="user", object_id=user.id
     )
     await session.flush()
-
-
-def is_locked(user: User, now: datetime) -> bool:
-    return user.locked_until is not None and user.locked_until > now
