@@ -59,7 +59,10 @@ def serve(
         port=port,
         workers=workers,
         log_config=None,
+        # The scheme (https, for the refresh cookie's Secure flag) and the client's address are taken from
+        # X-Forwarded-* only when the proxy is one of QINGHU_TRUSTED_PROXIES, as the login counters do.
         proxy_headers=True,
+        forwarded_allow_ips=get_settings().trusted_proxies,
         server_header=False,
     )
 

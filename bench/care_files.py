@@ -82,8 +82,8 @@ async def _seed(dsn: str, *, townships: int, files: int) -> None:
     lead = uuid.uuid4()
     await connection.execute(
         "INSERT INTO users (version, created_at, updated_at, id, username, display_name, role, unit_id, is_active,"
-        " password_hash, must_change_password, failed_login_count) VALUES (1, $1, $1, $2, 'bench_lead', '测试站长',"
-        " 'supervisor', $3, true, $4, false, 0)",
+        " password_hash, must_change_password) VALUES (1, $1, $1, $2, 'bench_lead', '测试站长',"
+        " 'supervisor', $3, true, $4, false)",
         now,
         lead,
         township_ids[0],

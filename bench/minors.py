@@ -161,8 +161,8 @@ async def _seed(dsn: str, settings: Settings, *, minors: int, units: int) -> Non
     lead_unit = unit_rows[0][0]  # a county-level lead: look-ups reach every minor
     await connection.execute(
         "INSERT INTO users (id, username, display_name, role, unit_id, is_active, password_hash, must_change_password,"
-        " failed_login_count, version, created_at, updated_at) VALUES ($1, 'bench_lead', '基准负责人', 'supervisor', $2,"
-        " true, $3, false, 0, 1, now(), now())",
+        " version, created_at, updated_at) VALUES ($1, 'bench_lead', '基准负责人', 'supervisor', $2,"
+        " true, $3, false, 1, now(), now())",
         uuid.uuid4(),
         lead_unit,
         hash_secret(PASSWORD),

@@ -78,8 +78,8 @@ async def _seed(dsn: str, minors: int) -> None:
     for username, role, unit in (("bench_edu", "education", bureau), ("bench_lead", "supervisor", county)):
         await connection.execute(
             "INSERT INTO users (version, created_at, updated_at, id, username, display_name, role, unit_id,"
-            " is_active, password_hash, must_change_password, failed_login_count)"
-            " VALUES (1, $1, $1, $2, $3, $3, $4, $5, true, $6, false, 0)",
+            " is_active, password_hash, must_change_password)"
+            " VALUES (1, $1, $1, $2, $3, $3, $4, $5, true, $6, false)",
             now, uuid.uuid4(), username, role, unit, hash_secret(PASSWORD),
         )  # fmt: skip
     await connection.execute("CREATE TEMP TABLE bench_schools (n int, school uuid, township uuid)")
