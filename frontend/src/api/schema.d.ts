@@ -30,7 +30,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log out: revoke a refresh (or access) token and its session (RFC 7009) */
+        /**
+         * Revoke a token (RFC 7009): log out, or end a machine client's access token
+         * @description A person's refresh or access token ends its session (the web app may leave `token` out: its refresh cookie is revoked and cleared). A machine client revokes its own access token, authenticated by `client_id` and `client_secret` in the form or by HTTP Basic. The token stops working at its next request, in every API process. Unknown and expired tokens are not an error.
+         */
         post: operations["auth-revoke_token"];
         delete?: never;
         options?: never;
@@ -64,7 +67,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change my password */
+        /**
+         * Change my password
+         * @description A wrong current password counts as a failed login (the same counters): past the free failures further attempts wait, answered 429 with `Retry-After`.
+         */
         post: operations["auth-change_my_password"];
         delete?: never;
         options?: never;
@@ -176,6 +182,23 @@ export interface paths {
         head?: never;
         /** Rename, change role or unit, (de)activate a person */
         patch: operations["users-update_user"];
+        trace?: never;
+    };
+    "/api/v1/users/{user_id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Clear a person's failed logins, so that their login attempts no longer wait */
+        post: operations["users-unlock_user"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/users/{user_id}/reset-password": {
@@ -1186,13 +1209,28 @@ export interface components {
             scope?: string | null;
             /** Refresh Token */
             refresh_token?: string | null;
+            /**
+             * Refresh Token Delivery
+             * @description Where a person's refresh token goes: `body` (the default, as OAuth2 says) or `cookie`, an HttpOnly, SameSite=Strict cookie for the web app. A refresh grant without `refresh_token` reads the cookie and answers the same way.
+             */
+            refresh_token_delivery?: ("body" | "cookie") | null;
         };
         /** Body_auth-revoke_token */
         "Body_auth-revoke_token": {
-            /** Token */
-            token: string;
-            /** Token Type Hint */
+            /**
+             * Token
+             * @description The token to revoke
+             */
+            token?: string | null;
+            /**
+             * Token Type Hint
+             * @description `access_token` or `refresh_token`; any token is found without it
+             */
             token_type_hint?: string | null;
+            /** Client Id */
+            client_id?: string | null;
+            /** Client Secret */
+            client_secret?: string | null;
         };
         /** Body_task-reports-add_evidence */
         "Body_task-reports-add_evidence": {
@@ -3966,7 +4004,10 @@ export interface components {
             is_active: boolean;
             /** Must Change Password */
             must_change_password: boolean;
-            /** Locked Until */
+            /**
+             * Locked Until
+             * @description While the account's login attempts wait after failed logins: until when (`POST /users/{id}/unlock` clears it)
+             */
             locked_until: string | null;
             /** Last Login At */
             last_login_at: string | null;
@@ -4005,7 +4046,10 @@ export interface components {
             is_active: boolean;
             /** Must Change Password */
             must_change_password: boolean;
-            /** Locked Until */
+            /**
+             * Locked Until
+             * @description While the account's login attempts wait after failed logins: until when (`POST /users/{id}/unlock` clears it)
+             */
             locked_until: string | null;
             /** Last Login At */
             last_login_at: string | null;
@@ -4142,7 +4186,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/x-www-form-urlencoded": components["schemas"]["Body_auth-revoke_token"];
             };
@@ -4155,6 +4199,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unsupported media type */
@@ -4251,6 +4315,16 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4871,6 +4945,68 @@ export interface operations {
             };
             /** @description The resource has changed (If-Match is stale) */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "users-unlock_user": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
