@@ -4,7 +4,7 @@
 import createClient, { type Middleware } from 'openapi-fetch'
 import type { paths } from './schema'
 import { ApiError, networkError, problemSlug, toProblem } from './problem'
-import { clearTokens, getAccessToken, getRefreshToken, msUntilRefresh, needsRefresh, storeTokens } from './tokens'
+import { clearTokens, getAccessToken, hasSession, msUntilRefresh, needsRefresh, renewTokens } from './tokens'
 import type { TokenResponse } from './types'
 
 export const api = createClient<paths>({
@@ -47,9 +47,9 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
 }
 
 /** OAuth2 endpoints take form bodies (RFC 6749); empty fields are left out. */
-export function formBody(body: Record<string, string | null | undefined>): string {
+export function formBody(body: Record<string, string | null | undefined> | undefined): string {
   const params = new URLSearchParams()
-  for (const [key, value] of Object.entries(body)) {
+  for (const [key, value] of Object.entries(body ?? {})) {
     if (value !== null && value !== undefined && value !== '') params.set(key, value)
   }
   return params.toString()
@@ -57,28 +57,37 @@ export function formBody(body: Record<string, string | null | undefined>): strin
 
 const FORM_HEADERS = { 'Content-Type': 'application/x-www-form-urlencoded' }
 
+/** Log in; the refresh token comes back as an HttpOnly cookie, out of this script's reach. */
 export function passwordGrant(username: string, password: string): Promise<TokenResponse> {
   return unwrap(
     api.POST(TOKEN_PATH, {
-      body: { grant_type: 'password', username, password },
+      body: { grant_type: 'password', username, password, refresh_token_delivery: 'cookie' },
       bodySerializer: formBody,
       headers: FORM_HEADERS,
     }),
   )
 }
 
-function refreshGrant(refreshToken: string): Promise<TokenResponse> {
+/** The browser sends the refresh cookie itself; the answer sets the next one. */
+function refreshGrant(): Promise<TokenResponse> {
   return unwrap(
     api.POST(TOKEN_PATH, {
-      body: { grant_type: 'refresh_token', refresh_token: refreshToken },
+      body: { grant_type: 'refresh_token', refresh_token_delivery: 'cookie' },
       bodySerializer: formBody,
       headers: FORM_HEADERS,
     }),
   )
 }
 
-export async function revokeToken(token: string): Promise<void> {
+/** Log out: the server ends the session of the token given and of the refresh cookie, and clears the cookie. */
+export async function revokeToken(token: string | null): Promise<void> {
   await unwrap(api.POST(REVOKE_PATH, { body: { token }, bodySerializer: formBody, headers: FORM_HEADERS }))
+}
+
+/** One refresh at a time across this browser's tabs: they share the refresh cookie, and it works once. */
+async function acrossTabs(task: () => Promise<TokenResponse>): Promise<TokenResponse> {
+  const locks = typeof navigator === 'undefined' ? undefined : navigator.locks
+  return locks ? await locks.request('qinghu-refresh', task) : await task()
 }
 
 let refreshTimer: ReturnType<typeof setTimeout> | undefined
@@ -91,7 +100,7 @@ export function cancelRefreshTimer(): void {
 /** Renew the access token shortly before it expires, even when the person is only reading a page. */
 export function scheduleRefresh(): void {
   cancelRefreshTimer()
-  if (!getRefreshToken()) return
+  if (!hasSession()) return
   refreshTimer = setTimeout(() => {
     refreshAccessToken()
       .then((ok) => {
@@ -107,16 +116,15 @@ export function scheduleRefresh(): void {
 let refreshing: Promise<boolean> | null = null
 
 /**
- * Trade the refresh token for a new pair, once at a time: a refresh token works only once, so two parallel
- * refreshes would end the session. Resolves false when the server refuses (the session is over); rejects
+ * Trade the refresh cookie for a new access token (and cookie), once at a time: a refresh token works only
+ * once, so two parallel refreshes would end the session. Resolves false when the server refuses (the session is over); rejects
  * when the server could not be reached (the session may still be alive).
  */
 export function refreshAccessToken(): Promise<boolean> {
   refreshing ??= (async () => {
-    const token = getRefreshToken()
-    if (!token) return false
+    if (!hasSession()) return false
     try {
-      storeTokens(await refreshGrant(token))
+      if (!renewTokens(await acrossTabs(refreshGrant))) return false
     } catch (error) {
       if (error instanceof ApiError && error.status !== 0) {
         clearTokens()

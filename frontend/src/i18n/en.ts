@@ -181,7 +181,7 @@ const en: MessageSchema = {
     unit: 'Unit',
     lastLogin: 'Last login',
     mustChange: 'Must change password',
-    locked: 'Locked',
+    locked: 'Login slowed',
     add: 'Add person',
     addTitle: 'Add person',
     editTitle: 'Edit person',
@@ -201,6 +201,9 @@ const en: MessageSchema = {
     oneTimePasswordIntro: 'Give this one-time password to {name} (username {username}) in person or over a safe channel. It must be changed at login.',
     deactivated: 'Account deactivated',
     activated: 'Account reactivated',
+    unlock: 'Clear login limit',
+    confirmUnlock: 'Clear the failed logins of “{name}”? Check first that it was them mistyping.',
+    unlocked: 'Login limit cleared',
   },
   clients: {
     title: 'API clients',

@@ -180,7 +180,7 @@ const zhCN = {
     unit: '所在单位',
     lastLogin: '最近登录',
     mustChange: '待改密码',
-    locked: '已锁定',
+    locked: '登录受限',
     add: '新增人员',
     addTitle: '新增人员',
     editTitle: '编辑人员',
@@ -200,6 +200,9 @@ const zhCN = {
     oneTimePasswordIntro: '请将以下一次性密码当面或通过安全渠道告知 {name}（用户名 {username}）。登录后须立即修改。',
     deactivated: '账号已停用',
     activated: '账号已启用',
+    unlock: '解除登录限制',
+    confirmUnlock: '确定解除“{name}”的登录限制吗？此前的失败登录次数将清零，请先确认确为本人多次输错。',
+    unlocked: '已解除登录限制',
   },
   clients: {
     title: '接口客户端',

@@ -9,7 +9,7 @@ import {
   scheduleRefresh,
   unwrap,
 } from '@/api/client'
-import { clearTokens, getRefreshToken, storeTokens } from '@/api/tokens'
+import { clearTokens, getAccessToken, hasSession, storeTokens } from '@/api/tokens'
 import type { Me, Scope } from '@/api/types'
 
 /** Who is logged in, and the session's life: log in, restore after a reload, refresh, log out. */
@@ -39,12 +39,12 @@ export const useSessionStore = defineStore('session', () => {
     return loadMe()
   }
 
-  /** After a reload: trade the stored refresh token for a new access token, then ask who we are. Once. */
+  /** After a reload: trade the refresh cookie for a new access token, then ask who we are. Once. */
   function restore(): Promise<void> {
     if (restored.value) return Promise.resolve()
     restoring ??= (async () => {
       try {
-        if (getRefreshToken() && (await refreshAccessToken())) await loadMe()
+        if (hasSession() && (await refreshAccessToken())) await loadMe()
       } catch {
         clearTokens()
         me.value = null
@@ -64,10 +64,12 @@ export const useSessionStore = defineStore('session', () => {
   }
 
   async function logout(): Promise<void> {
-    const token = getRefreshToken()
+    const token = getAccessToken()
+    const active = hasSession()
     cancelRefreshTimer()
     try {
-      if (token) await revokeToken(token)
+      // the refresh cookie goes along: its session ends too, and the answer clears it
+      if (token || active) await revokeToken(token)
     } catch {
       // the session is forgotten here either way; the refresh token expires on its own
     } finally {
