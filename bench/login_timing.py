@@ -25,12 +25,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from httpx import ASGITransport, AsyncClient  # noqa: E402
+from httpx import ASGITransport, AsyncClient
 
-from backend.demo.seed import DemoCredentials, seed_demo_county  # noqa: E402
-from backend.main import create_app  # noqa: E402
-from backend.migrate import upgrade_to_head_async  # noqa: E402
-from backend.settings import Settings  # noqa: E402
+from backend.demo.seed import DemoCredentials, seed_demo_county
+from backend.main import create_app
+from backend.migrate import upgrade_to_head_async
+from backend.settings import Settings
 
 RESULTS = REPO / "bench" / "results" / "login_timing.json"
 
@@ -101,6 +101,8 @@ async def main(rounds: int, database_url: str | None) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=200)
-    parser.add_argument("--database-url", default=None, help="e.g. postgresql+asyncpg://...; default a temp SQLite")
+    parser.add_argument(
+        "--database-url", default=None, help="e.g. postgresql+asyncpg://...; default a temp SQLite"
+    )
     arguments = parser.parse_args()
     asyncio.run(main(arguments.rounds, arguments.database_url))

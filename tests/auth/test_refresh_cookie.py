@@ -33,7 +33,8 @@ async def test_the_web_app_gets_its_refresh_token_in_an_httponly_cookie(client, 
     assert attributes["samesite"].lower() == "samesite=strict"
     assert "httponly" in attributes
     assert "secure" not in attributes  # plain http: the local demo must work
-    assert "max-age" not in attributes and "expires" not in attributes  # ends with the browser
+    assert "max-age" not in attributes  # a session cookie: it ends with the browser
+    assert "expires" not in attributes
     assert value not in response.text
 
 
