@@ -22,6 +22,8 @@ class ApiClient(Versioned, table=True):
     secret_rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Carried in each access token; rotating the secret or disabling the client moves it on, which ends every
     # token issued before.
-    token_generation: int = Field(default=0, nullable=False)
+    token_generation: int = Field(
+        default=0, nullable=False, sa_column_kwargs={"server_default": sa.text("0")}
+    )
     is_active: bool = Field(default=True, nullable=False)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -62,30 +62,25 @@ def upgrade() -> None:
             batch_op.f("ix_login_known_addresses_last_success_at"), ["last_success_at"], unique=False
         )
 
-    # Existing clients start at generation 0, which tokens issued before this change are read as carrying.
-    with op.batch_alter_table("api_clients", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("token_generation", sa.Integer(), nullable=False, server_default=sa.text("0"))
-        )
-    with op.batch_alter_table("api_clients", schema=None) as batch_op:
-        batch_op.alter_column("token_generation", server_default=None)
-
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("failed_login_count")
-        batch_op.drop_column("locked_until")
+    # Columns are added and dropped with SQLite's own ALTER TABLE (3.35 and later), not batch mode: batch mode
+    # would recreate `users` and `api_clients`, and dropping the old table trips the foreign keys of the rows
+    # that point at it. Existing clients start at generation 0, which tokens issued before are read as carrying.
+    op.add_column(
+        "api_clients",
+        sa.Column("token_generation", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    )
+    op.drop_column("users", "failed_login_count")
+    op.drop_column("users", "locked_until")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(
-            sa.Column("failed_login_count", sa.Integer(), nullable=False, server_default=sa.text("0"))
-        )
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.alter_column("failed_login_count", server_default=None)
-
-    with op.batch_alter_table("api_clients", schema=None) as batch_op:
-        batch_op.drop_column("token_generation")
+    op.add_column("users", sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True))
+    op.add_column(
+        "users", sa.Column("failed_login_count", sa.Integer(), nullable=False, server_default=sa.text("0"))
+    )
+    if op.get_context().dialect.name == "postgresql":  # SQLite cannot drop a default without recreating
+        op.alter_column("users", "failed_login_count", server_default=None)
+    op.drop_column("api_clients", "token_generation")
 
     with op.batch_alter_table("login_known_addresses", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_login_known_addresses_last_success_at"))
