@@ -8,7 +8,7 @@
 - ``users.failed_login_count`` and ``users.locked_until`` go: the counters above replace them.
 
 Revision ID: e5871a08290f
-Revises: 33fc92e55e0d
+Revises: 9d3a51c7e2f4
 Create Date: 2026-12-01 05:49:48.118885+00:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e5871a08290f"
-down_revision: str | None = "33fc92e55e0d"
+down_revision: str | None = "9d3a51c7e2f4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
