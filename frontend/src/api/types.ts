@@ -67,6 +67,17 @@ export type CareFileRead = Schemas['CareFileRead']
 export type CareEntryRead = Schemas['EntryRead']
 export type CareEntryCreate = Schemas['EntryCreate']
 export type TransferRead = Schemas['TransferRead']
+export type TransferCreate = Schemas['TransferCreate']
+export type ClosureRequest = Schemas['ClosureRequest']
+export type PasswordReset = Schemas['PasswordReset']
+export type MinorLookup = Schemas['MinorLookup']
+export type RevealRequest = Schemas['RevealRequest']
+export type CampaignUpdate = Schemas['CampaignUpdate']
+export type TaskReportUpdate = Schemas['TaskReportUpdate']
+export type SchoolMetricRead = Schemas['SchoolMetricRead']
+export type SchoolMetricBatch = Schemas['SchoolMetricBatch']
+export type SchoolMetricBatchResult = Schemas['SchoolMetricBatchResult']
+export type UnitSummary = Schemas['UnitSummary']
 
 /** The query a list endpoint accepts, taken from the spec. */
 export type UnitListQuery = NonNullable<operations['units-list_units']['parameters']['query']>
@@ -77,6 +88,9 @@ export type AuditEventListQuery = NonNullable<operations['audit-list_audit_event
 export type SeizureListQuery = NonNullable<operations['seizures-list_notices']['parameters']['query']>
 export type CareFileListQuery = NonNullable<operations['care-files-list_care_files']['parameters']['query']>
 export type TransferListQuery = NonNullable<operations['transfers-list_transfers']['parameters']['query']>
+export type CampaignListQuery = NonNullable<operations['campaigns-list_campaigns']['parameters']['query']>
+export type TaskReportListQuery = NonNullable<operations['task-reports-list_reports']['parameters']['query']>
+export type SchoolMetricListQuery = NonNullable<operations['school-metrics-list_school_metrics']['parameters']['query']>
 
 /** Every list endpoint answers one page of this shape. */
 export interface Page<T> {

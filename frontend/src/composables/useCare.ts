@@ -1,7 +1,6 @@
 import { ElMessageBox } from 'element-plus'
-import { api, unwrap } from '@/api/client'
 import { i18n } from '@/i18n'
-import type { CareFileRead, MinorRead } from '@/api/types'
+import type { MinorRead } from '@/api/types'
 
 /** The tag colour of a computed due state. */
 export function dueTagType(state: string | null | undefined): 'danger' | 'warning' | 'info' | 'success' {
@@ -36,12 +35,4 @@ export async function askComment(title: string, label: string): Promise<string |
   } catch {
     return null
   }
-}
-
-/** The call that approves or rejects a requested closure with the lead's comment. */
-export function decideClosure(fileId: string, approve: boolean, comment: string): Promise<CareFileRead> {
-  const params = { path: { care_file_id: fileId } }
-  return approve
-    ? unwrap(api.POST('/api/v1/care-files/{care_file_id}/closure/approve', { params, body: { comment } }))
-    : unwrap(api.POST('/api/v1/care-files/{care_file_id}/closure/reject', { params, body: { comment } }))
 }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { api, unwrap } from '@/api/client'
+import { getReference } from '@/api/reference'
 import type { Label } from '@/api/types'
 import { i18n } from '@/i18n'
 
@@ -17,7 +17,7 @@ export const useReferenceStore = defineStore('reference', () => {
 
   function load(force = false): Promise<void> {
     if (loaded.value && !force) return Promise.resolve()
-    loading ??= unwrap(api.GET('/api/v1/reference'))
+    loading ??= getReference()
       .then((data) => {
         enums.value = data.enums
         loaded.value = true

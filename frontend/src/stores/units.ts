@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { api, unwrap } from '@/api/client'
+import { unitTree } from '@/api/units'
 import type { UnitNode } from '@/api/types'
 
 /** The caller's unit subtree (GET /api/v1/units/tree), shared by the unit picker, the units page and home. */
@@ -16,7 +16,7 @@ export const useUnitTreeStore = defineStore('unitTree', () => {
       loading.value = true
       error.value = null
       try {
-        root.value = await unwrap(api.GET('/api/v1/units/tree'))
+        root.value = await unitTree()
       } catch (caught) {
         error.value = caught
         throw caught

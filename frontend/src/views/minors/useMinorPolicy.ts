@@ -1,5 +1,5 @@
 import { ref, shallowRef } from 'vue'
-import { api, unwrap } from '@/api/client'
+import { minorPolicy } from '@/api/minors'
 import type { MinorPolicy } from '@/api/types'
 import { useSessionStore } from '@/stores/session'
 
@@ -13,7 +13,7 @@ export function useMinorPolicy() {
   const error = ref<unknown>(null)
   const principalId = session.me?.id ?? ''
   if (!cached || cached.principalId !== principalId) {
-    cached = { principalId, answer: unwrap(api.GET('/api/v1/minors/policy')) }
+    cached = { principalId, answer: minorPolicy() }
     cached.answer.catch(() => {
       cached = null
     })

@@ -1,0 +1,53 @@
+// At-risk minors (重点未成年人): the registry, shaped by the privacy policy for each caller.
+import { api, ifMatch, unwrap } from './client'
+import { compactQuery } from './query'
+import type {
+  MinorCreate,
+  MinorListQuery,
+  MinorLookup,
+  MinorPolicy,
+  MinorRead,
+  MinorUpdate,
+  Page,
+  PageQuery,
+  RevealRequest,
+  Revealed,
+} from './types'
+
+export type MinorFilters = Omit<MinorListQuery, 'limit' | 'offset' | 'sort'>
+
+export function listMinors(page: PageQuery, filters: MinorFilters = {}): Promise<Page<MinorRead>> {
+  return unwrap(api.GET('/api/v1/minors', { params: { query: { ...page, ...compactQuery(filters) } } }))
+}
+
+export function getMinor(minorId: string): Promise<MinorRead> {
+  return unwrap(api.GET('/api/v1/minors/{minor_id}', { params: { path: { minor_id: minorId } } }))
+}
+
+/** What the privacy policy lets the caller see and do in the registry. */
+export function minorPolicy(): Promise<MinorPolicy> {
+  return unwrap(api.GET('/api/v1/minors/policy'))
+}
+
+export function createMinor(body: MinorCreate): Promise<MinorRead> {
+  return unwrap(api.POST('/api/v1/minors', { body }))
+}
+
+export function updateMinor(minor: Pick<MinorRead, 'id' | 'version'>, body: MinorUpdate): Promise<MinorRead> {
+  return unwrap(
+    api.PATCH('/api/v1/minors/{minor_id}', {
+      params: { path: { minor_id: minor.id }, header: { 'If-Match': ifMatch(minor.version) } },
+      body,
+    }),
+  )
+}
+
+/** One record by document number: the number travels in the body, never in an address. */
+export function lookupMinor(body: MinorLookup): Promise<MinorRead> {
+  return unwrap(api.POST('/api/v1/minors/lookup', { body }))
+}
+
+/** Full values of masked fields, with a written reason; logged, and limited per day. */
+export function revealMinor(minorId: string, body: RevealRequest): Promise<Revealed> {
+  return unwrap(api.POST('/api/v1/minors/{minor_id}/reveal', { params: { path: { minor_id: minorId } }, body }))
+}
