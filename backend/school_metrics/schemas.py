@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -54,6 +54,13 @@ class SchoolMetricRead(SchoolMetricFigures):
     is_current: bool = Field(description="False for a revision replaced by a later submission")
     submitted_at: datetime
     submitted_by: str = Field(description="The username or client id that submitted it")
+    submitted_by_kind: Literal["user", "client", "system"] = Field(
+        description="A person, a machine client, or the system (figures loaded with the demo county)"
+    )
+    submitted_by_display: str | None = Field(
+        description="The person's display name or the client's name as they are now; null for the system",
+        examples=["王老师"],
+    )
     superseded_at: datetime | None
 
 

@@ -1,12 +1,14 @@
 """Submitting school metrics (one school, or a batch from the education bureau) and reading their history."""
 
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
+from backend.clients.models import ApiClient
 from backend.db import utcnow
 from backend.errors import FieldProblem, NotFound, ValidationFailed
 from backend.pagination import Page, PageParams, paginate
@@ -20,11 +22,25 @@ from backend.security.principals import Principal, within_school_scope
 from backend.terms import Term
 from backend.units.models import Unit, UnitKind
 from backend.units.schemas import UnitSummary
+from backend.users.models import User
 
 SORT_FIELDS = {"submitted_at": SchoolMetric.submitted_at, "term": SchoolMetric.term, "school": Unit.name}
 
 
-def present(metric: SchoolMetric, school: Unit) -> SchoolMetricRead:
+# Who submitted a revision, by name as they are called now: the person's display name or the client's name.
+_SUBMITTER_DISPLAY = sa.func.coalesce(User.display_name, ApiClient.name).label("submitter_display")
+
+
+def _with_submitter(statement: sa.Select[Any]) -> sa.Select[Any]:
+    return statement.outerjoin(
+        User, sa.and_(SchoolMetric.submitted_by_kind == "user", User.id == SchoolMetric.submitted_by_id)
+    ).outerjoin(
+        ApiClient,
+        sa.and_(SchoolMetric.submitted_by_kind == "client", ApiClient.id == SchoolMetric.submitted_by_id),
+    )
+
+
+def present(metric: SchoolMetric, school: Unit, submitter_display: str | None) -> SchoolMetricRead:
     term = Term.parse(metric.term)
     return SchoolMetricRead(
         id=metric.id,
@@ -35,6 +51,8 @@ def present(metric: SchoolMetric, school: Unit) -> SchoolMetricRead:
         is_current=metric.superseded_at is None,
         submitted_at=metric.submitted_at,
         submitted_by=metric.submitted_by_name,
+        submitted_by_kind=metric.submitted_by_kind,
+        submitted_by_display=submitter_display,
         superseded_at=metric.superseded_at,
         **{name: getattr(metric, name) for name in METRIC_FIELDS},
     )
@@ -151,7 +169,7 @@ async def submit(
         term=term.code,
         term_label=term.label,
         accepted=len(stored),
-        rows=[present(metric, schools[metric.school_id]) for metric in stored],
+        rows=[present(metric, schools[metric.school_id], principal.display_name) for metric in stored],
     )
     await session.flush()
     return result
@@ -167,8 +185,8 @@ async def list_metrics(
     history: bool,
 ) -> Page[SchoolMetricRead]:
     """Submitted figures of schools in scope: the current ones, or with ``history`` every revision."""
-    statement = (
-        sa.select(SchoolMetric, Unit)
+    statement = _with_submitter(
+        sa.select(SchoolMetric, Unit, _SUBMITTER_DISPLAY)
         .join(Unit, Unit.id == SchoolMetric.school_id)
         .where(within_school_scope(principal, Unit.path, Unit.id))
     )
@@ -183,7 +201,7 @@ async def list_metrics(
         statement = statement.where(SchoolMetric.term == term)
     if not history:
         statement = statement.where(SchoolMetric.superseded_at.is_(None))
-    return await paginate(session, statement, page, lambda row: present(row[0], row[1]))
+    return await paginate(session, statement, page, lambda row: present(row[0], row[1], row[2]))
 
 
 async def record_system_figures(

@@ -213,3 +213,84 @@ async def test_every_submission_is_in_the_audit_trail(client, login, county):
     ).json()["items"]
     assert events
     assert events[0]["object_id"] == current()
+
+
+async def test_the_history_names_who_submitted_each_version_and_when(
+    client, login, county, edu_bureau_client
+):
+    """Each version of a school's figures says who submitted it (a person by name, a client by its name, the
+    demo's own figures as the system) and when; the figures are school aggregates, never a pupil."""
+    teacher = await login("school_teacher")
+    school = county["units"][SCHOOL]
+    seeded = await _history(client, teacher, school.id, current())
+    assert [(item["submitted_by_kind"], item["submitted_by_display"]) for item in seeded] == [
+        ("system", None)
+    ]
+
+    first = await client.post(METRICS, json={"term": current(), "rows": [figures()]}, headers=teacher)
+    assert first.status_code == 201, first.text
+    assert first.json()["rows"][0]["submitted_by_display"] == "王老师"
+    officer = await login("edu_officer")
+    second = await client.post(
+        METRICS,
+        json={"term": current(), "rows": [{**figures(teachers_trained=9), "school_id": str(school.id)}]},
+        headers=officer,
+    )
+    assert second.status_code == 201, second.text
+
+    history = await _history(client, teacher, school.id, current())
+    newest_first = sorted(history, key=lambda item: item["revision"], reverse=True)
+    assert [
+        (
+            item["revision"],
+            item["is_current"],
+            item["submitted_by"],
+            item["submitted_by_kind"],
+            item["submitted_by_display"],
+        )
+        for item in newest_first
+    ] == [
+        (3, True, "edu_officer", "user", "黄科长"),
+        (2, False, "school_teacher", "user", "王老师"),
+        (1, False, "qinghu", "system", None),
+    ]
+    assert newest_first[0]["teachers_trained"] == 9
+    assert newest_first[1]["teachers_trained"] == 6
+    assert all(item["submitted_at"] for item in history)
+    # the bureau's system reads the same history, names included
+    by_client = await client.get(
+        METRICS,
+        params={"school_id": str(school.id), "term": current(), "history": "true"},
+        headers=edu_bureau_client,
+    )
+    assert by_client.status_code == 200, by_client.text
+    assert {item["submitted_by_display"] for item in by_client.json()["items"]} == {"黄科长", "王老师", None}
+
+
+async def test_a_client_submission_is_named_by_the_clients_name(client, county, machine_client):
+    bureau = county["units"]["瑞安市教育局"]
+    school = county["units"][SCHOOL]
+    headers = await machine_client("edu-sync", bureau, ["metrics:write", "stats:read"])
+    response = await client.post(
+        METRICS,
+        json={"term": current(), "rows": [{**figures(), "school_id": str(school.id)}]},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    row = response.json()["rows"][0]
+    assert (row["submitted_by"], row["submitted_by_kind"], row["submitted_by_display"]) == (
+        "edu-sync",
+        "client",
+        "edu-sync",
+    )
+    history = (
+        await client.get(
+            METRICS,
+            params={"school_id": str(school.id), "term": current(), "history": "true"},
+            headers=headers,
+        )
+    ).json()["items"]
+    assert {(item["submitted_by_kind"], item["submitted_by_display"]) for item in history} == {
+        ("system", None),
+        ("client", "edu-sync"),
+    }

@@ -3025,6 +3025,18 @@ export interface components {
              * @description The username or client id that submitted it
              */
             submitted_by: string;
+            /**
+             * Submitted By Kind
+             * @description A person, a machine client, or the system (figures loaded with the demo county)
+             * @enum {string}
+             */
+            submitted_by_kind: "user" | "client" | "system";
+            /**
+             * Submitted By Display
+             * @description The person's display name or the client's name as they are now; null for the system
+             * @example 王老师
+             */
+            submitted_by_display: string | null;
             /** Superseded At */
             superseded_at: string | null;
         };
