@@ -19,6 +19,7 @@ import {
 import type { Scope } from '@/api/types'
 import { i18n } from '@/i18n'
 import { useSessionStore } from '@/stores/session'
+import { usePageStore } from '@/stores/page'
 import { useReferenceStore } from '@/stores/reference'
 
 export type MenuKey =
@@ -79,7 +80,7 @@ export const appRoutes: RouteRecordRaw[] = [
     path: 'care-files/:id',
     name: 'care-file',
     component: () => import('@/views/care/CareFileView.vue'),
-    meta: { titleKey: 'careFile', scope: 'care_files:read' },
+    meta: { titleKey: 'careFiles', scope: 'care_files:read' },
   },
   {
     path: 'approvals',
@@ -179,7 +180,8 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'task-report',
     component: () => import('@/views/campaigns/TaskReportView.vue'),
     props: true,
-    meta: { titleKey: 'myTasks', scope: 'campaigns:read' },
+    // the page names its place once it knows whose report it is (my tasks, or a campaign's review)
+    meta: { titleKey: 'campaigns', scope: 'campaigns:read' },
   },
   {
     path: 'seizures',
@@ -192,6 +194,12 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'seizure-new',
     component: () => import('@/views/seizures/SeizureNoticeFormView.vue'),
     meta: { titleKey: 'seizureNew', scope: 'seizures:write', peopleOnly: true },
+  },
+  {
+    path: 'seizures/:id',
+    name: 'seizure',
+    component: () => import('@/views/seizures/SeizureNoticeView.vue'),
+    meta: { titleKey: 'seizures', scope: 'seizures:read' },
   },
   {
     path: 'seizures/daily-report',
@@ -276,6 +284,8 @@ router.beforeEach(async (to) => {
 
 router.afterEach((to) => {
   navigating.value = false
+  // the next page says anew where it sits (before its setup runs)
+  usePageStore().reset()
   const { t } = i18n.global
   const page = to.meta.titleKey ? t(`menu.${to.meta.titleKey}`) : t('auth.title')
   document.title = `${page} · ${t('app.name')}`
