@@ -366,3 +366,39 @@ def test_no_route_or_dependency_runs_in_a_worker_thread():
         if not runs_on_the_loop(call)
     }
     assert not threaded
+
+
+async def test_assets_are_sent_precompressed_to_browsers_that_accept_it(make_app, tmp_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><div id=app></div>")
+    script = "export const answer = 42\n" * 100
+    (dist / "assets" / "app-abc123.js").write_text(script)
+    (dist / "assets" / "app-abc123.js.br").write_bytes(b"brotli bytes")
+    (dist / "assets" / "app-abc123.js.gz").write_bytes(b"gzip bytes")
+    (dist / "assets" / "small-1.css").write_text("a{}")
+    app = make_app(frontend_dist=dist)
+    async with client_for(app) as client:
+        # httpx would decode a compressed body: read the raw stream to see the bytes as sent
+        async def raw(path: str, accept: str) -> tuple[dict[str, str], bytes]:
+            async with client.stream("GET", path, headers={"Accept-Encoding": accept}) as response:
+                assert response.status_code == 200
+                return dict(response.headers), b"".join([chunk async for chunk in response.aiter_raw()])
+
+        headers, body = await raw("/assets/app-abc123.js", "gzip, deflate, br")
+        assert (headers["content-encoding"], body) == ("br", b"brotli bytes")
+        assert headers["vary"] == "Accept-Encoding"
+        assert headers["content-type"].startswith("text/javascript")
+        assert headers["cache-control"].endswith("immutable")
+        headers, body = await raw("/assets/app-abc123.js", "gzip")
+        assert (headers["content-encoding"], body) == ("gzip", b"gzip bytes")
+        headers, body = await raw("/assets/app-abc123.js", "br;q=0, gzip")
+        assert headers["content-encoding"] == "gzip"
+        headers, body = await raw("/assets/app-abc123.js", "identity")
+        assert "content-encoding" not in headers
+        assert body.decode() == script
+        assert headers["vary"] == "Accept-Encoding"
+        # a file too small to be worth compressing has no copy and no Vary
+        headers, body = await raw("/assets/small-1.css", "br")
+        assert "content-encoding" not in headers
+        assert "vary" not in headers

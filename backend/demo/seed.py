@@ -6,7 +6,7 @@ their own demo data here.
 
 import random
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -154,6 +154,49 @@ async def _ensure_units(session: AsyncSession) -> dict[str, Unit]:
     return by_name
 
 
+# The grades each demo school teaches (1–6 小学, 7–9 初中, 10–12 高中): a 小学 has no 高二 pupils.
+SCHOOL_GRADES: dict[str, range] = {
+    "瑞安市锦湖中学": range(7, 13),
+    "瑞安市锦湖第一小学": range(1, 7),
+    "瑞安市安阳实验中学": range(7, 10),
+    "瑞安市第四中学": range(10, 13),
+    "瑞安市马屿中学": range(7, 13),
+}
+GRADE_NAMES = (
+    "一年级",
+    "二年级",
+    "三年级",
+    "四年级",
+    "五年级",
+    "六年级",
+    "初一",
+    "初二",
+    "初三",
+    "高一",
+    "高二",
+    "高三",
+)
+# The five grades a pupil's grade was once drawn from; drawn still, to keep the same seed's people the same.
+_FORMER_GRADE_DRAW = ("初一", "初二", "初三", "高一", "高二")
+
+
+def grade_on(birth: date, today: date) -> int:
+    """The grade a child born on ``birth`` is in on ``today``: the school year starts on 1 September, and a
+    child six by 31 August starts grade 1 that year."""
+    year = today.year if today.month >= 9 else today.year - 1
+    age_at_start = year - birth.year - (1 if (birth.month, birth.day) > (8, 31) else 0)
+    return age_at_start - 5
+
+
+def school_for(grade: int, drawn: Unit, township_schools: list[Unit], all_schools: list[Unit]) -> Unit | None:
+    """The school a pupil of ``grade`` attends: the one drawn if it teaches that grade, else one of the
+    township's that does, else one elsewhere in the county (a high school serves several townships)."""
+    for candidate in (drawn, *township_schools, *all_schools):
+        if grade in SCHOOL_GRADES.get(candidate.name, ()):
+            return candidate
+    return None
+
+
 DRUG_CATEGORIES = (RiskCategory.nps_abuse, RiskCategory.seized_drug_use)
 SCHOOL_CATEGORIES = (
     RiskCategory.dropout,
@@ -180,10 +223,12 @@ async def _seed_minors(session: AsyncSession, *, count: int, cipher: FieldCipher
         communities = [unit for unit in children if unit.kind == UnitKind.community]
         schools = [unit for unit in children if unit.kind == UnitKind.school]
         places.append((township, communities, schools))
+    all_schools = [school for _, _, schools in places for school in schools]
     rng = random.Random(20261122)  # noqa: S311 - made-up demo data, not secrets
     today = local_today()
     added = 0
     for _ in range(count):
+        # The draws are made in the order they always were, so the same seed gives the same people.
         township, communities, schools = rng.choice(places)
         community = rng.choice(communities)
         someone = synthetic_person(rng, today=today, age=rng.choice((12, 13, 14, 15, 16, 16, 17, 17)))
@@ -195,23 +240,33 @@ async def _seed_minors(session: AsyncSession, *, count: int, cipher: FieldCipher
                 (Substance.etomidate, Substance.nitrous_oxide, Substance.dextromethorphan), rng.randint(1, 2)
             )
         in_school = rng.random() < 0.6
+        phone = someone.phone if rng.random() < 0.7 else None
+        guardian = GuardianIn(
+            relation=rng.choice(("father", "mother", "grandparent")),
+            name=synthetic_person(rng, today=today, age=40).name,
+            phone=synthetic_person(rng, today=today).phone,
+        )
+        household_address = (
+            f"{township.name}{community.name}{rng.randint(1, 40)}幢{rng.randint(1, 6)}0{rng.randint(1, 4)}室"
+        )
+        residence_address = f"{township.name}{community.name}{rng.randint(1, 40)}号"
+        drawn_school = rng.choice(schools) if in_school and schools else None
+        if in_school:
+            rng.choice(_FORMER_GRADE_DRAW)
+        # A pupil's grade follows from the birth date, and the school is one that teaches that grade.
+        grade = grade_on(someone.birth_date, today)
+        school = school_for(grade, drawn_school, schools, all_schools) if drawn_school else None
         minor_in = MinorCreate(
             name=someone.name,
             id_number=someone.id_number,
-            phone=someone.phone if rng.random() < 0.7 else None,
-            guardians=[
-                GuardianIn(
-                    relation=rng.choice(("father", "mother", "grandparent")),
-                    name=synthetic_person(rng, today=today, age=40).name,
-                    phone=synthetic_person(rng, today=today).phone,
-                )
-            ],
+            phone=phone,
+            guardians=[guardian],
             household_division_code=community.division_code,
-            household_address=f"{township.name}{community.name}{rng.randint(1, 40)}幢{rng.randint(1, 6)}0{rng.randint(1, 4)}室",
+            household_address=household_address,
             residence_division_code=community.division_code,
-            residence_address=f"{township.name}{community.name}{rng.randint(1, 40)}号",
-            school_id=rng.choice(schools).id if in_school and schools else None,
-            grade=rng.choice(("初一", "初二", "初三", "高一", "高二")) if in_school else None,
+            residence_address=residence_address,
+            school_id=school.id if school else None,
+            grade=GRADE_NAMES[grade - 1] if school and 1 <= grade <= len(GRADE_NAMES) else None,
             schooling_status=SchoolingStatus.in_school
             if in_school
             else rng.choice(

@@ -1,7 +1,12 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import ElementPlus, { ElMessage } from 'element-plus'
-import 'element-plus/dist/index.css'
+import { ElMessage } from 'element-plus'
+// Element Plus's base variables; each component's own styles come with it (vite.config.ts, on demand).
+import 'element-plus/theme-chalk/base.css'
+// Messages and message boxes are called from code, not templates: their styles are named here.
+import 'element-plus/theme-chalk/el-message.css'
+import 'element-plus/theme-chalk/el-message-box.css'
+import 'element-plus/theme-chalk/el-overlay.css'
 import './styles.css'
 import App from './App.vue'
 import { setSessionHooks } from './api/client'
@@ -13,7 +18,6 @@ const app = createApp(App)
 const pinia = createPinia()
 app.use(pinia)
 app.use(i18n)
-app.use(ElementPlus)
 app.use(router)
 
 const session = useSessionStore(pinia)

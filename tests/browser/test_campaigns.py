@@ -46,8 +46,13 @@ def test_publish_report_return_resubmit_approve(page: Page, screenshots: Path) -
     page.locator("[data-test=campaign-save-open]").click()
     expect(page.locator("h1", has_text=TITLE)).to_be_visible()
     expect(page.locator("[data-test=campaign-tasks]")).to_contain_text(TASKS[2])
+    # A draft shows who would receive it: the five schools, before anything is published.
+    expect(page.locator("[data-test=recipient-count]")).to_have_text("5")
+    expect(page.locator("[data-test=recipients]")).to_contain_text("瑞安市锦湖第一小学")
+    expect(page.locator("[data-test=campaign-overview]")).to_contain_text("尚未发布")
     page.locator("[data-test=campaign-publish]").click()
     expect(page.locator(".el-message-box")).to_contain_text("5 个单位")
+    expect(page.locator(".el-message-box")).to_contain_text("瑞安市锦湖中学")
     confirm(page)
     expect(page.locator("h1", has_text=TITLE).locator("xpath=..")).to_contain_text("已发布")
 
@@ -67,9 +72,13 @@ def test_publish_report_return_resubmit_approve(page: Page, screenshots: Path) -
     expect(page.locator("[data-test=report-status]")).to_have_text("已提交")
     shoot(page, screenshots, "task-report")
 
-    # The bureau returns it with a comment.
+    # The bureau returns it with a comment. Its report sits under the campaign, not under 我的任务.
     switch_user(page, "edu_officer")
     page.goto(report_url)
+    crumbs = page.locator("[data-test=breadcrumbs]")
+    expect(crumbs).to_contain_text("专项行动")
+    expect(crumbs).to_contain_text(TITLE)
+    expect(crumbs).not_to_contain_text("我的任务")
     expect(page.locator("[data-test=evidence-item]")).to_contain_text("主题班会记录.pdf")
     page.locator("textarea[name=comment]").fill("请补充班会照片")
     page.locator("[data-test=report-return]").click()
@@ -89,11 +98,25 @@ def test_publish_report_return_resubmit_approve(page: Page, screenshots: Path) -
     page.locator("[data-test=report-approve]").click()
     expect(page.locator("[data-test=report-status]")).to_have_text("已通过")
     expect(page.locator("[data-test=report-history]")).to_contain_text("退回")
-    page.get_by_role("link", name=TITLE).click()
+    page.locator(".el-descriptions").get_by_role("link", name=TITLE).click()
     page.get_by_role("tab", name="进展统计表").click()
     settle(page)
     table = page.locator("[data-test=progress-table]")
     row = table.locator("tr", has_text="瑞安市锦湖中学").first
     expect(row.locator("[data-status=approved]")).to_have_count(1)
     expect(row).to_contain_text("33%")
+    # Columns are headed by the tasks' names with their completion as a bar, not by "1 2 3".
+    first_head = table.locator("[data-test=task-head-1]").first
+    expect(first_head).to_contain_text(f"1. {TASKS[0]}")
+    expect(first_head.locator(".el-progress")).to_contain_text("20%")  # one school of five approved
+    expect(row.locator("[data-test=row-completion]")).to_contain_text("33%")
+    expect(page.locator("[data-test=progress-total]")).to_contain_text("7%")  # 1 of 15 reports
+    expect(page.locator("[data-test=campaign-overview]")).to_contain_text("已通过 1/15")
     shoot(page, screenshots, "campaign-progress")
+
+    # In the audit trail the publication reads as units × tasks, in words.
+    switch_user(page, "county_lead")
+    page.goto("/audit")
+    choose(page, page.locator("[data-test=audit-object-type]"), "专项行动")
+    published = page.locator(".el-table__body tr", has_text="5 个单位 × 3 项任务").filter(has_text="黄科长")
+    expect(published.first).to_contain_text("专项行动")

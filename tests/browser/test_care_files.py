@@ -91,6 +91,8 @@ def test_a_caseworker_records_a_talk_and_a_urine_test_and_the_due_date_moves(
     page.goto(f"/care-files/{care_file['id']}")
     next_due = page.locator("[data-test=next-due]")
     expect(next_due).to_have_text((local_today() + timedelta(days=4)).isoformat())
+    # the rule for a typed next-due date is said where it is typed
+    expect(page.locator("[data-test=next-due-rule]")).to_contain_text("14 天")
 
     record(page, "谈心谈话", "今日谈心，学习情况稳定")
     expect(next_due).to_have_text((local_today() + timedelta(days=14)).isoformat())
@@ -141,6 +143,8 @@ def test_township_a_hands_a_minor_to_township_b(page: Page, base_url: str, scree
     page.locator("[data-test=transfer-submit]").click()
     expect(page.locator(".el-message--success", has_text="已提交移交申请")).to_be_visible()
     expect(page.locator(".el-alert", has_text="移交")).to_be_visible()
+    # while the transfer is pending the file cannot close, and closing is not offered
+    expect(page.locator("[data-test=request-closure]")).to_have_count(0)
 
     page.context.clear_cookies()
     page.evaluate("sessionStorage.clear(); localStorage.clear()")

@@ -73,6 +73,19 @@ def test_police_enter_a_notice_and_the_station_acknowledges_it(page: Page, scree
     # Acknowledging opened the care file; the inbox shows that much of it, nothing more.
     expect(acknowledged.locator("[data-test=followup-file]")).to_contain_text("帮教档案在帮")
 
+    # The notice's own page: everything the reader may see of it, the person masked.
+    acknowledged.locator("[data-test=seizure-link]").click()
+    expect(page.locator("[data-test=seizure-title]")).to_contain_text(NOTICE_NO)
+    expect(page.locator("[data-test=seizure-title]")).to_contain_text("已签收")
+    expect(page.locator("[data-test=seizure-person]")).not_to_contain_text("陈晓明")
+    expect(page.locator("[data-test=seizure-person] [data-field=id_number]")).to_have_text(
+        id_number[:6] + "********" + id_number[-4:]
+    )
+    expect(page.locator("[data-test=seizure-facts]")).to_contain_text("锦湖街道某KTV")
+    expect(page.locator("[data-test=breadcrumbs]")).to_contain_text(NOTICE_NO)
+    shoot(page, screenshots, "seizure-notice")
+    page.go_back()
+
     page.locator("[data-test=seizure-report]").click()
     expect(page.locator("[data-test=report-table]")).to_contain_text(NOTICE_NO)
     shoot(page, screenshots, "seizure-daily-report")
