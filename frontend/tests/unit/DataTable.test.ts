@@ -36,14 +36,6 @@ function mountTable(fetch: (query: PageQuery) => Promise<Page<Row>>, filters: ob
 describe('DataTable', () => {
   beforeAll(() => {
     setLocale('zh-CN')
-    vi.stubGlobal(
-      'ResizeObserver',
-      class {
-        observe() {}
-        unobserve() {}
-        disconnect() {}
-      },
-    )
   })
 
   it('asks the endpoint for the first page with the default sort and shows the total', async () => {
