@@ -114,9 +114,7 @@ describe('care files, seizure notices and statistics', () => {
   it('a care file: masked minor, an empty team said so, the next-due rule, no closure while a transfer waits', async () => {
     mockFetch({
       [`GET /api/v1/care-files/${FILE_ID}`]: { status: 200, body: careFile({ pending_transfer_id: '0e5c3f4e-0000-4000-8000-000000000001' }) },
-      [`GET /api/v1/care-files/${FILE_ID}/entries`]: {
-        status: 200,
-        body: [
+      [`GET /api/v1/care-files/${FILE_ID}/entries`]: page([
           {
             id: '0f5c3f4e-0000-4000-8000-000000000001',
             care_file_id: FILE_ID,
@@ -127,8 +125,7 @@ describe('care files, seizure notices and statistics', () => {
             recorded_at: '2026-11-20T02:00:00Z',
             hidden_fields: ['summary', 'urine_result'],
           },
-        ],
-      },
+        ]),
     })
     const wrapper = await mountPage(CareFileView, `/care-files/${FILE_ID}`, {
       scopes: ['care_files:read', 'care_files:write', 'transfers:write'],
