@@ -128,8 +128,13 @@ def test_on_a_phone_the_menu_opens_in_a_drawer_and_dialogs_fit(
         page.locator("[data-test=menu-toggle]").click()
         drawer = page.locator("[data-test=menu-drawer]")
         expect(drawer.locator("[data-test=drawer-who]")).to_contain_text("系统管理员")
-        # once it has slid in
-        page.wait_for_function("document.querySelector('.menu-drawer').getBoundingClientRect().x >= 0")
+        # once it has slid in (polled from here: the app's Content-Security-Policy forbids evaluated predicates)
+        panel = page.locator(".menu-drawer")
+        for _ in range(50):
+            box = panel.bounding_box()
+            if box is not None and box["x"] >= 0:
+                break
+            page.wait_for_timeout(100)
         page.wait_for_timeout(300)
         inside_viewport(page, drawer.locator("[data-menu=units]"))
         shoot(page, screenshots, "phone-menu")
