@@ -23,13 +23,16 @@ T = TypeVar("T")
 
 
 def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run ``work`` in one transaction against the configured database."""
+    """Run ``work`` in one transaction against the configured database, its session carrying the cipher."""
     from backend.db import make_engine, make_sessionmaker
+    from backend.security.crypto import FieldCipher, session_info
 
     async def run() -> T:
-        engine = make_engine(get_settings().database_url)
+        settings = get_settings()
+        engine = make_engine(settings.database_url)
+        info = session_info(FieldCipher.from_settings(settings))
         try:
-            async with make_sessionmaker(engine)() as session, session.begin():
+            async with make_sessionmaker(engine, info=info)() as session, session.begin():
                 return await work(session)
         finally:
             await engine.dispose()
@@ -88,19 +91,12 @@ def seed_demo(
 ) -> None:
     """Load the demo county (瑞安市): units, accounts, machine clients. Safe to run again."""
     from backend.demo.seed import DemoCredentials, seed_demo_county
-    from backend.security.crypto import FieldCipher
 
     settings = get_settings()
     credentials = DemoCredentials.from_settings(settings)
-    cipher = FieldCipher.from_settings(settings)
     outcome = _in_session(
         lambda session: seed_demo_county(
-            session,
-            credentials=credentials,
-            cipher=cipher,
-            if_empty=if_empty,
-            minors=minors,
-            campaigns=True,
+            session, credentials=credentials, if_empty=if_empty, minors=minors, campaigns=True
         )
     )
     if outcome is None:
@@ -203,12 +199,10 @@ def rotate_keys() -> None:
 
     Set the new QINGHU_ENCRYPTION_KEY_ID / QINGHU_ENCRYPTION_KEY (and QINGHU_LOOKUP_KEY if it changes), keep
     the old key in QINGHU_PREVIOUS_ENCRYPTION_KEYS, run this, then drop the old key."""
-    from backend.minors import service as minors
-    from backend.security.crypto import FieldCipher
+    from backend.minors.service import keys
 
-    cipher = FieldCipher.from_settings(get_settings())
-    changed = _in_session(lambda session: minors.reencrypt_all(session, cipher=cipher))
-    typer.echo(f"Re-encrypted {changed} records under key {cipher.current_key_id}.")
+    changed = _in_session(keys.reencrypt_all)
+    typer.echo(f"Re-encrypted {changed} records under key {get_settings().encryption_key_id}.")
 
 
 @app.command("purge-idempotency")

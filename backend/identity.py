@@ -64,5 +64,13 @@ def make_mainland_id(area_code: str, birth: date, sequence: int) -> str:
     return first17 + check_character(first17)
 
 
+def shift_years(day: date, years: int) -> date:
+    """The same day ``years`` later (earlier if negative); 29 February becomes 28 February."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

@@ -26,7 +26,7 @@ from backend.logging import configure_logging
 from backend.minors.router import router as minors_router
 from backend.reference.router import router as reference_router
 from backend.school_metrics.router import router as school_metrics_router
-from backend.security.crypto import FieldCipher
+from backend.security.crypto import FieldCipher, session_info
 from backend.seizures.router import router as seizures_router
 from backend.settings import Settings, get_settings
 from backend.spa import mount_spa
@@ -118,8 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, echo=settings.database_echo)
-    app.state.sessionmaker = make_sessionmaker(app.state.engine)
     app.state.cipher = FieldCipher.from_settings(settings)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine, info=session_info(app.state.cipher))
 
     install_error_handlers(app)
     for domain_router in API_ROUTERS:

@@ -62,7 +62,6 @@ async def main(rounds: int, database_url: str | None) -> None:
         await seed_demo_county(
             session,
             credentials=DemoCredentials("Qinghu-Demo-2026", "qinghu-demo-client-secret-2026"),
-            cipher=app.state.cipher,
         )
     timings: dict[str, list[float]] = {"known": [], "unknown": []}
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://qinghu.test") as http:

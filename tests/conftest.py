@@ -196,9 +196,7 @@ async def county(app: FastAPI) -> dict[str, Any]:
     from backend.units.models import Unit
 
     async with app.state.sessionmaker() as session, session.begin():
-        await seed_demo_county(
-            session, credentials=DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET), cipher=app.state.cipher
-        )
+        await seed_demo_county(session, credentials=DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET))
     async with app.state.sessionmaker() as session:
         units = (await session.scalars(sa.select(Unit))).all()
         return {"units": {unit.name: unit for unit in units}}

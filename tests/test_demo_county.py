@@ -37,7 +37,6 @@ async def test_pupils_attend_schools_that_teach_their_grade_at_the_right_age(app
         await seed_demo_county(
             session,
             credentials=DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET),
-            cipher=app.state.cipher,
             minors=120,
         )
     async with app.state.sessionmaker() as session:

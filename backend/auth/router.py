@@ -9,7 +9,7 @@ from backend.auth.deps import AnyPrincipal
 from backend.auth.schemas import Me, TokenResponse
 from backend.db import DbSession
 from backend.errors import Forbidden, ValidationFailed, problem_responses
-from backend.security.crypto import Cipher
+from backend.security.crypto import cipher_of
 from backend.settings import Settings
 from backend.users import service as users
 from backend.users.schemas import PasswordChange
@@ -74,7 +74,6 @@ async def issue_token(
     request: Request,
     response: Response,
     session: DbSession,
-    cipher: Cipher,
     grant_type: Annotated[str, Form(description="password, client_credentials or refresh_token")],
     username: OptionalForm = None,
     password: OptionalForm = None,
@@ -91,7 +90,6 @@ async def issue_token(
         tokens = await service.password_grant(
             session,
             settings=settings,
-            cipher=cipher,
             username=username,
             password=password,
             address=throttle.client_address(request, settings),
@@ -172,8 +170,9 @@ async def read_me(session: DbSession, principal: AnyPrincipal) -> Me:
     responses=problem_responses(401, 403, 422, 429),
 )
 async def change_my_password(
-    request: Request, session: DbSession, cipher: Cipher, principal: AnyPrincipal, body: PasswordChange
+    request: Request, session: DbSession, principal: AnyPrincipal, body: PasswordChange
 ) -> Response:
+    cipher = cipher_of(session)
     if not principal.is_user:
         raise Forbidden("Machine clients have no password.")
     settings: Settings = request.app.state.settings

@@ -12,7 +12,7 @@ from backend.auth.schemas import Me, TokenResponse
 from backend.clients.models import ApiClient
 from backend.db import utcnow
 from backend.errors import ProblemError
-from backend.security.crypto import FieldCipher
+from backend.security.crypto import cipher_of
 from backend.security.passwords import dummy_hash, hash_secret, needs_rehash, verify_secret
 from backend.security.principals import Principal
 from backend.security.roles import ROLE_SCOPES, Role
@@ -70,13 +70,13 @@ async def password_grant(
     session: AsyncSession,
     *,
     settings: Settings,
-    cipher: FieldCipher,
     username: str,
     password: str,
     address: str,
 ) -> TokenResponse:
     """Log a person in. Known and unknown usernames take the same path, with the same statements and the same
     argon2 work, and get the same answers (docs/security.md)."""
+    cipher = cipher_of(session)
     now = utcnow()
     user = await session.scalar(sa.select(User).where(User.username == username.strip().lower()))
     attempt = throttle.LoginAttempt(

@@ -4,7 +4,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from backend.auth.deps import require
-from backend.care_files import service
 from backend.care_files.models import CareEntry, CareFile, CareFileStatus, DueState
 from backend.care_files.schemas import (
     CareFileCreate,
@@ -17,13 +16,14 @@ from backend.care_files.schemas import (
     EntryCreate,
     EntryRead,
 )
+from backend.care_files.service import closure, files, intervals, records, timeline
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
 from backend.pagination import Page, PageParams, page_params
-from backend.security.crypto import Cipher
 from backend.security.principals import Principal
 from backend.security.roles import Scope
+from backend.workflows import followup, handover, intake, presenting
 
 router = APIRouter(prefix="/care-files", tags=["care-files"], responses=problem_responses(401, 403, 422))
 settings_router = APIRouter(
@@ -34,12 +34,12 @@ CareReader = Annotated[Principal, Depends(require(Scope.care_files_read))]
 CareWriter = Annotated[Principal, Depends(require(Scope.care_files_write))]
 CareApprover = Annotated[Principal, Depends(require(Scope.care_files_approve))]
 CarePage = Annotated[
-    PageParams, Depends(page_params(service.SORT_FIELDS, default="next_due_on", tie_breaker=CareFile.id))
+    PageParams, Depends(page_params(files.SORT_FIELDS, default="next_due_on", tie_breaker=CareFile.id))
 ]
 EntryPage = Annotated[
     PageParams,
     Depends(
-        page_params(service.ENTRY_SORT_FIELDS, default="-occurred_at,-recorded_at", tie_breaker=CareEntry.id)
+        page_params(timeline.ENTRY_SORT_FIELDS, default="-occurred_at,-recorded_at", tie_breaker=CareEntry.id)
     ),
 ]
 
@@ -54,7 +54,6 @@ async def list_care_files(
     session: DbSession,
     principal: CareReader,
     page: CarePage,
-    cipher: Cipher,
     status: CareFileStatus | None = None,
     due: Annotated[
         DueState | None,
@@ -68,10 +67,10 @@ async def list_care_files(
     minor_id: uuid.UUID | None = None,
     within: Annotated[uuid.UUID | None, Query(description="Managed in this unit's subtree")] = None,
 ) -> Page[CareFileRead]:
-    filters = service.CareFileFilters(
+    filters = files.CareFileFilters(
         status=status, due=due, mine=mine, aged_out=aged_out, alert=alert, minor_id=minor_id, within=within
     )
-    return await service.list_files(session, principal=principal, filters=filters, page=page, cipher=cipher)
+    return await presenting.care_file_page(session, principal=principal, filters=filters, page=page)
 
 
 @router.post(
@@ -83,12 +82,12 @@ async def list_care_files(
     responses=problem_responses(404, 409),
 )
 async def create_care_file(
-    session: DbSession, principal: CareWriter, cipher: Cipher, file_in: CareFileCreate, response: Response
+    session: DbSession, principal: CareWriter, file_in: CareFileCreate, response: Response
 ) -> CareFileRead:
-    care_file = await service.create_file(session, principal=principal, file_in=file_in)
+    care_file = await intake.open_care_file(session, principal=principal, file_in=file_in)
     response.headers["Location"] = f"/api/v1/care-files/{care_file.id}"
     set_etag(response, care_file.version)
-    return await service.present_file(session, principal=principal, care_file_id=care_file.id, cipher=cipher)
+    return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file.id)
 
 
 @router.get(
@@ -99,11 +98,9 @@ async def create_care_file(
     responses=problem_responses(404),
 )
 async def read_care_file(
-    session: DbSession, principal: CareReader, cipher: Cipher, care_file_id: uuid.UUID, response: Response
+    session: DbSession, principal: CareReader, care_file_id: uuid.UUID, response: Response
 ) -> CareFileRead:
-    care_file = await service.read_file(
-        session, principal=principal, care_file_id=care_file_id, cipher=cipher
-    )
+    care_file = await presenting.care_file_read(session, principal=principal, care_file_id=care_file_id)
     set_etag(response, care_file.version)
     return care_file
 
@@ -118,18 +115,17 @@ async def read_care_file(
 async def update_care_file(
     session: DbSession,
     principal: CareWriter,
-    cipher: Cipher,
     care_file_id: uuid.UUID,
     file_in: CareFileUpdate,
     response: Response,
     if_match: IfMatch = None,
 ) -> CareFileRead:
-    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
-    care_file = await service.update_file(
+    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    care_file = await files.update_file(
         session, principal=principal, care_file=care_file, file_in=file_in, if_match=if_match
     )
     set_etag(response, care_file.version)
-    return await service.present_file(session, principal=principal, care_file_id=care_file.id, cipher=cipher)
+    return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file.id)
 
 
 @router.get(
@@ -142,8 +138,8 @@ async def update_care_file(
 async def list_care_entries(
     session: DbSession, principal: CareReader, care_file_id: uuid.UUID, page: EntryPage
 ) -> Page[EntryRead]:
-    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
-    return await service.list_entries(session, principal=principal, care_file=care_file, page=page)
+    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    return await timeline.list_entries(session, principal=principal, care_file=care_file, page=page)
 
 
 @router.post(
@@ -157,15 +153,16 @@ async def list_care_entries(
 async def add_care_entry(
     session: DbSession,
     principal: CareWriter,
-    cipher: Cipher,
     care_file_id: uuid.UUID,
     entry_in: EntryCreate,
     response: Response,
 ) -> CareFileRead:
-    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
-    entry = await service.add_entry(session, principal=principal, care_file=care_file, entry_in=entry_in)
+    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    entry = await followup.record_care_entry(
+        session, principal=principal, care_file=care_file, entry_in=entry_in
+    )
     response.headers["Location"] = f"/api/v1/care-files/{care_file_id}/entries#{entry.id}"
-    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+    return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file_id)
 
 
 @router.post(
@@ -176,11 +173,11 @@ async def add_care_entry(
     responses=problem_responses(404, 409),
 )
 async def confirm_care_assignment(
-    session: DbSession, principal: CareApprover, cipher: Cipher, care_file_id: uuid.UUID
+    session: DbSession, principal: CareApprover, care_file_id: uuid.UUID
 ) -> CareFileRead:
-    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
-    await service.confirm_assignment(session, principal=principal, care_file=care_file)
-    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await files.confirm_assignment(session, principal=principal, care_file=care_file)
+    return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file_id)
 
 
 @router.post(
@@ -191,11 +188,11 @@ async def confirm_care_assignment(
     responses=problem_responses(404, 409),
 )
 async def acknowledge_care_alert(
-    session: DbSession, principal: CareApprover, cipher: Cipher, care_file_id: uuid.UUID
+    session: DbSession, principal: CareApprover, care_file_id: uuid.UUID
 ) -> CareFileRead:
-    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
-    await service.acknowledge_alert(session, principal=principal, care_file=care_file)
-    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await closure.acknowledge_alert(session, principal=principal, care_file=care_file)
+    return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file_id)
 
 
 @router.post(
@@ -208,13 +205,12 @@ async def acknowledge_care_alert(
 async def request_care_closure(
     session: DbSession,
     principal: CareWriter,
-    cipher: Cipher,
     care_file_id: uuid.UUID,
     closure_in: ClosureRequest,
 ) -> CareFileRead:
-    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
-    await service.request_closure(session, principal=principal, care_file=care_file, closure_in=closure_in)
-    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await closure.request_closure(session, principal=principal, care_file=care_file, closure_in=closure_in)
+    return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file_id)
 
 
 @router.post(
@@ -227,15 +223,14 @@ async def request_care_closure(
 async def approve_care_closure(
     session: DbSession,
     principal: CareApprover,
-    cipher: Cipher,
     care_file_id: uuid.UUID,
     decision: ClosureDecision,
 ) -> CareFileRead:
-    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
-    await service.decide_closure(
+    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await handover.decide_closure(
         session, principal=principal, care_file=care_file, approve=True, comment=decision.comment
     )
-    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+    return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file_id)
 
 
 @router.post(
@@ -248,15 +243,14 @@ async def approve_care_closure(
 async def reject_care_closure(
     session: DbSession,
     principal: CareApprover,
-    cipher: Cipher,
     care_file_id: uuid.UUID,
     decision: ClosureDecision,
 ) -> CareFileRead:
-    care_file = await service.get_in_scope(session, principal=principal, care_file_id=care_file_id)
-    await service.decide_closure(
+    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await handover.decide_closure(
         session, principal=principal, care_file=care_file, approve=False, comment=decision.comment
     )
-    return await service.present_file(session, principal=principal, care_file_id=care_file_id, cipher=cipher)
+    return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file_id)
 
 
 @settings_router.get(
@@ -267,7 +261,7 @@ async def read_care_settings(
     principal: CareReader,
     unit_id: Annotated[uuid.UUID | None, Query(description="Defaults to my unit")] = None,
 ) -> CareSettingsRead:
-    return await service.read_settings(session, principal=principal, unit_id=unit_id)
+    return await intervals.read_settings(session, principal=principal, unit_id=unit_id)
 
 
 @settings_router.put(
@@ -276,4 +270,4 @@ async def read_care_settings(
 async def update_care_settings(
     session: DbSession, principal: CareApprover, settings_in: CareSettingsUpdate
 ) -> CareSettingsRead:
-    return await service.update_settings(session, principal=principal, settings_in=settings_in)
+    return await intervals.update_settings(session, principal=principal, settings_in=settings_in)

@@ -12,9 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.care_files import service as care_files
 from backend.care_files.models import CareFile, CareTrigger, ClosureReason, EntryKind, TeamRole, UrineResult
 from backend.care_files.schemas import ClosureRequest, EntryCreate
+from backend.care_files.service import closure as care_closure
+from backend.care_files.service import files as care_files
 from backend.clients import service as clients
 from backend.clients.models import ApiClient
 from backend.clients.schemas import ClientCreate
@@ -22,11 +23,11 @@ from backend.db import local_today, utcnow
 from backend.demo.campaigns import seed_demo_campaigns
 from backend.demo.people import synthetic_person
 from backend.demo.principals import client_principal, user_principal
-from backend.minors import service as minors
 from backend.minors.models import Minor, MinorSource, RiskCategory, RiskLevel, SchoolingStatus, Substance
 from backend.minors.schemas import GuardianIn, MinorCreate
+from backend.minors.service import registry as minors
 from backend.school_metrics import service as school_metrics
-from backend.security.crypto import FieldCipher
+from backend.security.crypto import cipher_of
 from backend.security.roles import Role, Scope
 from backend.seizures import service as seizures
 from backend.seizures.models import SeizureMeasure, SeizureNotice, SeizureTestResult
@@ -41,6 +42,7 @@ from backend.units.schemas import UnitCreate
 from backend.users import service as users
 from backend.users.models import User
 from backend.users.schemas import UserCreate
+from backend.workflows import followup, intake
 
 DEFAULT_DEMO_PASSWORD = "Qinghu-Demo-2026"  # noqa: S105 - the documented demo default, warned about when used
 DEFAULT_DEMO_CLIENT_SECRET = "qinghu-demo-client-secret-2026"  # noqa: S105
@@ -209,8 +211,13 @@ SCHOOL_CATEGORIES = (
 )
 
 
-async def _seed_minors(session: AsyncSession, *, count: int, cipher: FieldCipher) -> int:
+async def _seed_minors(
+    session: AsyncSession,
+    *,
+    count: int,
+) -> int:
     """Synthetic minors spread over the townships' communities; the same ``count`` gives the same people."""
+    cipher = cipher_of(session)
     existing = await session.scalar(sa.select(sa.func.count()).select_from(Minor)) or 0
     if existing >= count:
         return 0
@@ -290,7 +297,6 @@ async def _seed_minors(session: AsyncSession, *, count: int, cipher: FieldCipher
             school_id=minor_in.school_id,
             managing_unit_id=township.id,
             source=MinorSource.school_report if in_school and rng.random() < 0.3 else MinorSource.screening,
-            cipher=cipher,
         )
         added += 1
         if existing + added >= count:
@@ -307,9 +313,7 @@ DEMO_NOTICES = (
 )
 
 
-async def _seed_seizure_notices(
-    session: AsyncSession, *, cipher: FieldCipher, unit_by_name: dict[str, Unit]
-) -> int:
+async def _seed_seizure_notices(session: AsyncSession, *, unit_by_name: dict[str, Unit]) -> int:
     """A few notices from 锦湖派出所's system: acknowledged, overdue, waiting and routed out of the county."""
     if await session.scalar(sa.select(sa.func.count()).select_from(SeizureNotice)):
         return 0
@@ -337,19 +341,18 @@ async def _seed_seizure_notices(
             measures=[SeizureMeasure.admonition, SeizureMeasure.ordered_repentance],
             summary="演示数据：当场查获，已通知监护人。",
         )
-        pushed = await seizures.push_notice(
+        pushed = await intake.push_seizure_notice(
             session,
             principal=police,
             notice_in=notice_in,
             idempotency_key=f"demo-{notice_no}",
-            cipher=cipher,
             ack_within_hours=0,
         )
         notice = await session.get_one(SeizureNotice, pushed.notice_id)
         notice.received_at = utcnow() - timedelta(hours=hours_ago)
         notice.ack_deadline_at = seizures.ack_deadline(notice.received_at, 0)
         if outcome == "acknowledged":
-            await seizures.acknowledge(session, principal=station_lead, notice_id=notice.id)
+            await intake.acknowledge_notice(session, principal=station_lead, notice_id=notice.id)
         await session.flush()
     return len(DEMO_NOTICES)
 
@@ -423,11 +426,12 @@ async def _seed_care_files(session: AsyncSession, *, per_township: int = 8) -> i
                     "organisation": "母亲",
                 }
             ]
-            care_file.responsible_user_ids = [str(worker.id)]
+            # Named by the station: the lead's assignment, confirmed.
+            care_file.responsible_user_ids = care_file.confirmed_responsible_ids = [str(worker.id)]
             care_file.goals = "保持学业稳定，远离新型成瘾物质"
             care_file.measures = "每两周谈心谈话一次；每月家访；每季度尿检"
             age = DEMO_CONTACT_AGES[index % len(DEMO_CONTACT_AGES)]
-            await care_files.add_entry(
+            await followup.record_care_entry(
                 session,
                 principal=worker,
                 care_file=care_file,
@@ -439,7 +443,7 @@ async def _seed_care_files(session: AsyncSession, *, per_township: int = 8) -> i
             )
             if index % len(DEMO_CONTACT_AGES) == 4:  # two failed attempts since: lost contact
                 for days in (2, 1):
-                    await care_files.add_entry(
+                    await followup.record_care_entry(
                         session,
                         principal=worker,
                         care_file=care_file,
@@ -451,7 +455,7 @@ async def _seed_care_files(session: AsyncSession, *, per_township: int = 8) -> i
                         ),
                     )
             if index == 1:
-                await care_files.add_entry(
+                await followup.record_care_entry(
                     session,
                     principal=worker,
                     care_file=care_file,
@@ -463,7 +467,7 @@ async def _seed_care_files(session: AsyncSession, *, per_township: int = 8) -> i
                     ),
                 )
             if township == JINHU and index == 5:
-                await care_files.request_closure(
+                await care_closure.request_closure(
                     session,
                     principal=worker,
                     care_file=care_file,
@@ -490,7 +494,6 @@ async def seed_demo_county(
     session: AsyncSession,
     *,
     credentials: DemoCredentials,
-    cipher: FieldCipher,
     if_empty: bool = False,
     minors: int = 0,
     campaigns: bool = False,
@@ -523,11 +526,9 @@ async def seed_demo_county(
                 ),
                 secret=credentials.client_secret,
             )
-    added_minors = await _seed_minors(session, count=minors, cipher=cipher) if minors else 0
+    added_minors = await _seed_minors(session, count=minors) if minors else 0
     added_campaigns = await seed_demo_campaigns(session) if campaigns else 0
-    added_notices = (
-        await _seed_seizure_notices(session, cipher=cipher, unit_by_name=unit_by_name) if minors else 0
-    )
+    added_notices = await _seed_seizure_notices(session, unit_by_name=unit_by_name) if minors else 0
     await _seed_school_metrics(session, unit_by_name)
     opened_files = await _seed_care_files(session) if minors else 0
     accounts = ", ".join(username for username, *_ in DEMO_PEOPLE)

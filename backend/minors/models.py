@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from backend.db import Versioned, code_column, new_id
+from backend.identity import shift_years
 from backend.reference import LabelledEnum, reference
 
 # A JSON array column: JSONB on PostgreSQL so that containment filters use a GIN index.
@@ -200,3 +201,17 @@ class DisclosureCount(SQLModel, table=True):
     day: date = Field(primary_key=True)
     kind: DisclosureKind = Field(sa_type=sa.String(20), primary_key=True)
     used: int = Field(nullable=False)
+
+
+def adult_condition(today: date) -> sa.ColumnElement[bool]:
+    """Minors who are 18 or older today: to be closed or handed over."""
+    return Minor.birth_date <= shift_years(today, -18)
+
+
+RISK_ORDER = (RiskLevel.low, RiskLevel.medium, RiskLevel.high)
+
+
+def raised_risk(level: str) -> RiskLevel:
+    """One step up the risk scale (a new seizure raises it), never above high."""
+    position = RISK_ORDER.index(RiskLevel(level))
+    return RISK_ORDER[min(position + 1, len(RISK_ORDER) - 1)]

@@ -7,7 +7,6 @@ from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
-from backend.minors import service
 from backend.minors.models import Minor, MinorStatus, RiskCategory, RiskLevel, SchoolingStatus, Substance
 from backend.minors.schemas import (
     MinorCreate,
@@ -18,19 +17,21 @@ from backend.minors.schemas import (
     Revealed,
     RevealRequest,
 )
+from backend.minors.service import listing, presenting, registry
 from backend.pagination import Page, PageParams, page_json, page_params
-from backend.security.crypto import Cipher
 from backend.security.principals import Principal
 from backend.security.privacy import Turns18Window, View
 from backend.security.roles import Scope
+from backend.workflows import intake
 
 router = APIRouter(prefix="/minors", tags=["minors"], responses=problem_responses(401, 403, 422))
 
 MinorReader = Annotated[Principal, Depends(require(Scope.minors_read))]
+MinorRegistrar = Annotated[Principal, Depends(require(Scope.minors_register))]
 MinorWriter = Annotated[Principal, Depends(require(Scope.minors_write))]
 MinorRevealer = Annotated[Principal, Depends(require(Scope.minors_reveal))]
 MinorPage = Annotated[
-    PageParams, Depends(page_params(service.SORT_FIELDS, default="-updated_at", tie_breaker=Minor.id))
+    PageParams, Depends(page_params(listing.SORT_FIELDS, default="-updated_at", tie_breaker=Minor.id))
 ]
 
 
@@ -44,7 +45,6 @@ async def list_minors(
     session: DbSession,
     principal: MinorReader,
     page: MinorPage,
-    cipher: Cipher,
     status: MinorStatus | None = None,
     risk_level: RiskLevel | None = None,
     category: Annotated[RiskCategory | None, Query(description="Has this risk category")] = None,
@@ -65,7 +65,7 @@ async def list_minors(
         Query(min_length=1, max_length=50, description="Name contains (roles that may see identities)"),
     ] = None,
 ) -> Response:
-    filters = service.MinorFilters(
+    filters = listing.MinorFilters(
         status=status,
         risk_level=risk_level,
         category=category,
@@ -78,9 +78,7 @@ async def list_minors(
         turns_18_within_days=turns_18_within_days,
         q=q,
     )
-    return page_json(
-        await service.list_minors(session, principal=principal, filters=filters, page=page, cipher=cipher)
-    )
+    return page_json(await listing.list_minors(session, principal=principal, filters=filters, page=page))
 
 
 @router.post(
@@ -94,28 +92,24 @@ async def list_minors(
 async def register_minor(
     request: Request,
     session: DbSession,
-    principal: MinorWriter,
-    cipher: Cipher,
+    principal: MinorRegistrar,
     minor_in: MinorCreate,
     response: Response,
 ) -> MinorRead:
-    minor = await service.register(
+    minor = await intake.register_minor(
         session,
         principal=principal,
         minor_in=minor_in,
-        cipher=cipher,
         match_elsewhere_limit=request.app.state.settings.match_elsewhere_daily_limit,
     )
     response.headers["Location"] = f"/api/v1/minors/{minor.id}"
     set_etag(response, minor.version)
-    return await service.present_one(
-        session, principal=principal, minor_id=minor.id, cipher=cipher, view=View.detail
-    )
+    return await presenting.present_one(session, principal=principal, minor_id=minor.id, view=View.detail)
 
 
 @router.get("/policy", response_model=MinorPolicy, summary="How the privacy policy treats the caller")
 async def read_minor_policy(principal: MinorReader) -> MinorPolicy:
-    return service.policy_for(principal)
+    return presenting.policy_for(principal)
 
 
 @router.post(
@@ -125,10 +119,8 @@ async def read_minor_policy(principal: MinorReader) -> MinorPolicy:
     summary="Find a minor in scope by identity document number",
     responses=problem_responses(404),
 )
-async def lookup_minor(
-    session: DbSession, principal: MinorReader, cipher: Cipher, lookup_in: MinorLookup
-) -> MinorRead:
-    return await service.lookup(session, principal=principal, lookup_in=lookup_in, cipher=cipher)
+async def lookup_minor(session: DbSession, principal: MinorReader, lookup_in: MinorLookup) -> MinorRead:
+    return await registry.lookup(session, principal=principal, lookup_in=lookup_in)
 
 
 @router.get(
@@ -139,9 +131,9 @@ async def lookup_minor(
     responses=problem_responses(404),
 )
 async def read_minor(
-    session: DbSession, principal: MinorReader, cipher: Cipher, minor_id: uuid.UUID, response: Response
+    session: DbSession, principal: MinorReader, minor_id: uuid.UUID, response: Response
 ) -> MinorRead:
-    minor = await service.read_minor(session, principal=principal, minor_id=minor_id, cipher=cipher)
+    minor = await presenting.read_minor(session, principal=principal, minor_id=minor_id)
     set_etag(response, minor.version)
     return minor
 
@@ -156,20 +148,17 @@ async def read_minor(
 async def update_minor(
     session: DbSession,
     principal: MinorWriter,
-    cipher: Cipher,
     minor_id: uuid.UUID,
     minor_in: MinorUpdate,
     response: Response,
     if_match: IfMatch = None,
 ) -> MinorRead:
-    minor = await service.get_in_scope(session, principal=principal, minor_id=minor_id)
-    minor = await service.update(
-        session, principal=principal, minor=minor, minor_in=minor_in, if_match=if_match, cipher=cipher
+    minor = await registry.get_in_scope(session, principal=principal, minor_id=minor_id)
+    minor = await registry.update(
+        session, principal=principal, minor=minor, minor_in=minor_in, if_match=if_match
     )
     set_etag(response, minor.version)
-    return await service.present_one(
-        session, principal=principal, minor_id=minor.id, cipher=cipher, view=View.detail
-    )
+    return await presenting.present_one(session, principal=principal, minor_id=minor.id, view=View.detail)
 
 
 @router.post(
@@ -182,17 +171,15 @@ async def reveal_minor(
     request: Request,
     session: DbSession,
     principal: MinorRevealer,
-    cipher: Cipher,
     minor_id: uuid.UUID,
     reveal_in: RevealRequest,
 ) -> Revealed:
-    values, left = await service.reveal(
+    values, left = await registry.reveal(
         session,
         principal=principal,
         minor_id=minor_id,
         reason=reveal_in.reason,
         fields=reveal_in.fields,
-        cipher=cipher,
         daily_limit=request.app.state.settings.reveal_daily_limit,
     )
     return Revealed(minor_id=minor_id, values=values, reveals_left_today=left)

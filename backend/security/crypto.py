@@ -9,11 +9,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.settings import Settings
 
@@ -79,10 +79,18 @@ class FieldCipher:
         return hmac.new(self.lookup_key, f"{context}\x00{value}".encode(), hashlib.sha256).hexdigest()
 
 
-async def get_cipher(request: Request) -> FieldCipher:
-    """The application's cipher (built once from the settings at start-up). ``async`` though it never waits:
-    FastAPI runs a plain ``def`` dependency in a worker thread, a thread hop on every request."""
-    return request.app.state.cipher
+_SESSION_KEY = "qinghu.cipher"
 
 
-Cipher = Annotated[FieldCipher, Depends(get_cipher)]
+def session_info(cipher: FieldCipher) -> dict[str, Any]:
+    """What the application's sessions carry so that services find the cipher (``cipher_of``)."""
+    return {_SESSION_KEY: cipher}
+
+
+def cipher_of(session: AsyncSession) -> FieldCipher:
+    """The application's cipher, carried by every session of its sessionmaker: services that encrypt, decrypt
+    or hash a number take it from the session they already have instead of from a parameter."""
+    cipher = session.info.get(_SESSION_KEY)
+    if cipher is None:
+        raise RuntimeError("this session was made without the application's cipher (make_sessionmaker info)")
+    return cipher

@@ -30,7 +30,8 @@ class Scope(LabelledEnum):
     metrics_write = ("metrics:write", "报送学校工作数据", "Submit school metrics")
     audit_read = ("audit:read", "查看审计日志", "Read the audit trail")
     minors_read = ("minors:read", "查看重点未成年人", "Read at-risk minors")
-    minors_write = ("minors:write", "登记和修改重点未成年人", "Register and edit at-risk minors")
+    minors_register = ("minors:register", "登记重点未成年人", "Register at-risk minors")
+    minors_write = ("minors:write", "修改重点未成年人信息", "Edit at-risk minors' records")
     minors_reveal = ("minors:reveal", "查看完整身份信息", "Reveal identities")
     campaigns_read = ("campaigns:read", "查看专项行动和任务清单", "Read campaigns and task checklists")
     campaigns_write = (
@@ -65,6 +66,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.users_read,
             Scope.audit_read,
             Scope.minors_read,
+            Scope.minors_register,
             Scope.minors_write,
             Scope.minors_reveal,
             Scope.campaigns_read,
@@ -85,6 +87,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         {
             Scope.units_read,
             Scope.minors_read,
+            Scope.minors_register,
             Scope.minors_write,
             Scope.minors_reveal,
             Scope.campaigns_read,
@@ -104,7 +107,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.seizures_write,
             Scope.seizures_read,
             Scope.minors_read,
-            Scope.minors_write,
+            Scope.minors_register,
             Scope.minors_reveal,
             Scope.campaigns_read,
             Scope.task_reports_write,
@@ -114,7 +117,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         {
             Scope.units_read,
             Scope.minors_read,
-            Scope.minors_write,
+            Scope.minors_register,
             Scope.campaigns_read,
             Scope.task_reports_write,
             Scope.stats_read,

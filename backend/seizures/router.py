@@ -12,12 +12,12 @@ from backend.errors import problem_responses
 from backend.exports import FILE_RESPONSES, ExportFormat, file_response
 from backend.idempotency import IdempotencyKeyHeader
 from backend.pagination import Page, PageParams, page_params
-from backend.security.crypto import Cipher
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.seizures import report, service
 from backend.seizures.models import RoutingStatus, SeizureNotice
 from backend.seizures.schemas import DailyReport, SeizureNoticeCreate, SeizureNoticeRead, SeizureNoticeReceipt
+from backend.workflows import intake
 
 router = APIRouter(prefix="/seizure-notices", tags=["seizures"], responses=problem_responses(401, 403, 422))
 
@@ -44,17 +44,15 @@ async def push_notice(
     request: Request,
     session: DbSession,
     principal: NoticeWriter,
-    cipher: Cipher,
     notice_in: SeizureNoticeCreate,
     response: Response,
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> SeizureNoticeReceipt:
-    outcome = await service.push_notice(
+    outcome = await intake.push_seizure_notice(
         session,
         principal=principal,
         notice_in=notice_in,
         idempotency_key=idempotency_key,
-        cipher=cipher,
         ack_within_hours=request.app.state.settings.seizure_ack_within_hours,
     )
     response.status_code = outcome.status_code
@@ -144,4 +142,5 @@ async def read_notice(session: DbSession, principal: NoticeReader, notice_id: uu
 async def acknowledge_notice(
     session: DbSession, principal: NoticeAcknowledger, notice_id: uuid.UUID
 ) -> SeizureNoticeRead:
-    return await service.acknowledge(session, principal=principal, notice_id=notice_id)
+    await intake.acknowledge_notice(session, principal=principal, notice_id=notice_id)
+    return await service.present_one(session, principal=principal, notice_id=notice_id)

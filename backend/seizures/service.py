@@ -10,7 +10,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -18,18 +17,16 @@ from backend import idempotency
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.db import LOCAL_TIMEZONE, local_midnight_utc, local_today, utcnow
-from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.identity import IdNumberError, age_on, parse_mainland_id
-from backend.minors import service as minors
-from backend.minors.models import MinorSource, RiskCategory, RiskLevel, SchoolingStatus
-from backend.minors.schemas import MinorCreate
+from backend.minors.models import Minor
 from backend.pagination import Page, PageParams, paginate
 from backend.security import privacy
-from backend.security.crypto import FieldCipher
+from backend.security.masking import mask_name
 from backend.security.principals import Principal, in_subtree, within_seizure_scope
 from backend.seizures import followup
 from backend.seizures.models import FollowupStatus, RoutingStatus, SeizureNotice
-from backend.seizures.routing import county_office_for, route
+from backend.seizures.routing import RoutingDecision
 from backend.seizures.schemas import (
     Followup,
     NoticePerson,
@@ -39,7 +36,7 @@ from backend.seizures.schemas import (
     SeizureNoticeRead,
     SeizureNoticeReceipt,
 )
-from backend.units.models import Unit, UnitKind
+from backend.units.models import Unit
 from backend.units.schemas import UnitSummary
 from backend.users.models import User
 
@@ -67,37 +64,7 @@ class PushOutcome:
     notice_id: uuid.UUID
 
 
-async def push_notice(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    notice_in: SeizureNoticeCreate,
-    idempotency_key: str | None,
-    cipher: FieldCipher,
-    ack_within_hours: int,
-) -> PushOutcome:
-    """Take one seizure notice (API.md): idempotent by key, and by notice number per station."""
-    key = idempotency.require_key(idempotency_key, principal)
-    fingerprint = idempotency.request_fingerprint(notice_in.model_dump(mode="json"))
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            return await _push_once(
-                session,
-                principal=principal,
-                notice_in=notice_in,
-                key=key,
-                fingerprint=fingerprint,
-                cipher=cipher,
-                ack_within_hours=ack_within_hours,
-            )
-        except IntegrityError:
-            if attempt == ATTEMPTS:
-                raise
-            await session.rollback()
-    raise AssertionError("unreachable")
-
-
-def _check_person(notice_in: SeizureNoticeCreate) -> tuple[str, date, str]:
+def check_person(notice_in: SeizureNoticeCreate) -> tuple[str, date, str]:
     """The normalised number, birth date and gender; a 422 naming the field for each rule broken."""
     person = notice_in.person
     try:
@@ -129,98 +96,27 @@ def ack_deadline(received_at: datetime, within_hours: int) -> datetime:
     return local_midnight_utc(received_at.astimezone(LOCAL_TIMEZONE).date() + timedelta(days=1))
 
 
-async def _push_once(
+async def same_number(session: AsyncSession, *, principal: Principal, notice_no: str) -> SeizureNotice | None:
+    """The notice this station already sent under this number, if any."""
+    return await session.scalar(
+        sa.select(SeizureNotice).where(
+            SeizureNotice.reporting_unit_id == principal.unit_id, SeizureNotice.notice_no == notice_no
+        )
+    )
+
+
+async def record_notice(
     session: AsyncSession,
     *,
     principal: Principal,
     notice_in: SeizureNoticeCreate,
-    key: str | None,
     fingerprint: str,
-    cipher: FieldCipher,
+    minor_id: uuid.UUID,
+    minor_created: bool,
+    decision: RoutingDecision,
     ack_within_hours: int,
-) -> PushOutcome:
-    stored = await idempotency.find_answer(
-        session, principal=principal, route=ROUTE, key=key, fingerprint=fingerprint
-    )
-    if stored is not None:
-        return PushOutcome(200, stored.body, uuid.UUID(stored.body["id"]))
-    if principal.unit_kind != UnitKind.police_station:
-        raise Forbidden("Seizure notices are pushed by police stations.")
-    number, birth_date, gender = _check_person(notice_in)
-
-    same_number = await session.scalar(
-        sa.select(SeizureNotice).where(
-            SeizureNotice.reporting_unit_id == principal.unit_id,
-            SeizureNotice.notice_no == notice_in.notice_no,
-        )
-    )
-    if same_number is not None:
-        if same_number.request_hash != fingerprint:
-            raise Conflict(
-                "Your station already sent a different notice with this notice_no.",
-                extra={"existing_id": str(same_number.id)},
-            )
-        return await _answer(
-            session,
-            principal=principal,
-            key=key,
-            fingerprint=fingerprint,
-            notice=same_number,
-            status_code=200,
-        )
-
-    person = notice_in.person
-    county = await county_office_for(session, principal.unit_path)
-    lookup_hash = minors.mainland_lookup_hash(cipher, number)
-    minor = await minors.find_by_lookup_hash(session, lookup_hash=lookup_hash)
-    # Where the notice is silent, the registry's places for a known minor route it.
-    residence_code = person.residence_division_code or (minor.residence_division_code if minor else None)
-    household_code = person.household_division_code or (minor.household_division_code if minor else None)
-    decision = await route(
-        session,
-        county=county,
-        residence_code=residence_code,
-        residence_address=person.residence_address,
-        household_code=household_code,
-        household_address=person.household_address,
-    )
-    substances = [code.value for code in notice_in.substances]
-    if minor is None:
-        school_id = await minors.school_named(session, person.school_name)
-        minor_in = MinorCreate(
-            name=person.name,
-            id_number=number,
-            gender=gender,
-            birth_date=birth_date,
-            phone=person.phone,
-            household_division_code=person.household_division_code,
-            household_address=person.household_address,
-            residence_division_code=person.residence_division_code,
-            residence_address=person.residence_address,
-            school_id=school_id,
-            schooling_status=SchoolingStatus.in_school if school_id else SchoolingStatus.unknown,
-            risk_categories=[RiskCategory.seized_drug_use],
-            substances=notice_in.substances,
-            risk_level=minors.raised_risk(RiskLevel.low),
-        )
-        minor = await minors.insert_record(
-            session,
-            actor=principal,
-            minor_in=minor_in,
-            number=number,
-            birth_date=birth_date,
-            gender=gender,
-            lookup_hash=lookup_hash,
-            school_id=school_id,
-            managing_unit_id=decision.receiving_unit_id,
-            source=MinorSource.seizure_notice,
-            cipher=cipher,
-        )
-        minor_created = True
-    else:
-        await minors.record_seizure(session, minor=minor, substances=substances, actor=principal)
-        minor_created = False
-
+) -> SeizureNotice:
+    """Store a checked notice with its routing: it waits on the receiving station's list until acknowledged."""
     received_at = utcnow()
     notice = SeizureNotice(
         notice_no=notice_in.notice_no,
@@ -231,11 +127,11 @@ async def _push_once(
         received_at=received_at,
         seized_at=notice_in.seized_at,
         place=notice_in.place,
-        substances=substances,
+        substances=[code.value for code in notice_in.substances],
         test_result=notice_in.test_result,
         measures=[code.value for code in notice_in.measures],
         summary=notice_in.summary,
-        minor_id=minor.id,
+        minor_id=minor_id,
         minor_created=minor_created,
         routing_status=decision.status,
         routing_reason=decision.reason,
@@ -247,8 +143,6 @@ async def _push_once(
     )
     session.add(notice)
     await session.flush()
-    if decision.status is RoutingStatus.routed_out:
-        await followup.on_routed_out(session, notice=notice, actor=principal)
     await audit.record(
         session,
         action=AuditAction.seizure_notice_received,
@@ -257,12 +151,10 @@ async def _push_once(
         object_type="seizure_notice",
         object_id=notice.id,
     )
-    return await _answer(
-        session, principal=principal, key=key, fingerprint=fingerprint, notice=notice, status_code=201
-    )
+    return notice
 
 
-async def _answer(
+async def answer(
     session: AsyncSession,
     *,
     principal: Principal,
@@ -320,10 +212,17 @@ def _scoped_select(principal: Principal) -> sa.Select[Any]:
             Receiving.name.label("receiving_name"),
             Receiving.kind.label("receiving_kind"),
             Acknowledger.display_name.label("acknowledged_by_name"),
+            # The person as the registry stores them, masked forms only: nothing is decrypted.
+            Minor.name.label("person_name"),
+            Minor.id_number_masked.label("person_id_number"),
+            Minor.gender.label("person_gender"),
+            Minor.birth_date.label("person_birth_date"),
+            Minor.is_sealed.label("person_sealed"),
         )
         .join(Reporting, Reporting.id == SeizureNotice.reporting_unit_id)
         .join(Receiving, Receiving.id == SeizureNotice.receiving_unit_id)
         .outerjoin(Acknowledger, Acknowledger.id == SeizureNotice.acknowledged_by)
+        .join(Minor, Minor.id == SeizureNotice.minor_id)
         .where(within_seizure_scope(principal, Reporting.path, Receiving.path))
     )
 
@@ -335,14 +234,14 @@ def _overdue(now: datetime) -> sa.ColumnElement[bool]:
 def present(
     row: Any,
     *,
-    identity: minors.MaskedIdentity,
     principal: Principal,
     now: datetime,
     care: followup.FollowupFacts | None = None,
 ) -> SeizureNoticeRead:
-    """Shape one notice for one principal: the single place where a notice becomes output."""
+    """Shape one notice for one principal: the single place where a notice becomes output. Its person is the
+    identity class of ``privacy.SEIZURE_NOTICE_FIELDS``, masked for every reader (machine clients included)."""
     notice: SeizureNotice = row.SeizureNotice
-    shape = privacy.notice_shape_for(principal, sealed=identity.is_sealed)
+    shape = privacy.notice_shape_for(principal, sealed=row.person_sealed)
     facts = {
         field: getattr(notice, field)
         for field, rule in privacy.SEIZURE_NOTICE_FIELDS.items()
@@ -362,10 +261,10 @@ def present(
         seized_at=notice.seized_at,
         # The person is always masked here (identity class); a reveal goes through the minor, with a reason.
         person=NoticePerson(
-            name=identity.name,
-            id_number=identity.id_number,
-            gender=identity.gender,
-            age_when_seized=age_on(identity.birth_date, seized_on),
+            name=mask_name(row.person_name),
+            id_number=row.person_id_number,
+            gender=row.person_gender,
+            age_when_seized=age_on(row.person_birth_date, seized_on),
         ),
         reporting_unit=UnitSummary(
             id=notice.reporting_unit_id, name=row.reporting_name, kind=row.reporting_kind
@@ -385,15 +284,11 @@ def present(
 async def _present_rows(
     session: AsyncSession, rows: list[Any], *, principal: Principal, now: datetime
 ) -> list[SeizureNoticeRead]:
-    identities = await minors.masked_identities(
-        session, minor_ids=[row.SeizureNotice.minor_id for row in rows]
-    )
     minor_ids = [row.SeizureNotice.minor_id for row in rows]
     care = await followup.followup_facts(session, minor_ids)
     return [
         present(
             row,
-            identity=identities[row.SeizureNotice.minor_id],
             principal=principal,
             now=now,
             care=care.get(row.SeizureNotice.minor_id),
@@ -485,10 +380,9 @@ async def read_notice(
     return (await _present_rows(session, [row], principal=principal, now=utcnow()))[0]
 
 
-async def acknowledge(
-    session: AsyncSession, *, principal: Principal, notice_id: uuid.UUID
-) -> SeizureNoticeRead:
-    """签收: the receiving station (or the county office above it) takes the case up."""
+async def acknowledge(session: AsyncSession, *, principal: Principal, notice_id: uuid.UUID) -> SeizureNotice:
+    """签收: the receiving station (or the county office above it) takes the case up. The care file that
+    follows is opened by ``backend.workflows.intake.acknowledge_notice``."""
     row = await _row_in_scope(session, principal=principal, notice_id=notice_id)
     notice: SeizureNotice = row.SeizureNotice
     if notice.acknowledged_at is not None:
@@ -497,7 +391,6 @@ async def acknowledge(
     notice.acknowledged_by = principal.id
     notice.version += 1
     notice.updated_at = notice.acknowledged_at
-    await followup.on_acknowledged(session, notice=notice, actor=principal)
     await audit.record(
         session,
         action=AuditAction.seizure_notice_acknowledged,
@@ -506,7 +399,19 @@ async def acknowledge(
         object_type="seizure_notice",
         object_id=notice.id,
     )
-    await session.flush()
+    return notice
+
+
+def care_file_opened(notice: SeizureNotice) -> None:
+    """The acknowledgement opened the minor's care file; a routed-out notice keeps its transfer status (that
+    is the step still open)."""
+    if notice.followup_status in (FollowupStatus.awaiting_acknowledgement, FollowupStatus.care_file_pending):
+        notice.followup_status = FollowupStatus.care_file_open
+
+
+async def present_one(
+    session: AsyncSession, *, principal: Principal, notice_id: uuid.UUID
+) -> SeizureNoticeRead:
     row = await _row_in_scope(session, principal=principal, notice_id=notice_id)
     return (await _present_rows(session, [row], principal=principal, now=utcnow()))[0]
 

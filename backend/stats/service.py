@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 
 from backend.campaigns import service as campaigns
 from backend.campaigns.models import TaskReportStatus
-from backend.care_files import service as care_files
+from backend.care_files import worklists
 from backend.care_files.models import CareFile
 from backend.db import LOCAL_TIMEZONE, local_midnight_utc, local_today
 from backend.errors import NotFound
@@ -483,7 +483,7 @@ async def _care_files(
 ) -> CareFileFigures:
     """Files managed in scope (the care-files module's own ``within_scope``), with its worklist conditions."""
     managing = aliased(Unit)
-    columns = care_files.worklist_counts(today)
+    columns = worklists.worklist_counts(today)
     row = (
         await session.execute(
             sa.select(*columns.values())

@@ -9,13 +9,13 @@ from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import set_etag
 from backend.pagination import Page, PageParams, page_params
-from backend.security.crypto import Cipher
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.transfers import service
 from backend.transfers.models import Transfer, TransferStatus
 from backend.transfers.schemas import TransferCreate, TransferRead, TransferRejection
 from backend.units.schemas import UnitSummary
+from backend.workflows import handover, presenting
 
 router = APIRouter(prefix="/transfers", tags=["transfers"], responses=problem_responses(401, 403, 422))
 
@@ -36,7 +36,6 @@ async def list_transfers(
     session: DbSession,
     principal: TransferReader,
     page: TransferPage,
-    cipher: Cipher,
     box: Annotated[
         Literal["inbox", "outbox"] | None,
         Query(description="inbox: to my subtree; outbox: from it; both when absent"),
@@ -46,9 +45,7 @@ async def list_transfers(
     minor_id: uuid.UUID | None = None,
 ) -> Page[TransferRead]:
     filters = service.TransferFilters(box=box, status=status, pending=pending, minor_id=minor_id)
-    return await service.list_transfers(
-        session, principal=principal, filters=filters, page=page, cipher=cipher
-    )
+    return await presenting.transfer_page(session, principal=principal, filters=filters, page=page)
 
 
 @router.get(
@@ -70,14 +67,13 @@ async def list_transfer_destinations(session: DbSession, principal: TransferWrit
 async def create_transfer(
     session: DbSession,
     principal: TransferWriter,
-    cipher: Cipher,
     transfer_in: TransferCreate,
     response: Response,
 ) -> TransferRead:
-    transfer = await service.create(session, principal=principal, transfer_in=transfer_in)
+    transfer = await handover.request_transfer(session, principal=principal, transfer_in=transfer_in)
     response.headers["Location"] = f"/api/v1/transfers/{transfer.id}"
     set_etag(response, transfer.version)
-    return await service.present_one(session, principal=principal, transfer_id=transfer.id, cipher=cipher)
+    return await presenting.transfer_read(session, principal=principal, transfer_id=transfer.id)
 
 
 @router.get(
@@ -88,9 +84,9 @@ async def create_transfer(
     responses=problem_responses(404),
 )
 async def read_transfer(
-    session: DbSession, principal: TransferReader, cipher: Cipher, transfer_id: uuid.UUID
+    session: DbSession, principal: TransferReader, transfer_id: uuid.UUID
 ) -> TransferRead:
-    return await service.present_one(session, principal=principal, transfer_id=transfer_id, cipher=cipher)
+    return await presenting.transfer_read(session, principal=principal, transfer_id=transfer_id)
 
 
 @router.post(
@@ -103,11 +99,10 @@ async def read_transfer(
 async def accept_transfer(
     session: DbSession,
     principal: TransferWriter,
-    cipher: Cipher,
     transfer_id: uuid.UUID,
 ) -> TransferRead:
-    await service.accept(session, principal=principal, transfer_id=transfer_id, note=None)
-    return await service.present_one(session, principal=principal, transfer_id=transfer_id, cipher=cipher)
+    await handover.accept_transfer(session, principal=principal, transfer_id=transfer_id, note=None)
+    return await presenting.transfer_read(session, principal=principal, transfer_id=transfer_id)
 
 
 @router.post(
@@ -120,12 +115,11 @@ async def accept_transfer(
 async def reject_transfer(
     session: DbSession,
     principal: TransferWriter,
-    cipher: Cipher,
     transfer_id: uuid.UUID,
     decision: TransferRejection,
 ) -> TransferRead:
     await service.reject(session, principal=principal, transfer_id=transfer_id, note=decision.note)
-    return await service.present_one(session, principal=principal, transfer_id=transfer_id, cipher=cipher)
+    return await presenting.transfer_read(session, principal=principal, transfer_id=transfer_id)
 
 
 @router.post(
@@ -138,11 +132,10 @@ async def reject_transfer(
 async def cancel_transfer(
     session: DbSession,
     principal: TransferWriter,
-    cipher: Cipher,
     transfer_id: uuid.UUID,
 ) -> TransferRead:
     await service.cancel(session, principal=principal, transfer_id=transfer_id, note=None)
-    return await service.present_one(session, principal=principal, transfer_id=transfer_id, cipher=cipher)
+    return await presenting.transfer_read(session, principal=principal, transfer_id=transfer_id)
 
 
 @router.post(
@@ -153,10 +146,10 @@ async def cancel_transfer(
     responses=problem_responses(404, 409),
 )
 async def mark_transfer_delivered(
-    session: DbSession, principal: TransferWriter, cipher: Cipher, transfer_id: uuid.UUID
+    session: DbSession, principal: TransferWriter, transfer_id: uuid.UUID
 ) -> TransferRead:
-    await service.mark_delivered(session, principal=principal, transfer_id=transfer_id)
-    return await service.present_one(session, principal=principal, transfer_id=transfer_id, cipher=cipher)
+    await handover.record_delivery(session, principal=principal, transfer_id=transfer_id)
+    return await presenting.transfer_read(session, principal=principal, transfer_id=transfer_id)
 
 
 @router.get(
@@ -166,7 +159,7 @@ async def mark_transfer_delivered(
     responses={**problem_responses(404), 200: {"content": {"text/html": {}}, "description": "The notice"}},
 )
 async def transfer_notice(
-    session: DbSession, principal: TransferReader, cipher: Cipher, transfer_id: uuid.UUID
+    session: DbSession, principal: TransferReader, transfer_id: uuid.UUID
 ) -> HTMLResponse:
-    page = await service.notice(session, principal=principal, transfer_id=transfer_id, cipher=cipher)
+    page = await presenting.transfer_notice_page(session, principal=principal, transfer_id=transfer_id)
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})

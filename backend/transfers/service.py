@@ -1,9 +1,10 @@
 """Transfers (委托管理/移交): request, accept, reject, cancel, delivery of the written notice outside the
-county. On acceptance the minor's managing unit and the open care file move together, in the request's one
-transaction; a conditional update makes sure one acceptance wins."""
+county. A conditional update makes sure one answer wins. What follows for the minor and the care file (they
+move with an acceptance, close with a delivery) is done by ``backend.workflows.handover`` in the same
+transaction."""
 
-import html
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,22 +14,17 @@ from sqlalchemy.orm import aliased
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.care_files import service as care_files
-from backend.care_files.models import CareTrigger
-from backend.care_files.responsibility import is_responsible
-from backend.db import LOCAL_TIMEZONE, utcnow
+from backend.care_files.models import OPEN_STATUSES, CareFile
+from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from backend.minors import service as minors
-from backend.minors.models import MinorStatus
-from backend.minors.service import MANAGING_KINDS
+from backend.minors.models import Minor
+from backend.minors.schemas import MinorRead
 from backend.pagination import Page, PageParams
-from backend.security import privacy
-from backend.security.crypto import FieldCipher
+from backend.security import permissions, privacy
 from backend.security.principals import Principal, in_subtree, within_scope
-from backend.security.roles import Role
 from backend.transfers.models import PENDING_STATUSES, Transfer, TransferReason, TransferStatus
 from backend.transfers.schemas import OutsidePlace, TransferCreate, TransferRead
-from backend.units.models import Unit, UnitKind, root_path
+from backend.units.models import MANAGING_KINDS, Unit, UnitKind, root_path
 from backend.units.schemas import UnitSummary
 from backend.users.models import User
 
@@ -40,7 +36,6 @@ SORT_FIELDS = {
     "updated_at": Transfer.updated_at,
     "status": Transfer.status,
 }
-HANDLER_ROLES = frozenset({Role.caseworker, Role.supervisor})
 NO_LONGER_WAITING = "The transfer is no longer waiting for an answer: it was answered or cancelled meanwhile."
 
 
@@ -66,29 +61,27 @@ def _scoped(principal: Principal) -> sa.Select[Any]:
     )
 
 
-def _covers(principal: Principal, path: str | None) -> bool:
-    return path is not None and path.startswith(principal.unit_path)
-
-
 def _may_cancel(principal: Principal, row: Any) -> bool:
-    """The person who asked cancels. A transfer another system started (a police station's notice of a minor
-    living outside the county) has no such person: the sending unit's lead cancels it, e.g. for a wrong
-    address, so that it does not wait for a delivery that will never happen."""
-    transfer: Transfer = row[0]
-    if transfer.requested_by == principal.id:
-        return True
-    return (
-        not row.requested_by_person
-        and principal.role is Role.supervisor
-        and _covers(principal, row.from_path)
+    return permissions.may_cancel_transfer(
+        principal,
+        requested_by=row[0].requested_by,
+        asked_by_a_person=bool(row.requested_by_person),
+        from_path=row.from_path,
     )
 
 
-async def _row_in_scope(session: AsyncSession, principal: Principal, transfer_id: uuid.UUID) -> Any:
+async def transfer_row(session: AsyncSession, principal: Principal, transfer_id: uuid.UUID) -> Any:
     row = (await session.execute(_scoped(principal).where(Transfer.id == transfer_id))).first()
     if row is None:
         raise NotFound("No such transfer.")
     return row
+
+
+async def pending_for(session: AsyncSession, *, minor_id: uuid.UUID) -> Transfer | None:
+    """The minor's transfer under way, if any (one at a time)."""
+    return await session.scalar(
+        sa.select(Transfer).where(Transfer.minor_id == minor_id, Transfer.status.in_(PENDING_STATUSES))
+    )
 
 
 async def start_transfer(
@@ -112,9 +105,7 @@ async def start_transfer(
     ):
         raise Conflict("A transfer of this minor is already under way.")
     care_file = await session.scalar(
-        sa.select(care_files.CareFile.id).where(
-            care_files.CareFile.minor_id == minor_id, care_files.CareFile.status.in_(care_files.OPEN_STATUSES)
-        )
+        sa.select(CareFile.id).where(CareFile.minor_id == minor_id, CareFile.status.in_(OPEN_STATUSES))
     )
     transfer = Transfer(
         minor_id=minor_id,
@@ -160,10 +151,14 @@ async def destinations(session: AsyncSession, *, principal: Principal) -> list[U
     return [UnitSummary.model_validate(unit) for unit in units]
 
 
-async def create(session: AsyncSession, *, principal: Principal, transfer_in: TransferCreate) -> Transfer:
-    if principal.role not in HANDLER_ROLES:
-        raise Forbidden("Only the station's social workers and leads hand minors over.")
-    minor = await minors.get_in_scope(session, principal=principal, minor_id=transfer_in.minor_id)
+async def create(
+    session: AsyncSession, *, principal: Principal, minor: Minor, transfer_in: TransferCreate
+) -> Transfer:
+    """Ask another unit to take ``minor`` over (the registry's row, found in the principal's scope)."""
+    permissions.ensure(
+        permissions.may_handle_transfers(principal),
+        "Only the station's social workers and leads hand minors over.",
+    )
     if transfer_in.to_unit_id is None and not transfer_in.outside_place_name:
         raise ValidationFailed.field(
             ["body", "to_unit_id"],
@@ -263,16 +258,18 @@ async def _recorded(
 
 
 def _check_receiver(principal: Principal, row: Any) -> None:
-    if principal.role not in HANDLER_ROLES or not _covers(principal, row.to_path):
-        raise Forbidden("Only the receiving unit's social workers and leads answer a transfer.")
+    permissions.ensure(
+        permissions.may_answer_transfer(principal, to_path=row.to_path),
+        "Only the receiving unit's social workers and leads answer a transfer.",
+    )
 
 
 async def accept(
     session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID, note: str | None
 ) -> Transfer:
-    """The receiving unit takes the minor over: the managing unit and the open file (or a reopened one) move
-    together."""
-    row = await _row_in_scope(session, principal, transfer_id)
+    """The receiving unit takes the minor over (``backend.workflows.handover`` moves the managing unit and the
+    open file, or reopens one, in the same transaction)."""
+    row = await transfer_row(session, principal, transfer_id)
     _check_receiver(principal, row)
     transfer: Transfer = row[0]
     await _move_status(
@@ -284,24 +281,13 @@ async def accept(
         note=note,
     )
     assert transfer.to_unit_id is not None
-    minor = await minors.get_by_id(session, transfer.minor_id)
-    await minors.change_by_care_work(
-        session, minor=minor, actor=principal, managing_unit_id=transfer.to_unit_id, status=MinorStatus.active
-    )
-    await care_files.open_or_reopen_file(
-        session,
-        minor_id=transfer.minor_id,
-        unit_id=transfer.to_unit_id,
-        trigger=CareTrigger.transfer,
-        actor=principal,
-    )
     return await _recorded(session, transfer, AuditAction.transfer_accepted, principal, transfer.to_unit_id)
 
 
 async def reject(
     session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID, note: str
 ) -> Transfer:
-    row = await _row_in_scope(session, principal, transfer_id)
+    row = await transfer_row(session, principal, transfer_id)
     _check_receiver(principal, row)
     transfer: Transfer = row[0]
     await _move_status(
@@ -320,7 +306,7 @@ async def reject(
 async def cancel(
     session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID, note: str | None
 ) -> Transfer:
-    row = await _row_in_scope(session, principal, transfer_id)
+    row = await transfer_row(session, principal, transfer_id)
     transfer: Transfer = row[0]
     if not _may_cancel(principal, row):
         raise Forbidden(
@@ -341,12 +327,14 @@ async def cancel(
 
 
 async def mark_delivered(session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID) -> Transfer:
-    """The written notice reached the place outside the county: the transfer ends, the file closes as moved
-    out and the minor is recorded as transferred out."""
-    row = await _row_in_scope(session, principal, transfer_id)
+    """The written notice reached the place outside the county: the transfer ends (``backend.workflows.handover``
+    closes the file as moved out and records the minor as transferred out)."""
+    row = await transfer_row(session, principal, transfer_id)
     transfer: Transfer = row[0]
-    if principal.role not in HANDLER_ROLES or not _covers(principal, row.from_path):
-        raise Forbidden("Only the sending unit's social workers and leads record the delivery.")
+    permissions.ensure(
+        permissions.may_record_delivery(principal, from_path=row.from_path),
+        "Only the sending unit's social workers and leads record the delivery.",
+    )
     if transfer.to_unit_id is not None:
         raise Conflict("Only a transfer outside the county waits for its notice to be delivered.")
     await _move_status(
@@ -356,13 +344,6 @@ async def mark_delivered(session: AsyncSession, *, principal: Principal, transfe
         to_status=TransferStatus.delivered,
         principal=principal,
         note=None,
-    )
-    await care_files.close_for_transfer_out(
-        session, minor_id=transfer.minor_id, actor=principal, comment="书面通知已送达"
-    )
-    minor = await minors.get_by_id(session, transfer.minor_id)
-    await minors.change_by_care_work(
-        session, minor=minor, actor=principal, status=MinorStatus.transferred_out
     )
     return await _recorded(
         session, transfer, AuditAction.transfer_delivered, principal, transfer.from_unit_id
@@ -377,17 +358,19 @@ class TransferFilters:
     minor_id: uuid.UUID | None = None
 
 
-async def _present(
-    session: AsyncSession, *, principal: Principal, rows: list[Any], cipher: FieldCipher
+def present(
+    principal: Principal, rows: list[Any], shown: Mapping[uuid.UUID, MinorRead]
 ) -> list[TransferRead]:
-    shown = await minors.present_related(
-        session, principal=principal, minor_ids=[row[0].minor_id for row in rows], cipher=cipher
-    )
+    """The transfers of ``rows`` (from ``list_transfers``/``transfer_row``) as the policy lets the principal
+    see them, each with its minor as the registry's presenter shaped it (``shown``, by minor id)."""
     shape = privacy.record_shape(privacy.TRANSFER_FIELDS, principal)
     items = []
     for row in rows:
         transfer: Transfer = row[0]
-        inbox, outbox = _covers(principal, row.to_path), _covers(principal, row.from_path)
+        inbox, outbox = (
+            permissions.covers(principal, row.to_path),
+            permissions.covers(principal, row.from_path),
+        )
         pending = transfer.status in PENDING_STATUSES
         items.append(
             TransferRead(
@@ -415,12 +398,10 @@ async def _present(
                 **shape.without_hidden({"reason": transfer.reason, "decision_note": transfer.decision_note}),
                 box="both" if inbox and outbox else "inbox" if inbox else "outbox",
                 can_accept=transfer.status == TransferStatus.requested
-                and inbox
-                and principal.role in HANDLER_ROLES,
+                and permissions.may_answer_transfer(principal, to_path=row.to_path),
                 can_cancel=pending and _may_cancel(principal, row),
                 can_mark_delivered=transfer.status == TransferStatus.awaiting_outside_receipt
-                and outbox
-                and principal.role in HANDLER_ROLES,
+                and permissions.may_record_delivery(principal, from_path=row.from_path),
             )
         )
     return items
@@ -432,10 +413,9 @@ async def list_transfers(
     principal: Principal,
     filters: TransferFilters,
     page: PageParams,
-    cipher: FieldCipher,
-) -> Page[TransferRead]:
-    """Transfers either side of which lies in scope: the inbox (received by my subtree) and the outbox (sent
-    from it). Minors appear masked, as in every list."""
+) -> Page[Any]:
+    """Transfers either side of which lies in scope, as rows for ``present``: the inbox (received by my
+    subtree) and the outbox (sent from it)."""
     statement = _scoped(principal)
     if filters.box == "inbox":
         statement = statement.where(within_scope(principal, ToUnit.path))
@@ -452,35 +432,12 @@ async def list_transfers(
     rows = (
         await session.execute(statement.order_by(*page.order_by).limit(page.limit).offset(page.offset))
     ).all()
-    items = await _present(session, principal=principal, rows=list(rows), cipher=cipher)
-    return Page[TransferRead](items=items, total=total or 0, limit=page.limit, offset=page.offset)
+    return Page[Any](items=list(rows), total=total or 0, limit=page.limit, offset=page.offset)
 
 
-async def present_one(
-    session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID, cipher: FieldCipher
-) -> TransferRead:
-    row = await _row_in_scope(session, principal, transfer_id)
-    return (await _present(session, principal=principal, rows=[row], cipher=cipher))[0]
-
-
-async def notice(
-    session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID, cipher: FieldCipher
-) -> str:
-    """The written notice (书面通知) as a printable page: the identity masked unless the policy shows the
-    caller the full identity (a responsible social worker). Printing is an audit event."""
-    row = await _row_in_scope(session, principal, transfer_id)
+async def record_notice_printed(session: AsyncSession, *, principal: Principal, row: Any) -> None:
+    """Printing the written notice is an audit event."""
     transfer: Transfer = row[0]
-    responsible = await is_responsible(session, principal=principal, minor_id=transfer.minor_id)
-    minor = (
-        await minors.present_related(
-            session,
-            principal=principal,
-            minor_ids=[transfer.minor_id],
-            cipher=cipher,
-            view=privacy.View.detail,
-            responsible_ids=frozenset({transfer.minor_id}) if responsible else frozenset(),
-        )
-    )[transfer.minor_id]
     await audit.record(
         session,
         action=AuditAction.transfer_notice_printed,
@@ -489,54 +446,3 @@ async def notice(
         object_type="transfer",
         object_id=transfer.id,
     )
-    receiver = (
-        row.to_name
-        or f"{transfer.outside_place_name or ''}（{transfer.outside_division_code or '区划代码不详'}）"
-    )
-    requested = transfer.created_at.astimezone(LOCAL_TIMEZONE)
-    gender = {"male": "男", "female": "女"}.get(str(minor.gender), "")
-    lines = [
-        ("姓名", minor.name or ""),
-        ("证件号码", minor.id_number or ""),
-        ("性别", gender),
-        ("年龄", f"{minor.age}岁"),
-        (
-            "移交原因",
-            f"{TransferReason(transfer.reason_code).zh}：{transfer.reason}"
-            if privacy.record_shape(privacy.TRANSFER_FIELDS, principal).shows("reason")
-            else TransferReason(transfer.reason_code).zh,
-        ),
-        ("帮教档案", "随同移交" if transfer.care_file_id else "无在帮档案"),
-    ]
-    rows_html = "\n".join(
-        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in lines
-    )
-    masked_note = (
-        "<p class='note'>注：身份信息已按隐私规则脱敏；接收单位凭本通知书向移交单位核实完整信息。</p>"
-        if minor.masked_fields
-        else ""
-    )
-    return f"""<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<title>重点未成年人委托管理（移交）书面通知</title>
-<link rel="stylesheet" href="/static/printable.css">
-</head>
-<body>
-<h1>重点未成年人委托管理（移交）书面通知</h1>
-<p class="no">编号：{html.escape(transfer.id.hex[:12].upper())}</p>
-<p>{html.escape(receiver)}：</p>
-<p>经核查，下列重点未成年人现由我单位（{html.escape(row.from_name)}）管理，因{html.escape(TransferReason(transfer.reason_code).zh)}，
-现委托贵单位接续做好关爱帮教和管控工作，请及时接收并落实专人负责，防止脱失漏管。</p>
-<table>
-{rows_html}
-</table>
-{masked_note}
-<p>移交申请人：{html.escape(transfer.requested_by_name)}　　申请日期：{requested:%Y年%m月%d日}</p>
-<p>当前状态：{html.escape(TransferStatus(transfer.status).zh)}</p>
-<div class="sign"><span>移交单位（盖章）：</span><span>接收单位签收：</span></div>
-<div class="sign"><span>日期：　　年　　月　　日</span><span>日期：　　年　　月　　日</span></div>
-</body>
-</html>
-"""

@@ -17,6 +17,10 @@ class UnitKind(LabelledEnum):
     department = ("department", "职能部门", "Department")
 
 
+# Kinds of unit that manage minors (a township station, a community, the county office itself).
+MANAGING_KINDS = frozenset({UnitKind.township, UnitKind.community, UnitKind.county_office})
+
+
 # Which kind of unit may sit under which: the tree of DESIGN.md §2.
 ALLOWED_PARENT_KINDS: dict[UnitKind, frozenset[UnitKind | None]] = {
     UnitKind.county_office: frozenset({None, UnitKind.county_office}),

@@ -233,3 +233,12 @@ async def _set_active(session: AsyncSession, *, principal: Principal, unit: Unit
         if parent is not None and not parent.is_active:
             raise Conflict("Its parent unit is deactivated; reactivate that first.")
     unit.is_active = active
+
+
+async def school_named(session: AsyncSession, name: str | None) -> uuid.UUID | None:
+    """An active school with exactly this name, if there is one."""
+    if not name:
+        return None
+    return await session.scalar(
+        sa.select(Unit.id).where(Unit.name == name, Unit.kind == UnitKind.school, Unit.is_active.is_(True))
+    )

@@ -376,7 +376,9 @@ async def test_minors_who_turned_18_appear_in_the_closure_worklist(app, client, 
 
 
 async def test_a_closed_file_reopens_with_its_history(app, client, login, open_file, add_entry):
-    from backend.care_files.service import open_or_reopen_file
+    from backend.care_files.models import CareTrigger
+    from backend.minors.models import Minor
+    from backend.workflows.intake import open_file_for
 
     care_file = await open_file()
     await add_entry(care_file)
@@ -384,11 +386,12 @@ async def test_a_closed_file_reopens_with_its_history(app, client, login, open_f
     await client.post(f"{url}/closure", json={"reason": "stable"}, headers=await login("jinhu_worker"))
     await client.post(f"{url}/closure/approve", json={"comment": "同意"}, headers=await login("jinhu_lead"))
     async with app.state.sessionmaker() as session, session.begin():
-        reopened = await open_or_reopen_file(
+        minor = await session.get_one(Minor, uuid.UUID(care_file["minor"]["id"]))
+        reopened = await open_file_for(
             session,
-            minor_id=uuid.UUID(care_file["minor"]["id"]),
+            minor=minor,
             unit_id=uuid.UUID(care_file["managing_unit"]["id"]),
-            trigger="seizure_notice",
+            trigger=CareTrigger.seizure_notice,
             actor=None,
         )
         assert str(reopened.id) == care_file["id"]

@@ -264,12 +264,13 @@ async def test_concurrent_replays_make_one_notice_and_one_minor(app, push, perso
 
 
 async def test_a_failure_mid_request_leaves_nothing_half_written(app, push, person, monkeypatch):
-    from backend.seizures import followup
+    from backend.transfers import service as transfers
 
     async def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(followup, "on_routed_out", broken)
+    # The last step of a push for a minor living outside the county: the minor and the notice are written.
+    monkeypatch.setattr(transfers, "start_transfer", broken)
     minors_before = await _count(app, Minor)
     body = notice_body(
         person(), person={"residence_division_code": "330302001000", "household_division_code": None}

@@ -123,7 +123,7 @@ export const appRoutes: RouteRecordRaw[] = [
     path: 'minors/new',
     name: 'minor-new',
     component: () => import('@/views/minors/MinorFormView.vue'),
-    meta: { titleKey: 'minors', scope: 'minors:write' },
+    meta: { titleKey: 'minors', scope: 'minors:register' },
   },
   {
     path: 'minors/:id',

@@ -1,0 +1,559 @@
+"""Care files (关爱帮教档案): opening and reopening, the plan and the responsible people, reading and listing. Every
+write is an audit event; the minor a file names is shaped by the registry's presenter and passed in by the
+caller (``backend.workflows``)."""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.audit import service as audit
+from backend.audit.models import AuditAction
+from backend.care_files.models import (
+    OPEN_STATUSES,
+    CareFile,
+    CareFileStatus,
+    CareTrigger,
+    DueState,
+)
+from backend.care_files.schemas import (
+    Alert,
+    CareFileCreate,
+    CareFileRead,
+    CareFileUpdate,
+    CarePlan,
+    Closure,
+    PersonRef,
+    TeamMemberIn,
+    TeamMemberRead,
+)
+from backend.care_files.service.intervals import effective_intervals, interval_for
+from backend.care_files.service.records import (
+    ManagingUnit,
+    get_in_scope,
+    lock_file,
+    scoped_files,
+)
+from backend.care_files.service.timeline import recompute
+from backend.care_files.worklists import (
+    LOST_AFTER_INTERVALS,
+    due_condition,
+    due_state,
+    local_date,
+    responsible_condition,
+)
+from backend.db import local_today, utcnow
+from backend.errors import Conflict, NotFound, ValidationFailed
+from backend.etag import check_if_match
+from backend.minors.models import Minor, adult_condition
+from backend.minors.schemas import MinorRead
+from backend.pagination import Page, PageParams
+from backend.security import permissions, privacy
+from backend.security.masking import mask_name
+from backend.security.principals import Principal, in_subtree, within_scope
+from backend.security.roles import Role
+from backend.transfers.models import PENDING_STATUSES, Transfer
+from backend.units.models import Unit
+from backend.units.schemas import UnitSummary
+from backend.users.models import User
+
+SORT_FIELDS = {
+    "next_due_on": CareFile.next_due_on,
+    "opened_at": CareFile.opened_at,
+    "updated_at": CareFile.updated_at,
+    "last_contact_on": CareFile.last_contact_on,
+}
+
+
+async def open_or_reopen_file(
+    session: AsyncSession,
+    *,
+    minor_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    trigger: str,
+    actor: Principal | None,
+) -> CareFile:
+    """Make sure the minor has an open file managed by ``unit_id``: the open one (moved to the unit if it is
+    elsewhere), else the last closed one reopened with its history, else a new one. Called by registration in
+    a sensitive category, seizure notices and transfer acceptance (``backend.workflows``), which also make
+    the minor active again; the caller has checked scope."""
+    trigger = CareTrigger(trigger)
+    # Two callers for one minor at once (two notices acknowledged together) queue here rather than both
+    # finding no open file and the second breaking the one-open-file rule.
+    risk_level = await session.scalar(
+        sa.select(Minor.risk_level).where(Minor.id == minor_id).with_for_update()
+    )
+    if risk_level is None:
+        raise NotFound("No such minor.")
+    care_file = await session.scalar(
+        sa.select(CareFile).where(CareFile.minor_id == minor_id, CareFile.status.in_(OPEN_STATUSES))
+    )
+    if care_file is not None:
+        if care_file.managing_unit_id != unit_id:
+            care_file.managing_unit_id = unit_id
+            # The old unit's people are no longer responsible; the receiving lead names new ones.
+            care_file.lead_worker_id = None
+            care_file.team = [member for member in care_file.team if not member.get("user_id")]
+            care_file.responsible_user_ids = []
+            care_file.confirmed_responsible_ids = []
+            care_file.version += 1
+            care_file.updated_at = utcnow()
+            await session.flush()
+            await audit.record(
+                session,
+                action=AuditAction.care_file_updated,
+                actor=actor,
+                unit_id=unit_id,
+                object_type="care_file",
+                object_id=care_file.id,
+                fields=["managing_unit"],
+                reason=trigger.value,
+            )
+        return care_file
+
+    intervals, _source = await effective_intervals(session, unit_id)
+    last_closed = await session.scalar(
+        sa.select(CareFile)
+        .where(CareFile.minor_id == minor_id)
+        .order_by(CareFile.closed_at.desc().nulls_last(), CareFile.opened_at.desc())
+        .limit(1)
+    )
+    now = utcnow()
+    if last_closed is not None:
+        care_file = last_closed
+        if care_file.managing_unit_id != unit_id:
+            # Reopened elsewhere: the old unit's people are no longer responsible.
+            care_file.lead_worker_id = None
+            care_file.team = [member for member in care_file.team if not member.get("user_id")]
+            care_file.responsible_user_ids = []
+            care_file.confirmed_responsible_ids = []
+        care_file.status = CareFileStatus.open
+        care_file.trigger = trigger
+        care_file.managing_unit_id = unit_id
+        care_file.reopened_count += 1
+        care_file.opened_at = now
+        care_file.opened_by = actor.id if actor and actor.is_user else None
+        for field in (
+            "closure_reason",
+            "closure_note",
+            "closure_requested_at",
+            "closure_requested_by",
+            "closure_decided_at",
+            "closure_decided_by",
+            "closure_comment",
+            "closed_at",
+        ):
+            setattr(care_file, field, None)
+        care_file.version += 1
+        care_file.updated_at = now
+        action = AuditAction.care_file_reopened
+    else:
+        interval = interval_for(intervals, risk_level)
+        care_file = CareFile(
+            minor_id=minor_id,
+            managing_unit_id=unit_id,
+            status=CareFileStatus.open,
+            trigger=trigger,
+            opened_at=now,
+            opened_by=actor.id if actor and actor.is_user else None,
+            interval_days=interval,
+            next_due_on=local_date(now) + timedelta(days=interval),
+            lost_contact_on=local_date(now) + timedelta(days=LOST_AFTER_INTERVALS * interval),
+        )
+        session.add(care_file)
+        action = AuditAction.care_file_opened
+    await recompute(session, care_file)
+    await session.flush()
+    await audit.record(
+        session,
+        action=action,
+        actor=actor,
+        unit_id=unit_id,
+        object_type="care_file",
+        object_id=care_file.id,
+        reason=trigger.value,
+    )
+    return care_file
+
+
+async def _people(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not ids:
+        return {}
+    rows = await session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {row.id: row.display_name for row in rows}
+
+
+def responsible_minor_ids(principal: Principal, rows: list[Any]) -> frozenset[uuid.UUID]:
+    """The minors of these files whose file names the principal responsible, confirmed by a lead: what the
+    registry's presenter needs to show them (``minors.service.presenting.present_related``)."""
+    return frozenset(row[0].minor_id for row in rows if str(principal.id) in row[0].confirmed_responsible_ids)
+
+
+async def present_files(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    rows: list[Any],
+    shown: Mapping[uuid.UUID, MinorRead],
+) -> list[CareFileRead]:
+    """The files of ``rows`` (from ``scoped_files``) as the policy lets the principal see them, each with its
+    minor as the registry's presenter shaped it (``shown``, by minor id)."""
+    today = local_today()
+    files = [row[0] for row in rows]
+    shape = privacy.record_shape(privacy.CARE_FILE_FIELDS, principal)
+    people = await _people(
+        session,
+        {
+            person
+            for care_file in files
+            for person in (
+                care_file.lead_worker_id,
+                care_file.closure_requested_by,
+                care_file.closure_decided_by,
+            )
+            if person
+        },
+    )
+    pending = dict(
+        (
+            await session.execute(
+                sa.select(Transfer.minor_id, Transfer.id).where(
+                    Transfer.minor_id.in_([care_file.minor_id for care_file in files]),
+                    Transfer.status.in_(PENDING_STATUSES),
+                )
+            )
+        ).all()
+    )
+    result = []
+    for care_file, unit_name, unit_kind in rows:
+        minor = shown[care_file.minor_id]
+        # A sealed minor's file keeps its facts from all but whom the seal opens to.
+        file_shape = (
+            privacy.record_shape(privacy.CARE_FILE_FIELDS, principal, sealed=True)
+            if minor.is_sealed or "is_sealed" in minor.hidden_fields
+            else shape
+        )
+        # Outsiders on the team are named as the minor is: a family member's name points at the child.
+        names_masked = "name" in minor.masked_fields
+
+        def person(person_id: uuid.UUID | None) -> PersonRef | None:
+            return PersonRef(id=person_id, name=people.get(person_id, "?")) if person_id else None
+
+        team = [
+            TeamMemberRead(
+                role=member["role"],
+                user_id=member.get("user_id"),
+                name=mask_name(member["name"])
+                if names_masked and not member.get("user_id")
+                else member["name"],
+                organisation=member.get("organisation"),
+            )
+            for member in care_file.team
+        ]
+        closure = (
+            Closure(
+                reason=care_file.closure_reason,
+                requested_at=care_file.closure_requested_at,
+                requested_by=person(care_file.closure_requested_by),
+                decided_at=care_file.closure_decided_at,
+                decided_by=person(care_file.closure_decided_by),
+                **file_shape.without_hidden(
+                    {"closure.note": care_file.closure_note, "closure.comment": care_file.closure_comment},
+                    strip_prefix="closure.",
+                ),
+            )
+            if care_file.closure_reason
+            else None
+        )
+        facts = file_shape.without_hidden(
+            {
+                "trigger": care_file.trigger,
+                "alert": Alert(kind=care_file.alert, raised_at=care_file.alert_at)
+                if care_file.alert and care_file.alert_at
+                else None,
+            }
+        )
+        result.append(
+            CareFileRead(
+                id=care_file.id,
+                version=care_file.version,
+                minor=minor,
+                managing_unit=UnitSummary(id=care_file.managing_unit_id, name=unit_name, kind=unit_kind),
+                status=care_file.status,
+                opened_at=care_file.opened_at,
+                reopened_count=care_file.reopened_count,
+                lead_worker=person(care_file.lead_worker_id),
+                assignment_confirmed=set(care_file.responsible_user_ids)
+                <= set(care_file.confirmed_responsible_ids),
+                team=team,
+                plan=CarePlan(
+                    interval_days=care_file.interval_days,
+                    **file_shape.without_hidden(
+                        {"plan.goals": care_file.goals, "plan.measures": care_file.measures},
+                        strip_prefix="plan.",
+                    ),
+                ),
+                last_contact_on=care_file.last_contact_on,
+                next_due_on=care_file.next_due_on,
+                due_state=due_state(care_file, today),
+                failed_attempts=care_file.failed_attempts,
+                closure=closure,
+                closed_at=care_file.closed_at,
+                pending_transfer_id=pending.get(care_file.minor_id),
+                created_at=care_file.created_at,
+                updated_at=care_file.updated_at,
+                hidden_fields=file_shape.hidden_fields,
+                **facts,
+            )
+        )
+    return result
+
+
+async def file_row(session: AsyncSession, care_file_id: uuid.UUID) -> Any:
+    """One file as ``present_files`` takes it (the caller has checked scope)."""
+    return (await session.execute(scoped_files().where(CareFile.id == care_file_id))).one()
+
+
+async def record_read(session: AsyncSession, *, principal: Principal, care_file_id: uuid.UUID) -> Any:
+    """The file page's read: in scope or 404, and an audit event every time. The row, for ``present_files``."""
+    care_file = await get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await audit.record(
+        session,
+        action=AuditAction.care_file_viewed,
+        actor=principal,
+        unit_id=care_file.managing_unit_id,
+        object_type="care_file",
+        object_id=care_file.id,
+    )
+    return await file_row(session, care_file.id)
+
+
+@dataclass(frozen=True)
+class CareFileFilters:
+    status: CareFileStatus | None = None
+    due: DueState | None = None
+    mine: bool = False
+    aged_out: bool = False
+    alert: bool = False
+    minor_id: uuid.UUID | None = None
+    within: uuid.UUID | None = None
+
+
+async def list_files(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: CareFileFilters,
+    page: PageParams,
+) -> Page[Any]:
+    """Files in scope, as rows for ``present_files``; the worklists (``due``) are the subtree for a lead and
+    the files a worker is responsible for."""
+    today = local_today()
+    statement = scoped_files().where(within_scope(principal, ManagingUnit.path))
+    if filters.mine or (filters.due and permissions.worklists_are_personal(principal)):
+        statement = statement.where(responsible_condition(principal))
+    if filters.status:
+        statement = statement.where(CareFile.status == filters.status)
+    if filters.due:
+        statement = statement.where(CareFile.status.in_(OPEN_STATUSES), due_condition(filters.due, today))
+    if filters.alert:
+        statement = statement.where(CareFile.alert.is_not(None), CareFile.status.in_(OPEN_STATUSES))
+    if filters.aged_out:
+        statement = statement.where(
+            CareFile.status.in_(OPEN_STATUSES),
+            CareFile.minor_id.in_(sa.select(Minor.id).where(adult_condition(today))),
+        )
+    if filters.minor_id:
+        statement = statement.where(CareFile.minor_id == filters.minor_id)
+    if filters.within:
+        anchor = await session.scalar(
+            sa.select(Unit.path).where(Unit.id == filters.within, within_scope(principal, Unit.path))
+        )
+        if anchor is None:
+            raise ValidationFailed.field(["query", "within"], "no such unit in your scope", "unit.not_found")
+        statement = statement.where(in_subtree(ManagingUnit.path, anchor))
+    total = await session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+    rows = (
+        await session.execute(statement.order_by(*page.order_by).limit(page.limit).offset(page.offset))
+    ).all()
+    return Page[Any](items=list(rows), total=total or 0, limit=page.limit, offset=page.offset)
+
+
+async def _check_team(
+    session: AsyncSession,
+    *,
+    managing_unit_id: uuid.UUID,
+    lead_worker_id: uuid.UUID | None,
+    team: list[TeamMemberIn] | None,
+) -> None:
+    if lead_worker_id is not None:
+        unit_path = await session.scalar(sa.select(Unit.path).where(Unit.id == managing_unit_id))
+        assert unit_path is not None
+        lead = await session.scalar(
+            sa.select(User)
+            .join(Unit, Unit.id == User.unit_id)
+            .where(User.id == lead_worker_id, User.is_active.is_(True), in_subtree(Unit.path, unit_path))
+        )
+        if lead is None or not permissions.may_lead_a_care_file(Role(lead.role)):
+            raise ValidationFailed.field(
+                ["body", "lead_worker_id"],
+                "must be an active social worker or lead of the managing unit",
+                "care_file.lead_worker",
+            )
+    for index, member in enumerate(team or []):
+        if member.user_id is not None:
+            found = await session.scalar(
+                sa.select(User.id).where(User.id == member.user_id, User.is_active.is_(True))
+            )
+            if found is None:
+                raise ValidationFailed.field(
+                    ["body", "team", index, "user_id"], "no such active user", "user.not_found"
+                )
+
+
+async def _team_rows(session: AsyncSession, team: list[TeamMemberIn]) -> list[dict[str, Any]]:
+    names = await _people(session, {member.user_id for member in team if member.user_id})
+    return [
+        {
+            "role": member.role.value,
+            "user_id": str(member.user_id) if member.user_id else None,
+            "name": names[member.user_id] if member.user_id else member.name,
+            "organisation": member.organisation,
+        }
+        for member in team
+    ]
+
+
+def _responsible_ids(care_file: CareFile) -> list[str]:
+    ids = [str(care_file.lead_worker_id)] if care_file.lead_worker_id else []
+    ids += [member["user_id"] for member in care_file.team if member.get("user_id")]
+    return sorted(set(ids))
+
+
+def _assign(care_file: CareFile, principal: Principal) -> None:
+    """Set who is responsible after the lead worker or team changed. What a lead assigns is confirmed; what a
+    social worker assigns (herself included) waits for a lead's confirmation before anyone sees the identity
+    in full because of it — people already confirmed and still named stay confirmed."""
+    care_file.responsible_user_ids = _responsible_ids(care_file)
+    if permissions.assignment_is_confirmed_by(principal):
+        care_file.confirmed_responsible_ids = list(care_file.responsible_user_ids)
+    else:
+        care_file.confirmed_responsible_ids = [
+            person
+            for person in care_file.confirmed_responsible_ids
+            if person in care_file.responsible_user_ids
+        ]
+
+
+async def confirm_assignment(session: AsyncSession, *, principal: Principal, care_file: CareFile) -> CareFile:
+    """A lead confirms the responsible people a social worker named: from now on the responsible caseworkers
+    see the minor's identity in the detail view."""
+    permissions.ensure(
+        permissions.may_decide_for_care_files(principal),
+        "Only a lead confirms who is responsible for a file.",
+    )
+    care_file = await lock_file(session, care_file)
+    if care_file.status == CareFileStatus.closed:
+        raise Conflict("The file is closed.")
+    if not care_file.responsible_user_ids:
+        raise Conflict("The file names nobody responsible yet; name a lead social worker first.")
+    care_file.confirmed_responsible_ids = list(care_file.responsible_user_ids)
+    await audit.record(
+        session,
+        action=AuditAction.care_assignment_confirmed,
+        actor=principal,
+        unit_id=care_file.managing_unit_id,
+        object_type="care_file",
+        object_id=care_file.id,
+    )
+    await session.flush()
+    return care_file
+
+
+async def create_file(
+    session: AsyncSession, *, principal: Principal, minor: Minor, file_in: CareFileCreate
+) -> CareFile:
+    """Open a file by hand (or reopen the minor's last one) with its lead worker, team and plan. ``minor`` is
+    the registry's row, found in the principal's scope by the caller."""
+    permissions.ensure(
+        permissions.may_keep_care_files(principal),
+        "Only the station's social workers and leads keep care files.",
+    )
+    existing = await session.scalar(
+        sa.select(CareFile.id).where(CareFile.minor_id == minor.id, CareFile.status.in_(OPEN_STATUSES))
+    )
+    if existing is not None:
+        raise Conflict("This minor already has an open care file.", extra={"existing_id": str(existing)})
+    await _check_team(
+        session,
+        managing_unit_id=minor.managing_unit_id,
+        lead_worker_id=file_in.lead_worker_id,
+        team=file_in.team,
+    )
+    care_file = await open_or_reopen_file(
+        session,
+        minor_id=minor.id,
+        unit_id=minor.managing_unit_id,
+        trigger=CareTrigger.manual,
+        actor=principal,
+    )
+    care_file.lead_worker_id = file_in.lead_worker_id
+    care_file.team = await _team_rows(session, file_in.team)
+    _assign(care_file, principal)
+    care_file.goals = file_in.goals
+    care_file.measures = file_in.measures
+    if file_in.interval_days is not None:
+        care_file.interval_days = file_in.interval_days
+    await recompute(session, care_file)
+    await session.flush()
+    return care_file
+
+
+async def update_file(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    care_file: CareFile,
+    file_in: CareFileUpdate,
+    if_match: str | None,
+) -> CareFile:
+    permissions.ensure(
+        permissions.may_keep_care_files(principal),
+        "Only the station's social workers and leads keep care files.",
+    )
+    care_file = await lock_file(session, care_file)
+    check_if_match(if_match, care_file.version - 1)
+    if care_file.status == CareFileStatus.closed:
+        raise Conflict("The file is closed; reopen it before changing the plan.")
+    changes = file_in.model_dump(exclude_unset=True)
+    await _check_team(
+        session,
+        managing_unit_id=care_file.managing_unit_id,
+        lead_worker_id=file_in.lead_worker_id,
+        team=file_in.team,
+    )
+    if file_in.lead_worker_id is not None:
+        care_file.lead_worker_id = file_in.lead_worker_id
+    if file_in.team is not None:
+        care_file.team = await _team_rows(session, file_in.team)
+    if file_in.lead_worker_id is not None or file_in.team is not None:
+        _assign(care_file, principal)
+    for field in ("goals", "measures", "interval_days"):
+        if changes.get(field) is not None:
+            setattr(care_file, field, changes[field])
+    await recompute(session, care_file)
+    await audit.record(
+        session,
+        action=AuditAction.care_file_updated,
+        actor=principal,
+        unit_id=care_file.managing_unit_id,
+        object_type="care_file",
+        object_id=care_file.id,
+        fields=sorted(changes),
+    )
+    await session.flush()
+    return care_file

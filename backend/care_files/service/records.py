@@ -1,0 +1,57 @@
+"""A care file as a row: found in the caller's scope, locked for a change, and whether a transfer is under way."""
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from backend.care_files.models import (
+    CareFile,
+)
+from backend.db import utcnow
+from backend.errors import NotFound
+from backend.security.principals import Principal, within_scope
+from backend.transfers.models import PENDING_STATUSES, Transfer
+from backend.units.models import Unit
+
+ManagingUnit = aliased(Unit, name="care_managing_unit")
+
+
+def scoped_files() -> sa.Select[Any]:
+    return sa.select(CareFile, ManagingUnit.name, ManagingUnit.kind).join(
+        ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id
+    )
+
+
+async def get_in_scope(session: AsyncSession, *, principal: Principal, care_file_id: uuid.UUID) -> CareFile:
+    """The file, if its managing unit lies in the principal's subtree; otherwise 404."""
+    care_file = await session.scalar(
+        sa.select(CareFile)
+        .join(ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id)
+        .where(CareFile.id == care_file_id, within_scope(principal, ManagingUnit.path))
+    )
+    if care_file is None:
+        raise NotFound("No such care file.")
+    return care_file
+
+
+async def lock_file(session: AsyncSession, care_file: CareFile) -> CareFile:
+    """Take the file's row for this transaction (a write first, so SQLite queues here too) and read it
+    afresh: concurrent writers of one file go one after the other. Bumps the version once."""
+    await session.execute(
+        sa.update(CareFile).where(CareFile.id == care_file.id).values(version=CareFile.version + 1)
+    )
+    fresh = await session.scalar(
+        sa.select(CareFile).where(CareFile.id == care_file.id).execution_options(populate_existing=True)
+    )
+    assert fresh is not None
+    fresh.updated_at = utcnow()
+    return fresh
+
+
+async def pending_transfer_id(session: AsyncSession, minor_id: uuid.UUID) -> uuid.UUID | None:
+    return await session.scalar(
+        sa.select(Transfer.id).where(Transfer.minor_id == minor_id, Transfer.status.in_(PENDING_STATUSES))
+    )

@@ -1,0 +1,148 @@
+"""What a principal may do, by name: the one place where authorization rules live beside the route scopes.
+
+A route names the scope it needs (``auth.deps.require``); a service asks a predicate here when the rule depends
+on more than the scope (the record's unit, who started it, a field of the change). Every predicate starts from
+the scopes a role holds, so the two never disagree: a scope a role holds is a thing that role can do
+(``tests/test_permissions.py`` walks every role × route to prove it).
+
+Predicates take plain values (paths, ids, flags), never another domain's rows: this module imports no domain.
+"""
+
+import uuid
+
+from backend.errors import Forbidden
+from backend.security.principals import Principal, subtree_range
+from backend.security.roles import ROLE_SCOPES, Role, Scope
+
+
+def ensure(allowed: bool, detail: str) -> None:
+    """Answer 403 with ``detail`` unless ``allowed``."""
+    if not allowed:
+        raise Forbidden(detail)
+
+
+# --- the unit tree ------------------------------------------------------------------------------------------
+
+
+def path_in_subtree(path: str | None, root: str) -> bool:
+    """Whether a unit's materialised path lies at or below ``root``: the Python twin of the SQL condition
+    ``principals.in_subtree`` (the same bounds, ``subtree_range``)."""
+    if path is None:
+        return False
+    low, high = subtree_range(root)
+    return low <= path < high
+
+
+def covers(principal: Principal, path: str | None) -> bool:
+    """Whether the unit at ``path`` lies in the principal's subtree."""
+    return path_in_subtree(path, principal.unit_path)
+
+
+# --- minors -------------------------------------------------------------------------------------------------
+
+
+def may_register_minors(principal: Principal) -> bool:
+    """Stations register minors found in screening; schools report pupils; police register whom they meet."""
+    return principal.has(Scope.minors_register)
+
+
+def may_edit_minors(principal: Principal) -> bool:
+    """The managing station keeps the record: its social workers and leads."""
+    return principal.has(Scope.minors_write)
+
+
+def may_change_minor_status(principal: Principal) -> bool:
+    """Closing, reactivating and sealing a record (犯罪记录封存) are a lead's decisions."""
+    return principal.has(Scope.minors_write) and principal.role is Role.supervisor
+
+
+def edits_police_and_schools_make(principal: Principal) -> bool:
+    """Police and school staff register for the township they serve, never for their own unit."""
+    return principal.role in (Role.police, Role.school_staff)
+
+
+# --- seizure notices ----------------------------------------------------------------------------------------
+
+
+def may_push_seizure_notices(principal: Principal) -> bool:
+    """Police stations push notices: their officers and their systems (machine clients)."""
+    return principal.has(Scope.seizures_write) and principal.unit_kind == "police_station"
+
+
+# --- care files ---------------------------------------------------------------------------------------------
+
+
+def may_keep_care_files(principal: Principal) -> bool:
+    """Open files, change plans and teams, record care work, ask to close."""
+    return principal.has(Scope.care_files_write)
+
+
+def may_decide_for_care_files(principal: Principal) -> bool:
+    """A lead's decisions: closures, alerts, follow-up intervals, confirming who is responsible."""
+    return principal.has(Scope.care_files_approve)
+
+
+def may_lead_a_care_file(role: Role) -> bool:
+    """Who can be named a file's lead social worker: someone who keeps care files."""
+    return Scope.care_files_write in ROLE_SCOPES[role]
+
+
+def assignment_is_confirmed_by(principal: Principal) -> bool:
+    """An assignment of responsible people made by a lead needs no further confirmation."""
+    return may_decide_for_care_files(principal)
+
+
+def sees_corrected_versions(principal: Principal) -> bool:
+    """Leads and auditors see every version of a corrected timeline entry; workers see the current one."""
+    return principal.role in (Role.supervisor, Role.auditor)
+
+
+def worklists_are_personal(principal: Principal) -> bool:
+    """A social worker's due lists are the files naming her; a lead's are her subtree's."""
+    return principal.role is Role.caseworker
+
+
+# --- transfers ----------------------------------------------------------------------------------------------
+
+
+def may_handle_transfers(principal: Principal) -> bool:
+    return principal.has(Scope.transfers_write)
+
+
+def may_answer_transfer(principal: Principal, *, to_path: str | None) -> bool:
+    """Accept or reject: the receiving unit's social workers and leads."""
+    return may_handle_transfers(principal) and covers(principal, to_path)
+
+
+def may_record_delivery(principal: Principal, *, from_path: str | None) -> bool:
+    """The written notice reached a place outside the county: the sending unit records it."""
+    return may_handle_transfers(principal) and covers(principal, from_path)
+
+
+def may_cancel_transfer(
+    principal: Principal, *, requested_by: uuid.UUID | None, asked_by_a_person: bool, from_path: str | None
+) -> bool:
+    """The person who asked cancels. A transfer another system started (a police station's notice of a minor
+    living outside the county) has no such person: the sending unit's lead cancels it."""
+    if not may_handle_transfers(principal):
+        return False
+    if requested_by == principal.id:
+        return True
+    return not asked_by_a_person and principal.role is Role.supervisor and covers(principal, from_path)
+
+
+# --- campaigns ----------------------------------------------------------------------------------------------
+
+
+def may_issue_campaigns(principal: Principal) -> bool:
+    return principal.has(Scope.campaigns_write)
+
+
+def may_edit_campaign(principal: Principal, *, issuing_unit_id: uuid.UUID) -> bool:
+    """A campaign is changed, published and closed — and its reports reviewed — by its issuing unit's leads."""
+    return may_issue_campaigns(principal) and principal.unit_id == issuing_unit_id
+
+
+def may_report_on_task(principal: Principal, *, reporting_unit_id: uuid.UUID) -> bool:
+    """A target unit's people report on their own unit's tasks."""
+    return principal.has(Scope.task_reports_write) and principal.unit_id == reporting_unit_id
