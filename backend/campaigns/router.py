@@ -6,7 +6,6 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from fastapi.responses import StreamingResponse
 
 from backend.auth.deps import require
-from backend.campaigns import service
 from backend.campaigns.models import Campaign, CampaignStatus, TaskReport, TaskReportStatus
 from backend.campaigns.schemas import (
     CampaignCreate,
@@ -23,6 +22,7 @@ from backend.campaigns.schemas import (
     TaskReportRead,
     TaskReportUpdate,
 )
+from backend.campaigns.service import campaigns, progress, reports
 from backend.db import DbSession
 from backend.errors import Forbidden, NotFound, problem_responses
 from backend.etag import IfMatch, set_etag
@@ -42,12 +42,12 @@ reports_router = APIRouter(
 CampaignReader = Annotated[Principal, Depends(require(Scope.campaigns_read))]
 CampaignWriter = Annotated[Principal, Depends(require(Scope.campaigns_read, Scope.campaigns_write))]
 CampaignPage = Annotated[
-    PageParams, Depends(page_params(service.SORT_FIELDS, default="-updated_at", tie_breaker=Campaign.id))
+    PageParams, Depends(page_params(campaigns.SORT_FIELDS, default="-updated_at", tie_breaker=Campaign.id))
 ]
 ReportPage = Annotated[
     PageParams,
     Depends(
-        page_params(service.REPORT_SORT_FIELDS, default="due_date,unit,position", tie_breaker=TaskReport.id)
+        page_params(reports.REPORT_SORT_FIELDS, default="due_date,unit,position", tie_breaker=TaskReport.id)
     ),
 ]
 
@@ -55,7 +55,7 @@ ReportPage = Annotated[
 async def campaign_in_scope(
     campaign_id: uuid.UUID, session: DbSession, principal: CampaignReader
 ) -> Campaign:
-    return await service.get_campaign(session, principal=principal, campaign_id=campaign_id)
+    return await campaigns.get_campaign(session, principal=principal, campaign_id=campaign_id)
 
 
 ScopedCampaign = Annotated[Campaign, Depends(campaign_in_scope)]
@@ -63,11 +63,11 @@ ScopedCampaign = Annotated[Campaign, Depends(campaign_in_scope)]
 
 async def report_in_scope(
     report_id: uuid.UUID, session: DbSession, principal: CampaignReader
-) -> service.LoadedReport:
-    return await service.get_report(session, principal=principal, report_id=report_id)
+) -> reports.LoadedReport:
+    return await reports.get_report(session, principal=principal, report_id=report_id)
 
 
-ScopedReport = Annotated[service.LoadedReport, Depends(report_in_scope)]
+ScopedReport = Annotated[reports.LoadedReport, Depends(report_in_scope)]
 
 
 async def file_storage(request: Request) -> FileStorage:  # async: no worker thread (see get_cipher)
@@ -90,8 +90,8 @@ async def list_campaigns(
     q: Annotated[str | None, Query(max_length=100, description="Title contains")] = None,
     issued_by_me: Annotated[bool | None, Query(description="Only campaigns my unit issued")] = None,
 ) -> Page[CampaignRead]:
-    filters = service.CampaignFilters(status=status, q=q, issued_by_me=issued_by_me)
-    return await service.list_campaigns(session, principal=principal, filters=filters, page=page)
+    filters = campaigns.CampaignFilters(status=status, q=q, issued_by_me=issued_by_me)
+    return await campaigns.list_campaigns(session, principal=principal, filters=filters, page=page)
 
 
 @router.post(
@@ -103,10 +103,10 @@ async def list_campaigns(
 async def create_campaign(
     session: DbSession, principal: CampaignWriter, campaign_in: CampaignCreate, response: Response
 ) -> CampaignDetail:
-    campaign = await service.create_campaign(session, principal=principal, campaign_in=campaign_in)
+    campaign = await campaigns.create_campaign(session, principal=principal, campaign_in=campaign_in)
     response.headers["Location"] = f"/api/v1/campaigns/{campaign.id}"
     set_etag(response, campaign.version)
-    return await service.detail(session, principal=principal, campaign=campaign)
+    return await campaigns.detail(session, principal=principal, campaign=campaign)
 
 
 @router.get(
@@ -119,7 +119,7 @@ async def read_campaign(
     session: DbSession, principal: CampaignReader, campaign: ScopedCampaign, response: Response
 ) -> CampaignDetail:
     set_etag(response, campaign.version)
-    return await service.detail(session, principal=principal, campaign=campaign)
+    return await campaigns.detail(session, principal=principal, campaign=campaign)
 
 
 @router.patch(
@@ -136,11 +136,11 @@ async def update_campaign(
     response: Response,
     if_match: IfMatch = None,
 ) -> CampaignDetail:
-    campaign = await service.update_campaign(
+    campaign = await campaigns.update_campaign(
         session, principal=principal, campaign=campaign, campaign_in=campaign_in, if_match=if_match
     )
     set_etag(response, campaign.version)
-    return await service.detail(session, principal=principal, campaign=campaign)
+    return await campaigns.detail(session, principal=principal, campaign=campaign)
 
 
 @router.get(
@@ -152,7 +152,7 @@ async def update_campaign(
 async def list_tasks(session: DbSession, campaign: ScopedCampaign, response: Response) -> list[TaskRead]:
     set_etag(response, campaign.version)
     return [
-        TaskRead.model_validate(task) for task in await service.tasks_of(session, campaign_id=campaign.id)
+        TaskRead.model_validate(task) for task in await campaigns.tasks_of(session, campaign_id=campaign.id)
     ]
 
 
@@ -170,7 +170,7 @@ async def replace_tasks(
     response: Response,
     if_match: IfMatch = None,
 ) -> list[TaskRead]:
-    tasks = await service.replace_tasks(
+    tasks = await campaigns.replace_tasks(
         session, principal=principal, campaign=campaign, tasks=task_list.tasks, if_match=if_match
     )
     set_etag(response, campaign.version)
@@ -184,7 +184,7 @@ async def replace_tasks(
     responses=problem_responses(404),
 )
 async def read_recipients(session: DbSession, campaign: ScopedCampaign) -> Recipients:
-    return await service.recipients(session, campaign=campaign)
+    return await campaigns.recipients(session, campaign=campaign)
 
 
 @router.post(
@@ -200,9 +200,9 @@ async def publish_campaign(
     response: Response,
     if_match: IfMatch = None,
 ) -> CampaignDetail:
-    campaign = await service.publish(session, principal=principal, campaign=campaign, if_match=if_match)
+    campaign = await campaigns.publish(session, principal=principal, campaign=campaign, if_match=if_match)
     set_etag(response, campaign.version)
-    return await service.detail(session, principal=principal, campaign=campaign)
+    return await campaigns.detail(session, principal=principal, campaign=campaign)
 
 
 @router.post(
@@ -218,9 +218,9 @@ async def close_campaign(
     response: Response,
     if_match: IfMatch = None,
 ) -> CampaignDetail:
-    campaign = await service.close(session, principal=principal, campaign=campaign, if_match=if_match)
+    campaign = await campaigns.close(session, principal=principal, campaign=campaign, if_match=if_match)
     set_etag(response, campaign.version)
-    return await service.detail(session, principal=principal, campaign=campaign)
+    return await campaigns.detail(session, principal=principal, campaign=campaign)
 
 
 @router.post(
@@ -233,10 +233,10 @@ async def close_campaign(
 async def copy_campaign(
     session: DbSession, principal: CampaignWriter, campaign: ScopedCampaign, response: Response
 ) -> CampaignDetail:
-    duplicate = await service.copy(session, principal=principal, campaign=campaign)
+    duplicate = await campaigns.copy(session, principal=principal, campaign=campaign)
     response.headers["Location"] = f"/api/v1/campaigns/{duplicate.id}"
     set_etag(response, duplicate.version)
-    return await service.detail(session, principal=principal, campaign=duplicate)
+    return await campaigns.detail(session, principal=principal, campaign=duplicate)
 
 
 @router.get(
@@ -254,13 +254,13 @@ async def read_progress(
     ] = ExportFormat.json,
 ) -> Progress | Response:
     issuer = await session.get(Unit, campaign.issuing_unit_id)
-    if issuer is None or not service.within_issuer(principal, issuer):
+    if issuer is None or not campaigns.within_issuer(principal, issuer):
         raise Forbidden("The progress table is the issuer's.")
-    table = await service.progress(session, campaign=campaign)
+    table = await progress.progress(session, campaign=campaign)
     if format is ExportFormat.json:
         return table
-    await service.record_export(session, principal=principal, campaign=campaign)
-    return file_response(f"{campaign.title}-进展统计表", format, [service.progress_sheet(table, campaign)])
+    await progress.record_export(session, principal=principal, campaign=campaign)
+    return file_response(f"{campaign.title}-进展统计表", format, [progress.progress_sheet(table, campaign)])
 
 
 # --- task reports ------------------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ async def list_reports(
         bool | None, Query(description="Submitted reports on campaigns my unit issued")
     ] = None,
 ) -> Page[TaskReportRead]:
-    filters = service.ReportFilters(
+    filters = reports.ReportFilters(
         campaign_id=campaign_id,
         task_id=task_id,
         unit_id=unit_id,
@@ -293,7 +293,7 @@ async def list_reports(
         mine=mine,
         to_review=to_review,
     )
-    return await service.list_reports(session, principal=principal, filters=filters, page=page)
+    return await reports.list_reports(session, principal=principal, filters=filters, page=page)
 
 
 @reports_router.get(
@@ -306,7 +306,7 @@ async def read_report(
     session: DbSession, principal: CampaignReader, loaded: ScopedReport, response: Response
 ) -> TaskReportDetail:
     set_etag(response, loaded.report.version)
-    return await service.report_detail(session, principal=principal, loaded=loaded)
+    return await reports.report_detail(session, principal=principal, loaded=loaded)
 
 
 ReportWriter = Annotated[Principal, Depends(require(Scope.campaigns_read, Scope.task_reports_write))]
@@ -326,11 +326,11 @@ async def update_report(
     response: Response,
     if_match: IfMatch = None,
 ) -> TaskReportDetail:
-    await service.save_report(
+    await reports.save_report(
         session, principal=principal, loaded=loaded, report_in=report_in, if_match=if_match
     )
     set_etag(response, loaded.report.version)
-    return await service.report_detail(session, principal=principal, loaded=loaded)
+    return await reports.report_detail(session, principal=principal, loaded=loaded)
 
 
 @reports_router.post(
@@ -346,9 +346,9 @@ async def submit_report(
     response: Response,
     if_match: IfMatch = None,
 ) -> TaskReportDetail:
-    await service.submit_report(session, principal=principal, loaded=loaded, if_match=if_match)
+    await reports.submit_report(session, principal=principal, loaded=loaded, if_match=if_match)
     set_etag(response, loaded.report.version)
-    return await service.report_detail(session, principal=principal, loaded=loaded)
+    return await reports.report_detail(session, principal=principal, loaded=loaded)
 
 
 @reports_router.post(
@@ -364,11 +364,11 @@ async def approve_report(
     response: Response,
     if_match: IfMatch = None,
 ) -> TaskReportDetail:
-    await service.review_report(
+    await reports.review_report(
         session, principal=principal, loaded=loaded, approve=True, comment=None, if_match=if_match
     )
     set_etag(response, loaded.report.version)
-    return await service.report_detail(session, principal=principal, loaded=loaded)
+    return await reports.report_detail(session, principal=principal, loaded=loaded)
 
 
 @reports_router.post(
@@ -385,11 +385,11 @@ async def return_report(
     response: Response,
     if_match: IfMatch = None,
 ) -> TaskReportDetail:
-    await service.review_report(
+    await reports.review_report(
         session, principal=principal, loaded=loaded, approve=False, comment=review.comment, if_match=if_match
     )
     set_etag(response, loaded.report.version)
-    return await service.report_detail(session, principal=principal, loaded=loaded)
+    return await reports.report_detail(session, principal=principal, loaded=loaded)
 
 
 @reports_router.post(
@@ -409,7 +409,7 @@ async def add_evidence(
 ) -> EvidenceRead:
     settings: Settings = request.app.state.settings
     content = await file.read(settings.max_upload_bytes + 1)
-    evidence = await service.add_evidence(
+    evidence = await reports.add_evidence(
         session,
         principal=principal,
         loaded=loaded,
@@ -434,7 +434,7 @@ async def download_evidence(
     evidence_id: uuid.UUID,
     inline: Annotated[bool, Query(description="Show in the browser rather than download")] = False,
 ) -> StreamingResponse:
-    evidence = await service.get_evidence(session, loaded=loaded, evidence_id=evidence_id)
+    evidence = await reports.get_evidence(session, loaded=loaded, evidence_id=evidence_id)
     chunks = storage.open(evidence.storage_key)
     try:
         first = await anext(chunks)
@@ -469,8 +469,8 @@ async def remove_evidence(
     storage: Storage,
     evidence_id: uuid.UUID,
 ) -> Response:
-    evidence = await service.get_evidence(session, loaded=loaded, evidence_id=evidence_id)
-    key = await service.remove_evidence(session, principal=principal, loaded=loaded, evidence=evidence)
+    evidence = await reports.get_evidence(session, loaded=loaded, evidence_id=evidence_id)
+    key = await reports.remove_evidence(session, principal=principal, loaded=loaded, evidence=evidence)
     # The row goes with this request's transaction; commit it before the bytes go.
     await session.commit()
     await storage.delete(key)

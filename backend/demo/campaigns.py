@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.campaigns import service as campaigns
 from backend.campaigns.models import Campaign, CampaignTask, TaskReport
 from backend.campaigns.schemas import CampaignCreate, Phase, Targets, TaskIn, TaskReportUpdate
+from backend.campaigns.service import campaigns, reports
 from backend.demo.principals import user_principal
 from backend.security.principals import Principal
 from backend.units.models import UnitKind
@@ -97,14 +97,14 @@ async def _report(
             CampaignTask.position == position,
         )
     )
-    loaded = await campaigns.get_report(session, principal=reporter, report_id=report_id)
+    loaded = await reports.get_report(session, principal=reporter, report_id=report_id)
     update = TaskReportUpdate(value=value, note=note)
-    await campaigns.save_report(session, principal=reporter, loaded=loaded, report_in=update, if_match=None)
+    await reports.save_report(session, principal=reporter, loaded=loaded, report_in=update, if_match=None)
     if outcome == "saved":
         return
-    await campaigns.submit_report(session, principal=reporter, loaded=loaded, if_match=None)
+    await reports.submit_report(session, principal=reporter, loaded=loaded, if_match=None)
     if outcome in ("approved", "returned"):
-        await campaigns.review_report(
+        await reports.review_report(
             session,
             principal=issuer,
             loaded=loaded,

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from backend.campaigns import service as campaigns
-from backend.campaigns.models import TaskReportStatus
+from backend.campaigns import scoping as campaigns
+from backend.campaigns.models import Campaign, TaskReportStatus
 from backend.care_files import worklists
 from backend.care_files.models import CareFile
 from backend.db import LOCAL_TIMEZONE, local_midnight_utc, local_today
@@ -36,6 +36,7 @@ from backend.minors.models import (
 )
 from backend.school_metrics.models import METRIC_FIELDS, SchoolMetric
 from backend.school_metrics.schemas import SchoolMetricFigures
+from backend.security.permissions import path_in_subtree
 from backend.security.principals import (
     Principal,
     in_subtree,
@@ -320,7 +321,9 @@ class _Statistics:
         )
 
     def selected_schools(self) -> list[_Place]:
-        selected = [school for school in self.tree.schools if school.path.startswith(self.selection.path)]
+        selected = [
+            school for school in self.tree.schools if path_in_subtree(school.path, self.selection.path)
+        ]
         return sorted(selected, key=self.tree.reading_order)
 
 
@@ -367,7 +370,7 @@ async def region_statistics(
         (
             unit
             for unit in stats.tree.units.values()
-            if unit.kind != UnitKind.school and unit.path.startswith(stats.selection.path)
+            if unit.kind != UnitKind.school and path_in_subtree(unit.path, stats.selection.path)
         ),
         key=stats.tree.reading_order,
     )
@@ -387,7 +390,7 @@ async def overview(
     assert unit is not None
     if unit_id is not None and unit_id != principal.unit_id:
         chosen = await session.get(Unit, unit_id)
-        if chosen is None or not chosen.path.startswith(principal.unit_path):
+        if chosen is None or not path_in_subtree(chosen.path, principal.unit_path):
             raise NotFound("No such unit.")
         unit = chosen
     # The other sections ask each module's own scope, of the principal narrowed to the chosen subtree.
@@ -593,9 +596,9 @@ async def _campaigns(session: AsyncSession, principal: Principal) -> CampaignFig
     ).one()
     open_campaigns = await session.scalar(
         sa.select(sa.func.count())
-        .select_from(campaigns.Campaign)
-        .join(campaigns.IssuerUnit, campaigns.IssuerUnit.id == campaigns.Campaign.issuing_unit_id)
-        .where(campaigns.Campaign.status == "published", campaigns.campaign_scope(principal))
+        .select_from(Campaign)
+        .join(campaigns.IssuerUnit, campaigns.IssuerUnit.id == Campaign.issuing_unit_id)
+        .where(Campaign.status == "published", campaigns.campaign_scope(principal))
     )
     return CampaignFigures(
         campaigns_open=open_campaigns or 0,

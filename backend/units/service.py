@@ -13,6 +13,7 @@ from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.etag import check_if_match
 from backend.pagination import Page, PageParams, paginate
+from backend.security.permissions import path_in_subtree
 from backend.security.principals import Principal, in_subtree, within_scope
 from backend.units.models import ALLOWED_PARENT_KINDS, Unit, UnitKind, path_for
 from backend.units.schemas import UnitCreate, UnitNode, UnitRead, UnitUpdate
@@ -193,7 +194,7 @@ async def _move(session: AsyncSession, *, principal: Principal, unit: Unit, new_
         parent = await get_in_scope(session, principal=principal, unit_id=new_parent_id)
     except NotFound as exc:
         raise ValidationFailed.field(["body", "parent_id"], "no such unit", "unit.not_found") from exc
-    if parent.path.startswith(unit.path):
+    if path_in_subtree(parent.path, unit.path):
         raise ValidationFailed.field(
             ["body", "parent_id"], "a unit cannot be moved under itself or its own descendant", "unit.cycle"
         )
