@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.security import privacy_doc
-from backend.settings import REPO_ROOT, get_settings
+from backend.settings import REPO_ROOT, InvalidSettings, MissingSecretError, get_settings
 
 app = typer.Typer(help="青护 Qinghu: youth drug-prevention casework.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
@@ -43,6 +44,15 @@ def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 def _fail(message: str) -> None:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
+
+
+@app.callback()
+def _check_settings() -> None:
+    """Every command reads the settings first: an unusable one stops it with one line, not a traceback."""
+    try:
+        get_settings()
+    except (InvalidSettings, MissingSecretError) as exc:
+        _fail(f"Settings: {exc}")
 
 
 @app.command()
@@ -76,8 +86,9 @@ def migrate() -> None:
     from backend.migrate import upgrade_to_head
 
     settings = get_settings()
-    if settings.is_sqlite:
-        Path(settings.database_url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+    database_file = make_url(settings.database_url).database
+    if settings.is_sqlite and database_file and database_file != ":memory:":
+        Path(database_file).parent.mkdir(parents=True, exist_ok=True)
     upgrade_to_head(settings)
     typer.echo("Database at the newest migration.")
 

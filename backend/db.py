@@ -15,6 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Field, SQLModel
 
 from backend.errors import ProblemError
+from backend.settings import async_database_url
 
 # Stable constraint names, so migrations name what they create and can drop it again.
 NAMING_CONVENTION = {
@@ -120,6 +121,7 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     # hide_parameters: statements in logs and error messages never carry the values bound to them.
     # orjson reads JSON columns (guardians, risk categories, substances: three per minor, 150 per page of a
     # list) several times faster than the standard library.
+    database_url = async_database_url(database_url)
     common: dict[str, Any] = {"echo": echo, "hide_parameters": True, "json_deserializer": orjson.loads}
     if database_url.startswith("sqlite"):
         engine = create_async_engine(database_url, connect_args={"timeout": 30}, **common)

@@ -14,8 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var"
@@ -29,6 +31,51 @@ class Environment(StrEnum):
 
 class MissingSecretError(RuntimeError):
     """A key that production must be given was not set."""
+
+
+class InvalidSettings(RuntimeError):
+    """A setting from the environment cannot be used; the message is one line naming the variable."""
+
+
+class UnusableDatabaseUrl(ValueError):
+    """A database URL naming a database or driver Qinghu does not run on, or not a URL at all."""
+
+
+# The async driver the app uses for each database; a URL that names none gets this one.
+ASYNC_DRIVERS = {"sqlite": "aiosqlite", "postgresql": "asyncpg"}
+_BACKEND_ALIASES = {"postgres": "postgresql"}  # Heroku-style and libpq URLs
+
+
+def async_database_url(url: str) -> str:
+    """A database URL as operators write it, as the app uses it.
+
+    ``sqlite:///var/qinghu.db``, ``postgresql://user@host/db`` and ``postgres://…`` get their async driver
+    (aiosqlite, asyncpg); URLs that already name it (``+aiosqlite``, ``+asyncpg``) are kept. libpq's
+    ``sslmode`` becomes asyncpg's ``ssl``. Anything else is ``UnusableDatabaseUrl``, whose message names no
+    password.
+    """
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise UnusableDatabaseUrl(
+            "not a database URL; write sqlite:///path/to/qinghu.db or postgresql://user@host:5432/qinghu"
+        ) from None
+    backend, _, driver = parsed.drivername.partition("+")
+    backend = _BACKEND_ALIASES.get(backend, backend)
+    wanted = ASYNC_DRIVERS.get(backend)
+    shown = parsed.render_as_string(hide_password=True)
+    if wanted is None:
+        raise UnusableDatabaseUrl(f"{shown}: Qinghu runs on SQLite or PostgreSQL, not {backend!r}")
+    if driver and driver != wanted:
+        raise UnusableDatabaseUrl(
+            f"{shown}: the {driver!r} driver is not supported; write {backend}:// (Qinghu uses {wanted})"
+        )
+    parsed = parsed.set(drivername=f"{backend}+{wanted}")
+    if "sslmode" in parsed.query:
+        query = dict(parsed.query)
+        query.setdefault("ssl", query.pop("sslmode"))
+        parsed = parsed.set(query=query)
+    return parsed.render_as_string(hide_password=False)
 
 
 def _generated_dev_keys(path: Path) -> dict[str, str]:
@@ -128,6 +175,11 @@ class Settings(BaseSettings):
     demo_password: SecretStr | None = None
     demo_client_secret: SecretStr | None = None
 
+    @field_validator("database_url")
+    @classmethod
+    def _async_database_url(cls, url: str) -> str:
+        return async_database_url(url)
+
     @model_validator(mode="before")
     @classmethod
     def _split_lists(cls, data: Any) -> Any:
@@ -176,6 +228,18 @@ class Settings(BaseSettings):
         return keys
 
 
+def describe_invalid(exc: ValidationError) -> str:
+    """A validation failure as one line naming each variable, without echoing the values (a URL's password)."""
+    problems = []
+    for error in exc.errors():
+        name = "QINGHU_" + "_".join(str(part) for part in error["loc"]).upper()
+        problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(problems)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise InvalidSettings(describe_invalid(exc)) from None

@@ -9,7 +9,13 @@ from sqlalchemy.engine import Connection
 
 from backend.db import UTCDateTime, make_engine
 from backend.models import metadata
-from backend.settings import get_settings
+from backend.settings import (
+    InvalidSettings,
+    MissingSecretError,
+    UnusableDatabaseUrl,
+    async_database_url,
+    get_settings,
+)
 
 config = context.config
 if config.config_file_name is not None:
@@ -17,7 +23,14 @@ if config.config_file_name is not None:
 
 
 def _database_url() -> str:
-    return config.attributes.get("database_url") or get_settings().database_url
+    """The app's URL (``qinghu migrate``, tests) or QINGHU_DATABASE_URL (the ``alembic`` command), written
+    either way operators write it; an unusable one ends the command with one line."""
+    try:
+        return async_database_url(config.attributes.get("database_url") or get_settings().database_url)
+    except UnusableDatabaseUrl as exc:
+        raise SystemExit(f"Settings: QINGHU_DATABASE_URL: {exc}") from None
+    except (InvalidSettings, MissingSecretError) as exc:
+        raise SystemExit(f"Settings: {exc}") from None
 
 
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:

@@ -39,7 +39,7 @@ from backend.demo.seed import DemoCredentials, seed_demo_county  # noqa: E402
 from backend.main import create_app  # noqa: E402
 from backend.migrate import upgrade_to_head_async  # noqa: E402
 from backend.models import metadata  # noqa: E402
-from backend.settings import Settings  # noqa: E402
+from backend.settings import Settings, async_database_url  # noqa: E402
 
 DEMO_PASSWORD = "Qinghu-Demo-2026"
 DEMO_CLIENT_SECRET = "qinghu-demo-client-secret-2026"
@@ -49,10 +49,8 @@ def _postgres_url() -> str | None:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return None
-    # Accept a plain postgresql:// URL and use the async driver.
-    for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            url = "postgresql+asyncpg://" + url[len(prefix) :]
+    # Written as operators write it (postgresql://…), read as the app reads QINGHU_DATABASE_URL.
+    url = async_database_url(url)
     # Parallel workers (pytest -n) each get a database of their own beside the one named.
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker:
