@@ -7,7 +7,10 @@ import logging
 import re
 import secrets
 import time
+import typing
 import uuid
+from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
 
 from fastapi import Request, params
@@ -255,3 +258,127 @@ async def enforce_request_contract(request: Request) -> None:
                 raise UnsupportedMediaType("Send the body as application/json.")
         elif media_type not in _FORM_TYPES:
             raise UnsupportedMediaType("Send the body as application/x-www-form-urlencoded.")
+    await enforce_bounds(request, route, body_kind)
+
+
+# --- Bounds: text a database cannot store, dates written as dates ------------------------------------------
+# PostgreSQL's text refuses U+0000 and UTF-8 cannot carry a lone surrogate (JSON's "\ud800"): either failed deep
+# in the driver (a 500 on PostgreSQL while SQLite stored it), so every string a client sends — query, path, form
+# field, JSON value or key — is checked here, once, on both databases.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# In a JSON body they can only arrive escaped; most bodies are never parsed twice.
+_ESCAPED_UNSTORABLE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+# Dates and times in query parameters: ISO 8601 only (pydantic would also read `0.5` as a Unix time), a time
+# with its offset (a time without one names no instant), in years
+# whose days can be shifted by a time zone and a day either way without leaving what a datetime holds.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})")
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+
+def _readable(text: str) -> str:
+    """The text with what cannot be stored replaced, so that a problem naming it can itself be written out."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def _unstorable_problem(loc: list[str | int], text: str) -> FieldProblem:
+    found = _UNSTORABLE.search(text)
+    assert found
+    return FieldProblem(
+        loc=[_readable(part) if isinstance(part, str) else part for part in loc],
+        msg=f"contains a character that cannot be stored (U+{ord(found.group()):04X})",
+        type="text.unstorable_character",
+    )
+
+
+def _unstorable_in_json(value: Any) -> Iterator[FieldProblem]:
+    pending: list[tuple[list[str | int], Any]] = [(["body"], value)]
+    while pending:
+        loc, item = pending.pop()
+        if isinstance(item, str):
+            if _UNSTORABLE.search(item):
+                yield _unstorable_problem(loc, item)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if _UNSTORABLE.search(key):
+                    yield _unstorable_problem([*loc, key], key)
+                pending.append(([*loc, key], child))
+        elif isinstance(item, list):
+            pending.extend(([*loc, index], child) for index, child in enumerate(item))
+
+
+def _temporal_query_params(route: Any) -> dict[str, type]:
+    """The route's query parameters typed as a date or a datetime (cached per route)."""
+    cached = getattr(route, "_qinghu_temporal", None)
+    if cached is not None:
+        return cached
+    found: dict[str, type] = {}
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        pending.extend(dependant.dependencies)
+        for field in dependant.query_params:
+            kinds = {datetime, date} & {
+                field.field_info.annotation,
+                *typing.get_args(field.field_info.annotation),
+            }
+            if kinds:
+                found[field.alias or field.name] = datetime if datetime in kinds else date
+    route._qinghu_temporal = found
+    return found
+
+
+def _temporal_problem(name: str, raw: str, kind: type) -> FieldProblem | None:
+    pattern, expected = (
+        (_ISO_DATETIME, "an ISO 8601 date and time with its offset, e.g. 2026-11-20T21:30:00+08:00")
+        if kind is datetime
+        else (_ISO_DATE, "an ISO 8601 date, e.g. 2026-11-20")
+    )
+    if not pattern.fullmatch(raw):
+        return FieldProblem(loc=["query", name], msg=f"must be {expected}", type=f"{kind.__name__}.format")
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        return FieldProblem(
+            loc=["query", name], msg=f"not a valid {kind.__name__}", type=f"{kind.__name__}.parsing"
+        )
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        return FieldProblem(
+            loc=["query", name],
+            msg=f"must lie in the years {MIN_YEAR}–{MAX_YEAR}",
+            type=f"{kind.__name__}.range",
+        )
+    return None
+
+
+async def enforce_bounds(request: Request, route: Any, body_kind: str | None) -> None:
+    """422 naming each field that holds text no database can store, or a date that is not an ISO date."""
+    problems: list[FieldProblem] = []
+    for name, value in request.query_params.multi_items():
+        for loc, text in ((["query", name], name), (["query", name], value)):
+            if _UNSTORABLE.search(text):
+                problems.append(_unstorable_problem(loc, text))
+    problems.extend(
+        _unstorable_problem(["path", name], value)
+        for name, value in request.path_params.items()
+        if isinstance(value, str) and _UNSTORABLE.search(value)
+    )
+    temporal = _temporal_query_params(route)
+    for name, kind in temporal.items():
+        for raw in request.query_params.getlist(name):
+            problem = _temporal_problem(name, raw, kind)
+            if problem:
+                problems.append(problem)
+    if body_kind == "form" and request.method in ("POST", "PUT", "PATCH"):
+        form = await request.form()
+        for name, value in form.multi_items():
+            for text in (name, value if isinstance(value, str) else ""):
+                if _UNSTORABLE.search(text):
+                    problems.append(_unstorable_problem(["body", name], text))
+    elif body_kind == "json" and _ESCAPED_UNSTORABLE.search(await request.body()):
+        problems.extend(_unstorable_in_json(await request.json()))
+    if problems:
+        raise ValidationFailed(
+            "; ".join(f"{'.'.join(map(str, p.loc[1:])) or p.loc[0]}: {p.msg}" for p in problems[:5]),
+            errors=problems,
+        )

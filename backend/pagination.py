@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.errors import ValidationFailed
 
 MAX_LIMIT = 200
+# The deepest page: PostgreSQL's OFFSET and the statements' bound parameters are 32-bit integers. No list comes
+# near it (a county's registry holds at most a few hundred thousand rows); a deeper offset is a 422.
+MAX_OFFSET = 2**31 - 1
 
 T = TypeVar("T")
 
@@ -44,7 +47,7 @@ def page_params(
 
     async def dependency(  # async: no worker thread (see get_cipher)
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, at most 200")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Rows to skip")] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip, at most 2147483647")] = 0,
         sort: Annotated[
             str,
             Query(
