@@ -9,7 +9,11 @@ PORT ?= 8000
 TEST_WORKERS ?= auto
 HAS_FRONTEND := $(wildcard frontend/package.json)
 
-.PHONY: install run test test-backend lint format openapi migrate seed-demo frontend-install frontend-build frontend-client clean
+# `make fuzz`: the spec fuzzing of `make test` at length (examples per operation and principal, stateful steps).
+FUZZ_EXAMPLES ?= 100
+FUZZ_STEPS ?= 1000
+
+.PHONY: install run test test-backend fuzz audit lint format openapi migrate seed-demo frontend-install frontend-build frontend-client clean
 
 install: $(VENV)/.installed $(if $(HAS_FRONTEND),frontend/dist/index.html)
 
@@ -44,6 +48,10 @@ seed-demo: $(VENV)/.installed
 test: install
 	$(BIN)/pytest -n $(TEST_WORKERS)
 	$(if $(HAS_FRONTEND),cd frontend && npm run test:unit)
+
+fuzz: install
+	QINGHU_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QINGHU_FUZZ_STEPS=$(FUZZ_STEPS) QINGHU_FUZZ_ALL_PRINCIPALS=1 \
+		$(BIN)/pytest tests/test_fuzz.py -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

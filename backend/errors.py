@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -195,6 +196,22 @@ def _summary(problems: list[dict[str, Any]]) -> str:
     return "; ".join(parts)
 
 
+def allowed_methods(app: FastAPI, path: str) -> set[str]:
+    """The methods the API answers on ``path``. A route with a literal path (``/minors/policy``) owns it
+    outright; a templated one (``/minors/{minor_id}``) that would also match does not add its methods."""
+    literal: set[str] = set()
+    templated: set[str] = set()
+    for route in iter_route_contexts(app.routes):
+        if getattr(route, "include_in_schema", False) and route.methods and route.path_regex.match(path):
+            (templated if route.param_convertors else literal).update(route.methods)
+    return literal or templated
+
+
+def method_not_allowed(app: FastAPI, path: str) -> JSONResponse:
+    allow = ", ".join(sorted(allowed_methods(app, path)))
+    return problem_response(405, detail=f"This resource answers {allow}.", headers={"Allow": allow})
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -207,11 +224,34 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # `PATCH /minors/policy` with a body FastAPI cannot read fails here, before the request contract sees
+        # that the path is the policy's (no PATCH), not a minor's.
+        allowed = allowed_methods(request.app, request.url.path)
+        if allowed and request.method not in allowed:
+            return method_not_allowed(request.app, request.url.path)
         problems = _validation_errors(exc)
         return problem_response(422, detail=_summary(problems), errors=problems)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code in (404, 405):
+            # Routing's 405 names only the first route that matched the path; a GET caught by the web app's
+            # fallback is a 404. Both answer 405 with every method the path has, when it has any.
+            allowed = allowed_methods(request.app, request.url.path)
+            if allowed and request.method not in allowed:
+                return method_not_allowed(request.app, request.url.path)
+        if exc.status_code == 400:
+            # Only FastAPI and Starlette raise a bare 400 (ours are ProblemErrors): the body could not be read as
+            # its media type says (invalid UTF-8, broken multipart). Invalid input, like malformed JSON, which
+            # FastAPI itself answers with 422.
+            problem = {
+                "loc": ["body"],
+                "msg": "the body cannot be read as its media type",
+                "type": "body.unreadable",
+            }
+            return problem_response(
+                422, detail="body: the body cannot be read as its media type", errors=[problem]
+            )
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found",) else None
         return problem_response(exc.status_code, detail=detail, headers=getattr(exc, "headers", None))
 

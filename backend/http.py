@@ -13,11 +13,20 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
-from fastapi import Request, params
+from fastapi import APIRouter, FastAPI, Request, params
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from backend.errors import FieldProblem, UnsupportedMediaType, ValidationFailed, problem_response
+from backend.db import get_session
+from backend.errors import (
+    FieldProblem,
+    UnsupportedMediaType,
+    ValidationFailed,
+    allowed_methods,
+    problem_response,
+    problem_responses,
+)
 from backend.request_context import request_id_var
 
 log = logging.getLogger("qinghu.request")
@@ -241,6 +250,11 @@ async def enforce_request_contract(request: Request) -> None:
         return
     # Domain routers carry their own prefix; the API prefix is added when they are included.
     request.scope["qinghu.route"] = API_PREFIX + route.path_format
+    if _has_literal_siblings(request.app, route) and request.method not in allowed_methods(
+        request.app, request.url.path
+    ):
+        # `PATCH /minors/policy` names the policy, which has no PATCH, not a minor called "policy".
+        raise StarletteHTTPException(405)
     names, body_kind = _route_contract(route)
     unknown = sorted(set(request.query_params.keys()) - names)
     if unknown:
@@ -259,6 +273,50 @@ async def enforce_request_contract(request: Request) -> None:
         elif media_type not in _FORM_TYPES:
             raise UnsupportedMediaType("Send the body as application/x-www-form-urlencoded.")
     await enforce_bounds(request, route, body_kind)
+
+
+def _has_literal_siblings(app: FastAPI, route: Any) -> bool:
+    """Whether a literal path (``/minors/policy``) also matches this templated route (cached per route)."""
+    cached = getattr(route, "_qinghu_literal_siblings", None)
+    if cached is None:
+        # The route as its router declared it, without the API prefix the app includes it under.
+        cached = bool(route.param_convertors) and any(
+            other.methods
+            and not other.param_convertors
+            and route.path_regex.match(other.path.removeprefix(API_PREFIX))
+            for other in iter_route_contexts(app.routes)
+            if getattr(other, "include_in_schema", False)
+        )
+        route._qinghu_literal_siblings = cached
+    return cached
+
+
+def _uses_database(route: APIRoute) -> bool:
+    pending = [route.dependant]
+    while pending:
+        dependant = pending.pop()
+        if dependant.call is get_session:
+            return True
+        pending.extend(dependant.dependencies)
+    return False
+
+
+def declare_contract_responses(router: APIRouter) -> None:
+    """Declare on each of an API router's operations the problems answered before its own code runs: 422
+    (unknown query parameters, unstorable text, dates), 413 and 415 where it takes a body, 503 where it needs
+    the database. Called on each router before the app includes it."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        statuses = [422]
+        if _route_contract(route)[1]:
+            statuses += [413, 415]
+        if _uses_database(route):
+            statuses.append(503)
+        declared = {str(status) for status in route.responses}
+        for status, response in problem_responses(*statuses).items():
+            if str(status) not in declared:
+                route.responses[status] = response
 
 
 # --- Bounds: text a database cannot store, dates written as dates ------------------------------------------

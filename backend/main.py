@@ -21,7 +21,7 @@ from backend.clients.router import router as clients_router
 from backend.db import make_engine, make_sessionmaker
 from backend.errors import install_error_handlers
 from backend.health import router as health_router
-from backend.http import API_PREFIX, HttpMiddleware, enforce_request_contract
+from backend.http import API_PREFIX, HttpMiddleware, declare_contract_responses, enforce_request_contract
 from backend.logging import configure_logging
 from backend.minors.router import router as minors_router
 from backend.reference.router import router as reference_router
@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_error_handlers(app)
     for domain_router in API_ROUTERS:
+        declare_contract_responses(domain_router)
         app.include_router(domain_router, prefix=API_PREFIX, dependencies=[Depends(enforce_request_contract)])
     app.include_router(health_router)
     mount_api_docs(app)

@@ -47,7 +47,9 @@ def page_params(
 
     async def dependency(  # async: no worker thread (see get_cipher)
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size, at most 200")] = 50,
-        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip, at most 2147483647")] = 0,
+        offset: Annotated[
+            int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip, at most 2147483647")
+        ] = 0,
         sort: Annotated[
             str,
             Query(

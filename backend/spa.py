@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
+from starlette.exceptions import HTTPException
 
 from backend.errors import problem_response
 
@@ -64,7 +65,8 @@ def mount_spa(app: FastAPI, dist: Path) -> None:
     @app.get("/{spa_path:path}", include_in_schema=False)
     async def spa(spa_path: str, request: Request) -> Response:
         if spa_path.startswith(_RESERVED):
-            return problem_response(404, detail="No such resource.")
+            # Raised, not returned: the error handler answers 405 where the path has other methods.
+            raise HTTPException(404, detail="No such resource.")
         asset = files.get(spa_path)
         if asset is None and spa_path.startswith("assets/"):
             files.update(list_files())

@@ -122,7 +122,10 @@ async def issue_token(
     "refresh cookie is revoked and cleared). A machine client revokes its own access token, authenticated by "
     "`client_id` and `client_secret` in the form or by HTTP Basic. The token stops working at its next request, "
     "in every API process. Unknown and expired tokens are not an error.",
-    responses=problem_responses(400, 401, 415, 422),
+    responses={
+        200: {"description": "Revoked, or unknown (RFC 7009): no body", "content": None},
+        **problem_responses(400, 401, 415, 422),
+    },
 )
 async def revoke_token(
     request: Request,

@@ -81,11 +81,11 @@ class SeizureNoticeCreate(BaseModel):
     )
     place: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     person: SeizurePerson
-    substances: Annotated[list[Substance], AfterValidator(unique_codes), Field(max_length=10)] = Field(
+    substances: Annotated[list[Substance], Field(max_length=10), AfterValidator(unique_codes)] = Field(
         default_factory=list
     )
     test_result: SeizureTestResult
-    measures: Annotated[list[SeizureMeasure], AfterValidator(unique_codes), Field(max_length=10)] = Field(
+    measures: Annotated[list[SeizureMeasure], Field(max_length=10), AfterValidator(unique_codes)] = Field(
         default_factory=list
     )
     summary: Annotated[str | None, StringConstraints(strip_whitespace=True, max_length=2000)] = None

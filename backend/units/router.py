@@ -30,7 +30,9 @@ async def unit_in_scope(unit_id: uuid.UUID, session: DbSession, principal: UnitR
 ScopedUnit = Annotated[Unit, Depends(unit_in_scope)]
 
 
-@router.get("", response_model=Page[UnitRead], summary="List units in scope")
+@router.get(
+    "", response_model=Page[UnitRead], summary="List units in scope", responses=problem_responses(404)
+)
 async def list_units(
     session: DbSession,
     principal: UnitReader,

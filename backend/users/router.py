@@ -31,7 +31,9 @@ async def user_in_scope(user_id: uuid.UUID, session: DbSession, principal: UserR
 ScopedUser = Annotated[tuple[User, Unit], Depends(user_in_scope)]
 
 
-@router.get("", response_model=Page[UserRead], summary="List people in scope")
+@router.get(
+    "", response_model=Page[UserRead], summary="List people in scope", responses=problem_responses(404)
+)
 async def list_users(
     session: DbSession,
     principal: UserReader,
