@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import sqlalchemy as sa
+from asyncpg import exceptions as asyncpg_exceptions
 from fastapi import Depends, Request
 from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -154,7 +155,37 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
             if dbapi_connection.driver_connection.is_closed():
                 raise sa.exc.DisconnectionError("the server closed this connection")
 
+        @event.listens_for(engine.sync_engine, "handle_error")
+        def _discard_lost(context: sa.engine.ExceptionContext) -> None:
+            if _connection_lost(context.original_exception):
+                # SQLAlchemy then closes this connection instead of returning it to the pool, and replaces every
+                # connection the pool opened before it at its next checkout (the server probably ended them too).
+                context.is_disconnect = True
+
     return engine
+
+
+# Server-side signs that a connection is gone: SQLSTATE class 08 (connection exception) and the 57P0x shutdowns
+# (a terminated backend, a crash, a server starting up).
+_LOST_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+
+
+def _connection_lost(error: BaseException | None) -> bool:
+    """Whether the connection that raised ``error`` must not be used again.
+
+    SQLAlchemy asks asyncpg whether the connection is closed, and a backend terminated mid-query answers with an
+    error before the driver has seen its socket close: the connection went back to the pool with the driver
+    still waiting for the end of the failed query, and the next request on it failed with "another operation is
+    in progress". The error itself says so: the server's SQLSTATE, or a client-side error of the driver (its
+    bookkeeping of the connection is no longer to be trusted).
+    """
+    if error is None:
+        return False
+    sqlstate = getattr(error, "sqlstate", None) or ""
+    if sqlstate.startswith(_LOST_SQLSTATES):
+        return True
+    cause = error.__cause__
+    return isinstance(cause, asyncpg_exceptions.InterfaceError | asyncpg_exceptions.InternalClientError)
 
 
 def make_sessionmaker(

@@ -270,6 +270,18 @@ def install_error_handlers(app: FastAPI) -> None:
     for exc_class in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, OSError):
         app.add_exception_handler(exc_class, _unavailable)
 
+    @app.exception_handler(sa_exc.DBAPIError)
+    async def _database_error(request: Request, exc: sa_exc.DBAPIError) -> JSONResponse:
+        # A connection lost mid-request (a terminated backend, a restart) is reported by the driver as a plain
+        # database error; the engine has marked it as a disconnect and dropped the connection. Nothing of the
+        # request was committed: the client retries.
+        if exc.connection_invalidated:
+            return await _unavailable(request, exc)
+        # Anything else is a bug: logged with its trace under the request id, never shown.
+        request_id = request.scope.get("state", {}).get("request_id", "")
+        log.error("database_error", exc_info=exc, extra={"error_class": type(exc.orig).__name__})
+        return problem_response(500, detail=f"An unexpected error occurred (request {request_id}).")
+
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for the problems an operation can answer."""
