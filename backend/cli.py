@@ -229,6 +229,52 @@ def purge_idempotency(
     typer.echo(f"Removed {removed} idempotency keys older than {days} days.")
 
 
+@app.command("sweep-files")
+def sweep_files(
+    older_than_hours: Annotated[
+        int, typer.Option(help="Spare files younger than this: an upload may still be committing", min=1)
+    ] = 24,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would go, remove nothing")] = False,
+) -> None:
+    """Remove stored files that no record names (an upload whose request failed after its file was written;
+    a write cut short). Run daily from cron, like purge-idempotency."""
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from backend.campaigns.models import EvidenceFile
+    from backend.storage import StoredKey, storage_for
+
+    settings = get_settings()
+    storage = storage_for(settings)
+    cutoff = datetime.now(UTC) - timedelta(hours=older_than_hours)
+
+    async def listed() -> list[StoredKey]:
+        return [stored async for stored in storage.listing() if stored.modified_at < cutoff]
+
+    # Listed before the records are read: a file whose record is committed meanwhile is then seen as named.
+    candidates = asyncio.run(listed())
+    # Every table that names stored files belongs here.
+    named = _in_session(lambda session: _named_keys(session, sa.select(EvidenceFile.storage_key)))
+    orphans = [stored for stored in candidates if stored.key not in named]
+
+    async def remove() -> None:
+        for stored in orphans:
+            await storage.delete_stored(stored)
+
+    if not dry_run:
+        asyncio.run(remove())
+    verb = "Would remove" if dry_run else "Removed"
+    typer.echo(f"{verb} {len(orphans)} of {len(candidates)} stored files older than {older_than_hours} h.")
+
+
+async def _named_keys(session: AsyncSession, *statements: Any) -> set[str]:
+    named: set[str] = set()
+    for statement in statements:
+        named.update((await session.scalars(statement)).all())
+    return named
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Check the audit trail's hash chain; exit 1 naming the first broken link."""

@@ -146,6 +146,7 @@ _STATUS_SLUGS = {
     429: ("too-many-requests", "Too many requests"),
     500: ("internal-error", "Internal error"),
     503: ("service-unavailable", "Service unavailable"),
+    507: ("insufficient-storage", "The file store is full"),
 }
 
 

@@ -23,6 +23,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var"
 
 
+class StorageBackend(StrEnum):
+    local = "local"
+    s3 = "s3"
+
+
 class Environment(StrEnum):
     development = "development"
     test = "test"
@@ -165,8 +170,16 @@ class Settings(BaseSettings):
     # Request bodies: JSON and forms everywhere; evidence uploads get their own, larger limit on their routes.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
-    # Evidence files live outside the database, under this directory (backend/storage.py).
+    # Evidence files live outside the database (backend/storage.py): under this directory, or in an S3-compatible
+    # bucket (credentials from these settings or boto3's own: AWS_* variables, an instance role).
+    storage_backend: StorageBackend = StorageBackend.local
     storage_dir: Path = VAR_DIR / "files"
+    s3_bucket: str | None = None
+    s3_prefix: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
     log_level: str = "INFO"
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
     migrations_dir: Path = REPO_ROOT / "migrations"
@@ -179,6 +192,12 @@ class Settings(BaseSettings):
     @classmethod
     def _async_database_url(cls, url: str) -> str:
         return async_database_url(url)
+
+    @model_validator(mode="after")
+    def _s3_named(self) -> "Settings":
+        if self.storage_backend is StorageBackend.s3 and not self.s3_bucket:
+            raise ValueError("storage_backend s3 needs QINGHU_S3_BUCKET")
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -232,8 +251,10 @@ def describe_invalid(exc: ValidationError) -> str:
     """A validation failure as one line naming each variable, without echoing the values (a URL's password)."""
     problems = []
     for error in exc.errors():
-        name = "QINGHU_" + "_".join(str(part) for part in error["loc"]).upper()
-        problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
+        message = error["msg"].removeprefix("Value error, ")
+        if error["loc"]:
+            message = "QINGHU_" + "_".join(str(part) for part in error["loc"]).upper() + ": " + message
+        problems.append(message)
     return "; ".join(problems)
 
 

@@ -397,7 +397,7 @@ async def return_report(
     response_model=EvidenceRead,
     status_code=status.HTTP_201_CREATED,
     summary="Attach an evidence file (image, PDF or Office document; checked by content)",
-    responses=problem_responses(404, 409, 413, 415),
+    responses=problem_responses(404, 409, 413, 415, 503, 507),
 )
 async def add_evidence(
     request: Request,
