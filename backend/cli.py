@@ -4,7 +4,7 @@ import asyncio
 import json
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -227,6 +227,135 @@ def purge_idempotency(
 
     removed = _in_session(lambda session: idempotency.purge_expired(session, older_than=timedelta(days=days)))
     typer.echo(f"Removed {removed} idempotency keys older than {days} days.")
+
+
+PassphraseOption = Annotated[
+    str,
+    typer.Option(
+        prompt=True,
+        hide_input=True,
+        envvar="QINGHU_BACKUP_PASSPHRASE",
+        help="Encrypts the keys in the archive (at least 12 characters); or QINGHU_BACKUP_PASSPHRASE",
+    ),
+]
+
+
+@app.command()
+def backup(
+    output: Annotated[
+        Path, typer.Argument(help="The archive to write, e.g. /srv/backups/qinghu-2026-12-01.tar")
+    ],
+    passphrase: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="QINGHU_BACKUP_PASSPHRASE",
+            help="Encrypts the keys in the archive (at least 12 characters); or QINGHU_BACKUP_PASSPHRASE",
+        ),
+    ],
+) -> None:
+    """Back up the database, the evidence files and the keys (encrypted with the passphrase) into one archive,
+    while the app runs."""
+    from backend import backup as backups
+    from backend.db import make_engine
+    from backend.storage import storage_for
+
+    settings = get_settings()
+    storage = storage_for(settings)
+
+    async def stored_files() -> AsyncIterator[tuple[str, bytes]]:
+        async for stored in storage.listing():
+            if not stored.key.endswith(".part"):
+                yield stored.key, b"".join([chunk async for chunk in storage.open(stored.key)])
+
+    async def run() -> backups.Manifest:
+        engine = make_engine(settings.database_url)
+        try:
+            async with engine.connect() as connection:
+                revision = await backups.current_revision(connection)
+        finally:
+            await engine.dispose()
+        return await backups.write_archive(
+            output,
+            database_url=settings.database_url,
+            revision=revision,
+            sealed_keys=backups.seal_keys(backups.key_material(settings), passphrase),
+            files=stored_files(),
+        )
+
+    try:
+        manifest = asyncio.run(run())
+    except backups.BackupError as exc:
+        _fail(f"Backup failed: {exc}")
+        return
+    typer.echo(
+        f"Backed up the {manifest.database} database (migration {manifest.revision}), {manifest.files} files "
+        f"and the keys to {output}."
+    )
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="An archive written by `qinghu backup`")],
+    keys_out: Annotated[
+        Path, typer.Option(help="Where to write the restored keys, as an environment file (mode 0600)")
+    ],
+    passphrase: PassphraseOption,
+) -> None:
+    """Restore a backup into the empty database QINGHU_DATABASE_URL names and the configured file store; the
+    keys are written to --keys-out. Nothing is touched if the passphrase is wrong or the database is not empty."""
+    import tempfile
+
+    from backend import backup as backups
+    from backend.db import make_engine
+    from backend.storage import storage_for
+
+    settings = get_settings()
+    storage = storage_for(settings)
+
+    def refuse_existing(path: Path) -> None:
+        raise backups.BackupError(f"{path} exists; name a new file for the keys")
+
+    async def run() -> tuple[backups.Manifest, dict[str, Any]]:
+        reader = backups.ArchiveReader(archive)
+        try:
+            keys = backups.open_keys(reader.read(backups.KEYS), passphrase)
+            if keys_out.exists():
+                refuse_existing(keys_out)
+            engine = make_engine(settings.database_url)
+            try:
+                async with engine.connect() as connection:
+                    if not await backups.database_is_empty(connection):
+                        raise backups.BackupError(
+                            "QINGHU_DATABASE_URL names a database that is not empty; restore into a new one"
+                        )
+            finally:
+                await engine.dispose()
+            with tempfile.TemporaryDirectory() as scratch:
+                dump = Path(scratch) / "database"
+                member = reader.database_member()
+                dump.write_bytes(reader.read(member))
+                url = make_url(settings.database_url)
+                await asyncio.to_thread(backups.restore_database, url, member, dump)
+            for key in reader.file_keys():
+                await storage.write(key, reader.read(backups.FILES + key))
+            backups.write_private(keys_out, backups.keys_env_file(keys), on_exists=refuse_existing)
+            return reader.manifest, keys
+        finally:
+            reader.close()
+
+    try:
+        manifest, _keys = asyncio.run(run())
+    except backups.BackupError as exc:
+        _fail(f"Restore failed: {exc}")
+        return
+    typer.echo(
+        f"Restored the {manifest.database} database of {manifest.created_at} (migration {manifest.revision}) "
+        f"and {manifest.files} files; the keys are in {keys_out}. Give the app these keys (its environment), "
+        "run `qinghu migrate` if this code is newer, then `qinghu audit verify`."
+    )
 
 
 @app.command("sweep-files")
