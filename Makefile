@@ -53,6 +53,11 @@ fuzz: install
 	QINGHU_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QINGHU_FUZZ_STEPS=$(FUZZ_STEPS) QINGHU_FUZZ_ALL_PRINCIPALS=1 \
 		$(BIN)/pytest tests/test_fuzz.py -n $(TEST_WORKERS)
 
+# Known vulnerabilities in the installed Python and npm packages, less those accepted in audit-allowlist.toml.
+# AUDIT_STRICT=1 also fails when a vulnerability service cannot be reached.
+audit: install
+	$(BIN)/python .ci/audit.py $(if $(AUDIT_STRICT),--strict)
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -6,7 +6,7 @@ empty tables.
 
 import os
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from backend.main import create_app  # noqa: E402
 from backend.migrate import upgrade_to_head_async  # noqa: E402
 from backend.models import metadata  # noqa: E402
 from backend.settings import Settings, async_database_url  # noqa: E402
+from tests import instances  # noqa: E402
 
 DEMO_PASSWORD = "Qinghu-Demo-2026"
 DEMO_CLIENT_SECRET = "qinghu-demo-client-secret-2026"
@@ -179,7 +180,17 @@ async def app(make_app: Callable[..., FastAPI]) -> FastAPI:
 
 
 def client_for(app: FastAPI, **kwargs: Any) -> AsyncClient:
+    if instances.INSTANCES > 1:
+        # Several real API processes on the app's settings and database, taking turns (tests/instances.py).
+        transport = instances.TakingTurns(instances.processes_for(app.state.settings))
+        return AsyncClient(transport=transport, base_url="http://qinghu.test")
     return AsyncClient(transport=ASGITransport(app=app, **kwargs), base_url="http://qinghu.test")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_api_processes() -> Iterator[None]:
+    yield
+    instances.stop_all()
 
 
 @pytest.fixture
