@@ -10,8 +10,8 @@ TEST_WORKERS ?= auto
 HAS_FRONTEND := $(wildcard frontend/package.json)
 
 # `make fuzz`: the spec fuzzing of `make test` at length (examples per operation and principal, stateful steps).
-FUZZ_EXAMPLES ?= 100
-FUZZ_STEPS ?= 1000
+FUZZ_EXAMPLES ?= 25
+FUZZ_STEPS ?= 300
 
 .PHONY: install run test test-backend fuzz audit lint format openapi migrate seed-demo frontend-install frontend-build frontend-client clean
 

@@ -118,7 +118,9 @@ def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+def make_engine(
+    database_url: str, *, echo: bool = False, pool_size: int = 10, max_overflow: int = 10
+) -> AsyncEngine:
     # hide_parameters: statements in logs and error messages never carry the values bound to them.
     # orjson reads JSON columns (guardians, risk categories, substances: three per minor, 150 per page of a
     # list) several times faster than the standard library.
@@ -143,8 +145,8 @@ def make_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     asyncpg = make_url(database_url).get_driver_name() == "asyncpg"
     engine = create_async_engine(
         database_url,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_pre_ping=not asyncpg,
         **common,
     )

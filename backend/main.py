@@ -117,7 +117,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url, echo=settings.database_echo)
+    app.state.engine = make_engine(
+        settings.database_url,
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     app.state.cipher = FieldCipher.from_settings(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine, info=session_info(app.state.cipher))
 

@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     env: Environment = Environment.development
     database_url: str = f"sqlite+aiosqlite:///{VAR_DIR / 'qinghu.db'}"
     database_echo: bool = False
+    # PostgreSQL connections each API process keeps (pool) and may open beyond them at busy moments (overflow):
+    # processes × (pool + overflow) must stay below the server's max_connections (docs/deploy.md).
+    database_pool_size: int = Field(default=10, ge=1, le=100)
+    database_max_overflow: int = Field(default=10, ge=0, le=100)
     keys_file: Path = VAR_DIR / "keys.json"
 
     # Tokens: HS256 is pinned; the key id travels in the JWT header so keys can rotate.
