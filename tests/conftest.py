@@ -219,6 +219,20 @@ async def password_token(client: AsyncClient, username: str, password: str = DEM
     return response.json()
 
 
+async def client_token(client: AsyncClient, client_id: str = "police-jinhu") -> dict[str, str]:
+    """Bearer headers of a demo machine client (client-credentials grant)."""
+    response = await client.post(
+        "/api/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": DEMO_CLIENT_SECRET,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 @pytest.fixture
 def login(client: AsyncClient, county: dict[str, Any]) -> Callable[[str], Awaitable[dict[str, str]]]:
     """``await login("jinhu_lead")`` → Authorization headers for that demo account (cached per test)."""

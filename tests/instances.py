@@ -60,7 +60,7 @@ def settings_environment(settings: Settings) -> dict[str, str]:
     return environment
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -74,7 +74,7 @@ class ApiProcesses:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.bases: list[str] = []
         for _ in range(instances):
-            port = _free_port()
+            port = free_port()
             self.processes.append(
                 subprocess.Popen(  # noqa: S603 - our own server, arguments built here
                     [

@@ -18,7 +18,7 @@ from backend.demo.seed import DemoCredentials, seed_demo_county
 from backend.minors.models import Minor
 from backend.models import metadata
 from backend.settings import get_settings
-from tests.campaigns.conftest import PDF, my_reports, school_campaign
+from tests.campaigns.conftest import PDF, my_reports, publish_school_campaign
 from tests.conftest import DEMO_CLIENT_SECRET, DEMO_PASSWORD, client_for, database_url, password_token
 
 PASSPHRASE = "correct horse battery staple 青护"
@@ -100,13 +100,7 @@ async def _whole_after_restore(database, make_app, app, client, target, tmp_path
             campaigns=True,
         )
     edu = await _bearer(client, "edu_officer")
-    created = await client.post("/api/v1/campaigns", json=school_campaign(), headers=edu)
-    campaign = (
-        await client.post(
-            f"/api/v1/campaigns/{created.json()['id']}/publish",
-            headers={**edu, "If-Match": created.headers["ETag"]},
-        )
-    ).json()
+    campaign = await publish_school_campaign(client, edu)
     teacher = await _bearer(client, "school_teacher")
     report = (await my_reports(client, teacher, campaign["id"]))[0]
     evidence = (

@@ -11,7 +11,7 @@ from backend.db import local_today
 from backend.demo.people import synthetic_person
 from backend.minors.models import Minor
 from backend.seizures.models import SeizureNotice
-from tests.conftest import DEMO_CLIENT_SECRET, assert_problem
+from tests.conftest import assert_problem, client_token
 from tests.minors.conftest import minor_body
 from tests.seizures.conftest import notice_body
 
@@ -24,19 +24,6 @@ def someone():
 async def _count(app, model) -> int:
     async with app.state.sessionmaker() as session:
         return await session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-async def _client_headers(client) -> dict[str, str]:
-    response = await client.post(
-        "/api/v1/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "police-jinhu",
-            "client_secret": DEMO_CLIENT_SECRET,
-        },
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def test_nul_in_a_minors_name_is_422_naming_the_field_and_nothing_is_registered(
@@ -57,7 +44,7 @@ async def test_nul_in_a_minors_name_is_422_naming_the_field_and_nothing_is_regis
 
 
 async def test_nul_deep_in_a_seizure_push_is_422_naming_the_nested_field(app, client, county, someone):
-    headers = {**await _client_headers(client), "Idempotency-Key": "nul-push-0001"}
+    headers = {**await client_token(client), "Idempotency-Key": "nul-push-0001"}
     body = notice_body(someone, person={"residence_address": "锦园路\x008号"}, measures=["admonition\x00"])
     response = await client.post("/api/v1/seizure-notices", json=body, headers=headers)
     problem = assert_problem(response, 422, "validation")

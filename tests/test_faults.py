@@ -23,7 +23,7 @@ from backend.demo.people import synthetic_person
 from backend.idempotency import IdempotencyRecord
 from backend.minors.models import Minor
 from backend.seizures.models import SeizureNotice
-from tests.conftest import DEMO_CLIENT_SECRET, assert_problem, database_url
+from tests.conftest import assert_problem, client_token, database_url
 from tests.minors.conftest import minor_body
 from tests.seizures.conftest import notice_body
 
@@ -128,15 +128,7 @@ async def test_reads_and_registrations_while_the_server_ends_connections(postgre
 async def test_pushes_retried_with_their_key_through_the_faults_are_stored_once(
     postgresql, app, client, county
 ):
-    token = await client.post(
-        "/api/v1/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": "police-jinhu",
-            "client_secret": DEMO_CLIENT_SECRET,
-        },
-    )
-    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    bearer = await client_token(client)
     rng = random.Random(20261202)
     answered: dict[str, dict[str, Any]] = {}
     tries: Counter[int] = Counter()

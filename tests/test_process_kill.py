@@ -7,13 +7,9 @@ write lock), the server process is killed while it waits, and a new one is start
 """
 
 import asyncio
-import os
 import random
 import signal
-import socket
 import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -28,47 +24,20 @@ from backend.demo.people import synthetic_person
 from backend.idempotency import IdempotencyRecord
 from backend.minors.models import Minor
 from backend.seizures.models import SeizureNotice
-from tests.conftest import DEMO_CLIENT_SECRET, database_url
+from tests.conftest import client_token, database_url, make_settings
+from tests.instances import ApiProcesses
 from tests.seizures.conftest import notice_body
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
-def _api_process(url: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """A real uvicorn serving the app on a loopback port of its own; killed (SIGKILL) when left."""
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - our own server, arguments built here
-        [
-            *(sys.executable, "-m", "uvicorn", "backend.main:create_app", "--factory"),
-            *("--host", "127.0.0.1", "--port", str(port), "--no-access-log"),
-        ],
-        env={**os.environ, "QINGHU_DATABASE_URL": url},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
+def _api_process(database: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A real uvicorn serving the app on the test database, on a loopback port of its own; killed when left."""
+    processes = ApiProcesses(make_settings(database), instances=1)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, "the API process did not start"
-            time.sleep(0.1)
-        else:
-            raise AssertionError("the API process did not answer in time")
-        yield process, base
+        yield processes.processes[0], processes.bases[0]
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+        processes.processes[0].send_signal(signal.SIGKILL)
+        processes.stop()
 
 
 @asynccontextmanager
@@ -112,16 +81,7 @@ async def _wait_until_the_push_waits(database: str) -> None:
 
 async def _client_token(base: str) -> dict[str, str]:
     async with httpx.AsyncClient(base_url=base) as http:
-        response = await http.post(
-            "/api/v1/auth/token",
-            data={
-                "grant_type": "client_credentials",
-                "client_id": "police-jinhu",
-                "client_secret": DEMO_CLIENT_SECRET,
-            },
-        )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+        return await client_token(http)
 
 
 async def _stored(app: Any, notice_no: str) -> tuple[list[str], int, int]:
@@ -135,11 +95,10 @@ async def _stored(app: Any, notice_no: str) -> tuple[list[str], int, int]:
 
 
 async def test_a_push_whose_process_is_killed_midway_is_stored_once_on_retry(database, app, county):
-    url = database_url(database)
     body = notice_body(synthetic_person(random.Random(20261203), today=local_today()))
     key = str(uuid.uuid4())
 
-    with _api_process(url) as (process, base):
+    with _api_process(database) as (process, base):
         headers = {**await _client_token(base), "Idempotency-Key": key}
         async with (
             _push_held_midway(database),
@@ -153,7 +112,7 @@ async def test_a_push_whose_process_is_killed_midway_is_stored_once_on_retry(dat
     # Nothing of the killed request was kept.
     assert await _stored(app, body["notice_no"]) == ([], 0, 0)
 
-    with _api_process(url) as (_process, base):
+    with _api_process(database) as (_process, base):
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
             first = await http.post("/api/v1/seizure-notices", json=body, headers=headers)
             again = await http.post("/api/v1/seizure-notices", json=body, headers=headers)
@@ -166,16 +125,15 @@ async def test_a_push_whose_process_is_killed_midway_is_stored_once_on_retry(dat
 async def test_a_push_answered_just_before_its_process_died_is_answered_again(database, app, county):
     """The answer was lost with the process (killed before the client read it): the retry to a new process
     gets that answer, and nothing is stored twice."""
-    url = database_url(database)
     body = notice_body(synthetic_person(random.Random(20261204), today=local_today()))
     key = str(uuid.uuid4())
-    with _api_process(url) as (process, base):
+    with _api_process(database) as (process, base):
         headers = {**await _client_token(base), "Idempotency-Key": key}
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
             lost = await http.post("/api/v1/seizure-notices", json=body, headers=headers)
         process.send_signal(signal.SIGKILL)
     assert lost.status_code == 201, lost.text
-    with _api_process(url) as (_process, base):
+    with _api_process(database) as (_process, base):
         async with httpx.AsyncClient(base_url=base, timeout=60) as http:
             retried = await http.post("/api/v1/seizure-notices", json=body, headers=headers)
     assert retried.status_code == 200, retried.text

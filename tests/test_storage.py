@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -26,8 +25,9 @@ from backend.audit.models import AuditEvent
 from backend.campaigns.models import EvidenceFile
 from backend.settings import get_settings
 from backend.storage import LocalDiskStorage, S3Location, S3Storage, StoredFileMissing
-from tests.campaigns.conftest import PDF, my_reports, school_campaign
+from tests.campaigns.conftest import PDF, my_reports, publish_school_campaign
 from tests.conftest import assert_problem, client_for, database_url, password_token
+from tests.instances import free_port
 
 BUCKET = "qinghu-evidence"
 S3_CREDENTIALS = {"s3_access_key_id": "testing", "s3_secret_access_key": "testing", "s3_region": "us-east-1"}
@@ -40,7 +40,7 @@ def _pdf(size: int) -> bytes:
 
 async def _report_and_teacher(http: Any) -> tuple[dict[str, Any], dict[str, str]]:
     """A published school campaign's first report of 瑞安市锦湖中学, and its teacher's headers."""
-    campaign = await _publisher(http)()
+    campaign = await publish_school_campaign(http, await _logins(http)("edu_officer"))
     teacher = await _logins(http)("school_teacher")
     return (await my_reports(http, teacher, campaign["id"]))[0], teacher
 
@@ -50,21 +50,6 @@ def _logins(http: Any) -> Any:
         return {"Authorization": f"Bearer {(await password_token(http, username))['access_token']}"}
 
     return headers_for
-
-
-def _publisher(http: Any) -> Any:
-    async def publish() -> dict[str, Any]:
-        edu = await _logins(http)("edu_officer")
-        created = await http.post("/api/v1/campaigns", json=school_campaign(), headers=edu)
-        campaign = created.json()
-        response = await http.post(
-            f"/api/v1/campaigns/{campaign['id']}/publish",
-            headers={**edu, "If-Match": created.headers["ETag"]},
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
-
-    return publish
 
 
 async def _evidence_rows(app: Any) -> list[EvidenceFile]:
@@ -208,16 +193,10 @@ async def test_sweep_removes_old_files_no_record_names_and_nothing_else(
 # --- an S3-compatible store ---------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint() -> Iterator[str]:
     """A moto S3 server on a loopback port, with the evidence bucket."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(  # noqa: S603 - our own test server
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
@@ -315,7 +294,7 @@ async def test_evidence_in_s3_through_the_api(make_app, county, s3_endpoint):
 
 
 async def test_an_unreachable_store_refuses_the_upload_with_nothing_registered(make_app, county):
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     app = make_app(storage_backend="s3", s3_bucket=BUCKET, s3_endpoint_url=closed, **S3_CREDENTIALS)
     async with client_for(app) as http:
         report, teacher = await _report_and_teacher(http)

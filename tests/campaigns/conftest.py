@@ -54,18 +54,22 @@ def published(client, login):
     """Publish the school campaign as the education bureau: (campaign, headers of the issuer)."""
 
     async def publish(**overrides: Any) -> dict[str, Any]:
-        edu = await login("edu_officer")
-        created = await client.post("/api/v1/campaigns", json=school_campaign(**overrides), headers=edu)
-        assert created.status_code == 201, created.text
-        campaign = created.json()
-        response = await client.post(
-            f"/api/v1/campaigns/{campaign['id']}/publish",
-            headers={**edu, "If-Match": created.headers["ETag"]},
-        )
-        assert response.status_code == 200, response.text
-        return response.json()
+        return await publish_school_campaign(client, await login("edu_officer"), **overrides)
 
     return publish
+
+
+async def publish_school_campaign(client: Any, edu: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    """Create and publish the school campaign as the education bureau (``edu``: its headers)."""
+    created = await client.post("/api/v1/campaigns", json=school_campaign(**overrides), headers=edu)
+    assert created.status_code == 201, created.text
+    campaign = created.json()
+    response = await client.post(
+        f"/api/v1/campaigns/{campaign['id']}/publish",
+        headers={**edu, "If-Match": created.headers["ETag"]},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 async def my_reports(client, headers: dict[str, str], campaign_id: str) -> list[dict[str, Any]]:
