@@ -14,7 +14,6 @@ links Schemathesis infers between operations (a created minor's id into its read
 import asyncio
 import os
 import time
-import uuid
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -240,7 +239,7 @@ class FuzzedCounty:
 
 
 @pytest.fixture(scope="module")
-def county(database: str) -> Any:
+def fuzzed_county(database: str) -> Any:
     # Tokens for an hour: `make fuzz` runs longer than the default 15 minutes. Failed logins (the token form
     # is fuzzed too) must not lock the demo accounts mid-run.
     settings = make_settings(database, access_token_ttl_seconds=3600, login_max_failures=1_000_000)
@@ -320,7 +319,8 @@ BY_NAME = {principal.name: principal for principal in PRINCIPALS}
 @hypothesis.settings(
     deadline=None, database=None, suppress_health_check=list(HealthCheck), phases=[Phase.explicit]
 )
-def test_operation_coverage(case: Any, county: FuzzedCounty) -> None:
+def test_operation_coverage(case: Any, fuzzed_county: FuzzedCounty) -> None:
+    county = fuzzed_county
     principals = PRINCIPALS if FUZZ_ALL_PRINCIPALS else [BY_NAME[COVERAGE_AS[case.operation.tags[0]]]]
     for principal in principals:
         _call_and_validate(county, case, principal)
@@ -336,7 +336,8 @@ def test_operation_coverage(case: Any, county: FuzzedCounty) -> None:
     phases=[Phase.generate],
 )
 @hypothesis.seed(SEED)
-def test_operation(case: Any, principal: Principal, county: FuzzedCounty) -> None:
+def test_operation(case: Any, principal: Principal, fuzzed_county: FuzzedCounty) -> None:
+    county = fuzzed_county
     _call_and_validate(county, case, principal)
     _assert_outside_scope_unreachable(county, case, principal)
 
@@ -351,13 +352,13 @@ STATEFUL_AS = ["jinhu_worker", "admin"]
     PRINCIPALS if FUZZ_ALL_PRINCIPALS else [BY_NAME[name] for name in STATEFUL_AS],
     ids=lambda principal: principal.name,
 )
-def test_stateful(principal: Principal, county: FuzzedCounty) -> None:
+def test_stateful(principal: Principal, fuzzed_county: FuzzedCounty) -> None:
     """Sequences of calls along the links Schemathesis infers (a created object's id into the operations
     that take it), each answer held to the spec, a deleted object gone, a created one found."""
 
     class Machine(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"session": county.client, "headers": county.headers(principal)}
+            return {"session": fuzzed_county.client, "headers": fuzzed_county.headers(principal)}
 
         def validate_response(
             self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
@@ -412,4 +413,3 @@ def test_every_uuid_path_parameter_has_an_out_of_scope_probe_or_needs_none():
         ("query", "minor_id"),
     }
     assert names - unprobed == set(OBJECT_PARAMETERS)
-    assert uuid.UUID(int=0)
