@@ -241,8 +241,13 @@ class FuzzedCounty:
 @pytest.fixture(scope="module")
 def fuzzed_county(database: str) -> Any:
     # Tokens for an hour: `make fuzz` runs longer than the default 15 minutes. Failed logins (the token form
-    # is fuzzed too) must not lock the demo accounts mid-run.
-    settings = make_settings(database, access_token_ttl_seconds=3600, login_max_failures=1_000_000)
+    # is fuzzed too) must not slow the demo accounts' or the test client's logins mid-run.
+    settings = make_settings(
+        database,
+        access_token_ttl_seconds=3600,
+        login_max_failures=1_000_000,
+        login_address_max_failures=1_000_000,
+    )
     pools = _in_thread(lambda: _seed(settings))
     app = create_app(settings)
     with asgi.get_client(app) as client:
