@@ -182,7 +182,10 @@ async def app(make_app: Callable[..., FastAPI]) -> FastAPI:
 def client_for(app: FastAPI, **kwargs: Any) -> AsyncClient:
     if instances.INSTANCES > 1:
         # Several real API processes on the app's settings and database, taking turns (tests/instances.py).
-        transport = instances.TakingTurns(instances.processes_for(app.state.settings))
+        peer = kwargs.get("client")
+        transport = instances.TakingTurns(
+            instances.processes_for(app.state.settings), forwarded_for=peer[0] if peer else None
+        )
         return AsyncClient(transport=transport, base_url="http://qinghu.test")
     return AsyncClient(transport=ASGITransport(app=app, **kwargs), base_url="http://qinghu.test")
 

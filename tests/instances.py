@@ -113,10 +113,12 @@ class ApiProcesses:
 
 
 class TakingTurns(httpx.AsyncBaseTransport):
-    """Sends each request to the next process in turn."""
+    """Sends each request to the next process in turn. A test that plays a client at another address (ASGI's
+    ``client=``) is forwarded for it: the processes trust 127.0.0.1 as a proxy by default."""
 
-    def __init__(self, processes: ApiProcesses) -> None:
+    def __init__(self, processes: ApiProcesses, forwarded_for: str | None = None) -> None:
         self.processes = processes
+        self.forwarded_for = forwarded_for
         self.turn = count()
         self.transport = httpx.AsyncHTTPTransport()
         self.answered_by: Counter[str] = Counter()
@@ -127,6 +129,8 @@ class TakingTurns(httpx.AsyncBaseTransport):
         base = httpx.URL(chosen)
         request.url = request.url.copy_with(scheme=base.scheme, host=base.host, port=base.port)
         request.headers["host"] = f"{base.host}:{base.port}"
+        if self.forwarded_for:
+            request.headers["x-forwarded-for"] = self.forwarded_for
         return await self.transport.handle_async_request(request)
 
     async def aclose(self) -> None:
