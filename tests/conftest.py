@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 _TMP = Path(tempfile.mkdtemp(prefix="qinghu-tests-"))
 # Set before anything reads settings: test keys in a temp dir, cheap argon2, nothing from the developer's env.
@@ -147,7 +147,12 @@ async def append_only_audit_set_aside(connection: AsyncConnection) -> AsyncItera
 
 
 async def _empty_tables(app: FastAPI) -> None:
-    async with app.state.engine.begin() as connection:
+    await empty_tables(app.state.engine)
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    """Every table of the test database emptied, the audit trail's included."""
+    async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # TRUNCATE: one statement for every table (row triggers, the audit trail's among them, do not fire).
             names = ", ".join(table.name for table in metadata.sorted_tables)

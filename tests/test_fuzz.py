@@ -36,14 +36,13 @@ from backend.db import make_engine, make_sessionmaker
 from backend.demo.seed import DemoCredentials, seed_demo_county
 from backend.main import create_app
 from backend.minors.models import Minor
-from backend.models import metadata
 from backend.security.crypto import FieldCipher
 from backend.seizures.models import SeizureNotice
 from backend.settings import Settings
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
-from tests.conftest import DEMO_CLIENT_SECRET, DEMO_PASSWORD, make_settings
+from tests.conftest import DEMO_CLIENT_SECRET, DEMO_PASSWORD, empty_tables, make_settings
 
 FUZZ_EXAMPLES = int(os.environ.get("QINGHU_FUZZ_EXAMPLES", "3"))
 FUZZ_ALL_PRINCIPALS = os.environ.get("QINGHU_FUZZ_ALL_PRINCIPALS") == "1"
@@ -190,14 +189,7 @@ async def _seed(settings: Settings) -> dict[str, dict[str, list[str]]]:
 async def _empty(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
-        async with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                await connection.execute(
-                    sa.text(f"TRUNCATE {', '.join(t.name for t in metadata.sorted_tables)}")
-                )
-            else:
-                for table in reversed(metadata.sorted_tables):
-                    await connection.execute(table.delete())
+        await empty_tables(engine)
     finally:
         await engine.dispose()
 
