@@ -95,7 +95,6 @@ async def _whole_after_restore(database, make_app, app, client, target, tmp_path
         await seed_demo_county(
             session,
             credentials=DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET),
-            cipher=app.state.cipher,
             minors=30,
             campaigns=True,
         )

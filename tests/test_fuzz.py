@@ -36,7 +36,7 @@ from backend.db import make_engine, make_sessionmaker
 from backend.demo.seed import DemoCredentials, seed_demo_county
 from backend.main import create_app
 from backend.minors.models import Minor
-from backend.security.crypto import FieldCipher
+from backend.security.crypto import FieldCipher, session_info
 from backend.seizures.models import SeizureNotice
 from backend.settings import Settings
 from backend.transfers.models import Transfer
@@ -134,11 +134,11 @@ async def _seed(settings: Settings) -> dict[str, dict[str, list[str]]]:
     the objects inside it, which the other township's principals must not reach."""
     engine = make_engine(settings.database_url)
     try:
-        async with make_sessionmaker(engine)() as session, session.begin():
+        info = session_info(FieldCipher.from_settings(settings))
+        async with make_sessionmaker(engine, info=info)() as session, session.begin():
             await seed_demo_county(
                 session,
                 credentials=DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET),
-                cipher=FieldCipher.from_settings(settings),
                 minors=40,
                 campaigns=True,
             )
