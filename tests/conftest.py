@@ -87,7 +87,8 @@ DATABASES = [
 
 def database_url(kind: str) -> str:
     if kind == "sqlite":
-        return f"sqlite+aiosqlite:///{_TMP / 'test.db'}"
+        # One file per process: mutation testing forks a test run per mutant, several at once.
+        return f"sqlite+aiosqlite:///{_TMP / f'test-{os.getpid()}.db'}"
     url = _postgres_url()
     assert url
     return url
@@ -99,7 +100,7 @@ def make_settings(kind: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture(scope="session", params=DATABASES)
-async def database(request: pytest.FixtureRequest) -> str:
+async def database(request: pytest.FixtureRequest) -> AsyncIterator[str]:
     """The database kind, migrated to head once per session."""
     kind: str = request.param
     settings = make_settings(kind)
@@ -108,7 +109,9 @@ async def database(request: pytest.FixtureRequest) -> str:
             await _create_postgres_database_if_missing(settings.database_url)
         await _reset_postgres(settings.database_url)
     await upgrade_to_head_async(settings)
-    return kind
+    yield kind
+    if kind == "sqlite":
+        (_TMP / f"test-{os.getpid()}.db").unlink(missing_ok=True)
 
 
 async def _reset_postgres(url: str) -> None:
