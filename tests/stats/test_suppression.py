@@ -8,6 +8,7 @@ import pytest
 
 from backend.stats.suppression import Additive, counted, suppress, table_relations
 from backend.terms import Term
+from tests.stats.recoverability import leaks
 
 
 def _rank(rows: list[list[Fraction]]) -> int:
@@ -109,6 +110,22 @@ def test_hidden_parts_that_add_up_to_a_small_count_take_a_third():
     assert_safe(values, relations, hidden)
 
 
+def test_hidden_parts_that_add_up_to_exactly_the_threshold_take_a_third():
+    # Two hidden 2s beside a published 30 and a total of 34: 34 - 30 = 4, a small count again.
+    values = {"a": 2, "b": 2, "c": 30, "total": 34}
+    relations = [Additive("total", ("a", "b", "c"))]
+    hidden = suppress(values, relations)
+    assert hidden == {"a", "b", "c"}
+    assert_safe(values, relations, hidden)
+    # One more in the hidden parts and they are no longer a small count together.
+    values = {"a": 2, "b": 3, "c": 30, "total": 35}
+    assert suppress(values, [Additive("total", ("a", "b", "c"))]) == {"a", "b"}
+    # The threshold is the one given.
+    values = {"a": 3, "b": 3, "c": 30, "total": 36}
+    assert suppress(values, [Additive("total", ("a", "b", "c"))], threshold=6) == {"a", "b", "c"}
+    assert suppress(values, [Additive("total", ("a", "b", "c"))], threshold=5) == {"a", "b"}
+
+
 def test_a_table_with_row_and_column_totals_leaks_nothing():
     grid = {
         ("r1", "c1"): 2,
@@ -165,6 +182,8 @@ def test_random_two_way_tables_leak_nothing(seed):
     values[("total", "total")] = sum(values[(r, "total")] for r in rows)
     relations = table_relations(rows, columns, row_totals=True, column_totals=True)
     hidden = suppress(values, relations)
+    published = {cell: None if cell in hidden else value for cell, value in values.items()}
+    assert leaks(published, [(r.total, r.parts) for r in relations], threshold=4) == []
     assert recoverable(values, relations, hidden) == set()
     for relation in relations:
         assert sum(cell in hidden for cell in relation.cells) != 1
