@@ -1,0 +1,82 @@
+"""Idempotency keys belong to one client, and last seven days: the same key from two clients is two requests,
+and a key past its retention is a new one. (The stored answer's age is set in the database, as time would.)"""
+
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from backend.db import utcnow
+from backend.idempotency import IdempotencyRecord
+from tests.school_metrics.conftest import machine_client  # noqa: F401 - shared fixture
+from tests.seizures.conftest import NOTICES, notice_body
+
+
+async def _records(app, key: str) -> list[IdempotencyRecord]:
+    async with app.state.sessionmaker() as session:
+        return list(
+            (await session.scalars(sa.select(IdempotencyRecord).where(IdempotencyRecord.key == key))).all()
+        )
+
+
+async def _age(app, key: str, days: float) -> None:
+    async with app.state.sessionmaker() as session, session.begin():
+        updated = await session.execute(
+            sa.update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == key)
+            .values(created_at=utcnow() - timedelta(days=days))
+        )
+        assert updated.rowcount == 1
+
+
+async def test_two_clients_with_the_same_key_get_separate_records(
+    app,
+    client,
+    county,
+    person,
+    police_system,
+    machine_client,  # noqa: F811
+):
+    second_system = await machine_client("police-jinhu-2", county["units"]["锦湖派出所"], ["seizures:write"])
+    key = str(uuid.uuid4())
+    first_body, second_body = notice_body(person()), notice_body(person())
+    first = await client.post(NOTICES, json=first_body, headers={**police_system, "Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    # Another client's first use of the same key is its own request: a new notice, not the first client's
+    # answer and not a refusal.
+    second = await client.post(NOTICES, json=second_body, headers={**second_system, "Idempotency-Key": key})
+    assert second.status_code == 201, second.text
+    assert second.json()["id"] != first.json()["id"]
+    assert second.json()["notice_no"] == second_body["notice_no"]
+    records = await _records(app, key)
+    assert len(records) == 2
+    assert len({record.principal_id for record in records}) == 2
+    # Each replay answers its own client's first answer.
+    replay = await client.post(NOTICES, json=first_body, headers={**police_system, "Idempotency-Key": key})
+    assert (replay.status_code, replay.json()["id"]) == (200, first.json()["id"])
+    replay = await client.post(NOTICES, json=second_body, headers={**second_system, "Idempotency-Key": key})
+    assert (replay.status_code, replay.json()["id"]) == (200, second.json()["id"])
+
+
+async def test_a_key_is_kept_seven_days_and_is_new_after_them(app, client, person, police_system):
+    key = str(uuid.uuid4())
+    headers = {**police_system, "Idempotency-Key": key}
+    body = notice_body(person())
+    first = await client.post(NOTICES, json=body, headers=headers)
+    assert first.status_code == 201, first.text
+
+    await _age(app, key, days=6.9)
+    replay = await client.post(NOTICES, json=body, headers=headers)
+    assert (replay.status_code, replay.json()["id"]) == (200, first.json()["id"])
+    other = await client.post(NOTICES, json=notice_body(person()), headers=headers)
+    assert other.status_code == 409, other.text
+
+    await _age(app, key, days=7.1)
+    fresh_body = notice_body(person())
+    fresh = await client.post(NOTICES, json=fresh_body, headers=headers)
+    assert fresh.status_code == 201, fresh.text
+    assert fresh.json()["id"] != first.json()["id"]
+    # The expired record made way for the new one.
+    records = await _records(app, key)
+    assert len(records) == 1
+    assert records[0].response_body["id"] == fresh.json()["id"]
