@@ -13,7 +13,7 @@ HAS_FRONTEND := $(wildcard frontend/package.json)
 FUZZ_EXAMPLES ?= 25
 FUZZ_STEPS ?= 300
 
-.PHONY: install run test test-backend fuzz audit lint format openapi migrate seed-demo frontend-install frontend-build frontend-client clean
+.PHONY: install run test mutation test-backend fuzz audit lint format openapi migrate seed-demo frontend-install frontend-build frontend-client clean
 
 install: $(VENV)/.installed $(if $(HAS_FRONTEND),frontend/dist/index.html)
 
@@ -45,8 +45,11 @@ migrate: $(VENV)/.installed
 seed-demo: $(VENV)/.installed
 	$(BIN)/qinghu seed-demo
 
+# The SQLite half with coverage of backend/ (reported, docs/testing.md), then the PostgreSQL half when
+# TEST_DATABASE_URL is set (the tests that touch a database, again).
 test: install
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	QINGHU_TEST_DATABASES=sqlite $(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=term
+	$(if $(TEST_DATABASE_URL),QINGHU_TEST_DATABASES=postgresql $(BIN)/pytest -n $(TEST_WORKERS))
 	$(if $(HAS_FRONTEND),cd frontend && npm run test:unit)
 
 fuzz: install
@@ -57,6 +60,13 @@ fuzz: install
 # AUDIT_STRICT=1 also fails when a vulnerability service cannot be reached.
 audit: install
 	$(BIN)/python .ci/audit.py $(if $(AUDIT_STRICT),--strict)
+
+# Mutation testing (mutmut, docs/testing.md): hours, not minutes; never part of `make test`. Each mutant runs
+# the tests that call the function it changes, on SQLite. `make mutation MUTANTS='backend.audit*'` for a part.
+MUTANTS ?=
+mutation: install
+	QINGHU_TEST_DATABASES=sqlite $(BIN)/mutmut run $(MUTANTS)
+	$(BIN)/mutmut results
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -7,7 +7,7 @@ import io
 import openpyxl
 
 from tests.campaigns.conftest import EXE, PDF, PNG, docx_bytes, my_reports
-from tests.conftest import assert_problem, client_for
+from tests.conftest import assert_problem, assert_status, client_for
 
 
 async def test_report_return_resubmit_approve_and_progress(client, login, published):
@@ -55,7 +55,9 @@ async def test_report_return_resubmit_approve_and_progress(client, login, publis
 
     detail = (await client.get(f"/api/v1/task-reports/{lessons['id']}", headers=teacher)).json()
     assert detail["review_comment"] == "课时不足4节"
-    await client.patch(f"/api/v1/task-reports/{lessons['id']}", json={"value": 4}, headers=teacher)
+    assert_status(
+        await client.patch(f"/api/v1/task-reports/{lessons['id']}", json={"value": 4}, headers=teacher), 200
+    )
     resubmitted = await client.post(f"/api/v1/task-reports/{lessons['id']}/submit", headers=teacher)
     assert resubmitted.json()["status"] == "submitted"
     approved = await client.post(f"/api/v1/task-reports/{lessons['id']}/approve", headers=edu)
@@ -163,8 +165,10 @@ async def test_only_the_target_unit_reports_and_only_the_issuer_reviews(client, 
         ),
         404,
     )
-    await client.patch(f"/api/v1/task-reports/{report['id']}", json={"value": 1}, headers=teacher)
-    await client.post(f"/api/v1/task-reports/{report['id']}/submit", headers=teacher)
+    assert_status(
+        await client.patch(f"/api/v1/task-reports/{report['id']}", json={"value": 1}, headers=teacher), 200
+    )
+    assert_status(await client.post(f"/api/v1/task-reports/{report['id']}/submit", headers=teacher), 200)
     assert_problem(await client.post(f"/api/v1/task-reports/{report['id']}/approve", headers=teacher), 403)
     county = await login("county_lead")
     assert_problem(await client.post(f"/api/v1/task-reports/{report['id']}/approve", headers=county), 403)

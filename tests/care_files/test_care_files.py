@@ -13,7 +13,7 @@ from backend.care_files.models import CareEntry, CareFile
 from backend.db import local_today
 from backend.minors.models import Minor
 from tests.care_files.conftest import CARE_FILES, TRANSFERS, days_ago
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, assert_status
 
 
 async def test_a_file_names_its_lead_worker_and_plan_with_due_dates_from_the_unit_defaults(open_file):
@@ -179,7 +179,7 @@ async def test_a_correction_is_a_new_version_and_the_old_one_stays_for_leads_and
     client, login, open_file, add_entry
 ):
     care_file = await open_file()
-    await add_entry(care_file, summary="第一次记录（有误）")
+    assert_status(await add_entry(care_file, summary="第一次记录（有误）"), 201)
     worker = await login("jinhu_worker")
     entries_url = f"{CARE_FILES}/{care_file['id']}/entries"
     original = (await client.get(entries_url, headers=worker)).json()["items"][0]
@@ -201,19 +201,24 @@ async def test_a_correction_is_a_new_version_and_the_old_one_stays_for_leads_and
 
 async def test_worklists_are_computed_from_contacts_and_intervals(client, login, open_file, add_entry):
     on_time = await open_file()
-    await add_entry(on_time, occurred_at=days_ago(1))
+    assert_status(await add_entry(on_time, occurred_at=days_ago(1)), 201)
     due_soon = await open_file()
-    await add_entry(due_soon, occurred_at=days_ago(10))  # due in 4 days
+    assert_status(await add_entry(due_soon, occurred_at=days_ago(10)), 201)  # due in 4 days
     overdue = await open_file()
-    await add_entry(overdue, occurred_at=days_ago(20))  # due 6 days ago
+    assert_status(await add_entry(overdue, occurred_at=days_ago(20)), 201)  # due 6 days ago
     lost = await open_file()
-    await add_entry(lost, occurred_at=days_ago(40))  # two intervals (28 days) passed
+    assert_status(await add_entry(lost, occurred_at=days_ago(40)), 201)  # two intervals (28 days) passed
     failed = await open_file()
-    await add_entry(failed, occurred_at=days_ago(2))
-    await add_entry(failed, occurred_at=days_ago(1), contact_succeeded=False, kind="home_visit")
-    await add_entry(failed, occurred_at=days_ago(0.5), contact_succeeded=False, kind="family_contact")
+    assert_status(await add_entry(failed, occurred_at=days_ago(2)), 201)
+    assert_status(
+        await add_entry(failed, occurred_at=days_ago(1), contact_succeeded=False, kind="home_visit"), 201
+    )
+    assert_status(
+        await add_entry(failed, occurred_at=days_ago(0.5), contact_succeeded=False, kind="family_contact"),
+        201,
+    )
     others = await open_file(lead="jinhu_lead")
-    await add_entry(others, as_="jinhu_lead", occurred_at=days_ago(20))
+    assert_status(await add_entry(others, as_="jinhu_lead", occurred_at=days_ago(20)), 201)
 
     async def worklist(username, due):
         body = (await client.get(CARE_FILES, params={"due": due}, headers=await login(username))).json()
@@ -328,7 +333,10 @@ async def test_closure_is_requested_then_approved_by_a_lead(client, login, open_
 async def test_a_rejected_closure_keeps_the_file_open(client, login, open_file):
     care_file = await open_file()
     url = f"{CARE_FILES}/{care_file['id']}"
-    await client.post(f"{url}/closure", json={"reason": "stable"}, headers=await login("jinhu_worker"))
+    assert_status(
+        await client.post(f"{url}/closure", json={"reason": "stable"}, headers=await login("jinhu_worker")),
+        200,
+    )
     rejected = await client.post(
         f"{url}/closure/reject", json={"comment": "尿检未满一年"}, headers=await login("county_lead")
     )
@@ -381,10 +389,18 @@ async def test_a_closed_file_reopens_with_its_history(app, client, login, open_f
     from backend.workflows.intake import open_file_for
 
     care_file = await open_file()
-    await add_entry(care_file)
+    assert_status(await add_entry(care_file), 201)
     url = f"{CARE_FILES}/{care_file['id']}"
-    await client.post(f"{url}/closure", json={"reason": "stable"}, headers=await login("jinhu_worker"))
-    await client.post(f"{url}/closure/approve", json={"comment": "同意"}, headers=await login("jinhu_lead"))
+    assert_status(
+        await client.post(f"{url}/closure", json={"reason": "stable"}, headers=await login("jinhu_worker")),
+        200,
+    )
+    assert_status(
+        await client.post(
+            f"{url}/closure/approve", json={"comment": "同意"}, headers=await login("jinhu_lead")
+        ),
+        200,
+    )
     async with app.state.sessionmaker() as session, session.begin():
         minor = await session.get_one(Minor, uuid.UUID(care_file["minor"]["id"]))
         reopened = await open_file_for(
@@ -469,7 +485,7 @@ async def test_a_lead_sets_default_intervals_for_the_unit(client, login, open_fi
 
 async def test_every_step_is_an_audit_event(app, open_file, add_entry, client, login):
     care_file = await open_file()
-    await add_entry(care_file)
+    assert_status(await add_entry(care_file), 201)
     await client.get(f"{CARE_FILES}/{care_file['id']}", headers=await login("jinhu_lead"))
     async with app.state.sessionmaker() as session:
         actions = set(

@@ -4,7 +4,7 @@ import asyncio
 
 import sqlalchemy as sa
 
-from tests.conftest import assert_problem, client_for, password_token
+from tests.conftest import assert_problem, assert_status, client_for, password_token
 from tests.minors.conftest import MINORS
 
 
@@ -110,7 +110,7 @@ async def test_the_daily_limit_answers_429(make_app, county, person):
 async def test_sealed_facts_open_only_to_a_county_lead(app, client, login, register, person, county):
     created = await register(person())
     url = f"{MINORS}/{created['id']}"
-    await client.patch(url, json={"is_sealed": True}, headers=await login("jinhu_lead"))
+    assert_status(await client.patch(url, json={"is_sealed": True}, headers=await login("jinhu_lead")), 200)
     for username in ("jinhu_worker", "jinhu_lead", "county_lead"):
         shown = (await client.get(url, headers=await login(username))).json()
         assert "substances" not in shown

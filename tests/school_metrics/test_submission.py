@@ -3,7 +3,7 @@
 import uuid
 
 from backend.terms import Term
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, assert_status
 from tests.school_metrics.conftest import METRICS, figures
 
 SCHOOL = "瑞安市锦湖中学"
@@ -203,7 +203,9 @@ async def test_who_may_submit(client, login, county, edu_bureau_client):
 
 async def test_every_submission_is_in_the_audit_trail(client, login, county):
     teacher = await login("school_teacher")
-    await client.post(METRICS, json={"term": current(), "rows": [figures()]}, headers=teacher)
+    assert_status(
+        await client.post(METRICS, json={"term": current(), "rows": [figures()]}, headers=teacher), 201
+    )
     events = (
         await client.get(
             "/api/v1/audit-events",

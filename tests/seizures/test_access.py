@@ -13,7 +13,7 @@ from backend.db import local_midnight_utc, local_today, utcnow
 from backend.security.privacy import NOTICE_MATRIX, SEIZURE_NOTICE_FIELDS, FieldClass, Visibility
 from backend.security.roles import Role
 from backend.seizures.models import SeizureNotice
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, assert_status
 from tests.seizures.conftest import NOTICES, notice_body
 
 ANYANG = "330381001001"
@@ -152,7 +152,9 @@ async def test_the_deadline_is_configurable(make_app, county):
 
 async def test_police_see_no_care_file_contents(client, push, person, login):
     notice = (await push(notice_body(person()))).json()
-    await client.post(f"{NOTICES}/{notice['id']}/acknowledge", headers=await login("jinhu_lead"))
+    assert_status(
+        await client.post(f"{NOTICES}/{notice['id']}/acknowledge", headers=await login("jinhu_lead")), 200
+    )
     detail = (await client.get(f"{NOTICES}/{notice['id']}", headers=await login("jinhu_police"))).json()
     assert set(detail["followup"]) == {"status", "file_open", "last_contact_on"}
     assert set(detail["person"]) == {"name", "id_number", "gender", "age_when_seized"}
@@ -211,7 +213,9 @@ async def test_a_sealed_minors_facts_are_hidden_on_the_notice(app, client, push,
 async def test_the_daily_report_lists_the_days_notices_masked(app, client, push, person, login):
     someone = person()
     notice = (await push(notice_body(someone))).json()
-    await push(notice_body(person(), person={"residence_division_code": ANYANG}))  # another station's
+    assert_status(
+        await push(notice_body(person(), person={"residence_division_code": ANYANG})), 201
+    )  # another station's
     lead = await login("jinhu_lead")
     report = (await client.get(f"{NOTICES}/daily-report", headers=lead)).json()
     assert report["total"] == 1

@@ -108,9 +108,10 @@ async def test_police_see_nothing_of_the_care_file_but_the_two_facts(
     await _acknowledge(client, login, notice["id"])
     (care_file,) = await _files(client, login, notice["minor_id"], as_="jinhu_lead")
     entry = {"kind": "talk", "occurred_at": datetime.now(UTC).isoformat(), "summary": "谈话内容不外传"}
-    await client.post(
+    recorded = await client.post(
         f"{CARE_FILES}/{care_file['id']}/entries", json=entry, headers=await login("jinhu_worker")
     )
+    assert recorded.status_code == 201, recorded.text
     for headers in (police_system, await login("jinhu_police")):
         detail = await client.get(f"{NOTICES}/{notice['id']}", headers=headers)
         text = json.dumps(detail.json(), ensure_ascii=False)
@@ -227,8 +228,8 @@ async def test_a_minor_managed_by_another_station_moves_with_the_file_to_the_rec
     assert notice["routing"]["unit"]["name"] == "锦湖街道"
     await _acknowledge(client, login, notice["id"])
     (care_file,) = await _files(client, login, minor["id"])
-    if before:
-        assert care_file["id"] == before[0]["id"]  # the same file, with its history
+    assert len(before) == 1
+    assert care_file["id"] == before[0]["id"]  # the same file, with its history
     assert care_file["managing_unit"]["name"] == "锦湖街道"
     assert care_file["lead_worker"] is None  # the receiving lead names the new responsible people
     moved = (await client.get(f"/api/v1/minors/{minor['id']}", headers=await login("jinhu_lead"))).json()

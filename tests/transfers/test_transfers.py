@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from backend.audit.models import AuditEvent
 from backend.security.masking import mask_name
 from tests.care_files.conftest import CARE_FILES, TRANSFERS
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, assert_status
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ async def test_accepting_moves_the_minor_and_the_file_and_the_history_stays(
     client, login, open_file, add_entry, request_transfer
 ):
     care_file = await open_file()
-    await add_entry(care_file)
+    assert_status(await add_entry(care_file), 201)
     created = await request_transfer(care_file)
     assert created.status_code == 201, created.text
     transfer = created.json()
@@ -243,7 +243,9 @@ async def test_each_step_is_an_audit_event(app, client, login, open_file, reques
     care_file = await open_file()
     transfer = (await request_transfer(care_file)).json()
     await client.get(f"{TRANSFERS}/{transfer['id']}/notice", headers=await login("jinhu_worker"))
-    await client.post(f"{TRANSFERS}/{transfer['id']}/accept", headers=await login("other_worker"))
+    assert_status(
+        await client.post(f"{TRANSFERS}/{transfer['id']}/accept", headers=await login("other_worker")), 200
+    )
     async with app.state.sessionmaker() as session:
         actions = set(
             (
