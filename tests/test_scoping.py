@@ -4,7 +4,15 @@ The list below names each unit-owned table and the endpoint that proves it. A ne
 fails here until it is added, with its own out-of-scope test.
 """
 
+import pytest
+
 from backend.models import metadata
+from backend.terms import Term
+from tests.campaigns.conftest import published  # noqa: F401 - shared fixture
+from tests.conftest import DEMO_PASSWORD, assert_status, password_token
+from tests.minors.conftest import minor_body, person, rng  # noqa: F401 - shared fixtures
+from tests.school_metrics.conftest import METRICS, figures
+from tests.seizures.conftest import notice_body, police_system, push  # noqa: F401 - shared fixtures
 
 # table → the list endpoint whose out-of-scope behaviour the domain tests cover
 UNIT_OWNED_TABLES = {
@@ -46,15 +54,91 @@ def test_every_unit_owned_table_is_listed():
     assert owned == set(UNIT_OWNED_TABLES), "a table with a unit column needs scoping and a test"
 
 
-async def test_nothing_outside_the_scope_is_listed(client, login, county):
-    anyang = county["units"]["安阳街道"]
-    for path in UNIT_OWNED_TABLES.values():
-        principal = "county_lead" if path != "/api/v1/clients" else "admin"
+# Principals of 锦湖街道 (a narrow scope) reading each unit-owned table. Administrators are county-wide in the
+# demo, so one is made for 锦湖 to read the API clients.
+NARROW_READER = dict.fromkeys(UNIT_OWNED_TABLES.values(), "jinhu_lead") | {"/api/v1/clients": "jinhu_admin"}
+
+
+@pytest.fixture
+async def both_sides(client, login, county, push, published, person):  # noqa: F811
+    """One of each unit-owned thing in 锦湖 and in 安阳: (what 锦湖 made, what 安阳 made) as ids."""
+    units = county["units"]
+    jinhu_side: set[str] = {str(units["锦湖街道"].id)}
+    anyang_side: set[str] = {str(units["安阳街道"].id), str(units["瑞安市安阳实验中学"].id)}
+    admin = await login("admin")
+    made = await client.post(
+        "/api/v1/users",
+        json={
+            "username": "jinhu_admin",
+            "display_name": "锦湖管理员",
+            "role": "admin",
+            "unit_id": str(units["锦湖街道"].id),
+            "password": "Temporary-Pass-2026-x",
+        },
+        headers=admin,
+    )
+    assert_status(made, 201)
+    first = await password_token(client, "jinhu_admin", "Temporary-Pass-2026-x")
+    assert_status(
+        await client.post(
+            "/api/v1/me/password",
+            json={"current_password": "Temporary-Pass-2026-x", "new_password": DEMO_PASSWORD},
+            headers={"Authorization": f"Bearer {first['access_token']}"},
+        ),
+        204,
+    )
+    for username, side in (("jinhu_worker", jinhu_side), ("other_worker", anyang_side)):
+        minor = assert_status(
+            await client.post("/api/v1/minors", json=minor_body(person()), headers=await login(username)), 201
+        ).json()
+        side.add(minor["id"])
+        files = await client.get(
+            "/api/v1/care-files", params={"minor_id": minor["id"]}, headers=await login(username)
+        )
+        (care_file,) = assert_status(files, 200).json()["items"]  # nps_abuse: a file opened
+        side.add(care_file["id"])
+        transfer = await client.post(
+            "/api/v1/transfers",
+            json={
+                "minor_id": minor["id"],
+                "to_unit_id": str(units["马屿镇"].id),
+                "reason": "已搬至马屿镇居住",
+            },
+            headers=await login(username),
+        )
+        side.add(assert_status(transfer, 201).json()["id"])
+    for code, side in (("330381005002", jinhu_side), ("330381001001", anyang_side)):
+        notice = await push(notice_body(person(), person={"residence_division_code": code}))
+        side.add(assert_status(notice, 201).json()["id"])
+    edu = await login("edu_officer")
+    for school, side in (("瑞安市锦湖中学", jinhu_side), ("瑞安市安阳实验中学", anyang_side)):
+        rows = [{**figures(), "school_id": str(units[school].id)}]
+        assert_status(
+            await client.post(METRICS, json={"term": Term.current().code, "rows": rows}, headers=edu), 201
+        )
+        side.add(str(units[school].id))
+    await published()  # to every school: task reports in both townships
+    return jinhu_side, anyang_side
+
+
+async def test_a_narrow_principal_lists_nothing_outside_its_scope(client, login, both_sides):
+    jinhu_side, anyang_side = both_sides
+    for path, username in NARROW_READER.items():
+        headers = await login(username)
         params = {} if path in NOT_PAGED else {"limit": 200}
-        response = await client.get(path, params=params, headers=await login(principal))
-        assert response.status_code == 200, path
-    lead = await login("jinhu_lead")
-    for path in ("/api/v1/units", "/api/v1/users"):
-        items = (await client.get(path, params={"limit": 200}, headers=lead)).json()["items"]
-        unit_ids = {item.get("unit", item).get("id") for item in items}
-        assert str(anyang.id) not in unit_ids
+        response = await client.get(path, params=params, headers=headers)
+        assert response.status_code == 200, (path, response.text)
+        for marker in anyang_side:
+            assert marker not in response.text, (path, marker)
+        assert "安阳" not in response.text, path
+        if path not in NOT_PAGED:
+            assert response.json()["items"], f"{path}: nothing listed, so nothing proven"
+    # Each of 锦湖's own things is listed to it somewhere: the check above is not passed by empty answers.
+    seen = ""
+    for path, username in NARROW_READER.items():
+        params = {} if path in NOT_PAGED else {"limit": 200}
+        seen += (await client.get(path, params=params, headers=await login(username))).text
+    assert {marker for marker in jinhu_side if marker not in seen} == set()
+    overview = (await client.get("/api/v1/stats/overview", headers=await login("jinhu_lead"))).json()
+    # 锦湖's two: the one registered and the one its notice brought in; 安阳's two are not counted.
+    assert overview["minors"]["total"] == {"value": 2}
