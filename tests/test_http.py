@@ -236,7 +236,70 @@ async def test_spa_is_served_with_history_fallback_and_api_untouched(make_app, t
         assert_problem(await client.get("/api/v1/not-a-route"), 404)
         assert (await client.get("/openapi.json")).json()["info"]["title"].startswith("Qinghu")
         assert (await client.get("/docs")).status_code == 200
-        assert (await client.get("/../../etc/passwd")).text.startswith("<!doctype html>")
+
+
+async def _raw_get(app, path: str, raw_path: bytes) -> tuple[int, bytes]:
+    """A GET with the path exactly as given, as a server hands it on: httpx would normalise ``/../`` away
+    before sending, so traversal would never be tried."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": raw_path,
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"qinghu.test")],
+        "client": ("127.0.0.1", 40000),
+        "server": ("qinghu.test", 80),
+    }
+    sent: list[dict] = []
+    requested = False
+
+    async def receive() -> dict:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.Event().wait()  # the client stays connected until the answer is sent
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    status = next(message["status"] for message in sent if message["type"] == "http.response.start")
+    return status, b"".join(
+        message.get("body", b"") for message in sent if message["type"] == "http.response.body"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "raw_path"),
+    [
+        ("/../secret.txt", b"/../secret.txt"),
+        ("/assets/../../secret.txt", b"/assets/../../secret.txt"),
+        ("/../secret.txt", b"/%2e%2e/secret.txt"),
+        ("/assets/../../secret.txt", b"/assets/..%2f..%2fsecret.txt"),
+        ("/assets/../../../../../../../../etc/passwd", b"/assets/../../../../../../../../etc/passwd"),
+        ("/../../../../../../../../etc/passwd", b"/../../../../../../../../etc/passwd"),
+        ("//etc/passwd", b"//etc/passwd"),
+        ("/assets//etc/passwd", b"/assets//etc/passwd"),
+    ],
+)
+async def test_no_file_outside_the_web_apps_folder_is_served(make_app, tmp_path, path, raw_path):
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    (dist / "index.html").write_text("<!doctype html><div id=app></div>")
+    (tmp_path / "secret.txt").write_text("not for the web")
+    app = make_app(frontend_dist=dist)
+    status, body = await _raw_get(app, path, raw_path)
+    assert b"not for the web" not in body
+    assert b"root:" not in body
+    # The web app's own page (history fallback) or a 404, nothing else.
+    assert (status, body.startswith(b"<!doctype html>")) in {(200, True), (404, False)}, (status, body[:80])
 
 
 async def test_the_web_app_has_a_policy_without_inline_script_on_every_route(make_app, tmp_path):
