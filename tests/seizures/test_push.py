@@ -151,7 +151,13 @@ async def test_a_minor_is_judged_on_the_day_of_the_seizure_not_today(push, perso
 
 async def test_machine_clients_must_send_an_idempotency_key(push, person, county):
     problem = assert_problem(await push(notice_body(person()), key=None), 422)
-    assert problem["errors"][0]["loc"] == ["header", "Idempotency-Key"]
+    assert problem["errors"] == [
+        {
+            "loc": ["header", "Idempotency-Key"],
+            "msg": "required for machine clients",
+            "type": "idempotency_key.missing",
+        }
+    ]
 
 
 async def test_a_replay_with_the_same_key_and_body_gets_the_first_answer(app, push, person):
