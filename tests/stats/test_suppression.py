@@ -213,3 +213,27 @@ def test_terms_are_defined_once():
     for bad in ("2026-autumn", "26-fall", "1999-fall", "2026-fall "):
         with pytest.raises(ValueError, match="term"):
             Term.parse(bad)
+
+
+def test_relations_that_pin_a_cell_down_together_take_more():
+    # x = a + b, y = a + c, z = b + c: each relation hides two cells adding up to more than the threshold, yet
+    # together they give a = (x + y - z) / 2. One more cell must go.
+    values = {"a": 3, "b": 4, "c": 2, "x": 7, "y": 5, "z": 6}
+    relations = [Additive("x", ("a", "b")), Additive("y", ("a", "c")), Additive("z", ("b", "c"))]
+    hidden = suppress(values, relations)
+    assert {"a", "b", "c"} < hidden
+    assert hidden & {"x", "y", "z"}
+    assert_safe(values, relations, hidden)
+
+
+def test_relations_of_a_table_without_totals_on_one_side():
+    rows, columns = ["r1", "r2"], ["c1", "c2"]
+    assert table_relations(rows, columns, row_totals=False, column_totals=True) == [
+        Additive(("total", "c1"), (("r1", "c1"), ("r2", "c1"))),
+        Additive(("total", "c2"), (("r1", "c2"), ("r2", "c2"))),
+    ]
+    assert table_relations(rows, columns, row_totals=True, column_totals=False) == [
+        Additive(("r1", "total"), (("r1", "c1"), ("r1", "c2"))),
+        Additive(("r2", "total"), (("r2", "c1"), ("r2", "c2"))),
+    ]
+    assert table_relations(rows, columns, row_totals=False, column_totals=False) == []
