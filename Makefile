@@ -47,8 +47,10 @@ seed-demo: $(VENV)/.installed
 
 # The SQLite half with coverage of backend/ (reported, docs/testing.md), then the PostgreSQL half when
 # TEST_DATABASE_URL is set (the tests that touch a database, again).
+# Coverage costs about two thirds more CPU (docs/testing.md): `make test COVERAGE=0` leaves it out.
+COVERAGE ?= 1
 test: install
-	QINGHU_TEST_DATABASES=sqlite $(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=term
+	QINGHU_TEST_DATABASES=sqlite $(BIN)/pytest -n $(TEST_WORKERS) $(if $(filter 1,$(COVERAGE)),--cov --cov-report=term)
 	$(if $(TEST_DATABASE_URL),QINGHU_TEST_DATABASES=postgresql $(BIN)/pytest -n $(TEST_WORKERS))
 	$(if $(HAS_FRONTEND),cd frontend && npm run test:unit)
 
