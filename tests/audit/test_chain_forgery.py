@@ -119,3 +119,25 @@ def test_qinghu_audit_verify_exits_non_zero_on_a_forged_chain(cli_database, tmp_
     edited = invoke("audit", "verify")
     assert edited.exit_code == 1
     assert "Audit chain broken at event 2: the event was changed after it was written" in edited.output
+
+
+async def test_a_time_window_keeps_the_events_inside_it(client, login, county):
+    auditor = await login("auditor")
+    await login("jinhu_worker")
+    events = (await client.get(EVENTS, params={"limit": 200}, headers=auditor)).json()["items"]
+    logins = [event for event in events if event["action"] == "login.succeeded"]
+    auditor_login, worker_login = (
+        next(event for event in logins if event["actor_name"] == name) for name in ("auditor", "jinhu_worker")
+    )
+    assert auditor_login["at"] <= worker_login["at"]
+    # `since` is inclusive, `until` exclusive: the worker's login alone in [its time, the end of time).
+    window = {"action": "login.succeeded", "since": worker_login["at"], "until": "2999-01-01T00:00:00Z"}
+    inside = (await client.get(EVENTS, params=window, headers=auditor)).json()["items"]
+    assert worker_login["seq"] in [event["seq"] for event in inside]
+    assert (
+        auditor_login["seq"] not in [event["seq"] for event in inside]
+        or auditor_login["at"] == worker_login["at"]
+    )
+    before = (await client.get(EVENTS, params={"until": worker_login["at"]}, headers=auditor)).json()["items"]
+    assert worker_login["seq"] not in [event["seq"] for event in before]
+    assert all(event["at"] < worker_login["at"] for event in before)
