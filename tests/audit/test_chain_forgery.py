@@ -13,7 +13,7 @@ from httpx import ASGITransport, AsyncClient
 
 from backend.audit import service as audit
 from backend.audit.models import AuditChainHead, AuditEvent
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, append_only_audit_set_aside
 from tests.test_cli import cli_database, invoke  # noqa: F401 - the command line's own database
 
 EVENTS = "/api/v1/audit-events"
@@ -49,22 +49,20 @@ async def _verify(app) -> audit.ChainReport:
         return await audit.verify(session)
 
 
-async def _bypassing_the_trigger(session) -> None:
-    if session.bind.dialect.name == "postgresql":
-        # Someone with the database owner's rights goes around the append-only trigger.
-        await session.execute(sa.text("SET LOCAL session_replication_role = replica"))
-
-
 async def test_a_forged_last_event_with_a_recomputed_hash_is_found(app, client, login, county):
     await _logins(client, 4)
     events = (await _verify(app)).events
     assert (await _verify(app)) == audit.ChainReport(True, events)
-    async with app.state.sessionmaker() as session, session.begin():
-        await _bypassing_the_trigger(session)
+    async with app.state.sessionmaker(expire_on_commit=False) as session:
         last = await session.get(AuditEvent, events)
-        assert last.hash == forged_hash(last)  # the forger's recipe is the real one
-        last.actor_name = "someone_else"
-        last.hash = forged_hash(last)
+        session.expunge(last)
+    assert last.hash == forged_hash(last)  # the forger's recipe is the real one
+    last.actor_name = "someone_else"
+    async with app.state.engine.begin() as connection, append_only_audit_set_aside(connection):
+        await connection.execute(
+            sa.text("UPDATE audit_events SET actor_name = :name, hash = :hash WHERE seq = :seq"),
+            {"name": last.actor_name, "hash": forged_hash(last), "seq": events},
+        )
     # Every event still follows the one before it and hashes right: only the head remembers the true last hash.
     report = await _verify(app)
     assert report == audit.ChainReport(False, events, events + 1, "events after this one were removed")
@@ -115,6 +113,12 @@ def test_qinghu_audit_verify_exits_non_zero_on_a_forged_chain(cli_database, tmp_
     with sqlite3.connect(tmp_path / "cli.db") as database:
         (real,) = database.execute("SELECT hash FROM audit_events WHERE seq = ?", (events,)).fetchone()
         database.execute("UPDATE audit_chain_head SET last_hash = ?", (real,))
+        # The database's owner drops the append-only triggers to edit an event.
+        triggers = database.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'"
+        ).fetchall()
+        for name, _ in triggers:
+            database.execute(f'DROP TRIGGER "{name}"')
         database.execute("UPDATE audit_events SET reason = 'tidied up' WHERE seq = 2")
     edited = invoke("audit", "verify")
     assert edited.exit_code == 1

@@ -53,7 +53,7 @@ async def test_each_reader_gets_the_timeline_as_the_table_says(client, login, op
         assert response.status_code == 403, response.text
         return
     seen = expected[1] if sealed else expected[0]
-    entries = assert_status(response, 200).json()
+    entries = assert_status(response, 200).json()["items"]
     if seen == "full":
         assert [entry["kind"] for entry in entries] == ["referral", "urine_test", "talk"]  # newest first
         written_entries = list(reversed(ENTRIES))
