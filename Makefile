@@ -70,7 +70,7 @@ mutation: install
 	QINGHU_TEST_DATABASES=sqlite $(BIN)/mutmut run $(MUTANTS)
 	$(BIN)/mutmut results
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(if $(HAS_FRONTEND),cd frontend && npm run lint)

@@ -1,13 +1,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
-from backend.minors.models import Minor, MinorStatus, RiskCategory, RiskLevel, SchoolingStatus, Substance
+from backend.minors.models import Minor
 from backend.minors.schemas import (
     MinorCreate,
     MinorLookup,
@@ -20,7 +20,7 @@ from backend.minors.schemas import (
 from backend.minors.service import listing, presenting, registry
 from backend.pagination import Page, PageParams, page_json, page_params
 from backend.security.principals import Principal
-from backend.security.privacy import Turns18Window, View
+from backend.security.privacy import View
 from backend.security.roles import Scope
 from backend.workflows import intake
 
@@ -45,39 +45,8 @@ async def list_minors(
     session: DbSession,
     principal: MinorReader,
     page: MinorPage,
-    status: MinorStatus | None = None,
-    risk_level: RiskLevel | None = None,
-    category: Annotated[RiskCategory | None, Query(description="Has this risk category")] = None,
-    substance: Annotated[
-        Substance | None, Query(description="Involves this substance (roles that see drug-use facts)")
-    ] = None,
-    within: Annotated[uuid.UUID | None, Query(description="Managed in this unit's subtree")] = None,
-    school_id: uuid.UUID | None = None,
-    schooling_status: SchoolingStatus | None = None,
-    age_min: Annotated[int | None, Query(ge=0, le=30)] = None,
-    age_max: Annotated[int | None, Query(ge=0, le=30)] = None,
-    turns_18_within_days: Annotated[
-        Turns18Window | None,
-        Query(description="Turns 18 within 90 or 365 days (no finer: the birth date is masked in lists)"),
-    ] = None,
-    q: Annotated[
-        str | None,
-        Query(min_length=1, max_length=50, description="Name contains (roles that may see identities)"),
-    ] = None,
+    filters: Annotated[listing.MinorFilters, Depends()],
 ) -> Response:
-    filters = listing.MinorFilters(
-        status=status,
-        risk_level=risk_level,
-        category=category,
-        substance=substance,
-        within=within,
-        school_id=school_id,
-        schooling_status=schooling_status,
-        age_min=age_min,
-        age_max=age_max,
-        turns_18_within_days=turns_18_within_days,
-        q=q,
-    )
     return page_json(await listing.list_minors(session, principal=principal, filters=filters, page=page))
 
 

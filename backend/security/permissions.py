@@ -11,7 +11,7 @@ Predicates take plain values (paths, ids, flags), never another domain's rows: t
 import uuid
 
 from backend.errors import Forbidden
-from backend.security.principals import Principal, subtree_range
+from backend.security.principals import Principal, parent_path, subtree_range
 from backend.security.roles import ROLE_SCOPES, Role, Scope
 
 
@@ -56,9 +56,22 @@ def may_change_minor_status(principal: Principal) -> bool:
     return principal.has(Scope.minors_write) and principal.role is Role.supervisor
 
 
-def edits_police_and_schools_make(principal: Principal) -> bool:
-    """Police and school staff register for the township they serve, never for their own unit."""
+def registers_for_served_township(principal: Principal) -> bool:
+    """Police and school staff register minors for the township they serve (their unit's parent), never for
+    their own unit; stations and the county register for their own subtree."""
     return principal.role in (Role.police, Role.school_staff)
+
+
+def registration_root(principal: Principal) -> str:
+    """The subtree whose stations may be named to manage a minor this principal registers."""
+    return (
+        parent_path(principal.unit_path) if registers_for_served_township(principal) else principal.unit_path
+    )
+
+
+def reports_own_pupils(principal: Principal) -> bool:
+    """School staff register the pupils of their own school."""
+    return principal.role is Role.school_staff
 
 
 # --- seizure notices ----------------------------------------------------------------------------------------

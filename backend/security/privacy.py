@@ -12,6 +12,7 @@ from enum import IntEnum, StrEnum
 from functools import cache, cached_property
 from typing import Any
 
+from backend.security.masking import mask_name
 from backend.security.principals import Principal
 from backend.security.roles import Role
 
@@ -170,6 +171,11 @@ SENSITIVE_FIELDS = tuple(
     for name, rule in MINOR_FIELDS.items()
     if rule.field_class is _SENSITIVE and rule.sealable and not rule.derived
 )
+
+
+def may_search_names(principal: Principal) -> bool:
+    """Searching by name is a look at identities: only for roles that may reveal them."""
+    return principal.role in REVEAL_IDENTITY_ROLES
 
 
 def can_reveal_sealed(principal: Principal) -> bool:
@@ -388,6 +394,18 @@ CARE_ENTRY_FIELDS: dict[str, Rule] = {
 }
 SENSITIVE_ENTRY_KINDS = frozenset({"urine_test"})
 
+
+def team_member_name(name: str, *, has_account: bool, minor_name_masked: bool) -> str:
+    """A name on a care file's team (``team.name``): staff with an account are named in full; an outsider (a
+    family member) is named as the minor is, masked wherever the minor's name is masked."""
+    return mask_name(name) if minor_name_masked and not has_account else name
+
+
+def shows_sensitive_entry_kinds(entry_shape: Shape) -> bool:
+    """Whether entries of a drug-use kind are listed at all for the reader of this entry shape."""
+    return entry_shape.of("summary") is Visibility.full
+
+
 # Transfers (委托管理/移交): the minor is shaped by MINOR_FIELDS; the free text written about the case is the
 # sensitive class (it is where "caught using etomidate" would be written), the reason's code is general.
 TRANSFER_FIELDS: dict[str, Rule] = {
@@ -533,9 +551,3 @@ def overview_risk_categories(principal: Principal, all_categories: list[str]) ->
     if sees_underlying_records(principal):
         return list(all_categories)
     return school_visible_risk_categories(all_categories)
-
-
-def timeline_visibility(principal: Principal, *, sealed: bool) -> Visibility:
-    """How the contents of a care file's timeline (the sensitive class) are shown: full or hidden, never
-    masked — a summary cannot be meaningfully starred out. Sealed facts open only to whom may reveal them."""
-    return Visibility.full if sees_sensitive(principal, sealed=sealed) else Visibility.hidden

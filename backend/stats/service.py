@@ -40,6 +40,7 @@ from backend.security.permissions import path_in_subtree
 from backend.security.principals import (
     Principal,
     in_subtree,
+    minor_scope,
     parent_path,
     statistics_root_path,
     within_minor_scope,
@@ -55,7 +56,7 @@ from backend.security.privacy import (
     school_visible_risk_categories,
     sees_underlying_records,
 )
-from backend.security.roles import Role, Scope
+from backend.security.roles import Scope
 from backend.seizures.models import SeizureNotice
 from backend.stats.schemas import (
     AtRiskCounts,
@@ -398,7 +399,7 @@ async def overview(
     # School staff count their school's pupils (the school's tallies), everyone else the minors their subtree
     # manages (the managing units' tallies): the same scope as the registry's, read off the counters.
     tallied = aliased(Unit)
-    role = TallyRole.school if principal.role is Role.school_staff else TallyRole.managing
+    role = TallyRole.school if minor_scope(principal).kind == "school" else TallyRole.managing
     condition = within_minor_scope(principal, tallied.path, MinorTally.unit_id)
     if unit.id != principal.unit_id:
         condition = sa.and_(condition, in_subtree(tallied.path, unit.path))

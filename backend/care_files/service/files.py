@@ -53,7 +53,6 @@ from backend.minors.models import Minor, adult_condition
 from backend.minors.schemas import MinorRead
 from backend.pagination import Page, PageParams
 from backend.security import permissions, privacy
-from backend.security.masking import mask_name
 from backend.security.principals import Principal, in_subtree, within_scope
 from backend.security.roles import Role
 from backend.transfers.models import PENDING_STATUSES, Transfer
@@ -237,7 +236,6 @@ async def present_files(
             if minor.is_sealed or "is_sealed" in minor.hidden_fields
             else shape
         )
-        # Outsiders on the team are named as the minor is: a family member's name points at the child.
         names_masked = "name" in minor.masked_fields
 
         def person(person_id: uuid.UUID | None) -> PersonRef | None:
@@ -247,9 +245,9 @@ async def present_files(
             TeamMemberRead(
                 role=member["role"],
                 user_id=member.get("user_id"),
-                name=mask_name(member["name"])
-                if names_masked and not member.get("user_id")
-                else member["name"],
+                name=privacy.team_member_name(
+                    member["name"], has_account=bool(member.get("user_id")), minor_name_masked=names_masked
+                ),
                 organisation=member.get("organisation"),
             )
             for member in care_file.team

@@ -193,7 +193,7 @@ async def list_entries(
     auditors; a worker sees the current version of each entry. Contents are the sensitive class of the privacy
     policy."""
     sealed = await session.scalar(sa.select(Minor.is_sealed).where(Minor.id == care_file.minor_id))
-    seen = privacy.timeline_visibility(principal, sealed=bool(sealed))
+    shape = privacy.record_shape(privacy.CARE_ENTRY_FIELDS, principal, sealed=bool(sealed))
     show_history = permissions.sees_corrected_versions(principal)
     correction = aliased(CareEntry, name="correction")
     statement = (
@@ -203,8 +203,8 @@ async def list_entries(
     )
     if not show_history:
         statement = statement.where(correction.id.is_(None))
-    hidden = seen is privacy.Visibility.hidden
-    if hidden:  # an entry whose kind tells of drug use is left out altogether (and out of the total)
+    if not privacy.shows_sensitive_entry_kinds(shape):
+        # An entry whose kind tells of drug use is left out altogether (and out of the total).
         statement = statement.where(CareEntry.kind.not_in(privacy.SENSITIVE_ENTRY_KINDS))
 
     def present(row: Any) -> EntryRead:
@@ -220,11 +220,9 @@ async def list_entries(
             corrects_id=entry.corrects_id,
             superseded_by=superseded_by,
             recorded_at=entry.recorded_at,
-            hidden_fields=["referral_kind", "summary", "urine_result"] if hidden else [],
-            **(
-                {}
-                if hidden
-                else {
+            hidden_fields=shape.hidden_fields,
+            **shape.without_hidden(
+                {
                     "summary": entry.summary,
                     "urine_result": entry.urine_result,
                     "referral_kind": entry.referral_kind,

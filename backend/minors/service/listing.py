@@ -1,12 +1,13 @@
 """The registry's list: its filters, declared once, and its statements, built once per shape."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
+from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db import JsonArrayContains, local_today
@@ -16,6 +17,10 @@ from backend.minors.models import (
     Minor,
     MinorCount,
     MinorStatus,
+    RiskCategory,
+    RiskLevel,
+    SchoolingStatus,
+    Substance,
 )
 from backend.minors.service.presenting import MINOR_SELECT, ManagingUnit, shape_minor
 from backend.pagination import Page, PageParams, page_statements, run_page
@@ -26,10 +31,8 @@ from backend.security.principals import (
     in_subtree_template,
     minor_scope,
     minor_scope_template,
-    parent_path,
     subtree_parameters,
 )
-from backend.security.roles import Role
 from backend.units.models import Unit
 
 # No sort by birth date: the list masks it for everyone, and an order of birth dates beside records whose
@@ -51,17 +54,122 @@ def _birth_date_bounds_for_age(age: int, today: date) -> tuple[date, date]:
 
 @dataclass(frozen=True)
 class MinorFilters:
+    """The list's filters: the route reads them from the query (FastAPI takes this dataclass as its
+    parameters) and ``FILTERS`` says what each one does. A new filter is a field here and a row there."""
+
     status: MinorStatus | None = None
-    risk_level: str | None = None
-    category: str | None = None
-    substance: str | None = None
-    within: uuid.UUID | None = None
+    risk_level: RiskLevel | None = None
+    category: Annotated[RiskCategory | None, Query(description="Has this risk category")] = None
+    substance: Annotated[
+        Substance | None, Query(description="Involves this substance (roles that see drug-use facts)")
+    ] = None
+    within: Annotated[uuid.UUID | None, Query(description="Managed in this unit's subtree")] = None
     school_id: uuid.UUID | None = None
-    schooling_status: str | None = None
-    age_min: int | None = None
-    age_max: int | None = None
-    turns_18_within_days: privacy.Turns18Window | None = None
-    q: str | None = None
+    schooling_status: SchoolingStatus | None = None
+    age_min: Annotated[int | None, Query(ge=0, le=30)] = None
+    age_max: Annotated[int | None, Query(ge=0, le=30)] = None
+    turns_18_within_days: Annotated[
+        privacy.Turns18Window | None,
+        Query(description="Turns 18 within 90 or 365 days (no finer: the birth date is masked in lists)"),
+    ] = None
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=50, description="Name contains (roles that may see identities)"),
+    ] = None
+
+
+def _require_sensitive(name: str) -> Callable[[Principal, Any], None]:
+    def check(principal: Principal, _value: Any) -> None:
+        shape = privacy.shape_for(principal, view=privacy.View.list, responsible=False, sealed=False)
+        if shape.of("substances") is not privacy.Visibility.full:
+            raise Forbidden(f"Filtering by {name} needs access to drug-use facts.")
+
+    return check
+
+
+def _require_sensitive_category(principal: Principal, code: Any) -> None:
+    if code in privacy.SENSITIVE_RISK_CATEGORIES:
+        _require_sensitive("category")(principal, code)
+
+
+def _require_name_search(principal: Principal, _value: Any) -> None:
+    if not privacy.may_search_names(principal):
+        raise Forbidden("Searching by name needs a role that may see identities.")
+
+
+def _param(name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(name, required=True)
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """What one filter does. ``conditions`` are built once per shape of list and name their values as bind
+    parameters, which ``values`` gives for a request (``value_in_statement``: the code itself goes into the
+    statement instead — JSON containment; the codes are few). ``counted``: the condition on the per-unit
+    counters when they can answer the total with this filter. ``allowed``: raises when the caller may not use
+    it (a privacy rule)."""
+
+    conditions: Callable[[Any], list[sa.ColumnElement[bool]]]
+    values: Callable[[Any, date], dict[str, Any]] = lambda _value, _today: {}
+    counted: Callable[[], sa.ColumnElement[bool]] | None = None
+    value_in_statement: bool = False
+    allowed: Callable[[Principal, Any], None] | None = None
+
+
+def _equals(column: Any, name: str) -> ListFilter:
+    return ListFilter(lambda _: [column == _param(name)], lambda value, _today: {name: value})
+
+
+FILTERS: dict[str, ListFilter] = {
+    "status": ListFilter(
+        lambda _: [Minor.status == _param("status")],
+        lambda value, _today: {"status": value},
+        counted=lambda: MinorCount.status == _param("status"),
+    ),
+    # The value is the anchor unit's path, resolved within the caller's reach before the filter applies.
+    "within": ListFilter(
+        lambda _: [in_subtree_template(ManagingUnit.path, "within")],
+        lambda path, _today: subtree_parameters("within", path),
+        counted=lambda: in_subtree_template(ManagingUnit.path, "within"),
+    ),
+    "risk_level": _equals(Minor.risk_level, "risk_level"),
+    "schooling_status": _equals(Minor.schooling_status, "schooling_status"),
+    "school_id": _equals(Minor.school_id, "school_id"),
+    # A sealed minor's drug-use facts must not leak through a filter either.
+    "category": ListFilter(
+        lambda code: [
+            *([Minor.is_sealed.is_(False)] if code in privacy.SENSITIVE_RISK_CATEGORIES else []),
+            JsonArrayContains(Minor.risk_categories, code),
+        ],
+        value_in_statement=True,
+        allowed=_require_sensitive_category,
+    ),
+    "substance": ListFilter(
+        lambda code: [Minor.is_sealed.is_(False), JsonArrayContains(Minor.substances, code)],
+        value_in_statement=True,
+        allowed=_require_sensitive("substance"),
+    ),
+    "age_min": ListFilter(
+        lambda _: [Minor.birth_date <= _param("born_by")],
+        lambda age, today: {"born_by": _birth_date_bounds_for_age(age, today)[1]},
+    ),
+    "age_max": ListFilter(
+        lambda _: [Minor.birth_date >= _param("born_from")],
+        lambda age, today: {"born_from": _birth_date_bounds_for_age(age, today)[0]},
+    ),
+    "turns_18_within_days": ListFilter(
+        lambda _: [Minor.birth_date.between(_param("adult_from"), _param("adult_by"))],
+        lambda days, today: {
+            "adult_from": shift_years(today, -18) + timedelta(days=1),
+            "adult_by": shift_years(today + timedelta(days=days), -18),
+        },
+    ),
+    "q": ListFilter(
+        lambda _: [Minor.name.like(_param("name_pattern"), escape=_LIKE_ESCAPE)],
+        lambda text, _today: {"name_pattern": f"%{_escape_like(text)}%"},
+        allowed=_require_name_search,
+    ),
+}
 
 
 async def list_minors(
@@ -77,33 +185,27 @@ async def list_minors(
     (``_list_statements``); this request's values are their parameters."""
     cipher = cipher_of(session)
     today = local_today()
-    shape = privacy.shape_for(principal, view=privacy.View.list, responsible=False, sealed=False)
     scope = minor_scope(principal)
+    given = {
+        field.name: getattr(filters, field.name)
+        for field in fields(filters)
+        if getattr(filters, field.name) not in (None, "")
+    }
+    for name, value in given.items():
+        check = FILTERS[name].allowed
+        if check is not None:
+            check(principal, value)
+    if "within" in given:
+        given["within"] = await _unit_path_within_reach(session, principal, given["within"])
     parameters = scope.parameters()
-    if filters.category in privacy.SENSITIVE_RISK_CATEGORIES:
-        _require_sensitive(shape, "category")
-    if filters.substance:
-        _require_sensitive(shape, "substance")
-    if filters.q and principal.role not in privacy.REVEAL_IDENTITY_ROLES:
-        raise Forbidden("Searching by name needs a role that may see identities.")
-    if filters.within:
-        anchor = await _unit_path_within_reach(session, principal, filters.within)
-        parameters.update(subtree_parameters("within", anchor))
-    for name in ("status", "risk_level", "schooling_status", "school_id"):
-        parameters[name] = getattr(filters, name)
-    if filters.age_min is not None:
-        parameters["born_by"] = _birth_date_bounds_for_age(filters.age_min, today)[1]
-    if filters.age_max is not None:
-        parameters["born_from"] = _birth_date_bounds_for_age(filters.age_max, today)[0]
-    if filters.turns_18_within_days is not None:
-        parameters["adult_from"] = shift_years(today, -18) + timedelta(days=1)
-        parameters["adult_by"] = shift_years(today + timedelta(days=filters.turns_18_within_days), -18)
-    if filters.q:
-        parameters["name_pattern"] = f"%{_escape_like(filters.q)}%"
-    given = tuple(field.name for field in fields(filters) if getattr(filters, field.name) not in (None, ""))
-    page_statement, total_statement = _list_statements(
-        _ListShape(scope.kind, given, filters.category, filters.substance, page.sort), page.order_by
+    for name, value in given.items():
+        parameters.update(FILTERS[name].values(value, today))
+    shape = _ListShape(
+        scope.kind,
+        tuple((name, value if FILTERS[name].value_in_statement else None) for name, value in given.items()),
+        page.sort,
     )
+    page_statement, total_statement = _list_statements(shape, page.order_by)
     return await run_page(
         session,
         page_statement,
@@ -115,16 +217,13 @@ async def list_minors(
 
 
 async def _unit_path_within_reach(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> str:
-    """The path of a unit in the principal's subtree — for police, in the township they serve too."""
-    reach = [principal.unit_path]
-    if principal.role is Role.police:
-        reach.append(parent_path(principal.unit_path))
-    for path in reach:
-        found = await session.scalar(
-            _UNIT_PATH_IN_SUBTREE, {"unit_id": unit_id, **subtree_parameters("reach", path)}
-        )
-        if found is not None:
-            return found
+    """The path of a unit in the principal's reach of minors (for police, the township they serve)."""
+    reach = minor_scope(principal).path or principal.unit_path
+    found = await session.scalar(
+        _UNIT_PATH_IN_SUBTREE, {"unit_id": unit_id, **subtree_parameters("reach", reach)}
+    )
+    if found is not None:
+        return found
     raise ValidationFailed.field(["query", "within"], "no such unit in your scope", "unit.not_found")
 
 
@@ -135,13 +234,11 @@ _UNIT_PATH_IN_SUBTREE = sa.select(Unit.path).where(
 
 @dataclass(frozen=True)
 class _ListShape:
-    """What the text of a list's statements depends on. (A category or substance is part of it: JSON
-    containment takes its code into the statement; the codes are few.)"""
+    """What the text of a list's statements depends on: the scope's kind, the filters given (with the code of
+    those whose value goes into the statement) and the order."""
 
     scope: str
-    given: tuple[str, ...]  # the filters given, by name
-    category: str | None
-    substance: str | None
+    given: tuple[tuple[str, Any], ...]
     sort: str
 
 
@@ -162,51 +259,23 @@ def _list_statements(shape: _ListShape, order_by: Sequence[Any]) -> tuple[sa.Sel
 def _build_list_statements(
     shape: _ListShape, order_by: Sequence[Any]
 ) -> tuple[sa.Select[Any], sa.Select[Any]]:
-    given = set(shape.given)
     conditions = [minor_scope_template(shape.scope, ManagingUnit.path, Minor.school_id)]
-    # What the per-unit counters can answer; with any other filter the rows are counted.
-    counted = [minor_scope_template(shape.scope, ManagingUnit.path, None)]
-    if "status" in given:
-        conditions.append(Minor.status == sa.bindparam("status"))
-        counted.append(MinorCount.status == sa.bindparam("status"))
-    if "within" in given:
-        in_anchor = in_subtree_template(ManagingUnit.path, "within")
-        conditions.append(in_anchor)
-        counted.append(in_anchor)
-    if "risk_level" in given:
-        conditions.append(Minor.risk_level == sa.bindparam("risk_level"))
-    if "schooling_status" in given:
-        conditions.append(Minor.schooling_status == sa.bindparam("schooling_status"))
-    if "school_id" in given:
-        conditions.append(Minor.school_id == sa.bindparam("school_id"))
-    if shape.category:
-        if shape.category in privacy.SENSITIVE_RISK_CATEGORIES:
-            # A sealed minor's sensitive facts must not leak through a filter either.
-            conditions.append(Minor.is_sealed.is_(False))
-        conditions.append(JsonArrayContains(Minor.risk_categories, shape.category))
-    if shape.substance:
-        conditions += [Minor.is_sealed.is_(False), JsonArrayContains(Minor.substances, shape.substance)]
-    if "age_min" in given:
-        conditions.append(Minor.birth_date <= sa.bindparam("born_by"))
-    if "age_max" in given:
-        conditions.append(Minor.birth_date >= sa.bindparam("born_from"))
-    if "turns_18_within_days" in given:
-        conditions.append(Minor.birth_date.between(sa.bindparam("adult_from"), sa.bindparam("adult_by")))
-    if "q" in given:
-        conditions.append(Minor.name.like(sa.bindparam("name_pattern"), escape=_LIKE_ESCAPE))
+    for name, value in shape.given:
+        conditions += FILTERS[name].conditions(value)
     statement = MINOR_SELECT.where(*conditions)
     total_statement = None
-    # School staff reach minors by school, not by managing unit: their totals are always counted row by row.
-    if given <= _FILTERS_COUNTED_BY_UNIT and shape.scope != "school":
+    # The per-unit counters answer the total when every filter given can be counted by them — never for school
+    # staff, who reach minors by school, not by managing unit.
+    countable = [FILTERS[name].counted for name, _value in shape.given]
+    if shape.scope != "school" and all(countable):
+        counted = [minor_scope_template(shape.scope, ManagingUnit.path, None)]
+        counted += [condition() for condition in countable if condition]
         total_statement = (
             sa.select(sa.func.coalesce(sa.func.sum(MinorCount.n), 0))
             .join(ManagingUnit, ManagingUnit.id == MinorCount.managing_unit_id)
             .where(*counted)
         )
     return page_statements(statement, order_by, total_statement)
-
-
-_FILTERS_COUNTED_BY_UNIT = frozenset({"status", "within"})
 
 
 _LIKE_ESCAPE = "/"
@@ -217,8 +286,3 @@ def _escape_like(text: str) -> str:
     for character in (_LIKE_ESCAPE, "%", "_"):
         text = text.replace(character, _LIKE_ESCAPE + character)
     return text
-
-
-def _require_sensitive(shape: privacy.Shape, parameter: str) -> None:
-    if shape.of("substances") is not privacy.Visibility.full:
-        raise Forbidden(f"Filtering by {parameter} needs access to drug-use facts.")

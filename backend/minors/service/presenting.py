@@ -251,7 +251,7 @@ def policy_for(principal: Principal) -> MinorPolicy:
         list_fields={field: seen.value for field, seen in shapes[privacy.View.list].visibility.items()},
         detail_fields={field: seen.value for field, seen in shapes[privacy.View.detail].visibility.items()},
         revealable_fields=sorted(privacy.revealable_fields(principal, sealed=False)),
-        may_search_names=principal.role in privacy.REVEAL_IDENTITY_ROLES,
+        may_search_names=privacy.may_search_names(principal),
         may_filter_sensitive=shapes[privacy.View.list].of("substances") is privacy.Visibility.full,
         sensitive_risk_categories=sorted(RiskCategory(code) for code in privacy.SENSITIVE_RISK_CATEGORIES),
         may_edit=permissions.may_edit_minors(principal),

@@ -42,7 +42,6 @@ from backend.security.masking import mask_id_number, mask_phone
 from backend.security.principals import (
     Principal,
     in_subtree,
-    parent_path,
     within_minor_scope,
 )
 from backend.security.roles import Role
@@ -100,9 +99,9 @@ def _sealed_guardians(guardians: list[GuardianIn], cipher: FieldCipher) -> list[
 
 
 async def _default_managing_unit(session: AsyncSession, principal: Principal) -> uuid.UUID:
-    if principal.role in (Role.school_staff, Role.police):
+    if permissions.registers_for_served_township(principal):
         township = await session.scalar(
-            sa.select(Unit.id).where(Unit.path == parent_path(principal.unit_path))
+            sa.select(Unit.id).where(Unit.path == permissions.registration_root(principal))
         )
         assert township is not None
         return township
@@ -116,12 +115,8 @@ async def _default_managing_unit(session: AsyncSession, principal: Principal) ->
 
 
 async def _check_managing_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> None:
-    scope_path = (
-        parent_path(principal.unit_path)
-        if principal.role in (Role.school_staff, Role.police)
-        else principal.unit_path
-    )
-    unit = await session.scalar(sa.select(Unit).where(Unit.id == unit_id, in_subtree(Unit.path, scope_path)))
+    root = permissions.registration_root(principal)
+    unit = await session.scalar(sa.select(Unit).where(Unit.id == unit_id, in_subtree(Unit.path, root)))
     if unit is None:
         raise ValidationFailed.field(
             ["body", "managing_unit_id"], "no such unit in your scope", "unit.not_found"
@@ -193,7 +188,7 @@ async def register(
             limit=match_elsewhere_limit,
         )
 
-    school_id = principal.unit_id if principal.role is Role.school_staff else minor_in.school_id
+    school_id = principal.unit_id if permissions.reports_own_pupils(principal) else minor_in.school_id
     await _check_school(session, school_id)
     managing_unit_id = minor_in.managing_unit_id or await _default_managing_unit(session, principal)
     await _check_managing_unit(session, principal, managing_unit_id)
