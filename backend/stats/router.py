@@ -16,6 +16,7 @@ from backend.security.roles import Scope
 from backend.stats import service, sheets
 from backend.stats.schemas import Overview, RegionStatisticsReport, SchoolStatisticsReport
 from backend.terms import Term, TermCode
+from backend.workflows import overview as workflows_overview
 
 router = APIRouter(prefix="/stats", tags=["stats"], responses=problem_responses(401, 403, 404, 422))
 
@@ -122,6 +123,6 @@ async def region_statistics(session: DbSession, principal: StatsReader, query: R
 async def overview(
     request: Request, session: DbSession, principal: OverviewReader, unit_id: UnitParam = None
 ) -> Overview:
-    return await service.overview(
+    return await workflows_overview.overview(
         session, principal=principal, unit_id=unit_id, threshold=_threshold(request)
     )

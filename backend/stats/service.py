@@ -6,27 +6,20 @@ that one pattern. So the school table, its totals and the regional roll-up of th
 by side without giving a hidden cell away.
 """
 
-import dataclasses
 import itertools
 import uuid
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from functools import cached_property
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from backend.campaigns import scoping as campaigns
-from backend.campaigns.models import Campaign, TaskReportStatus
-from backend.care_files import worklists
-from backend.care_files.models import CareFile
-from backend.db import LOCAL_TIMEZONE, local_midnight_utc, local_today
+from backend.db import local_today
 from backend.errors import NotFound
 from backend.minors.models import (
-    Minor,
     MinorStatus,
     MinorTally,
     RiskCategory,
@@ -45,40 +38,25 @@ from backend.security.principals import (
     statistics_root_path,
     within_minor_scope,
     within_school_scope,
-    within_scope,
-    within_seizure_scope,
 )
 from backend.security.privacy import (
-    Visibility,
-    can_reveal_sealed,
-    notice_shape_for,
     overview_risk_categories,
     school_visible_risk_categories,
     sees_underlying_records,
 )
-from backend.security.roles import Scope
-from backend.seizures.models import SeizureNotice
 from backend.stats.schemas import (
     AtRiskCounts,
-    CampaignFigures,
-    CareFileFigures,
     CodeCount,
     MinorFigures,
-    MonthCount,
-    Overview,
     RegionStatistics,
     RegionStatisticsReport,
     SchoolStatistics,
     SchoolStatisticsReport,
-    SeizureFigures,
-    SeizureMonth,
     StatisticsHeader,
     SuppressedCount,
-    TransferFigures,
 )
 from backend.stats.suppression import Additive, suppress
 from backend.terms import Term
-from backend.transfers.models import PENDING_STATUSES, Transfer
 from backend.units.models import Unit, UnitKind, ids_on_path
 from backend.units.schemas import UnitSummary
 
@@ -91,11 +69,11 @@ def school_categories() -> list[str]:
     return school_visible_risk_categories([category.value for category in RiskCategory])
 
 
-def _count(value: int, hidden: bool) -> SuppressedCount:
+def suppressed_count(value: int, hidden: bool) -> SuppressedCount:
     return SuppressedCount(value=None, suppressed=True) if hidden else SuppressedCount(value=value)
 
 
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
@@ -233,7 +211,7 @@ async def _at_risk_by_school(
 
 def _suppressed_cells(
     tree: _Tree, at_risk: dict[uuid.UUID, list[int]], columns: Sequence[str], threshold: int
-) -> tuple[dict[tuple[uuid.UUID, str], int], frozenset[Hashable]]:
+) -> tuple[dict[Hashable, int], frozenset[Hashable]]:
     """Every node's counts (each school's added to every unit above it), and the cells to hide."""
     zeros = [0] * len(columns)
     sums: dict[uuid.UUID, list[int]] = {}
@@ -253,7 +231,7 @@ def _suppressed_cells(
         for node, children in tree.children.items()
         for column in columns
     ]
-    return values, suppress(values, relations, threshold=threshold)  # type: ignore[return-value]
+    return values, suppress(values, relations, threshold=threshold)
 
 
 @dataclass
@@ -269,7 +247,7 @@ class _Statistics:
 
     def at_risk(self, node: uuid.UUID) -> AtRiskCounts:
         cells = {
-            column: _count(self.values.get((node, column), 0), (node, column) in self.hidden)
+            column: suppressed_count(self.values.get((node, column), 0), (node, column) in self.hidden)
             for column in self.columns
         }
         return AtRiskCounts(total=cells.pop(TOTAL), by_category=cells)
@@ -292,8 +270,8 @@ class _Statistics:
             parent=UnitSummary.model_validate(parent) if parent and parent.id != school.id else None,
             metrics=SchoolMetricFigures.model_validate(metric, from_attributes=True) if metric else None,
             submitted_at=metric.submitted_at if metric else None,
-            registration_rate=_rate(metric.students_registered, metric.students_enrolled) if metric else None,
-            completion_rate=_rate(metric.students_completed, metric.students_enrolled) if metric else None,
+            registration_rate=rate(metric.students_registered, metric.students_enrolled) if metric else None,
+            completion_rate=rate(metric.students_completed, metric.students_enrolled) if metric else None,
             school_year_lesson_hours=year_hours,
             lesson_hours_target_met=None
             if year_hours is None
@@ -314,8 +292,8 @@ class _Statistics:
             depth=unit.depth - self.selection.depth,
             schools=len(schools),
             schools_reporting=len(reporting),
-            registration_rate=_rate(sums["students_registered"], sums["students_enrolled"]),
-            completion_rate=_rate(sums["students_completed"], sums["students_enrolled"]),
+            registration_rate=rate(sums["students_registered"], sums["students_enrolled"]),
+            completion_rate=rate(sums["students_completed"], sums["students_enrolled"]),
             schools_meeting_lesson_target=meeting,
             at_risk=self.at_risk(unit.id),
             **sums,
@@ -382,20 +360,12 @@ async def region_statistics(
     )
 
 
-async def overview(
-    session: AsyncSession, *, principal: Principal, unit_id: uuid.UUID | None, threshold: int
-) -> Overview:
-    """Minors of the principal's scope by status, risk level and category; small counts suppressed unless the
-    principal may see the records behind them."""
-    unit = await session.get(Unit, principal.unit_id)
-    assert unit is not None
-    if unit_id is not None and unit_id != principal.unit_id:
-        chosen = await session.get(Unit, unit_id)
-        if chosen is None or not path_in_subtree(chosen.path, principal.unit_path):
-            raise NotFound("No such unit.")
-        unit = chosen
-    # The other sections ask each module's own scope, of the principal narrowed to the chosen subtree.
-    narrowed = dataclasses.replace(principal, unit_id=unit.id, unit_path=unit.path, unit_kind=unit.kind)
+async def minor_figures(
+    session: AsyncSession, *, principal: Principal, unit: Unit, threshold: int
+) -> tuple[MinorFigures, bool]:
+    """Minors of the principal's scope (narrowed to ``unit``) by status, risk level and category, read off the
+    tallies; small counts suppressed unless the principal may see the records behind them. Also says whether
+    suppression applies to this reader."""
     # School staff count their school's pupils (the school's tallies), everyone else the minors their subtree
     # manages (the managing units' tallies): the same scope as the registry's, read off the counters.
     tallied = aliased(Unit)
@@ -436,41 +406,25 @@ async def overview(
             ),
         ]
         hidden = suppress(values, relations, threshold=threshold)
-    today = local_today()
-    sections = _Sections(suppressed=suppressed, threshold=threshold)
 
     def counts(kind: str, codes: Sequence[str]) -> list[CodeCount]:
         return [
-            CodeCount(code=code, count=_count(values[(kind, code)], (kind, code) in hidden)) for code in codes
+            CodeCount(code=code, count=suppressed_count(values[(kind, code)], (kind, code) in hidden))
+            for code in codes
         ]
 
-    return Overview(
-        unit=UnitSummary.model_validate(unit),
-        as_of=local_today(),
-        suppression_threshold=threshold,
-        suppressed=suppressed,
-        minors=MinorFigures(
-            total=_count(values[("total",)], ("total",) in hidden),
-            by_status=counts("status", [status.value for status in MinorStatus]),
-            by_risk_level=counts("level", [level.value for level in RiskLevel]),
-            by_category=counts("category", categories),
-        ),
-        care_files=await _care_files(session, narrowed, today, sections)
-        if principal.has(Scope.care_files_read)
-        else None,
-        seizures=await _seizures(session, narrowed, today, sections)
-        if principal.has(Scope.seizures_read)
-        else None,
-        transfers=await _transfers(session, narrowed, sections)
-        if principal.has(Scope.transfers_read)
-        else None,
-        campaigns=await _campaigns(session, narrowed) if principal.has(Scope.campaigns_read) else None,
+    figures = MinorFigures(
+        total=suppressed_count(values[("total",)], ("total",) in hidden),
+        by_status=counts("status", [status.value for status in MinorStatus]),
+        by_risk_level=counts("level", [level.value for level in RiskLevel]),
+        by_category=counts("category", categories),
     )
+    return figures, suppressed
 
 
 @dataclass
-class _Sections:
-    """The overview's counts of people beyond the registry (files, notices, transfers). None of them is the
+class CountsOfPeople:
+    """Counts of people beyond the registry (files, notices, transfers) on the dashboard. None of them is the
     sum of others that is published too, so the rule reduces to primary suppression, cell by cell; it is still
     the one rule of ``suppression.py``."""
 
@@ -479,131 +433,4 @@ class _Sections:
 
     def count(self, value: int) -> SuppressedCount:
         hidden = self.suppressed and bool(suppress({"cell": value}, [], threshold=self.threshold))
-        return _count(value, hidden)
-
-
-async def _care_files(
-    session: AsyncSession, principal: Principal, today: date, sections: _Sections
-) -> CareFileFigures:
-    """Files managed in scope (the care-files module's own ``within_scope``), with its worklist conditions."""
-    managing = aliased(Unit)
-    columns = worklists.worklist_counts(today)
-    row = (
-        await session.execute(
-            sa.select(*columns.values())
-            .select_from(CareFile)
-            .join(managing, managing.id == CareFile.managing_unit_id)
-            .where(within_scope(principal, managing.path))
-        )
-    ).one()
-    figures = dict(zip(columns, row, strict=True))
-    return CareFileFigures(**{name: sections.count(int(value or 0)) for name, value in figures.items()})
-
-
-def _last_12_months(today: date) -> list[date]:
-    months = []
-    year, month = today.year, today.month
-    for _ in range(12):
-        months.append(date(year, month, 1))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months[::-1]
-
-
-async def _seizures(
-    session: AsyncSession, principal: Principal, today: date, sections: _Sections
-) -> SeizureFigures:
-    """Notices the principal reaches through the seizure module's scope, received in the last 12 months
-    (Beijing time). Substances are the sensitive class: only for those who see them on a notice, and a sealed
-    record's substances only for whom may reveal sealed facts."""
-    months = _last_12_months(today)
-    reporting, receiving = aliased(Unit), aliased(Unit)
-    rows = (
-        await session.execute(
-            sa.select(SeizureNotice.received_at, SeizureNotice.substances, Minor.is_sealed)
-            .join(reporting, reporting.id == SeizureNotice.reporting_unit_id)
-            .join(receiving, receiving.id == SeizureNotice.receiving_unit_id)
-            .join(Minor, Minor.id == SeizureNotice.minor_id)
-            .where(
-                within_seizure_scope(principal, reporting.path, receiving.path),
-                SeizureNotice.received_at >= local_midnight_utc(months[0]),
-            )
-        )
-    ).all()
-    sees_substances = notice_shape_for(principal, sealed=False).of("substances") is Visibility.full
-    reveals_sealed = can_reveal_sealed(principal)
-    codes = [month.strftime("%Y-%m") for month in months]
-    by_month: dict[str, int] = dict.fromkeys(codes, 0)
-    by_substance: dict[tuple[str, str], int] = defaultdict(int)
-    for received_at, substances, sealed in rows:
-        code = received_at.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m")
-        if code not in by_month:
-            continue
-        by_month[code] += 1
-        if sees_substances and (reveals_sealed or not sealed):
-            for substance in dict.fromkeys(substances or ()):
-                by_substance[(code, substance)] += 1
-    return SeizureFigures(
-        by_month=[MonthCount(month=code, count=sections.count(by_month[code])) for code in codes],
-        last_12_months=[
-            SeizureMonth(month=code, substance=substance, count=sections.count(count))
-            for (code, substance), count in sorted(by_substance.items())
-        ],
-    )
-
-
-async def _transfers(session: AsyncSession, principal: Principal, sections: _Sections) -> TransferFigures:
-    """Transfers under way in the inbox (received by the subtree) and the outbox (sent from it), as the
-    transfers module's boxes have them."""
-    from_unit, to_unit = aliased(Unit), aliased(Unit)
-    pending = Transfer.status.in_(PENDING_STATUSES)
-
-    def counting(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-    incoming, outgoing = (
-        await session.execute(
-            sa.select(
-                counting(within_scope(principal, to_unit.path)),
-                counting(within_scope(principal, from_unit.path)),
-            )
-            .select_from(Transfer)
-            .join(from_unit, from_unit.id == Transfer.from_unit_id)
-            .outerjoin(to_unit, to_unit.id == Transfer.to_unit_id)
-            .where(
-                pending,
-                sa.or_(within_scope(principal, from_unit.path), within_scope(principal, to_unit.path)),
-            )
-        )
-    ).one()
-    return TransferFigures(
-        pending_incoming=sections.count(int(incoming or 0)),
-        pending_outgoing=sections.count(int(outgoing or 0)),
-    )
-
-
-async def _campaigns(session: AsyncSession, principal: Principal) -> CampaignFigures:
-    """Published campaigns the scope issued or was sent; completion as the campaign's progress table has it:
-    approved reports ÷ all reports, over the reports the principal may read."""
-    reports = campaigns.published_reports(principal).subquery()
-    total, approved = (
-        await session.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.coalesce(
-                    sa.func.sum(sa.case((reports.c.status == TaskReportStatus.approved.value, 1), else_=0)), 0
-                ),
-            ).select_from(reports)
-        )
-    ).one()
-    open_campaigns = await session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Campaign)
-        .join(campaigns.IssuerUnit, campaigns.IssuerUnit.id == Campaign.issuing_unit_id)
-        .where(Campaign.status == "published", campaigns.campaign_scope(principal))
-    )
-    return CampaignFigures(
-        campaigns_open=open_campaigns or 0,
-        tasks_total=total or 0,
-        tasks_approved=int(approved or 0),
-        completion_rate=_rate(int(approved or 0), total or 0),
-    )
+        return suppressed_count(value, hidden)

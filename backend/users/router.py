@@ -10,6 +10,7 @@ from backend.etag import IfMatch, set_etag
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Role, Scope
+from backend.units import service as units
 from backend.units.models import Unit
 from backend.users import service
 from backend.users.models import User
@@ -43,7 +44,10 @@ async def list_users(
     is_active: bool | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Username or name contains")] = None,
 ) -> Page[UserRead]:
-    filters = service.UserFilters(role=role, within=within, is_active=is_active, q=q)
+    within_path = None
+    if within is not None:
+        within_path = (await units.get_in_scope(session, principal=principal, unit_id=within)).path
+    filters = service.UserFilters(role=role, within_path=within_path, is_active=is_active, q=q)
     return await service.list_users(session, principal=principal, filters=filters, page=page)
 
 

@@ -24,7 +24,6 @@ from backend.security.passwords import (
 from backend.security.principals import Principal, in_subtree, within_scope
 from backend.security.roles import Role
 from backend.settings import Settings
-from backend.units import service as units
 from backend.units.models import Unit
 from backend.units.schemas import UnitSummary
 from backend.users.models import User
@@ -42,7 +41,8 @@ SORT_FIELDS = {
 @dataclass(frozen=True)
 class UserFilters:
     role: Role | None = None
-    within: uuid.UUID | None = None
+    # The path of a unit already found in the reader's scope (the router asks the units service for it).
+    within_path: str | None = None
     is_active: bool | None = None
     q: str | None = None
 
@@ -64,7 +64,7 @@ def to_read(user: User, unit: Unit, locked_until: datetime | None = None) -> Use
     )
 
 
-def _scoped_users() -> sa.Select[tuple[User, Unit]]:
+def _scoped_users() -> sa.Select[User, Unit]:
     return sa.select(User, Unit).join(Unit, Unit.id == User.unit_id)
 
 
@@ -95,9 +95,8 @@ async def list_users(
     )
     if filters.role:
         statement = statement.where(User.role == filters.role)
-    if filters.within:
-        anchor = await units.get_in_scope(session, principal=principal, unit_id=filters.within)
-        statement = statement.where(in_subtree(Unit.path, anchor.path))
+    if filters.within_path:
+        statement = statement.where(in_subtree(Unit.path, filters.within_path))
     if filters.is_active is not None:
         statement = statement.where(User.is_active == filters.is_active)
     if filters.q:
