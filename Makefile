@@ -73,6 +73,8 @@ mutation: install
 lint: $(VENV)/.installed $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(if $(HAS_FRONTEND),cd frontend && npm run lint)
 
 format: $(VENV)/.installed

@@ -194,7 +194,7 @@ def create_client(
     from backend.errors import ProblemError
 
     try:
-        client_in = ClientCreate(client_id=client_id, name=name, unit_id=unit_id, scopes=scope)  # type: ignore[arg-type]
+        client_in = ClientCreate(client_id=client_id, name=name, unit_id=unit_id, scopes=scope)
         created = _in_session(
             lambda session: clients.create_client(session, principal=None, client_in=client_in)
         )

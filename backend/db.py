@@ -28,6 +28,9 @@ NAMING_CONVENTION = {
 }
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
+# A SELECT of any columns (SQLAlchemy 2.1 types a Select by the row it yields, one type per column).
+AnySelect = sa.Select[*tuple[Any, ...]]
+
 
 # Qinghu's users live in one time zone: "today", ages and day limits are counted there.
 LOCAL_TIMEZONE = ZoneInfo("Asia/Shanghai")

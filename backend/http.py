@@ -429,10 +429,10 @@ async def enforce_bounds(request: Request, route: Any, body_kind: str | None) ->
                 problems.append(problem)
     if body_kind == "form" and request.method in ("POST", "PUT", "PATCH"):
         form = await request.form()
-        for name, value in form.multi_items():
-            for text in (name, value if isinstance(value, str) else ""):
+        for field_name, field_value in form.multi_items():
+            for text in (field_name, field_value if isinstance(field_value, str) else ""):
                 if _UNSTORABLE.search(text):
-                    problems.append(_unstorable_problem(["body", name], text))
+                    problems.append(_unstorable_problem(["body", field_name], text))
     elif body_kind == "json" and _ESCAPED_UNSTORABLE.search(await request.body()):
         problems.extend(_unstorable_in_json(await request.json()))
     if problems:

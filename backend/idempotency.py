@@ -157,4 +157,4 @@ async def purge_expired(session: AsyncSession, *, older_than: timedelta = RETENT
     """Remove keys older than ``older_than`` (never less than the retention). Returns how many went."""
     cutoff = utcnow() - max(older_than, RETENTION)
     result = await session.execute(sa.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))
-    return result.rowcount or 0  # type: ignore[attr-defined]
+    return result.rowcount or 0

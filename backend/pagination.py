@@ -1,7 +1,7 @@
 """Lists: ``limit`` (≤ 200), ``offset``, ``total`` and ``sort``, one implementation for every list endpoint."""
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -11,6 +11,7 @@ from fastapi import Query, Response
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.db import AnySelect
 from backend.errors import ValidationFailed
 
 MAX_LIMIT = 200
@@ -38,7 +39,7 @@ class PageParams:
 
 def page_params(
     sort_fields: Mapping[str, Any], *, default: str, tie_breaker: Any
-) -> Callable[..., PageParams]:
+) -> Callable[..., Awaitable[PageParams]]:
     """A dependency that reads ``limit``, ``offset`` and ``sort`` (``name`` or ``-name``, comma-separated).
 
     ``sort_fields`` maps the public field names to columns; any other name is a 422 naming the choices.
@@ -77,11 +78,11 @@ def page_params(
 
 async def paginate(
     session: AsyncSession,
-    statement: sa.Select[Any],
+    statement: AnySelect,
     params: PageParams,
     to_item: Callable[[Any], T],
     *,
-    total_statement: sa.Select[Any] | None = None,
+    total_statement: AnySelect | None = None,
 ) -> Page[T]:
     """Run a filtered select as one page plus its total. ``to_item`` shapes each row.
 
@@ -92,8 +93,8 @@ async def paginate(
 
 
 def page_statements(
-    statement: sa.Select[Any], order_by: Sequence[Any], total_statement: sa.Select[Any] | None = None
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
+    statement: AnySelect, order_by: Sequence[Any], total_statement: AnySelect | None = None
+) -> tuple[AnySelect, AnySelect]:
     """A select's page (its bounds the parameters ``page_limit`` and ``page_offset``) and its total, as
     statements that can be built once and run many times (``run_page``)."""
     page_statement = (
@@ -108,8 +109,8 @@ def page_statements(
 
 async def run_page(
     session: AsyncSession,
-    page_statement: sa.Select[Any],
-    total_statement: sa.Select[Any],
+    page_statement: AnySelect,
+    total_statement: AnySelect,
     params: PageParams,
     to_item: Callable[[Any], T],
     parameters: Mapping[str, Any] | None = None,

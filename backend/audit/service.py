@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction, aliased
+from sqlmodel import col
 
 from backend.audit.models import AuditChainHead, AuditEvent, chained_content
 from backend.db import utcnow
@@ -85,6 +86,7 @@ _PENDING = "qinghu.audit.pending"
 
 # The append's statements are built once, with their values as parameters: SQLAlchemy then reuses their
 # compiled form (and their cache key) instead of compiling a fresh statement for every event.
+# SQLModel sets ``__table__`` on table classes at runtime without declaring it to type checkers.
 _EVENTS: sa.Table = AuditEvent.__table__  # type: ignore[attr-defined]
 _HEAD: sa.Table = AuditChainHead.__table__  # type: ignore[attr-defined]
 _NUMBERS_TAKEN = (_HEAD.c.last_seq, _HEAD.c.last_hash)
@@ -170,7 +172,10 @@ async def verify(session: AsyncSession, *, batch: int = 5000) -> ChainReport:
     while True:
         events = (
             await session.scalars(
-                sa.select(AuditEvent).where(AuditEvent.seq > last_seen).order_by(AuditEvent.seq).limit(batch)
+                sa.select(AuditEvent)
+                .where(col(AuditEvent.seq) > last_seen)
+                .order_by(col(AuditEvent.seq))
+                .limit(batch)
             )
         ).all()
         if not events:
@@ -218,21 +223,21 @@ async def list_events(
     """Events of the principal's subtree, newest first by default, each with the acting person's unit."""
     statement = (
         sa.select(AuditEvent, ActorUnit)
-        .join(Unit, Unit.id == AuditEvent.unit_id)
-        .outerjoin(User, sa.and_(AuditEvent.actor_kind == "user", User.id == AuditEvent.actor_id))
-        .outerjoin(ActorUnit, ActorUnit.id == User.unit_id)
+        .join(Unit, col(Unit.id) == AuditEvent.unit_id)
+        .outerjoin(User, sa.and_(col(AuditEvent.actor_kind) == "user", col(User.id) == AuditEvent.actor_id))
+        .outerjoin(ActorUnit, col(ActorUnit.id) == col(User.unit_id))
         .where(within_scope(principal, Unit.path))
     )
     if filters.actor_id:
-        statement = statement.where(AuditEvent.actor_id == filters.actor_id)
+        statement = statement.where(col(AuditEvent.actor_id) == filters.actor_id)
     if filters.action:
-        statement = statement.where(AuditEvent.action == filters.action)
+        statement = statement.where(col(AuditEvent.action) == filters.action)
     if filters.object_type:
-        statement = statement.where(AuditEvent.object_type == filters.object_type)
+        statement = statement.where(col(AuditEvent.object_type) == filters.object_type)
     if filters.object_id:
-        statement = statement.where(AuditEvent.object_id == filters.object_id)
+        statement = statement.where(col(AuditEvent.object_id) == filters.object_id)
     if filters.since:
-        statement = statement.where(AuditEvent.at >= filters.since)
+        statement = statement.where(col(AuditEvent.at) >= filters.since)
     if filters.until:
-        statement = statement.where(AuditEvent.at < filters.until)
+        statement = statement.where(col(AuditEvent.at) < filters.until)
     return await paginate(session, statement, page, lambda row: ListedEvent(row[0], row[1]))

@@ -6,6 +6,7 @@ from typing import Annotated
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlowPassword, OAuthFlows
+from fastapi.requests import HTTPConnection
 from fastapi.security import OAuth2
 from fastapi.security.utils import get_authorization_scheme_param
 
@@ -36,7 +37,7 @@ class BearerToken(OAuth2):
         )
         super().__init__(flows=flows, scheme_name="OAuth2", auto_error=False)
 
-    async def __call__(self, request: Request) -> str | None:
+    async def __call__(self, request: HTTPConnection) -> str | None:
         scheme, token = get_authorization_scheme_param(request.headers.get("Authorization"))
         if not token or scheme.lower() != "bearer":
             return None
@@ -112,7 +113,7 @@ async def _principal_from_token(request: Request, session: DbSession, token: str
         raise _invalid_token("The access token is invalid or has expired.") from exc
 
     if claims.subject_kind == "user":
-        identifiers = {"user_id": claims.subject_id, "session_id": claims.session_id}
+        identifiers: dict[str, object] = {"user_id": claims.subject_id, "session_id": claims.session_id}
         row = (await session.execute(_USER_PRINCIPAL, identifiers)).first()
         if row is None or claims.session_id is None:
             raise _invalid_token("The access token is invalid or has expired.")

@@ -23,6 +23,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend.auth.models import LoginKnownAddress, LoginThrottle
 from backend.auth.rows import prune, upsert
@@ -169,7 +170,7 @@ def _count(
             "last_failure_at": now,
         },
         where=(
-            sa.or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until <= now)
+            sa.or_(LoginThrottle.blocked_until.is_(None), col(LoginThrottle.blocked_until) <= now)
             if unless_waiting
             else None
         ),
@@ -253,7 +254,7 @@ async def failed(session: AsyncSession, *, settings: Settings, admission: Admiss
             sa.update(LoginThrottle)
             .where(
                 LoginThrottle.key == attempt.account_key,
-                sa.or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now + wait),
+                sa.or_(LoginThrottle.blocked_until.is_(None), col(LoginThrottle.blocked_until) < now + wait),
             )
             .values(blocked_until=now + wait)
         )
@@ -289,7 +290,7 @@ async def succeeded(
         [LoginThrottle.key],
         sa.and_(
             LoginThrottle.last_failure_at < _window_start(settings, now),
-            sa.or_(LoginThrottle.blocked_until.is_(None), LoginThrottle.blocked_until < now),
+            sa.or_(LoginThrottle.blocked_until.is_(None), col(LoginThrottle.blocked_until) < now),
         ),
     )
     await prune(
@@ -309,7 +310,7 @@ def slowed_until(user_id_column: sa.ColumnElement[uuid.UUID], now: datetime) -> 
     people list)."""
     return (
         sa.select(LoginThrottle.blocked_until)
-        .where(LoginThrottle.user_id == user_id_column, LoginThrottle.blocked_until > now)
+        .where(LoginThrottle.user_id == user_id_column, col(LoginThrottle.blocked_until) > now)
         .limit(1)
         .scalar_subquery()
     )

@@ -19,7 +19,8 @@ class CampaignStatus(LabelledEnum):
 @reference("task_measures")
 class TaskMeasure(LabelledEnum):
     done = ("done", "是否完成", "Done or not")
-    count = ("count", "数量", "Count")
+    # The API's code is "count"; as an enum member of a str enum it shadows ``str.count``, which nothing calls.
+    count = ("count", "数量", "Count")  # type: ignore[assignment]
     rate = ("rate", "比率（%）", "Rate (%)")
 
 

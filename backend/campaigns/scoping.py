@@ -14,6 +14,7 @@ from backend.campaigns.models import (
     TaskReport,
     TaskReportStatus,
 )
+from backend.db import AnySelect
 from backend.security.principals import Principal, within_scope
 from backend.units.models import Unit
 
@@ -45,7 +46,7 @@ def report_scope(principal: Principal) -> sa.ColumnElement[bool]:
     return sa.or_(within_scope(principal, ReportUnit.path), within_scope(principal, IssuerUnit.path))
 
 
-def published_reports(principal: Principal) -> sa.Select[Any]:
+def published_reports(principal: Principal) -> AnySelect:
     """Reports of published campaigns the principal reaches (``campaign_scope``) that it may read
     (``report_scope``): the base of the dashboard's completion, approved ÷ all as in ``progress``."""
     return (

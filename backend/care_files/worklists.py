@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from backend.care_files.models import (
     OPEN_STATUSES,
@@ -47,7 +48,7 @@ def due_state(care_file: Any, today: date) -> DueState | None:
 def due_condition(due: DueState, today: date) -> sa.ColumnElement[bool]:
     """The worklist filters, each an indexable comparison on the stored dates."""
     if due is DueState.overdue:
-        return CareFile.next_due_on < today
+        return col(CareFile.next_due_on) < today
     if due is DueState.due_soon:
         return CareFile.next_due_on.between(today, today + timedelta(days=DUE_SOON_DAYS))
     return sa.or_(CareFile.lost_contact_on < today, CareFile.failed_attempts >= LOST_AFTER_FAILED_ATTEMPTS)

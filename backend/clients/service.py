@@ -45,7 +45,7 @@ def to_read(client: ApiClient, unit: Unit) -> ClientRead:
     )
 
 
-def _scoped_clients() -> sa.Select[tuple[ApiClient, Unit]]:
+def _scoped_clients() -> sa.Select[ApiClient, Unit]:
     return sa.select(ApiClient, Unit).join(Unit, Unit.id == ApiClient.unit_id)
 
 

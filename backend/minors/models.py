@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from backend.db import Versioned, code_column, new_id
 from backend.identity import shift_years
@@ -205,7 +205,7 @@ class DisclosureCount(SQLModel, table=True):
 
 def adult_condition(today: date) -> sa.ColumnElement[bool]:
     """Minors who are 18 or older today: to be closed or handed over."""
-    return Minor.birth_date <= shift_years(today, -18)
+    return col(Minor.birth_date) <= shift_years(today, -18)
 
 
 RISK_ORDER = (RiskLevel.low, RiskLevel.medium, RiskLevel.high)

@@ -1,7 +1,6 @@
 """Submitting school metrics (one school, or a batch from the education bureau) and reading their history."""
 
 import uuid
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.clients.models import ApiClient
-from backend.db import utcnow
+from backend.db import AnySelect, utcnow
 from backend.errors import FieldProblem, NotFound, ValidationFailed
 from backend.pagination import Page, PageParams, paginate
 from backend.school_metrics.models import METRIC_FIELDS, SchoolMetric
@@ -31,7 +30,7 @@ SORT_FIELDS = {"submitted_at": SchoolMetric.submitted_at, "term": SchoolMetric.t
 _SUBMITTER_DISPLAY = sa.func.coalesce(User.display_name, ApiClient.name).label("submitter_display")
 
 
-def _with_submitter(statement: sa.Select[Any]) -> sa.Select[Any]:
+def _with_submitter(statement: AnySelect) -> AnySelect:
     return statement.outerjoin(
         User, sa.and_(SchoolMetric.submitted_by_kind == "user", User.id == SchoolMetric.submitted_by_id)
     ).outerjoin(
@@ -124,7 +123,7 @@ async def submit(
         raise ValidationFailed(summary, errors=problems)
 
     now = utcnow()
-    latest = dict(
+    latest: dict[uuid.UUID, int] = dict(
         (
             await session.execute(
                 sa.select(SchoolMetric.school_id, sa.func.max(SchoolMetric.revision))

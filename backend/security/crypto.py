@@ -91,6 +91,6 @@ def cipher_of(session: AsyncSession) -> FieldCipher:
     """The application's cipher, carried by every session of its sessionmaker: services that encrypt, decrypt
     or hash a number take it from the session they already have instead of from a parameter."""
     cipher = session.info.get(_SESSION_KEY)
-    if cipher is None:
+    if not isinstance(cipher, FieldCipher):
         raise RuntimeError("this session was made without the application's cipher (make_sessionmaker info)")
     return cipher

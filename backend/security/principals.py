@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from backend.security.roles import ROLE_SCOPES, Role, Scope
 
@@ -122,7 +123,7 @@ class MinorScope:
         if self.path:
             return in_subtree(managing_path_column, self.path)
         if self.school_id:
-            return school_id_column == self.school_id
+            return col(school_id_column) == self.school_id
         return sa.false()
 
     def parameters(self) -> dict[str, Any]:
@@ -159,7 +160,7 @@ def minor_scope_template(
     if kind == "subtree":
         return in_subtree_template(managing_path_column, "scope")
     if kind == "school":
-        return school_id_column == sa.bindparam("scope_school", required=True)
+        return col(school_id_column) == sa.bindparam("scope_school", required=True)
     return sa.false()
 
 
@@ -193,5 +194,5 @@ def within_school_scope(
     """The schools (units) a principal reaches for statistics and metrics: school staff their own school,
     everyone else the schools under ``statistics_root_path``."""
     if principal.role is Role.school_staff or principal.unit_kind == "school":
-        return unit_id_column == principal.unit_id
+        return col(unit_id_column) == principal.unit_id
     return in_subtree(path_column, statistics_root_path(principal))

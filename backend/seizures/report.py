@@ -54,7 +54,7 @@ def summarise(*, day: date, unit: Unit, notices: list[SeizureNoticeRead]) -> Dai
 
 
 def _local(value: object) -> str:
-    return value.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M") if value else ""  # type: ignore[attr-defined]
+    return value.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _row(index: int, notice: SeizureNoticeRead) -> list[object]:

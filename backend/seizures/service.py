@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from backend import idempotency
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.db import LOCAL_TIMEZONE, local_midnight_utc, local_today, utcnow
+from backend.db import LOCAL_TIMEZONE, AnySelect, local_midnight_utc, local_today, utcnow
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.identity import IdNumberError, age_on, parse_mainland_id
 from backend.minors.models import Minor
@@ -203,7 +203,7 @@ async def _receipt(session: AsyncSession, notice: SeizureNotice) -> dict[str, An
 # Reading
 
 
-def _scoped_select(principal: Principal) -> sa.Select[Any]:
+def _scoped_select(principal: Principal) -> AnySelect:
     return (
         sa.select(
             SeizureNotice,
@@ -324,7 +324,7 @@ async def _anchor_path(
 
 async def _filtered(
     session: AsyncSession, principal: Principal, filters: NoticeFilters, now: datetime
-) -> sa.Select[Any]:
+) -> AnySelect:
     statement = _scoped_select(principal)
     if filters.routing_status:
         statement = statement.where(SeizureNotice.routing_status == filters.routing_status)

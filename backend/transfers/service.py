@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.care_files.models import OPEN_STATUSES, CareFile
-from backend.db import utcnow
+from backend.db import AnySelect, utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.minors.models import Minor
 from backend.minors.schemas import MinorRead
@@ -39,7 +39,7 @@ SORT_FIELDS = {
 NO_LONGER_WAITING = "The transfer is no longer waiting for an answer: it was answered or cancelled meanwhile."
 
 
-def _scoped(principal: Principal) -> sa.Select[Any]:
+def _scoped(principal: Principal) -> AnySelect:
     """Transfers whose sending or receiving unit lies in the principal's subtree: both sides see them."""
     return (
         sa.select(
@@ -231,7 +231,7 @@ async def _move_status(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if result.rowcount != 1:
         raise Conflict(NO_LONGER_WAITING)
 
 

@@ -68,6 +68,11 @@ async def decide_closure(
     )
     if care_file.status == CareFileStatus.closed:
         minor = await minors.get_by_id(session, care_file.minor_id)
-        status = closure.CLOSED_MINOR_STATUS.get(ClosureReason(care_file.closure_reason), MinorStatus.closed)
+        reason = care_file.closure_reason
+        status = (
+            closure.CLOSED_MINOR_STATUS.get(ClosureReason(reason), MinorStatus.closed)
+            if reason
+            else MinorStatus.closed
+        )
         await minors.change_by_care_work(session, minor=minor, actor=principal, status=status)
     return care_file

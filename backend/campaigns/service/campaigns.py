@@ -165,8 +165,8 @@ async def resolve_targets(session: AsyncSession, *, campaign: Campaign) -> list[
 
 async def recipients(session: AsyncSession, *, campaign: Campaign) -> Recipients:
     if campaign.status == CampaignStatus.draft:
-        units = await resolve_targets(session, campaign=campaign)
-        return Recipients(resolved_at_publish=False, units=[UnitSummary.model_validate(u) for u in units])
+        targets = await resolve_targets(session, campaign=campaign)
+        return Recipients(resolved_at_publish=False, units=[UnitSummary.model_validate(u) for u in targets])
     units = (
         await session.scalars(
             sa.select(Unit)
@@ -462,7 +462,7 @@ async def present(
             await session.scalars(sa.select(Unit).where(Unit.id.in_({c.issuing_unit_id for c in campaigns})))
         ).all()
     }
-    task_counts = dict(
+    task_counts: dict[uuid.UUID, int] = dict(
         (
             await session.execute(
                 sa.select(CampaignTask.campaign_id, sa.func.count())
@@ -471,7 +471,7 @@ async def present(
             )
         ).all()
     )
-    target_counts = dict(
+    target_counts: dict[uuid.UUID, int] = dict(
         (
             await session.execute(
                 sa.select(CampaignTarget.campaign_id, sa.func.count())

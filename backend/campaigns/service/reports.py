@@ -42,7 +42,7 @@ from backend.campaigns.scoping import (
     report_scope,
 )
 from backend.campaigns.service.campaigns import can_edit, require_editor, require_status
-from backend.db import LOCAL_TIMEZONE, local_today, utcnow
+from backend.db import LOCAL_TIMEZONE, AnySelect, local_today, utcnow
 from backend.errors import (
     Conflict,
     NotFound,
@@ -127,7 +127,7 @@ def _can_review(principal: Principal, report: TaskReport, campaign: Campaign) ->
     )
 
 
-def _report_statement(principal: Principal) -> sa.Select[Any]:
+def _report_statement(principal: Principal) -> AnySelect:
     return (
         sa.select(TaskReport, CampaignTask, Campaign, ReportUnit, IssuerUnit)
         .join(CampaignTask, CampaignTask.id == TaskReport.task_id)

@@ -217,7 +217,7 @@ async def present_files(
             if person
         },
     )
-    pending = dict(
+    pending: dict[uuid.UUID, Any] = dict(
         (
             await session.execute(
                 sa.select(Transfer.minor_id, Transfer.id).where(

@@ -1,7 +1,6 @@
 """A care file as a row: found in the caller's scope, locked for a change, and whether a transfer is under way."""
 
 import uuid
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +9,7 @@ from sqlalchemy.orm import aliased
 from backend.care_files.models import (
     CareFile,
 )
-from backend.db import utcnow
+from backend.db import AnySelect, utcnow
 from backend.errors import NotFound
 from backend.security.principals import Principal, within_scope
 from backend.transfers.models import PENDING_STATUSES, Transfer
@@ -19,7 +18,7 @@ from backend.units.models import Unit
 ManagingUnit = aliased(Unit, name="care_managing_unit")
 
 
-def scoped_files() -> sa.Select[Any]:
+def scoped_files() -> AnySelect:
     return sa.select(CareFile, ManagingUnit.name, ManagingUnit.kind).join(
         ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id
     )

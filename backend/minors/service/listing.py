@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import sqlalchemy as sa
 from fastapi import Query
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from backend.db import JsonArrayContains, local_today
+from backend.db import AnySelect, JsonArrayContains, local_today
 from backend.errors import Forbidden, ValidationFailed
 from backend.identity import shift_years
 from backend.minors.models import (
@@ -122,9 +123,9 @@ def _equals(column: Any, name: str) -> ListFilter:
 
 FILTERS: dict[str, ListFilter] = {
     "status": ListFilter(
-        lambda _: [Minor.status == _param("status")],
+        lambda _: [col(Minor.status) == _param("status")],
         lambda value, _today: {"status": value},
-        counted=lambda: MinorCount.status == _param("status"),
+        counted=lambda: col(MinorCount.status) == _param("status"),
     ),
     # The value is the anchor unit's path, resolved within the caller's reach before the filter applies.
     "within": ListFilter(
@@ -242,10 +243,10 @@ class _ListShape:
     sort: str
 
 
-_LIST_STATEMENTS: dict[_ListShape, tuple[sa.Select[Any], sa.Select[Any]]] = {}
+_LIST_STATEMENTS: dict[_ListShape, tuple[AnySelect, AnySelect]] = {}
 
 
-def _list_statements(shape: _ListShape, order_by: Sequence[Any]) -> tuple[sa.Select[Any], sa.Select[Any]]:
+def _list_statements(shape: _ListShape, order_by: Sequence[Any]) -> tuple[AnySelect, AnySelect]:
     """The page and total statements for a list of this shape, built on first use and kept: a statement
     built anew costs its construction and its cache key on every request (a fifth of a list's time)."""
     statements = _LIST_STATEMENTS.get(shape)
@@ -256,9 +257,7 @@ def _list_statements(shape: _ListShape, order_by: Sequence[Any]) -> tuple[sa.Sel
     return statements
 
 
-def _build_list_statements(
-    shape: _ListShape, order_by: Sequence[Any]
-) -> tuple[sa.Select[Any], sa.Select[Any]]:
+def _build_list_statements(shape: _ListShape, order_by: Sequence[Any]) -> tuple[AnySelect, AnySelect]:
     conditions = [minor_scope_template(shape.scope, ManagingUnit.path, Minor.school_id)]
     for name, value in shape.given:
         conditions += FILTERS[name].conditions(value)

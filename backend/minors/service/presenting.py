@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.care_files.models import OPEN_STATUSES, CareFile
-from backend.db import JsonArrayContains, local_today
+from backend.db import AnySelect, JsonArrayContains, local_today
 from backend.errors import NotFound
 from backend.identity import age_on
 from backend.minors.models import (
@@ -85,7 +85,7 @@ _COLUMNS = (
 MINOR_SELECT = sa.select(*_COLUMNS).join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
 
 
-def scoped_select(principal: Principal) -> sa.Select[Any]:
+def scoped_select(principal: Principal) -> AnySelect:
     return MINOR_SELECT.where(within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
 
 
@@ -126,7 +126,7 @@ def present(row: Any, **shaping: Any) -> MinorRead:
     return MinorRead(**shape_minor(row, **shaping))
 
 
-def _values(row: sa.Row[Any]) -> Mapping[str, Any]:
+def _values(row: sa.Row[Any]) -> sa.RowMapping:
     """A row's columns by name. Read by key, not as attributes: a ``Row``'s attribute access first fails
     (building an AttributeError's message) and then looks the key up — a tenth of a page of 50 minors."""
     return row._mapping

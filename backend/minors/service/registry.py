@@ -25,6 +25,7 @@ from backend.minors.models import (
     MinorSource,
     MinorStatus,
     RiskCategory,
+    RiskLevel,
     raised_risk,
 )
 from backend.minors.schemas import (
@@ -400,7 +401,7 @@ async def change_by_care_work(
     audited like an edit."""
     fields = []
     if risk_level is not None and risk_level != minor.risk_level:
-        minor.risk_level = risk_level  # type: ignore[assignment]
+        minor.risk_level = RiskLevel(risk_level)
         fields.append("risk_level")
     if status is not None and status != minor.status:
         minor.status = status
@@ -485,7 +486,7 @@ async def spend_disclosure(
     number used with this one, or None at the limit. One upsert whose update refuses to pass the limit: the
     database serialises concurrent requests on the counter's row, so 40 parallel reveals with a limit of 20
     give exactly 20 (a count of today's events followed by an insert let most of them through)."""
-    table: sa.Table = DisclosureCount.__table__  # type: ignore[attr-defined]
+    table: sa.Table = DisclosureCount.__table__
     dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
         dialect_insert(table)
