@@ -1,4 +1,4 @@
-"""Idempotent POSTs for machine clients (DESIGN.md §4): a retry with the same ``Idempotency-Key`` and the same
+"""Idempotent POSTs for machine clients (docs/integration.md, Pushing safely): a retry with the same ``Idempotency-Key`` and the same
 body gets the first answer again; the same key with another body is refused.
 
 Generic on purpose: any route that takes pushes from other systems (seizure notices, school-metrics batches)

@@ -1,4 +1,4 @@
-"""Masked forms of identifying values (DESIGN.md §3): the family name kept, the middle of numbers starred."""
+"""Masked forms of identifying values (docs/privacy.md): the family name kept, the middle of numbers starred."""
 
 # Two-character family names (复姓) kept whole when a name is masked.
 COMPOUND_SURNAMES = frozenset(

@@ -1,4 +1,4 @@
-"""Roles of people, scopes of tokens, and which role holds which scope (DESIGN.md §1)."""
+"""Roles of people, scopes of tokens, and which role holds which scope (docs/domain.md, Roles)."""
 
 from backend.reference import LabelledEnum, reference
 
@@ -124,7 +124,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.metrics_write,
         }
     ),
-    # The education bureau issues school campaigns and reviews the schools' reports (DESIGN.md §1).
+    # The education bureau issues school campaigns and reviews the schools' reports (docs/domain.md, Roles).
     Role.education: frozenset(
         {Scope.units_read, Scope.stats_read, Scope.metrics_write, Scope.campaigns_read, Scope.campaigns_write}
     ),

@@ -1,4 +1,4 @@
-"""Routing a seizure notice to the station that takes the case (DESIGN.md §2, seed 001 §四(三)).
+"""Routing a seizure notice to the station that takes the case (docs/seizure-notices.md, seed 001 §四(三)).
 
 The station is the township/street unit covering the minor's actual residence, else their household
 registration; a place outside the county is routed out with the place named; with no place known, the county

@@ -21,7 +21,7 @@ class UnitKind(LabelledEnum):
 MANAGING_KINDS = frozenset({UnitKind.township, UnitKind.community, UnitKind.county_office})
 
 
-# Which kind of unit may sit under which: the tree of DESIGN.md §2.
+# Which kind of unit may sit under which: the tree of docs/domain.md (Units).
 ALLOWED_PARENT_KINDS: dict[UnitKind, frozenset[UnitKind | None]] = {
     UnitKind.county_office: frozenset({None, UnitKind.county_office}),
     UnitKind.department: frozenset({UnitKind.county_office, UnitKind.department}),

@@ -1,4 +1,4 @@
-"""Masked formats of DESIGN.md §3."""
+"""Masked formats of docs/privacy.md."""
 
 import pytest
 
