@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, params
 from fastapi.routing import APIRoute, iter_route_contexts
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -220,6 +221,17 @@ class HttpMiddleware:
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
+def _query_fields(dependant: Any) -> Iterator[tuple[str, Any]]:
+    """A dependant's query parameters as (name, annotation), a query-parameter model's fields spread out."""
+    for field in dependant.query_params:
+        annotation = field.field_info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for name, model_field in annotation.model_fields.items():
+                yield model_field.alias or name, model_field.annotation
+        else:
+            yield field.alias or field.name, annotation
+
+
 def _route_contract(route: Any) -> tuple[frozenset[str], str | None]:
     """The query parameter names a route declares and the media type its body needs (cached per route)."""
     cached = getattr(route, "_qinghu_contract", None)
@@ -230,7 +242,7 @@ def _route_contract(route: Any) -> tuple[frozenset[str], str | None]:
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        query_names.update(field.alias or field.name for field in dependant.query_params)
+        query_names.update(name for name, _annotation in _query_fields(dependant))
         body_fields.extend(dependant.body_params)
         pending.extend(dependant.dependencies)
     body_kind = None
@@ -375,13 +387,10 @@ def _temporal_query_params(route: Any) -> dict[str, type]:
     while pending:
         dependant = pending.pop()
         pending.extend(dependant.dependencies)
-        for field in dependant.query_params:
-            kinds = {datetime, date} & {
-                field.field_info.annotation,
-                *typing.get_args(field.field_info.annotation),
-            }
+        for name, annotation in _query_fields(dependant):
+            kinds = {datetime, date} & {annotation, *typing.get_args(annotation)}
             if kinds:
-                found[field.alias or field.name] = datetime if datetime in kinds else date
+                found[name] = datetime if datetime in kinds else date
     route._qinghu_temporal = found
     return found
 

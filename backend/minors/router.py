@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from backend.auth.deps import require
 from backend.db import DbSession
@@ -45,7 +45,7 @@ async def list_minors(
     session: DbSession,
     principal: MinorReader,
     page: MinorPage,
-    filters: Annotated[listing.MinorFilters, Depends()],
+    filters: Annotated[listing.MinorFilters, Query()],
 ) -> Response:
     return page_json(await listing.list_minors(session, principal=principal, filters=filters, page=page))
 

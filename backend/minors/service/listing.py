@@ -2,12 +2,12 @@
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -53,29 +53,30 @@ def _birth_date_bounds_for_age(age: int, today: date) -> tuple[date, date]:
     return earliest, latest
 
 
-@dataclass(frozen=True)
-class MinorFilters:
-    """The list's filters: the route reads them from the query (FastAPI takes this dataclass as its
-    parameters) and ``FILTERS`` says what each one does. A new filter is a field here and a row there."""
+class MinorFilters(BaseModel):
+    """The list's filters: the route reads them from the query (a FastAPI query-parameter model, checked on
+    the event loop) and ``FILTERS`` says what each one does. A new filter is a field here and a row there."""
+
+    model_config = ConfigDict(frozen=True)
 
     status: MinorStatus | None = None
     risk_level: RiskLevel | None = None
-    category: Annotated[RiskCategory | None, Query(description="Has this risk category")] = None
+    category: Annotated[RiskCategory | None, Field(description="Has this risk category")] = None
     substance: Annotated[
-        Substance | None, Query(description="Involves this substance (roles that see drug-use facts)")
+        Substance | None, Field(description="Involves this substance (roles that see drug-use facts)")
     ] = None
-    within: Annotated[uuid.UUID | None, Query(description="Managed in this unit's subtree")] = None
+    within: Annotated[uuid.UUID | None, Field(description="Managed in this unit's subtree")] = None
     school_id: uuid.UUID | None = None
     schooling_status: SchoolingStatus | None = None
-    age_min: Annotated[int | None, Query(ge=0, le=30)] = None
-    age_max: Annotated[int | None, Query(ge=0, le=30)] = None
+    age_min: Annotated[int | None, Field(ge=0, le=30)] = None
+    age_max: Annotated[int | None, Field(ge=0, le=30)] = None
     turns_18_within_days: Annotated[
         privacy.Turns18Window | None,
-        Query(description="Turns 18 within 90 or 365 days (no finer: the birth date is masked in lists)"),
+        Field(description="Turns 18 within 90 or 365 days (no finer: the birth date is masked in lists)"),
     ] = None
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=50, description="Name contains (roles that may see identities)"),
+        Field(min_length=1, max_length=50, description="Name contains (roles that may see identities)"),
     ] = None
 
 
@@ -187,11 +188,7 @@ async def list_minors(
     cipher = cipher_of(session)
     today = local_today()
     scope = minor_scope(principal)
-    given = {
-        field.name: getattr(filters, field.name)
-        for field in fields(filters)
-        if getattr(filters, field.name) not in (None, "")
-    }
+    given = {name: value for name, value in filters.model_dump().items() if value not in (None, "")}
     for name, value in given.items():
         check = FILTERS[name].allowed
         if check is not None:

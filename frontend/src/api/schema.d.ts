@@ -5829,12 +5829,6 @@ export interface operations {
     "minors-list_minors": {
         parameters: {
             query?: {
-                /** @description Page size, at most 200 */
-                limit?: number;
-                /** @description Rows to skip, at most 2147483647 */
-                offset?: number;
-                /** @description Comma-separated fields, `-` for descending. One of: created_at, risk_level, status, updated_at */
-                sort?: string;
                 status?: components["schemas"]["MinorStatus"] | null;
                 risk_level?: components["schemas"]["RiskLevel"] | null;
                 /** @description Has this risk category */
@@ -5851,6 +5845,12 @@ export interface operations {
                 turns_18_within_days?: components["schemas"]["Turns18Window"] | null;
                 /** @description Name contains (roles that may see identities) */
                 q?: string | null;
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip, at most 2147483647 */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: created_at, risk_level, status, updated_at */
+                sort?: string;
             };
             header?: never;
             path?: never;
