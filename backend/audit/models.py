@@ -77,6 +77,7 @@ class AuditAction(LabelledEnum):
     care_closure_approved = ("care_file.closure_approved", "批准结案", "Closure approved")
     care_closure_rejected = ("care_file.closure_rejected", "退回结案申请", "Closure rejected")
     care_settings_updated = ("care_settings.updated", "修改回访周期", "Follow-up intervals changed")
+    care_duty_updated = ("care_duty.updated", "设置值班社工", "On-duty social worker set")
     transfer_requested = ("transfer.requested", "申请移交", "Transfer requested")
     transfer_accepted = ("transfer.accepted", "接收移交", "Transfer accepted")
     transfer_rejected = ("transfer.rejected", "退回移交", "Transfer rejected")

@@ -13,6 +13,7 @@ from backend.security.crypto import cipher_of
 from backend.settings import Settings
 from backend.users import service as users
 from backend.users.schemas import PasswordChange
+from backend.workflows import todo
 
 router = APIRouter(tags=["auth"])
 
@@ -162,6 +163,16 @@ async def revoke_token(
 @router.get("/me", response_model=Me, summary="Who am I", responses=problem_responses(401))
 async def read_me(session: DbSession, principal: AnyPrincipal) -> Me:
     return await service.describe(session, principal=principal)
+
+
+@router.get(
+    "/me/todo",
+    response_model=todo.Todo,
+    summary="What is waiting for me: worklists, approvals, notices, transfers and tasks, counted in my scope",
+    responses=problem_responses(401),
+)
+async def read_my_todo(session: DbSession, principal: AnyPrincipal) -> todo.Todo:
+    return await todo.todo(session, principal=principal)
 
 
 @router.post(

@@ -176,3 +176,16 @@ class CareSettings(SQLModel, table=True):
     version: int = Field(default=1, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_by: uuid.UUID | None = Field(default=None)
+
+
+class CareDuty(SQLModel, table=True):
+    """The social worker on duty for a unit: files the unit is given automatically (a seizure notice, a
+    registration in a sensitive category, a transfer accepted) name them as lead worker until a lead assigns
+    someone else. Set by a lead; one per unit."""
+
+    __tablename__ = "care_duty"
+
+    unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_by: uuid.UUID | None = Field(default=None)

@@ -15,6 +15,8 @@ from backend.care_files.schemas import (
     ClosureRequest,
     EntryCreate,
     EntryRead,
+    OnDutyUpdate,
+    PersonRef,
 )
 from backend.care_files.service import closure, files, intervals, records, timeline
 from backend.db import DbSession
@@ -61,14 +63,30 @@ async def list_care_files(
             description="Worklist: due_soon, overdue or lost_contact (a worker: files they are responsible for)"
         ),
     ] = None,
-    mine: Annotated[bool, Query(description="Only files naming me among the responsible people")] = False,
+    mine: Annotated[
+        bool | None,
+        Query(
+            description="true: only files naming me among the responsible people; false: every file in scope "
+            "(also with `due`); absent: as the role's worklists work"
+        ),
+    ] = None,
+    unassigned: Annotated[
+        bool, Query(description="Open files without a lead worker: a lead's list of files to assign")
+    ] = False,
     aged_out: Annotated[bool, Query(description="Open files of minors who have turned 18")] = False,
     alert: Annotated[bool, Query(description="Open files with an alert (a positive urine test)")] = False,
     minor_id: uuid.UUID | None = None,
     within: Annotated[uuid.UUID | None, Query(description="Managed in this unit's subtree")] = None,
 ) -> Page[CareFileRead]:
     filters = files.CareFileFilters(
-        status=status, due=due, mine=mine, aged_out=aged_out, alert=alert, minor_id=minor_id, within=within
+        status=status,
+        due=due,
+        mine=mine,
+        unassigned=unassigned,
+        aged_out=aged_out,
+        alert=alert,
+        minor_id=minor_id,
+        within=within,
     )
     return await presenting.care_file_page(session, principal=principal, filters=filters, page=page)
 
@@ -271,3 +289,27 @@ async def update_care_settings(
     session: DbSession, principal: CareApprover, settings_in: CareSettingsUpdate
 ) -> CareSettingsRead:
     return await intervals.update_settings(session, principal=principal, settings_in=settings_in)
+
+
+@settings_router.get(
+    "/lead-candidates",
+    response_model=list[PersonRef],
+    summary="Who can be named lead worker of a unit's care files (the assignment form's choices)",
+)
+async def list_lead_candidates(
+    session: DbSession,
+    principal: CareWriter,
+    unit_id: Annotated[uuid.UUID | None, Query(description="Defaults to my unit")] = None,
+) -> list[PersonRef]:
+    return await files.lead_candidates(session, principal=principal, unit_id=unit_id)
+
+
+@settings_router.put(
+    "/on-duty",
+    response_model=CareSettingsRead,
+    summary="A lead names the unit's on-duty social worker, lead of the files it is given automatically",
+)
+async def update_on_duty(
+    session: DbSession, principal: CareApprover, duty_in: OnDutyUpdate
+) -> CareSettingsRead:
+    return await intervals.set_on_duty(session, principal=principal, duty_in=duty_in)

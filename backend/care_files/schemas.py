@@ -64,6 +64,10 @@ class CareFileUpdate(BaseModel):
     goals: PlanText | None = None
     measures: PlanText | None = None
     interval_days: IntervalDays | None = None
+    reason: Comment | None = Field(
+        default=None,
+        description="Why the lead worker changes: required when one replaces another, kept in the timeline",
+    )
 
 
 class PersonRef(BaseModel):
@@ -189,6 +193,9 @@ class CareSettingsRead(BaseModel):
     unit: UnitSummary
     intervals: Intervals
     inherited_from: UnitSummary | None = Field(description="The unit whose setting applies; null: defaults")
+    on_duty_worker: PersonRef | None = Field(
+        default=None, description="Named lead worker of the files this unit is given automatically"
+    )
 
 
 class CareSettingsUpdate(BaseModel):
@@ -196,3 +203,10 @@ class CareSettingsUpdate(BaseModel):
 
     unit_id: uuid.UUID | None = Field(default=None, description="Defaults to the caller's unit")
     intervals: Intervals
+
+
+class OnDutyUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: uuid.UUID | None = Field(default=None, description="Defaults to the caller's unit")
+    user_id: uuid.UUID | None = Field(description="A social worker or lead of the unit; null: nobody on duty")

@@ -437,6 +437,16 @@ TRANSFER_FIELDS: dict[str, Rule] = {
     "hidden_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
 }
 
+# The to-do centre (``GET /api/v1/me/todo``): counts and record ids of the caller's own lists, never a minor's
+# identity. An item that would tell of drug use (a positive urine test) exists only for those who see that class.
+TODO_ITEM_FIELDS: dict[str, Rule] = {
+    **{field: _stored(_GENERAL) for field in ("kind", "title", "link")},
+    "count": _derived(_GENERAL, "the list behind the link", why="the caller's own list, in their scope"),
+    "object_ids": _derived(
+        _GENERAL, "the list behind the link", why="ids only; the records are read as usual"
+    ),
+}
+
 # The audit trail. Who did what, when and why is general for those who read the trail (the reason of a
 # reveal is what an auditor audits); but an event's reason can be a case fact in code form ("seizure_notice",
 # "positive_urine_test", a trigger), and the names of changed fields can say "substances": those are the

@@ -13,6 +13,7 @@ RECORDS: tuple[tuple[str, dict[str, privacy.Rule]], ...] = (
     ("Care-file entry (`/api/v1/care-files/{id}/entries`)", privacy.CARE_ENTRY_FIELDS),
     ("Transfer (`/api/v1/transfers`)", privacy.TRANSFER_FIELDS),
     ("Audit event (`/api/v1/audit-events`)", privacy.AUDIT_EVENT_FIELDS),
+    ("To-do item (`/api/v1/me/todo`)", privacy.TODO_ITEM_FIELDS),
 )
 
 

@@ -193,3 +193,68 @@ def test_a_lead_confirms_the_worker_who_named_herself(page: Page, base_url: str,
     shown = worker.http.get(f"/api/v1/minors/{care_file['minor']['id']}").json()
     assert "name" not in shown["masked_fields"]
     assert shown["name"] != masked_name
+
+
+def test_a_lead_assigns_a_file_from_the_to_do_list_and_a_worker_opens_one_from_the_minors_page(
+    page: Page, base_url: str, screenshots: Path
+) -> None:
+    lead = Station(base_url, "jinhu_lead")
+    someone = synthetic_person(_rng, today=local_today())
+    # A registration in a drug-use category opens a file with nobody responsible: it waits on the lead's list.
+    waiting = lead.post(
+        "/api/v1/minors",
+        {
+            "name": someone.name,
+            "id_number": someone.id_number,
+            "risk_categories": ["nps_abuse"],
+            "substances": ["etomidate"],
+            "risk_level": "high",
+        },
+    )
+    open_as(page, "jinhu_lead", "/")
+    to_assign = page.locator("[data-test='todo-care_files.to_assign']")
+    expect(to_assign).to_contain_text("待指派主责社工的帮教档案")
+    to_assign.click()
+    expect(page).to_have_url(re.compile(r"/care-files\?unassigned=true"))
+    expect(page.locator("[data-test=filter-unassigned] input")).to_be_checked()
+    page.locator("[data-test=care-file-link]", has_text=mask_name(someone.name)).click()
+    page.locator("[data-test=edit-plan]").click()
+    dialog = page.locator("[data-test=care-file-dialog]")
+    choose(page, dialog.locator("[data-test=lead-worker-select]"), "周社工")
+    dialog.locator("[data-test=team-add]").click()
+    dialog.locator("input[data-test=team-name]").fill("李村干部")
+    dialog.locator("[data-test=care-file-save]").click()
+    expect(page.locator(".el-message--success").last).to_be_visible()
+    # A family member is named as the minor is: masked for the lead, who is not responsible for the file.
+    expect(page.locator("[data-test=team-member]")).to_have_text("家庭成员：李***")
+    assigned = lead.http.get("/api/v1/care-files", params={"minor_id": waiting["id"]}).json()["items"][0]
+    assert assigned["lead_worker"]["name"] == "周社工"
+    unassigned = lead.http.get("/api/v1/care-files", params={"unassigned": "true", "limit": 200}).json()
+    assert assigned["id"] not in {item["id"] for item in unassigned["items"]}
+    shoot(page, screenshots, "care-file-assigned")
+
+    # A worker registers someone without a file and opens one from the minor's page.
+    worker = Station(base_url, "jinhu_worker")
+    other = synthetic_person(_rng, today=local_today())
+    minor = worker.post(
+        "/api/v1/minors",
+        {
+            "name": other.name,
+            "id_number": other.id_number,
+            "risk_categories": ["dropout"],
+            "risk_level": "low",
+        },
+    )
+    page.locator("[data-test=logout]").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+    open_as(page, "jinhu_worker", f"/minors/{minor['id']}")
+    page.locator("[data-test=open-care-file]").click()
+    dialog = page.locator("[data-test=care-file-dialog]")
+    choose(page, dialog.locator("[data-test=lead-worker-select]"), "周社工")
+    dialog.locator("textarea[data-test=plan-goals]").fill("按时返校")
+    dialog.locator("[data-test=care-file-save]").click()
+    expect(page).to_have_url(re.compile(r"/care-files/[0-9a-f-]{36}$"))
+    expect(page.locator("[data-test=care-file-title]")).to_be_visible()
+    opened = worker.http.get("/api/v1/care-files", params={"minor_id": minor["id"]}).json()["items"][0]
+    assert opened["lead_worker"]["name"] == "周社工"
+    assert opened["plan"]["goals"] == "按时返校"

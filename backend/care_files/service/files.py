@@ -15,10 +15,13 @@ from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.care_files.models import (
     OPEN_STATUSES,
+    CareDuty,
+    CareEntry,
     CareFile,
     CareFileStatus,
     CareTrigger,
     DueState,
+    EntryKind,
 )
 from backend.care_files.schemas import (
     Alert,
@@ -34,6 +37,7 @@ from backend.care_files.schemas import (
 from backend.care_files.service.intervals import effective_intervals, interval_for
 from backend.care_files.service.records import (
     ManagingUnit,
+    eligible_lead,
     get_in_scope,
     lock_file,
     scoped_files,
@@ -99,6 +103,7 @@ async def open_or_reopen_file(
             care_file.team = [member for member in care_file.team if not member.get("user_id")]
             care_file.responsible_user_ids = []
             care_file.confirmed_responsible_ids = []
+            await _name_on_duty_worker(session, care_file)
             care_file.version += 1
             care_file.updated_at = utcnow()
             await session.flush()
@@ -165,6 +170,7 @@ async def open_or_reopen_file(
         )
         session.add(care_file)
         action = AuditAction.care_file_opened
+    await _name_on_duty_worker(session, care_file)
     await recompute(session, care_file)
     await session.flush()
     await audit.record(
@@ -177,6 +183,21 @@ async def open_or_reopen_file(
         reason=trigger.value,
     )
     return care_file
+
+
+async def _name_on_duty_worker(session: AsyncSession, care_file: CareFile) -> None:
+    """A file the unit was given without a lead worker names the unit's on-duty worker, if one is set and can
+    still lead its files; the lead chose them in advance, so the assignment counts as confirmed."""
+    if care_file.lead_worker_id is not None:
+        return
+    duty = await session.get(CareDuty, care_file.managing_unit_id)
+    if duty is None:
+        return
+    if await eligible_lead(session, unit_id=care_file.managing_unit_id, user_id=duty.user_id) is None:
+        return
+    care_file.lead_worker_id = duty.user_id
+    care_file.responsible_user_ids = _responsible_ids(care_file)
+    care_file.confirmed_responsible_ids = sorted({*care_file.confirmed_responsible_ids, str(duty.user_id)})
 
 
 async def _people(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -334,7 +355,9 @@ async def record_read(session: AsyncSession, *, principal: Principal, care_file_
 class CareFileFilters:
     status: CareFileStatus | None = None
     due: DueState | None = None
-    mine: bool = False
+    # None: as the role's worklists work (a social worker's are the files naming her); True/False: say so.
+    mine: bool | None = None
+    unassigned: bool = False
     aged_out: bool = False
     alert: bool = False
     minor_id: uuid.UUID | None = None
@@ -349,11 +372,18 @@ async def list_files(
     page: PageParams,
 ) -> Page[Any]:
     """Files in scope, as rows for ``present_files``; the worklists (``due``) are the subtree for a lead and
-    the files a worker is responsible for."""
+    the files a worker is responsible for, unless ``mine`` says which; ``unassigned``: the lead's "to assign"."""
     today = local_today()
     statement = scoped_files().where(within_scope(principal, ManagingUnit.path))
-    if filters.mine or (filters.due and permissions.worklists_are_personal(principal)):
+    personal = (
+        filters.mine
+        if filters.mine is not None
+        else filters.due is not None and permissions.worklists_are_personal(principal)
+    )
+    if personal:
         statement = statement.where(responsible_condition(principal))
+    if filters.unassigned:
+        statement = statement.where(CareFile.lead_worker_id.is_(None), CareFile.status.in_(OPEN_STATUSES))
     if filters.status:
         statement = statement.where(CareFile.status == filters.status)
     if filters.due:
@@ -388,20 +418,14 @@ async def _check_team(
     lead_worker_id: uuid.UUID | None,
     team: list[TeamMemberIn] | None,
 ) -> None:
-    if lead_worker_id is not None:
-        unit_path = await session.scalar(sa.select(Unit.path).where(Unit.id == managing_unit_id))
-        assert unit_path is not None
-        lead = await session.scalar(
-            sa.select(User)
-            .join(Unit, Unit.id == User.unit_id)
-            .where(User.id == lead_worker_id, User.is_active.is_(True), in_subtree(Unit.path, unit_path))
+    if lead_worker_id is not None and (
+        await eligible_lead(session, unit_id=managing_unit_id, user_id=lead_worker_id) is None
+    ):
+        raise ValidationFailed.field(
+            ["body", "lead_worker_id"],
+            "must be an active social worker or lead of the managing unit",
+            "care_file.lead_worker",
         )
-        if lead is None or not permissions.may_lead_a_care_file(Role(lead.role)):
-            raise ValidationFailed.field(
-                ["body", "lead_worker_id"],
-                "must be an active social worker or lead of the managing unit",
-                "care_file.lead_worker",
-            )
     for index, member in enumerate(team or []):
         if member.user_id is not None:
             found = await session.scalar(
@@ -527,13 +551,23 @@ async def update_file(
     check_if_match(if_match, care_file.version - 1)
     if care_file.status == CareFileStatus.closed:
         raise Conflict("The file is closed; reopen it before changing the plan.")
-    changes = file_in.model_dump(exclude_unset=True)
+    changes = file_in.model_dump(exclude_unset=True, exclude={"reason"})
+    previous_lead, next_lead = care_file.lead_worker_id, file_in.lead_worker_id
+    replacement = (
+        (previous_lead, next_lead)
+        if previous_lead is not None and next_lead is not None and next_lead != previous_lead
+        else None
+    )
     await _check_team(
         session,
         managing_unit_id=care_file.managing_unit_id,
         lead_worker_id=file_in.lead_worker_id,
         team=file_in.team,
     )
+    if replacement is not None and file_in.reason is None:
+        raise ValidationFailed.field(
+            ["body", "reason"], "give the reason for replacing the lead worker", "care_file.reason_required"
+        )
     if file_in.lead_worker_id is not None:
         care_file.lead_worker_id = file_in.lead_worker_id
     if file_in.team is not None:
@@ -543,6 +577,18 @@ async def update_file(
     for field in ("goals", "measures", "interval_days"):
         if changes.get(field) is not None:
             setattr(care_file, field, changes[field])
+    if replacement is not None:
+        names = await _people(session, set(replacement))
+        session.add(
+            CareEntry(
+                care_file_id=care_file.id,
+                kind=EntryKind.note,
+                occurred_at=utcnow(),
+                actor_id=principal.id if principal.is_user else None,
+                actor_name=principal.display_name,
+                summary=f"主责社工由{names[replacement[0]]}改为{names[replacement[1]]}。原因：{file_in.reason}",
+            )
+        )
     await recompute(session, care_file)
     await audit.record(
         session,
@@ -552,6 +598,36 @@ async def update_file(
         object_type="care_file",
         object_id=care_file.id,
         fields=sorted(changes),
+        reason=file_in.reason,
     )
     await session.flush()
     return care_file
+
+
+async def lead_candidates(
+    session: AsyncSession, *, principal: Principal, unit_id: uuid.UUID | None
+) -> list[PersonRef]:
+    """Who can be named lead worker of the unit's files (its active social workers and leads, the units below
+    included): the choices of the assignment form, for those who keep files even without reading people."""
+    permissions.ensure(
+        permissions.may_keep_care_files(principal),
+        "Only the station's social workers and leads keep care files.",
+    )
+    unit_path = await session.scalar(
+        sa.select(Unit.path).where(
+            Unit.id == (unit_id or principal.unit_id), within_scope(principal, Unit.path)
+        )
+    )
+    if unit_path is None:
+        raise ValidationFailed.field(["query", "unit_id"], "no such unit in your scope", "unit.not_found")
+    rows = await session.execute(
+        sa.select(User.id, User.display_name, User.role)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(User.is_active.is_(True), in_subtree(Unit.path, unit_path))
+        .order_by(User.display_name, User.id)
+    )
+    return [
+        PersonRef(id=row.id, name=row.display_name)
+        for row in rows
+        if permissions.may_lead_a_care_file(Role(row.role))
+    ]

@@ -8,19 +8,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.care_files.models import (
+    CareDuty,
     CareSettings,
 )
 from backend.care_files.schemas import (
     CareSettingsRead,
     CareSettingsUpdate,
     Intervals,
+    OnDutyUpdate,
+    PersonRef,
 )
+from backend.care_files.service.records import eligible_lead
 from backend.db import utcnow
 from backend.errors import ValidationFailed
 from backend.security import permissions
 from backend.security.principals import Principal, within_scope
 from backend.units.models import Unit, ids_on_path
 from backend.units.schemas import UnitSummary
+from backend.users.models import User
 
 # Follow-up intervals when no lead has set any for the unit or the units above it.
 DEFAULT_INTERVALS = Intervals(low=30, medium=14, high=7)
@@ -65,10 +70,18 @@ async def read_settings(
     unit = await _unit_in_scope(session, principal, unit_id or principal.unit_id, ["query", "unit_id"])
     intervals, source_id = await effective_intervals(session, unit.id)
     source = await session.get(Unit, source_id) if source_id else None
+    on_duty = (
+        await session.execute(
+            sa.select(User.id, User.display_name)
+            .join(CareDuty, CareDuty.user_id == User.id)
+            .where(CareDuty.unit_id == unit.id)
+        )
+    ).first()
     return CareSettingsRead(
         unit=UnitSummary.model_validate(unit),
         intervals=intervals,
         inherited_from=UnitSummary.model_validate(source) if source else None,
+        on_duty_worker=PersonRef(id=on_duty.id, name=on_duty.display_name) if on_duty else None,
     )
 
 
@@ -101,5 +114,44 @@ async def update_settings(
         object_type="care_settings",
         object_id=unit.id,
         fields=["intervals"],
+    )
+    return await read_settings(session, principal=principal, unit_id=unit.id)
+
+
+async def set_on_duty(
+    session: AsyncSession, *, principal: Principal, duty_in: OnDutyUpdate
+) -> CareSettingsRead:
+    """A lead names the unit's on-duty social worker (or nobody): the lead worker of files the unit is given
+    automatically, so none waits unassigned."""
+    permissions.ensure(
+        permissions.may_decide_for_care_files(principal), "Only a lead names the on-duty social worker."
+    )
+    unit = await _unit_in_scope(session, principal, duty_in.unit_id or principal.unit_id, ["body", "unit_id"])
+    row = await session.get(CareDuty, unit.id)
+    if duty_in.user_id is None:
+        if row is not None:
+            await session.delete(row)
+    else:
+        if await eligible_lead(session, unit_id=unit.id, user_id=duty_in.user_id) is None:
+            raise ValidationFailed.field(
+                ["body", "user_id"],
+                "must be an active social worker or lead of the unit",
+                "care_file.lead_worker",
+            )
+        if row is None:
+            row = CareDuty(unit_id=unit.id, user_id=duty_in.user_id)
+            session.add(row)
+        row.user_id = duty_in.user_id
+        row.updated_at = utcnow()
+        row.updated_by = principal.id
+    await session.flush()
+    await audit.record(
+        session,
+        action=AuditAction.care_duty_updated,
+        actor=principal,
+        unit_id=unit.id,
+        object_type="care_settings",
+        object_id=unit.id,
+        fields=["on_duty_worker"],
     )
     return await read_settings(session, principal=principal, unit_id=unit.id)

@@ -11,9 +11,12 @@ from backend.care_files.models import (
 )
 from backend.db import AnySelect, utcnow
 from backend.errors import NotFound
-from backend.security.principals import Principal, within_scope
+from backend.security import permissions
+from backend.security.principals import Principal, in_subtree, within_scope
+from backend.security.roles import Role
 from backend.transfers.models import PENDING_STATUSES, Transfer
 from backend.units.models import Unit
+from backend.users.models import User
 
 ManagingUnit = aliased(Unit, name="care_managing_unit")
 
@@ -54,3 +57,18 @@ async def pending_transfer_id(session: AsyncSession, minor_id: uuid.UUID) -> uui
     return await session.scalar(
         sa.select(Transfer.id).where(Transfer.minor_id == minor_id, Transfer.status.in_(PENDING_STATUSES))
     )
+
+
+async def eligible_lead(session: AsyncSession, *, unit_id: uuid.UUID, user_id: uuid.UUID) -> User | None:
+    """The user, if they can be a file's lead worker in this unit: active, in its subtree, keeping care files."""
+    unit_path = await session.scalar(sa.select(Unit.path).where(Unit.id == unit_id))
+    if unit_path is None:
+        return None
+    user = await session.scalar(
+        sa.select(User)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(User.id == user_id, User.is_active.is_(True), in_subtree(Unit.path, unit_path))
+    )
+    if user is None or not permissions.may_lead_a_care_file(Role(user.role)):
+        return None
+    return user

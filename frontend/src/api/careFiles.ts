@@ -1,7 +1,19 @@
 // Care files (帮教档案): a minor's follow-up plan, its timeline of entries, closure and the positive-test alert.
-import { api, unwrap } from './client'
+import { api, ifMatch, unwrap } from './client'
 import { compactQuery } from './query'
-import type { CareEntryCreate, CareEntryRead, CareFileListQuery, CareFileRead, ClosureRequest, Page, PageQuery } from './types'
+import type {
+  CareEntryCreate,
+  CareEntryRead,
+  CareFileCreate,
+  CareFileListQuery,
+  CareFileRead,
+  CareFileUpdate,
+  CareSettingsRead,
+  ClosureRequest,
+  Page,
+  PageQuery,
+  PersonRef,
+} from './types'
 
 export type CareFileFilters = Omit<CareFileListQuery, 'limit' | 'offset' | 'sort'>
 
@@ -44,4 +56,33 @@ export function acknowledgeAlert(fileId: string): Promise<CareFileRead> {
 /** A lead confirms the responsible people a social worker named (until then they use reveal like everyone). */
 export function confirmAssignment(fileId: string): Promise<CareFileRead> {
   return unwrap(api.POST('/api/v1/care-files/{care_file_id}/assignment/confirm', { params: path(fileId) }))
+}
+
+/** Open a file for a minor with its lead worker, team and plan (or reopen the minor's last one). */
+export function createCareFile(body: CareFileCreate): Promise<CareFileRead> {
+  return unwrap(api.POST('/api/v1/care-files', { body }))
+}
+
+/** Change the plan or the responsible people; replacing a lead worker needs `reason`. */
+export function updateCareFile(file: Pick<CareFileRead, 'id' | 'version'>, body: CareFileUpdate): Promise<CareFileRead> {
+  return unwrap(
+    api.PATCH('/api/v1/care-files/{care_file_id}', {
+      params: { ...path(file.id), header: { 'If-Match': ifMatch(file.version) } },
+      body,
+    }),
+  )
+}
+
+/** Who may be named lead worker of a unit's files (default: my unit). */
+export function leadCandidates(unitId?: string): Promise<PersonRef[]> {
+  return unwrap(api.GET('/api/v1/care-settings/lead-candidates', { params: { query: unitId ? { unit_id: unitId } : {} } }))
+}
+
+export function getCareSettings(unitId?: string): Promise<CareSettingsRead> {
+  return unwrap(api.GET('/api/v1/care-settings', { params: { query: unitId ? { unit_id: unitId } : {} } }))
+}
+
+/** A lead names the unit's on-duty social worker (null: nobody), lead of files the unit is given automatically. */
+export function setOnDuty(userId: string | null, unitId?: string): Promise<CareSettingsRead> {
+  return unwrap(api.PUT('/api/v1/care-settings/on-duty', { body: { user_id: userId, ...(unitId ? { unit_id: unitId } : {}) } }))
 }

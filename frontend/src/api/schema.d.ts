@@ -58,6 +58,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What is waiting for me: worklists, approvals, notices, transfers and tasks, counted in my scope */
+        get: operations["auth-read_my_todo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -844,6 +861,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/care-settings/lead-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who can be named lead worker of a unit's care files (the assignment form's choices) */
+        get: operations["care-files-list_lead_candidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/care-settings/on-duty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** A lead names the unit's on-duty social worker, lead of the files it is given automatically */
+        put: operations["care-files-update_on_duty"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/transfers": {
         parameters: {
             query?: never;
@@ -1587,6 +1638,11 @@ export interface components {
             measures?: string | null;
             /** Interval Days */
             interval_days?: number | null;
+            /**
+             * Reason
+             * @description Why the lead worker changes: required when one replaces another, kept in the timeline
+             */
+            reason?: string | null;
         };
         /**
          * CarePlan
@@ -1606,6 +1662,8 @@ export interface components {
             intervals: components["schemas"]["Intervals"];
             /** @description The unit whose setting applies; null: defaults */
             inherited_from: components["schemas"]["UnitSummary"] | null;
+            /** @description Named lead worker of the files this unit is given automatically */
+            on_duty_worker?: components["schemas"]["PersonRef"] | null;
         };
         /** CareSettingsUpdate */
         CareSettingsUpdate: {
@@ -2381,6 +2439,19 @@ export interface components {
             gender: components["schemas"]["Gender"];
             /** Age When Seized */
             age_when_seized: number;
+        };
+        /** OnDutyUpdate */
+        OnDutyUpdate: {
+            /**
+             * Unit Id
+             * @description Defaults to the caller's unit
+             */
+            unit_id?: string | null;
+            /**
+             * User Id
+             * @description A social worker or lead of the unit; null: nobody on duty
+             */
+            user_id: string | null;
         };
         /**
          * Overview
@@ -3706,6 +3777,42 @@ export interface components {
          * @enum {string}
          */
         TeamRole: "lead_worker" | "police_officer" | "teacher" | "village_cadre" | "family_member";
+        /** Todo */
+        Todo: {
+            /**
+             * Items
+             * @description Only what is waiting: an item with nothing to do is left out
+             */
+            items: components["schemas"]["TodoItem"][];
+        };
+        /** TodoItem */
+        TodoItem: {
+            /**
+             * Kind
+             * @description What is waiting
+             * @example care_files.overdue
+             */
+            kind: string;
+            /**
+             * Title
+             * @description Chinese, for the home page
+             * @example 逾期未回访的帮教档案
+             */
+            title: string;
+            /** Count */
+            count: number;
+            /**
+             * Object Ids
+             * @description The first 50 records behind the count
+             */
+            object_ids: string[];
+            /**
+             * Link
+             * @description The API list behind the item
+             * @example /api/v1/care-files?due=overdue
+             */
+            link: string;
+        };
         /**
          * TokenResponse
          * @description RFC 6749 §5.1.
@@ -4309,6 +4416,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "auth-read_my_todo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Todo"];
                 };
             };
             /** @description Authentication required */
@@ -8674,8 +8831,10 @@ export interface operations {
                 status?: components["schemas"]["CareFileStatus"] | null;
                 /** @description Worklist: due_soon, overdue or lost_contact (a worker: files they are responsible for) */
                 due?: components["schemas"]["DueState"] | null;
-                /** @description Only files naming me among the responsible people */
-                mine?: boolean;
+                /** @description true: only files naming me among the responsible people; false: every file in scope (also with `due`); absent: as the role's worklists work */
+                mine?: boolean | null;
+                /** @description Open files without a lead worker: a lead's list of files to assign */
+                unassigned?: boolean;
                 /** @description Open files of minors who have turned 18 */
                 aged_out?: boolean;
                 /** @description Open files with an alert (a positive urine test) */
@@ -9782,6 +9941,153 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CareSettingsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareSettingsRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "care-files-list_lead_candidates": {
+        parameters: {
+            query?: {
+                /** @description Defaults to my unit */
+                unit_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonRef"][];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "care-files-update_on_duty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OnDutyUpdate"];
             };
         };
         responses: {
