@@ -173,6 +173,9 @@ def require(*scopes: Scope) -> Callable[..., Awaitable[Principal]]:
             raise Forbidden(f"This needs the scope {', '.join(missing)}.")
         return principal
 
+    # What the route needs, readable without calling it: tests/security/test_route_scopes.py walks every route's
+    # dependencies for this mark, so a route's scopes are read from the route itself.
+    dependency.required_scopes = frozenset(scopes)
     return dependency
 
 

@@ -3,7 +3,7 @@
 A route names the scope it needs (``auth.deps.require``); a service asks a predicate here when the rule depends
 on more than the scope (the record's unit, who started it, a field of the change). Every predicate starts from
 the scopes a role holds, so the two never disagree: a scope a role holds is a thing that role can do
-(``tests/test_permissions.py`` walks every role × route to prove it).
+(``tests/security/test_route_scopes.py`` walks every role × scope × route to prove it).
 
 Predicates take plain values (paths, ids, flags), never another domain's rows: this module imports no domain.
 """
