@@ -715,6 +715,8 @@ const en: MessageSchema = {
     'internal-error': 'Server error (logged); try again later',
     'service-unavailable': 'The service is unavailable; try again shortly',
     'payload-too-large': 'The request is too large',
+    withRequestId: 'Server error (logged); try again later (request {value})',
+    missingScope: 'You may not do this (it needs {value})',
   },
   campaigns: {
     phase: 'Phase',
@@ -832,6 +834,7 @@ const en: MessageSchema = {
     'You cannot deactivate your own unit.': 'You cannot deactivate your own unit.',
     'Deactivate or move the units under it first.': 'Deactivate or move the units under it first.',
     'Its parent unit is deactivated; reactivate that first.': 'Its parent unit is deactivated; reactivate that first.',
+    'The database is unreachable; try again shortly.': 'The service is unavailable (the database cannot be reached); try again shortly',
   },
   fieldErrors: {
     'password.mismatch': 'The current password is wrong',

@@ -714,6 +714,8 @@ const zhCN = {
     'internal-error': '服务器出错，已记录，请稍后重试',
     'service-unavailable': '服务暂时不可用，请稍后重试',
     'payload-too-large': '提交的内容过大',
+    withRequestId: '服务器出错，已记录，请稍后重试（请求编号 {value}）',
+    missingScope: '您没有执行此操作的权限（需要 {value}）',
   },
   campaigns: {
     phase: '所属阶段',
@@ -832,6 +834,7 @@ const zhCN = {
     'You cannot deactivate your own unit.': '不能停用自己所在的单位',
     'Deactivate or move the units under it first.': '请先停用或移走其下级单位',
     'Its parent unit is deactivated; reactivate that first.': '其上级单位已停用，请先启用上级单位',
+    'The database is unreachable; try again shortly.': '服务暂时不可用（数据库无法连接），请稍后重试',
   },
   fieldErrors: {
     'password.mismatch': '当前密码不正确',

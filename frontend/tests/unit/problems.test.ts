@@ -69,10 +69,38 @@ describe('problem+json', () => {
     expect(describeProblem(wrong)).toBe('Wrong username or password.')
   })
 
-  it('reads a non-problem body as a usable problem', () => {
+  it('reads a non-problem body as a usable problem, said by its status', () => {
     const problem = toProblem(502, '<html>Bad gateway</html>')
     expect(problem.status).toBe(502)
-    expect(describeProblem(new ApiError(problem))).toBe('HTTP 502')
+    expect(describeProblem(new ApiError(problem))).toBe('服务暂时不可用，请稍后重试')
+    expect(describeProblem(new ApiError(toProblem(418, '<html>teapot</html>')))).toBe('操作失败（418）')
+    // a problem that is not one of ours: its English title is not shown
+    expect(describeProblem(problemError({ type: 'about:blank', title: 'Internal Server Error', status: 500 }))).toBe(
+      '服务器出错，已记录，请稍后重试',
+    )
+  })
+
+  it("says the server's sentences with a value in them in Chinese, keeping the value", () => {
+    const internal = (detail: string) =>
+      problemError({ type: 'https://qinghu.example/problems/internal-error', title: 'Internal error', status: 500, detail })
+    expect(describeProblem(internal('An unexpected error occurred (request 7f3a9c01).'))).toBe(
+      '服务器出错，已记录，请稍后重试（请求编号 7f3a9c01）',
+    )
+    expect(describeProblem(internal('An unexpected error occurred (request ).'))).toBe('服务器出错，已记录，请稍后重试')
+    const scope = problemError({
+      type: 'https://qinghu.example/problems/forbidden',
+      title: 'Not allowed',
+      status: 403,
+      detail: 'This needs the scope stats:read.',
+    })
+    expect(describeProblem(scope)).toBe('您没有执行此操作的权限（需要 stats:read）')
+    const database = problemError({
+      type: 'https://qinghu.example/problems/service-unavailable',
+      title: 'Service unavailable',
+      status: 503,
+      detail: 'The database is unreachable; try again shortly.',
+    })
+    expect(describeProblem(database)).toBe('服务暂时不可用（数据库无法连接），请稍后重试')
   })
 
   it('never sends empty filters', () => {

@@ -1,13 +1,15 @@
 // Mounting a page as the app shows it: the plugins, a router that knows every page's name, a logged-in person
 // and the reference labels, with the API answered by mockFetch.
-import { mount } from '@vue/test-utils'
+import { mount, type VueWrapper } from '@vue/test-utils'
+import ElementPlus from 'element-plus'
+import zhCn from 'element-plus/es/locale/lang/zh-cn'
 import { defineComponent, type Component } from 'vue'
 import { createMemoryHistory, createRouter, type RouteRecordRaw } from 'vue-router'
 import type { Me, MinorPolicy, MinorRead, Scope } from '@/api/types'
 import { appRoutes } from '@/router'
 import { useReferenceStore } from '@/stores/reference'
 import { useSessionStore } from '@/stores/session'
-import { appPlugins } from './mount'
+import { appPlugins } from '../mount'
 
 const Elsewhere = defineComponent({ render: () => null })
 
@@ -15,13 +17,14 @@ export async function mountPage(page: Component, path: string, options: { scopes
   const routes: RouteRecordRaw[] = appRoutes.map((route) => ({ path: `/${route.path}`, name: route.name, component: Elsewhere }))
   const router = createRouter({ history: createMemoryHistory(), routes: [...routes, { path: '/login', name: 'login', component: Elsewhere }] })
   await router.push(path)
-  const { plugins } = appPlugins()
+  // Element Plus in Chinese, as App.vue's el-config-provider gives it: its own texts (an empty table's) too
+  const [, ...plugins] = appPlugins().plugins
   const session = useSessionStore()
   session.me = { ...PERSON, role: options.role ?? 'caseworker', scopes: options.scopes ?? PERSON.scopes } as Me
   const reference = useReferenceStore()
   reference.enums = REFERENCE
   reference.loaded = true
-  return mount(page, { global: { plugins: [...plugins, router] }, attachTo: document.body })
+  return mount(page, { global: { plugins: [[ElementPlus, { locale: zhCn }], ...plugins, router] }, attachTo: document.body })
 }
 
 export const PERSON = {
@@ -110,3 +113,55 @@ export function page<T>(items: T[]) {
 export function never(): Promise<Response> {
   return new Promise(() => undefined)
 }
+
+/**
+ * The answers the server gives when a page cannot be loaded, as backend/errors.py, backend/http.py and
+ * backend/auth/deps.py write them (English details; the page says them in Chinese).
+ */
+export const SERVER_PROBLEMS = {
+  forbidden: (scope: string) => ({
+    status: 403,
+    body: { type: 'https://qinghu.example/problems/forbidden', title: 'Not allowed', status: 403, detail: `This needs the scope ${scope}.` },
+  }),
+  internal: {
+    status: 500,
+    body: {
+      type: 'https://qinghu.example/problems/internal-error',
+      title: 'Internal error',
+      status: 500,
+      detail: 'An unexpected error occurred (request 5b1e0c2a).',
+    },
+  },
+  unavailable: {
+    status: 503,
+    headers: { 'Retry-After': '5' },
+    body: {
+      type: 'https://qinghu.example/problems/service-unavailable',
+      title: 'Service unavailable',
+      status: 503,
+      detail: 'The database is unreachable; try again shortly.',
+    },
+  },
+}
+
+/** What the error state says: its title, its message and its button. */
+export function errorState(wrapper: VueWrapper): { title: string; message: string; button: string } {
+  const state = wrapper.find('[data-test=error-state]')
+  return {
+    title: state.find('.el-result__title').text(),
+    message: state.find('.el-result__subtitle').text(),
+    button: state.find('button').text(),
+  }
+}
+
+/** Each failure with the Chinese the page shows for it, written out. */
+export function failures(scope: string) {
+  return [
+    { status: 403, answer: SERVER_PROBLEMS.forbidden(scope), message: `您没有执行此操作的权限（需要 ${scope}）` },
+    { status: 500, answer: SERVER_PROBLEMS.internal, message: '服务器出错，已记录，请稍后重试（请求编号 5b1e0c2a）' },
+    { status: 503, answer: SERVER_PROBLEMS.unavailable, message: '服务暂时不可用（数据库无法连接），请稍后重试' },
+  ]
+}
+
+/** An 18-character resident ID number anywhere in a text (not inside a longer run of digits, as a calendar's). */
+export const FULL_ID_NUMBER = /(?<!\d)\d{17}[\dX](?![\dX])/
