@@ -67,6 +67,7 @@ PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("POST", "/api/v1/auth/revoke"),
     ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/me/todo"),  # each item is counted through the list its link names, with that list's scope
     ("POST", "/api/v1/me/password"),
     ("GET", "/api/v1/reference"),
     ("GET", "/healthz"),
@@ -145,6 +146,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/care-files/{care_file_id}/closure/reject"): frozenset({"care_files:approve"}),
     ("GET", "/api/v1/care-settings"): frozenset({"care_files:read"}),
     ("PUT", "/api/v1/care-settings"): frozenset({"care_files:approve"}),
+    ("GET", "/api/v1/care-settings/lead-candidates"): frozenset({"care_files:write"}),
+    ("PUT", "/api/v1/care-settings/on-duty"): frozenset({"care_files:approve"}),
     ("GET", "/api/v1/transfers"): frozenset({"transfers:read"}),
     ("GET", "/api/v1/transfers/destinations"): frozenset({"transfers:write"}),
     ("POST", "/api/v1/transfers"): frozenset({"transfers:write"}),
