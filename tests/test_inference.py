@@ -157,6 +157,9 @@ SENSITIVE_TEXTS = {
 # an audit event recording the push's change).
 SEIZED_KEYS = {"source", "trigger", "reason"}
 POLICE_OWN_CODES = {"etomidate", "positive"}
+# Keys that say what the caller may do, the same on every record they reach, never a fact of the case: a police
+# officer on a file's team may record urine tests on any such file ("urine_test" in ``recordable_kinds``).
+CALLER_CAPABILITY_KEYS = {"recordable_kinds"}
 POLICE_OWN_TEXTS = {NOTICE_SUMMARY, NOTICE_PLACE, "依托咪酯"}
 
 
@@ -179,6 +182,8 @@ class Harvest:
         if isinstance(value, dict):
             for inner_key, inner in value.items():
                 self.pairs.append((inner_key, inner))
+                if inner_key in CALLER_CAPABILITY_KEYS:
+                    continue
                 self.add_json(inner, inner_key)
         elif isinstance(value, list):
             for item in value:

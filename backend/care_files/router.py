@@ -3,7 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from backend.auth.deps import require
+from backend.auth.deps import require, require_any
 from backend.care_files.models import CareEntry, CareFile, CareFileStatus, DueState
 from backend.care_files.schemas import (
     CareFileCreate,
@@ -17,6 +17,7 @@ from backend.care_files.schemas import (
     EntryRead,
     OnDutyUpdate,
     PersonRef,
+    TeamCandidate,
 )
 from backend.care_files.service import closure, files, intervals, records, timeline
 from backend.db import DbSession
@@ -32,7 +33,10 @@ settings_router = APIRouter(
     prefix="/care-settings", tags=["care-files"], responses=problem_responses(401, 403, 422)
 )
 
-CareReader = Annotated[Principal, Depends(require(Scope.care_files_read))]
+# Police and teachers named on a file's team reach it through their own scope (``records.file_scope``).
+CareReader = Annotated[Principal, Depends(require_any(Scope.care_files_read, Scope.care_files_team))]
+CareSettingsReader = Annotated[Principal, Depends(require(Scope.care_files_read))]
+CareRecorder = Annotated[Principal, Depends(require_any(Scope.care_files_write, Scope.care_files_team))]
 CareWriter = Annotated[Principal, Depends(require(Scope.care_files_write))]
 CareApprover = Annotated[Principal, Depends(require(Scope.care_files_approve))]
 CarePage = Annotated[
@@ -170,7 +174,7 @@ async def list_care_entries(
 )
 async def add_care_entry(
     session: DbSession,
-    principal: CareWriter,
+    principal: CareRecorder,
     care_file_id: uuid.UUID,
     entry_in: EntryCreate,
     response: Response,
@@ -276,7 +280,7 @@ async def reject_care_closure(
 )
 async def read_care_settings(
     session: DbSession,
-    principal: CareReader,
+    principal: CareSettingsReader,
     unit_id: Annotated[uuid.UUID | None, Query(description="Defaults to my unit")] = None,
 ) -> CareSettingsRead:
     return await intervals.read_settings(session, principal=principal, unit_id=unit_id)
@@ -302,6 +306,19 @@ async def list_lead_candidates(
     unit_id: Annotated[uuid.UUID | None, Query(description="Defaults to my unit")] = None,
 ) -> list[PersonRef]:
     return await files.lead_candidates(session, principal=principal, unit_id=unit_id)
+
+
+@settings_router.get(
+    "/team-candidates",
+    response_model=list[TeamCandidate],
+    summary="Police officers and teachers who can work on a unit's care files as team members",
+)
+async def list_team_candidates(
+    session: DbSession,
+    principal: CareWriter,
+    unit_id: Annotated[uuid.UUID | None, Query(description="Defaults to my unit")] = None,
+) -> list[TeamCandidate]:
+    return await files.team_candidates(session, principal=principal, unit_id=unit_id)
 
 
 @settings_router.put(

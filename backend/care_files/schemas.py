@@ -75,6 +75,15 @@ class PersonRef(BaseModel):
     name: str
 
 
+class TeamCandidate(BaseModel):
+    """Someone with an account who can work on the unit's files as a team member."""
+
+    id: uuid.UUID
+    name: str
+    unit: UnitSummary
+    team_role: TeamRole
+
+
 class TeamMemberRead(BaseModel):
     role: TeamRole
     user_id: uuid.UUID | None = None
@@ -129,6 +138,11 @@ class CareFileRead(BaseModel):
     closure: Closure | None
     closed_at: datetime | None
     pending_transfer_id: uuid.UUID | None
+    recordable_kinds: list[EntryKind] = Field(
+        default_factory=list,
+        description="The entry kinds the caller may record on this file: all for its unit's social workers and "
+        "leads, those of their team role for a police officer or teacher on the team, none once closed",
+    )
     created_at: datetime
     updated_at: datetime
     hidden_fields: list[str] = Field(description="Fields the privacy policy keeps from the caller")

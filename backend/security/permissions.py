@@ -100,6 +100,37 @@ def may_lead_a_care_file(role: Role) -> bool:
     return Scope.care_files_write in ROLE_SCOPES[role]
 
 
+# What each team role records on a file that names them (四位一体): the community police officer tests urine
+# and visits the home with the worker, a teacher talks with the pupil and keeps the school in touch, a village
+# or community cadre visits the family. Family members are named but have no account.
+TEAM_ENTRY_KINDS: dict[str, frozenset[str]] = {
+    "police_officer": frozenset({"urine_test", "home_visit"}),
+    "teacher": frozenset({"school_contact", "talk", "education"}),
+    "village_cadre": frozenset({"home_visit", "family_contact"}),
+    "family_member": frozenset(),
+}
+
+
+# The team role in which someone with an account works on a file through ``care_files:team``.
+TEAM_ROLE_OF_ACCOUNT: dict[Role, str] = {Role.police: "police_officer", Role.school_staff: "teacher"}
+
+
+def works_on_care_files_as_team_member(principal: Principal) -> bool:
+    """Reaches care files only through their teams: the files whose confirmed team names this person, wherever
+    the file is kept, and none other (police, teachers)."""
+    return principal.has(Scope.care_files_team) and not principal.has(Scope.care_files_read)
+
+
+def may_record_care_entry(principal: Principal, *, kind: str, team_roles: frozenset[str]) -> bool:
+    """Record an entry of ``kind`` on a file: those who keep files record any kind; a team member records the
+    kinds of the roles the file names them in (``team_roles``)."""
+    if may_keep_care_files(principal):
+        return True
+    return principal.has(Scope.care_files_team) and any(
+        kind in TEAM_ENTRY_KINDS.get(role, ()) for role in team_roles
+    )
+
+
 def assignment_is_confirmed_by(principal: Principal) -> bool:
     """An assignment of responsible people made by a lead needs no further confirmation."""
     return may_decide_for_care_files(principal)

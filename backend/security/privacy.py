@@ -365,6 +365,9 @@ CARE_FILE_FIELDS: dict[str, Rule] = {
             "updated_at",
         )
     },
+    "recordable_kinds": _derived(
+        _GENERAL, "the caller's role on the file's team", why="what the caller may do, not a fact of the case"
+    ),
     "hidden_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
 }
 

@@ -43,6 +43,11 @@ class Scope(LabelledEnum):
     care_files_read = ("care_files:read", "查看帮教档案", "Read care files")
     care_files_write = ("care_files:write", "记录帮教工作", "Keep care files")
     care_files_approve = ("care_files:approve", "审批结案和设置回访周期", "Approve closures, set intervals")
+    care_files_team = (
+        "care_files:team",
+        "参与帮教小组工作",
+        "Work on the care files whose team names me",
+    )
     transfers_read = ("transfers:read", "查看移交", "Read transfers")
     transfers_write = ("transfers:write", "办理移交", "Request and answer transfers")
 
@@ -111,6 +116,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.minors_reveal,
             Scope.campaigns_read,
             Scope.task_reports_write,
+            Scope.care_files_team,
         }
     ),
     Role.school_staff: frozenset(
@@ -122,6 +128,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.task_reports_write,
             Scope.stats_read,
             Scope.metrics_write,
+            Scope.care_files_team,
         }
     ),
     # The education bureau issues school campaigns and reviews the schools' reports (docs/domain.md, Roles).

@@ -258,3 +258,54 @@ def test_a_lead_assigns_a_file_from_the_to_do_list_and_a_worker_opens_one_from_t
     opened = worker.http.get("/api/v1/care-files", params={"minor_id": minor["id"]}).json()["items"][0]
     assert opened["lead_worker"]["name"] == "周社工"
     assert opened["plan"]["goals"] == "按时返校"
+
+
+def test_the_police_officer_and_the_teacher_on_the_team_record_their_own_work(
+    page: Page, base_url: str, screenshots: Path
+) -> None:
+    lead = Station(base_url, "jinhu_lead")
+    worker_id = Station(base_url, "jinhu_worker").id
+    police_id = Station(base_url, "jinhu_police").id
+    teacher_id = Station(base_url, "school_teacher").id
+    someone = synthetic_person(_rng, today=local_today())
+    minor = lead.post(
+        "/api/v1/minors",
+        {
+            "name": someone.name,
+            "id_number": someone.id_number,
+            "risk_categories": ["dropout"],
+            "risk_level": "medium",
+        },
+    )
+    # Named by a lead: the assignment is confirmed, so the team works in the file at once.
+    care_file = lead.post(
+        "/api/v1/care-files",
+        {
+            "minor_id": minor["id"],
+            "lead_worker_id": worker_id,
+            "team": [
+                {"role": "police_officer", "user_id": police_id},
+                {"role": "teacher", "user_id": teacher_id},
+            ],
+        },
+    )
+
+    open_as(page, "jinhu_police", "/care-files")
+    page.locator("[data-test=care-file-link]", has_text=mask_name(someone.name)).click()
+    expect(page.locator("[data-test=entry-kind] label")).to_have_text(["家访", "尿检"])
+    record(page, "尿检", "派出所尿检，结果阴性", result="阴性")
+    shoot(page, screenshots, "care-file-police-on-team")
+    page.locator("[data-test=logout]").click()
+    expect(page).to_have_url(re.compile(r"/login"))
+
+    open_as(page, "school_teacher", f"/care-files/{care_file['id']}")
+    expect(page.locator("[data-test=entry-kind] label")).to_have_text(
+        ["谈心谈话", "毒品预防教育", "学校联系"]
+    )
+    record(page, "谈心谈话", "班主任谈心，按时到校")
+
+    entries = lead.http.get(f"/api/v1/care-files/{care_file['id']}/entries").json()["items"]
+    assert [(entry["kind"], entry["actor"]) for entry in entries] == [
+        ("talk", "王老师"),
+        ("urine_test", "郑警官"),
+    ]

@@ -446,10 +446,22 @@ async def test_no_route_reaches_a_file_outside_the_scope(client, login, open_fil
         assert "锦湖" not in str(problem)
 
 
-@pytest.mark.parametrize("username", ["admin", "jinhu_police", "school_teacher", "edu_officer"])
+@pytest.mark.parametrize("username", ["admin", "edu_officer"])
 async def test_roles_without_care_work_get_403(client, login, username):
     assert_problem(await client.get(CARE_FILES, headers=await login(username)), 403)
     assert_problem(await client.get(TRANSFERS, headers=await login(username)), 403)
+
+
+@pytest.mark.parametrize("username", ["jinhu_police", "school_teacher"])
+async def test_team_roles_see_no_file_that_does_not_name_them_and_no_transfers(
+    client, login, open_file, username
+):
+    care_file = await open_file()
+    headers = await login(username)
+    listed = assert_status(await client.get(CARE_FILES, params={"limit": 200}, headers=headers), 200).json()
+    assert care_file["id"] not in {item["id"] for item in listed["items"]}
+    assert_problem(await client.get(f"{CARE_FILES}/{care_file['id']}", headers=headers), 404)
+    assert_problem(await client.get(TRANSFERS, headers=headers), 403)
 
 
 async def test_auditors_read_but_do_not_write(client, login, open_file, add_entry):

@@ -22,6 +22,7 @@ from backend.care_files.models import (
     CareTrigger,
     DueState,
     EntryKind,
+    TeamRole,
 )
 from backend.care_files.schemas import (
     Alert,
@@ -31,6 +32,7 @@ from backend.care_files.schemas import (
     CarePlan,
     Closure,
     PersonRef,
+    TeamCandidate,
     TeamMemberIn,
     TeamMemberRead,
 )
@@ -38,9 +40,11 @@ from backend.care_files.service.intervals import effective_intervals, interval_f
 from backend.care_files.service.records import (
     ManagingUnit,
     eligible_lead,
+    file_scope,
     get_in_scope,
     lock_file,
     scoped_files,
+    team_roles_of,
 )
 from backend.care_files.service.timeline import recompute
 from backend.care_files.worklists import (
@@ -200,6 +204,18 @@ async def _name_on_duty_worker(session: AsyncSession, care_file: CareFile) -> No
     care_file.confirmed_responsible_ids = sorted({*care_file.confirmed_responsible_ids, str(duty.user_id)})
 
 
+def _recordable_kinds(care_file: CareFile, principal: Principal) -> list[EntryKind]:
+    """The entry kinds the caller may record on this file now (none on a closed file)."""
+    if care_file.status == CareFileStatus.closed:
+        return []
+    roles = team_roles_of(care_file, principal)
+    return [
+        kind
+        for kind in EntryKind
+        if permissions.may_record_care_entry(principal, kind=kind.value, team_roles=roles)
+    ]
+
+
 async def _people(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     if not ids:
         return {}
@@ -323,6 +339,7 @@ async def present_files(
                 closure=closure,
                 closed_at=care_file.closed_at,
                 pending_transfer_id=pending.get(care_file.minor_id),
+                recordable_kinds=_recordable_kinds(care_file, principal),
                 created_at=care_file.created_at,
                 updated_at=care_file.updated_at,
                 hidden_fields=file_shape.hidden_fields,
@@ -374,7 +391,7 @@ async def list_files(
     """Files in scope, as rows for ``present_files``; the worklists (``due``) are the subtree for a lead and
     the files a worker is responsible for, unless ``mine`` says which; ``unassigned``: the lead's "to assign"."""
     today = local_today()
-    statement = scoped_files().where(within_scope(principal, ManagingUnit.path))
+    statement = scoped_files().where(file_scope(principal))
     personal = (
         filters.mine
         if filters.mine is not None
@@ -426,14 +443,25 @@ async def _check_team(
             "must be an active social worker or lead of the managing unit",
             "care_file.lead_worker",
         )
+    unit_path = await session.scalar(sa.select(Unit.path).where(Unit.id == managing_unit_id))
     for index, member in enumerate(team or []):
         if member.user_id is not None:
+            # A team member with an account works in the file (records entries, reads it): someone of the managing
+            # unit's subtree — its police station, schools, community — and nobody from elsewhere.
             found = await session.scalar(
-                sa.select(User.id).where(User.id == member.user_id, User.is_active.is_(True))
+                sa.select(User.id)
+                .join(Unit, Unit.id == User.unit_id)
+                .where(
+                    User.id == member.user_id,
+                    User.is_active.is_(True),
+                    in_subtree(Unit.path, unit_path or ""),
+                )
             )
             if found is None:
                 raise ValidationFailed.field(
-                    ["body", "team", index, "user_id"], "no such active user", "user.not_found"
+                    ["body", "team", index, "user_id"],
+                    "must be an active user of the managing unit or a unit below it",
+                    "care_file.team_member",
                 )
 
 
@@ -630,4 +658,41 @@ async def lead_candidates(
         PersonRef(id=row.id, name=row.display_name)
         for row in rows
         if permissions.may_lead_a_care_file(Role(row.role))
+    ]
+
+
+async def team_candidates(
+    session: AsyncSession, *, principal: Principal, unit_id: uuid.UUID | None
+) -> list[TeamCandidate]:
+    """Police officers and teachers of the unit's subtree, each with the team role they would take: the
+    choices of the team form (people outside Qinghu are named by hand)."""
+    permissions.ensure(
+        permissions.may_keep_care_files(principal),
+        "Only the station's social workers and leads keep care files.",
+    )
+    unit_path = await session.scalar(
+        sa.select(Unit.path).where(
+            Unit.id == (unit_id or principal.unit_id), within_scope(principal, Unit.path)
+        )
+    )
+    if unit_path is None:
+        raise ValidationFailed.field(["query", "unit_id"], "no such unit in your scope", "unit.not_found")
+    rows = await session.execute(
+        sa.select(User.id, User.display_name, User.role, Unit.id.label("unit_id"), Unit.name, Unit.kind)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(
+            User.is_active.is_(True),
+            in_subtree(Unit.path, unit_path),
+            User.role.in_([role.value for role in permissions.TEAM_ROLE_OF_ACCOUNT]),
+        )
+        .order_by(Unit.name, User.display_name, User.id)
+    )
+    return [
+        TeamCandidate(
+            id=row.id,
+            name=row.display_name,
+            unit=UnitSummary(id=row.unit_id, name=row.name, kind=row.kind),
+            team_role=TeamRole(permissions.TEAM_ROLE_OF_ACCOUNT[Role(row.role)]),
+        )
+        for row in rows
     ]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 from backend.care_files.models import (
     CareFile,
 )
-from backend.db import AnySelect, utcnow
+from backend.db import AnySelect, JsonArrayContains, utcnow
 from backend.errors import NotFound
 from backend.security import permissions
 from backend.security.principals import Principal, in_subtree, within_scope
@@ -27,12 +27,27 @@ def scoped_files() -> AnySelect:
     )
 
 
+def file_scope(principal: Principal) -> sa.ColumnElement[bool]:
+    """The files a principal reaches (with ``ManagingUnit`` joined): those kept in their subtree, or, for a team
+    member (police, teachers), those whose team names them in an assignment a lead made or confirmed."""
+    if permissions.works_on_care_files_as_team_member(principal):
+        return JsonArrayContains(CareFile.confirmed_responsible_ids, str(principal.id))
+    return within_scope(principal, ManagingUnit.path)
+
+
+def team_roles_of(care_file: CareFile, principal: Principal) -> frozenset[str]:
+    """The team roles the file names this person in (none for a lead worker or a stranger)."""
+    return frozenset(
+        member["role"] for member in care_file.team if member.get("user_id") == str(principal.id)
+    )
+
+
 async def get_in_scope(session: AsyncSession, *, principal: Principal, care_file_id: uuid.UUID) -> CareFile:
-    """The file, if its managing unit lies in the principal's subtree; otherwise 404."""
+    """The file, if the principal reaches it (``file_scope``); otherwise 404."""
     care_file = await session.scalar(
         sa.select(CareFile)
         .join(ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id)
-        .where(CareFile.id == care_file_id, within_scope(principal, ManagingUnit.path))
+        .where(CareFile.id == care_file_id, file_scope(principal))
     )
     if care_file is None:
         raise NotFound("No such care file.")

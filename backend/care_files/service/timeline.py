@@ -22,7 +22,7 @@ from backend.care_files.schemas import (
     EntryRead,
 )
 from backend.care_files.service.intervals import effective_intervals
-from backend.care_files.service.records import lock_file
+from backend.care_files.service.records import lock_file, team_roles_of
 from backend.care_files.worklists import LOST_AFTER_INTERVALS, local_date
 from backend.db import utcnow
 from backend.errors import Conflict, ValidationFailed
@@ -87,8 +87,11 @@ async def add_entry(
     """Record one entry (or a correction of one). A positive urine test shortens the interval to the
     high-risk one and alerts the lead (``backend.workflows.followup`` raises the minor's risk level too)."""
     permissions.ensure(
-        permissions.may_keep_care_files(principal),
-        "Only the station's social workers and leads record care work.",
+        permissions.may_record_care_entry(
+            principal, kind=entry_in.kind.value, team_roles=team_roles_of(care_file, principal)
+        ),
+        "A team member records only the entries of their role on the team (a police officer: urine tests and "
+        "home visits; a teacher: school contacts, talks and education).",
     )
     _check_entry_fields(entry_in)
     care_file = await lock_file(session, care_file)
@@ -117,6 +120,10 @@ async def add_entry(
             raise ValidationFailed.field(
                 ["body", "corrects_id"], "no such entry on this file", "entry.not_found"
             )
+        permissions.ensure(
+            permissions.may_keep_care_files(principal) or corrected.actor_id == principal.id,
+            "A team member corrects only the entries they recorded.",
+        )
         if await session.scalar(sa.select(CareEntry.id).where(CareEntry.corrects_id == corrected.id)):
             raise Conflict("This entry has already been corrected; correct the latest version.")
     entry = CareEntry(

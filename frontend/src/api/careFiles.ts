@@ -13,6 +13,7 @@ import type {
   Page,
   PageQuery,
   PersonRef,
+  TeamCandidate,
 } from './types'
 
 export type CareFileFilters = Omit<CareFileListQuery, 'limit' | 'offset' | 'sort'>
@@ -76,6 +77,11 @@ export function updateCareFile(file: Pick<CareFileRead, 'id' | 'version'>, body:
 /** Who may be named lead worker of a unit's files (default: my unit). */
 export function leadCandidates(unitId?: string): Promise<PersonRef[]> {
   return unwrap(api.GET('/api/v1/care-settings/lead-candidates', { params: { query: unitId ? { unit_id: unitId } : {} } }))
+}
+
+/** Police officers and teachers of a unit who can work on its files as team members (default: my unit). */
+export function teamCandidates(unitId?: string): Promise<TeamCandidate[]> {
+  return unwrap(api.GET('/api/v1/care-settings/team-candidates', { params: { query: unitId ? { unit_id: unitId } : {} } }))
 }
 
 export function getCareSettings(unitId?: string): Promise<CareSettingsRead> {

@@ -878,6 +878,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/care-settings/team-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Police officers and teachers who can work on a unit's care files as team members */
+        get: operations["care-files-list_team_candidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/care-settings/on-duty": {
         parameters: {
             query?: never;
@@ -1602,6 +1619,11 @@ export interface components {
             closed_at: string | null;
             /** Pending Transfer Id */
             pending_transfer_id: string | null;
+            /**
+             * Recordable Kinds
+             * @description The entry kinds the caller may record on this file: all for its unit's social workers and leads, those of their team role for a police officer or teacher on the team, none once closed
+             */
+            recordable_kinds?: components["schemas"]["EntryKind"][];
             /**
              * Created At
              * Format: date-time
@@ -3248,7 +3270,7 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "stats:overview" | "metrics:write" | "audit:read" | "minors:read" | "minors:register" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write" | "care_files:read" | "care_files:write" | "care_files:approve" | "transfers:read" | "transfers:write";
+        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "stats:overview" | "metrics:write" | "audit:read" | "minors:read" | "minors:register" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write" | "care_files:read" | "care_files:write" | "care_files:approve" | "care_files:team" | "transfers:read" | "transfers:write";
         /**
          * SeizureFigures
          * @description Seizure notices routed into the scope (received by a unit in it), the last 12 months in Beijing time.
@@ -3748,6 +3770,21 @@ export interface components {
             value?: number | null;
             /** Note */
             note?: string | null;
+        };
+        /**
+         * TeamCandidate
+         * @description Someone with an account who can work on the unit's files as a team member.
+         */
+        TeamCandidate: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            unit: components["schemas"]["UnitSummary"];
+            team_role: components["schemas"]["TeamRole"];
         };
         /**
          * TeamMemberIn
@@ -10034,6 +10071,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PersonRef"][];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "care-files-list_team_candidates": {
+        parameters: {
+            query?: {
+                /** @description Defaults to my unit */
+                unit_id?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TeamCandidate"][];
                 };
             };
             /** @description Authentication required */

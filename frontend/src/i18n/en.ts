@@ -280,6 +280,7 @@ const en: MessageSchema = {
       pickLead: 'Choose the lead social worker',
       reason: 'Why the lead social worker changes',
       reasonHint: 'e.g. moved to another post or on leave (kept in the timeline)',
+      addColleague: 'Add a police officer or teacher (they record in the file)',
       addMember: 'Add a team member',
       memberName: 'Name',
       memberOrganisation: 'Organisation or relation',
@@ -295,6 +296,7 @@ const en: MessageSchema = {
     fieldErrors: {
       'care_file.lead_worker': 'must be an active social worker or lead of the managing unit',
       'care_file.reason_required': 'give the reason for replacing the lead worker',
+      'care_file.team_member': 'must be an active user of the managing unit or a unit below it',
       'user.not_found': 'no such active user',
     },
     toAssign: 'Waiting for a lead worker',

@@ -279,6 +279,7 @@ const zhCN = {
       pickLead: '请选择主责社工',
       reason: '更换主责社工的原因',
       reasonHint: '如：原社工调岗或休假（记入帮教记录）',
+      addColleague: '添加民警或老师（可在档案中记录）',
       addMember: '添加帮教小组成员',
       memberName: '姓名',
       memberOrganisation: '单位或关系',
@@ -294,6 +295,7 @@ const zhCN = {
     fieldErrors: {
       'care_file.lead_worker': '须为管理单位在职的社工或负责人',
       'care_file.reason_required': '请填写更换主责社工的原因',
+      'care_file.team_member': '须为管理单位或其下属单位的在用账号',
       'user.not_found': '没有这个在用账号',
     },
     toAssign: '待指派主责社工',

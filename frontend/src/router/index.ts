@@ -46,8 +46,8 @@ declare module 'vue-router' {
   interface RouteMeta {
     /** Key under `menu.` naming the page in the menu, breadcrumbs and window title. */
     titleKey?: MenuKey
-    /** The scope a principal needs to open the page. */
-    scope?: Scope
+    /** The scope a principal needs to open the page (a list: any one of them). */
+    scope?: Scope | readonly Scope[]
     /** People only (machine clients have no password to change). */
     peopleOnly?: boolean
     /** Shown in the side menu, with this icon. */
@@ -74,13 +74,13 @@ export const appRoutes: RouteRecordRaw[] = [
     path: 'care-files',
     name: 'care-files',
     component: () => import('@/views/care/CareFilesView.vue'),
-    meta: { titleKey: 'careFiles', scope: 'care_files:read', icon: markRaw(Folder) },
+    meta: { titleKey: 'careFiles', scope: ['care_files:read', 'care_files:team'], icon: markRaw(Folder) },
   },
   {
     path: 'care-files/:id',
     name: 'care-file',
     component: () => import('@/views/care/CareFileView.vue'),
-    meta: { titleKey: 'careFiles', scope: 'care_files:read' },
+    meta: { titleKey: 'careFiles', scope: ['care_files:read', 'care_files:team'] },
   },
   {
     path: 'approvals',

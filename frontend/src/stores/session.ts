@@ -22,8 +22,9 @@ export const useSessionStore = defineStore('session', () => {
   const scopes = computed(() => new Set<Scope>(me.value?.scopes ?? []))
   const mustChangePassword = computed(() => me.value?.must_change_password === true)
 
-  function can(scope: Scope): boolean {
-    return scopes.value.has(scope)
+  /** Whether the principal holds the scope (or, given several, at least one of them). */
+  function can(scope: Scope | readonly Scope[]): boolean {
+    return typeof scope === 'string' ? scopes.value.has(scope) : scope.some((one) => scopes.value.has(one))
   }
 
   async function loadMe(): Promise<Me> {
