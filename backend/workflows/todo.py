@@ -223,6 +223,15 @@ SOURCES: tuple[_Source, ...] = (
         _row_id,
     ),
     _Source(
+        "transfers.awaiting_receipt",
+        "移交县外待签收（跟进送达）",
+        permissions.may_handle_transfers,
+        "/api/v1/transfers",
+        {"box": "outbox", "status": TransferStatus.awaiting_outside_receipt.value},
+        _transfers(box="outbox", status=TransferStatus.awaiting_outside_receipt),
+        _row_id,
+    ),
+    _Source(
         "task_reports.late",
         "已逾期的工作任务",
         _reports_on_tasks,

@@ -171,6 +171,7 @@ TODO_KINDS_BY_USER = {
         "care_files.due_soon",
         "seizure_notices.to_acknowledge",
         "transfers.to_answer",
+        "transfers.awaiting_receipt",
         "task_reports.late",
         "task_reports.due_soon",
         "task_reports.returned",

@@ -137,6 +137,16 @@ async def test_a_minor_leaving_the_county_stays_managed_until_the_notice_is_deli
     minor_url = f"/api/v1/minors/{care_file['minor']['id']}"
     assert (await client.get(minor_url, headers=worker)).json()["status"] == "active"
     assert_problem(await client.post(f"{TRANSFERS}/{transfer['id']}/accept", headers=worker), 403)
+    # Until the notice is delivered the minor waits on the sending unit's to-do list, never lost.
+    waiting = {
+        item["kind"]: item for item in (await client.get("/api/v1/me/todo", headers=worker)).json()["items"]
+    }
+    assert waiting["transfers.awaiting_receipt"]["title"] == "移交县外待签收（跟进送达）"
+    assert transfer["id"] in waiting["transfers.awaiting_receipt"]["object_ids"]
+    assert (
+        waiting["transfers.awaiting_receipt"]["link"]
+        == "/api/v1/transfers?box=outbox&status=awaiting_outside_receipt"
+    )
     delivered = await client.post(f"{TRANSFERS}/{transfer['id']}/delivered", headers=worker)
     assert delivered.status_code == 200, delivered.text
     assert delivered.json()["status"] == "delivered"
@@ -144,6 +154,8 @@ async def test_a_minor_leaving_the_county_stays_managed_until_the_notice_is_deli
     closed = (await client.get(f"{CARE_FILES}/{care_file['id']}", headers=worker)).json()
     assert closed["status"] == "closed"
     assert closed["closure"]["reason"] == "moved_out"
+    after = {item["kind"] for item in (await client.get("/api/v1/me/todo", headers=worker)).json()["items"]}
+    assert "transfers.awaiting_receipt" not in after
 
 
 async def test_the_written_notice_prints_the_identity_masked_unless_the_caller_may_see_it(
