@@ -145,3 +145,22 @@ async def test_a_time_window_keeps_the_events_inside_it(client, login, county):
     before = (await client.get(EVENTS, params={"until": worker_login["at"]}, headers=auditor)).json()["items"]
     assert worker_login["seq"] not in [event["seq"] for event in before]
     assert all(event["at"] < worker_login["at"] for event in before)
+
+
+async def test_the_hash_is_taken_over_the_text_as_written_not_escaped(app, county):
+    # Names and reasons are Chinese: the documented recipe hashes them as UTF-8 text (ensure_ascii=False), so a
+    # verifier outside Qinghu following docs/privacy.md gets the same hash.
+    async with app.state.sessionmaker() as session, session.begin():
+        await audit.record(
+            session,
+            action="login.failed",
+            actor=None,
+            actor_kind="user",
+            actor_name="周社工",
+            reason="密码错误",
+        )
+    events = (await _verify(app)).events
+    async with app.state.sessionmaker() as session:
+        last = await session.get(AuditEvent, events)
+    assert (last.actor_name, last.reason) == ("周社工", "密码错误")
+    assert last.hash == forged_hash(last)
