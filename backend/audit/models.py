@@ -84,6 +84,8 @@ class AuditAction(LabelledEnum):
     transfer_cancelled = ("transfer.cancelled", "撤回移交", "Transfer cancelled")
     transfer_delivered = ("transfer.delivered", "书面通知已送达", "Written notice delivered")
     transfer_notice_printed = ("transfer.notice_printed", "打印书面通知", "Written notice printed")
+    transfer_renewed = ("transfer.renewed", "委托管理续期", "Delegation renewed")
+    transfer_ended = ("transfer.ended", "结束委托管理", "Delegation ended")
 
 
 class AuditEvent(SQLModel, table=True):

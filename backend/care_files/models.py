@@ -117,6 +117,9 @@ class CareFile(Versioned, table=True):
     # The responsible people. The lead social worker is a user; the others are users or named outsiders.
     lead_worker_id: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     # [{"role", "user_id", "name", "organisation"}]
+    # Under a delegation (委托管理): the household-registration unit that stays accountable and keeps reading the
+    # file while the managing (residence) unit does the work. Null otherwise.
+    accountable_unit_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
     team: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON_ARRAY, nullable=False)
     # Lead and team users, as strings: "files I am responsible for" is one containment test.
     responsible_user_ids: list[str] = Field(default_factory=list, sa_type=JSON_ARRAY, nullable=False)

@@ -142,7 +142,9 @@ async def update_care_file(
     response: Response,
     if_match: IfMatch = None,
 ) -> CareFileRead:
-    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    care_file = await records.get_in_scope(
+        session, principal=principal, care_file_id=care_file_id, for_change=True
+    )
     care_file = await files.update_file(
         session, principal=principal, care_file=care_file, file_in=file_in, if_match=if_match
     )
@@ -179,7 +181,9 @@ async def add_care_entry(
     entry_in: EntryCreate,
     response: Response,
 ) -> CareFileRead:
-    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    care_file = await records.get_in_scope(
+        session, principal=principal, care_file_id=care_file_id, for_change=True
+    )
     entry = await followup.record_care_entry(
         session, principal=principal, care_file=care_file, entry_in=entry_in
     )
@@ -197,7 +201,9 @@ async def add_care_entry(
 async def confirm_care_assignment(
     session: DbSession, principal: CareApprover, care_file_id: uuid.UUID
 ) -> CareFileRead:
-    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    care_file = await records.get_in_scope(
+        session, principal=principal, care_file_id=care_file_id, for_change=True
+    )
     await files.confirm_assignment(session, principal=principal, care_file=care_file)
     return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file_id)
 
@@ -212,7 +218,9 @@ async def confirm_care_assignment(
 async def acknowledge_care_alert(
     session: DbSession, principal: CareApprover, care_file_id: uuid.UUID
 ) -> CareFileRead:
-    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    care_file = await records.get_in_scope(
+        session, principal=principal, care_file_id=care_file_id, for_change=True
+    )
     await closure.acknowledge_alert(session, principal=principal, care_file=care_file)
     return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file_id)
 
@@ -230,7 +238,9 @@ async def request_care_closure(
     care_file_id: uuid.UUID,
     closure_in: ClosureRequest,
 ) -> CareFileRead:
-    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    care_file = await records.get_in_scope(
+        session, principal=principal, care_file_id=care_file_id, for_change=True
+    )
     await closure.request_closure(session, principal=principal, care_file=care_file, closure_in=closure_in)
     return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file_id)
 
@@ -248,7 +258,9 @@ async def approve_care_closure(
     care_file_id: uuid.UUID,
     decision: ClosureDecision,
 ) -> CareFileRead:
-    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    care_file = await records.get_in_scope(
+        session, principal=principal, care_file_id=care_file_id, for_change=True
+    )
     await handover.decide_closure(
         session, principal=principal, care_file=care_file, approve=True, comment=decision.comment
     )
@@ -268,7 +280,9 @@ async def reject_care_closure(
     care_file_id: uuid.UUID,
     decision: ClosureDecision,
 ) -> CareFileRead:
-    care_file = await records.get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    care_file = await records.get_in_scope(
+        session, principal=principal, care_file_id=care_file_id, for_change=True
+    )
     await handover.decide_closure(
         session, principal=principal, care_file=care_file, approve=False, comment=decision.comment
     )

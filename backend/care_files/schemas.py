@@ -119,6 +119,11 @@ class CareFileRead(BaseModel):
     version: int
     minor: MinorRead
     managing_unit: UnitSummary
+    accountable_unit: UnitSummary | None = Field(
+        default=None,
+        description="Under a delegation (委托管理): the household-registration unit that stays accountable and "
+        "reads the file while `managing_unit` does the work",
+    )
     status: CareFileStatus
     trigger: CareTrigger | None = Field(default=None, description="Why it was opened: the sensitive class")
     opened_at: datetime

@@ -1,7 +1,7 @@
 """Transfers (委托管理/移交): a managing unit hands a minor, and the open file, over to another unit."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field
@@ -22,6 +22,17 @@ class TransferStatus(LabelledEnum):
         "Awaiting receipt outside the county",
     )
     delivered = ("delivered", "县外已签收", "Notice delivered outside the county")
+    ended = ("ended", "委托已结束", "Delegation ended")
+
+
+@reference("transfer_kinds")
+class TransferKind(LabelledEnum):
+    """移交 moves accountability with the minor; 委托管理 (seed 002: "由户籍所在地办理委托手续，委托现住地落实管理")
+    has the residence unit manage the file for a period while the household-registration unit stays
+    accountable, keeps the minor in its registry and keeps reading the file."""
+
+    handover = ("handover", "移交", "Hand-over")
+    delegation = ("delegation", "委托管理", "Delegation")
 
 
 # A transfer still under way: both sides see it in their boxes and the file may not close.
@@ -56,6 +67,13 @@ class Transfer(Versioned, table=True):
     to_unit_id: uuid.UUID | None = Field(default=None, foreign_key="units.id", index=True)
     outside_division_code: str | None = Field(default=None, sa_type=sa.String(12))
     outside_place_name: str | None = Field(default=None, sa_type=sa.String(100))
+    kind: TransferKind = code_column(
+        default=TransferKind.handover,
+        nullable=False,
+        sa_column_kwargs={"server_default": sa.text("'handover'")},
+    )
+    # A delegation's period: it runs until this day (Asia/Shanghai) unless renewed or ended earlier.
+    ends_on: date | None = Field(default=None)
     reason_code: TransferReason = code_column(nullable=False)
     reason: str = Field(sa_type=sa.String(500), nullable=False)
     status: TransferStatus = code_column(nullable=False)

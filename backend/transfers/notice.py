@@ -10,7 +10,7 @@ from backend.db import LOCAL_TIMEZONE
 from backend.minors.schemas import MinorRead
 from backend.security import privacy
 from backend.security.principals import Principal
-from backend.transfers.models import Transfer, TransferReason, TransferStatus
+from backend.transfers.models import Transfer, TransferKind, TransferReason, TransferStatus
 
 _TEMPLATES = Environment(
     loader=PackageLoader("backend.transfers", "templates"),
@@ -29,7 +29,11 @@ def render_notice(principal: Principal, row: Any, minor: MinorRead) -> str:
     receiver = row.to_name or (
         f"{transfer.outside_place_name or ''}（{transfer.outside_division_code or '区划代码不详'}）"
     )
+    delegation = transfer.kind == TransferKind.delegation
     return _TEMPLATES.get_template("notice.html").render(
+        delegation=delegation,
+        title="重点未成年人委托管理书面通知" if delegation else "重点未成年人移交书面通知",
+        ends_on=f"{transfer.ends_on:%Y年%m月%d日}" if transfer.ends_on else "",
         number=transfer.id.hex[:12].upper(),
         receiver=receiver,
         sender=row.from_name,
@@ -39,8 +43,16 @@ def render_notice(principal: Principal, row: Any, minor: MinorRead) -> str:
             ("证件号码", minor.id_number or ""),
             ("性别", _GENDERS.get(str(minor.gender), "")),
             ("年龄", f"{minor.age}岁"),
-            ("移交原因", f"{reason_label}：{transfer.reason}" if shows_reason else reason_label),
-            ("帮教档案", "随同移交" if transfer.care_file_id else "无在帮档案"),
+            (
+                "委托原因" if delegation else "移交原因",
+                f"{reason_label}：{transfer.reason}" if shows_reason else reason_label,
+            ),
+            (
+                "帮教档案",
+                ("委托期间由接收单位管理" if delegation else "随同移交")
+                if transfer.care_file_id
+                else "无在帮档案",
+            ),
         ],
         masked=bool(minor.masked_fields),
         requested_by=transfer.requested_by_name,

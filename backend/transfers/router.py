@@ -13,7 +13,7 @@ from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.transfers import service
 from backend.transfers.models import Transfer, TransferStatus
-from backend.transfers.schemas import TransferCreate, TransferRead, TransferRejection
+from backend.transfers.schemas import DelegationRenewal, TransferCreate, TransferRead, TransferRejection
 from backend.units.schemas import UnitSummary
 from backend.workflows import handover, presenting
 
@@ -149,6 +149,36 @@ async def mark_transfer_delivered(
     session: DbSession, principal: TransferWriter, transfer_id: uuid.UUID
 ) -> TransferRead:
     await handover.record_delivery(session, principal=principal, transfer_id=transfer_id)
+    return await presenting.transfer_read(session, principal=principal, transfer_id=transfer_id)
+
+
+@router.post(
+    "/{transfer_id}/renew",
+    response_model=TransferRead,
+    response_model_exclude_unset=True,
+    summary="The delegating unit renews a delegation (委托管理) under way to a new last day",
+    responses=problem_responses(404, 409),
+)
+async def renew_delegation(
+    session: DbSession, principal: TransferWriter, transfer_id: uuid.UUID, renewal: DelegationRenewal
+) -> TransferRead:
+    await service.renew_delegation(
+        session, principal=principal, transfer_id=transfer_id, ends_on=renewal.ends_on
+    )
+    return await presenting.transfer_read(session, principal=principal, transfer_id=transfer_id)
+
+
+@router.post(
+    "/{transfer_id}/end",
+    response_model=TransferRead,
+    response_model_exclude_unset=True,
+    summary="Either unit ends a delegation (委托管理): the open file goes back to the delegating unit",
+    responses=problem_responses(404, 409),
+)
+async def end_delegation(
+    session: DbSession, principal: TransferWriter, transfer_id: uuid.UUID
+) -> TransferRead:
+    await handover.end_delegation(session, principal=principal, transfer_id=transfer_id)
     return await presenting.transfer_read(session, principal=principal, transfer_id=transfer_id)
 
 

@@ -6,6 +6,7 @@ transaction."""
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,14 +16,14 @@ from sqlalchemy.orm import aliased
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.care_files.models import OPEN_STATUSES, CareFile
-from backend.db import AnySelect, utcnow
+from backend.db import AnySelect, local_today, utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.minors.models import Minor
 from backend.minors.schemas import MinorRead
 from backend.pagination import Page, PageParams
 from backend.security import permissions, privacy
 from backend.security.principals import Principal, in_subtree, within_scope
-from backend.transfers.models import PENDING_STATUSES, Transfer, TransferReason, TransferStatus
+from backend.transfers.models import PENDING_STATUSES, Transfer, TransferKind, TransferReason, TransferStatus
 from backend.transfers.schemas import OutsidePlace, TransferCreate, TransferRead
 from backend.units.models import MANAGING_KINDS, Unit, UnitKind, root_path
 from backend.units.schemas import UnitSummary
@@ -95,6 +96,8 @@ async def start_transfer(
     reason: str,
     actor: Principal | None,
     reason_code: TransferReason = TransferReason.caught_elsewhere,
+    kind: TransferKind = TransferKind.handover,
+    ends_on: date | None = None,
 ) -> Transfer:
     """Record a transfer of the minor (and the open file) from ``from_unit_id``: to a unit of the county
     (``requested``), or outside it (``awaiting_outside_receipt`` until the written notice is delivered; the
@@ -116,6 +119,8 @@ async def start_transfer(
         outside_place_name=outside_place_name if to_unit_id is None else None,
         reason_code=reason_code,
         reason=reason,
+        kind=kind,
+        ends_on=ends_on,
         status=TransferStatus.requested if to_unit_id else TransferStatus.awaiting_outside_receipt,
         requested_by=actor.id if actor else None,
         requested_by_name=(actor.display_name if actor else "qinghu")[:100],
@@ -187,6 +192,20 @@ async def create(
             raise ValidationFailed.field(
                 ["body", "to_unit_id"], "the minor is already managed there", "transfer.same_unit"
             )
+    if transfer_in.kind is TransferKind.delegation:
+        if transfer_in.to_unit_id is None:
+            raise ValidationFailed.field(
+                ["body", "kind"], "a delegation is to a unit of the county", "transfer.delegation_outside"
+            )
+        if transfer_in.ends_on is None:
+            raise ValidationFailed.field(
+                ["body", "ends_on"], "a delegation needs its last day", "transfer.ends_on_required"
+            )
+        _check_period(transfer_in.ends_on)
+    elif transfer_in.ends_on is not None:
+        raise ValidationFailed.field(
+            ["body", "ends_on"], "only for a delegation", "transfer.ends_on_handover"
+        )
     return await start_transfer(
         session,
         minor_id=minor.id,
@@ -197,7 +216,70 @@ async def create(
         reason=transfer_in.reason,
         actor=principal,
         reason_code=transfer_in.reason_code,
+        kind=transfer_in.kind,
+        ends_on=transfer_in.ends_on,
     )
+
+
+# A delegation runs for at most a year at a time; renewing starts another.
+DELEGATION_MAX_DAYS = 366
+
+
+def _check_period(ends_on: date) -> None:
+    today = local_today()
+    if not today < ends_on <= today + timedelta(days=DELEGATION_MAX_DAYS):
+        raise ValidationFailed.field(
+            ["body", "ends_on"], "must be after today and within a year", "transfer.ends_on_range"
+        )
+
+
+def _delegation_under_way(transfer: Transfer) -> bool:
+    return transfer.kind == TransferKind.delegation and transfer.status == TransferStatus.accepted
+
+
+async def renew_delegation(
+    session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID, ends_on: date
+) -> Transfer:
+    """The accountable (household-registration) unit extends a delegation under way."""
+    row = await transfer_row(session, principal, transfer_id)
+    transfer: Transfer = row[0]
+    permissions.ensure(
+        permissions.may_record_delivery(principal, from_path=row.from_path),
+        "Only the delegating unit's social workers and leads renew a delegation.",
+    )
+    if not _delegation_under_way(transfer):
+        raise Conflict("Only a delegation under way is renewed.")
+    _check_period(ends_on)
+    transfer.ends_on = ends_on
+    transfer.version += 1
+    transfer.updated_at = utcnow()
+    await session.flush()
+    return await _recorded(
+        session, transfer, AuditAction.transfer_renewed, principal, transfer.from_unit_id, ends_on.isoformat()
+    )
+
+
+async def end_delegation(session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID) -> Transfer:
+    """Either side ends a delegation under way (``backend.workflows.handover`` gives the file back to the
+    accountable unit in the same transaction)."""
+    row = await transfer_row(session, principal, transfer_id)
+    transfer: Transfer = row[0]
+    permissions.ensure(
+        permissions.may_record_delivery(principal, from_path=row.from_path)
+        or permissions.may_answer_transfer(principal, to_path=row.to_path),
+        "Only the social workers and leads of either unit end a delegation.",
+    )
+    if transfer.kind != TransferKind.delegation:
+        raise Conflict("Only a delegation is ended; a hand-over is final.")
+    await _move_status(
+        session,
+        transfer.id,
+        from_statuses=(TransferStatus.accepted.value,),
+        to_status=TransferStatus.ended,
+        principal=principal,
+        note=None,
+    )
+    return await _recorded(session, transfer, AuditAction.transfer_ended, principal, transfer.from_unit_id)
 
 
 async def _move_status(
@@ -218,6 +300,8 @@ async def _move_status(
     }
     if to_status is TransferStatus.delivered:
         values["delivered_at"] = utcnow()
+    elif to_status is TransferStatus.ended:
+        pass  # the acceptance's decision stays on record; the audit trail says who ended it
     else:
         values.update(
             decided_at=utcnow(),
@@ -402,6 +486,15 @@ def present(
                 can_cancel=pending and _may_cancel(principal, row),
                 can_mark_delivered=transfer.status == TransferStatus.awaiting_outside_receipt
                 and permissions.may_record_delivery(principal, from_path=row.from_path),
+                kind=transfer.kind,
+                ends_on=transfer.ends_on,
+                can_renew=_delegation_under_way(transfer)
+                and permissions.may_record_delivery(principal, from_path=row.from_path),
+                can_end=_delegation_under_way(transfer)
+                and (
+                    permissions.may_record_delivery(principal, from_path=row.from_path)
+                    or permissions.may_answer_transfer(principal, to_path=row.to_path)
+                ),
             )
         )
     return items

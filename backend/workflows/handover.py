@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.care_files.models import CareFile, CareFileStatus, CareTrigger, ClosureReason
 from backend.care_files.service import closure
+from backend.care_files.service import files as care_files
 from backend.minors.models import MinorStatus
 from backend.minors.service import registry as minors
 from backend.security.principals import Principal
 from backend.transfers import service as transfers
-from backend.transfers.models import Transfer
+from backend.transfers.models import Transfer, TransferKind
 from backend.transfers.schemas import TransferCreate
 from backend.workflows.intake import open_file_for
 
@@ -36,11 +37,32 @@ async def accept_transfer(
     transfer = await transfers.accept(session, principal=principal, transfer_id=transfer_id, note=note)
     assert transfer.to_unit_id is not None
     minor = await minors.get_by_id(session, transfer.minor_id)
+    if transfer.kind == TransferKind.delegation:
+        # 委托管理: the minor stays in the household-registration unit's registry; its file moves for the period.
+        await care_files.delegate_file(
+            session,
+            minor_id=minor.id,
+            to_unit_id=transfer.to_unit_id,
+            accountable_unit_id=transfer.from_unit_id,
+            actor=principal,
+        )
+        if minor.status != MinorStatus.active:
+            await minors.change_by_care_work(session, minor=minor, actor=principal, status=MinorStatus.active)
+        return transfer
     await minors.change_by_care_work(
         session, minor=minor, actor=principal, managing_unit_id=transfer.to_unit_id, status=MinorStatus.active
     )
     await open_file_for(
         session, minor=minor, unit_id=transfer.to_unit_id, trigger=CareTrigger.transfer, actor=principal
+    )
+    return transfer
+
+
+async def end_delegation(session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID) -> Transfer:
+    """A delegation ends (either side, or its period ran out): the open file goes back to the accountable unit."""
+    transfer = await transfers.end_delegation(session, principal=principal, transfer_id=transfer_id)
+    await care_files.end_file_delegation(
+        session, minor_id=transfer.minor_id, accountable_unit_id=transfer.from_unit_id, actor=principal
     )
     return transfer
 

@@ -112,7 +112,7 @@ def test_the_printable_notice_renders_styled_in_a_tab_of_its_own(page: Page, bas
     page.set_extra_http_headers(headers)
     policy = policy_header(page, url)
     assert "script-src 'self';" in policy
-    expect(page.locator("h1")).to_have_text("重点未成年人委托管理（移交）书面通知")
+    expect(page.locator("h1")).to_have_text("重点未成年人移交书面通知")
     # The linked stylesheet applied: the table's cells have their printed borders.
     border = page.locator("td").first.evaluate("cell => getComputedStyle(cell).borderTopStyle")
     assert border == "solid"
@@ -129,5 +129,5 @@ def test_the_notice_in_the_web_app_frame_is_styled_under_the_apps_policy(page: P
     settle(page)
     page.locator("[data-test=transfer-notice]").first.click()
     notice = page.frame_locator("iframe.notice")
-    expect(notice.locator("h1")).to_have_text("重点未成年人委托管理（移交）书面通知")
+    expect(notice.locator("h1")).to_have_text("重点未成年人移交书面通知")
     expect(notice.locator("td").first).to_have_css("border-top-style", "solid")

@@ -166,6 +166,8 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/transfers/{transfer_id}/reject"): frozenset({"transfers:write"}),
     ("POST", "/api/v1/transfers/{transfer_id}/cancel"): frozenset({"transfers:write"}),
     ("POST", "/api/v1/transfers/{transfer_id}/delivered"): frozenset({"transfers:write"}),
+    ("POST", "/api/v1/transfers/{transfer_id}/renew"): frozenset({"transfers:write"}),
+    ("POST", "/api/v1/transfers/{transfer_id}/end"): frozenset({"transfers:write"}),
     ("GET", "/api/v1/transfers/{transfer_id}/notice"): frozenset({"transfers:read"}),
     ("GET", "/api/v1/audit-events"): frozenset({"audit:read"}),
     ("GET", "/api/v1/audit-events/verify"): frozenset({"audit:read"}),

@@ -102,6 +102,8 @@ async def open_or_reopen_file(
     if care_file is not None:
         if care_file.managing_unit_id != unit_id:
             care_file.managing_unit_id = unit_id
+            # A move ends any delegation of the file; ``delegate_file`` sets it again for a new one.
+            care_file.accountable_unit_id = None
             # The old unit's people are no longer responsible; the receiving lead names new ones.
             care_file.lead_worker_id = None
             care_file.team = [member for member in care_file.team if not member.get("user_id")]
@@ -189,6 +191,43 @@ async def open_or_reopen_file(
     return care_file
 
 
+async def delegate_file(
+    session: AsyncSession,
+    *,
+    minor_id: uuid.UUID,
+    to_unit_id: uuid.UUID,
+    accountable_unit_id: uuid.UUID,
+    actor: Principal,
+) -> CareFile:
+    """委托管理 accepted: the residence unit manages the minor's file (opened, reopened or moved there, its people
+    named anew) while the household-registration unit stays accountable and keeps reading it."""
+    care_file = await open_or_reopen_file(
+        session, minor_id=minor_id, unit_id=to_unit_id, trigger=CareTrigger.transfer, actor=actor
+    )
+    care_file.accountable_unit_id = accountable_unit_id
+    await session.flush()
+    return care_file
+
+
+async def end_file_delegation(
+    session: AsyncSession, *, minor_id: uuid.UUID, accountable_unit_id: uuid.UUID, actor: Principal
+) -> CareFile | None:
+    """A delegation ends: the open file goes back to the accountable unit (its people named anew). A file closed
+    meanwhile stays closed."""
+    care_file = await session.scalar(
+        sa.select(CareFile).where(
+            CareFile.minor_id == minor_id,
+            CareFile.status.in_(OPEN_STATUSES),
+            CareFile.accountable_unit_id == accountable_unit_id,
+        )
+    )
+    if care_file is None:
+        return None
+    return await open_or_reopen_file(
+        session, minor_id=minor_id, unit_id=accountable_unit_id, trigger=CareTrigger.transfer, actor=actor
+    )
+
+
 async def _name_on_duty_worker(session: AsyncSession, care_file: CareFile) -> None:
     """A file the unit was given without a lead worker names the unit's on-duty worker, if one is set and can
     still lead its files; the lead chose them in advance, so the assignment counts as confirmed."""
@@ -254,6 +293,15 @@ async def present_files(
             if person
         },
     )
+    accountable_ids = {care_file.accountable_unit_id for care_file in files if care_file.accountable_unit_id}
+    accountable = {
+        unit.id: UnitSummary.model_validate(unit)
+        for unit in (
+            (await session.scalars(sa.select(Unit).where(Unit.id.in_(accountable_ids)))).all()
+            if accountable_ids
+            else []
+        )
+    }
     pending: dict[uuid.UUID, Any] = dict(
         (
             await session.execute(
@@ -318,6 +366,9 @@ async def present_files(
                 version=care_file.version,
                 minor=minor,
                 managing_unit=UnitSummary(id=care_file.managing_unit_id, name=unit_name, kind=unit_kind),
+                accountable_unit=accountable.get(care_file.accountable_unit_id)
+                if care_file.accountable_unit_id
+                else None,
                 status=care_file.status,
                 opened_at=care_file.opened_at,
                 reopened_count=care_file.reopened_count,

@@ -10,7 +10,7 @@ from backend.care_files.models import (
     CareFile,
 )
 from backend.db import AnySelect, JsonArrayContains, utcnow
-from backend.errors import NotFound
+from backend.errors import Forbidden, NotFound
 from backend.security import permissions
 from backend.security.principals import Principal, in_subtree, within_scope
 from backend.security.roles import Role
@@ -28,8 +28,20 @@ def scoped_files() -> AnySelect:
 
 
 def file_scope(principal: Principal) -> sa.ColumnElement[bool]:
-    """The files a principal reaches (with ``ManagingUnit`` joined): those kept in their subtree, or, for a team
-    member (police, teachers), those whose team names them in an assignment a lead made or confirmed."""
+    """The files a principal reaches (with ``ManagingUnit`` joined): those kept in their subtree or delegated by
+    it (委托管理: the accountable unit keeps reading), or, for a team member (police, teachers), those whose team
+    names them in an assignment a lead made or confirmed."""
+    if permissions.works_on_care_files_as_team_member(principal):
+        return JsonArrayContains(CareFile.confirmed_responsible_ids, str(principal.id))
+    return sa.or_(
+        within_scope(principal, ManagingUnit.path),
+        CareFile.accountable_unit_id.in_(sa.select(Unit.id).where(within_scope(principal, Unit.path))),
+    )
+
+
+def managed_scope(principal: Principal) -> sa.ColumnElement[bool]:
+    """The files a principal changes: those kept in their subtree (a delegated file is changed by the unit that
+    manages it, not by the accountable one), or a team member's own files."""
     if permissions.works_on_care_files_as_team_member(principal):
         return JsonArrayContains(CareFile.confirmed_responsible_ids, str(principal.id))
     return within_scope(principal, ManagingUnit.path)
@@ -42,16 +54,23 @@ def team_roles_of(care_file: CareFile, principal: Principal) -> frozenset[str]:
     )
 
 
-async def get_in_scope(session: AsyncSession, *, principal: Principal, care_file_id: uuid.UUID) -> CareFile:
-    """The file, if the principal reaches it (``file_scope``); otherwise 404."""
-    care_file = await session.scalar(
-        sa.select(CareFile)
-        .join(ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id)
-        .where(CareFile.id == care_file_id, file_scope(principal))
-    )
-    if care_file is None:
+async def get_in_scope(
+    session: AsyncSession, *, principal: Principal, care_file_id: uuid.UUID, for_change: bool = False
+) -> CareFile:
+    """The file, if the principal reaches it (``file_scope``); otherwise 404. ``for_change``: a file the principal
+    only reads because their unit delegated it answers 403."""
+    row = (
+        await session.execute(
+            sa.select(CareFile, managed_scope(principal).label("managed"))
+            .join(ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id)
+            .where(CareFile.id == care_file_id, file_scope(principal))
+        )
+    ).first()
+    if row is None:
         raise NotFound("No such care file.")
-    return care_file
+    if for_change and not row.managed:
+        raise Forbidden("The file is delegated: the unit that manages it records and changes it.")
+    return row[0]
 
 
 async def lock_file(session: AsyncSession, care_file: CareFile) -> CareFile:

@@ -1032,6 +1032,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/transfers/{transfer_id}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The delegating unit renews a delegation (委托管理) under way to a new last day */
+        post: operations["transfers-renew_delegation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/transfers/{transfer_id}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Either unit ends a delegation (委托管理): the open file goes back to the delegating unit */
+        post: operations["transfers-end_delegation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/transfers/{transfer_id}/notice": {
         parameters: {
             query?: never;
@@ -1579,6 +1613,8 @@ export interface components {
             version: number;
             minor: components["schemas"]["MinorRead"];
             managing_unit: components["schemas"]["UnitSummary"];
+            /** @description Under a delegation (委托管理): the household-registration unit that stays accountable and reads the file while `managing_unit` does the work */
+            accountable_unit?: components["schemas"]["UnitSummary"] | null;
             status: components["schemas"]["CareFileStatus"];
             /** @description Why it was opened: the sensitive class */
             trigger?: components["schemas"]["CareTrigger"] | null;
@@ -1889,6 +1925,15 @@ export interface components {
             overdue: number;
             /** Items */
             items: components["schemas"]["SeizureNoticeRead"][];
+        };
+        /** DelegationRenewal */
+        DelegationRenewal: {
+            /**
+             * Ends On
+             * Format: date
+             * @description The delegation's new last day: after today, within a year
+             */
+            ends_on: string;
         };
         /**
          * DueState
@@ -3912,6 +3957,16 @@ export interface components {
              * @example 实际居住地在安阳街道
              */
             reason: string;
+            /**
+             * @description handover (移交: accountability moves) or delegation (委托管理: the receiving unit manages the file until `ends_on` while this unit stays accountable and keeps reading it)
+             * @default handover
+             */
+            kind: components["schemas"]["TransferKind"];
+            /**
+             * Ends On
+             * @description A delegation's last day (required for one, within a year; none for a hand-over)
+             */
+            ends_on?: string | null;
         };
         /** TransferFigures */
         TransferFigures: {
@@ -3920,6 +3975,14 @@ export interface components {
             /** @description Transfers under way from a unit in scope */
             pending_outgoing: components["schemas"]["SuppressedCount"];
         };
+        /**
+         * TransferKind
+         * @description 移交 moves accountability with the minor; 委托管理 (seed 002: "由户籍所在地办理委托手续，委托现住地落实管理")
+         *     has the residence unit manage the file for a period while the household-registration unit stays
+         *     accountable, keeps the minor in its registry and keeps reading the file.
+         * @enum {string}
+         */
+        TransferKind: "handover" | "delegation";
         /** TransferRead */
         TransferRead: {
             /**
@@ -3941,6 +4004,9 @@ export interface components {
              * @description Free text about the case: the sensitive class
              */
             reason?: string | null;
+            kind: components["schemas"]["TransferKind"];
+            /** Ends On */
+            ends_on: string | null;
             status: components["schemas"]["TransferStatus"];
             /** Requested By */
             requested_by: string;
@@ -3972,6 +4038,16 @@ export interface components {
             /** Can Mark Delivered */
             can_mark_delivered: boolean;
             /**
+             * Can Renew
+             * @description A delegation under way that the caller's unit (the accountable one) renews
+             */
+            can_renew: boolean;
+            /**
+             * Can End
+             * @description A delegation under way that the caller's unit (either side) ends
+             */
+            can_end: boolean;
+            /**
              * Hidden Fields
              * @description Fields the privacy policy keeps from the caller
              */
@@ -3994,7 +4070,7 @@ export interface components {
          * TransferStatus
          * @enum {string}
          */
-        TransferStatus: "requested" | "accepted" | "rejected" | "cancelled" | "awaiting_outside_receipt" | "delivered";
+        TransferStatus: "requested" | "accepted" | "rejected" | "cancelled" | "awaiting_outside_receipt" | "delivered" | "ended";
         /**
          * Turns18Window
          * @description The registry list's "turns 18 within N days" choices: none finer than ``TURNS_18_SOON_DAYS``.
@@ -10842,6 +10918,194 @@ export interface operations {
         };
     };
     "transfers-mark_transfer_delivered": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "transfers-renew_delegation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                transfer_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DelegationRenewal"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TransferRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "transfers-end_delegation": {
         parameters: {
             query?: never;
             header?: never;
