@@ -48,7 +48,10 @@ async def read_my_digest_address(session: DbSession, principal: AnyPrincipal) ->
 
 
 @router.put(
-    "/digest-address", response_model=DigestAddress, summary="Set (or clear) my digest's e-mail address"
+    "/digest-address",
+    response_model=DigestAddress,
+    summary="Set (or clear) my digest's e-mail address (people only: a machine client is answered 403)",
+    responses=problem_responses(403),
 )
 async def set_my_digest_address(
     session: DbSession, principal: AnyPrincipal, body: DigestAddress

@@ -155,7 +155,7 @@ export interface paths {
         };
         /** Where my daily digest is mailed, if anywhere */
         get: operations["notifications-read_my_digest_address"];
-        /** Set (or clear) my digest's e-mail address */
+        /** Set (or clear) my digest's e-mail address (people only: a machine client is answered 403) */
         put: operations["notifications-set_my_digest_address"];
         post?: never;
         delete?: never;
@@ -4986,6 +4986,16 @@ export interface operations {
             };
             /** @description Authentication required */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
