@@ -229,6 +229,38 @@ def purge_idempotency(
     typer.echo(f"Removed {removed} idempotency keys older than {days} days.")
 
 
+@app.command()
+def remind(
+    day: Annotated[
+        str | None, typer.Option(help="The digest's day, YYYY-MM-DD (default: today, Asia/Shanghai)")
+    ] = None,
+) -> None:
+    """Each active person's daily digest: stored in the app, then mailed where SMTP and an address are set.
+    Run once a day from cron or the systemd timer; a second run the same day sends nothing again."""
+    from datetime import date
+
+    from backend.db import local_today
+    from backend.notifications.channels import Channel, SmtpChannel
+    from backend.workflows import reminders
+
+    try:
+        the_day = date.fromisoformat(day) if day else local_today()
+    except ValueError:
+        _fail(f"--day: not a date in the form YYYY-MM-DD: {day!r}")
+        return
+    result = _in_session(lambda session: reminders.remind(session, day=the_day))
+    channels: list[Channel] = []
+    smtp = SmtpChannel.configured(get_settings())
+    if smtp is not None:
+        channels.append(smtp)
+    sent = asyncio.run(reminders.deliver(result.digests, channels))
+    typer.echo(
+        f"{the_day}: {result.people} people, {len(result.digests)} digests stored, "
+        f"{result.already_sent} already stored today; "
+        + (", ".join(f"{name} {count}" for name, count in sorted(sent.items())) or "no other channel")
+    )
+
+
 PassphraseOption = Annotated[
     str,
     typer.Option(

@@ -24,6 +24,7 @@ from backend.health import router as health_router
 from backend.http import API_PREFIX, HttpMiddleware, declare_contract_responses, enforce_request_contract
 from backend.logging import configure_logging
 from backend.minors.router import router as minors_router
+from backend.notifications.router import router as notifications_router
 from backend.reference.router import router as reference_router
 from backend.school_metrics.router import router as school_metrics_router
 from backend.security.crypto import FieldCipher, session_info
@@ -45,6 +46,7 @@ def operation_id(route: APIRoute) -> str:
 # makes every request walk two levels of routers (on `GET /me`, a quarter of the app's own time).
 API_ROUTERS = (
     auth_router,
+    notifications_router,
     reference_router,
     units_router,
     users_router,
@@ -108,6 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "care-files", "description": "Care files, their timelines, worklists and closure"},
             {"name": "transfers", "description": "Hand-over of minors between units, with a written notice"},
             {"name": "audit", "description": "The hash-chained audit trail"},
+            {
+                "name": "notifications",
+                "description": "My notifications (站内通知) and the daily digest's address",
+            },
             {
                 "name": "school-metrics",
                 "description": "Term figures of schools, as schools and the bureau report them",

@@ -16,6 +16,7 @@ from backend.care_files.models import CareEntry, CareFile, CareSettings
 from backend.clients.models import ApiClient
 from backend.idempotency import IdempotencyRecord
 from backend.minors.models import Minor, MinorCount, MinorTally
+from backend.notifications.models import Notification, NotificationAddress
 from backend.school_metrics.models import SchoolMetric
 from backend.seizures.models import SeizureNotice
 from backend.transfers.models import Transfer
@@ -42,6 +43,8 @@ __all__ = [
     "Minor",
     "MinorCount",
     "MinorTally",
+    "Notification",
+    "NotificationAddress",
     "RefreshToken",
     "RevokedToken",
     "SchoolMetric",

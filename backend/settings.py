@@ -188,6 +188,19 @@ class Settings(BaseSettings):
     frontend_dist: Path = REPO_ROOT / "frontend" / "dist"
     migrations_dir: Path = REPO_ROOT / "migrations"
 
+    # The daily digest by e-mail (`qinghu remind`): off unless QINGHU_SMTP_HOST is set (docs/notifications.md).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "qinghu@localhost"
+    # STARTTLS on a plain connection (port 587), or TLS from the start (port 465).
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = Field(default=30, gt=0, le=300)
+    # The web app's address, for whole links in mail (https://qinghu.example.gov.cn); none: paths only.
+    public_base_url: str | None = None
+
     # Demo county
     demo_password: SecretStr | None = None
     demo_client_secret: SecretStr | None = None

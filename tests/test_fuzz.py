@@ -294,6 +294,7 @@ def _call_and_validate(county: FuzzedCounty, case: Any, principal: Principal) ->
 # as every principal.
 COVERAGE_AS = {
     "auth": "jinhu_worker",
+    "notifications": "jinhu_worker",
     "reference": "jinhu_worker",
     "units": "admin",
     "users": "admin",
@@ -399,8 +400,10 @@ def test_every_uuid_path_parameter_has_an_out_of_scope_probe_or_needs_none():
     }
     # Campaigns reach their targets across townships (and their tasks with them), evidence belongs to its
     # report, and the audit trail's and the notice list's filters only narrow what is listed: their scope is
-    # held by their own tests.
+    # held by their own tests. A notification is its owner's alone, not a unit's: another person's is 404
+    # (tests/notifications).
     unprobed = {
+        ("path", "notification_id"),
         ("path", "campaign_id"),
         ("query", "campaign_id"),
         ("query", "task_id"),

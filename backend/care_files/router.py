@@ -142,11 +142,8 @@ async def update_care_file(
     response: Response,
     if_match: IfMatch = None,
 ) -> CareFileRead:
-    care_file = await records.get_in_scope(
-        session, principal=principal, care_file_id=care_file_id, for_change=True
-    )
-    care_file = await files.update_file(
-        session, principal=principal, care_file=care_file, file_in=file_in, if_match=if_match
+    care_file = await intake.update_care_file(
+        session, principal=principal, care_file_id=care_file_id, file_in=file_in, if_match=if_match
     )
     set_etag(response, care_file.version)
     return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file.id)

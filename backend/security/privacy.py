@@ -455,6 +455,18 @@ TODO_ITEM_FIELDS: dict[str, Rule] = {
     ),
 }
 
+# A person's notifications (``/api/v1/me/notifications``), read by that person only. A title and body name a
+# minor by a masked name at most (the registry's list view) and carry no ID number; a digest holds counts only.
+NOTIFICATION_FIELDS: dict[str, Rule] = {
+    **{field: _stored(_GENERAL) for field in ("id", "kind", "link", "digest_day", "created_at", "read_at")},
+    "title": _stored(_GENERAL, why="Chinese words of the event; no identity"),
+    "body": _derived(
+        _GENERAL,
+        "name",
+        why="the minor's name masked (张*), as in every list; never an ID number, never a name in full",
+    ),
+}
+
 # The audit trail. Who did what, when and why is general for those who read the trail (the reason of a
 # reveal is what an auditor audits); but an event's reason can be a case fact in code form ("seizure_notice",
 # "positive_urine_test", a trigger), and the names of changed fields can say "substances": those are the

@@ -14,6 +14,7 @@ RECORDS: tuple[tuple[str, dict[str, privacy.Rule]], ...] = (
     ("Transfer (`/api/v1/transfers`)", privacy.TRANSFER_FIELDS),
     ("Audit event (`/api/v1/audit-events`)", privacy.AUDIT_EVENT_FIELDS),
     ("To-do item (`/api/v1/me/todo`)", privacy.TODO_ITEM_FIELDS),
+    ("Notification (`/api/v1/me/notifications`)", privacy.NOTIFICATION_FIELDS),
 )
 
 

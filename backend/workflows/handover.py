@@ -18,6 +18,7 @@ from backend.security.principals import Principal
 from backend.transfers import service as transfers
 from backend.transfers.models import Transfer, TransferKind
 from backend.transfers.schemas import TransferCreate
+from backend.workflows import notifying
 from backend.workflows.intake import open_file_for
 
 
@@ -26,7 +27,9 @@ async def request_transfer(
 ) -> Transfer:
     """Ask another unit to take a minor of one's scope over (404 outside it, before any 403)."""
     minor = await minors.get_in_scope(session, principal=principal, minor_id=transfer_in.minor_id)
-    return await transfers.create(session, principal=principal, minor=minor, transfer_in=transfer_in)
+    transfer = await transfers.create(session, principal=principal, minor=minor, transfer_in=transfer_in)
+    await notifying.transfer_requested(session, transfer=transfer)
+    return transfer
 
 
 async def accept_transfer(

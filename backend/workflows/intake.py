@@ -8,13 +8,16 @@ Each function runs inside the request's one transaction and only flushes, like e
 
 import uuid
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend import idempotency
-from backend.care_files.models import CareFile, CareTrigger
-from backend.care_files.schemas import CareFileCreate
+from backend.care_files.models import OPEN_STATUSES, CareFile, CareTrigger
+from backend.care_files.schemas import CareFileCreate, CareFileUpdate
 from backend.care_files.service import files as care_files
+from backend.care_files.service import records as care_file_records
 from backend.errors import Conflict
 from backend.minors.models import (
     Minor,
@@ -39,6 +42,7 @@ from backend.transfers import service as transfers
 from backend.transfers.models import TransferReason, TransferStatus
 from backend.units import service as units
 from backend.units.models import Unit
+from backend.workflows import notifying
 
 # A uniqueness race (a concurrent push of the same notice or person) is retried from the start: the second
 # run finds what the first one stored.
@@ -68,12 +72,25 @@ async def open_file_for(
     session: AsyncSession, *, minor: Minor, unit_id: uuid.UUID, trigger: CareTrigger, actor: Principal | None
 ) -> CareFile:
     """Open (or reopen, or move) the minor's care file at ``unit_id``; a minor in care is active again."""
+    before = await _responsible_now(session, minor.id)
     care_file = await care_files.open_or_reopen_file(
         session, minor_id=minor.id, unit_id=unit_id, trigger=trigger, actor=actor
     )
     if minor.status != MinorStatus.active:
         await minors.change_by_care_work(session, minor=minor, actor=actor, status=MinorStatus.active)
+    # The unit's on-duty worker named on a file given to the unit is told.
+    await notifying.file_assigned(session, care_file=care_file, before=before, actor=actor)
     return care_file
+
+
+async def _responsible_now(session: AsyncSession, minor_id: uuid.UUID) -> list[str]:
+    """Who the minor's open file names as responsible before it is opened, moved or reopened."""
+    named = await session.scalar(
+        sa.select(col(CareFile.responsible_user_ids)).where(
+            col(CareFile.minor_id) == minor_id, col(CareFile.status).in_(OPEN_STATUSES)
+        )
+    )
+    return list(named or [])
 
 
 async def open_care_file(session: AsyncSession, *, principal: Principal, file_in: CareFileCreate) -> CareFile:
@@ -82,6 +99,27 @@ async def open_care_file(session: AsyncSession, *, principal: Principal, file_in
     care_file = await care_files.create_file(session, principal=principal, minor=minor, file_in=file_in)
     if minor.status != MinorStatus.active:
         await minors.change_by_care_work(session, minor=minor, actor=principal, status=MinorStatus.active)
+    await notifying.file_assigned(session, care_file=care_file, before=(), actor=principal)
+    return care_file
+
+
+async def update_care_file(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    care_file_id: uuid.UUID,
+    file_in: CareFileUpdate,
+    if_match: str | None,
+) -> CareFile:
+    """Change a file's plan or its responsible people; those newly named are notified."""
+    care_file = await care_file_records.get_in_scope(
+        session, principal=principal, care_file_id=care_file_id, for_change=True
+    )
+    before = list(care_file.responsible_user_ids)
+    care_file = await care_files.update_file(
+        session, principal=principal, care_file=care_file, file_in=file_in, if_match=if_match
+    )
+    await notifying.file_assigned(session, care_file=care_file, before=before, actor=principal)
     return care_file
 
 

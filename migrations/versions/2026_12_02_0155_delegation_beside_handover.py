@@ -3,7 +3,7 @@
 Existing transfers are hand-overs (the server default fills them in).
 
 Revision ID: 41ba27feb403
-Revises: 9023f1f3581b
+Revises: 82588463557d
 Create Date: 2026-12-02 01:55:00+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "41ba27feb403"
-down_revision: str | None = "9023f1f3581b"
+down_revision: str | None = "82588463557d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -31,6 +31,12 @@ PAGES = (
     ("admin", "/people", "people", ("[data-test=person-add]",)),
     ("admin", "/clients", "clients", ("[data-test=client-add]",)),
     ("admin", "/account", "account", ("[data-test=password-submit]",)),
+    (
+        "jinhu_worker",
+        "/notifications",
+        "notifications",
+        ("[data-test=notification-bell]", "[data-test=read-all]"),
+    ),
 )
 
 

@@ -72,6 +72,13 @@ PUBLIC = {
         "/api/v1/me/todo",
     ),  # each item is counted through the list its link names, with that list's scope
     ("POST", "/api/v1/me/password"),
+    # A person's own notifications: each one is theirs alone (another's is 404), and says no more than a masked name.
+    ("GET", "/api/v1/me/notifications"),
+    ("GET", "/api/v1/me/notifications/unread-count"),
+    ("POST", "/api/v1/me/notifications/read-all"),
+    ("POST", "/api/v1/me/notifications/{notification_id}/read"),
+    ("GET", "/api/v1/me/notifications/digest-address"),
+    ("PUT", "/api/v1/me/notifications/digest-address"),
     ("GET", "/api/v1/reference"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),

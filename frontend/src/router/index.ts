@@ -40,6 +40,7 @@ export type MenuKey =
   | 'campaigns'
   | 'myTasks'
   | 'account'
+  | 'notifications'
   | 'notFound'
 
 declare module 'vue-router' {
@@ -212,6 +213,12 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'account',
     component: () => import('@/views/account/AccountView.vue'),
     meta: { titleKey: 'account', peopleOnly: true, icon: markRaw(UserFilled) },
+  },
+  {
+    path: 'notifications',
+    name: 'notifications',
+    component: () => import('@/views/notifications/NotificationsView.vue'),
+    meta: { titleKey: 'notifications', peopleOnly: true },
   },
 ]
 

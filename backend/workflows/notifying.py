@@ -1,0 +1,100 @@
+"""Events that notify people (站内通知): a care file assigned to them, a transfer asked of their unit. Called by
+the workflows that do the work, in the same transaction, so a notification exists exactly when its event does.
+A notification names a minor by a masked name and links to the record; the reader opens it in their own scope."""
+
+import uuid
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from backend.care_files.models import CareFile
+from backend.minors.models import Minor
+from backend.notifications import service as notifications
+from backend.security.masking import mask_name
+from backend.security.principals import Principal
+from backend.security.roles import ROLE_SCOPES, Role, Scope
+from backend.transfers.models import Transfer
+from backend.units.models import Unit
+from backend.users.models import User
+
+ASSIGNED = "care_file.assigned"
+TRANSFER_REQUESTED = "transfer.requested"
+
+
+async def _masked_minor_name(session: AsyncSession, minor_id: uuid.UUID) -> str:
+    name = await session.scalar(sa.select(col(Minor.name)).where(col(Minor.id) == minor_id))
+    return mask_name(name) if name else "未成年人"
+
+
+async def _active(session: AsyncSession, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    rows = await session.scalars(
+        sa.select(col(User.id)).where(col(User.id).in_(wanted), col(User.is_active).is_(True))
+    )
+    return set(rows)
+
+
+async def file_assigned(
+    session: AsyncSession, *, care_file: CareFile, before: Iterable[str], actor: Principal | None
+) -> int:
+    """Notify the people a file names as responsible now and did not before (not the person who named
+    themselves). The key is the file's version: named again after being taken off, a person is told again."""
+    added = set(care_file.responsible_user_ids) - set(before)
+    if actor is not None:
+        added.discard(str(actor.id))
+    recipients = await _active(session, (uuid.UUID(person) for person in added))
+    if not recipients:
+        return 0
+    masked = await _masked_minor_name(session, care_file.minor_id)
+    by = f"{actor.display_name}" if actor is not None and actor.is_user else "系统"
+    items = []
+    for person in sorted(recipients):
+        lead = care_file.lead_worker_id == person
+        role = "主责社工" if lead else "帮教小组成员"
+        items.append(
+            notifications.NewNotification(
+                user_id=person,
+                kind=ASSIGNED,
+                title=f"您被指派为帮教档案的{role}",
+                body=f"{by}指派您为{masked}的帮教档案的{role}，请及时查看帮教计划。",
+                link=f"/care-files/{care_file.id}",
+                dedupe_key=f"{care_file.id}:{care_file.version}",
+            )
+        )
+    return await notifications.notify(session, items)
+
+
+async def transfer_requested(session: AsyncSession, *, transfer: Transfer) -> int:
+    """Notify the receiving unit's people who answer transfers (its social workers and leads)."""
+    if transfer.to_unit_id is None:
+        return 0  # a hand-over outside the county: nobody here answers it
+    answering = [role.value for role in Role if Scope.transfers_write in ROLE_SCOPES[role]]
+    recipients = list(
+        await session.scalars(
+            sa.select(col(User.id)).where(
+                col(User.unit_id) == transfer.to_unit_id,
+                col(User.is_active).is_(True),
+                col(User.role).in_(answering),
+            )
+        )
+    )
+    if not recipients:
+        return 0
+    masked = await _masked_minor_name(session, transfer.minor_id)
+    sender = await session.scalar(sa.select(col(Unit.name)).where(col(Unit.id) == transfer.from_unit_id))
+    items = [
+        notifications.NewNotification(
+            user_id=person,
+            kind=TRANSFER_REQUESTED,
+            title="有一项移交待本单位接收",
+            body=f"{sender or '其他单位'}申请将{masked}移交至本单位，请接收或退回。",
+            link="/transfers",
+            dedupe_key=str(transfer.id),
+        )
+        for person in recipients
+    ]
+    return await notifications.notify(session, items)
