@@ -32,6 +32,8 @@ function careFile(overrides: Partial<CareFileRead> = {}): CareFileRead {
     closure: null,
     closed_at: null,
     pending_transfer_id: null,
+    // What the server lets a social worker of the unit record: every kind.
+    recordable_kinds: ['talk', 'home_visit', 'education', 'urine_test', 'family_contact', 'school_contact', 'referral', 'note'],
     created_at: '2026-11-01T02:00:00Z',
     updated_at: '2026-11-20T02:00:00Z',
     ...overrides,
