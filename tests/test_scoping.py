@@ -33,6 +33,8 @@ UNIT_OWNED_TABLES = {
     "school_metrics": "/api/v1/school-metrics",  # tests/school_metrics, tests/stats/test_school_statistics.py
     "care_files": "/api/v1/care-files",  # tests/care_files: test_no_route_reaches_a_file_outside_the_scope
     "care_settings": "/api/v1/care-settings",  # one unit's setting, in scope: test_a_lead_sets_default_...
+    # The unit's on-duty worker, read and set through the care settings of a unit in scope: test_assignment.py
+    "care_duty": "/api/v1/care-settings",
     "transfers": "/api/v1/transfers",  # tests/transfers: test_no_route_reaches_a_transfer_outside_the_scope
 }
 # Endpoints that answer one record rather than a page.
