@@ -79,8 +79,15 @@ async def test_files_given_automatically_name_the_on_duty_worker(client, login, 
     assert (await _file_of(client, lead, later["id"]))["lead_worker"] is None
 
 
-async def test_on_duty_worker_must_be_a_worker_of_the_unit_and_set_by_a_lead(client, login, user_id):
+async def test_on_duty_worker_must_be_a_worker_of_the_unit_and_set_by_a_lead(client, login, user_id, county):
     lead = await login("jinhu_lead")
+    elsewhere = await client.put(
+        ON_DUTY,
+        json={"unit_id": str(county["units"]["安阳街道"].id), "user_id": await user_id("other_worker")},
+        headers=lead,
+    )
+    assert_status(elsewhere, 422)  # another township is out of the lead's scope
+    assert elsewhere.json()["errors"][0]["loc"] == ["body", "unit_id"]
     for username in ("other_worker", "jinhu_police", "school_teacher"):  # another township; cannot lead files
         refused = await client.put(ON_DUTY, json={"user_id": await user_id(username)}, headers=lead)
         assert_status(refused, 422)
