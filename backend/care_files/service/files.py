@@ -36,7 +36,7 @@ from backend.care_files.schemas import (
     TeamMemberIn,
     TeamMemberRead,
 )
-from backend.care_files.service.intervals import effective_intervals, interval_for
+from backend.care_files.service.intervals import effective_intervals, interval_for, unit_in_scope
 from backend.care_files.service.records import (
     ManagingUnit,
     eligible_lead,
@@ -683,22 +683,22 @@ async def update_file(
     return care_file
 
 
+async def _form_unit_path(session: AsyncSession, *, principal: Principal, unit_id: uuid.UUID | None) -> str:
+    """The path of the unit whose people an assignment form offers (default: the caller's), in scope."""
+    permissions.ensure(
+        permissions.may_keep_care_files(principal),
+        "Only the station's social workers and leads keep care files.",
+    )
+    unit = await unit_in_scope(session, principal, unit_id or principal.unit_id, ["query", "unit_id"])
+    return unit.path
+
+
 async def lead_candidates(
     session: AsyncSession, *, principal: Principal, unit_id: uuid.UUID | None
 ) -> list[PersonRef]:
     """Who can be named lead worker of the unit's files (its active social workers and leads, the units below
     included): the choices of the assignment form, for those who keep files even without reading people."""
-    permissions.ensure(
-        permissions.may_keep_care_files(principal),
-        "Only the station's social workers and leads keep care files.",
-    )
-    unit_path = await session.scalar(
-        sa.select(Unit.path).where(
-            Unit.id == (unit_id or principal.unit_id), within_scope(principal, Unit.path)
-        )
-    )
-    if unit_path is None:
-        raise ValidationFailed.field(["query", "unit_id"], "no such unit in your scope", "unit.not_found")
+    unit_path = await _form_unit_path(session, principal=principal, unit_id=unit_id)
     rows = await session.execute(
         sa.select(User.id, User.display_name, User.role)
         .join(Unit, Unit.id == User.unit_id)
@@ -717,17 +717,7 @@ async def team_candidates(
 ) -> list[TeamCandidate]:
     """Police officers and teachers of the unit's subtree, each with the team role they would take: the
     choices of the team form (people outside Qinghu are named by hand)."""
-    permissions.ensure(
-        permissions.may_keep_care_files(principal),
-        "Only the station's social workers and leads keep care files.",
-    )
-    unit_path = await session.scalar(
-        sa.select(Unit.path).where(
-            Unit.id == (unit_id or principal.unit_id), within_scope(principal, Unit.path)
-        )
-    )
-    if unit_path is None:
-        raise ValidationFailed.field(["query", "unit_id"], "no such unit in your scope", "unit.not_found")
+    unit_path = await _form_unit_path(session, principal=principal, unit_id=unit_id)
     rows = await session.execute(
         sa.select(User.id, User.display_name, User.role, Unit.id.label("unit_id"), Unit.name, Unit.kind)
         .join(Unit, Unit.id == User.unit_id)

@@ -55,7 +55,7 @@ def interval_for(intervals: Intervals, risk_level: str) -> int:
     return int(getattr(intervals, str(risk_level), intervals.medium))
 
 
-async def _unit_in_scope(
+async def unit_in_scope(
     session: AsyncSession, principal: Principal, unit_id: uuid.UUID, loc: list[str]
 ) -> Unit:
     unit = await session.scalar(sa.select(Unit).where(Unit.id == unit_id, within_scope(principal, Unit.path)))
@@ -67,7 +67,7 @@ async def _unit_in_scope(
 async def read_settings(
     session: AsyncSession, *, principal: Principal, unit_id: uuid.UUID | None
 ) -> CareSettingsRead:
-    unit = await _unit_in_scope(session, principal, unit_id or principal.unit_id, ["query", "unit_id"])
+    unit = await unit_in_scope(session, principal, unit_id or principal.unit_id, ["query", "unit_id"])
     intervals, source_id = await effective_intervals(session, unit.id)
     source = await session.get(Unit, source_id) if source_id else None
     on_duty = (
@@ -92,7 +92,7 @@ async def update_settings(
     permissions.ensure(
         permissions.may_decide_for_care_files(principal), "Only a lead sets the follow-up intervals."
     )
-    unit = await _unit_in_scope(
+    unit = await unit_in_scope(
         session, principal, settings_in.unit_id or principal.unit_id, ["body", "unit_id"]
     )
     row = await session.get(CareSettings, unit.id)
@@ -126,7 +126,7 @@ async def set_on_duty(
     permissions.ensure(
         permissions.may_decide_for_care_files(principal), "Only a lead names the on-duty social worker."
     )
-    unit = await _unit_in_scope(session, principal, duty_in.unit_id or principal.unit_id, ["body", "unit_id"])
+    unit = await unit_in_scope(session, principal, duty_in.unit_id or principal.unit_id, ["body", "unit_id"])
     row = await session.get(CareDuty, unit.id)
     if duty_in.user_id is None:
         if row is not None:
