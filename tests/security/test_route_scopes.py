@@ -67,10 +67,7 @@ PUBLIC = {
     ("POST", "/api/v1/auth/token"),
     ("POST", "/api/v1/auth/revoke"),
     ("GET", "/api/v1/me"),
-    (
-        "GET",
-        "/api/v1/me/todo",
-    ),  # each item is counted through the list its link names, with that list's scope
+    ("GET", "/api/v1/me/todo"),  # each item is counted through the list its link names, with that list's scope
     ("POST", "/api/v1/me/password"),
     ("GET", "/api/v1/reference"),
     ("GET", "/healthz"),
