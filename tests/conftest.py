@@ -8,6 +8,7 @@ import os
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ os.environ.update(
 for name in ("QINGHU_DEMO_PASSWORD", "QINGHU_DEMO_CLIENT_SECRET"):
     os.environ.pop(name, None)
 
+from backend.db import local_today, make_engine  # noqa: E402
 from backend.demo.seed import DemoCredentials, seed_demo_county  # noqa: E402
 from backend.main import create_app  # noqa: E402
 from backend.migrate import upgrade_to_head_async  # noqa: E402
@@ -165,10 +167,6 @@ async def append_only_audit_set_aside(connection: AsyncConnection) -> AsyncItera
             await connection.execute(sa.text(statement))
 
 
-async def _empty_tables(app: FastAPI) -> None:
-    await empty_tables(app.state.engine)
-
-
 async def empty_tables(engine: AsyncEngine) -> None:
     """Every table of the test database emptied, the audit trail's included."""
     async with engine.begin() as connection:
@@ -193,14 +191,29 @@ async def make_app(database: str) -> AsyncIterator[Callable[..., FastAPI]]:
         return app
 
     yield build
-    await _empty_tables(build(database_url=database_url(database)))
     for app in apps:
         await app.state.engine.dispose()
+    engine = make_engine(database_url(database))
+    await empty_tables(engine)
+    await engine.dispose()
+
+
+# The app of the default settings, per database kind: built once per process and handed to every test that
+# asks for `app`. FastAPI works out a route's parameters and models the first time an app matches a request to
+# it, about a third of a test's CPU time when each test built its own app. Between requests the app keeps only
+# what its settings make (engine, cipher, sessionmaker); its engine's connections are closed after each test
+# and the tables emptied as before. Settings that differ (an environment variable a fixture set) get a new app.
+_DEFAULT_APPS: dict[str, FastAPI] = {}
 
 
 @pytest.fixture
-async def app(make_app: Callable[..., FastAPI]) -> FastAPI:
-    return make_app()
+async def app(make_app: Callable[..., FastAPI], database: str) -> AsyncIterator[FastAPI]:
+    settings = make_settings(database)
+    shared = _DEFAULT_APPS.get(database)
+    if shared is None or shared.state.settings != settings:
+        shared = _DEFAULT_APPS[database] = create_app(settings)
+    yield shared
+    await shared.state.engine.dispose()
 
 
 def client_for(app: FastAPI, **kwargs: Any) -> AsyncClient:
@@ -226,13 +239,75 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
         yield http
 
 
+# The demo county as seeded, per database kind and local day: its rows, table by table, read back raw. Seeding
+# runs the services (password hashing, the audit chain, a transaction per account) and was most of a test's
+# set-up; copying its rows back is a few statements. Each process (xdist worker) seeds once per database. A new
+# local day seeds afresh, since the seed counts terms and ages from today.
+_SEEDED: dict[tuple[str, date], dict[str, list[dict[str, Any]]]] = {}
+# Tables that triggers write when other tables' rows go in (SQLite's triggers cannot be set aside): restored
+# last, after what the triggers wrote is taken out again.
+_WRITTEN_BY_TRIGGERS = ("minor_counts",)
+
+
+def _untyped(table: sa.Table) -> sa.TableClause:
+    """The table with columns of no type: values are read and written as the driver has them."""
+    return sa.table(table.name, *(sa.column(column.name) for column in table.columns))
+
+
+async def _seeded_rows(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
+    """Every table's rows as the driver gives them (no column types applied), so that writing them back
+    stores the same values: ciphertexts, hashes and the audit chain's links byte for byte."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    async with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            result = await connection.execute(sa.select(_untyped(table)))
+            rows[table.name] = [dict(row) for row in result.mappings()]
+    return rows
+
+
+async def _any_rows(engine: AsyncEngine) -> bool:
+    """Whether any table holds a row (one statement)."""
+    found = sa.or_(
+        *(sa.exists(sa.select(sa.literal(1)).select_from(table)) for table in metadata.sorted_tables)
+    )
+    async with engine.connect() as connection:
+        return bool(await connection.scalar(sa.select(found)))
+
+
+async def _restore_seeded(engine: AsyncEngine, seeded: dict[str, list[dict[str, Any]]]) -> None:
+    """Put the seeded rows back into empty tables, in one transaction. Foreign keys are checked at commit on
+    SQLite; on PostgreSQL triggers (foreign keys' and the minor counts') are skipped for the transaction, as
+    in ``append_only_audit_set_aside``, since the counts are restored as they were."""
+    tables = sorted(metadata.sorted_tables, key=lambda table: table.name in _WRITTEN_BY_TRIGGERS)
+    async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        else:
+            await connection.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
+        for table in tables:
+            if table.name in _WRITTEN_BY_TRIGGERS:
+                await connection.execute(table.delete())
+            if seeded[table.name]:
+                await connection.execute(sa.insert(_untyped(table)), seeded[table.name])
+
+
 @pytest.fixture
-async def county(app: FastAPI) -> dict[str, Any]:
-    """The demo county: units by name, plus people and clients as `qinghu seed-demo` makes them."""
+async def county(app: FastAPI, database: str) -> dict[str, Any]:
+    """The demo county: units by name, plus people and clients as `qinghu seed-demo` makes them. Seeded into
+    the first test's empty tables, then copied back into each later test's (``_SEEDED``), which is the same
+    database state in a fraction of the time; the test's writes are emptied away after it as before."""
     from backend.units.models import Unit
 
-    async with app.state.sessionmaker() as session, session.begin():
-        await seed_demo_county(session, credentials=DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET))
+    key = (database, local_today())
+    # Only into empty tables: a fixture that wrote rows first gets the county seeded on top, as it always did.
+    empty = not await _any_rows(app.state.engine)
+    if empty and key in _SEEDED:
+        await _restore_seeded(app.state.engine, _SEEDED[key])
+    else:
+        async with app.state.sessionmaker() as session, session.begin():
+            await seed_demo_county(session, credentials=DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET))
+        if empty:
+            _SEEDED[key] = await _seeded_rows(app.state.engine)
     async with app.state.sessionmaker() as session:
         units = (await session.scalars(sa.select(Unit))).all()
         return {"units": {unit.name: unit for unit in units}}
