@@ -112,14 +112,16 @@ async def test_police_see_nothing_of_the_care_file_but_the_two_facts(
         f"{CARE_FILES}/{care_file['id']}/entries", json=entry, headers=await login("jinhu_worker")
     )
     assert recorded.status_code == 201, recorded.text
-    for headers in (police_system, await login("jinhu_police")):
+    # The police system has no care-file scope at all (403); an officer reaches only files whose team names
+    # them, and this one does not (404).
+    for headers, refused in ((police_system, 403), (await login("jinhu_police"), 404)):
         detail = await client.get(f"{NOTICES}/{notice['id']}", headers=headers)
         text = json.dumps(detail.json(), ensure_ascii=False)
         assert "谈话内容不外传" not in text
         assert care_file["id"] not in text
         assert set(detail.json()["followup"]) == {"status", "file_open", "last_contact_on"}
-        assert_problem(await client.get(f"{CARE_FILES}/{care_file['id']}", headers=headers), 403)
-        assert_problem(await client.get(f"{CARE_FILES}/{care_file['id']}/entries", headers=headers), 403)
+        assert_problem(await client.get(f"{CARE_FILES}/{care_file['id']}", headers=headers), refused)
+        assert_problem(await client.get(f"{CARE_FILES}/{care_file['id']}/entries", headers=headers), refused)
 
 
 async def test_a_routed_out_push_starts_a_transfer_awaiting_outside_receipt(client, push, person, login):
