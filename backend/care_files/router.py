@@ -19,7 +19,7 @@ from backend.care_files.schemas import (
     PersonRef,
     TeamCandidate,
 )
-from backend.care_files.service import closure, files, intervals, records, timeline
+from backend.care_files.service import closure, files, intervals, people, records, timeline
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
@@ -316,7 +316,7 @@ async def list_lead_candidates(
     principal: CareWriter,
     unit_id: Annotated[uuid.UUID | None, Query(description="Defaults to my unit")] = None,
 ) -> list[PersonRef]:
-    return await files.lead_candidates(session, principal=principal, unit_id=unit_id)
+    return await people.lead_candidates(session, principal=principal, unit_id=unit_id)
 
 
 @settings_router.get(
@@ -329,7 +329,7 @@ async def list_team_candidates(
     principal: CareWriter,
     unit_id: Annotated[uuid.UUID | None, Query(description="Defaults to my unit")] = None,
 ) -> list[TeamCandidate]:
-    return await files.team_candidates(session, principal=principal, unit_id=unit_id)
+    return await people.team_candidates(session, principal=principal, unit_id=unit_id)
 
 
 @settings_router.put(
