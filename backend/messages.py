@@ -98,12 +98,13 @@ class InvalidValue(ValueError):
 
 
 def render_value(value: object, locale: Locale) -> str:
-    if isinstance(value, (Text, Joined)):
-        return value.render(locale)
     if isinstance(value, Enum):
         # English keeps the code, as the messages always showed it; Chinese shows the label.
         label = getattr(value, "zh", "") if locale == "zh-CN" else ""
         return label or str(value.value)
+    render = getattr(value, "render", None)
+    if callable(render):
+        return str(render(locale))
     return str(value)
 
 
@@ -269,8 +270,8 @@ def pydantic_message(error_type: str, english: str, ctx: Mapping[str, object], l
 
 def _ctx_value(value: object) -> str:
     if isinstance(value, str) and value.startswith("'"):
-        # pydantic's enum ctx: "'a', 'b' or 'c'".
-        return value.replace(" or ", "、")
+        # pydantic's choices ("'a', 'b' or 'c'") listed the Chinese way.
+        return value.replace(", ", "、").replace(" or ", "、")
     return str(value)
 
 
