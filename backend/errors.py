@@ -87,7 +87,9 @@ def language_headers(locale: Locale, headers: dict[str, str] | None = None) -> d
 
 
 class Problem(BaseModel):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details. ``type``, ``status`` and each error's ``loc`` and ``type`` are stable codes to act
+    on; ``title``, ``detail`` and each error's ``msg`` are for people, in Chinese unless the request's
+    ``Accept-Language`` asks for English (``Content-Language`` says which)."""
 
     type: str = Field(examples=[PROBLEM_BASE + "validation"])
     title: str = Field(examples=["Invalid request"])
