@@ -82,7 +82,7 @@ class Listed(Joined):
     separators: ClassVar[Mapping[str, str]] = {"zh-CN": "、", "en": ", "}
 
     def __init__(self, values: Iterable[object]) -> None:
-        self.parts = list(values)  # type: ignore[arg-type]
+        self.parts = list(values)
 
     def render(self, locale: Locale) -> str:
         return self.separators[locale].join(render_value(value, locale) for value in self.parts)
