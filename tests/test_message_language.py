@@ -207,3 +207,59 @@ async def test_422_of_our_own_validators_and_of_the_request_contract_in_chinese(
 )
 def test_accept_language_is_read_with_its_weights(header, locale):
     assert negotiate(header) == locale
+
+
+async def test_a_validator_refusal_with_values_in_chinese(plain, login, county):
+    body = {
+        "client_id": "school-system",
+        "name": "学校系统",
+        "unit_id": str(county["units"]["瑞安市锦湖中学"].id),
+        "scopes": ["users:write"],
+    }
+    response = await plain.post("/api/v1/clients", json=body, headers=await login("admin"))
+    problem = assert_problem(response, 422, "validation")
+    assert [(error["loc"], error["msg"]) for error in problem["errors"]] == [
+        (["body", "scopes"], "不能授予接口客户端：users:write")
+    ]
+    english = (
+        await plain.post(
+            "/api/v1/clients", json=body, headers={**await login("admin"), "Accept-Language": "en"}
+        )
+    ).json()
+    assert english["errors"][0]["msg"] == "cannot be granted to a machine client: users:write"
+    assert _codes(english) == _codes(problem)
+
+
+async def test_what_the_middleware_and_routing_answer_is_in_chinese_too(make_app, login, county):
+    app = make_app(max_body_bytes=2048)
+    async with client_for(app) as http:
+        del http.headers["Accept-Language"]
+        token = (
+            await http.post(
+                "/api/v1/auth/token",
+                data={"grant_type": "password", "username": "admin", "password": "Qinghu-Demo-2026"},
+            )
+        ).json()
+        headers = {"Authorization": f"Bearer {token['access_token']}", "Content-Type": "application/json"}
+        declared = await http.post("/api/v1/units", content=b"{" + b" " * 5000 + b"}", headers=headers)
+        problem = assert_problem(declared, 413, "payload-too-large")
+        assert (problem["title"], problem["detail"]) == ("提交的内容过大", "提交的内容超过 2048 字节的上限。")
+        assert _language(declared) == "zh-CN"
+
+        async def chunks():
+            for _ in range(10):
+                yield b" " * 1000
+
+        streamed = await http.post("/api/v1/units", content=chunks(), headers=headers)
+        assert (
+            assert_problem(streamed, 413, "payload-too-large")["detail"] == "提交的内容超过 2048 字节的上限。"
+        )
+
+        not_allowed = await http.delete("/api/v1/units", headers=headers)
+        problem = assert_problem(not_allowed, 405, "method-not-allowed")
+        assert (problem["title"], problem["detail"]) == ("不支持此操作方式", "此地址只支持 GET, POST。")
+        english = (await http.delete("/api/v1/units", headers={**headers, "Accept-Language": "en"})).json()
+        assert (english["title"], english["detail"]) == (
+            "Method not allowed",
+            "This resource answers GET, POST.",
+        )
