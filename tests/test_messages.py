@@ -227,3 +227,17 @@ def test_each_chinese_text_takes_the_values_its_english_names() -> None:
     assert not untranslated
     # The titles of statuses the handlers answer themselves (405, 500, ...) too.
     assert not [title for _slug, title in _STATUS_SLUGS.values() if title not in CATALOGUE]
+
+
+def test_a_message_formatted_at_its_raise_site_is_caught() -> None:
+    # What the scan reports for each way of writing a message: a literal and a Text template are looked up, a
+    # formatted string cannot be (None), a variable is checked where its literal was written (nothing here).
+    def messages(source: str) -> list[str | None]:
+        return _messages_of(ast.parse(source, mode="eval").body, {"BAD": "Wrong username or password."})
+
+    assert messages('"No such minor."') == ["No such minor."]
+    assert messages("BAD") == ["Wrong username or password."]
+    assert messages('f"This needs the scope {scope}."') == [None]
+    assert messages('"This needs the scope %s." % scope') == [None]
+    assert messages('"This needs the scope {}.".format(scope)') == [None]
+    assert messages("detail") == []
