@@ -1,7 +1,12 @@
-"""Errors as RFC 9457 problem+json: the project's exception types and the one place they are rendered."""
+"""Errors as RFC 9457 problem+json: the project's exception types and the one place they are rendered.
+
+The texts (``title``, ``detail``, each field error's ``msg``) are written in the reader's language when the
+answer is rendered (``Accept-Language``, Chinese by default; backend/messages.py); ``type``, ``status`` and each
+field error's ``loc`` and ``type`` are codes and never change with it."""
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +16,18 @@ from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.messages import (
+    DEFAULT_LOCALE,
+    InvalidValue,
+    Joined,
+    Locale,
+    Localisable,
+    Text,
+    localise,
+    negotiate,
+    pydantic_message,
+)
 
 PROBLEM_BASE = "https://qinghu.example/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -24,8 +41,55 @@ class FieldProblem(BaseModel):
     type: str = Field(examples=["id_number.checksum"])
 
 
+Message = str | Localisable
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One field problem as raised; its ``msg`` is a catalogue message, rendered as ``FieldProblem``."""
+
+    loc: list[str | int]
+    msg: Message
+    type: str
+
+    def rendered(self, locale: Locale) -> dict[str, Any]:
+        return {"loc": self.loc, "msg": localise(self.msg, locale), "type": self.type}
+
+
+def field_summary(errors: Iterable[FieldError]) -> Joined:
+    """A 422's ``detail``: its first field errors as ``path: msg`` (the path without ``body``/``query``)."""
+    parts = []
+    for error in list(errors)[:5]:
+        path = ".".join(str(part) for part in error.loc[1:] if part != "__root__") or ".".join(
+            map(str, error.loc)
+        )
+        parts.append(
+            Text("{path}: {msg}", path=path, msg=_as_text(error.msg)) if path else _as_text(error.msg)
+        )
+    return Joined(parts)
+
+
+def _as_text(message: Message) -> Localisable:
+    return Text(message) if isinstance(message, str) else message
+
+
+def request_locale(request: Request) -> Locale:
+    return negotiate(request.headers.get("accept-language"))
+
+
+def language_headers(locale: Locale, headers: dict[str, str] | None = None) -> dict[str, str]:
+    """A problem's language headers: the texts' language, and that the answer differs by Accept-Language."""
+    merged = dict(headers or {})
+    merged["Content-Language"] = locale
+    vary = merged.get("Vary")
+    merged["Vary"] = f"{vary}, Accept-Language" if vary else "Accept-Language"
+    return merged
+
+
 class Problem(BaseModel):
-    """RFC 9457 problem details."""
+    """RFC 9457 problem details. ``type``, ``status`` and each error's ``loc`` and ``type`` are stable codes to act
+    on; ``title``, ``detail`` and each error's ``msg`` are for people, in Chinese unless the request's
+    ``Accept-Language`` asks for English (``Content-Language`` says which)."""
 
     type: str = Field(examples=[PROBLEM_BASE + "validation"])
     title: str = Field(examples=["Invalid request"])
@@ -46,14 +110,14 @@ class ProblemError(Exception):
 
     def __init__(
         self,
-        detail: str | None = None,
+        detail: Message | None = None,
         *,
-        errors: Sequence[FieldProblem] | None = None,
+        errors: Sequence[FieldError] | None = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
         keep_changes: bool | None = None,
     ) -> None:
-        super().__init__(detail or self.title)
+        super().__init__(str(detail or self.title))
         if keep_changes is not None:
             self.keep_changes = keep_changes
         self.detail = detail
@@ -61,14 +125,14 @@ class ProblemError(Exception):
         self.headers = headers or {}
         self.extra = extra or {}
 
-    def to_body(self, instance: str | None = None) -> dict[str, Any]:
+    def to_body(self, instance: str | None = None, locale: Locale = DEFAULT_LOCALE) -> dict[str, Any]:
         body = Problem(
             type=PROBLEM_BASE + self.slug,
-            title=self.title,
+            title=localise(self.title, locale) or self.title,
             status=self.status,
-            detail=self.detail,
+            detail=localise(self.detail, locale),
             instance=instance,
-            errors=self.errors,
+            errors=[FieldProblem(**error.rendered(locale)) for error in self.errors] if self.errors else None,
         ).model_dump(exclude_none=True)
         body.update(self.extra)
         return body
@@ -81,7 +145,7 @@ class BadRequest(ProblemError):
 class Unauthorized(ProblemError):
     status, slug, title = 401, "unauthorized", "Authentication required"
 
-    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+    def __init__(self, detail: Message | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("headers", {"WWW-Authenticate": 'Bearer realm="qinghu"'})
         super().__init__(detail, **kwargs)
 
@@ -118,10 +182,14 @@ class ValidationFailed(ProblemError):
     status, slug, title = 422, "validation", "Invalid request"
 
     @classmethod
-    def field(cls, loc: Sequence[str | int], msg: str, type_: str) -> "ValidationFailed":
+    def field(cls, loc: Sequence[str | int], msg: Message, type_: str) -> "ValidationFailed":
         """One field problem; ``detail`` names the field as API.md shows (``person.id_number: ...``)."""
-        path = ".".join(str(part) for part in loc[1:] if part != "__root__") or str(loc[0])
-        return cls(f"{path}: {msg}", errors=[FieldProblem(loc=list(loc), msg=msg, type=type_)])
+        return cls.of([FieldError(list(loc), msg, type_)])
+
+    @classmethod
+    def of(cls, errors: Sequence[FieldError]) -> "ValidationFailed":
+        """Field problems, summed up in ``detail``."""
+        return cls(field_summary(errors), errors=errors)
 
 
 class TooManyRequests(ProblemError):
@@ -153,26 +221,45 @@ _STATUS_SLUGS = {
 def problem_response(
     status: int,
     *,
-    detail: str | None = None,
-    errors: list[dict[str, Any]] | None = None,
+    locale: Locale = DEFAULT_LOCALE,
+    detail: Message | None = None,
+    errors: Sequence[FieldError] | None = None,
     headers: dict[str, str] | None = None,
     slug: str | None = None,
-    title: str | None = None,
 ) -> JSONResponse:
+    """A problem answer for a status, its texts in ``locale``."""
     default_slug, default_title = _STATUS_SLUGS.get(status, ("error", "Error"))
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + (slug or default_slug),
-        "title": title or default_title,
+        "title": localise(default_title, locale),
         "status": status,
     }
     if detail:
-        body["detail"] = detail
+        body["detail"] = localise(detail, locale)
     if errors:
-        body["errors"] = errors
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+        body["errors"] = [error.rendered(locale) for error in errors]
+    return JSONResponse(
+        body, status_code=status, headers=language_headers(locale, headers), media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+class _PydanticMessage:
+    """One of pydantic's field errors, in the reader's language: pydantic's own English, or Chinese written per
+    error type (backend/messages.py); a refusal of our own validators is looked up in the catalogue."""
+
+    __slots__ = ("ctx", "english", "error_type")
+
+    def __init__(self, error_type: str, english: str, ctx: dict[str, Any]) -> None:
+        self.error_type, self.english, self.ctx = error_type, english, ctx
+
+    def render(self, locale: Locale) -> str:
+        error = self.ctx.get("error")
+        if isinstance(error, InvalidValue):
+            return localise(error.text, locale) or self.english
+        return pydantic_message(self.error_type, self.english, self.ctx, locale)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
     problems = []
     for error in exc.errors():
         loc = [
@@ -184,17 +271,11 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
         # Pydantic prefixes messages raised by our validators with "Value error, ".
         msg = msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
         ctx = error.get("ctx") or {}
-        problem_type = ctx.get("problem_type") if isinstance(ctx, dict) else None
-        problems.append({"loc": loc, "msg": msg, "type": problem_type or str(error.get("type", "invalid"))})
+        ctx = ctx if isinstance(ctx, dict) else {}
+        error_type = str(error.get("type", "invalid"))
+        problem_type = ctx.get("problem_type")
+        problems.append(FieldError(loc, _PydanticMessage(error_type, msg, ctx), problem_type or error_type))
     return problems
-
-
-def _summary(problems: list[dict[str, Any]]) -> str:
-    parts = []
-    for problem in problems[:5]:
-        path = ".".join(str(part) for part in problem["loc"][1:]) or ".".join(map(str, problem["loc"]))
-        parts.append(f"{path}: {problem['msg']}" if path else problem["msg"])
-    return "; ".join(parts)
 
 
 def allowed_methods(app: FastAPI, path: str) -> set[str]:
@@ -208,18 +289,32 @@ def allowed_methods(app: FastAPI, path: str) -> set[str]:
     return literal or templated
 
 
-def method_not_allowed(app: FastAPI, path: str) -> JSONResponse:
-    allow = ", ".join(sorted(allowed_methods(app, path)))
-    return problem_response(405, detail=f"This resource answers {allow}.", headers={"Allow": allow})
+def method_not_allowed(request: Request) -> JSONResponse:
+    allow = ", ".join(sorted(allowed_methods(request.app, request.url.path)))
+    return problem_response(
+        405,
+        locale=request_locale(request),
+        detail=Text("This resource answers {methods}.", methods=allow),
+        headers={"Allow": allow},
+    )
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while the body is read (an HTTPException passes FastAPI's body reader untouched): 413."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413)
+        self.text = Text("The request body is larger than {limit} bytes.", limit=limit)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        locale = request_locale(request)
         return JSONResponse(
-            exc.to_body(),
+            exc.to_body(locale=locale),
             status_code=exc.status,
-            headers=exc.headers or None,
+            headers=language_headers(locale, exc.headers),
             media_type=PROBLEM_MEDIA_TYPE,
         )
 
@@ -229,9 +324,11 @@ def install_error_handlers(app: FastAPI) -> None:
         # that the path is the policy's (no PATCH), not a minor's.
         allowed = allowed_methods(request.app, request.url.path)
         if allowed and request.method not in allowed:
-            return method_not_allowed(request.app, request.url.path)
+            return method_not_allowed(request)
         problems = _validation_errors(exc)
-        return problem_response(422, detail=_summary(problems), errors=problems)
+        return problem_response(
+            422, locale=request_locale(request), detail=field_summary(problems), errors=problems
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -240,32 +337,40 @@ def install_error_handlers(app: FastAPI) -> None:
             # fallback is a 404. Both answer 405 with every method the path has, when it has any.
             allowed = allowed_methods(request.app, request.url.path)
             if allowed and request.method not in allowed:
-                return method_not_allowed(request.app, request.url.path)
+                return method_not_allowed(request)
+        locale = request_locale(request)
         if exc.status_code == 400:
             # Only FastAPI and Starlette raise a bare 400 (ours are ProblemErrors): the body could not be read as
             # its media type says (invalid UTF-8, broken multipart). Invalid input, like malformed JSON, which
             # FastAPI itself answers with 422.
-            problem = {
-                "loc": ["body"],
-                "msg": "the body cannot be read as its media type",
-                "type": "body.unreadable",
-            }
-            return problem_response(
-                422, detail="body: the body cannot be read as its media type", errors=[problem]
-            )
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in ("Not Found",) else None
-        return problem_response(exc.status_code, detail=detail, headers=getattr(exc, "headers", None))
+            problems = [FieldError(["body"], "the body cannot be read as its media type", "body.unreadable")]
+            return problem_response(422, locale=locale, detail=field_summary(problems), errors=problems)
+        detail: Message | None = None
+        if isinstance(exc, BodyTooLarge):
+            detail = exc.text
+        elif isinstance(exc.detail, str) and exc.detail != "Not Found":
+            detail = exc.detail
+        return problem_response(
+            exc.status_code, locale=locale, detail=detail, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(sa_exc.IntegrityError)
     async def _integrity(request: Request, exc: sa_exc.IntegrityError) -> JSONResponse:
         # A uniqueness race that a service's own check could not see; the message names no values.
         log.warning("integrity_error", extra={"error_class": type(exc.orig).__name__})
-        return problem_response(409, detail="The change conflicts with data stored meanwhile; retry.")
+        return problem_response(
+            409,
+            locale=request_locale(request),
+            detail="The change conflicts with data stored meanwhile; retry.",
+        )
 
     async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.error("database_unavailable", extra={"error_class": type(exc).__name__})
         return problem_response(
-            503, detail="The database is unreachable; try again shortly.", headers={"Retry-After": "5"}
+            503,
+            locale=request_locale(request),
+            detail="The database is unreachable; try again shortly.",
+            headers={"Retry-After": "5"},
         )
 
     for exc_class in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError, OSError):
@@ -281,7 +386,11 @@ def install_error_handlers(app: FastAPI) -> None:
         # Anything else is a bug: logged with its trace under the request id, never shown.
         request_id = request.scope.get("state", {}).get("request_id", "")
         log.error("database_error", exc_info=exc, extra={"error_class": type(exc.orig).__name__})
-        return problem_response(500, detail=f"An unexpected error occurred (request {request_id}).")
+        return problem_response(500, locale=request_locale(request), detail=unexpected_error(request_id))
+
+
+def unexpected_error(request_id: str) -> Text:
+    return Text("An unexpected error occurred (request {request_id}).", request_id=request_id)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Header, Response
 
 from backend.errors import PreconditionFailed, ValidationFailed
+from backend.messages import Text
 
 IfMatch = Annotated[
     str | None,
@@ -35,6 +36,9 @@ def check_if_match(if_match: str | None, current_version: int) -> None:
         )
     if etag_of(current_version) not in tags:
         raise PreconditionFailed(
-            f"The resource is now at version {current_version}; reload it and apply the change again.",
+            Text(
+                "The resource is now at version {version}; reload it and apply the change again.",
+                version=current_version,
+            ),
             extra={"current_version": current_version},
         )

@@ -21,13 +21,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.db import get_session
 from backend.errors import (
-    FieldProblem,
+    BodyTooLarge,
+    FieldError,
     UnsupportedMediaType,
     ValidationFailed,
     allowed_methods,
     problem_response,
     problem_responses,
+    unexpected_error,
 )
+from backend.messages import Text, negotiate
 from backend.request_context import request_id_var
 
 log = logging.getLogger("qinghu.request")
@@ -171,6 +174,9 @@ class HttpMiddleware:
 
         received = 0
 
+        def locale() -> Any:
+            return negotiate(headers.get("accept-language"))
+
         async def limited_receive() -> Message:
             nonlocal received
             message = await receive()
@@ -178,9 +184,7 @@ class HttpMiddleware:
                 received += len(message.get("body", b""))
                 if received > limit:
                     # An HTTPException passes FastAPI's body reader untouched and is rendered as a problem.
-                    raise StarletteHTTPException(
-                        413, detail=f"The request body is larger than {limit} bytes."
-                    )
+                    raise BodyTooLarge(limit)
             return message
 
         try:
@@ -189,7 +193,7 @@ class HttpMiddleware:
             declared = 0
         try:
             if declared > limit:
-                too_large = problem_response(413, detail=f"The request body is larger than {limit} bytes.")
+                too_large = problem_response(413, locale=locale(), detail=BodyTooLarge(limit).text)
                 await too_large(scope, receive, send_with_headers)
             else:
                 await self.app(scope, limited_receive, send_with_headers)
@@ -198,9 +202,7 @@ class HttpMiddleware:
             # than by an exception handler so the answer still carries the request id and security headers.
             log.exception("unhandled_error", extra={"request_id": request_id})
             if not status_holder["started"]:
-                crashed = problem_response(
-                    500, detail=f"An unexpected error occurred (request {request_id})."
-                )
+                crashed = problem_response(500, locale=locale(), detail=unexpected_error(request_id))
                 await crashed(scope, receive, send_with_headers)
         finally:
             request_id_var.reset(request_id_token)
@@ -271,10 +273,9 @@ async def enforce_request_contract(request: Request) -> None:
     unknown = sorted(set(request.query_params.keys()) - names)
     if unknown:
         raise ValidationFailed(
-            f"Unknown query parameter(s): {', '.join(unknown)}.",
+            Text("Unknown query parameter(s): {names}.", names=", ".join(unknown)),
             errors=[
-                FieldProblem(loc=["query", name], msg="unknown query parameter", type="query.unknown")
-                for name in unknown
+                FieldError(["query", name], "unknown query parameter", "query.unknown") for name in unknown
             ],
         )
     if body_kind and request.method in ("POST", "PUT", "PATCH"):
@@ -351,17 +352,20 @@ def _readable(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text)
 
 
-def _unstorable_problem(loc: list[str | int], text: str) -> FieldProblem:
+def _unstorable_problem(loc: list[str | int], text: str) -> FieldError:
     found = _UNSTORABLE.search(text)
     assert found
-    return FieldProblem(
-        loc=[_readable(part) if isinstance(part, str) else part for part in loc],
-        msg=f"contains a character that cannot be stored (U+{ord(found.group()):04X})",
-        type="text.unstorable_character",
+    return FieldError(
+        [_readable(part) if isinstance(part, str) else part for part in loc],
+        Text(
+            "contains a character that cannot be stored (U+{code_point})",
+            code_point=f"{ord(found.group()):04X}",
+        ),
+        "text.unstorable_character",
     )
 
 
-def _unstorable_in_json(value: Any) -> Iterator[FieldProblem]:
+def _unstorable_in_json(value: Any) -> Iterator[FieldError]:
     pending: list[tuple[list[str | int], Any]] = [(["body"], value)]
     while pending:
         loc, item = pending.pop()
@@ -395,32 +399,31 @@ def _temporal_query_params(route: Any) -> dict[str, type]:
     return found
 
 
-def _temporal_problem(name: str, raw: str, kind: type) -> FieldProblem | None:
+def _temporal_problem(name: str, raw: str, kind: type) -> FieldError | None:
     pattern, expected = (
-        (_ISO_DATETIME, "an ISO 8601 date and time with its offset, e.g. 2026-11-20T21:30:00+08:00")
+        (_ISO_DATETIME, "must be an ISO 8601 date and time with its offset, e.g. 2026-11-20T21:30:00+08:00")
         if kind is datetime
-        else (_ISO_DATE, "an ISO 8601 date, e.g. 2026-11-20")
+        else (_ISO_DATE, "must be an ISO 8601 date, e.g. 2026-11-20")
     )
     if not pattern.fullmatch(raw):
-        return FieldProblem(loc=["query", name], msg=f"must be {expected}", type=f"{kind.__name__}.format")
+        return FieldError(["query", name], expected, f"{kind.__name__}.format")
     try:
         parsed = datetime.fromisoformat(raw)
     except ValueError:
-        return FieldProblem(
-            loc=["query", name], msg=f"not a valid {kind.__name__}", type=f"{kind.__name__}.parsing"
-        )
+        invalid = "not a valid datetime" if kind is datetime else "not a valid date"
+        return FieldError(["query", name], invalid, f"{kind.__name__}.parsing")
     if not MIN_YEAR <= parsed.year <= MAX_YEAR:
-        return FieldProblem(
-            loc=["query", name],
-            msg=f"must lie in the years {MIN_YEAR}–{MAX_YEAR}",
-            type=f"{kind.__name__}.range",
+        return FieldError(
+            ["query", name],
+            Text("must lie in the years {first}–{last}", first=MIN_YEAR, last=MAX_YEAR),
+            f"{kind.__name__}.range",
         )
     return None
 
 
 async def enforce_bounds(request: Request, route: Any, body_kind: str | None) -> None:
     """422 naming each field that holds text no database can store, or a date that is not an ISO date."""
-    problems: list[FieldProblem] = []
+    problems: list[FieldError] = []
     for name, value in request.query_params.multi_items():
         for loc, text in ((["query", name], name), (["query", name], value)):
             if _UNSTORABLE.search(text):
@@ -445,7 +448,4 @@ async def enforce_bounds(request: Request, route: Any, body_kind: str | None) ->
     elif body_kind == "json" and _ESCAPED_UNSTORABLE.search(await request.body()):
         problems.extend(_unstorable_in_json(await request.json()))
     if problems:
-        raise ValidationFailed(
-            "; ".join(f"{'.'.join(map(str, p.loc[1:])) or p.loc[0]}: {p.msg}" for p in problems[:5]),
-            errors=problems,
-        )
+        raise ValidationFailed.of(problems)

@@ -112,7 +112,7 @@ async def find_answer(
         return None
     if record.request_hash != fingerprint:
         raise IdempotencyKeyReused(
-            f"This {HEADER} was used for a different request; use a new key for a new request."
+            "This Idempotency-Key was used for a different request; use a new key for a new request."
         )
     return StoredAnswer(status_code=record.status_code, body=record.response_body)
 

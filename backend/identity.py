@@ -4,12 +4,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from backend.messages import InvalidValue
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
-class IdNumberError(ValueError):
+class IdNumberError(InvalidValue):
     """The number is not a valid mainland ID; ``problem_type`` names the rule it breaks."""
 
     def __init__(self, message: str, problem_type: str) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db import AnySelect
 from backend.errors import ValidationFailed
+from backend.messages import Text
 
 MAX_LIMIT = 200
 # The deepest page: PostgreSQL's OFFSET and the statements' bound parameters are 32-bit integers. No list comes
@@ -67,7 +68,9 @@ def page_params(
             column = sort_fields.get(name)
             if column is None:
                 raise ValidationFailed.field(
-                    ["query", "sort"], f"unknown sort field {name!r}; use {allowed}", "sort.unknown"
+                    ["query", "sort"],
+                    Text("unknown sort field {name!r}; use {allowed}", name=name, allowed=allowed),
+                    "sort.unknown",
                 )
             order_by.append(column.desc() if raw.startswith("-") else column.asc())
         order_by.append(tie_breaker)

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, Response
 from starlette.exceptions import HTTPException
 
-from backend.errors import problem_response
+from backend.errors import problem_response, request_locale
 
 _RESERVED = ("api/", "docs", "redoc", "openapi.json", "healthz", "readyz", "static/")
 # Best first: brotli is smaller than gzip for the same file.
@@ -73,7 +73,9 @@ def mount_spa(app: FastAPI, dist: Path) -> None:
             asset = files.get(spa_path)
             if asset is None:
                 # A chunk of an older build: the page's loader reloads the app instead of parsing HTML as code.
-                return problem_response(404, detail="No such file in this build of the web app.")
+                return problem_response(
+                    404, locale=request_locale(request), detail="No such file in this build of the web app."
+                )
         if asset is not None and spa_path != "index.html":
             # Hashed asset names change with their content, so they may be cached for good.
             return send(spa_path, asset, request, _IMMUTABLE if spa_path.startswith("assets/") else {})

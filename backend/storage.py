@@ -24,6 +24,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from backend.errors import ProblemError
+from backend.messages import Text
 from backend.settings import Settings, StorageBackend
 
 CHUNK_SIZE = 64 * 1024
@@ -195,7 +196,7 @@ class S3Storage:
             if code in ("QuotaExceeded", "EntityTooLarge", "XMinioStorageFull", "InsufficientStorage"):
                 raise StorageFull("The file store has no room for the file; nothing was stored.") from exc
             raise StorageUnavailable(
-                f"The file store refused the request ({code}); try again later."
+                Text("The file store refused the request ({code}); try again later.", code=code)
             ) from exc
         except BotoCoreError as exc:
             raise StorageUnavailable("The file store cannot be reached; try again later.") from exc

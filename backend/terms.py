@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 
 from backend.db import local_today
+from backend.messages import InvalidValue, Text
 
 _PATTERN = re.compile(r"^(\d{4})-(fall|spring)$")
 TERM_PATTERN = _PATTERN.pattern
@@ -32,7 +33,9 @@ class Term:
             raise ValueError("a term is written like 2026-fall or 2027-spring")
         year = int(match.group(1))
         if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise ValueError(f"a term's year lies between {FIRST_YEAR} and {LAST_YEAR}")
+            raise InvalidValue(
+                Text("a term's year lies between {first} and {last}", first=FIRST_YEAR, last=LAST_YEAR)
+            )
         return cls(year, match.group(2))
 
     @classmethod

@@ -216,6 +216,12 @@ async def app(make_app: Callable[..., FastAPI], database: str) -> AsyncIterator[
     await shared.state.engine.dispose()
 
 
+# The server answers in Chinese unless a client asks for English (backend/messages.py). The suite's clients ask
+# for English so that its many assertions on messages read as the code writes them; tests/test_messages.py and
+# tests/test_message_language.py ask for Chinese (or send no Accept-Language) and assert the Chinese texts.
+TEST_HEADERS = {"Accept-Language": "en"}
+
+
 def client_for(app: FastAPI, **kwargs: Any) -> AsyncClient:
     if instances.INSTANCES > 1:
         # Several real API processes on the app's settings and database, taking turns (tests/instances.py).
@@ -223,8 +229,10 @@ def client_for(app: FastAPI, **kwargs: Any) -> AsyncClient:
         transport = instances.TakingTurns(
             instances.processes_for(app.state.settings), forwarded_for=peer[0] if peer else None
         )
-        return AsyncClient(transport=transport, base_url="http://qinghu.test")
-    return AsyncClient(transport=ASGITransport(app=app, **kwargs), base_url="http://qinghu.test")
+        return AsyncClient(transport=transport, base_url="http://qinghu.test", headers=TEST_HEADERS)
+    return AsyncClient(
+        transport=ASGITransport(app=app, **kwargs), base_url="http://qinghu.test", headers=TEST_HEADERS
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,6 +15,7 @@ from backend.auth.revocation import is_revoked
 from backend.clients.models import ApiClient
 from backend.db import DbSession, utcnow
 from backend.errors import Forbidden, PasswordChangeRequired, Unauthorized
+from backend.messages import Text
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.security.tokens import InvalidTokenError, decode_access_token
@@ -170,7 +171,7 @@ def require(*scopes: Scope) -> Callable[..., Awaitable[Principal]]:
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         missing = [scope.value for scope in scopes if not principal.has(scope)]
         if missing:
-            raise Forbidden(f"This needs the scope {', '.join(missing)}.")
+            raise Forbidden(Text("This needs the scope {scope}.", scope=", ".join(missing)))
         return principal
 
     # What the route needs, readable without calling it: tests/security/test_route_scopes.py walks every route's
@@ -185,7 +186,12 @@ def require_any(*scopes: Scope) -> Callable[..., Awaitable[Principal]]:
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not any(principal.has(scope) for scope in scopes):
-            raise Forbidden(f"This needs one of the scopes {', '.join(scope.value for scope in scopes)}.")
+            raise Forbidden(
+                Text(
+                    "This needs one of the scopes {scopes}.",
+                    scopes=", ".join(scope.value for scope in scopes),
+                )
+            )
         return principal
 
     # Read by tests/security/test_route_scopes.py as ``require``'s mark is.

@@ -9,6 +9,7 @@ from backend.auth.deps import AnyPrincipal
 from backend.auth.schemas import Me, TokenResponse
 from backend.db import DbSession
 from backend.errors import Forbidden, ValidationFailed, problem_responses
+from backend.messages import Text
 from backend.security.crypto import cipher_of
 from backend.settings import Settings
 from backend.users import service as users
@@ -112,7 +113,7 @@ async def issue_token(
         return await service.client_credentials_grant(
             session, settings=settings, client_id=credentials[0], client_secret=credentials[1], scope=scope
         )
-    raise service.UnsupportedGrantType(f"Unsupported grant_type {grant_type!r}.")
+    raise service.UnsupportedGrantType(Text("Unsupported grant_type {grant_type!r}.", grant_type=grant_type))
 
 
 @router.post(

@@ -11,7 +11,8 @@ from backend.auth import revocation, sessions, throttle
 from backend.auth.schemas import Me, TokenResponse
 from backend.clients.models import ApiClient
 from backend.db import utcnow
-from backend.errors import ProblemError
+from backend.errors import Message, ProblemError
+from backend.messages import Text
 from backend.security.crypto import cipher_of
 from backend.security.passwords import dummy_hash, hash_secret, needs_rehash, verify_secret
 from backend.security.principals import Principal
@@ -28,9 +29,10 @@ class OAuthProblem(ProblemError):
 
     oauth_error = "invalid_request"
 
-    def __init__(self, detail: str, **kwargs: Any) -> None:
+    def __init__(self, detail: Message, **kwargs: Any) -> None:
         super().__init__(detail, **kwargs)
-        self.extra = {"error": self.oauth_error, "error_description": detail, **self.extra}
+        # RFC 6749 §5.2 limits error_description to ASCII: it stays English; ``detail`` follows Accept-Language.
+        self.extra = {"error": self.oauth_error, "error_description": str(detail), **self.extra}
 
 
 class InvalidRequest(OAuthProblem):
@@ -55,7 +57,7 @@ class InvalidGrant(OAuthProblem):
 class InvalidClient(OAuthProblem):
     status, slug, title, oauth_error = 401, "invalid-client", "Client authentication failed", "invalid_client"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: Message) -> None:
         super().__init__(detail, headers={"WWW-Authenticate": 'Basic realm="qinghu"'})
 
 
@@ -144,7 +146,9 @@ async def refresh_grant(session: AsyncSession, *, settings: Settings, refresh_to
     try:
         auth_session, new_token = await sessions.rotate(session, token=refresh_token, settings=settings)
     except sessions.RefreshRefused as exc:
-        raise InvalidGrant(f"The refresh token cannot be used: {exc}.") from exc
+        raise InvalidGrant(
+            Text("The refresh token cannot be used: {reason}.", reason=Text(str(exc)))
+        ) from exc
     user = await session.get(User, auth_session.user_id)
     unit_active = user and await session.scalar(sa.select(Unit.is_active).where(Unit.id == user.unit_id))
     if user is None or not user.is_active or not unit_active:
@@ -180,7 +184,9 @@ async def client_credentials_grant(
     held = frozenset(client.scopes.split())
     requested = parse_scope(scope)
     if requested is not None and not requested <= held:
-        raise InvalidScope(f"Scopes not granted to this client: {' '.join(sorted(requested - held))}.")
+        raise InvalidScope(
+            Text("Scopes not granted to this client: {scopes}.", scopes=" ".join(sorted(requested - held)))
+        )
     granted = requested if requested is not None else held
     client.last_used_at = utcnow()
     access_token, ttl = issue_access_token(

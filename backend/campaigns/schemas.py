@@ -11,6 +11,7 @@ from backend.campaigns.models import (
     TaskReportAction,
     TaskReportStatus,
 )
+from backend.messages import InvalidValue, Text
 from backend.units.models import UnitKind
 from backend.units.schemas import UnitSummary
 
@@ -70,7 +71,7 @@ class TaskIn(BaseModel):
         if self.measure is TaskMeasure.done:
             self.target, self.comparator = None, None
         elif self.target is None:
-            raise ValueError(f"a {self.measure.value} task needs a target")
+            raise InvalidValue(Text("a {measure} task needs a target", measure=self.measure))
         elif self.measure is TaskMeasure.rate:
             if self.target > 100:
                 raise ValueError("a rate target is at most 100 (%)")

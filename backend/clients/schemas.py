@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from backend.fields import normalise_identifier
+from backend.messages import InvalidValue, Text
 from backend.security.roles import CLIENT_GRANTABLE_SCOPES, Scope
 from backend.units.schemas import UnitSummary
 
@@ -20,7 +21,7 @@ ClientName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
 def _grantable(scopes: list[Scope]) -> list[Scope]:
     refused = sorted(scope.value for scope in scopes if scope not in CLIENT_GRANTABLE_SCOPES)
     if refused:
-        raise ValueError(f"cannot be granted to a machine client: {', '.join(refused)}")
+        raise InvalidValue(Text("cannot be granted to a machine client: {scopes}", scopes=", ".join(refused)))
     if not scopes:
         raise ValueError("at least one scope is required")
     return sorted(set(scopes), key=lambda scope: scope.value)

@@ -13,6 +13,7 @@ from backend.clients.schemas import ClientCreate, ClientRead, ClientUpdate, Clie
 from backend.db import utcnow
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.etag import check_if_match
+from backend.messages import Text
 from backend.pagination import Page, PageParams, paginate
 from backend.security.passwords import generate_client_secret, hash_secret
 from backend.security.principals import Principal, within_scope
@@ -94,7 +95,7 @@ async def create_client(
     if not unit.is_active:
         raise ValidationFailed.field(["body", "unit_id"], "the unit is deactivated", "unit.inactive")
     if await session.scalar(sa.select(ApiClient.id).where(ApiClient.client_id == client_in.client_id)):
-        raise Conflict(f"The client id {client_in.client_id!r} is taken.")
+        raise Conflict(Text("The client id {client_id!r} is taken.", client_id=client_in.client_id))
     secret = secret or generate_client_secret()
     client = ApiClient(
         client_id=client_in.client_id,

@@ -9,7 +9,7 @@ from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.clients.models import ApiClient
 from backend.db import AnySelect, utcnow
-from backend.errors import FieldProblem, NotFound, ValidationFailed
+from backend.errors import FieldError, NotFound, ValidationFailed
 from backend.pagination import Page, PageParams, paginate
 from backend.school_metrics.models import METRIC_FIELDS, SchoolMetric
 from backend.school_metrics.schemas import (
@@ -59,16 +59,16 @@ def present(metric: SchoolMetric, school: Unit, submitter_display: str | None) -
 
 def _check_rows(
     principal: Principal, batch: SchoolMetricBatch, schools: dict[uuid.UUID, Unit]
-) -> tuple[list[uuid.UUID], list[FieldProblem]]:
-    problems: list[FieldProblem] = []
+) -> tuple[list[uuid.UUID], list[FieldError]]:
+    problems: list[FieldError] = []
 
     def problem(index: int, field: str, msg: str, type_: str) -> None:
-        problems.append(FieldProblem(loc=["body", "rows", index, field], msg=msg, type=type_))
+        problems.append(FieldError(["body", "rows", index, field], msg, type_))
 
     school_ids: list[uuid.UUID] = []
     seen: set[uuid.UUID] = set()
     if Term.parse(batch.term) > Term.current():
-        problems.append(FieldProblem(loc=["body", "term"], msg="this term has not begun", type="term.future"))
+        problems.append(FieldError(["body", "term"], "this term has not begun", "term.future"))
     for index, row in enumerate(batch.rows):
         school_id = row.school_id or (principal.unit_id if principal.unit_kind == UnitKind.school else None)
         school_ids.append(school_id or uuid.UUID(int=0))
@@ -117,10 +117,7 @@ async def submit(
     }
     school_ids, problems = _check_rows(principal, batch, schools)
     if problems:
-        summary = "; ".join(
-            ".".join(str(part) for part in problem.loc[1:]) + ": " + problem.msg for problem in problems[:5]
-        )
-        raise ValidationFailed(summary, errors=problems)
+        raise ValidationFailed.of(problems)
 
     now = utcnow()
     latest: dict[uuid.UUID, int] = dict(

@@ -9,6 +9,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pypinyin import lazy_pinyin
 from zxcvbn import zxcvbn
 
+from backend.messages import InvalidValue, Text
 from backend.settings import get_settings
 
 
@@ -43,8 +44,8 @@ def dummy_hash() -> str:
     return hash_secret(secrets.token_urlsafe(16))
 
 
-class WeakPasswordError(ValueError):
-    def __init__(self, message: str, problem_type: str) -> None:
+class WeakPasswordError(InvalidValue):
+    def __init__(self, message: str | Text, problem_type: str) -> None:
         super().__init__(message)
         self.problem_type = problem_type
 
@@ -111,7 +112,8 @@ def check_password_policy(password: str, *, personal: Sequence[str], context: Se
     settings = get_settings()
     if len(password) < settings.password_min_length:
         raise WeakPasswordError(
-            f"must be at least {settings.password_min_length} characters long", "password.too_short"
+            Text("must be at least {length} characters long", length=settings.password_min_length),
+            "password.too_short",
         )
     if len(password) > 128:
         raise WeakPasswordError("must be at most 128 characters long", "password.too_long")

@@ -70,7 +70,7 @@ def check_person(notice_in: SeizureNoticeCreate) -> tuple[str, date, str]:
     try:
         parsed = parse_mainland_id(person.id_number, today=local_today())
     except IdNumberError as exc:
-        raise ValidationFailed.field(["body", "person", "id_number"], str(exc), exc.problem_type) from exc
+        raise ValidationFailed.field(["body", "person", "id_number"], exc.text, exc.problem_type) from exc
     if person.gender and person.gender != parsed.gender:
         raise ValidationFailed.field(
             ["body", "person", "gender"], "does not agree with the ID number", "id_number.gender_mismatch"

@@ -12,6 +12,7 @@ from backend.audit.models import AuditAction
 from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.etag import check_if_match
+from backend.messages import Listed, Text
 from backend.pagination import Page, PageParams, paginate
 from backend.security.permissions import path_in_subtree
 from backend.security.principals import Principal, in_subtree, within_scope
@@ -79,9 +80,11 @@ async def tree(session: AsyncSession, *, principal: Principal, include_inactive:
 def _check_parent_kind(kind: UnitKind, parent: Unit | None, field: str) -> None:
     parent_kind = UnitKind(parent.kind) if parent else None
     if parent_kind not in ALLOWED_PARENT_KINDS[kind]:
-        allowed = ", ".join(sorted(k.value for k in ALLOWED_PARENT_KINDS[kind] if k))
+        allowed = Listed(sorted(k for k in ALLOWED_PARENT_KINDS[kind] if k))
         raise ValidationFailed.field(
-            ["body", field], f"a {kind.value} must sit under a unit of kind {allowed}", "unit.parent_kind"
+            ["body", field],
+            Text("a {kind} must sit under a unit of kind {allowed}", kind=kind, allowed=allowed),
+            "unit.parent_kind",
         )
 
 
@@ -92,7 +95,7 @@ async def _check_sibling_name(
     if exclude:
         statement = statement.where(Unit.id != exclude)
     if await session.scalar(statement):
-        raise Conflict(f"A unit named {name!r} already exists under the same parent.")
+        raise Conflict(Text("A unit named {name!r} already exists under the same parent.", name=name))
 
 
 async def create_unit(session: AsyncSession, *, principal: Principal | None, unit_in: UnitCreate) -> Unit:

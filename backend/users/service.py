@@ -13,6 +13,7 @@ from backend.auth import sessions, throttle
 from backend.db import utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.etag import check_if_match
+from backend.messages import Text
 from backend.pagination import Page, PageParams, paginate
 from backend.security.passwords import (
     WeakPasswordError,
@@ -114,7 +115,7 @@ def _enforce_policy(password: str, *, username: str, display_name: str, unit_nam
     try:
         check_password_policy(password, personal=[username, display_name], context=[unit_name])
     except WeakPasswordError as exc:
-        raise ValidationFailed.field(["body", field], str(exc), exc.problem_type) from exc
+        raise ValidationFailed.field(["body", field], exc.text, exc.problem_type) from exc
 
 
 async def _unit_for_person(session: AsyncSession, principal: Principal | None, unit_id: uuid.UUID) -> Unit:
@@ -143,7 +144,7 @@ async def create_user(
     """Create a person. ``principal`` is None only for the command line, which works outside any scope."""
     unit = await _unit_for_person(session, principal, user_in.unit_id)
     if await session.scalar(sa.select(User.id).where(User.username == user_in.username)):
-        raise Conflict(f"The username {user_in.username!r} is taken.")
+        raise Conflict(Text("The username {username!r} is taken.", username=user_in.username))
     generated = user_in.password is None
     password = generate_password() if generated else user_in.password
     assert password is not None

@@ -46,6 +46,7 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.etag import check_if_match
+from backend.messages import Text
 from backend.pagination import Page, PageParams, paginate
 from backend.security import permissions
 from backend.security.principals import Principal, in_subtree, served_path
@@ -71,10 +72,14 @@ def require_editor(principal: Principal, campaign: Campaign) -> None:
         raise Forbidden("Only the issuing unit's leads may change or review this campaign.")
 
 
-def require_status(campaign: Campaign, *allowed: CampaignStatus, action: str) -> None:
+def require_status(campaign: Campaign, *allowed: CampaignStatus, action: Text) -> None:
     if campaign.status not in allowed:
         raise Conflict(
-            f"The campaign is {campaign.status}; it cannot be {action}.",
+            Text(
+                "The campaign is {status}; it cannot be {action}.",
+                status=CampaignStatus(campaign.status),
+                action=action,
+            ),
             extra={"campaign_status": campaign.status},
         )
 
@@ -298,7 +303,7 @@ async def replace_tasks(
     """The checklist of a draft, replaced as a whole (it bumps the campaign's version)."""
     require_editor(principal, campaign)
     check_if_match(if_match, campaign.version)
-    require_status(campaign, CampaignStatus.draft, action="given another checklist")
+    require_status(campaign, CampaignStatus.draft, action=Text("given another checklist"))
     await session.execute(sa.delete(CampaignTask).where(CampaignTask.campaign_id == campaign.id))
     session.add_all(_task_rows(campaign.id, tasks))
     _touch(campaign)
@@ -321,7 +326,7 @@ async def publish(
     """Fix the recipients and open one report per target unit and task."""
     require_editor(principal, campaign)
     check_if_match(if_match, campaign.version)
-    require_status(campaign, CampaignStatus.draft, action="published")
+    require_status(campaign, CampaignStatus.draft, action=Text("published"))
     tasks = await tasks_of(session, campaign_id=campaign.id)
     if not tasks:
         raise ValidationFailed.field(
@@ -360,7 +365,7 @@ async def close(
 ) -> Campaign:
     require_editor(principal, campaign)
     check_if_match(if_match, campaign.version)
-    require_status(campaign, CampaignStatus.published, action="closed")
+    require_status(campaign, CampaignStatus.published, action=Text("closed"))
     campaign.status = CampaignStatus.closed
     campaign.closed_at = utcnow()
     _touch(campaign)

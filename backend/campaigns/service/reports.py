@@ -51,6 +51,7 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.etag import check_if_match
+from backend.messages import Text
 from backend.pagination import Page, PageParams, paginate
 from backend.security import permissions
 from backend.security.principals import Principal
@@ -277,12 +278,18 @@ def _require_reporter(principal: Principal, loaded: LoadedReport) -> None:
     )
     if loaded.campaign.status != CampaignStatus.published:
         raise Conflict(
-            f"The campaign is {loaded.campaign.status}; reports are no longer taken.",
+            Text(
+                "The campaign is {status}; reports are no longer taken.",
+                status=CampaignStatus(loaded.campaign.status),
+            ),
             extra={"campaign_status": loaded.campaign.status},
         )
     if loaded.report.status not in OPEN_STATUSES:
         raise Conflict(
-            f"The report is {loaded.report.status}; it cannot be changed now.",
+            Text(
+                "The report is {status}; it cannot be changed now.",
+                status=TaskReportStatus(loaded.report.status),
+            ),
             extra={"report_status": loaded.report.status},
         )
 
@@ -392,10 +399,13 @@ async def review_report(
     """Approve, or return with a comment the unit reads; a returned report can be resubmitted."""
     require_editor(principal, loaded.campaign)
     check_if_match(if_match, loaded.report.version)
-    require_status(loaded.campaign, CampaignStatus.published, action="reviewed")
+    require_status(loaded.campaign, CampaignStatus.published, action=Text("reviewed"))
     if loaded.report.status != TaskReportStatus.submitted:
         raise Conflict(
-            f"The report is {loaded.report.status}; only a submitted report is reviewed.",
+            Text(
+                "The report is {status}; only a submitted report is reviewed.",
+                status=TaskReportStatus(loaded.report.status),
+            ),
             extra={"report_status": loaded.report.status},
         )
     loaded.report.status = TaskReportStatus.approved if approve else TaskReportStatus.returned
@@ -431,12 +441,14 @@ async def add_evidence(
 ) -> EvidenceFile:
     _require_reporter(principal, loaded)
     if len(content) > max_bytes:
-        raise PayloadTooLarge(f"An evidence file is at most {max_bytes} bytes.")
+        raise PayloadTooLarge(Text("An evidence file is at most {max_bytes} bytes.", max_bytes=max_bytes))
     if not content:
         raise ValidationFailed.field(["body", "file"], "the file is empty", "evidence.empty")
     media_type = detect_media_type(content)
     if media_type is None:
-        raise UnsupportedMediaType(f"The file's content is not one of: {ACCEPTED_DESCRIPTION}.")
+        raise UnsupportedMediaType(
+            Text("The file's content is not one of: {accepted}.", accepted=ACCEPTED_DESCRIPTION)
+        )
     key = await storage.put(content)
     evidence = EvidenceFile(
         task_report_id=loaded.report.id,

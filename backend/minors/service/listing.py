@@ -14,6 +14,7 @@ from sqlmodel import col
 from backend.db import AnySelect, JsonArrayContains, local_today
 from backend.errors import Forbidden, ValidationFailed
 from backend.identity import shift_years
+from backend.messages import Text
 from backend.minors.models import (
     Minor,
     MinorCount,
@@ -84,7 +85,7 @@ def _require_sensitive(name: str) -> Callable[[Principal, Any], None]:
     def check(principal: Principal, _value: Any) -> None:
         shape = privacy.shape_for(principal, view=privacy.View.list, responsible=False, sealed=False)
         if shape.of("substances") is not privacy.Visibility.full:
-            raise Forbidden(f"Filtering by {name} needs access to drug-use facts.")
+            raise Forbidden(Text("Filtering by {name} needs access to drug-use facts.", name=name))
 
     return check
 

@@ -17,6 +17,7 @@ from backend.db import local_midnight_utc, local_today, utcnow
 from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from backend.etag import check_if_match
 from backend.identity import IdNumberError, age_on, parse_mainland_id
+from backend.messages import Text
 from backend.minors.models import (
     DisclosureCount,
     DisclosureKind,
@@ -68,7 +69,7 @@ def _parse_identity(minor_in: MinorCreate | MinorLookup) -> tuple[str, date | No
     try:
         parsed = parse_mainland_id(minor_in.id_number, today=local_today())
     except IdNumberError as exc:
-        raise ValidationFailed.field(["body", "id_number"], str(exc), exc.problem_type) from exc
+        raise ValidationFailed.field(["body", "id_number"], exc.text, exc.problem_type) from exc
     return parsed.number, parsed.birth_date, parsed.gender
 
 
@@ -220,8 +221,11 @@ async def _check_matches_elsewhere_left(session: AsyncSession, *, principal: Pri
     )
     if (used or 0) >= limit:
         raise _limit_reached(
-            f"{limit} registrations today matched minors managed by other units, the daily limit; "
-            "registering is paused"
+            Text(
+                "{limit} registrations today matched minors managed by other units, the daily limit; "
+                "registering is paused",
+                limit=limit,
+            )
         )
 
 
@@ -235,8 +239,11 @@ async def _record_match_elsewhere(
         is None
     ):
         raise _limit_reached(
-            f"{limit} registrations today matched minors managed by other units, the daily limit; "
-            "registering is paused"
+            Text(
+                "{limit} registrations today matched minors managed by other units, the daily limit; "
+                "registering is paused",
+                limit=limit,
+            )
         )
     await audit.record(
         session, action=AuditAction.minor_duplicate_probe, actor=principal, unit_id=managing_unit_id
@@ -458,13 +465,18 @@ async def reveal(
     unknown = sorted(set(fields) - set(privacy.MINOR_FIELDS))
     refused = sorted(set(fields) - allowed - set(unknown))
     if unknown or refused:
-        problem = "unknown field" if unknown else "not revealable for you"
-        raise ValidationFailed.field(
-            ["body", "fields"], f"{problem}: {', '.join(unknown or refused)}", "reveal.field_not_allowed"
+        names = ", ".join(unknown or refused)
+        problem = (
+            Text("unknown field: {fields}", fields=names)
+            if unknown
+            else Text("not revealable for you: {fields}", fields=names)
         )
+        raise ValidationFailed.field(["body", "fields"], problem, "reveal.field_not_allowed")
     used = await spend_disclosure(session, principal=principal, kind=DisclosureKind.reveal, limit=daily_limit)
     if used is None:
-        raise _limit_reached(f"You have revealed {daily_limit} records today, the daily limit")
+        raise _limit_reached(
+            Text("You have revealed {limit} records today, the daily limit", limit=daily_limit)
+        )
     values = {field: full_value(row, field, cipher) for field in fields}
     await audit.record(
         session,
@@ -501,10 +513,12 @@ async def spend_disclosure(
     return await session.scalar(statement)
 
 
-def _limit_reached(what: str) -> TooManyRequests:
+def _limit_reached(what: Text) -> TooManyRequests:
     today = local_today()
     seconds = math.ceil((local_midnight_utc(today + timedelta(days=1)) - utcnow()).total_seconds())
-    return TooManyRequests(f"{what}; it resets at midnight.", headers={"Retry-After": str(max(seconds, 1))})
+    return TooManyRequests(
+        Text("{what}; it resets at midnight.", what=what), headers={"Retry-After": str(max(seconds, 1))}
+    )
 
 
 async def find_by_lookup_hash(session: AsyncSession, *, lookup_hash: str) -> Minor | None:

@@ -6,6 +6,7 @@ import type { paths } from './schema'
 import { ApiError, networkError, problemSlug, toProblem } from './problem'
 import { clearTokens, getAccessToken, hasSession, msUntilRefresh, needsRefresh, renewTokens } from './tokens'
 import type { TokenResponse } from './types'
+import { currentLocale } from '@/i18n'
 
 export const api = createClient<paths>({
   // looked up on each call, so tests (and polyfills) can replace fetch after this module loaded
@@ -198,6 +199,22 @@ export const authMiddleware: Middleware = {
   },
 }
 
+/**
+ * The server writes its problems' texts (title, detail, field messages) in the language asked for: the
+ * interface's, so a message the web app has no words of its own for still reads in the person's language.
+ */
+export function acceptLanguage(): string {
+  return currentLocale() === 'en' ? 'en' : 'zh-CN'
+}
+
+export const languageMiddleware: Middleware = {
+  onRequest({ request }) {
+    request.headers.set('Accept-Language', acceptLanguage())
+    return request
+  },
+}
+
+api.use(languageMiddleware)
 api.use(authMiddleware)
 
 /** The If-Match value for a resource read at `version` (the API's ETag is the quoted version). */

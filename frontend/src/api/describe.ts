@@ -18,14 +18,21 @@ const STATUS_SLUGS: Readonly<Record<number, string>> = {
   504: 'service-unavailable',
 }
 
-// The server's sentences with a value in them (backend/errors.py, backend/http.py, backend/auth/deps.py):
+// The server's sentences with a value in them (backend/errors.py, backend/http.py, backend/auth/deps.py), as it
+// writes them in English and in Chinese (backend/messages.py; the request asks for the interface's language):
 // said in the person's language with the value kept — a request id is what support asks for.
 const DETAIL_PATTERNS: readonly [RegExp, 'problems.withRequestId' | 'problems.missingScope'][] = [
   [/^An unexpected error occurred \(request ([^)]*)\)\.$/, 'problems.withRequestId'],
+  [/^服务器出错，已记录，请稍后重试（请求编号 ([^）]*)）。$/, 'problems.withRequestId'],
   [/^This needs the scope (.+)\.$/, 'problems.missingScope'],
+  [/^您没有执行此操作的权限（需要 (.+)）。$/, 'problems.missingScope'],
 ]
 
-/** One line for a person: the problem's type in their language, with the server's detail where we have no words for it. */
+/**
+ * One line for a person: the problem's type in their language, with the server's detail where we have no words
+ * for it. The web app's own words (by type and by known detail) come first; the server's detail, written in the
+ * language the request asked for, fills in the rest.
+ */
 export function describeProblem(error: unknown): string {
   const { t } = i18n.global
   if (!isApiError(error)) return t('problems.generic', { status: '?' })

@@ -2877,7 +2877,9 @@ export interface components {
         };
         /**
          * Problem
-         * @description RFC 9457 problem details.
+         * @description RFC 9457 problem details. ``type``, ``status`` and each error's ``loc`` and ``type`` are stable codes to act
+         *     on; ``title``, ``detail`` and each error's ``msg`` are for people, in Chinese unless the request's
+         *     ``Accept-Language`` asks for English (``Content-Language`` says which).
          */
         Problem: {
             /**

@@ -1,5 +1,5 @@
 // Task reports (任务报送): one unit's report on one task of a campaign, with evidence files, reviewed by the issuer.
-import { api, ifMatch, unwrap } from './client'
+import { acceptLanguage, api, ifMatch, unwrap } from './client'
 import { compactQuery } from './query'
 import { ApiError, networkError, toProblem } from './problem'
 import { getAccessToken } from './tokens'
@@ -61,6 +61,7 @@ export function uploadEvidence(reportId: string, file: File, onProgress: (percen
     request.open('POST', `/api/v1/task-reports/${encodeURIComponent(reportId)}/evidence`)
     const token = getAccessToken()
     if (token) request.setRequestHeader('Authorization', `Bearer ${token}`)
+    request.setRequestHeader('Accept-Language', acceptLanguage())
     request.upload.onprogress = (event) => {
       if (event.lengthComputable) onProgress(Math.round((event.loaded / event.total) * 100))
     }

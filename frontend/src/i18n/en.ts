@@ -862,6 +862,10 @@ const en: MessageSchema = {
     'Deactivate or move the units under it first.': 'Deactivate or move the units under it first.',
     'Its parent unit is deactivated; reactivate that first.': 'Its parent unit is deactivated; reactivate that first.',
     'The database is unreachable; try again shortly.': 'The service is unavailable (the database cannot be reached); try again shortly',
+    // The server's Chinese sentences (an answer written before the language was switched).
+    '用户名或密码错误。': 'Wrong username or password.',
+    '账号已停用，请联系管理员。': 'The account is disabled.',
+    '服务暂时不可用（数据库无法连接），请稍后重试。': 'The service is unavailable (the database cannot be reached); try again shortly',
   },
   fieldErrors: {
     'password.mismatch': 'The current password is wrong',

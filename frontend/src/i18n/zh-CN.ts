@@ -862,6 +862,10 @@ const zhCN = {
     'Deactivate or move the units under it first.': '请先停用或移走其下级单位',
     'Its parent unit is deactivated; reactivate that first.': '其上级单位已停用，请先启用上级单位',
     'The database is unreachable; try again shortly.': '服务暂时不可用（数据库无法连接），请稍后重试',
+    // The same sentences as the server writes them in Chinese (backend/messages.py), said the same way.
+    '用户名或密码错误。': '用户名或密码错误',
+    '账号已停用，请联系管理员。': '账号已停用，请联系管理员',
+    '服务暂时不可用（数据库无法连接），请稍后重试。': '服务暂时不可用（数据库无法连接），请稍后重试',
   },
   fieldErrors: {
     'password.mismatch': '当前密码不正确',
