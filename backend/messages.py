@@ -472,6 +472,19 @@ CATALOGUE: dict[str, str] = {
         "帮教小组成员只能记录其小组角色的帮教情况（民警：尿检和家访；教师：学校联系、谈话和教育）。"
     ),
     "The file is closed; nothing more is recorded on it.": "该档案已结案，不能再记录。",
+    "The file is delegated: the unit that manages it records and changes it.": (
+        "该档案处于委托管理期间，由受托管理单位记录和修改。"
+    ),
+    "Machine clients receive no digest.": "接口客户端不接收每日提醒摘要。",
+    "No such notification.": "没有这条通知。",
+    "a delegation is to a unit of the county": "委托管理只能委托给本县的单位",
+    "a delegation needs its last day": "委托管理须填写委托截止日期",
+    "only for a delegation": "仅委托管理需要填写",
+    "must be after today and within a year": "须晚于今天且不超过一年",
+    "Only the delegating unit's social workers and leads renew a delegation.": "只有委托单位的社工和负责人可以续期。",
+    "Only a delegation under way is renewed.": "只有正在进行的委托管理可以续期。",
+    "Only the social workers and leads of either unit end a delegation.": "只有委托或受托单位的社工和负责人可以结束委托。",
+    "Only a delegation is ended; a hand-over is final.": "只有委托管理可以结束；移交一经接收即为最终。",
     "must not be in the future": "不能晚于现在",
     "must not be before the minor's birth": "不能早于该未成年人的出生日期",
     "must be after the day the entry happened": "须晚于记录发生的日期",
