@@ -320,7 +320,7 @@ const en: MessageSchema = {
     agreedNextDue: 'Next contact agreed for {date}',
     title: 'Care files',
     approvals: 'Closure approvals',
-    worklist: 'My worklist',
+    worklist: 'Follow-up reminders',
     dueToday: 'Due today',
     dueSoon: 'Due soon',
     overdue: 'Overdue',

@@ -319,7 +319,7 @@ const zhCN = {
     agreedNextDue: '约定下次联系：{date}',
     title: '帮教档案',
     approvals: '结案审批',
-    worklist: '我的待办',
+    worklist: '帮教回访提醒',
     dueToday: '今日到期',
     dueSoon: '即将到期',
     overdue: '已逾期',
