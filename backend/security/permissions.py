@@ -163,6 +163,16 @@ def may_record_delivery(principal: Principal, *, from_path: str | None) -> bool:
     return may_handle_transfers(principal) and covers(principal, from_path)
 
 
+def may_renew_delegation(principal: Principal, *, from_path: str | None) -> bool:
+    """Move a delegation's last day: the delegating (accountable) unit's social workers and leads."""
+    return may_handle_transfers(principal) and covers(principal, from_path)
+
+
+def may_end_delegation(principal: Principal, *, from_path: str | None, to_path: str | None) -> bool:
+    """End a delegation: the social workers and leads of either unit."""
+    return may_handle_transfers(principal) and (covers(principal, from_path) or covers(principal, to_path))
+
+
 def may_cancel_transfer(
     principal: Principal, *, requested_by: uuid.UUID | None, asked_by_a_person: bool, from_path: str | None
 ) -> bool:

@@ -244,7 +244,7 @@ async def renew_delegation(
     row = await transfer_row(session, principal, transfer_id)
     transfer: Transfer = row[0]
     permissions.ensure(
-        permissions.may_record_delivery(principal, from_path=row.from_path),
+        permissions.may_renew_delegation(principal, from_path=row.from_path),
         "Only the delegating unit's social workers and leads renew a delegation.",
     )
     if not _delegation_under_way(transfer):
@@ -265,8 +265,7 @@ async def end_delegation(session: AsyncSession, *, principal: Principal, transfe
     row = await transfer_row(session, principal, transfer_id)
     transfer: Transfer = row[0]
     permissions.ensure(
-        permissions.may_record_delivery(principal, from_path=row.from_path)
-        or permissions.may_answer_transfer(principal, to_path=row.to_path),
+        permissions.may_end_delegation(principal, from_path=row.from_path, to_path=row.to_path),
         "Only the social workers and leads of either unit end a delegation.",
     )
     if transfer.kind != TransferKind.delegation:
@@ -489,12 +488,9 @@ def present(
                 kind=transfer.kind,
                 ends_on=transfer.ends_on,
                 can_renew=_delegation_under_way(transfer)
-                and permissions.may_record_delivery(principal, from_path=row.from_path),
+                and permissions.may_renew_delegation(principal, from_path=row.from_path),
                 can_end=_delegation_under_way(transfer)
-                and (
-                    permissions.may_record_delivery(principal, from_path=row.from_path)
-                    or permissions.may_answer_transfer(principal, to_path=row.to_path)
-                ),
+                and permissions.may_end_delegation(principal, from_path=row.from_path, to_path=row.to_path),
             )
         )
     return items

@@ -50,48 +50,38 @@ class _Source:
     link_path: str
     query: dict[str, str]
     # The page of the domain's own list with these filters: (total, ids of its first rows).
-    fetch: Callable[[AsyncSession, Principal, PageParams, bool], Awaitable[Page[Any]]]
+    fetch: "Fetch"
     id_of: Callable[[Any], uuid.UUID]
     # The care files' due lists are a social worker's own files and a lead's subtree: the link says which.
     personal_for_workers: bool = False
 
 
-def _care_files(
-    **filters: Any,
-) -> Callable[[AsyncSession, Principal, PageParams, bool], Awaitable[Page[Any]]]:
+Fetch = Callable[[AsyncSession, Principal, PageParams, bool], Awaitable[Page[Any]]]
+
+
+def _listed(list_function: Callable[..., Awaitable[Page[Any]]], filters: Callable[[bool], Any]) -> Fetch:
+    """A domain's own list with the item's filters (``mine``: the due lists' personal flag)."""
+
     async def fetch(session: AsyncSession, principal: Principal, page: PageParams, mine: bool) -> Page[Any]:
-        return await files.list_files(
-            session, principal=principal, filters=files.CareFileFilters(mine=mine, **filters), page=page
-        )
+        return await list_function(session, principal=principal, filters=filters(mine), page=page)
 
     return fetch
 
 
-def _notices(**filters: Any) -> Callable[[AsyncSession, Principal, PageParams, bool], Awaitable[Page[Any]]]:
-    async def fetch(session: AsyncSession, principal: Principal, page: PageParams, _mine: bool) -> Page[Any]:
-        return await seizures.list_notices(
-            session, principal=principal, filters=seizures.NoticeFilters(**filters), page=page
-        )
-
-    return fetch
+def _care_files(**filters: Any) -> Fetch:
+    return _listed(files.list_files, lambda mine: files.CareFileFilters(mine=mine, **filters))
 
 
-def _transfers(**filters: Any) -> Callable[[AsyncSession, Principal, PageParams, bool], Awaitable[Page[Any]]]:
-    async def fetch(session: AsyncSession, principal: Principal, page: PageParams, _mine: bool) -> Page[Any]:
-        return await transfers.list_transfers(
-            session, principal=principal, filters=transfers.TransferFilters(**filters), page=page
-        )
-
-    return fetch
+def _notices(**filters: Any) -> Fetch:
+    return _listed(seizures.list_notices, lambda _mine: seizures.NoticeFilters(**filters))
 
 
-def _reports(**filters: Any) -> Callable[[AsyncSession, Principal, PageParams, bool], Awaitable[Page[Any]]]:
-    async def fetch(session: AsyncSession, principal: Principal, page: PageParams, _mine: bool) -> Page[Any]:
-        return await reports.list_reports(
-            session, principal=principal, filters=reports.ReportFilters(**filters), page=page
-        )
+def _transfers(**filters: Any) -> Fetch:
+    return _listed(transfers.list_transfers, lambda _mine: transfers.TransferFilters(**filters))
 
-    return fetch
+
+def _reports(**filters: Any) -> Fetch:
+    return _listed(reports.list_reports, lambda _mine: reports.ReportFilters(**filters))
 
 
 def _row_id(row: Any) -> uuid.UUID:
