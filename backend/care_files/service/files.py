@@ -40,6 +40,7 @@ from backend.care_files.service.records import (
     eligible_lead,
     file_scope,
     get_in_scope,
+    keeps_as_school,
     lock_file,
     scoped_files,
     team_roles_of,
@@ -94,7 +95,11 @@ async def open_or_reopen_file(
     if risk_level is None:
         raise NotFound("No such minor.")
     care_file = await session.scalar(
-        sa.select(CareFile).where(CareFile.minor_id == minor_id, CareFile.status.in_(OPEN_STATUSES))
+        sa.select(CareFile).where(
+            CareFile.minor_id == minor_id,
+            CareFile.status.in_(OPEN_STATUSES),
+            CareFile.kept_by_school_id.is_(None),
+        )
     )
     if care_file is not None:
         if care_file.managing_unit_id != unit_id:
@@ -125,7 +130,7 @@ async def open_or_reopen_file(
     intervals, _source = await effective_intervals(session, unit_id)
     last_closed = await session.scalar(
         sa.select(CareFile)
-        .where(CareFile.minor_id == minor_id)
+        .where(CareFile.minor_id == minor_id, CareFile.kept_by_school_id.is_(None))
         .order_by(CareFile.closed_at.desc().nulls_last(), CareFile.opened_at.desc())
         .limit(1)
     )
@@ -207,10 +212,10 @@ async def delegate_file(
 
 
 async def end_file_delegation(
-    session: AsyncSession, *, minor_id: uuid.UUID, accountable_unit_id: uuid.UUID, actor: Principal
+    session: AsyncSession, *, minor_id: uuid.UUID, accountable_unit_id: uuid.UUID, actor: Principal | None
 ) -> CareFile | None:
-    """A delegation ends: the open file goes back to the accountable unit (its people named anew). A file closed
-    meanwhile stays closed."""
+    """A delegation ends (``actor`` None: its period ran out): the open file goes back to the accountable unit
+    (its people named anew). A file closed meanwhile stays closed."""
     care_file = await session.scalar(
         sa.select(CareFile).where(
             CareFile.minor_id == minor_id,
@@ -244,6 +249,15 @@ def _recordable_kinds(care_file: CareFile, principal: Principal) -> list[EntryKi
     """The entry kinds the caller may record on this file now (none on a closed file)."""
     if care_file.status == CareFileStatus.closed:
         return []
+    if care_file.kept_by_school_id is not None:
+        # A school-kept file: its school records the school's kinds; nobody else records in it.
+        return [
+            kind
+            for kind in EntryKind
+            if permissions.may_record_on_school_file(
+                principal, kind=kind.value, kept_by_school_id=care_file.kept_by_school_id
+            )
+        ]
     roles = team_roles_of(care_file, principal)
     return [
         kind
@@ -290,7 +304,9 @@ async def present_files(
             if person
         },
     )
-    accountable_ids = {care_file.accountable_unit_id for care_file in files if care_file.accountable_unit_id}
+    accountable_ids = {
+        care_file.accountable_unit_id for care_file in files if care_file.accountable_unit_id
+    } | {care_file.kept_by_school_id for care_file in files if care_file.kept_by_school_id}
     accountable = {
         unit.id: UnitSummary.model_validate(unit)
         for unit in (
@@ -309,13 +325,27 @@ async def present_files(
             )
         ).all()
     )
+    # A school-kept file's reader in its school does not see the seal flag itself: read it for the shape.
+    kept = [care_file.minor_id for care_file in files if keeps_as_school(care_file, principal)]
+    sealed_kept = (
+        set(await session.scalars(sa.select(Minor.id).where(Minor.id.in_(kept), Minor.is_sealed.is_(True))))
+        if kept
+        else set()
+    )
     result = []
     for care_file, unit_name, unit_kind in rows:
         minor = shown[care_file.minor_id]
-        # A sealed minor's file keeps its facts from all but whom the seal opens to.
+        # A sealed minor's file keeps its facts from all but whom the seal opens to; a school-kept file shows
+        # its school what the school wrote.
+        keeps_it = keeps_as_school(care_file, principal)
+        sealed = (
+            care_file.minor_id in sealed_kept
+            if keeps_it
+            else bool(minor.is_sealed or "is_sealed" in minor.hidden_fields)
+        )
         file_shape = (
-            privacy.record_shape(privacy.CARE_FILE_FIELDS, principal, sealed=True)
-            if minor.is_sealed or "is_sealed" in minor.hidden_fields
+            privacy.school_file_shape(privacy.CARE_FILE_FIELDS, principal, keeps_it=keeps_it, sealed=sealed)
+            if sealed or keeps_it
             else shape
         )
         names_masked = "name" in minor.masked_fields
@@ -365,6 +395,9 @@ async def present_files(
                 managing_unit=UnitSummary(id=care_file.managing_unit_id, name=unit_name, kind=unit_kind),
                 accountable_unit=accountable.get(care_file.accountable_unit_id)
                 if care_file.accountable_unit_id
+                else None,
+                kept_by_school=accountable.get(care_file.kept_by_school_id)
+                if care_file.kept_by_school_id
                 else None,
                 status=care_file.status,
                 opened_at=care_file.opened_at,
@@ -427,6 +460,8 @@ class CareFileFilters:
     alert: bool = False
     minor_id: uuid.UUID | None = None
     within: uuid.UUID | None = None
+    # None: station files for those who keep them, both kinds for others; True: school-kept files only.
+    kept_by_school: bool | None = None
 
 
 async def list_files(
@@ -462,6 +497,20 @@ async def list_files(
         )
     if filters.minor_id:
         statement = statement.where(CareFile.minor_id == filters.minor_id)
+    kept_by_school = filters.kept_by_school
+    if (
+        kept_by_school is None
+        and (filters.due or filters.unassigned)
+        and permissions.may_keep_care_files(principal)
+    ):
+        # A station's worklists are the files it works: a school-kept file is worked by its school.
+        kept_by_school = False
+    if kept_by_school is not None:
+        statement = statement.where(
+            CareFile.kept_by_school_id.is_not(None)
+            if kept_by_school
+            else CareFile.kept_by_school_id.is_(None)
+        )
     if filters.within:
         anchor = await session.scalar(
             sa.select(Unit.path).where(Unit.id == filters.within, within_scope(principal, Unit.path))
@@ -582,7 +631,11 @@ async def create_file(
         "Only the station's social workers and leads keep care files.",
     )
     existing = await session.scalar(
-        sa.select(CareFile.id).where(CareFile.minor_id == minor.id, CareFile.status.in_(OPEN_STATUSES))
+        sa.select(CareFile.id).where(
+            CareFile.minor_id == minor.id,
+            CareFile.status.in_(OPEN_STATUSES),
+            CareFile.kept_by_school_id.is_(None),
+        )
     )
     if existing is not None:
         raise Conflict("This minor already has an open care file.", extra={"existing_id": str(existing)})
