@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
@@ -299,7 +300,7 @@ async def expire_delegations(session: AsyncSession, *, day: date) -> list[Transf
             .where(
                 Transfer.kind == TransferKind.delegation.value,
                 Transfer.status == TransferStatus.accepted.value,
-                Transfer.ends_on < day,
+                col(Transfer.ends_on) < day,
             )
             .order_by(Transfer.ends_on, Transfer.id)
         )

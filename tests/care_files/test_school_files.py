@@ -88,7 +88,8 @@ async def test_a_school_keeps_its_own_file_for_a_double_poor_pupil(client, login
     assert str(care_file["id"]) in due[0]["object_ids"]
     assert due[0]["link"] == "/api/v1/care-files?kept_by_school=true&due=due_soon"
     listed = assert_status(
-        await client.get(CARE_FILES, params={"kept_by_school": "true", "due": "due_soon"}, headers=teacher), 200
+        await client.get(CARE_FILES, params={"kept_by_school": "true", "due": "due_soon"}, headers=teacher),
+        200,
     ).json()
     assert [item["id"] for item in listed["items"]] == [care_file["id"]]
 
@@ -127,7 +128,11 @@ async def test_a_school_file_stands_beside_the_stations_file_and_shows_nothing_o
     pupil = await _pupil(register, person)
     station = await client.post(
         CARE_FILES,
-        json={"minor_id": pupil["id"], "lead_worker_id": await user_id("jinhu_worker"), "goals": "戒断依托咪酯"},
+        json={
+            "minor_id": pupil["id"],
+            "lead_worker_id": await user_id("jinhu_worker"),
+            "goals": "戒断依托咪酯",
+        },
         headers=worker,
     )
     assert_status(station, 201)
@@ -150,7 +155,9 @@ async def test_a_school_file_stands_beside_the_stations_file_and_shows_nothing_o
     )
     assert assert_problem(again, 409)["existing_id"] == station.json()["id"]
     station_files = assert_status(
-        await client.get(CARE_FILES, params={"minor_id": pupil["id"], "kept_by_school": "false"}, headers=worker),
+        await client.get(
+            CARE_FILES, params={"minor_id": pupil["id"], "kept_by_school": "false"}, headers=worker
+        ),
         200,
     ).json()
     assert [item["id"] for item in station_files["items"]] == [station.json()["id"]]
@@ -174,7 +181,11 @@ async def test_bad_input_opens_nothing(client, login, register, person, county, 
     )
     problem = assert_problem(refused, 422)
     assert [(error["loc"], error["type"], error["msg"]) for error in problem["errors"]] == [
-        (["body", "minor_id"], "care_file.school_category", "学校只为登记为辍学、失学或双差生的学生建立一人一档")
+        (
+            ["body", "minor_id"],
+            "care_file.school_category",
+            "学校只为登记为辍学、失学或双差生的学生建立一人一档",
+        )
     ]
     # A lead or team member who is not of the school's staff.
     pupil = await _pupil(register, person, risk_categories=["dropout"], schooling_status="dropped_out")
@@ -187,7 +198,8 @@ async def test_bad_input_opens_nothing(client, login, register, person, county, 
         assert assert_problem(wrong, 422)["errors"][0]["loc"] == loc
     # Only a school's staff open school files; a station keeps its own.
     assert_problem(
-        await client.post(SCHOOL_FILES, json={"minor_id": pupil["id"]}, headers=await login("jinhu_worker")), 403
+        await client.post(SCHOOL_FILES, json={"minor_id": pupil["id"]}, headers=await login("jinhu_worker")),
+        403,
     )
     # Nothing was opened by any of these.
     none = assert_status(
@@ -196,17 +208,29 @@ async def test_bad_input_opens_nothing(client, login, register, person, county, 
     assert none["total"] == 0
 
     # On its own file, the school records its kinds only: no urine test, no referral.
-    opened = assert_status(await client.post(SCHOOL_FILES, json={"minor_id": pupil["id"]}, headers=teacher), 201)
+    opened = assert_status(
+        await client.post(SCHOOL_FILES, json={"minor_id": pupil["id"]}, headers=teacher), 201
+    )
     url = f"{CARE_FILES}/{opened.json()['id']}/entries"
     urine = await client.post(
         url,
-        json={"kind": "urine_test", "occurred_at": days_ago(0), "summary": "尿检", "urine_result": "negative"},
+        json={
+            "kind": "urine_test",
+            "occurred_at": days_ago(0),
+            "summary": "尿检",
+            "urine_result": "negative",
+        },
         headers=teacher,
     )
     assert_problem(urine, 403)
     referral = await client.post(
         url,
-        json={"kind": "referral", "occurred_at": days_ago(0), "summary": "转介", "referral_kind": "counselling"},
+        json={
+            "kind": "referral",
+            "occurred_at": days_ago(0),
+            "summary": "转介",
+            "referral_kind": "counselling",
+        },
         headers=teacher,
     )
     assert_problem(referral, 403)

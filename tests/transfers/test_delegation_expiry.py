@@ -32,7 +32,8 @@ def delegated(client, login, county, open_file):
             await client.post(TRANSFERS, json=body, headers=await login("jinhu_worker")), 201
         ).json()
         assert_status(
-            await client.post(f"{TRANSFERS}/{requested['id']}/accept", headers=await login("other_worker")), 200
+            await client.post(f"{TRANSFERS}/{requested['id']}/accept", headers=await login("other_worker")),
+            200,
         )
         return care_file, requested
 
@@ -58,7 +59,9 @@ async def test_a_delegation_past_its_last_day_ends_and_gives_the_file_back(app, 
     # On its last day the delegation still runs.
     on_last_day = await _remind(app, ends_on)
     assert on_last_day.delegations_ended == 0
-    assert (await client.get(f"{TRANSFERS}/{transfer['id']}", headers=household)).json()["status"] == "accepted"
+    assert (await client.get(f"{TRANSFERS}/{transfer['id']}", headers=household)).json()[
+        "status"
+    ] == "accepted"
     assert (await client.get(url, headers=residence)).json()["managing_unit"]["name"] == "安阳街道"
 
     # The day after, the run ends it: the file is the household station's again, no longer delegated.
@@ -99,7 +102,7 @@ async def test_a_delegation_past_its_last_day_ends_and_gives_the_file_back(app, 
 
 
 async def test_a_delegation_ended_by_hand_is_not_ended_again(app, client, login, delegated):
-    care_file, transfer = await delegated(ends_in_days=10)
+    _care_file, transfer = await delegated(ends_in_days=10)
     assert_status(
         await client.post(f"{TRANSFERS}/{transfer['id']}/end", headers=await login("other_worker")), 200
     )
