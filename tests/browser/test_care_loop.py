@@ -183,3 +183,39 @@ def test_a_file_is_assigned_worked_by_its_team_and_due_again(
         assert sorted(member["name"] for member in opened["team"]) == ["王老师", "郑警官"]
     finally:
         page.context.close()
+
+
+def test_a_teacher_opens_the_schools_file_for_a_double_poor_pupil_on_a_phone(
+    browser: Browser, base_url: str, screenshots: Path
+) -> None:
+    teacher = Station(base_url, "school_teacher")
+    someone = synthetic_person(_rng, today=local_today())
+    pupil = teacher.post(
+        "/api/v1/minors",
+        {
+            "name": someone.name,
+            "id_number": someone.id_number,
+            "risk_categories": ["double_poor"],
+            "risk_level": "low",
+        },
+    )
+    page = new_page(browser, base_url, PHONE)
+    try:
+        sign_in(page, "school_teacher", f"/minors/{pupil['id']}")
+        opening = page.locator("[data-test=open-school-file]")
+        inside_viewport(page, opening, scroll=True)
+        opening.click()
+        expect(page).to_have_url(re.compile(r"/care-files/[0-9a-f-]{36}$"))
+        expect(page.locator("[data-test=kept-by-school]")).to_have_text("瑞安市锦湖中学")
+        expect(page.locator("[data-test=entry-kind] label")).to_have_text(
+            ["谈心谈话", "家访", "毒品预防教育", "家庭联系", "学校联系", "备注"]
+        )
+        record(page, "谈心谈话", "谈心谈话：本周按时到校")
+        no_sideways_scroll(page)
+        shoot(page, screenshots, "phone-school-file")
+        # Back on the pupil's page the file is linked, and no second one is offered.
+        page.goto(f"/minors/{pupil['id']}")
+        expect(page.locator("[data-test=minor-school-file]")).to_be_visible()
+        expect(page.locator("[data-test=open-school-file]")).to_have_count(0)
+    finally:
+        page.context.close()
