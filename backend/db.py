@@ -126,7 +126,7 @@ class InSelect(sa.sql.expression.ColumnElement[bool]):
 
     inherit_cache = True
     type = sa.Boolean()
-    _traverse_internals = [
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy reads it as the cache key's parts
         ("column", InternalTraversal.dp_clauseelement),
         ("select", InternalTraversal.dp_clauseelement),
     ]
