@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from backend.assessments.models import AssessmentFigure, AssessmentRun, AssessmentScheme, AssessmentVetoHit
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, LoginKnownAddress, LoginThrottle, RefreshToken, RevokedToken
 from backend.campaigns.models import (
@@ -27,6 +28,10 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ApiClient",
+    "AssessmentFigure",
+    "AssessmentRun",
+    "AssessmentScheme",
+    "AssessmentVetoHit",
     "AuditChainHead",
     "AuditEvent",
     "AuthSession",

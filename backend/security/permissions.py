@@ -200,3 +200,30 @@ def may_edit_campaign(principal: Principal, *, issuing_unit_id: uuid.UUID) -> bo
 def may_report_on_task(principal: Principal, *, reporting_unit_id: uuid.UUID) -> bool:
     """A target unit's people report on their own unit's tasks."""
     return principal.has(Scope.task_reports_write) and principal.unit_id == reporting_unit_id
+
+
+# --- assessments --------------------------------------------------------------------------------------------
+
+
+def may_edit_assessment_scheme(principal: Principal, *, issuing_unit_id: uuid.UUID) -> bool:
+    """A scheme is written, run, scored by hand and finalised by its issuing unit's leads."""
+    return principal.has(Scope.assessments_write) and principal.unit_id == issuing_unit_id
+
+
+def reads_all_assessment_results(principal: Principal, *, issuing_path: str | None) -> bool:
+    """The issuing subtree's leads and auditors read every unit's result and explanation; anyone else reads
+    their own unit's only."""
+    return (
+        principal.has(Scope.assessments_read)
+        and principal.role in (Role.supervisor, Role.auditor)
+        and covers(principal, issuing_path)
+    )
+
+
+def reads_assessment_result_of(
+    principal: Principal, *, issuing_path: str | None, unit_id: uuid.UUID
+) -> bool:
+    """One unit's result and the explanation of its figures: that unit's own people, or those who read all."""
+    return principal.has(Scope.assessments_read) and (
+        principal.unit_id == unit_id or reads_all_assessment_results(principal, issuing_path=issuing_path)
+    )

@@ -50,6 +50,12 @@ class Scope(LabelledEnum):
     )
     transfers_read = ("transfers:read", "查看移交", "Read transfers")
     transfers_write = ("transfers:write", "办理移交", "Request and answer transfers")
+    assessments_read = ("assessments:read", "查看考核结果", "Read assessments and their results")
+    assessments_write = (
+        "assessments:write",
+        "制定考核方案、计算和定稿考核结果",
+        "Set up assessment schemes, run and finalise them",
+    )
 
 
 # What each role may do. A route names the scope it needs; it never checks roles by itself.
@@ -86,6 +92,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.care_files_approve,
             Scope.transfers_read,
             Scope.transfers_write,
+            Scope.assessments_read,
+            Scope.assessments_write,
         }
     ),
     Role.caseworker: frozenset(
@@ -104,6 +112,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.care_files_write,
             Scope.transfers_read,
             Scope.transfers_write,
+            Scope.assessments_read,
         }
     ),
     Role.police: frozenset(
@@ -129,6 +138,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.stats_read,
             Scope.metrics_write,
             Scope.care_files_team,
+            Scope.assessments_read,
         }
     ),
     # The education bureau issues school campaigns and reviews the schools' reports (docs/domain.md, Roles).
@@ -145,6 +155,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.stats_overview,
             Scope.care_files_read,
             Scope.transfers_read,
+            Scope.assessments_read,
         }
     ),
 }
