@@ -22,6 +22,12 @@ from backend.seizures.models import SeizureNotice
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
+from backend.work_records.models import (
+    InspectionVisit,
+    PublicityActivity,
+    ResponsibilityLetter,
+    WorkRecordFile,
+)
 
 metadata = SQLModel.metadata
 
@@ -38,6 +44,7 @@ __all__ = [
     "CareSettings",
     "EvidenceFile",
     "IdempotencyRecord",
+    "InspectionVisit",
     "LoginKnownAddress",
     "LoginThrottle",
     "Minor",
@@ -45,7 +52,9 @@ __all__ = [
     "MinorTally",
     "Notification",
     "NotificationAddress",
+    "PublicityActivity",
     "RefreshToken",
+    "ResponsibilityLetter",
     "RevokedToken",
     "SchoolMetric",
     "SeizureNotice",
@@ -54,5 +63,6 @@ __all__ = [
     "Transfer",
     "Unit",
     "User",
+    "WorkRecordFile",
     "metadata",
 ]
