@@ -23,6 +23,12 @@ from backend.seizures.models import SeizureNotice
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
+from backend.work_records.models import (
+    InspectionVisit,
+    PublicityActivity,
+    ResponsibilityLetter,
+    WorkRecordFile,
+)
 
 metadata = SQLModel.metadata
 
@@ -43,6 +49,7 @@ __all__ = [
     "CareSettings",
     "EvidenceFile",
     "IdempotencyRecord",
+    "InspectionVisit",
     "LoginKnownAddress",
     "LoginThrottle",
     "Minor",
@@ -50,7 +57,9 @@ __all__ = [
     "MinorTally",
     "Notification",
     "NotificationAddress",
+    "PublicityActivity",
     "RefreshToken",
+    "ResponsibilityLetter",
     "RevokedToken",
     "SchoolMetric",
     "SeizureNotice",
@@ -59,5 +68,6 @@ __all__ = [
     "Transfer",
     "Unit",
     "User",
+    "WorkRecordFile",
     "metadata",
 ]
