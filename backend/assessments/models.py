@@ -33,7 +33,11 @@ class IndicatorSource(LabelledEnum):
 
 @reference("assessment_veto_kinds")
 class VetoKind(LabelledEnum):
-    lost_contact_over_days = ("lost_contact_over_days", "重点未成年人脱失超过规定天数", "Lost contact too long")
+    lost_contact_over_days = (
+        "lost_contact_over_days",
+        "重点未成年人脱失超过规定天数",
+        "Lost contact too long",
+    )
     notice_unacknowledged_over_days = (
         "notice_unacknowledged_over_days",
         "查获通知超过规定天数未签收",

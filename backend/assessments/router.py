@@ -27,7 +27,9 @@ from backend.workflows import assessment_runs
 router = APIRouter(
     prefix="/assessment-schemes", tags=["assessments"], responses=problem_responses(401, 403, 422)
 )
-runs_router = APIRouter(prefix="/assessment-runs", tags=["assessments"], responses=problem_responses(401, 403, 422))
+runs_router = APIRouter(
+    prefix="/assessment-runs", tags=["assessments"], responses=problem_responses(401, 403, 422)
+)
 
 AssessmentReader = Annotated[Principal, Depends(require(Scope.assessments_read))]
 AssessmentWriter = Annotated[Principal, Depends(require(Scope.assessments_read, Scope.assessments_write))]
@@ -38,8 +40,12 @@ SchemePage = Annotated[
 IndicatorCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 
-@router.get("", response_model=Page[SchemeListItem], summary="Assessment schemes issued in my subtree or assessing it")
-async def list_schemes(session: DbSession, principal: AssessmentReader, page: SchemePage) -> Page[SchemeListItem]:
+@router.get(
+    "", response_model=Page[SchemeListItem], summary="Assessment schemes issued in my subtree or assessing it"
+)
+async def list_schemes(
+    session: DbSession, principal: AssessmentReader, page: SchemePage
+) -> Page[SchemeListItem]:
     return await service.list_schemes(session, principal=principal, page=page)
 
 
@@ -99,7 +105,11 @@ async def delete_scheme(session: DbSession, principal: AssessmentWriter, scheme_
     responses=problem_responses(404),
 )
 async def run_scheme(
-    session: DbSession, principal: AssessmentWriter, scheme_id: uuid.UUID, run_in: RunCreate, response: Response
+    session: DbSession,
+    principal: AssessmentWriter,
+    scheme_id: uuid.UUID,
+    run_in: RunCreate,
+    response: Response,
 ) -> RunRead:
     run = await assessment_runs.run_scheme(
         session, principal=principal, scheme_id=scheme_id, cut_off=run_in.cut_off
@@ -157,7 +167,10 @@ def _sheets(run: RunRead) -> list[Sheet]:
     responses={**problem_responses(404), **FILE_RESPONSES},
 )
 async def read_run(
-    session: DbSession, principal: AssessmentReader, run_id: uuid.UUID, format: ExportFormat = ExportFormat.json
+    session: DbSession,
+    principal: AssessmentReader,
+    run_id: uuid.UUID,
+    format: ExportFormat = ExportFormat.json,
 ) -> Any:
     loaded = await service.get_run(session, principal=principal, run_id=run_id)
     run = await service.run_read(session, principal=principal, loaded=loaded)
@@ -206,7 +219,11 @@ async def finalise_run(session: DbSession, principal: AssessmentWriter, run_id: 
     responses=problem_responses(404),
 )
 async def figure_detail(
-    session: DbSession, principal: AssessmentReader, run_id: uuid.UUID, unit_id: uuid.UUID, indicator: IndicatorCode
+    session: DbSession,
+    principal: AssessmentReader,
+    run_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    indicator: IndicatorCode,
 ) -> FigureDetail:
     return await assessment_runs.figure_detail(
         session, principal=principal, run_id=run_id, unit_id=unit_id, code=indicator

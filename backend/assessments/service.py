@@ -170,9 +170,7 @@ def ensure_may_run(principal: Principal, scheme: AssessmentScheme) -> None:
 async def _root_in_scope(session: AsyncSession, principal: Principal, root_id: uuid.UUID) -> Unit:
     root = await session.scalar(sa.select(Unit).where(Unit.id == root_id, within_scope(principal, Unit.path)))
     if root is None:
-        raise ValidationFailed.field(
-            ["body", "unit_root_id"], "no such unit in your scope", "unit.not_found"
-        )
+        raise ValidationFailed.field(["body", "unit_root_id"], "no such unit in your scope", "unit.not_found")
     return root
 
 
@@ -483,19 +481,21 @@ def summarise(
         total = round(sum(score.score for score in scores), 2)
         unit_hits = hits_by_unit.get(unit.id, [])
         drafts.append((unit, total, scores, unit_hits))
-    drafts.sort(key=lambda draft: (-draft[1], draft[0].path))
+    drafts.sort(key=lambda draft: (-draft[1], draft[0].name, draft[0].path))
+    ranks: list[int] = []
+    for position, draft in enumerate(drafts, start=1):
+        tied = ranks and drafts[position - 2][1] == draft[1]
+        ranks.append(ranks[-1] if tied else position)
+    # Bottom N counts ranks: units tied with the Nth from the bottom are called in too.
+    bottom_rank = (
+        ranks[max(0, len(drafts) - call_in.bottom_n)] if call_in.bottom_n is not None and drafts else None
+    )
     results = []
-    count = len(drafts)
-    rank = 0
-    previous: float | None = None
-    for position, (unit, total, scores, unit_hits) in enumerate(drafts, start=1):
-        if total != previous:
-            rank, previous = position, total
+    for rank, (unit, total, scores, unit_hits) in zip(ranks, drafts, strict=True):
         vetoed = bool(unit_hits)
         grade = grades[-1] if vetoed else _grade_for(total, grades)
         passed = grade is not grades[-1]
-        # Bottom N counts ranks: units tied with the Nth from the bottom are called in too.
-        in_bottom = call_in.bottom_n is not None and rank > count - call_in.bottom_n
+        in_bottom = bottom_rank is not None and rank >= bottom_rank
         below = call_in.below_score is not None and total < call_in.below_score
         results.append(
             UnitResult(
@@ -519,7 +519,9 @@ def summarise(
 
 async def run_results(session: AsyncSession, *, run: AssessmentRun) -> list[UnitResult]:
     """Every assessed unit's result in a run (three statements whatever the number of units)."""
-    figures = list(await session.scalars(sa.select(AssessmentFigure).where(AssessmentFigure.run_id == run.id)))
+    figures = list(
+        await session.scalars(sa.select(AssessmentFigure).where(AssessmentFigure.run_id == run.id))
+    )
     hits = list(await session.scalars(sa.select(AssessmentVetoHit).where(AssessmentVetoHit.run_id == run.id)))
     unit_ids = {figure.unit_id for figure in figures}
     units = list(await session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)))) if unit_ids else []
@@ -601,11 +603,15 @@ async def set_score(
     if assessed is None or (code not in indicators and code not in vetoes):
         raise NotFound("No such unit or indicator in this assessment run.")
     if code in vetoes:
-        await _set_veto(session, principal=principal, run=run, unit_id=unit_id, veto=vetoes[code], score_in=score_in)
+        await _set_veto(
+            session, principal=principal, run=run, unit_id=unit_id, veto=vetoes[code], score_in=score_in
+        )
         return
     indicator = indicators[code]
     if score_in.vetoed is not None:
-        raise ValidationFailed.field(["body", "vetoed"], "only a veto item is struck or lifted", "score.not_veto")
+        raise ValidationFailed.field(
+            ["body", "vetoed"], "only a veto item is struck or lifted", "score.not_veto"
+        )
     if score_in.score is not None and score_in.score > indicator.max_score:
         raise ValidationFailed.field(
             ["body", "score"],
@@ -699,7 +705,9 @@ async def figure_of(
 ) -> tuple[Unit, AssessmentFigure | AssessmentVetoHit]:
     """One unit's figure (or veto hit) in a run, for its explanation: the unit's own people, or those who read
     all; another unit's is not found."""
-    if not permissions.reads_assessment_result_of(principal, issuing_path=loaded.issuer.path, unit_id=unit_id):
+    if not permissions.reads_assessment_result_of(
+        principal, issuing_path=loaded.issuer.path, unit_id=unit_id
+    ):
         raise NotFound("No such unit or indicator in this assessment run.")
     found: AssessmentFigure | AssessmentVetoHit | None = await session.get(
         AssessmentFigure, (loaded.run.id, unit_id, code)

@@ -384,7 +384,10 @@ async def figure_detail(
             .where(col(TaskReport.id).in_(record_ids))
             .order_by(CampaignTask.position)
         )
-        tasks = [FigureTask(id=task_id, title=title, weight=weight, approved=True) for task_id, title, weight in rows]
+        tasks = [
+            FigureTask(id=task_id, title=title, weight=weight, approved=True)
+            for task_id, title, weight in rows
+        ]
     elif found.ids_kind == "seizure_notice" and record_ids:
         rows = await session.execute(
             sa.select(SeizureNotice.id, SeizureNotice.received_at, SeizureNotice.acknowledged_at)
@@ -394,7 +397,9 @@ async def figure_detail(
         notices = [FigureNotice(id=i, received_at=at, acknowledged_at=ack) for i, at, ack in rows]
     elif found.ids_kind in _RECORD_DATES and record_ids:
         table, day = _RECORD_DATES[found.ids_kind]
-        rows = await session.execute(sa.select(table.id, day).where(col(table.id).in_(record_ids)).order_by(day))
+        rows = await session.execute(
+            sa.select(table.id, day).where(col(table.id).in_(record_ids)).order_by(day)
+        )
         records = [FigureRecord(id=i, kind=found.ids_kind, on=on) for i, on in rows]
     shown = await minors.present_related(session, principal=principal, minor_ids=minor_ids)
     score = None
