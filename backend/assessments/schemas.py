@@ -1,5 +1,6 @@
 import uuid
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -99,9 +100,9 @@ class Indicator(_Strict):
             raise ValueError("an indicator needs exactly one source: campaign, rate, work_records or manual")
         if not 0 < self.max_score <= 1000:
             raise InvalidValue(Text("the maximum score must be above 0 and at most {limit}", limit=1000))
-        if self.rate and self.rate.mapping == "thresholds":
-            if any(step.score > self.max_score for step in self.rate.thresholds):
-                raise ValueError("a threshold's score cannot exceed the indicator's maximum")
+        thresholds = self.rate.thresholds if self.rate else []
+        if any(step.score > self.max_score for step in thresholds):
+            raise ValueError("a threshold's score cannot exceed the indicator's maximum")
         return self
 
     @property
@@ -168,7 +169,7 @@ class SchemeIn(_Strict):
         if self.period_end < self.period_start:
             raise ValueError("the period cannot end before it starts")
         scores = [grade.min_score for grade in self.grades]
-        if any(later >= earlier for earlier, later in zip(scores, scores[1:], strict=False)):
+        if any(later >= earlier for earlier, later in pairwise(scores)):
             raise ValueError("grades must go from the best down, each minimum below the one before")
         if scores[-1] != 0:
             raise ValueError("the last grade is the failing one and starts at 0")

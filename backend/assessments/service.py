@@ -462,9 +462,9 @@ def summarise(
     for unit in units:
         scores = []
         for indicator in indicators:
-            figure = by_unit.get(unit.id, {}).get(indicator.code)
-            computed = figure.computed_score if figure else None
-            adjusted = figure.adjusted_score if figure else None
+            found = by_unit.get(unit.id, {}).get(indicator.code)
+            computed = found.computed_score if found else None
+            adjusted = found.adjusted_score if found else None
             score = adjusted if adjusted is not None else (computed or 0.0)
             scores.append(
                 UnitScore(
@@ -472,10 +472,10 @@ def summarise(
                     score=score,
                     computed_score=computed,
                     adjusted=adjusted is not None,
-                    reason=figure.reason if figure else None,
-                    numerator=figure.numerator if figure else None,
-                    denominator=figure.denominator if figure else None,
-                    value=figure.value if figure else None,
+                    reason=found.reason if found else None,
+                    numerator=found.numerator if found else None,
+                    denominator=found.denominator if found else None,
+                    value=found.value if found else None,
                 )
             )
         total = round(sum(score.score for score in scores), 2)

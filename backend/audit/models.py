@@ -48,7 +48,11 @@ class AuditAction(LabelledEnum):
     assessment_scheme_updated = ("assessment_scheme.updated", "修改考核方案", "Assessment scheme changed")
     assessment_scheme_deleted = ("assessment_scheme.deleted", "删除考核方案", "Assessment scheme deleted")
     assessment_run_computed = ("assessment_run.computed", "计算考核结果", "Assessment run computed")
-    assessment_score_set = ("assessment_run.score_set", "人工评分或调整考核得分", "Assessment score set by hand")
+    assessment_score_set = (
+        "assessment_run.score_set",
+        "人工评分或调整考核得分",
+        "Assessment score set by hand",
+    )
     assessment_veto_set = ("assessment_run.veto_set", "人工认定一票否决", "Assessment veto set by hand")
     assessment_run_finalised = ("assessment_run.finalised", "考核结果定稿", "Assessment run finalised")
     task_report_saved = ("task_report.saved", "填报任务进展", "Task progress saved")

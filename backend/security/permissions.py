@@ -220,9 +220,7 @@ def reads_all_assessment_results(principal: Principal, *, issuing_path: str | No
     )
 
 
-def reads_assessment_result_of(
-    principal: Principal, *, issuing_path: str | None, unit_id: uuid.UUID
-) -> bool:
+def reads_assessment_result_of(principal: Principal, *, issuing_path: str | None, unit_id: uuid.UUID) -> bool:
     """One unit's result and the explanation of its figures: that unit's own people, or those who read all."""
     return principal.has(Scope.assessments_read) and (
         principal.unit_id == unit_id or reads_all_assessment_results(principal, issuing_path=issuing_path)

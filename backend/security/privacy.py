@@ -467,6 +467,59 @@ NOTIFICATION_FIELDS: dict[str, Rule] = {
     ),
 }
 
+# Assessments (``/api/v1/assessment-schemes``, ``/api/v1/assessment-runs``): a unit's scores and the counts behind
+# them are aggregates about units, general for whoever may read the result (the unit itself, the issuing subtree's
+# leads and auditors). The drill-down's minors are shaped as a related minor in the list view (MINOR_FIELDS), its
+# tasks, records and notices carry ids and dates only; a hand score's reason is about the unit's work, never a case.
+ASSESSMENT_RESULT_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "unit",
+            "scores.indicator",
+            "scores.computed_score",
+            "scores.adjusted",
+            "scores.numerator",
+            "scores.denominator",
+            "scores.value",
+            "vetoes.veto",
+        )
+    },
+    "scores.reason": _stored(_GENERAL, why="why a lead scored or adjusted by hand: about the unit's work"),
+    "vetoes.reason": _stored(_GENERAL, why="why a veto item was struck by hand: about the unit's work"),
+    "vetoes.count": _derived(_GENERAL, "the veto item's records", why="a count of records, no identity"),
+    **{
+        field: _derived(_GENERAL, "scores", why="computed from the unit's scores and the scheme's rules")
+        for field in ("total", "grade", "rank", "vetoed", "passed", "named", "called_in", "scores.score")
+    },
+}
+ASSESSMENT_FIGURE_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "run_id",
+            "unit",
+            "indicator",
+            "name",
+            "source",
+            "score",
+            "numerator",
+            "denominator",
+            "value",
+            "reason",
+            "ids_kind",
+            "tasks",
+            "records",
+            "notices",
+        )
+    },
+    "minors": _derived(
+        _GENERAL,
+        "MINOR_FIELDS",
+        why="each minor shaped by the registry's presenter in the list view (masked)",
+    ),
+}
+
 # The audit trail. Who did what, when and why is general for those who read the trail (the reason of a
 # reveal is what an auditor audits); but an event's reason can be a case fact in code form ("seizure_notice",
 # "positive_urine_test", a trigger), and the names of changed fields can say "substances": those are the

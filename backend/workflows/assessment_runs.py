@@ -47,7 +47,7 @@ from backend.work_records.models import InspectionVisit, PublicityActivity, Resp
 Assessed = aliased(Unit, name="assessed_unit")
 
 # What the ids of each rate name (backend/stats/rates.py, IDS_BEHIND).
-RATE_IDS_KIND = {code: "minor" for code in rates.RATE_CODES} | {
+RATE_IDS_KIND = dict.fromkeys(rates.RATE_CODES, "minor") | {
     "notice_same_day_rate": "seizure_notice",
     "responsible_share": "care_file",
 }
@@ -81,7 +81,8 @@ def rate_score(source: RateSource, value: float | None, max_score: float) -> flo
     if value is None:
         return max_score
     if source.mapping == "linear":
-        assert source.floor is not None and source.target is not None
+        assert source.floor is not None
+        assert source.target is not None
         return _linear(value, source.floor, source.target, max_score)
     if source.better == "higher":
         reached = [step.score for step in source.thresholds if value >= step.bound]
@@ -98,21 +99,23 @@ async def _campaign_figures(
     assert indicator.campaign is not None
     source = indicator.campaign
     approved = sa.and_(
-        TaskReport.status == TaskReportStatus.approved.value,
+        col(TaskReport.status) == TaskReportStatus.approved.value,
         col(TaskReport.reviewed_at) < _end_of(cut_off),
     )
     statement = (
-        sa.select(Assessed.id, CampaignTask.weight, TaskReport.id, approved)
+        sa.select(col(Assessed.id), col(CampaignTask.weight), col(TaskReport.id), approved)
         .select_from(CampaignTarget)
-        .join(Unit, Unit.id == CampaignTarget.unit_id)
+        .join(Unit, col(Unit.id) == CampaignTarget.unit_id)
         .join(Assessed, _below(Assessed, Unit.path))
-        .join(CampaignTask, CampaignTask.campaign_id == CampaignTarget.campaign_id)
+        .join(CampaignTask, col(CampaignTask.campaign_id) == CampaignTarget.campaign_id)
         .outerjoin(
             TaskReport,
-            sa.and_(TaskReport.task_id == CampaignTask.id, TaskReport.unit_id == CampaignTarget.unit_id),
+            sa.and_(
+                col(TaskReport.task_id) == CampaignTask.id, col(TaskReport.unit_id) == CampaignTarget.unit_id
+            ),
         )
         .where(
-            CampaignTarget.campaign_id == source.campaign_id,
+            col(CampaignTarget.campaign_id) == source.campaign_id,
             col(Assessed.id).in_([unit.id for unit in units]),
         )
     )
@@ -151,21 +154,21 @@ def _work_records_statement(kind: str, period_start: date, cut_off: date) -> Any
     unit that held the activity, made the inspection, or signed the letter."""
     if kind == "activities":
         return (
-            sa.select(Assessed.id, PublicityActivity.id)
-            .join(Unit, Unit.id == PublicityActivity.unit_id)
+            sa.select(col(Assessed.id), col(PublicityActivity.id))
+            .join(Unit, col(Unit.id) == PublicityActivity.unit_id)
             .where(col(PublicityActivity.held_on).between(period_start, cut_off)),
             "publicity_activity",
         )
     if kind == "inspections":
         return (
-            sa.select(Assessed.id, InspectionVisit.id)
-            .join(Unit, Unit.id == InspectionVisit.inspecting_unit_id)
+            sa.select(col(Assessed.id), col(InspectionVisit.id))
+            .join(Unit, col(Unit.id) == InspectionVisit.inspecting_unit_id)
             .where(col(InspectionVisit.visited_on).between(period_start, cut_off)),
             "inspection_visit",
         )
     return (
-        sa.select(Assessed.id, ResponsibilityLetter.id)
-        .join(Unit, Unit.id == ResponsibilityLetter.signer_unit_id)
+        sa.select(col(Assessed.id), col(ResponsibilityLetter.id))
+        .join(Unit, col(Unit.id) == ResponsibilityLetter.signer_unit_id)
         .where(col(ResponsibilityLetter.year).between(period_start.year, cut_off.year)),
         "responsibility_letter",
     )
@@ -248,14 +251,14 @@ async def _veto_hits(
     if veto.kind is VetoKind.lost_contact_over_days:
         # A file open at the cut-off that had been lost from contact for more than N days by then.
         statement = (
-            sa.select(Assessed.id, CareFile.minor_id)
-            .join(Unit, Unit.id == CareFile.managing_unit_id)
+            sa.select(col(Assessed.id), col(CareFile.minor_id))
+            .join(Unit, col(Unit.id) == CareFile.managing_unit_id)
             .join(Assessed, _below(Assessed, Unit.path))
             .where(
                 col(Assessed.id).in_(unit_ids),
                 col(CareFile.opened_at) < _end_of(cut_off),
                 sa.or_(
-                    CareFile.status != CareFileStatus.closed.value,
+                    col(CareFile.status) != CareFileStatus.closed.value,
                     col(CareFile.closed_at) >= _end_of(cut_off),
                 ),
                 col(CareFile.lost_contact_on) < limit_day,
@@ -265,8 +268,8 @@ async def _veto_hits(
     else:
         # A notice that came in more than N days before the cut-off and was not acknowledged by then.
         statement = (
-            sa.select(Assessed.id, SeizureNotice.id)
-            .join(Unit, Unit.id == SeizureNotice.receiving_unit_id)
+            sa.select(col(Assessed.id), col(SeizureNotice.id))
+            .join(Unit, col(Unit.id) == SeizureNotice.receiving_unit_id)
             .join(Assessed, _below(Assessed, Unit.path))
             .where(
                 col(Assessed.id).in_(unit_ids),
@@ -375,32 +378,34 @@ async def figure_detail(
         minor_ids = record_ids
     elif found.ids_kind == "care_file" and record_ids:
         minor_ids = list(
-            await session.scalars(sa.select(CareFile.minor_id).where(col(CareFile.id).in_(record_ids)))
+            await session.scalars(sa.select(col(CareFile.minor_id)).where(col(CareFile.id).in_(record_ids)))
         )
     elif found.ids_kind == "task_report" and record_ids:
-        rows = await session.execute(
-            sa.select(CampaignTask.id, CampaignTask.title, CampaignTask.weight)
-            .join(TaskReport, TaskReport.task_id == CampaignTask.id)
+        task_rows = await session.execute(
+            sa.select(col(CampaignTask.id), col(CampaignTask.title), col(CampaignTask.weight))
+            .join(TaskReport, col(TaskReport.task_id) == CampaignTask.id)
             .where(col(TaskReport.id).in_(record_ids))
-            .order_by(CampaignTask.position)
+            .order_by(col(CampaignTask.position))
         )
         tasks = [
             FigureTask(id=task_id, title=title, weight=weight, approved=True)
-            for task_id, title, weight in rows
+            for task_id, title, weight in task_rows
         ]
     elif found.ids_kind == "seizure_notice" and record_ids:
-        rows = await session.execute(
-            sa.select(SeizureNotice.id, SeizureNotice.received_at, SeizureNotice.acknowledged_at)
+        notice_rows = await session.execute(
+            sa.select(
+                col(SeizureNotice.id), col(SeizureNotice.received_at), col(SeizureNotice.acknowledged_at)
+            )
             .where(col(SeizureNotice.id).in_(record_ids))
-            .order_by(SeizureNotice.received_at)
+            .order_by(col(SeizureNotice.received_at))
         )
-        notices = [FigureNotice(id=i, received_at=at, acknowledged_at=ack) for i, at, ack in rows]
+        notices = [FigureNotice(id=i, received_at=at, acknowledged_at=ack) for i, at, ack in notice_rows]
     elif found.ids_kind in _RECORD_DATES and record_ids:
         table, day = _RECORD_DATES[found.ids_kind]
-        rows = await session.execute(
+        record_rows = await session.execute(
             sa.select(table.id, day).where(col(table.id).in_(record_ids)).order_by(day)
         )
-        records = [FigureRecord(id=i, kind=found.ids_kind, on=on) for i, on in rows]
+        records = [FigureRecord(id=i, kind=found.ids_kind, on=on) for i, on in record_rows]
     shown = await minors.present_related(session, principal=principal, minor_ids=minor_ids)
     score = None
     numerator = denominator = value = None

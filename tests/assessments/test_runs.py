@@ -80,7 +80,8 @@ async def test_each_source_scores_as_written_out(client, county, login, write_ro
         4,
     )
     assert score_of(run, ANYANG, "tasks")["score"] == 5.0
-    assert score_of(run, YUHAI, "tasks")["denominator"] == 0 and score_of(run, YUHAI, "tasks")["score"] == 0
+    assert score_of(run, YUHAI, "tasks")["denominator"] == 0
+    assert score_of(run, YUHAI, "tasks")["score"] == 0
     # Weighted: 锦湖 (1 + 2) of 1 + 1 + 2 + 1 (a task without a weight weighs 1) → 3/5 × 30 = 18; 安阳 1/5 → 6.
     assert score_of(run, JINHU, "tasks_weighted")["score"] == 18.0
     assert score_of(run, JINHU, "tasks_weighted")["value"] == 0.6
@@ -142,8 +143,10 @@ async def test_each_source_scores_as_written_out(client, county, login, write_ro
     assert sheet.status_code == 200
     assert sheet.headers["content-type"].startswith("application/vnd.openxmlformats")
     page = await client.get(f"{RUNS}/{run['id']}/notice", headers=lead)
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert YUHAI in page.text and MAYU in page.text and "约谈" in page.text
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    for text in (YUHAI, MAYU, "约谈"):
+        assert text in page.text
 
 
 async def test_a_veto_fails_the_top_unit(
@@ -158,7 +161,11 @@ async def test_a_veto_fails_the_top_unit(
             .values(opened_at=at("2026-09-01"), lost_contact_on=date(2026, 10, 1))
         )
     police = await client_token(client)
-    pushed = await client.post("/api/v1/seizure-notices", json=notice_body(person()), headers={**police, "Idempotency-Key": str(uuid.uuid4())})
+    pushed = await client.post(
+        "/api/v1/seizure-notices",
+        json=notice_body(person()),
+        headers={**police, "Idempotency-Key": str(uuid.uuid4())},
+    )
     assert pushed.status_code in (200, 201), pushed.text
     async with app.state.sessionmaker() as session, session.begin():
         await session.execute(sa.update(SeizureNotice).values(received_at=at("2026-11-20")))
@@ -229,7 +236,8 @@ async def test_rerunning_a_finalised_scheme_gives_the_same_figures(
     run = await built_run(client, county, write_rows, run_scheme)
     lead = await login("county_lead")
     finalised = await client.post(f"{RUNS}/{run['id']}/finalise", headers=lead)
-    assert finalised.status_code == 200 and finalised.json()["status"] == "finalised"
+    assert finalised.status_code == 200
+    assert finalised.json()["status"] == "finalised"
     again = await client.post(f"{SCHEMES}/{run['scheme_id']}/runs", json={"cut_off": CUT_OFF}, headers=lead)
     assert again.status_code == 201, again.text
 

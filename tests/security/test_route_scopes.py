@@ -100,6 +100,8 @@ ANY_OF_ROUTES = {
 CAMPAIGNS_READ = frozenset({"campaigns:read"})
 CAMPAIGNS_WRITE = frozenset({"campaigns:read", "campaigns:write"})
 TASK_REPORTS_WRITE = frozenset({"campaigns:read", "task_reports:write"})
+ASSESSMENTS_READ = frozenset({"assessments:read"})
+ASSESSMENTS_WRITE = frozenset({"assessments:read", "assessments:write"})
 
 # (method, path) → every scope the route requires.
 ROUTES: dict[tuple[str, str], frozenset[str]] = {
@@ -183,6 +185,17 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/stats/schools"): frozenset({"stats:read"}),
     ("GET", "/api/v1/stats/regions"): frozenset({"stats:read"}),
     ("GET", "/api/v1/stats/overview"): frozenset({"stats:overview"}),
+    ("GET", "/api/v1/assessment-schemes"): ASSESSMENTS_READ,
+    ("POST", "/api/v1/assessment-schemes"): ASSESSMENTS_WRITE,
+    ("GET", "/api/v1/assessment-schemes/{scheme_id}"): ASSESSMENTS_READ,
+    ("PUT", "/api/v1/assessment-schemes/{scheme_id}"): ASSESSMENTS_WRITE,
+    ("DELETE", "/api/v1/assessment-schemes/{scheme_id}"): ASSESSMENTS_WRITE,
+    ("POST", "/api/v1/assessment-schemes/{scheme_id}/runs"): ASSESSMENTS_WRITE,
+    ("GET", "/api/v1/assessment-runs/{run_id}"): ASSESSMENTS_READ,
+    ("PUT", "/api/v1/assessment-runs/{run_id}/scores/{unit_id}/{indicator}"): ASSESSMENTS_WRITE,
+    ("POST", "/api/v1/assessment-runs/{run_id}/finalise"): ASSESSMENTS_WRITE,
+    ("GET", "/api/v1/assessment-runs/{run_id}/units/{unit_id}/figures/{indicator}"): ASSESSMENTS_READ,
+    ("GET", "/api/v1/assessment-runs/{run_id}/notice"): ASSESSMENTS_READ,
 }
 
 # --- who holds what -------------------------------------------------------------------------------------------
@@ -221,6 +234,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:approve",
             "transfers:read",
             "transfers:write",
+            "assessments:read",
+            "assessments:write",
         }
     ),
     "caseworker": frozenset(
@@ -239,6 +254,7 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:write",
             "transfers:read",
             "transfers:write",
+            "assessments:read",
         }
     ),
     "police": frozenset(
@@ -264,6 +280,7 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "stats:read",
             "metrics:write",
             "care_files:team",
+            "assessments:read",
         }
     ),
     "education": frozenset(
@@ -279,6 +296,7 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "stats:overview",
             "care_files:read",
             "transfers:read",
+            "assessments:read",
         }
     ),
 }
@@ -462,6 +480,20 @@ WITNESSES: dict[str, list[Witness]] = {
         W("minors:read", "GET", "/minors/{minor_id}", ids={"minor_id": "minor:admin"}),
     ],
     "jinhu_lead": [
+        W("assessments:read", "GET", "/assessment-schemes"),
+        W(
+            "assessments:write",
+            "POST",
+            "/assessment-schemes",
+            body=lambda w: {
+                "name": "锦湖街道社区禁毒工作考核",
+                "period_start": "2026-01-01",
+                "period_end": "2026-12-31",
+                "unit_kinds": ["community"],
+                "indicators": [{"code": "leadership", "name": "组织领导", "max_score": 10, "manual": {}}],
+            },
+            status=201,
+        ),
         W("units:read", "GET", "/units/tree"),
         W("users:read", "GET", "/users/{user_id}", ids={"user_id": "user:jinhu_worker"}),
         W("audit:read", "GET", "/audit-events"),
@@ -535,6 +567,7 @@ WITNESSES: dict[str, list[Witness]] = {
         ),
     ],
     "jinhu_worker": [
+        W("assessments:read", "GET", "/assessment-schemes"),
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "滨江社区"}),
         W("minors:read", "GET", "/minors/{minor_id}", ids={"minor_id": "minor:worker"}),
         W("minors:register", "POST", "/minors", body=minor_body, status=201),
@@ -620,6 +653,7 @@ WITNESSES: dict[str, list[Witness]] = {
         W("care_files:team", "GET", "/care-files"),
     ],
     "school_teacher": [
+        W("assessments:read", "GET", "/assessment-schemes"),
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "瑞安市锦湖中学"}),
         W("minors:read", "GET", "/minors"),
         W("minors:register", "POST", "/minors", body=minor_body, status=201),
@@ -655,6 +689,7 @@ WITNESSES: dict[str, list[Witness]] = {
         W("campaigns:write", "POST", "/campaigns", body=lambda w: campaign_body(w, ["school"]), status=201),
     ],
     "auditor": [
+        W("assessments:read", "GET", "/assessment-schemes"),
         W("units:read", "GET", "/units/tree"),
         W("users:read", "GET", "/users/{user_id}", ids={"user_id": "user:jinhu_worker"}),
         W("audit:read", "GET", "/audit-events/verify"),
