@@ -35,6 +35,7 @@ from backend.stats.router import router as stats_router
 from backend.transfers.router import router as transfers_router
 from backend.units.router import router as units_router
 from backend.users.router import router as users_router
+from backend.work_records.router import routers as work_records_routers
 
 
 def operation_id(route: APIRoute) -> str:
@@ -61,6 +62,7 @@ API_ROUTERS = (
     audit_router,
     school_metrics_router,
     stats_router,
+    *work_records_routers,
 )
 
 
@@ -119,6 +121,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "description": "Term figures of schools, as schools and the bureau report them",
             },
             {"name": "stats", "description": "Statistics with small counts suppressed, and the dashboard"},
+            {
+                "name": "publicity-activities",
+                "description": "Work records: publicity and education activities",
+            },
+            {"name": "inspection-visits", "description": "Work records: supervision and unannounced visits"},
+            {"name": "responsibility-letters", "description": "Work records: responsibility letters signed"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )

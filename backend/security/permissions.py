@@ -200,3 +200,29 @@ def may_edit_campaign(principal: Principal, *, issuing_unit_id: uuid.UUID) -> bo
 def may_report_on_task(principal: Principal, *, reporting_unit_id: uuid.UUID) -> bool:
     """A target unit's people report on their own unit's tasks."""
     return principal.has(Scope.task_reports_write) and principal.unit_id == reporting_unit_id
+
+
+# --- work records ------------------------------------------------------------------------------------------
+
+
+def may_record_work(principal: Principal, *, record_type: str) -> bool:
+    """Stations and the office record every kind of work record for their subtree; a school's staff record
+    only the school's own publicity activities (a school inspects no one and issues no responsibility letter)."""
+    if not principal.has(Scope.work_records_write):
+        return False
+    return record_type == "publicity_activity" or principal.role is not Role.school_staff
+
+
+def may_edit_work_record(principal: Principal, *, record_type: str, recorded_by_unit_id: uuid.UUID) -> bool:
+    """A work record is changed, given files and deleted by the unit that recorded it, nobody else."""
+    return may_record_work(principal, record_type=record_type) and principal.unit_id == recorded_by_unit_id
+
+
+def may_mark_rectified(
+    principal: Principal, *, inspecting_unit_id: uuid.UUID, inspected_unit_id: uuid.UUID
+) -> bool:
+    """The inspected unit reports its own rectification done; the inspecting unit may record it too."""
+    return principal.has(Scope.work_records_write) and principal.unit_id in (
+        inspecting_unit_id,
+        inspected_unit_id,
+    )

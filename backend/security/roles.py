@@ -50,6 +50,12 @@ class Scope(LabelledEnum):
     )
     transfers_read = ("transfers:read", "查看移交", "Read transfers")
     transfers_write = ("transfers:write", "办理移交", "Request and answer transfers")
+    work_records_read = ("work_records:read", "查看工作台账", "Read work records")
+    work_records_write = (
+        "work_records:write",
+        "记录宣传活动、督导检查和责任书",
+        "Record publicity activities, inspections and responsibility letters",
+    )
 
 
 # What each role may do. A route names the scope it needs; it never checks roles by itself.
@@ -86,6 +92,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.care_files_approve,
             Scope.transfers_read,
             Scope.transfers_write,
+            Scope.work_records_read,
+            Scope.work_records_write,
         }
     ),
     Role.caseworker: frozenset(
@@ -104,6 +112,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.care_files_write,
             Scope.transfers_read,
             Scope.transfers_write,
+            Scope.work_records_read,
+            Scope.work_records_write,
         }
     ),
     Role.police: frozenset(
@@ -129,6 +139,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.stats_read,
             Scope.metrics_write,
             Scope.care_files_team,
+            Scope.work_records_read,
+            Scope.work_records_write,
         }
     ),
     # The education bureau issues school campaigns and reviews the schools' reports (docs/domain.md, Roles).
@@ -145,6 +157,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.stats_overview,
             Scope.care_files_read,
             Scope.transfers_read,
+            Scope.work_records_read,
         }
     ),
 }
