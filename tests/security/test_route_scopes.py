@@ -100,6 +100,23 @@ ANY_OF_ROUTES = {
 CAMPAIGNS_READ = frozenset({"campaigns:read"})
 CAMPAIGNS_WRITE = frozenset({"campaigns:read", "campaigns:write"})
 TASK_REPORTS_WRITE = frozenset({"campaigns:read", "task_reports:write"})
+WORK_RECORDS_READ = frozenset({"work_records:read"})
+WORK_RECORDS_WRITE = frozenset({"work_records:read", "work_records:write"})
+# Each kind of work record answers the same nine routes.
+WORK_RECORD_ROUTES = {
+    (method, f"/api/v1/{kind}{suffix}"): scopes
+    for kind in ("publicity-activities", "inspection-visits", "responsibility-letters")
+    for method, suffix, scopes in (
+        ("GET", "", WORK_RECORDS_READ),
+        ("POST", "", WORK_RECORDS_WRITE),
+        ("GET", "/{record_id}", WORK_RECORDS_READ),
+        ("PATCH", "/{record_id}", WORK_RECORDS_WRITE),
+        ("DELETE", "/{record_id}", WORK_RECORDS_WRITE),
+        ("POST", "/{record_id}/files", WORK_RECORDS_WRITE),
+        ("GET", "/{record_id}/files/{file_id}", WORK_RECORDS_READ),
+        ("DELETE", "/{record_id}/files/{file_id}", WORK_RECORDS_WRITE),
+    )
+}
 
 # (method, path) → every scope the route requires.
 ROUTES: dict[tuple[str, str], frozenset[str]] = {
@@ -183,6 +200,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/stats/schools"): frozenset({"stats:read"}),
     ("GET", "/api/v1/stats/regions"): frozenset({"stats:read"}),
     ("GET", "/api/v1/stats/overview"): frozenset({"stats:overview"}),
+    **WORK_RECORD_ROUTES,
 }
 
 # --- who holds what -------------------------------------------------------------------------------------------
@@ -221,6 +239,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:approve",
             "transfers:read",
             "transfers:write",
+            "work_records:read",
+            "work_records:write",
         }
     ),
     "caseworker": frozenset(
@@ -239,6 +259,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:write",
             "transfers:read",
             "transfers:write",
+            "work_records:read",
+            "work_records:write",
         }
     ),
     "police": frozenset(
@@ -264,6 +286,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "stats:read",
             "metrics:write",
             "care_files:team",
+            "work_records:read",
+            "work_records:write",
         }
     ),
     "education": frozenset(
@@ -279,6 +303,7 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "stats:overview",
             "care_files:read",
             "transfers:read",
+            "work_records:read",
         }
     ),
 }
@@ -533,6 +558,18 @@ WITNESSES: dict[str, list[Witness]] = {
             },
             status=201,
         ),
+        W("work_records:read", "GET", "/publicity-activities"),
+        W(
+            "work_records:write",
+            "POST",
+            "/inspection-visits",
+            body=lambda w: {
+                "inspected_unit_id": w.ids["滨江社区"],
+                "visited_on": "2026-06-01",
+                "findings": "台账齐全",
+            },
+            status=201,
+        ),
     ],
     "jinhu_worker": [
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "滨江社区"}),
@@ -594,6 +631,14 @@ WITNESSES: dict[str, list[Witness]] = {
             },
             status=201,
         ),
+        W("work_records:read", "GET", "/responsibility-letters"),
+        W(
+            "work_records:write",
+            "POST",
+            "/publicity-activities",
+            body=lambda w: {"kind": "six_entries", "held_on": "2026-06-26", "place": "滨江社区"},
+            status=201,
+        ),
     ],
     "jinhu_police": [
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "锦湖派出所"}),
@@ -634,6 +679,19 @@ WITNESSES: dict[str, list[Witness]] = {
         W("stats:read", "GET", "/stats/schools"),
         W("metrics:write", "POST", "/school-metrics", body=lambda w: figures_body(w, None), status=201),
         W("care_files:team", "GET", "/care-files"),
+        W("work_records:read", "GET", "/publicity-activities"),
+        W(
+            "work_records:write",
+            "POST",
+            "/publicity-activities",
+            body=lambda w: {
+                "kind": "lecture",
+                "held_on": "2026-06-26",
+                "place": "学校报告厅",
+                "participants": 300,
+            },
+            status=201,
+        ),
     ],
     "edu_officer": [
         # A department reaches its own unit (docs/domain.md, Units); its schools through statistics and metrics.
@@ -663,6 +721,7 @@ WITNESSES: dict[str, list[Witness]] = {
         W("stats:overview", "GET", "/stats/overview"),
         W("care_files:read", "GET", "/care-files/{care_file_id}", ids={"care_file_id": "file:worker"}),
         W("transfers:read", "GET", "/transfers/{transfer_id}", ids={"transfer_id": "transfer:demo"}),
+        W("work_records:read", "GET", "/inspection-visits"),
     ],
     "police-jinhu": [
         W("seizures:write", "POST", "/seizure-notices", body=notice_body, status=201),
