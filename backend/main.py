@@ -37,6 +37,7 @@ from backend.stats.router import router as stats_router
 from backend.transfers.router import router as transfers_router
 from backend.units.router import router as units_router
 from backend.users.router import router as users_router
+from backend.work_records.router import routers as work_records_routers
 
 
 def operation_id(route: APIRoute) -> str:
@@ -65,6 +66,7 @@ API_ROUTERS = (
     stats_router,
     assessment_schemes_router,
     assessment_runs_router,
+    *work_records_routers,
 )
 
 
@@ -127,6 +129,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "name": "assessments",
                 "description": "Assessment schemes (考核方案), their runs, results, explanations and the 通报 draft",
             },
+            {
+                "name": "publicity-activities",
+                "description": "Work records: publicity and education activities",
+            },
+            {"name": "inspection-visits", "description": "Work records: supervision and unannounced visits"},
+            {"name": "responsibility-letters", "description": "Work records: responsibility letters signed"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )

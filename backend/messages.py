@@ -587,6 +587,26 @@ CATALOGUE: dict[str, str] = {
     "this school appears twice in the batch": "同一批数据中这所学校出现了两次",
     "a term is written like 2026-fall or 2027-spring": "学期的写法如 2026-fall 或 2027-spring",
     "a term's year lies between {first} and {last}": "学期的年份应在 {first} 到 {last} 之间",
+    # Campaign phases (campaigns/)
+    "the campaign has no phase {phase}": "该专项行动没有“{phase}”阶段",
+    "a task names a phase the campaign would no longer have": "有任务属于将被删除的阶段，请先修改任务的阶段",
+    "two phases are the same stage": "两个阶段不能是同一工作阶段",
+    # Work records (work_records/)
+    "No such work record.": "工作台账记录不存在或不在您的辖区内。",
+    "No such file.": "附件不存在。",
+    "Only the unit that recorded this may change or delete it.": "只有录入该记录的单位可以修改或删除。",
+    "A school's staff record only their school's publicity activities.": "学校人员只能录入本校的宣传教育活动。",
+    "Only the inspecting unit may change this visit; the inspected unit marks it rectified.": (
+        "只有检查单位可以修改该检查记录；被检查单位只能标记整改完成。"
+    ),
+    "the date is in the future": "日期不能晚于今天",
+    "this field cannot be empty": "此项不能为空",
+    "no such unit in scope": "您的辖区内没有这个单位",
+    "a unit does not inspect itself": "不能检查本单位",
+    "no such unit below the issuer": "发出单位的下级中没有这个单位",
+    "the rectification cannot be due before the visit": "整改期限不能早于检查日期",
+    "a rectification cannot be done before the visit": "整改完成日期不能早于检查日期",
+    "a rectification date needs rectified set": "填写整改完成日期时须标记为已整改",
     # The file store (storage.py)
     "The file could not be stored; nothing was stored. Try again later.": "文件未能保存，未存储任何内容，请稍后重试。",
     "The file store cannot be reached; try again later.": "无法连接文件存储，请稍后重试。",

@@ -61,6 +61,10 @@ class AuditAction(LabelledEnum):
     task_report_returned = ("task_report.returned", "退回任务报告", "Task report returned")
     evidence_added = ("evidence.added", "上传佐证材料", "Evidence file uploaded")
     evidence_removed = ("evidence.removed", "删除佐证材料", "Evidence file removed")
+    work_record_created = ("work_record.created", "新增工作台账", "Work record created")
+    work_record_updated = ("work_record.updated", "修改工作台账", "Work record changed")
+    work_record_deleted = ("work_record.deleted", "删除工作台账", "Work record deleted")
+    work_record_exported = ("work_record.exported", "导出工作台账", "Work records exported")
     seizure_notice_received = ("seizure_notice.received", "接收查获通知", "Seizure notice received")
     seizure_notice_viewed = ("seizure_notice.viewed", "查看查获通知", "Seizure notice viewed")
     seizure_notice_acknowledged = (

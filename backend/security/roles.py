@@ -56,6 +56,12 @@ class Scope(LabelledEnum):
         "制定考核方案、计算和定稿考核结果",
         "Set up assessment schemes, run and finalise them",
     )
+    work_records_read = ("work_records:read", "查看工作台账", "Read work records")
+    work_records_write = (
+        "work_records:write",
+        "记录宣传活动、督导检查和责任书",
+        "Record publicity activities, inspections and responsibility letters",
+    )
 
 
 # What each role may do. A route names the scope it needs; it never checks roles by itself.
@@ -94,6 +100,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.transfers_write,
             Scope.assessments_read,
             Scope.assessments_write,
+            Scope.work_records_read,
+            Scope.work_records_write,
         }
     ),
     Role.caseworker: frozenset(
@@ -113,6 +121,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.transfers_read,
             Scope.transfers_write,
             Scope.assessments_read,
+            Scope.work_records_read,
+            Scope.work_records_write,
         }
     ),
     Role.police: frozenset(
@@ -139,6 +149,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.metrics_write,
             Scope.care_files_team,
             Scope.assessments_read,
+            Scope.work_records_read,
+            Scope.work_records_write,
         }
     ),
     # The education bureau issues school campaigns and reviews the schools' reports (docs/domain.md, Roles).
@@ -156,6 +168,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.care_files_read,
             Scope.transfers_read,
             Scope.assessments_read,
+            Scope.work_records_read,
         }
     ),
 }

@@ -102,6 +102,23 @@ CAMPAIGNS_WRITE = frozenset({"campaigns:read", "campaigns:write"})
 TASK_REPORTS_WRITE = frozenset({"campaigns:read", "task_reports:write"})
 ASSESSMENTS_READ = frozenset({"assessments:read"})
 ASSESSMENTS_WRITE = frozenset({"assessments:read", "assessments:write"})
+WORK_RECORDS_READ = frozenset({"work_records:read"})
+WORK_RECORDS_WRITE = frozenset({"work_records:read", "work_records:write"})
+# Each kind of work record answers the same nine routes.
+WORK_RECORD_ROUTES = {
+    (method, f"/api/v1/{kind}{suffix}"): scopes
+    for kind in ("publicity-activities", "inspection-visits", "responsibility-letters")
+    for method, suffix, scopes in (
+        ("GET", "", WORK_RECORDS_READ),
+        ("POST", "", WORK_RECORDS_WRITE),
+        ("GET", "/{record_id}", WORK_RECORDS_READ),
+        ("PATCH", "/{record_id}", WORK_RECORDS_WRITE),
+        ("DELETE", "/{record_id}", WORK_RECORDS_WRITE),
+        ("POST", "/{record_id}/files", WORK_RECORDS_WRITE),
+        ("GET", "/{record_id}/files/{file_id}", WORK_RECORDS_READ),
+        ("DELETE", "/{record_id}/files/{file_id}", WORK_RECORDS_WRITE),
+    )
+}
 
 # (method, path) → every scope the route requires.
 ROUTES: dict[tuple[str, str], frozenset[str]] = {
@@ -196,6 +213,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/assessment-runs/{run_id}/finalise"): ASSESSMENTS_WRITE,
     ("GET", "/api/v1/assessment-runs/{run_id}/units/{unit_id}/figures/{indicator}"): ASSESSMENTS_READ,
     ("GET", "/api/v1/assessment-runs/{run_id}/notice"): ASSESSMENTS_READ,
+    **WORK_RECORD_ROUTES,
 }
 
 # --- who holds what -------------------------------------------------------------------------------------------
@@ -236,6 +254,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "transfers:write",
             "assessments:read",
             "assessments:write",
+            "work_records:read",
+            "work_records:write",
         }
     ),
     "caseworker": frozenset(
@@ -255,6 +275,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "transfers:read",
             "transfers:write",
             "assessments:read",
+            "work_records:read",
+            "work_records:write",
         }
     ),
     "police": frozenset(
@@ -281,6 +303,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "metrics:write",
             "care_files:team",
             "assessments:read",
+            "work_records:read",
+            "work_records:write",
         }
     ),
     "education": frozenset(
@@ -297,6 +321,7 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:read",
             "transfers:read",
             "assessments:read",
+            "work_records:read",
         }
     ),
 }
@@ -565,6 +590,18 @@ WITNESSES: dict[str, list[Witness]] = {
             },
             status=201,
         ),
+        W("work_records:read", "GET", "/publicity-activities"),
+        W(
+            "work_records:write",
+            "POST",
+            "/inspection-visits",
+            body=lambda w: {
+                "inspected_unit_id": w.ids["滨江社区"],
+                "visited_on": "2026-06-01",
+                "findings": "台账齐全",
+            },
+            status=201,
+        ),
     ],
     "jinhu_worker": [
         W("assessments:read", "GET", "/assessment-schemes"),
@@ -627,6 +664,14 @@ WITNESSES: dict[str, list[Witness]] = {
             },
             status=201,
         ),
+        W("work_records:read", "GET", "/responsibility-letters"),
+        W(
+            "work_records:write",
+            "POST",
+            "/publicity-activities",
+            body=lambda w: {"kind": "six_entries", "held_on": "2026-06-26", "place": "滨江社区"},
+            status=201,
+        ),
     ],
     "jinhu_police": [
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "锦湖派出所"}),
@@ -668,6 +713,19 @@ WITNESSES: dict[str, list[Witness]] = {
         W("stats:read", "GET", "/stats/schools"),
         W("metrics:write", "POST", "/school-metrics", body=lambda w: figures_body(w, None), status=201),
         W("care_files:team", "GET", "/care-files"),
+        W("work_records:read", "GET", "/publicity-activities"),
+        W(
+            "work_records:write",
+            "POST",
+            "/publicity-activities",
+            body=lambda w: {
+                "kind": "lecture",
+                "held_on": "2026-06-26",
+                "place": "学校报告厅",
+                "participants": 300,
+            },
+            status=201,
+        ),
     ],
     "edu_officer": [
         # A department reaches its own unit (docs/domain.md, Units); its schools through statistics and metrics.
@@ -698,6 +756,7 @@ WITNESSES: dict[str, list[Witness]] = {
         W("stats:overview", "GET", "/stats/overview"),
         W("care_files:read", "GET", "/care-files/{care_file_id}", ids={"care_file_id": "file:worker"}),
         W("transfers:read", "GET", "/transfers/{transfer_id}", ids={"transfer_id": "transfer:demo"}),
+        W("work_records:read", "GET", "/inspection-visits"),
     ],
     "police-jinhu": [
         W("seizures:write", "POST", "/seizure-notices", body=notice_body, status=201),
