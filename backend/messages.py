@@ -383,6 +383,10 @@ CATALOGUE: dict[str, str] = {
     "check digit does not match": "校验位不符，请核对号码",
     # Units, people, machine clients
     "No such unit.": "单位不存在。",
+    "Only leads, auditors and the education bureau read the rates.": "只有负责人、督查和教育局可以查看工作指标。",
+    "must not be before period_from": "不能早于开始日期",
+    "must not be after today": "不能晚于今天",
+    "a period covers at most 366 days": "统计期间最长366天",
     "Your unit is not available.": "您所在的单位不可用。",
     "no such unit": "单位不存在",
     "the unit is deactivated": "该单位已停用",

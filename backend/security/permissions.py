@@ -38,6 +38,20 @@ def covers(principal: Principal, path: str | None) -> bool:
     return path_in_subtree(path, principal.unit_path)
 
 
+# --- statistics ---------------------------------------------------------------------------------------------
+
+
+def may_read_unit_rates(principal: Principal) -> bool:
+    """The rates units are held to (帮教率, 尿检率 …, issue 18): leads and the education bureau (``stats:read``) and
+    auditors (who hold ``stats:overview``). Not school staff, whose statistics are their own pupils', nor social
+    workers, whose dashboard is their own work."""
+    if principal.role is Role.school_staff or principal.unit_kind == "school":
+        return False
+    return principal.has(Scope.stats_read) or (
+        principal.role is Role.auditor and principal.has(Scope.stats_overview)
+    )
+
+
 # --- minors -------------------------------------------------------------------------------------------------
 
 

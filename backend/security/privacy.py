@@ -520,6 +520,26 @@ ASSESSMENT_FIGURE_FIELDS: dict[str, Rule] = {
     ),
 }
 
+# The rates units are held to (``/api/v1/stats/rates``, docs/statistics.md): aggregates over a unit's subtree,
+# never a record. Every count is of people (minors, their files, notices, urine tests) and goes through the one
+# small-count rule (``stats.suppression``), for every reader: 1..threshold hidden, and more hidden until no
+# hidden count — nor the complement "minors not cared for" — can be worked out from the units beside it.
+RATE_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in ("period", "suppression_threshold", "codes", "unit_id", "unit_name", "kind", "parent_id")
+    },
+    **{
+        f"rates.*.{field}": _derived(
+            _GENERAL,
+            "care files, their entries and seizure notices in the unit's subtree",
+            why="an aggregate; null where small or where it would give a small count away",
+        )
+        for field in ("numerator", "denominator", "value")
+    },
+    "rates.*.suppressed": _derived(_GENERAL, "the counts", why="says a cell is hidden; never why"),
+}
+
 # The audit trail. Who did what, when and why is general for those who read the trail (the reason of a
 # reveal is what an auditor audits); but an event's reason can be a case fact in code form ("seizure_notice",
 # "positive_urine_test", a trigger), and the names of changed fields can say "substances": those are the

@@ -20,6 +20,7 @@ RECORDS: tuple[tuple[str, dict[str, privacy.Rule]], ...] = (
         "Assessment figure (`/api/v1/assessment-runs/{id}/units/{unit_id}/figures/{indicator}`)",
         privacy.ASSESSMENT_FIGURE_FIELDS,
     ),
+    ("Rates per unit (`/api/v1/stats/rates`)", privacy.RATE_FIELDS),
 )
 
 

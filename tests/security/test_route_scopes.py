@@ -95,6 +95,9 @@ ANY_OF_ROUTES = {
     ("GET", "/api/v1/care-files/{care_file_id}"): frozenset({"care_files:read", "care_files:team"}),
     ("GET", "/api/v1/care-files/{care_file_id}/entries"): frozenset({"care_files:read", "care_files:team"}),
     ("POST", "/api/v1/care-files/{care_file_id}/entries"): frozenset({"care_files:write", "care_files:team"}),
+    # The rates: leads and the education bureau through stats:read, auditors through stats:overview (the service
+    # refuses school staff and social workers: permissions.may_read_unit_rates).
+    ("GET", "/api/v1/stats/rates"): frozenset({"stats:read", "stats:overview"}),
 }
 
 CAMPAIGNS_READ = frozenset({"campaigns:read"})
@@ -762,7 +765,8 @@ WITNESSES: dict[str, list[Witness]] = {
         W("seizures:write", "POST", "/seizure-notices", body=notice_body, status=201),
         W("seizures:read", "GET", "/seizure-notices/{notice_id}", ids={"notice_id": "notice:worker"}),
     ],
-    "edu-bureau": [W("stats:read", "GET", "/stats/schools")],
+    # The bureau's client reads the rates (API.md); its school statistics are witnessed by the bureau's officer.
+    "edu-bureau": [W("stats:read", "GET", "/stats/rates")],
     "edu-metrics": [
         W("units:read", "GET", "/units/tree"),
         W("stats:read", "GET", "/school-metrics"),
