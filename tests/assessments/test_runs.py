@@ -330,3 +330,48 @@ async def test_bad_schemes_are_refused_and_nothing_is_written(client, county, lo
     assert_problem(
         await client.post(SCHEMES, json=scheme_body(county, [manual]), headers=await login("auditor")), 403
     )
+
+
+async def test_a_rate_scores_linearly_and_by_thresholds(client, app, county, login, run_scheme, open_file):
+    # Two open 锦湖 files since September; by the cut-off one is overdue (due 1 November), one is not.
+    overdue, on_time = await open_file(), await open_file()
+    async with app.state.sessionmaker() as session, session.begin():
+        for care_file, due in ((overdue, date(2026, 11, 1)), (on_time, date(2026, 12, 20))):
+            await session.execute(
+                sa.update(CareFile)
+                .where(CareFile.id == uuid.UUID(care_file["id"]))
+                .values(opened_at=at("2026-09-01"), next_due_on=due, lost_contact_on=date(2027, 1, 1))
+            )
+    rate_indicators = [
+        {
+            "code": "overdue_linear",
+            "name": "逾期率（线性）",
+            "max_score": 10,
+            "rate": {"rate": "overdue_share", "mapping": "linear", "floor": 1.0, "target": 0.0},
+        },
+        {
+            "code": "overdue_steps",
+            "name": "逾期率（分档）",
+            "max_score": 10,
+            "rate": {
+                "rate": "overdue_share",
+                "mapping": "thresholds",
+                "better": "lower",
+                "thresholds": [{"bound": 0.1, "score": 10}, {"bound": 0.5, "score": 6}],
+            },
+        },
+    ]
+    run = await run_scheme(scheme_body(county, rate_indicators, grades=GRADES))
+    linear = score_of(run, JINHU, "overdue_linear")
+    # 1 of 2 files overdue: 0.5, halfway from the floor (1.0) to the target (0.0) → 5 of 10.
+    assert (linear["numerator"], linear["denominator"], linear["value"], linear["score"]) == (1, 2, 0.5, 5.0)
+    # 0.5 is within the step "at most 0.5" (6 points), not "at most 0.1".
+    assert score_of(run, JINHU, "overdue_steps")["score"] == 6.0
+    # 安阳 has no open file: nothing to fall short on, full points.
+    assert score_of(run, ANYANG, "overdue_linear")["denominator"] == 0
+    assert score_of(run, ANYANG, "overdue_linear")["score"] == 10.0
+    drill = await client.get(
+        f"{RUNS}/{run['id']}/units/{county['units'][JINHU].id}/figures/overdue_linear",
+        headers=await login("county_lead"),
+    )
+    assert [minor["id"] for minor in drill.json()["minors"]] == [overdue["minor"]["id"]]
