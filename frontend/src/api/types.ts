@@ -115,3 +115,13 @@ export interface PageQuery {
   offset: number
   sort?: string
 }
+export type SchemeIn = Schemas['SchemeIn']
+export type SchemeRead = Schemas['SchemeRead']
+export type SchemeListItem = Schemas['SchemeListItem']
+export type AssessmentIndicator = Schemas['Indicator']
+export type AssessmentVeto = Schemas['Veto']
+export type AssessmentGrade = Schemas['Grade']
+export type RunRead = Schemas['RunRead']
+export type UnitResult = Schemas['UnitResult']
+export type FigureDetail = Schemas['FigureDetail']
+export type ScoreIn = Schemas['ScoreIn']

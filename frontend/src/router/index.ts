@@ -5,6 +5,7 @@ import {
   Bell,
   Connection,
   DataAnalysis,
+  DataLine,
   DocumentChecked,
   Finished,
   Folder,
@@ -38,6 +39,7 @@ export type MenuKey =
   | 'approvals'
   | 'transfers'
   | 'campaigns'
+  | 'assessments'
   | 'myTasks'
   | 'account'
   | 'notifications'
@@ -169,6 +171,31 @@ export const appRoutes: RouteRecordRaw[] = [
     component: () => import('@/views/campaigns/CampaignView.vue'),
     props: true,
     meta: { titleKey: 'campaigns', scope: 'campaigns:read' },
+  },
+  {
+    path: 'assessments',
+    name: 'assessments',
+    component: () => import('@/views/assessments/SchemesView.vue'),
+    meta: { titleKey: 'assessments', scope: 'assessments:read', icon: markRaw(DataLine) },
+  },
+  {
+    path: 'assessments/new',
+    name: 'assessment-new',
+    component: () => import('@/views/assessments/SchemeEditView.vue'),
+    meta: { titleKey: 'assessments', scope: 'assessments:write' },
+  },
+  {
+    path: 'assessments/:id/edit',
+    name: 'assessment-edit',
+    component: () => import('@/views/assessments/SchemeEditView.vue'),
+    props: true,
+    meta: { titleKey: 'assessments', scope: 'assessments:write' },
+  },
+  {
+    path: 'assessment-runs/:id',
+    name: 'assessment-run',
+    component: () => import('@/views/assessments/RunView.vue'),
+    meta: { titleKey: 'assessments', scope: 'assessments:read' },
   },
   {
     path: 'my-tasks',
