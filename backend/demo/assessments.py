@@ -16,7 +16,7 @@ from backend.demo.campaigns import SCHOOL_CAMPAIGN
 from backend.demo.principals import user_principal
 from backend.workflows import assessment_runs
 
-SCHEME_NAME = "瑞安市禁毒预防工作年度考核"
+SCHEME_NAME = "禁毒预防工作考核"
 
 # A score by hand for the 组织领导 indicator, by unit name; anyone else scores 7.
 LEADERSHIP = {"锦湖街道": 10.0, "安阳街道": 8.0, "玉海街道": 6.0, "马屿镇": 4.0}
@@ -66,7 +66,7 @@ def _scheme(campaign_id: object | None, year: int) -> dict[str, object]:
             },
         )
     return {
-        "name": f"{year}年度{SCHEME_NAME[3:]}",
+        "name": f"瑞安市{year}年度{SCHEME_NAME}",
         "period_start": date(year, 1, 1),
         "period_end": date(year, 12, 31),
         "unit_kinds": ["township", "school"],
@@ -97,7 +97,7 @@ async def seed_demo_assessment(session: AsyncSession) -> int:
     if lead is None:
         return 0
     if await session.scalar(
-        sa.select(AssessmentScheme.id).where(AssessmentScheme.name.contains(SCHEME_NAME[5:]))
+        sa.select(AssessmentScheme.id).where(AssessmentScheme.name.contains(SCHEME_NAME))
     ):
         return 0
     campaign_id = await session.scalar(sa.select(Campaign.id).where(Campaign.title == SCHOOL_CAMPAIGN))
