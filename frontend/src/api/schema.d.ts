@@ -1272,6 +1272,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/rates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The rates units are held to (帮教率, 尿检率 …) per unit down to the townships, rolled up (suppressed) */
+        get: operations["stats-rates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1675,6 +1692,11 @@ export interface components {
              * @description Defaults to the unit's interval for the minor's risk level
              */
             interval_days?: number | null;
+            /**
+             * Urine Test Interval Days
+             * @description Urine tests the plan requires: one every this many days; null for none (尿检率 counts them)
+             */
+            urine_test_interval_days?: number | null;
         };
         /**
          * CareFileFigures
@@ -1783,6 +1805,11 @@ export interface components {
             /** Interval Days */
             interval_days?: number | null;
             /**
+             * Urine Test Interval Days
+             * @description Urine tests the plan requires: one every this many days; null for none; send null to stop requiring them (尿检率 counts them)
+             */
+            urine_test_interval_days?: number | null;
+            /**
              * Reason
              * @description Why the lead worker changes: required when one replaces another, kept in the timeline
              */
@@ -1799,6 +1826,11 @@ export interface components {
             measures?: string | null;
             /** Interval Days */
             interval_days: number;
+            /**
+             * Urine Test Interval Days
+             * @description Urine tests required every this many days; null for none (sensitive class)
+             */
+            urine_test_interval_days?: number | null;
         };
         /** CareSettingsRead */
         CareSettingsRead: {
@@ -2953,6 +2985,66 @@ export interface components {
              * @description Share of this unit's tasks approved, 0–1
              */
             completion: number;
+        };
+        /**
+         * RateCell
+         * @description A rate's figures for a unit's subtree. All three are null (and ``suppressed`` true) where a count is
+         *     small or would let a small one be worked out.
+         */
+        RateCell: {
+            /** Numerator */
+            numerator: number | null;
+            /** Denominator */
+            denominator: number | null;
+            /**
+             * Value
+             * @description Numerator ÷ denominator, 0..1; the count for lost_contact_count
+             */
+            value: number | null;
+            /**
+             * Suppressed
+             * @description Present (and true) only when hidden
+             * @constant
+             */
+            suppressed?: true;
+        };
+        /** RatePeriod */
+        RatePeriod: {
+            /**
+             * Start
+             * Format: date
+             * @description First day (Beijing time), included
+             */
+            start: string;
+            /**
+             * End
+             * Format: date
+             * @description Last day, included
+             */
+            end: string;
+            /**
+             * As Of
+             * Format: date
+             * @description The day the figures stop at: the end, or today if the period runs on
+             */
+            as_of: string;
+        };
+        /**
+         * RatesReport
+         * @description The caller's unit (or ``unit_id``) and each unit below it down to the townships, each rolled up over its
+         *     whole subtree. Aggregates only.
+         */
+        RatesReport: {
+            period: components["schemas"]["RatePeriod"];
+            /** Suppression Threshold */
+            suppression_threshold: number;
+            /**
+             * Codes
+             * @description The rates, in order
+             */
+            codes: string[];
+            /** Units */
+            units: components["schemas"]["UnitRates"][];
         };
         /** ReadAll */
         ReadAll: {
@@ -4283,6 +4375,30 @@ export interface components {
             version: number;
             /** Children */
             children?: components["schemas"]["UnitNode"][];
+        };
+        /** UnitRates */
+        UnitRates: {
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /** Unit Name */
+            unit_name: string;
+            /**
+             * Kind
+             * @example township
+             */
+            kind: string;
+            /** Parent Id */
+            parent_id: string | null;
+            /**
+             * Rates
+             * @description care_rate, urine_test_rate, overdue_share, lost_contact_count, notice_same_day_rate, responsible_share (docs/statistics.md, Rates)
+             */
+            rates: {
+                [key: string]: components["schemas"]["RateCell"];
+            };
         };
         /** UnitRead */
         UnitRead: {
@@ -12276,6 +12392,87 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Overview"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "stats-rates": {
+        parameters: {
+            query?: {
+                /** @description Only this unit's subtree (inside your scope) */
+                unit_id?: string | null;
+                /** @description `csv` or `xlsx` for a file (recorded in the audit trail) */
+                format?: components["schemas"]["ExportFormat"];
+                /** @description First day (Beijing time); default 1 January */
+                period_from?: string | null;
+                /** @description Last day, included; default today */
+                period_to?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RatesReport"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Authentication required */
