@@ -331,6 +331,7 @@ CARE_FILE_FIELDS: dict[str, Rule] = {
     "alert": _stored(_SENSITIVE, why="the only alert is a positive urine test"),
     "plan.goals": _stored(_SENSITIVE, why="free text about the minor's drug use"),
     "plan.measures": _stored(_SENSITIVE, why="free text: urine tests, treatment"),
+    "plan.urine_test_interval_days": _stored(_SENSITIVE, why="urine tests required tell of drug use"),
     "closure.note": _stored(_SENSITIVE, why="free text"),
     "closure.comment": _stored(_SENSITIVE, why="free text"),
     "team.name": _stored(_IDENTITY, why="an outsider's name (a family member) points at the child"),
@@ -584,7 +585,7 @@ AUDIT_ACTIONS_WITH_SENSITIVE_REASONS = frozenset(
 )
 SENSITIVE_FIELD_NAMES = frozenset(
     {name for name, rule in MINOR_FIELDS.items() if rule.field_class is _SENSITIVE and rule.sealable}
-    | {"risk_categories", "urine_test", "referral"}
+    | {"risk_categories", "urine_test", "referral", "urine_test_interval_days"}
 )
 
 

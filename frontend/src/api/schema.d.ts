@@ -2106,6 +2106,11 @@ export interface components {
              * @description Defaults to the unit's interval for the minor's risk level
              */
             interval_days?: number | null;
+            /**
+             * Urine Test Interval Days
+             * @description Urine tests the plan requires: one every this many days; null for none (尿检率 counts them)
+             */
+            urine_test_interval_days?: number | null;
         };
         /**
          * CareFileFigures
@@ -2214,6 +2219,11 @@ export interface components {
             /** Interval Days */
             interval_days?: number | null;
             /**
+             * Urine Test Interval Days
+             * @description Urine tests the plan requires: one every this many days; null for none; send null to stop requiring them (尿检率 counts them)
+             */
+            urine_test_interval_days?: number | null;
+            /**
              * Reason
              * @description Why the lead worker changes: required when one replaces another, kept in the timeline
              */
@@ -2230,6 +2240,11 @@ export interface components {
             measures?: string | null;
             /** Interval Days */
             interval_days: number;
+            /**
+             * Urine Test Interval Days
+             * @description Urine tests required every this many days; null for none (sensitive class)
+             */
+            urine_test_interval_days?: number | null;
         };
         /** CareSettingsRead */
         CareSettingsRead: {

@@ -14,6 +14,7 @@ import {
   OfficeBuilding,
   Switch,
   Tickets,
+  TrendCharts,
   User,
   UserFilled,
 } from '@element-plus/icons-vue'
@@ -26,6 +27,7 @@ import { useReferenceStore } from '@/stores/reference'
 export type MenuKey =
   | 'home'
   | 'statistics'
+  | 'rates'
   | 'units'
   | 'people'
   | 'clients'
@@ -53,6 +55,8 @@ declare module 'vue-router' {
     scope?: Scope | readonly Scope[]
     /** People only (machine clients have no password to change). */
     peopleOnly?: boolean
+    /** Only these roles, where a scope is shared wider than the page (the rates: not school staff). */
+    roles?: readonly string[]
     /** Shown in the side menu, with this icon. */
     icon?: Component
     /** Reachable without logging in. */
@@ -72,6 +76,14 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'statistics',
     component: () => import('@/views/stats/StatisticsView.vue'),
     meta: { titleKey: 'statistics', scope: 'stats:read', icon: markRaw(DataAnalysis) },
+  },
+  {
+    // 乡镇比较: leads and the bureau (stats:read) and auditors (stats:overview); the page itself leaves out
+    // school staff and social workers, as the API does.
+    path: 'rates',
+    name: 'rates',
+    component: () => import('@/views/stats/RatesView.vue'),
+    meta: { titleKey: 'rates', scope: ['stats:read', 'stats:overview'], roles: ['supervisor', 'education', 'auditor'], icon: markRaw(TrendCharts) },
   },
   {
     path: 'care-files',
@@ -308,6 +320,7 @@ router.beforeEach(async (to) => {
   }
   if (to.meta.scope && !session.can(to.meta.scope)) return { name: 'home' }
   if (to.meta.peopleOnly && session.me?.kind !== 'user') return { name: 'home' }
+  if (to.meta.roles && !to.meta.roles.includes(session.me?.role ?? '')) return { name: 'home' }
   try {
     await useReferenceStore().load()
   } catch {
