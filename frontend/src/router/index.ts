@@ -7,10 +7,13 @@ import {
   DataAnalysis,
   DocumentChecked,
   Finished,
+  Flag,
   Folder,
   HomeFilled,
   List,
   OfficeBuilding,
+  Promotion,
+  Stamp,
   Switch,
   Tickets,
   User,
@@ -39,6 +42,9 @@ export type MenuKey =
   | 'transfers'
   | 'campaigns'
   | 'myTasks'
+  | 'publicityActivities'
+  | 'inspectionVisits'
+  | 'responsibilityLetters'
   | 'account'
   | 'notifications'
   | 'notFound'
@@ -183,6 +189,24 @@ export const appRoutes: RouteRecordRaw[] = [
     props: true,
     // the page names its place once it knows whose report it is (my tasks, or a campaign's review)
     meta: { titleKey: 'campaigns', scope: 'campaigns:read' },
+  },
+  {
+    path: 'publicity-activities',
+    name: 'publicity-activities',
+    component: () => import('@/views/workRecords/ActivitiesView.vue'),
+    meta: { titleKey: 'publicityActivities', scope: 'work_records:read', icon: markRaw(Promotion) },
+  },
+  {
+    path: 'inspection-visits',
+    name: 'inspection-visits',
+    component: () => import('@/views/workRecords/VisitsView.vue'),
+    meta: { titleKey: 'inspectionVisits', scope: 'work_records:read', icon: markRaw(Flag) },
+  },
+  {
+    path: 'responsibility-letters',
+    name: 'responsibility-letters',
+    component: () => import('@/views/workRecords/LettersView.vue'),
+    meta: { titleKey: 'responsibilityLetters', scope: 'work_records:read', icon: markRaw(Stamp) },
   },
   {
     path: 'seizures',
