@@ -8,10 +8,13 @@ import {
   DataLine,
   DocumentChecked,
   Finished,
+  Flag,
   Folder,
   HomeFilled,
   List,
   OfficeBuilding,
+  Promotion,
+  Stamp,
   Switch,
   Tickets,
   TrendCharts,
@@ -43,6 +46,9 @@ export type MenuKey =
   | 'campaigns'
   | 'assessments'
   | 'myTasks'
+  | 'publicityActivities'
+  | 'inspectionVisits'
+  | 'responsibilityLetters'
   | 'account'
   | 'notifications'
   | 'notFound'
@@ -222,6 +228,24 @@ export const appRoutes: RouteRecordRaw[] = [
     props: true,
     // the page names its place once it knows whose report it is (my tasks, or a campaign's review)
     meta: { titleKey: 'campaigns', scope: 'campaigns:read' },
+  },
+  {
+    path: 'publicity-activities',
+    name: 'publicity-activities',
+    component: () => import('@/views/workRecords/ActivitiesView.vue'),
+    meta: { titleKey: 'publicityActivities', scope: 'work_records:read', icon: markRaw(Promotion) },
+  },
+  {
+    path: 'inspection-visits',
+    name: 'inspection-visits',
+    component: () => import('@/views/workRecords/VisitsView.vue'),
+    meta: { titleKey: 'inspectionVisits', scope: 'work_records:read', icon: markRaw(Flag) },
+  },
+  {
+    path: 'responsibility-letters',
+    name: 'responsibility-letters',
+    component: () => import('@/views/workRecords/LettersView.vue'),
+    meta: { titleKey: 'responsibilityLetters', scope: 'work_records:read', icon: markRaw(Stamp) },
   },
   {
     path: 'seizures',
