@@ -40,6 +40,11 @@ UNIT_OWNED_TABLES = {
     "publicity_activities": "/api/v1/publicity-activities",
     "inspection_visits": "/api/v1/inspection-visits",
     "responsibility_letters": "/api/v1/responsibility-letters",
+    # Issued in the subtree, or assessing a subtree that holds the reader's unit; a run's figures and veto hits
+    # are read through the run, one's own unit only below the issuing subtree's leads: tests/assessments
+    "assessment_schemes": "/api/v1/assessment-schemes",
+    "assessment_figures": "/api/v1/assessment-schemes",
+    "assessment_veto_hits": "/api/v1/assessment-schemes",
 }
 # Endpoints that answer one record rather than a page.
 NOT_PAGED = {"/api/v1/care-settings", "/api/v1/stats/overview"}
@@ -153,6 +158,24 @@ async def both_sides(client, login, county, push, published, person):  # noqa: F
             headers=county_lead,
         )
         side.add(assert_status(letter, 201).json()["id"])
+    manual = [{"code": "leadership", "name": "组织领导", "max_score": 10, "manual": {}}]
+    for root, headers, side in (
+        (units["锦湖街道"].id, await login("jinhu_lead"), jinhu_side),
+        (units["安阳街道"].id, county_lead, anyang_side),
+    ):
+        scheme = await client.post(
+            "/api/v1/assessment-schemes",
+            json={
+                "name": "社区禁毒工作考核",
+                "period_start": "2026-01-01",
+                "period_end": "2026-12-31",
+                "unit_root_id": str(root),
+                "unit_kinds": ["community"],
+                "indicators": manual,
+            },
+            headers=headers,
+        )
+        side.add(assert_status(scheme, 201).json()["id"])
     return jinhu_side, anyang_side
 
 
