@@ -309,6 +309,7 @@ COVERAGE_AS = {
     "school-metrics": "school_teacher",
     "stats": "county_lead",
     "health": "admin",
+    "assessments": "county_lead",
 }
 BY_NAME = {principal.name: principal for principal in PRINCIPALS}
 
@@ -411,5 +412,9 @@ def test_every_uuid_path_parameter_has_an_out_of_scope_probe_or_needs_none():
         ("query", "actor_id"),
         ("query", "object_id"),
         ("query", "minor_id"),
+        # A scheme is read by its issuing subtree and the units it assesses, a run's results and explanations
+        # by those leads and auditors or by the assessed unit for its own: held by tests/assessments.
+        ("path", "scheme_id"),
+        ("path", "run_id"),
     }
     assert names - unprobed == set(OBJECT_PARAMETERS)
