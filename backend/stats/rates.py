@@ -106,8 +106,11 @@ class LocalDay(sa.sql.expression.ColumnElement[int]):
 @compiles(LocalDay, "postgresql")
 def _local_day_postgresql(element: LocalDay, compiler: Any, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
-    day = column if element.is_date else f"CAST(({column} AT TIME ZONE 'Asia/Shanghai') AS DATE)"
-    return f"({day} - DATE '1970-01-01')"
+    if element.is_date:
+        return f"({column} - DATE '1970-01-01')"
+    # Beijing is UTC+8 all year: arithmetic on the epoch, several times faster than AT TIME ZONE over millions
+    # of entries.
+    return f"CAST(floor((EXTRACT(EPOCH FROM {column}) + 28800) / 86400) AS INTEGER)"
 
 
 @compiles(LocalDay, "sqlite")
@@ -254,21 +257,45 @@ def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery
     )
     entry_day = LocalDay(CareEntry.occurred_at)
     corrected = sa.orm.aliased(CareEntry)
-    in_care_window = sa.and_(
-        CareEntry.kind.in_([kind.value for kind in CONTACT_KINDS]),
-        CareEntry.contact_succeeded.is_(True),
-        entry_day >= files.c.window_start,
-        entry_day < files.c.window_start + files.c.intervals * files.c.interval_days,
+    entries = sa.and_(
+        CareEntry.care_file_id == files.c.file_id,
+        CareEntry.occurred_at >= local_midnight_utc(period.start),
+        CareEntry.occurred_at < local_midnight_utc(as_of + timedelta(days=1)),
+        # A corrected entry is replaced by its correction: count the correction only.
+        CareEntry.id.not_in(sa.select(corrected.corrects_id).where(corrected.corrects_id.is_not(None))),
     )
-    test_done = sa.and_(
-        CareEntry.kind == EntryKind.urine_test.value,
-        CareEntry.urine_result.in_(DONE_URINE_RESULTS),
-        entry_day >= files.c.window_start,
-        entry_day <= files.c.window_end,
+    # Intervals with a contact: (file, interval number) pairs, then counted per file — two hash aggregates
+    # rather than a count of distinct values, which would sort every entry.
+    interval_of_entry = (entry_day - files.c.window_start) // files.c.interval_days
+    contact_intervals = (
+        sa.select(files.c.file_id, interval_of_entry.label("interval"))
+        .join(CareEntry, entries)
+        .where(
+            CareEntry.kind.in_([kind.value for kind in CONTACT_KINDS]),
+            CareEntry.contact_succeeded.is_(True),
+            entry_day >= files.c.window_start,
+            entry_day < files.c.window_start + files.c.intervals * files.c.interval_days,
+        )
+        .group_by(files.c.file_id, interval_of_entry)
+        .subquery("contact_intervals")
     )
-    # Distinct intervals with a contact: an interval number per entry, NULL for entries outside the windows.
-    interval_of_entry = sa.case(
-        (in_care_window, (entry_day - files.c.window_start) // files.c.interval_days), else_=None
+    covered = (
+        sa.select(contact_intervals.c.file_id, sa.func.count().label("intervals_covered"))
+        .group_by(contact_intervals.c.file_id)
+        .subquery("covered")
+    )
+    tests = (
+        sa.select(files.c.file_id, sa.func.count().label("tests_done"))
+        .join(CareEntry, entries)
+        .where(
+            files.c.tests_required >= 1,
+            CareEntry.kind == EntryKind.urine_test.value,
+            CareEntry.urine_result.in_(DONE_URINE_RESULTS),
+            entry_day >= files.c.window_start,
+            entry_day <= files.c.window_end,
+        )
+        .group_by(files.c.file_id)
+        .subquery("tests")
     )
     return (
         sa.select(
@@ -277,22 +304,13 @@ def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery
             files.c.path,
             files.c.intervals,
             files.c.tests_required,
-            sa.func.count(sa.distinct(interval_of_entry)).label("intervals_covered"),
-            _counting(test_done).label("tests_done"),
+            sa.func.coalesce(covered.c.intervals_covered, 0).label("intervals_covered"),
+            sa.func.coalesce(tests.c.tests_done, 0).label("tests_done"),
         )
         .select_from(files)
-        .outerjoin(
-            CareEntry,
-            sa.and_(
-                CareEntry.care_file_id == files.c.file_id,
-                CareEntry.occurred_at >= local_midnight_utc(period.start),
-                CareEntry.occurred_at < local_midnight_utc(as_of + timedelta(days=1)),
-                # A corrected entry is replaced by its correction: count the correction only.
-                ~sa.exists().where(corrected.corrects_id == CareEntry.id),
-            ),
-        )
+        .outerjoin(covered, covered.c.file_id == files.c.file_id)
+        .outerjoin(tests, tests.c.file_id == files.c.file_id)
         .where(sa.or_(files.c.intervals >= 1, files.c.tests_required >= 1))
-        .group_by(files.c.file_id, files.c.minor_id, files.c.path, files.c.intervals, files.c.tests_required)
         .subquery("per_file")
     )
 

@@ -373,6 +373,7 @@ async def test_the_default_period_is_this_year_to_date(client, login, county):
         ({"period_from": "2026-04-01", "period_to": "2026-03-01"}, "period_to", "period.reversed"),
         ({"period_from": "2025-01-01", "period_to": "2026-01-02"}, "period_to", "period.too_long"),
         ({"period_from": "2999-01-01", "period_to": "2999-02-01"}, "period_from", "period.future"),
+        ({"period_from": "0001-01-01", "period_to": "0001-12-31"}, "period_from", "date.range"),
         ({"period_from": "2026-02-30"}, "period_from", None),
         ({"period_to": "yesterday"}, "period_to", None),
     ],
