@@ -1,7 +1,7 @@
 """Assessment schemes, their runs, each run's figures (with the inputs behind them) and veto hits.
 
 Revision ID: 7d79e74b426a
-Revises: 7d3e9a1c4b20, 7e3a91c4d2f6
+Revises: 7d3e9a1c4b20, 7e3a91c4d2f6, 7d3e5b1c9a42
 Create Date: 2026-12-02 10:44:16.449335+00:00
 """
 
@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7d79e74b426a"
-# Also joins the two heads of the rates (7e3a91c4d2f6) and the work records (7d3e9a1c4b20).
-down_revision: str | tuple[str, ...] | None = ("7d3e9a1c4b20", "7e3a91c4d2f6")
+# Also joins the heads of the work records (7d3e9a1c4b20), the rates (7e3a91c4d2f6) and the school-kept files
+# (7d3e5b1c9a42).
+down_revision: str | tuple[str, ...] | None = ("7d3e9a1c4b20", "7e3a91c4d2f6", "7d3e5b1c9a42")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
