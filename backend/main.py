@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from backend import __doc__ as description
 from backend.api_docs import mount_api_docs
+from backend.assessments.router import router as assessment_schemes_router
+from backend.assessments.router import runs_router as assessment_runs_router
 from backend.audit.router import router as audit_router
 from backend.auth.router import router as auth_router
 from backend.campaigns.router import reports_router as task_reports_router
@@ -35,6 +37,7 @@ from backend.stats.router import router as stats_router
 from backend.transfers.router import router as transfers_router
 from backend.units.router import router as units_router
 from backend.users.router import router as users_router
+from backend.work_records.router import routers as work_records_routers
 
 
 def operation_id(route: APIRoute) -> str:
@@ -61,6 +64,9 @@ API_ROUTERS = (
     audit_router,
     school_metrics_router,
     stats_router,
+    assessment_schemes_router,
+    assessment_runs_router,
+    *work_records_routers,
 )
 
 
@@ -119,6 +125,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "description": "Term figures of schools, as schools and the bureau report them",
             },
             {"name": "stats", "description": "Statistics with small counts suppressed, and the dashboard"},
+            {
+                "name": "assessments",
+                "description": "Assessment schemes (考核方案), their runs, results, explanations and the 通报 draft",
+            },
+            {
+                "name": "publicity-activities",
+                "description": "Work records: publicity and education activities",
+            },
+            {"name": "inspection-visits", "description": "Work records: supervision and unannounced visits"},
+            {"name": "responsibility-letters", "description": "Work records: responsibility letters signed"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from backend.assessments.models import AssessmentFigure, AssessmentRun, AssessmentScheme, AssessmentVetoHit
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, LoginKnownAddress, LoginThrottle, RefreshToken, RevokedToken
 from backend.campaigns.models import (
@@ -22,11 +23,21 @@ from backend.seizures.models import SeizureNotice
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
+from backend.work_records.models import (
+    InspectionVisit,
+    PublicityActivity,
+    ResponsibilityLetter,
+    WorkRecordFile,
+)
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "ApiClient",
+    "AssessmentFigure",
+    "AssessmentRun",
+    "AssessmentScheme",
+    "AssessmentVetoHit",
     "AuditChainHead",
     "AuditEvent",
     "AuthSession",
@@ -38,6 +49,7 @@ __all__ = [
     "CareSettings",
     "EvidenceFile",
     "IdempotencyRecord",
+    "InspectionVisit",
     "LoginKnownAddress",
     "LoginThrottle",
     "Minor",
@@ -45,7 +57,9 @@ __all__ = [
     "MinorTally",
     "Notification",
     "NotificationAddress",
+    "PublicityActivity",
     "RefreshToken",
+    "ResponsibilityLetter",
     "RevokedToken",
     "SchoolMetric",
     "SeizureNotice",
@@ -54,5 +68,6 @@ __all__ = [
     "Transfer",
     "Unit",
     "User",
+    "WorkRecordFile",
     "metadata",
 ]

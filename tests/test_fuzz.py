@@ -42,6 +42,7 @@ from backend.settings import Settings
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
+from backend.work_records.models import InspectionVisit, PublicityActivity, ResponsibilityLetter
 from tests.conftest import DEMO_CLIENT_SECRET, DEMO_PASSWORD, empty_tables, make_settings
 
 FUZZ_EXAMPLES = int(os.environ.get("QINGHU_FUZZ_EXAMPLES", "3"))
@@ -118,6 +119,7 @@ OBJECT_PARAMETERS = {
     ("path", "notice_id"): "notice",
     ("path", "transfer_id"): "transfer",
     ("path", "report_id"): "report",
+    ("path", "record_id"): "work_record",
 }
 PROBES_PER_KIND = 2
 
@@ -154,6 +156,14 @@ async def _seed(settings: Settings) -> dict[str, dict[str, list[str]]]:
                     "minor": sa.select(Minor.id).where(Minor.managing_unit_id.in_(inside)),
                     "care_file": sa.select(CareFile.id).where(CareFile.managing_unit_id.in_(inside)),
                     "report": sa.select(TaskReport.id).where(TaskReport.unit_id.in_(inside)),
+                    # Work records are about one unit (the holder, the inspected unit, the signer).
+                    "work_record": sa.union_all(
+                        sa.select(PublicityActivity.id).where(PublicityActivity.unit_id.in_(inside)),
+                        sa.select(InspectionVisit.id).where(InspectionVisit.inspected_unit_id.in_(inside)),
+                        sa.select(ResponsibilityLetter.id).where(
+                            ResponsibilityLetter.signer_unit_id.in_(inside)
+                        ),
+                    ),
                     # Notices and transfers belong to both ends: out of the other township's reach only when
                     # both ends are inside this one.
                     "notice": sa.select(SeizureNotice.id).where(
@@ -309,6 +319,10 @@ COVERAGE_AS = {
     "school-metrics": "school_teacher",
     "stats": "county_lead",
     "health": "admin",
+    "assessments": "county_lead",
+    "publicity-activities": "jinhu_lead",
+    "inspection-visits": "jinhu_lead",
+    "responsibility-letters": "jinhu_lead",
 }
 BY_NAME = {principal.name: principal for principal in PRINCIPALS}
 
@@ -399,7 +413,7 @@ def test_every_uuid_path_parameter_has_an_out_of_scope_probe_or_needs_none():
         or any(option.get("format") == "uuid" for option in parameter.get("schema", {}).get("anyOf", []))
     }
     # Campaigns reach their targets across townships (and their tasks with them), evidence belongs to its
-    # report, and the audit trail's and the notice list's filters only narrow what is listed: their scope is
+    # report (a work record's file to its record), and the audit trail's and the notice list's filters only narrow what is listed: their scope is
     # held by their own tests. A notification is its owner's alone, not a unit's: another person's is 404
     # (tests/notifications).
     unprobed = {
@@ -408,8 +422,13 @@ def test_every_uuid_path_parameter_has_an_out_of_scope_probe_or_needs_none():
         ("query", "campaign_id"),
         ("query", "task_id"),
         ("path", "evidence_id"),
+        ("path", "file_id"),
         ("query", "actor_id"),
         ("query", "object_id"),
         ("query", "minor_id"),
+        # A scheme is read by its issuing subtree and the units it assesses, a run's results and explanations
+        # by those leads and auditors or by the assessed unit for its own: held by tests/assessments.
+        ("path", "scheme_id"),
+        ("path", "run_id"),
     }
     assert names - unprobed == set(OBJECT_PARAMETERS)

@@ -20,7 +20,7 @@ from backend.care_files.schemas import (
     SchoolFileCreate,
     TeamCandidate,
 )
-from backend.care_files.service import closure, files, intervals, people, records, timeline
+from backend.care_files.service import closure, files, intervals, people, reading, records, timeline
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
@@ -42,7 +42,7 @@ CareWriter = Annotated[Principal, Depends(require(Scope.care_files_write))]
 SchoolFileKeeper = Annotated[Principal, Depends(require(Scope.school_files_write))]
 CareApprover = Annotated[Principal, Depends(require(Scope.care_files_approve))]
 CarePage = Annotated[
-    PageParams, Depends(page_params(files.SORT_FIELDS, default="next_due_on", tie_breaker=CareFile.id))
+    PageParams, Depends(page_params(reading.SORT_FIELDS, default="next_due_on", tie_breaker=CareFile.id))
 ]
 EntryPage = Annotated[
     PageParams,
@@ -91,7 +91,7 @@ async def list_care_files(
         ),
     ] = None,
 ) -> Page[CareFileRead]:
-    filters = files.CareFileFilters(
+    filters = reading.CareFileFilters(
         status=status,
         due=due,
         mine=mine,

@@ -15,6 +15,12 @@ RECORDS: tuple[tuple[str, dict[str, privacy.Rule]], ...] = (
     ("Audit event (`/api/v1/audit-events`)", privacy.AUDIT_EVENT_FIELDS),
     ("To-do item (`/api/v1/me/todo`)", privacy.TODO_ITEM_FIELDS),
     ("Notification (`/api/v1/me/notifications`)", privacy.NOTIFICATION_FIELDS),
+    ("Assessment result (`/api/v1/assessment-runs/{id}`)", privacy.ASSESSMENT_RESULT_FIELDS),
+    (
+        "Assessment figure (`/api/v1/assessment-runs/{id}/units/{unit_id}/figures/{indicator}`)",
+        privacy.ASSESSMENT_FIGURE_FIELDS,
+    ),
+    ("Rates per unit (`/api/v1/stats/rates`)", privacy.RATE_FIELDS),
 )
 
 

@@ -55,6 +55,18 @@ class Scope(LabelledEnum):
     )
     transfers_read = ("transfers:read", "查看移交", "Read transfers")
     transfers_write = ("transfers:write", "办理移交", "Request and answer transfers")
+    assessments_read = ("assessments:read", "查看考核结果", "Read assessments and their results")
+    assessments_write = (
+        "assessments:write",
+        "制定考核方案、计算和定稿考核结果",
+        "Set up assessment schemes, run and finalise them",
+    )
+    work_records_read = ("work_records:read", "查看工作台账", "Read work records")
+    work_records_write = (
+        "work_records:write",
+        "记录宣传活动、督导检查和责任书",
+        "Record publicity activities, inspections and responsibility letters",
+    )
 
 
 # What each role may do. A route names the scope it needs; it never checks roles by itself.
@@ -91,6 +103,10 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.care_files_approve,
             Scope.transfers_read,
             Scope.transfers_write,
+            Scope.assessments_read,
+            Scope.assessments_write,
+            Scope.work_records_read,
+            Scope.work_records_write,
         }
     ),
     Role.caseworker: frozenset(
@@ -109,6 +125,9 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.care_files_write,
             Scope.transfers_read,
             Scope.transfers_write,
+            Scope.assessments_read,
+            Scope.work_records_read,
+            Scope.work_records_write,
         }
     ),
     Role.police: frozenset(
@@ -134,6 +153,9 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.stats_read,
             Scope.metrics_write,
             Scope.care_files_team,
+            Scope.assessments_read,
+            Scope.work_records_read,
+            Scope.work_records_write,
             Scope.school_files_write,
         }
     ),
@@ -151,6 +173,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.stats_overview,
             Scope.care_files_read,
             Scope.transfers_read,
+            Scope.assessments_read,
+            Scope.work_records_read,
         }
     ),
 }

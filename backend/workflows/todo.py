@@ -16,7 +16,7 @@ from backend.campaigns.scoping import DUE_SOON_DAYS as REPORTS_DUE_SOON_DAYS
 from backend.campaigns.service import reports
 from backend.care_files import worklists
 from backend.care_files.models import CareFile, CareFileStatus, DueState
-from backend.care_files.service import files
+from backend.care_files.service import reading as files
 from backend.pagination import Page, PageParams
 from backend.security import permissions, privacy
 from backend.security.principals import Principal

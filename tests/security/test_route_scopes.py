@@ -95,11 +95,33 @@ ANY_OF_ROUTES = {
     ("GET", "/api/v1/care-files/{care_file_id}"): frozenset({"care_files:read", "care_files:team"}),
     ("GET", "/api/v1/care-files/{care_file_id}/entries"): frozenset({"care_files:read", "care_files:team"}),
     ("POST", "/api/v1/care-files/{care_file_id}/entries"): frozenset({"care_files:write", "care_files:team"}),
+    # The rates: leads and the education bureau through stats:read, auditors through stats:overview (the service
+    # refuses school staff and social workers: permissions.may_read_unit_rates).
+    ("GET", "/api/v1/stats/rates"): frozenset({"stats:read", "stats:overview"}),
 }
 
 CAMPAIGNS_READ = frozenset({"campaigns:read"})
 CAMPAIGNS_WRITE = frozenset({"campaigns:read", "campaigns:write"})
 TASK_REPORTS_WRITE = frozenset({"campaigns:read", "task_reports:write"})
+ASSESSMENTS_READ = frozenset({"assessments:read"})
+ASSESSMENTS_WRITE = frozenset({"assessments:read", "assessments:write"})
+WORK_RECORDS_READ = frozenset({"work_records:read"})
+WORK_RECORDS_WRITE = frozenset({"work_records:read", "work_records:write"})
+# Each kind of work record answers the same nine routes.
+WORK_RECORD_ROUTES = {
+    (method, f"/api/v1/{kind}{suffix}"): scopes
+    for kind in ("publicity-activities", "inspection-visits", "responsibility-letters")
+    for method, suffix, scopes in (
+        ("GET", "", WORK_RECORDS_READ),
+        ("POST", "", WORK_RECORDS_WRITE),
+        ("GET", "/{record_id}", WORK_RECORDS_READ),
+        ("PATCH", "/{record_id}", WORK_RECORDS_WRITE),
+        ("DELETE", "/{record_id}", WORK_RECORDS_WRITE),
+        ("POST", "/{record_id}/files", WORK_RECORDS_WRITE),
+        ("GET", "/{record_id}/files/{file_id}", WORK_RECORDS_READ),
+        ("DELETE", "/{record_id}/files/{file_id}", WORK_RECORDS_WRITE),
+    )
+}
 
 # (method, path) → every scope the route requires.
 ROUTES: dict[tuple[str, str], frozenset[str]] = {
@@ -184,6 +206,18 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/stats/schools"): frozenset({"stats:read"}),
     ("GET", "/api/v1/stats/regions"): frozenset({"stats:read"}),
     ("GET", "/api/v1/stats/overview"): frozenset({"stats:overview"}),
+    ("GET", "/api/v1/assessment-schemes"): ASSESSMENTS_READ,
+    ("POST", "/api/v1/assessment-schemes"): ASSESSMENTS_WRITE,
+    ("GET", "/api/v1/assessment-schemes/{scheme_id}"): ASSESSMENTS_READ,
+    ("PUT", "/api/v1/assessment-schemes/{scheme_id}"): ASSESSMENTS_WRITE,
+    ("DELETE", "/api/v1/assessment-schemes/{scheme_id}"): ASSESSMENTS_WRITE,
+    ("POST", "/api/v1/assessment-schemes/{scheme_id}/runs"): ASSESSMENTS_WRITE,
+    ("GET", "/api/v1/assessment-runs/{run_id}"): ASSESSMENTS_READ,
+    ("PUT", "/api/v1/assessment-runs/{run_id}/scores/{unit_id}/{indicator}"): ASSESSMENTS_WRITE,
+    ("POST", "/api/v1/assessment-runs/{run_id}/finalise"): ASSESSMENTS_WRITE,
+    ("GET", "/api/v1/assessment-runs/{run_id}/units/{unit_id}/figures/{indicator}"): ASSESSMENTS_READ,
+    ("GET", "/api/v1/assessment-runs/{run_id}/notice"): ASSESSMENTS_READ,
+    **WORK_RECORD_ROUTES,
 }
 
 # --- who holds what -------------------------------------------------------------------------------------------
@@ -222,6 +256,10 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:approve",
             "transfers:read",
             "transfers:write",
+            "assessments:read",
+            "assessments:write",
+            "work_records:read",
+            "work_records:write",
         }
     ),
     "caseworker": frozenset(
@@ -240,6 +278,9 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:write",
             "transfers:read",
             "transfers:write",
+            "assessments:read",
+            "work_records:read",
+            "work_records:write",
         }
     ),
     "police": frozenset(
@@ -265,6 +306,9 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "stats:read",
             "metrics:write",
             "care_files:team",
+            "assessments:read",
+            "work_records:read",
+            "work_records:write",
             "school_files:write",
         }
     ),
@@ -281,6 +325,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "stats:overview",
             "care_files:read",
             "transfers:read",
+            "assessments:read",
+            "work_records:read",
         }
     ),
 }
@@ -464,6 +510,20 @@ WITNESSES: dict[str, list[Witness]] = {
         W("minors:read", "GET", "/minors/{minor_id}", ids={"minor_id": "minor:admin"}),
     ],
     "jinhu_lead": [
+        W("assessments:read", "GET", "/assessment-schemes"),
+        W(
+            "assessments:write",
+            "POST",
+            "/assessment-schemes",
+            body=lambda w: {
+                "name": "锦湖街道社区禁毒工作考核",
+                "period_start": "2026-01-01",
+                "period_end": "2026-12-31",
+                "unit_kinds": ["community"],
+                "indicators": [{"code": "leadership", "name": "组织领导", "max_score": 10, "manual": {}}],
+            },
+            status=201,
+        ),
         W("units:read", "GET", "/units/tree"),
         W("users:read", "GET", "/users/{user_id}", ids={"user_id": "user:jinhu_worker"}),
         W("audit:read", "GET", "/audit-events"),
@@ -535,8 +595,21 @@ WITNESSES: dict[str, list[Witness]] = {
             },
             status=201,
         ),
+        W("work_records:read", "GET", "/publicity-activities"),
+        W(
+            "work_records:write",
+            "POST",
+            "/inspection-visits",
+            body=lambda w: {
+                "inspected_unit_id": w.ids["滨江社区"],
+                "visited_on": "2026-06-01",
+                "findings": "台账齐全",
+            },
+            status=201,
+        ),
     ],
     "jinhu_worker": [
+        W("assessments:read", "GET", "/assessment-schemes"),
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "滨江社区"}),
         W("minors:read", "GET", "/minors/{minor_id}", ids={"minor_id": "minor:worker"}),
         W("minors:register", "POST", "/minors", body=minor_body, status=201),
@@ -596,6 +669,14 @@ WITNESSES: dict[str, list[Witness]] = {
             },
             status=201,
         ),
+        W("work_records:read", "GET", "/responsibility-letters"),
+        W(
+            "work_records:write",
+            "POST",
+            "/publicity-activities",
+            body=lambda w: {"kind": "six_entries", "held_on": "2026-06-26", "place": "滨江社区"},
+            status=201,
+        ),
     ],
     "jinhu_police": [
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "锦湖派出所"}),
@@ -622,6 +703,7 @@ WITNESSES: dict[str, list[Witness]] = {
         W("care_files:team", "GET", "/care-files"),
     ],
     "school_teacher": [
+        W("assessments:read", "GET", "/assessment-schemes"),
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "瑞安市锦湖中学"}),
         W("minors:read", "GET", "/minors"),
         W("minors:register", "POST", "/minors", body=minor_body, status=201),
@@ -636,6 +718,19 @@ WITNESSES: dict[str, list[Witness]] = {
         W("stats:read", "GET", "/stats/schools"),
         W("metrics:write", "POST", "/school-metrics", body=lambda w: figures_body(w, None), status=201),
         W("care_files:team", "GET", "/care-files"),
+        W("work_records:read", "GET", "/publicity-activities"),
+        W(
+            "work_records:write",
+            "POST",
+            "/publicity-activities",
+            body=lambda w: {
+                "kind": "lecture",
+                "held_on": "2026-06-26",
+                "place": "学校报告厅",
+                "participants": 300,
+            },
+            status=201,
+        ),
         W(
             "school_files:write",
             "POST",
@@ -664,6 +759,7 @@ WITNESSES: dict[str, list[Witness]] = {
         W("campaigns:write", "POST", "/campaigns", body=lambda w: campaign_body(w, ["school"]), status=201),
     ],
     "auditor": [
+        W("assessments:read", "GET", "/assessment-schemes"),
         W("units:read", "GET", "/units/tree"),
         W("users:read", "GET", "/users/{user_id}", ids={"user_id": "user:jinhu_worker"}),
         W("audit:read", "GET", "/audit-events/verify"),
@@ -672,12 +768,14 @@ WITNESSES: dict[str, list[Witness]] = {
         W("stats:overview", "GET", "/stats/overview"),
         W("care_files:read", "GET", "/care-files/{care_file_id}", ids={"care_file_id": "file:worker"}),
         W("transfers:read", "GET", "/transfers/{transfer_id}", ids={"transfer_id": "transfer:demo"}),
+        W("work_records:read", "GET", "/inspection-visits"),
     ],
     "police-jinhu": [
         W("seizures:write", "POST", "/seizure-notices", body=notice_body, status=201),
         W("seizures:read", "GET", "/seizure-notices/{notice_id}", ids={"notice_id": "notice:worker"}),
     ],
-    "edu-bureau": [W("stats:read", "GET", "/stats/schools")],
+    # The bureau's client reads the rates (API.md); its school statistics are witnessed by the bureau's officer.
+    "edu-bureau": [W("stats:read", "GET", "/stats/rates")],
     "edu-metrics": [
         W("units:read", "GET", "/units/tree"),
         W("stats:read", "GET", "/school-metrics"),

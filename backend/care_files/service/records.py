@@ -121,3 +121,11 @@ async def eligible_lead(session: AsyncSession, *, unit_id: uuid.UUID, user_id: u
     if user is None or not permissions.may_lead_a_care_file(Role(user.role)):
         return None
     return user
+
+
+async def display_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The display names of these people (a file's lead, team members with accounts, who decided a closure)."""
+    if not ids:
+        return {}
+    rows = await session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {row.id: row.display_name for row in rows}
