@@ -146,7 +146,9 @@ async def _seed(dsn: str, minors: int, today: date) -> None:
     await connection.close()
 
 
-async def _measure(settings: Settings, rounds: int, today: date) -> tuple[list[float], list[float], dict]:
+async def _measure(
+    settings: Settings, rounds: int, today: date, warmup: int = 2
+) -> tuple[list[float], list[float], dict]:
     from httpx import ASGITransport, AsyncClient
     from sqlalchemy import select
 
@@ -169,19 +171,19 @@ async def _measure(settings: Settings, rounds: int, today: date) -> tuple[list[f
             )
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        for round_ in range(rounds + 2):
+        for round_ in range(rounds + warmup):
             response = await client.get("/api/v1/stats/rates", params=params, headers=headers)
             assert response.status_code == 200, response.text
-            if round_ >= 2:  # warm-up
+            if round_ >= warmup:
                 server.append(float(response.headers["server-timing"].split("dur=")[1]))
         county = response.json()["units"][0]
         async with app.state.sessionmaker() as session:
             units = (await session.scalars(select(Unit).where(Unit.kind != "county_office").limit(500))).all()
             period = Period(today - timedelta(days=365), today)
-            for round_ in range(max(3, rounds // 4) + 1):
+            for round_ in range(max(1, rounds // 4) + min(warmup, 1)):
                 started = time.perf_counter()
                 await unit_rates(session, units=units, period=period)
-                if round_ >= 1:
+                if round_ >= min(warmup, 1):
                     direct.append((time.perf_counter() - started) * 1000)
     await app.state.engine.dispose()
     return server, direct, county
@@ -202,6 +204,7 @@ def main() -> None:
     )
     parser.add_argument("--minors", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=2, help="requests before the measured ones")
     parser.add_argument("--reuse", action="store_true", help="measure on the database loaded before")
     parser.add_argument(
         "--database",
@@ -221,7 +224,7 @@ def main() -> None:
         print(
             f"loaded {args.minors} minors, files and a year of entries in {time.perf_counter() - started:.0f} s"
         )
-    server, direct, county = asyncio.run(_measure(settings, args.rounds, today))
+    server, direct, county = asyncio.run(_measure(settings, args.rounds, today, args.warmup))
     results = {"county_rates_server": _summary(server), "unit_rates_500_units": _summary(direct)}
     print(
         f"stats/rates (county, 365 days): median {results['county_rates_server']['median_ms']} ms, "
