@@ -73,7 +73,7 @@ def _summary(values: list[float]) -> dict[str, float]:
     }
 
 
-async def _measure_todo(settings: Settings, rounds: int) -> tuple[dict, dict]:
+async def _measure_todo(settings: Settings, rounds: int, who_asks: list[str]) -> tuple[dict, dict]:
     from httpx import ASGITransport, AsyncClient
 
     from backend.main import create_app
@@ -85,7 +85,8 @@ async def _measure_todo(settings: Settings, rounds: int) -> tuple[dict, dict]:
         app.router.lifespan_context(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://bench") as client,
     ):
-        for who, username in PRINCIPALS.items():
+        for who in who_asks:
+            username = PRINCIPALS[who]
             token = (
                 await client.post(
                     "/api/v1/auth/token",
@@ -141,6 +142,11 @@ def main() -> None:
     parser.add_argument("--database", default=seed.DEFAULT_DATABASE)
     parser.add_argument("--reuse", action="store_true", help="the registry is seeded already")
     parser.add_argument("--no-remind", action="store_true", help="measure the to-do centre only")
+    parser.add_argument(
+        "--who",
+        default=",".join(PRINCIPALS),
+        help=f"whose to-do centre, comma-separated among {', '.join(PRINCIPALS)}",
+    )
     arguments = parser.parse_args()
     dsn = seed.dsn_of(arguments.database)
     env = {
@@ -164,7 +170,7 @@ def main() -> None:
     if loaded:
         print(f"loaded in {time.perf_counter() - started:.0f} s: {loaded}", flush=True)
 
-    todo, answers = asyncio.run(_measure_todo(settings, arguments.rounds))
+    todo, answers = asyncio.run(_measure_todo(settings, arguments.rounds, arguments.who.split(",")))
     report: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": arguments.database,
