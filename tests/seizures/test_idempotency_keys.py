@@ -8,7 +8,9 @@ import sqlalchemy as sa
 
 from backend.db import utcnow
 from backend.idempotency import IdempotencyRecord
-from tests.school_metrics.conftest import machine_client  # noqa: F401 - shared fixture
+from backend.terms import Term
+from tests.conftest import assert_problem
+from tests.school_metrics.conftest import METRICS, figures, machine_client  # noqa: F401 - shared fixture
 from tests.seizures.conftest import NOTICES, notice_body
 
 
@@ -80,3 +82,47 @@ async def test_a_key_is_kept_seven_days_and_is_new_after_them(app, client, perso
     records = await _records(app, key)
     assert len(records) == 1
     assert records[0].response_body["id"] == fresh.json()["id"]
+
+
+async def test_a_key_reused_with_another_body_is_refused_with_a_message_saying_so(
+    app, client, person, police_system
+):
+    key = str(uuid.uuid4())
+    headers = {**police_system, "Idempotency-Key": key}
+    first = await client.post(NOTICES, json=notice_body(person()), headers=headers)
+    assert first.status_code == 201, first.text
+    refused = await client.post(NOTICES, json=notice_body(person()), headers=headers)
+    problem = assert_problem(refused, 409, "idempotency-key-reused")
+    assert problem["title"] == "Idempotency key reused with another request"
+    assert problem["detail"] == (
+        "This Idempotency-Key was used for a different request; use a new key for a new request."
+    )
+    assert len(await _records(app, key)) == 1
+
+
+async def test_a_key_belongs_to_one_route(
+    app,
+    client,
+    county,
+    person,
+    machine_client,  # noqa: F811
+):
+    """The same client may use the same key on two routes: on the second it is a new request, judged there on
+    its own (school figures out of a police station's reach: 422), never the first route's answer or a 409."""
+    station = await machine_client(
+        "police-jinhu-both", county["units"]["锦湖派出所"], ["seizures:write", "metrics:write"]
+    )
+    key = str(uuid.uuid4())
+    pushed = await client.post(
+        NOTICES, json=notice_body(person()), headers={**station, "Idempotency-Key": key}
+    )
+    assert pushed.status_code == 201, pushed.text
+    batch = {
+        "term": Term.current().code,
+        "rows": [{**figures(), "school_id": str(county["units"]["瑞安市锦湖中学"].id)}],
+    }
+    submitted = await client.post(METRICS, json=batch, headers={**station, "Idempotency-Key": key})
+    problem = assert_problem(submitted, 422)
+    assert [error["loc"] for error in problem["errors"]] == [["body", "rows", 0, "school_id"]]
+    records = await _records(app, key)
+    assert [record.route for record in records] == ["POST /api/v1/seizure-notices"]
