@@ -1,6 +1,7 @@
 """Idempotency keys belong to one client, and last seven days: the same key from two clients is two requests,
 and a key past its retention is a new one. (The stored answer's age is set in the database, as time would.)"""
 
+import hashlib
 import uuid
 from datetime import timedelta
 
@@ -126,3 +127,31 @@ async def test_a_key_belongs_to_one_route(
     assert [error["loc"] for error in problem["errors"]] == [["body", "rows", 0, "school_id"]]
     records = await _records(app, key)
     assert [record.route for record in records] == ["POST /api/v1/seizure-notices"]
+
+
+async def test_the_stored_fingerprint_is_the_sha256_of_the_canonical_body(
+    app,
+    client,
+    county,
+    machine_client,  # noqa: F811
+):
+    """The fingerprint is kept for seven days, across upgrades: a retry after a release must still match, so its
+    recipe is fixed — SHA-256 of the body as JSON with sorted keys and no spaces (docs/integration.md)."""
+    bureau = await machine_client("edu-fingerprint", county["units"]["瑞安市教育局"], ["metrics:write"])
+    school_id = str(county["units"]["瑞安市锦湖中学"].id)
+    rows = [{**figures(), "school_id": school_id}]
+    key = str(uuid.uuid4())
+    sent = await client.post(
+        METRICS, json={"term": Term.current().code, "rows": rows}, headers={**bureau, "Idempotency-Key": key}
+    )
+    assert sent.status_code == 201, sent.text
+    canonical = (
+        '{"rows":[{"exams_with_content":1,"five_one_activities":3,"lesson_hours":2,"school_id":"'
+        + school_id
+        + '","students_completed":1150,"students_enrolled":1200,"students_registered":1190,"teachers_trained":6}],'
+        + '"term":"'
+        + Term.current().code
+        + '"}'
+    )
+    [record] = await _records(app, key)
+    assert record.request_hash == hashlib.sha256(canonical.encode()).hexdigest()
