@@ -136,7 +136,7 @@ async def test_the_stored_fingerprint_is_the_sha256_of_the_canonical_body(
     machine_client,  # noqa: F811
 ):
     """The fingerprint is kept for seven days, across upgrades: a retry after a release must still match, so its
-    recipe is fixed — SHA-256 of the body as JSON with sorted keys and no spaces (docs/integration.md)."""
+    recipe is fixed — SHA-256 of the body as JSON with sorted keys and no spaces."""
     bureau = await machine_client("edu-fingerprint", county["units"]["瑞安市教育局"], ["metrics:write"])
     school_id = str(county["units"]["瑞安市锦湖中学"].id)
     rows = [{**figures(), "school_id": school_id}]
