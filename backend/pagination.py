@@ -1,7 +1,7 @@
 """Lists: ``limit`` (≤ 200), ``offset``, ``total`` and ``sort``, one implementation for every list endpoint."""
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -143,3 +143,29 @@ def _uuid_subclass(value: Any) -> str:
     if isinstance(value, uuid.UUID):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+EXPORT_BATCH = 500  # rows read per query while an export streams
+
+
+async def iter_rows(
+    session: AsyncSession,
+    statement: AnySelect,
+    order_by: Sequence[Any],
+    to_item: Callable[[Any], T],
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    batch: int = EXPORT_BATCH,
+) -> AsyncIterator[T]:
+    """Every row of a list's filtered select, in its order, a batch at a time: what an export streams, shaped by
+    the same ``to_item`` as the list's pages, without holding every row at once."""
+    page_statement, _ = page_statements(statement, order_by)
+    offset = 0
+    while True:
+        values = {**(parameters or {}), "page_limit": batch, "page_offset": offset}
+        rows: Sequence[Any] = (await session.execute(page_statement, values)).all()
+        for row in rows:
+            yield to_item(row)
+        if len(rows) < batch:
+            return
+        offset += batch
