@@ -267,7 +267,7 @@ def stream_response(
     preamble: Sequence[str] = (),
 ) -> StreamingResponse:
     """A working list as a streamed CSV (UTF-8 with BOM) or XLSX download: ``rows`` come a batch at a time
-    (``pagination.iter_rows``), already shaped by the list's presenting step; every cell is made formula-safe
+    (``pagination.export_pages``), already shaped by the list's presenting step; every cell is made formula-safe
     here, as in ``file_response``."""
     if export_format is ExportFormat.csv:
         body = _csv_chunks(columns, rows, preamble)

@@ -7,20 +7,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.audit import service as audit
 from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import NotFound, problem_responses
 from backend.etag import IfMatch, set_etag
-from backend.exports import FILE_RESPONSES, ExportFormat, content_disposition, filters_label, stream_response
-from backend.pagination import Page, PageParams, iter_rows, page_params
+from backend.exports import FILE_RESPONSES, ExportFormat, content_disposition
+from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.settings import Settings
 from backend.storage import FileStorage, StoredFileMissing, storage_for
-from backend.venues import exporting, service
+from backend.venues import exporting as venue_columns
+from backend.venues import service
 from backend.venues.models import BuyerAgeBand, PharmacyCheck, Venue, VenueKind, VenueStatus
 from backend.venues.schemas import (
     EvidenceRead,
@@ -34,6 +34,7 @@ from backend.venues.schemas import (
     VenueRead,
     VenueUpdate,
 )
+from backend.workflows import exporting
 
 router = APIRouter(prefix="/venues", tags=["venues"], responses=problem_responses(401, 403, 422))
 pharmacy_router = APIRouter(
@@ -65,13 +66,6 @@ async def file_storage(request: Request) -> FileStorage:  # async: no worker thr
 
 
 Storage = Annotated[FileStorage, Depends(file_storage)]
-
-
-def _export_session(request: Request) -> async_sessionmaker[AsyncSession]:
-    # The file streams after the request's own transaction has committed (with the export's audit event), so
-    # its rows are read in a session of their own.
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    return sessionmaker
 
 
 # --- venues --------------------------------------------------------------------------------------------------
@@ -112,19 +106,22 @@ async def list_venues(
     )
     if format is ExportFormat.json:
         return await service.list_venues(session, principal=principal, filters=filters, page=page)
-    statement = await service.venues_statement(session, principal=principal, filters=filters)
-    await audit.record_export(
-        session, actor=principal, list_name="venues", filters=filters_label(filters), export_format=format
-    )
-    sessionmaker = _export_session(request)
 
-    async def rows() -> AsyncIterator[VenueRead]:
-        async with sessionmaker() as reading:
-            async for venue in iter_rows(reading, statement, page.order_by, service.present_venue):
-                yield venue
+    async def fetch(reading: AsyncSession, params: PageParams) -> Page[VenueRead]:
+        return await service.list_venues(reading, principal=principal, filters=filters, page=params)
 
-    return stream_response(
-        "重点场所排查", format, title="重点场所", columns=exporting.VENUE_COLUMNS, rows=rows()
+    return await exporting.export_list(
+        request,
+        session,
+        principal=principal,
+        list_name="venues",
+        filters=filters,
+        export_format=format,
+        page=page,
+        fetch=fetch,
+        columns=venue_columns.VENUE_COLUMNS,
+        filename="重点场所排查",
+        title="重点场所",
     )
 
 
@@ -296,27 +293,22 @@ async def list_pharmacy_checks(
     )
     if format is ExportFormat.json:
         return await service.list_pharmacy_checks(session, principal=principal, filters=filters, page=page)
-    statement = await service.pharmacy_checks_statement(session, principal=principal, filters=filters)
-    await audit.record_export(
+
+    async def fetch(reading: AsyncSession, params: PageParams) -> Page[PharmacyCheckRead]:
+        return await service.list_pharmacy_checks(reading, principal=principal, filters=filters, page=params)
+
+    return await exporting.export_list(
+        request,
         session,
-        actor=principal,
+        principal=principal,
         list_name="pharmacy_checks",
-        filters=filters_label(filters),
+        filters=filters,
         export_format=format,
-    )
-    sessionmaker = _export_session(request)
-
-    async def rows() -> AsyncIterator[PharmacyCheckRead]:
-        async with sessionmaker() as reading:
-            async for check in iter_rows(reading, statement, page.order_by, service.present_pharmacy_check):
-                yield check
-
-    return stream_response(
-        "右美沙芬处方药品使用情况排查表",
-        format,
+        page=page,
+        fetch=fetch,
+        columns=venue_columns.PHARMACY_COLUMNS,
+        filename="右美沙芬处方药品使用情况排查表",
         title="药店排查",
-        columns=exporting.PHARMACY_COLUMNS,
-        rows=rows(),
     )
 
 

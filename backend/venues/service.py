@@ -178,14 +178,6 @@ async def list_venues(
     return await paginate(session, statement, page, present_venue)
 
 
-async def venues_statement(
-    session: AsyncSession, *, principal: Principal, filters: VenueFilters
-) -> AnySelect:
-    """The list's select (filters checked): an export runs it batch by batch (``pagination.iter_rows``) and
-    shapes each row with ``present_venue``, as the list does."""
-    return await _filtered_venues(session, principal, filters)
-
-
 async def get_venue(session: AsyncSession, *, principal: Principal, venue_id: uuid.UUID) -> VenueRead:
     """The venue if it is in the principal's scope; otherwise it does not exist for them (404)."""
     row = (await session.execute(_venue_statement(principal).where(Venue.id == venue_id))).first()
@@ -540,13 +532,6 @@ async def list_pharmacy_checks(
 ) -> Page[PharmacyCheckRead]:
     statement = await _filtered_pharmacy_checks(session, principal, filters)
     return await paginate(session, statement, page, present_pharmacy_check)
-
-
-async def pharmacy_checks_statement(
-    session: AsyncSession, *, principal: Principal, filters: PharmacyFilters
-) -> AnySelect:
-    """The list's select (filters checked), for an export (``pagination.iter_rows`` + ``present_pharmacy_check``)."""
-    return await _filtered_pharmacy_checks(session, principal, filters)
 
 
 async def get_pharmacy_check(
