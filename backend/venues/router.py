@@ -23,7 +23,7 @@ from backend.venues import exporting as venue_columns
 from backend.venues import service
 from backend.venues.models import BuyerAgeBand, PharmacyCheck, Venue, VenueKind, VenueStatus
 from backend.venues.schemas import (
-    EvidenceRead,
+    VenueCheckEvidenceRead,
     PharmacyCheckIn,
     PharmacyCheckRead,
     PharmacyCheckUpdate,
@@ -190,7 +190,7 @@ async def record_venue_check(
 
 @router.post(
     "/{venue_id}/checks/{check_id}/evidence",
-    response_model=EvidenceRead,
+    response_model=VenueCheckEvidenceRead,
     status_code=status.HTTP_201_CREATED,
     summary="Attach a photo or document to a check (checked by content)",
     responses=problem_responses(404, 413, 415, 503, 507),
@@ -203,7 +203,7 @@ async def add_check_evidence(
     check_id: uuid.UUID,
     storage: Storage,
     file: Annotated[UploadFile, File(description="The evidence file")],
-) -> EvidenceRead:
+) -> VenueCheckEvidenceRead:
     settings: Settings = request.app.state.settings
     check = await service.get_check(session, principal=principal, venue_id=venue_id, check_id=check_id)
     content = await file.read(settings.max_upload_bytes + 1)
@@ -216,7 +216,7 @@ async def add_check_evidence(
         storage=storage,
         max_bytes=settings.max_upload_bytes,
     )
-    return EvidenceRead.model_validate(evidence)
+    return VenueCheckEvidenceRead.model_validate(evidence)
 
 
 @router.get(

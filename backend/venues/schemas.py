@@ -78,7 +78,7 @@ class VenueCheckIn(BaseModel):
         return self
 
 
-class EvidenceRead(BaseModel):
+class VenueCheckEvidenceRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -99,7 +99,7 @@ class VenueCheckRead(BaseModel):
     checked_by_unit: UnitSummary
     checked_by_name: str
     recorded_at: datetime
-    evidence: list[EvidenceRead]
+    evidence: list[VenueCheckEvidenceRead]
 
 
 class VenueDetail(VenueRead):

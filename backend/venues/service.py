@@ -39,7 +39,7 @@ from backend.venues.models import (
     VenueStatus,
 )
 from backend.venues.schemas import (
-    EvidenceRead,
+    VenueCheckEvidenceRead,
     PharmacyCheckIn,
     PharmacyCheckRead,
     PharmacyCheckUpdate,
@@ -225,7 +225,7 @@ def _present_check(check: VenueCheck, unit: Unit, evidence: list[VenueCheckEvide
         checked_by_unit=UnitSummary.model_validate(unit),
         checked_by_name=check.checked_by_name,
         recorded_at=check.recorded_at,
-        evidence=[EvidenceRead.model_validate(item) for item in evidence],
+        evidence=[VenueCheckEvidenceRead.model_validate(item) for item in evidence],
     )
 
 
