@@ -23,10 +23,10 @@ from backend.venues import exporting as venue_columns
 from backend.venues import service
 from backend.venues.models import BuyerAgeBand, PharmacyCheck, Venue, VenueKind, VenueStatus
 from backend.venues.schemas import (
-    VenueCheckEvidenceRead,
     PharmacyCheckIn,
     PharmacyCheckRead,
     PharmacyCheckUpdate,
+    VenueCheckEvidenceRead,
     VenueCheckIn,
     VenueCheckRead,
     VenueCreate,

@@ -39,10 +39,10 @@ from backend.venues.models import (
     VenueStatus,
 )
 from backend.venues.schemas import (
-    VenueCheckEvidenceRead,
     PharmacyCheckIn,
     PharmacyCheckRead,
     PharmacyCheckUpdate,
+    VenueCheckEvidenceRead,
     VenueCheckIn,
     VenueCheckRead,
     VenueCreate,
