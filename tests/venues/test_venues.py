@@ -189,3 +189,30 @@ async def test_roles_without_the_scope_are_refused(client, login, username):
     assert_problem(await client.get(PHARMACY, headers=headers), 403)
     if username == "edu_officer":
         assert_problem(await client.get(VENUES, headers=headers), 403)
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_a_check_keeps_its_evidence_files_judged_by_content(client, login, county):
+    worker = await login("jinhu_worker")
+    venue = assert_status(await client.post(VENUES, json=venue_body(), headers=worker), 201).json()
+    check_body = {"checked_on": local_today().isoformat(), "findings": "现场照片存档"}
+    check = assert_status(
+        await client.post(f"{VENUES}/{venue['id']}/checks", json=check_body, headers=worker), 201
+    ).json()
+    evidence_path = f"{VENUES}/{venue['id']}/checks/{check['id']}/evidence"
+    added = await client.post(evidence_path, files={"file": ("现场.png", PNG, "image/png")}, headers=worker)
+    evidence = assert_status(added, 201).json()
+    assert evidence["media_type"] == "image/png"
+    assert evidence["filename"] == "现场.png"
+    refused = await client.post(
+        evidence_path, files={"file": ("x.png", b"MZ not an image", "image/png")}, headers=worker
+    )
+    assert_problem(refused, 415)
+    downloaded = await client.get(f"{evidence_path}/{evidence['id']}", headers=worker)
+    assert assert_status(downloaded, 200).content == PNG
+    detail = (await client.get(f"{VENUES}/{venue['id']}", headers=worker)).json()
+    assert [item["filename"] for item in detail["checks"][0]["evidence"]] == ["现场.png"]
+    other = await login("other_worker")
+    assert_problem(await client.get(f"{evidence_path}/{evidence['id']}", headers=other), 404)
