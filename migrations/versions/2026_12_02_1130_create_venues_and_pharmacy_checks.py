@@ -2,7 +2,7 @@
 screening forms (二) and (三).
 
 Revision ID: 7b1241f9c31a
-Revises: 5c1d8e2a7b90
+Revises: 7d3e5b1c9a42
 Create Date: 2026-12-02 10:43:20.733386+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7b1241f9c31a"
-down_revision: str | None = "5c1d8e2a7b90"
+down_revision: str | None = "7d3e5b1c9a42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
