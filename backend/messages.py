@@ -586,4 +586,15 @@ CATALOGUE: dict[str, str] = {
     ),
     "The file store has no room for the file; nothing was stored.": "文件存储空间不足，未存储任何内容。",
     "The file store refused the request ({code}); try again later.": "文件存储拒绝了请求（{code}），请稍后重试。",
+    # Venues and pharmacy checks (venues/)
+    "No such venue.": "场所不存在或不在您的辖区内。",
+    "No such venue check.": "该场所没有这条排查记录。",
+    "No such pharmacy check.": "药店排查记录不存在或不在您的辖区内。",
+    "Only venue checkers keep venues.": "只有负责场所排查的人员可以登记和修改场所。",
+    "Only venue checkers record venue checks.": "只有负责场所排查的人员可以记录场所排查。",
+    "Only pharmacy checkers record pharmacy checks.": "只有负责药店排查的人员可以记录药店排查。",
+    "the unit is not a school": "所选单位不是学校",
+    "a check cannot be in the future": "排查日期不能晚于今天",
+    "the follow-up date cannot be before the check": "复查日期不能早于排查日期",
+    "this field cannot be emptied": "此项不能清空",
 }

@@ -491,6 +491,76 @@ NOTIFICATION_FIELDS: dict[str, Rule] = {
     ),
 }
 
+# Venues and pharmacy checks (``/api/v1/venues``, ``/api/v1/pharmacy-checks``): places and businesses, never a
+# child. A pharmacy check records a buyer's age band only (no name, no ID number, no date of birth): a band over
+# a pharmacy and a day is not enough to find the child, and the form asks for it.
+VENUE_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "name",
+            "kind",
+            "address",
+            "unit",
+            "near_school",
+            "school",
+            "status",
+            "note",
+            "last_checked_on",
+            "follow_up_on",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+    },
+    "follow_up_due": _derived(_GENERAL, "follow_up_on", why="a flag: the follow-up date has come"),
+    "check_count": _derived(_GENERAL, "checks", why="how many checks the venue has had"),
+    "checks": _stored(_GENERAL, why="the venue's checks, each as below"),
+}
+VENUE_CHECK_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "venue_id",
+            "checked_on",
+            "findings",
+            "hazard_found",
+            "measures",
+            "follow_up_on",
+            "checked_by_unit",
+            "checked_by_name",
+            "recorded_at",
+        )
+    },
+    "evidence": _stored(_GENERAL, why="file names, types and sizes; the files are read in scope"),
+}
+PHARMACY_CHECK_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "pharmacy_name",
+            "licence_number",
+            "address",
+            "checked_on",
+            "quantity",
+            "prescription_seen",
+            "notes",
+            "unit",
+            "checked_by_name",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+    },
+    "buyer_age_band": _stored(
+        _GENERAL, why="a band (under 14, 14-15, 16-17, adult), never a name, ID number or birth date"
+    ),
+    "minor_buyer": _derived(_GENERAL, "buyer_age_band", why="a flag: the band is under 18"),
+}
+
 # The audit trail. Who did what, when and why is general for those who read the trail (the reason of a
 # reveal is what an auditor audits); but an event's reason can be a case fact in code form ("seizure_notice",
 # "positive_urine_test", a trigger), and the names of changed fields can say "substances": those are the
