@@ -201,6 +201,10 @@ def _statistic_counts(value: Any, found: list[int]) -> None:
     if isinstance(value, dict):
         if set(value) >= {"value"} and isinstance(value.get("value"), int) and "suppressed" not in value:
             found.append(value["value"])
+        # A rate (stats/rates): its two counts and their difference (the minors not cared for …).
+        numerator, denominator = value.get("numerator"), value.get("denominator")
+        if isinstance(numerator, int) and isinstance(denominator, int):
+            found.extend([numerator, denominator, denominator - numerator])
         for inner in value.values():
             _statistic_counts(inner, found)
     elif isinstance(value, list):
@@ -293,7 +297,12 @@ async def harvest(client, headers: dict[str, str], child: Child, county: dict[st
             minor_seen(item["minor"])
 
     # Statistics, in every format, and the dashboard.
-    for url in ("/api/v1/stats/schools", "/api/v1/stats/regions", "/api/v1/stats/overview"):
+    for url in (
+        "/api/v1/stats/schools",
+        "/api/v1/stats/regions",
+        "/api/v1/stats/overview",
+        "/api/v1/stats/rates",
+    ):
         body = await get(url)
         if body is not None:
             _statistic_counts(body, found.counts)

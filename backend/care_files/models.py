@@ -150,6 +150,8 @@ class CareFile(Versioned, table=True):
     goals: str = Field(default="", sa_type=sa.Text, nullable=False)
     measures: str = Field(default="", sa_type=sa.Text, nullable=False)
     interval_days: int = Field(nullable=False)
+    # Urine tests the plan requires: one every this many days; null when the plan requires none (尿检率).
+    urine_test_interval_days: int | None = Field(default=None)
     last_contact_on: date | None = Field(default=None)
     next_due_on: date = Field(nullable=False)
     lost_contact_on: date = Field(nullable=False)

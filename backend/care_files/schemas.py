@@ -52,6 +52,10 @@ class CareFileCreate(BaseModel):
     interval_days: IntervalDays | None = Field(
         default=None, description="Defaults to the unit's interval for the minor's risk level"
     )
+    urine_test_interval_days: IntervalDays | None = Field(
+        default=None,
+        description="Urine tests the plan requires: one every this many days; null for none (尿检率 counts them)",
+    )
 
 
 class SchoolFileCreate(BaseModel):
@@ -84,6 +88,10 @@ class CareFileUpdate(BaseModel):
     goals: PlanText | None = None
     measures: PlanText | None = None
     interval_days: IntervalDays | None = None
+    urine_test_interval_days: IntervalDays | None = Field(
+        default=None,
+        description="Urine tests the plan requires: one every this many days; null for none; send null to stop requiring them (尿检率 counts them)",
+    )
     reason: Comment | None = Field(
         default=None,
         description="Why the lead worker changes: required when one replaces another, kept in the timeline",
@@ -117,6 +125,9 @@ class CarePlan(BaseModel):
     goals: str | None = None
     measures: str | None = None
     interval_days: int
+    urine_test_interval_days: int | None = Field(
+        default=None, description="Urine tests required every this many days; null for none (sensitive class)"
+    )
 
 
 class Closure(BaseModel):

@@ -331,6 +331,7 @@ CARE_FILE_FIELDS: dict[str, Rule] = {
     "alert": _stored(_SENSITIVE, why="the only alert is a positive urine test"),
     "plan.goals": _stored(_SENSITIVE, why="free text about the minor's drug use"),
     "plan.measures": _stored(_SENSITIVE, why="free text: urine tests, treatment"),
+    "plan.urine_test_interval_days": _stored(_SENSITIVE, why="urine tests required tell of drug use"),
     "closure.note": _stored(_SENSITIVE, why="free text"),
     "closure.comment": _stored(_SENSITIVE, why="free text"),
     "team.name": _stored(_IDENTITY, why="an outsider's name (a family member) points at the child"),
@@ -561,6 +562,79 @@ PHARMACY_CHECK_FIELDS: dict[str, Rule] = {
     "minor_buyer": _derived(_GENERAL, "buyer_age_band", why="a flag: the band is under 18"),
 }
 
+# Assessments (``/api/v1/assessment-schemes``, ``/api/v1/assessment-runs``): a unit's scores and the counts behind
+# them are aggregates about units, general for whoever may read the result (the unit itself, the issuing subtree's
+# leads and auditors). The drill-down's minors are shaped as a related minor in the list view (MINOR_FIELDS), its
+# tasks, records and notices carry ids and dates only; a hand score's reason is about the unit's work, never a case.
+ASSESSMENT_RESULT_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "unit",
+            "scores.indicator",
+            "scores.computed_score",
+            "scores.adjusted",
+            "scores.numerator",
+            "scores.denominator",
+            "scores.value",
+            "vetoes.veto",
+        )
+    },
+    "scores.reason": _stored(_GENERAL, why="why a lead scored or adjusted by hand: about the unit's work"),
+    "vetoes.reason": _stored(_GENERAL, why="why a veto item was struck by hand: about the unit's work"),
+    "vetoes.count": _derived(_GENERAL, "the veto item's records", why="a count of records, no identity"),
+    **{
+        field: _derived(_GENERAL, "scores", why="computed from the unit's scores and the scheme's rules")
+        for field in ("total", "grade", "rank", "vetoed", "passed", "named", "called_in", "scores.score")
+    },
+}
+ASSESSMENT_FIGURE_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "run_id",
+            "unit",
+            "indicator",
+            "name",
+            "source",
+            "score",
+            "numerator",
+            "denominator",
+            "value",
+            "reason",
+            "ids_kind",
+            "tasks",
+            "records",
+            "notices",
+        )
+    },
+    "minors": _derived(
+        _GENERAL,
+        "MINOR_FIELDS",
+        why="each minor shaped by the registry's presenter in the list view (masked)",
+    ),
+}
+
+# The rates units are held to (``/api/v1/stats/rates``, docs/statistics.md): aggregates over a unit's subtree,
+# never a record. Every count is of people (minors, their files, notices, urine tests) and goes through the one
+# small-count rule (``stats.suppression``), for every reader: 1..threshold hidden, and more hidden until no
+# hidden count — nor the complement "minors not cared for" — can be worked out from the units beside it.
+RATE_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in ("period", "suppression_threshold", "codes", "unit_id", "unit_name", "kind", "parent_id")
+    },
+    **{
+        f"rates.*.{field}": _derived(
+            _GENERAL,
+            "care files, their entries and seizure notices in the unit's subtree",
+            why="an aggregate; null where small or where it would give a small count away",
+        )
+        for field in ("numerator", "denominator", "value")
+    },
+    "rates.*.suppressed": _derived(_GENERAL, "the counts", why="says a cell is hidden; never why"),
+}
+
 # The audit trail. Who did what, when and why is general for those who read the trail (the reason of a
 # reveal is what an auditor audits); but an event's reason can be a case fact in code form ("seizure_notice",
 # "positive_urine_test", a trigger), and the names of changed fields can say "substances": those are the
@@ -605,7 +679,7 @@ AUDIT_ACTIONS_WITH_SENSITIVE_REASONS = frozenset(
 )
 SENSITIVE_FIELD_NAMES = frozenset(
     {name for name, rule in MINOR_FIELDS.items() if rule.field_class is _SENSITIVE and rule.sealable}
-    | {"risk_categories", "urine_test", "referral"}
+    | {"risk_categories", "urine_test", "referral", "urine_test_interval_days"}
 )
 
 

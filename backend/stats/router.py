@@ -1,20 +1,22 @@
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.auth.deps import require
-from backend.db import DbSession
-from backend.errors import problem_responses
+from backend.auth.deps import require, require_any
+from backend.db import DbSession, local_today
+from backend.errors import ValidationFailed, problem_responses
 from backend.exports import FILE_RESPONSES, ExportFormat, Sheet, file_response
 from backend.security.principals import Principal
 from backend.security.roles import Scope
-from backend.stats import service, sheets
-from backend.stats.schemas import Overview, RegionStatisticsReport, SchoolStatisticsReport
+from backend.stats import rate_report, service, sheets
+from backend.stats.rates import Period
+from backend.stats.schemas import Overview, RatesReport, RegionStatisticsReport, SchoolStatisticsReport
 from backend.terms import Term, TermCode
 from backend.workflows import overview as workflows_overview
 
@@ -22,6 +24,10 @@ router = APIRouter(prefix="/stats", tags=["stats"], responses=problem_responses(
 
 StatsReader = Annotated[Principal, Depends(require(Scope.stats_read))]
 OverviewReader = Annotated[Principal, Depends(require(Scope.stats_overview))]
+# Leads and the bureau through stats:read, auditors through stats:overview; the service names who exactly.
+RatesReader = Annotated[Principal, Depends(require_any(Scope.stats_read, Scope.stats_overview))]
+# The longest period the rates are worked out for: a year, leap day included.
+LONGEST_PERIOD_DAYS = 366
 TermParam = Annotated[TermCode | None, Query(description="The term; the current one when left out")]
 UnitParam = Annotated[uuid.UUID | None, Query(description="Only this unit's subtree (inside your scope)")]
 FormatParam = Annotated[
@@ -125,4 +131,64 @@ async def overview(
 ) -> Overview:
     return await workflows_overview.overview(
         session, principal=principal, unit_id=unit_id, threshold=_threshold(request)
+    )
+
+
+async def rates_period(  # async: no worker thread (see get_cipher)
+    period_from: Annotated[
+        date | None, Query(description="First day (Beijing time); default 1 January")
+    ] = None,
+    period_to: Annotated[date | None, Query(description="Last day, included; default today")] = None,
+) -> Period:
+    """The period asked for: this year to date by default; never reversed, longer than a year or in the future."""
+    today = local_today()
+    end = period_to or today
+    start = period_from or date(end.year, 1, 1)
+    if start > today:
+        raise ValidationFailed.field(["query", "period_from"], "must not be after today", "period.future")
+    if end < start:
+        raise ValidationFailed.field(
+            ["query", "period_to"], "must not be before period_from", "period.reversed"
+        )
+    if end - start >= timedelta(days=LONGEST_PERIOD_DAYS):
+        raise ValidationFailed.field(
+            ["query", "period_to"], "a period covers at most 366 days", "period.too_long"
+        )
+    return Period(start=start, end=end)
+
+
+@router.get(
+    "/rates",
+    response_model=RatesReport,
+    summary="The rates units are held to (帮教率, 尿检率 …) per unit down to the townships, rolled up (suppressed)",
+    responses=FILE_RESPONSES,
+)
+async def rates(
+    request: Request,
+    session: DbSession,
+    principal: RatesReader,
+    period: Annotated[Period, Depends(rates_period)],
+    unit_id: UnitParam = None,
+    format: FormatParam = ExportFormat.json,
+) -> Any:
+    report = await rate_report.rates_report(
+        session,
+        principal=principal,
+        period=period,
+        unit_id=unit_id,
+        threshold=_threshold(request),
+        today=local_today(),
+    )
+    if format is ExportFormat.json:
+        return report
+    await audit.record(
+        session,
+        action=AuditAction.stats_exported,
+        actor=principal,
+        object_type="stats_rates",
+        object_id=f"{period.start.isoformat()}..{period.end.isoformat()}",
+        fields=[format.value],
+    )
+    return file_response(
+        f"工作指标-{period.start.isoformat()}-{period.end.isoformat()}", format, sheets.rate_sheets(report)
     )

@@ -166,3 +166,45 @@ class Overview(BaseModel):
     seizures: SeizureFigures | None = Field(default=None, description="Null without `seizures:read`")
     transfers: TransferFigures | None = Field(default=None, description="Null without `transfers:read`")
     campaigns: CampaignFigures | None = Field(default=None, description="Null without `campaigns:read`")
+
+
+class RatePeriod(BaseModel):
+    start: date = Field(description="First day (Beijing time), included")
+    end: date = Field(description="Last day, included")
+    as_of: date = Field(description="The day the figures stop at: the end, or today if the period runs on")
+
+
+class RateCell(BaseModel):
+    """A rate's figures for a unit's subtree. All three are null (and ``suppressed`` true) where a count is
+    small or would let a small one be worked out."""
+
+    numerator: int | None
+    denominator: int | None
+    value: float | None = Field(description="Numerator ÷ denominator, 0..1; the count for lost_contact_count")
+    suppressed: Annotated[
+        Literal[True] | None,
+        WithJsonSchema(
+            {"type": "boolean", "const": True, "description": "Present (and true) only when hidden"}
+        ),
+    ] = Field(default=None, exclude_if=lambda value: value is None)
+
+
+class UnitRates(BaseModel):
+    unit_id: uuid.UUID
+    unit_name: str
+    kind: str = Field(examples=["township"])
+    parent_id: uuid.UUID | None
+    rates: dict[str, RateCell] = Field(
+        description="care_rate, urine_test_rate, overdue_share, lost_contact_count, notice_same_day_rate, "
+        "responsible_share (docs/statistics.md, Rates)"
+    )
+
+
+class RatesReport(BaseModel):
+    """The caller's unit (or ``unit_id``) and each unit below it down to the townships, each rolled up over its
+    whole subtree. Aggregates only."""
+
+    period: RatePeriod
+    suppression_threshold: int
+    codes: list[str] = Field(description="The rates, in order")
+    units: list[UnitRates]

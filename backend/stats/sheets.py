@@ -131,3 +131,43 @@ def region_sheets(report: RegionStatisticsReport) -> list[Sheet]:
             title="区域汇总", columns=columns, rows=rows, preamble=_preamble("学校禁毒教育区域汇总", report)
         )
     ]
+
+
+RATE_LABELS = {
+    "care_rate": "帮教率",
+    "urine_test_rate": "尿检率",
+    "overdue_share": "逾期未回访占比",
+    "lost_contact_count": "脱失人数",
+    "notice_same_day_rate": "查获通知当日签收率",
+    "responsible_share": "明确责任社工占比",
+}
+
+
+def _rate_cells(code: str, cell: Any) -> list[Any]:
+    def count(value: int | None) -> Any:
+        return SUPPRESSED_MARK if value is None else value
+
+    value = SUPPRESSED_MARK if cell.suppressed else cell.value
+    if code != "lost_contact_count" and not cell.suppressed:
+        value = _percent(cell.value)
+    return [count(cell.numerator), count(cell.denominator), value]
+
+
+def rate_sheets(report: Any) -> list[Sheet]:
+    """``stats/rates`` as one sheet: per unit, each rate's numerator, denominator and value."""
+    columns = ["单位", "类型"]
+    for code in report.codes:
+        label = RATE_LABELS.get(code, code)
+        columns += [f"{label}·分子", f"{label}·分母", label]
+    rows = [
+        [unit.unit_name, unit.kind]
+        + [value for code in report.codes for value in _rate_cells(code, unit.rates[code])]
+        for unit in report.units
+    ]
+    period = report.period
+    preamble = [
+        f"工作指标（{period.start.isoformat()} 至 {period.end.isoformat()}，截至 {period.as_of.isoformat()}）",
+        "各单位数字含其下属全部单位；口径见 docs/statistics.md（工作指标）。",
+        f"“{SUPPRESSED_MARK}”表示该数在 1 至 {report.suppression_threshold} 之间，或可据其他数推算出这样的小数，已隐藏。",
+    ]
+    return [Sheet(title="工作指标", columns=columns, rows=rows, preamble=preamble)]

@@ -22,7 +22,12 @@ async def test_a_file_names_its_lead_worker_and_plan_with_due_dates_from_the_uni
     assert care_file["trigger"] == "manual"
     assert care_file["lead_worker"]["name"] == "周社工"
     assert care_file["managing_unit"]["name"] == "锦湖街道"
-    assert care_file["plan"] == {"goals": "稳定就学", "measures": "", "interval_days": 14}
+    assert care_file["plan"] == {
+        "goals": "稳定就学",
+        "measures": "",
+        "interval_days": 14,
+        "urine_test_interval_days": None,
+    }
     assert care_file["last_contact_on"] is None
     assert care_file["next_due_on"] == (local_today() + timedelta(days=14)).isoformat()
     assert care_file["due_state"] is None
@@ -462,6 +467,35 @@ async def test_team_roles_see_no_file_that_does_not_name_them_and_no_transfers(
     assert care_file["id"] not in {item["id"] for item in listed["items"]}
     assert_problem(await client.get(f"{CARE_FILES}/{care_file['id']}", headers=headers), 404)
     assert_problem(await client.get(TRANSFERS, headers=headers), 403)
+
+
+async def test_the_plan_says_how_often_urine_tests_are_required_and_only_the_sensitive_class_sees_it(
+    client, login, open_file
+):
+    care_file = await open_file()
+    worker = await login("jinhu_worker")
+    url = f"{CARE_FILES}/{care_file['id']}"
+
+    async def patch(body: dict) -> dict:
+        etag = (await client.get(url, headers=worker)).headers["ETag"]
+        changed = await client.patch(url, json=body, headers={**worker, "If-Match": etag})
+        assert changed.status_code == 200, changed.text
+        return changed.json()["plan"]
+
+    assert (await patch({"urine_test_interval_days": 30}))["urine_test_interval_days"] == 30
+    # Another change leaves it; an explicit null stops requiring tests.
+    assert (await patch({"goals": "按时尿检"}))["urine_test_interval_days"] == 30
+    assert (await patch({"urine_test_interval_days": None}))["urine_test_interval_days"] is None
+    await patch({"urine_test_interval_days": 14})
+    # Auditors do not see the sensitive class.
+    shown = (await client.get(url, headers=await login("auditor"))).json()
+    assert "urine_test_interval_days" not in shown["plan"]
+    etag = (await client.get(url, headers=worker)).headers["ETag"]
+    problem = assert_problem(
+        await client.patch(url, json={"urine_test_interval_days": 0}, headers={**worker, "If-Match": etag}),
+        422,
+    )
+    assert "urine_test_interval_days" in problem["detail"]
 
 
 async def test_auditors_read_but_do_not_write(client, login, open_file, add_entry):

@@ -350,6 +350,7 @@ async def create_file(
     care_file.measures = file_in.measures
     if file_in.interval_days is not None:
         care_file.interval_days = file_in.interval_days
+    care_file.urine_test_interval_days = file_in.urine_test_interval_days
     await recompute(session, care_file)
     await session.flush()
     return care_file
@@ -397,6 +398,8 @@ async def update_file(
     for field in ("goals", "measures", "interval_days"):
         if changes.get(field) is not None:
             setattr(care_file, field, changes[field])
+    if "urine_test_interval_days" in changes:  # null is a value here: no urine tests required any more
+        care_file.urine_test_interval_days = changes["urine_test_interval_days"]
     if replacement is not None:
         names = await display_names(session, set(replacement))
         session.add(

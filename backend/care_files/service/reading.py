@@ -217,7 +217,11 @@ async def present_files(
                 plan=CarePlan(
                     interval_days=care_file.interval_days,
                     **file_shape.without_hidden(
-                        {"plan.goals": care_file.goals, "plan.measures": care_file.measures},
+                        {
+                            "plan.goals": care_file.goals,
+                            "plan.measures": care_file.measures,
+                            "plan.urine_test_interval_days": care_file.urine_test_interval_days,
+                        },
                         strip_prefix="plan.",
                     ),
                 ),

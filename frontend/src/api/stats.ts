@@ -1,6 +1,6 @@
 // Statistics (统计): school and regional figures per term, and the home dashboard.
 import { api, unwrap } from './client'
-import type { Overview, RegionStatisticsReport, SchoolStatisticsReport } from './types'
+import type { Overview, RatesReport, RegionStatisticsReport, SchoolStatisticsReport } from './types'
 
 export interface StatsQuery {
   term: string
@@ -24,5 +24,22 @@ export async function regionStatistics(query: StatsQuery): Promise<RegionStatist
 export async function statisticsFile(table: 'schools' | 'regions', query: StatsQuery, format: 'csv' | 'xlsx'): Promise<Blob> {
   const params = { params: { query: { ...query, format } }, parseAs: 'blob' as const }
   const call = table === 'schools' ? api.GET('/api/v1/stats/schools', params) : api.GET('/api/v1/stats/regions', params)
+  return (await unwrap(call)) as unknown as Blob
+}
+
+export interface RatesQuery {
+  period_from?: string
+  period_to?: string
+  unit_id?: string
+}
+
+/** 工作指标: the rates of the caller's unit and each unit below it down to the townships (suppressed). */
+export async function unitRates(query: RatesQuery): Promise<RatesReport> {
+  return (await unwrap(api.GET('/api/v1/stats/rates', { params: { query } }))) as RatesReport
+}
+
+/** The rates as a file (CSV or XLSX), through the one client so the token goes with it. */
+export async function unitRatesFile(query: RatesQuery, format: 'csv' | 'xlsx'): Promise<Blob> {
+  const call = api.GET('/api/v1/stats/rates', { params: { query: { ...query, format } }, parseAs: 'blob' as const })
   return (await unwrap(call)) as unknown as Blob
 }

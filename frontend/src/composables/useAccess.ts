@@ -11,6 +11,7 @@ export function useAccess() {
     if (!session.me) return false
     if (meta.scope && !session.can(meta.scope)) return false
     if (meta.peopleOnly && session.me.kind !== 'user') return false
+    if (meta.roles && !meta.roles.includes(session.me.role ?? '')) return false
     return true
   }
 

@@ -5,16 +5,21 @@ import {
   Bell,
   Connection,
   DataAnalysis,
+  DataLine,
   DocumentChecked,
   Finished,
   FirstAidKit,
+  Flag,
   Folder,
   HomeFilled,
   List,
   OfficeBuilding,
   Shop,
+  Promotion,
+  Stamp,
   Switch,
   Tickets,
+  TrendCharts,
   User,
   UserFilled,
 } from '@element-plus/icons-vue'
@@ -27,6 +32,7 @@ import { useReferenceStore } from '@/stores/reference'
 export type MenuKey =
   | 'home'
   | 'statistics'
+  | 'rates'
   | 'units'
   | 'people'
   | 'clients'
@@ -40,7 +46,11 @@ export type MenuKey =
   | 'approvals'
   | 'transfers'
   | 'campaigns'
+  | 'assessments'
   | 'myTasks'
+  | 'publicityActivities'
+  | 'inspectionVisits'
+  | 'responsibilityLetters'
   | 'account'
   | 'notifications'
   | 'venues'
@@ -56,6 +66,8 @@ declare module 'vue-router' {
     scope?: Scope | readonly Scope[]
     /** People only (machine clients have no password to change). */
     peopleOnly?: boolean
+    /** Only these roles, where a scope is shared wider than the page (the rates: not school staff). */
+    roles?: readonly string[]
     /** Shown in the side menu, with this icon. */
     icon?: Component
     /** Reachable without logging in. */
@@ -75,6 +87,14 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'statistics',
     component: () => import('@/views/stats/StatisticsView.vue'),
     meta: { titleKey: 'statistics', scope: 'stats:read', icon: markRaw(DataAnalysis) },
+  },
+  {
+    // 乡镇比较: leads and the bureau (stats:read) and auditors (stats:overview); the page itself leaves out
+    // school staff and social workers, as the API does.
+    path: 'rates',
+    name: 'rates',
+    component: () => import('@/views/stats/RatesView.vue'),
+    meta: { titleKey: 'rates', scope: ['stats:read', 'stats:overview'], roles: ['supervisor', 'education', 'auditor'], icon: markRaw(TrendCharts) },
   },
   {
     path: 'care-files',
@@ -195,6 +215,31 @@ export const appRoutes: RouteRecordRaw[] = [
     meta: { titleKey: 'campaigns', scope: 'campaigns:read' },
   },
   {
+    path: 'assessments',
+    name: 'assessments',
+    component: () => import('@/views/assessments/SchemesView.vue'),
+    meta: { titleKey: 'assessments', scope: 'assessments:read', icon: markRaw(DataLine) },
+  },
+  {
+    path: 'assessments/new',
+    name: 'assessment-new',
+    component: () => import('@/views/assessments/SchemeEditView.vue'),
+    meta: { titleKey: 'assessments', scope: 'assessments:write' },
+  },
+  {
+    path: 'assessments/:id/edit',
+    name: 'assessment-edit',
+    component: () => import('@/views/assessments/SchemeEditView.vue'),
+    props: true,
+    meta: { titleKey: 'assessments', scope: 'assessments:write' },
+  },
+  {
+    path: 'assessment-runs/:id',
+    name: 'assessment-run',
+    component: () => import('@/views/assessments/RunView.vue'),
+    meta: { titleKey: 'assessments', scope: 'assessments:read' },
+  },
+  {
     path: 'my-tasks',
     name: 'my-tasks',
     component: () => import('@/views/campaigns/MyTasksView.vue'),
@@ -207,6 +252,24 @@ export const appRoutes: RouteRecordRaw[] = [
     props: true,
     // the page names its place once it knows whose report it is (my tasks, or a campaign's review)
     meta: { titleKey: 'campaigns', scope: 'campaigns:read' },
+  },
+  {
+    path: 'publicity-activities',
+    name: 'publicity-activities',
+    component: () => import('@/views/workRecords/ActivitiesView.vue'),
+    meta: { titleKey: 'publicityActivities', scope: 'work_records:read', icon: markRaw(Promotion) },
+  },
+  {
+    path: 'inspection-visits',
+    name: 'inspection-visits',
+    component: () => import('@/views/workRecords/VisitsView.vue'),
+    meta: { titleKey: 'inspectionVisits', scope: 'work_records:read', icon: markRaw(Flag) },
+  },
+  {
+    path: 'responsibility-letters',
+    name: 'responsibility-letters',
+    component: () => import('@/views/workRecords/LettersView.vue'),
+    meta: { titleKey: 'responsibilityLetters', scope: 'work_records:read', icon: markRaw(Stamp) },
   },
   {
     path: 'seizures',
@@ -305,6 +368,7 @@ router.beforeEach(async (to) => {
   }
   if (to.meta.scope && !session.can(to.meta.scope)) return { name: 'home' }
   if (to.meta.peopleOnly && session.me?.kind !== 'user') return { name: 'home' }
+  if (to.meta.roles && !to.meta.roles.includes(session.me?.role ?? '')) return { name: 'home' }
   try {
     await useReferenceStore().load()
   } catch {

@@ -1,0 +1,421 @@
+"""The rates units are held to (issue 18): 帮教率, 尿检率, overdue share, lost-contact count, seizure notices
+acknowledged the same day and files with a named lead worker, per unit and rolled up its subtree.
+
+Raw figures, unsuppressed: the API suppresses small cells (``backend/stats/suppression.py``) before anything
+leaves; assessments store them with the ids behind them. Every formula is written out, with a worked example,
+in docs/statistics.md (Rates).
+
+Set-based: one query for the files' snapshot figures, one for the care and urine-test figures (per file, then
+per managing unit), one for the notices — whatever the number of units asked for. Each query groups by the
+managing (or receiving) unit's path; a unit's figures are the sum over the units on whose path it lies, added
+up here from the few thousand grouped rows. ``explain`` adds one query per rate for the ids behind it.
+
+Days are Beijing days (Asia/Shanghai, UTC+8 all year): an entry's day is its ``occurred_at`` there, a notice's
+its ``received_at``. A period runs from ``start`` to ``end``, both included; figures never look past today, so
+``as_of`` is the earlier of ``end`` and today.
+"""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlmodel import col
+
+from backend.care_files.models import (
+    CONTACT_KINDS,
+    OPEN_STATUSES,
+    CareEntry,
+    CareFile,
+    CareFileStatus,
+    DueState,
+    EntryKind,
+    UrineResult,
+)
+from backend.care_files.worklists import due_condition
+from backend.db import local_midnight_utc, local_today
+from backend.security.principals import in_subtree
+from backend.seizures.models import SeizureNotice
+from backend.units.models import Unit, ids_on_path
+
+RATE_CODES: tuple[str, ...] = (
+    "care_rate",
+    "urine_test_rate",
+    "overdue_share",
+    "lost_contact_count",
+    "notice_same_day_rate",
+    "responsible_share",
+)
+
+# What ``RateFigure.ids`` holds for each rate (with ``explain``): the records that count against the unit.
+IDS_BEHIND: dict[str, str] = {
+    "care_rate": "minors whose file missed a follow-up interval (denominator − numerator)",
+    "urine_test_rate": "minors whose file had fewer urine tests than its plan requires",
+    "overdue_share": "minors whose open file is overdue (the numerator)",
+    "lost_contact_count": "minors whose open file is lost from contact (the numerator)",
+    "notice_same_day_rate": "seizure notices not acknowledged on the day they came in (denominator − numerator)",
+    "responsible_share": "open care files with no named lead worker (denominator − numerator)",
+}
+
+# Urine tests that were done: a refusal is recorded, but no test was made.
+DONE_URINE_RESULTS = (UrineResult.negative.value, UrineResult.positive.value)
+
+_EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Both days included (Beijing days)."""
+
+    start: date
+    end: date
+
+    def as_of(self, today: date | None = None) -> date:
+        """The last day the figures look at: the period's end, or today if the period has not ended."""
+        return min(self.end, today or local_today())
+
+
+@dataclass(frozen=True)
+class RateFigure:
+    """``value`` is numerator ÷ denominator (rounded to 4 places), ``None`` without a denominator; for
+    ``lost_contact_count`` it is the count itself. ``ids`` (only with ``explain``) are the records that count
+    against the unit, as ``IDS_BEHIND`` says for each rate, sorted."""
+
+    numerator: int
+    denominator: int
+    value: float | None
+    ids: tuple[uuid.UUID, ...] = ()
+
+
+class LocalDay(sa.sql.expression.ColumnElement[int]):
+    """A timestamp's (or a date's) Beijing day as a day number (days since 1970-01-01), so that days can be
+    subtracted and divided into intervals in SQL on both databases."""
+
+    inherit_cache = True
+    type = sa.Integer()
+
+    def __init__(self, column: Any, *, is_date: bool = False) -> None:
+        self.column = column
+        self.is_date = is_date
+
+
+@compiles(LocalDay, "postgresql")
+def _local_day_postgresql(element: LocalDay, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    if element.is_date:
+        return f"({column} - DATE '1970-01-01')"
+    # Beijing is UTC+8 all year: arithmetic on the epoch, several times faster than AT TIME ZONE over millions
+    # of entries.
+    return f"CAST(floor((EXTRACT(EPOCH FROM {column}) + 28800) / 86400) AS INTEGER)"
+
+
+@compiles(LocalDay, "sqlite")
+def _local_day_sqlite(element: LocalDay, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    # Stored as UTC text; Beijing is UTC+8 all year. julianday of 1970-01-01 00:00 is 2440587.5.
+    shifted = f"julianday({column})" if element.is_date else f"julianday({column}, '+8 hours')"
+    return f"CAST({shifted} - 2440587.5 AS INTEGER)"
+
+
+def day_number(day: date) -> int:
+    return (day - _EPOCH).days
+
+
+def ratio(numerator: int, denominator: int) -> float | None:
+    return round(numerator / denominator, 4) if denominator else None
+
+
+@dataclass
+class _Sums:
+    """Counts per rate code: [numerator, denominator] and the ids behind them."""
+
+    counts: dict[str, list[int]] = field(default_factory=lambda: {code: [0, 0] for code in RATE_CODES})
+    ids: dict[str, set[uuid.UUID]] = field(default_factory=lambda: {code: set() for code in RATE_CODES})
+
+    def figures(self) -> dict[str, RateFigure]:
+        result = {}
+        for code in RATE_CODES:
+            numerator, denominator = self.counts[code]
+            value = float(numerator) if code == "lost_contact_count" else ratio(numerator, denominator)
+            result[code] = RateFigure(numerator, denominator, value, tuple(sorted(self.ids[code])))
+        return result
+
+
+class _RollUp:
+    """Adds each grouped row (a managing or receiving unit's path) to every asked unit on that path."""
+
+    def __init__(self, units: Sequence[Unit]) -> None:
+        self.sums = {unit.id: _Sums() for unit in units}
+
+    def targets(self, path: str) -> list[_Sums]:
+        return [self.sums[unit_id] for unit_id in ids_on_path(path) if unit_id in self.sums]
+
+    def add(self, path: str, code: str, numerator: int, denominator: int) -> None:
+        for sums in self.targets(path):
+            sums.counts[code][0] += int(numerator or 0)
+            sums.counts[code][1] += int(denominator or 0)
+
+    def add_ids(self, code: str, rows: Iterable[Any]) -> None:
+        for path, record_id in rows:
+            for sums in self.targets(path):
+                sums.ids[code].add(record_id)
+
+
+def _top_paths(units: Sequence[Unit]) -> list[str]:
+    """The asked units' paths without those inside another asked unit's subtree."""
+    paths = sorted({unit.path for unit in units})
+    tops: list[str] = []
+    for path in paths:
+        if not tops or not path.startswith(tops[-1]):
+            tops.append(path)
+    return tops
+
+
+def _within(units: Sequence[Unit], path_column: Any) -> sa.ColumnElement[bool]:
+    return sa.or_(*(in_subtree(path_column, path) for path in _top_paths(units)))
+
+
+def _counting(condition: Any) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _greatest(a: Any, b: Any) -> Any:
+    return sa.case((a > b, a), else_=b)
+
+
+def _least(a: Any, b: Any) -> Any:
+    return sa.case((a < b, a), else_=b)
+
+
+def _open_on(as_of: date) -> sa.ColumnElement[bool]:
+    """Files open at the end of ``as_of``: opened by then and not closed by then."""
+    after = local_midnight_utc(as_of + timedelta(days=1))
+    return sa.and_(
+        CareFile.opened_at < after,
+        sa.or_(CareFile.status.in_(OPEN_STATUSES), col(CareFile.closed_at) >= after),
+    )
+
+
+def _snapshot_query(units: Sequence[Unit], as_of: date) -> sa.Select[Any]:
+    """Per managing unit: open files at ``as_of``, overdue, lost from contact and with a lead worker."""
+    return (
+        sa.select(
+            Unit.path,
+            sa.func.count(),
+            _counting(due_condition(DueState.overdue, as_of)),
+            _counting(due_condition(DueState.lost_contact, as_of)),
+            _counting(CareFile.lead_worker_id.is_not(None)),
+        )
+        .join(Unit, Unit.id == CareFile.managing_unit_id)
+        .where(_within(units, Unit.path), _open_on(as_of))
+        .group_by(Unit.path)
+    )
+
+
+def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery:
+    """One row per file active in the period: its window (the days of the period it was open), how many whole
+    follow-up intervals and urine tests the window holds, and how many intervals had a contact and how many
+    tests were done."""
+    start, end = day_number(period.start), day_number(as_of)
+    opened = LocalDay(CareFile.opened_at)
+    closed = LocalDay(CareFile.closed_at)
+    window_start = _greatest(opened, sa.literal(start))
+    window_end = sa.case(
+        (sa.and_(CareFile.status == CareFileStatus.closed.value, closed < end), closed), else_=sa.literal(end)
+    )
+    window_days = window_end - window_start + 1
+    intervals = window_days // CareFile.interval_days
+    tests_required = sa.case(
+        (col(CareFile.urine_test_interval_days) > 0, window_days // CareFile.urine_test_interval_days),
+        else_=0,
+    )
+    files = (
+        sa.select(
+            CareFile.id.label("file_id"),
+            CareFile.minor_id.label("minor_id"),
+            Unit.path.label("path"),
+            CareFile.interval_days.label("interval_days"),
+            window_start.label("window_start"),
+            window_end.label("window_end"),
+            intervals.label("intervals"),
+            tests_required.label("tests_required"),
+        )
+        .join(Unit, Unit.id == CareFile.managing_unit_id)
+        .where(
+            _within(units, Unit.path),
+            CareFile.opened_at < local_midnight_utc(as_of + timedelta(days=1)),
+            sa.or_(
+                CareFile.status != CareFileStatus.closed.value,
+                col(CareFile.closed_at) >= local_midnight_utc(period.start),
+            ),
+        )
+        .cte("active_files")
+    )
+    entry_day = LocalDay(CareEntry.occurred_at)
+    corrected = sa.orm.aliased(CareEntry)
+    entries = sa.and_(
+        CareEntry.care_file_id == files.c.file_id,
+        CareEntry.occurred_at >= local_midnight_utc(period.start),
+        CareEntry.occurred_at < local_midnight_utc(as_of + timedelta(days=1)),
+        # A corrected entry is replaced by its correction: count the correction only.
+        CareEntry.id.not_in(sa.select(corrected.corrects_id).where(corrected.corrects_id.is_not(None))),
+    )
+    # Intervals with a contact: (file, interval number) pairs, then counted per file — two hash aggregates
+    # rather than a count of distinct values, which would sort every entry.
+    interval_of_entry = (entry_day - files.c.window_start) // files.c.interval_days
+    contact_intervals = (
+        sa.select(files.c.file_id, interval_of_entry.label("interval"))
+        .join(CareEntry, entries)
+        .where(
+            CareEntry.kind.in_([kind.value for kind in CONTACT_KINDS]),
+            CareEntry.contact_succeeded.is_(True),
+            entry_day >= files.c.window_start,
+            entry_day < files.c.window_start + files.c.intervals * files.c.interval_days,
+        )
+        .group_by(files.c.file_id, interval_of_entry)
+        .subquery("contact_intervals")
+    )
+    covered = (
+        sa.select(contact_intervals.c.file_id, sa.func.count().label("intervals_covered"))
+        .group_by(contact_intervals.c.file_id)
+        .subquery("covered")
+    )
+    tests = (
+        sa.select(files.c.file_id, sa.func.count().label("tests_done"))
+        .join(CareEntry, entries)
+        .where(
+            files.c.tests_required >= 1,
+            CareEntry.kind == EntryKind.urine_test.value,
+            CareEntry.urine_result.in_(DONE_URINE_RESULTS),
+            entry_day >= files.c.window_start,
+            entry_day <= files.c.window_end,
+        )
+        .group_by(files.c.file_id)
+        .subquery("tests")
+    )
+    return (
+        sa.select(
+            files.c.file_id,
+            files.c.minor_id,
+            files.c.path,
+            files.c.intervals,
+            files.c.tests_required,
+            sa.func.coalesce(covered.c.intervals_covered, 0).label("intervals_covered"),
+            sa.func.coalesce(tests.c.tests_done, 0).label("tests_done"),
+        )
+        .select_from(files)
+        .outerjoin(covered, covered.c.file_id == files.c.file_id)
+        .outerjoin(tests, tests.c.file_id == files.c.file_id)
+        .where(sa.or_(files.c.intervals >= 1, files.c.tests_required >= 1))
+        .subquery("per_file")
+    )
+
+
+def _notices(units: Sequence[Unit], period: Period, as_of: date) -> tuple[Any, Any]:
+    receiving = sa.orm.aliased(Unit)
+    same_day = sa.and_(
+        SeizureNotice.acknowledged_at.is_not(None),
+        LocalDay(SeizureNotice.acknowledged_at) == LocalDay(SeizureNotice.received_at),
+    )
+    conditions = (
+        _within(units, receiving.path),
+        SeizureNotice.received_at >= local_midnight_utc(period.start),
+        SeizureNotice.received_at < local_midnight_utc(as_of + timedelta(days=1)),
+    )
+    return receiving, (same_day, conditions)
+
+
+async def unit_rates(
+    session: AsyncSession, *, units: Sequence[Unit], period: Period, explain: bool = False
+) -> dict[uuid.UUID, dict[str, RateFigure]]:
+    """Every rate of ``RATE_CODES`` for each unit, over its whole subtree, for ``period``. Units are taken as
+    given (the caller has checked they are in scope); a fixed number of queries whatever their number."""
+    if not units:
+        return {}
+    as_of = period.as_of()
+    roll_up = _RollUp(units)
+    if as_of < period.start:  # a period that has not begun: nothing to count
+        return {unit.id: _Sums().figures() for unit in units}
+
+    for path, open_files, overdue, lost, with_lead in (
+        await session.execute(_snapshot_query(units, as_of))
+    ).all():
+        roll_up.add(path, "overdue_share", overdue, open_files)
+        roll_up.add(path, "lost_contact_count", lost, open_files)
+        roll_up.add(path, "responsible_share", with_lead, open_files)
+
+    per_file = _per_file(units, period, as_of)
+    cared = sa.and_(per_file.c.intervals >= 1, per_file.c.intervals_covered >= per_file.c.intervals)
+    tests_credited = sa.case(
+        (per_file.c.tests_done < per_file.c.tests_required, per_file.c.tests_done),
+        else_=per_file.c.tests_required,
+    )
+    for path, files_due, files_cared, tests_required, tests_done in (
+        await session.execute(
+            sa.select(
+                per_file.c.path,
+                _counting(per_file.c.intervals >= 1),
+                _counting(cared),
+                sa.func.coalesce(sa.func.sum(per_file.c.tests_required), 0),
+                sa.func.coalesce(sa.func.sum(tests_credited), 0),
+            ).group_by(per_file.c.path)
+        )
+    ).all():
+        roll_up.add(path, "care_rate", files_cared, files_due)
+        roll_up.add(path, "urine_test_rate", tests_done, tests_required)
+
+    receiving, (same_day, conditions) = _notices(units, period, as_of)
+    for path, received, acknowledged in (
+        await session.execute(
+            sa.select(receiving.path, sa.func.count(), _counting(same_day))
+            .join(receiving, receiving.id == SeizureNotice.receiving_unit_id)
+            .where(*conditions)
+            .group_by(receiving.path)
+        )
+    ).all():
+        roll_up.add(path, "notice_same_day_rate", acknowledged, received)
+
+    if explain:
+        await _explain(session, roll_up, units, per_file, as_of, (receiving, same_day, conditions))
+    return {unit_id: sums.figures() for unit_id, sums in roll_up.sums.items()}
+
+
+async def _explain(
+    session: AsyncSession,
+    roll_up: _RollUp,
+    units: Sequence[Unit],
+    per_file: sa.Subquery,
+    as_of: date,
+    notices: tuple[Any, Any, Any],
+) -> None:
+    """The ids behind each figure (``IDS_BEHIND``)."""
+    missed = sa.and_(per_file.c.intervals >= 1, per_file.c.intervals_covered < per_file.c.intervals)
+    short = sa.and_(per_file.c.tests_required >= 1, per_file.c.tests_done < per_file.c.tests_required)
+    for code, condition in (("care_rate", missed), ("urine_test_rate", short)):
+        roll_up.add_ids(
+            code,
+            (await session.execute(sa.select(per_file.c.path, per_file.c.minor_id).where(condition))).all(),
+        )
+    files = sa.select(Unit.path).join(Unit, Unit.id == CareFile.managing_unit_id)
+    files = files.where(_within(units, Unit.path), _open_on(as_of))
+    for code, column, condition in (
+        ("overdue_share", CareFile.minor_id, due_condition(DueState.overdue, as_of)),
+        ("lost_contact_count", CareFile.minor_id, due_condition(DueState.lost_contact, as_of)),
+        ("responsible_share", CareFile.id, CareFile.lead_worker_id.is_(None)),
+    ):
+        roll_up.add_ids(code, (await session.execute(files.add_columns(column).where(condition))).all())
+    receiving, same_day, conditions = notices
+    roll_up.add_ids(
+        "notice_same_day_rate",
+        (
+            await session.execute(
+                sa.select(receiving.path, SeizureNotice.id)
+                .join(receiving, receiving.id == SeizureNotice.receiving_unit_id)
+                .where(*conditions, ~same_day)
+            )
+        ).all(),
+    )
