@@ -22,6 +22,7 @@ from backend.seizures.models import SeizureNotice
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
+from backend.venues.models import PharmacyCheck, Venue, VenueCheck, VenueCheckEvidence
 
 metadata = SQLModel.metadata
 
@@ -45,6 +46,7 @@ __all__ = [
     "MinorTally",
     "Notification",
     "NotificationAddress",
+    "PharmacyCheck",
     "RefreshToken",
     "RevokedToken",
     "SchoolMetric",
@@ -54,5 +56,8 @@ __all__ = [
     "Transfer",
     "Unit",
     "User",
+    "Venue",
+    "VenueCheck",
+    "VenueCheckEvidence",
     "metadata",
 ]

@@ -42,6 +42,7 @@ from backend.settings import Settings
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
+from backend.venues.models import PharmacyCheck, Venue
 from tests.conftest import DEMO_CLIENT_SECRET, DEMO_PASSWORD, empty_tables, make_settings
 
 FUZZ_EXAMPLES = int(os.environ.get("QINGHU_FUZZ_EXAMPLES", "3"))
@@ -118,6 +119,9 @@ OBJECT_PARAMETERS = {
     ("path", "notice_id"): "notice",
     ("path", "transfer_id"): "transfer",
     ("path", "report_id"): "report",
+    ("path", "venue_id"): "venue",
+    # A pharmacy check's id, and a venue check's under a venue: both probed with the township's pharmacy checks.
+    ("path", "check_id"): "pharmacy_check",
 }
 PROBES_PER_KIND = 2
 
@@ -154,6 +158,8 @@ async def _seed(settings: Settings) -> dict[str, dict[str, list[str]]]:
                     "minor": sa.select(Minor.id).where(Minor.managing_unit_id.in_(inside)),
                     "care_file": sa.select(CareFile.id).where(CareFile.managing_unit_id.in_(inside)),
                     "report": sa.select(TaskReport.id).where(TaskReport.unit_id.in_(inside)),
+                    "venue": sa.select(Venue.id).where(Venue.unit_id.in_(inside)),
+                    "pharmacy_check": sa.select(PharmacyCheck.id).where(PharmacyCheck.unit_id.in_(inside)),
                     # Notices and transfers belong to both ends: out of the other township's reach only when
                     # both ends are inside this one.
                     "notice": sa.select(SeizureNotice.id).where(
@@ -308,6 +314,8 @@ COVERAGE_AS = {
     "audit": "auditor",
     "school-metrics": "school_teacher",
     "stats": "county_lead",
+    "venues": "jinhu_worker",
+    "pharmacy-checks": "jinhu_worker",
     "health": "admin",
 }
 BY_NAME = {principal.name: principal for principal in PRINCIPALS}

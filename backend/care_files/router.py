@@ -1,9 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.deps import require, require_any
+from backend.care_files import exporting as care_columns
 from backend.care_files.models import CareEntry, CareFile, CareFileStatus, DueState
 from backend.care_files.schemas import (
     CareFileCreate,
@@ -17,16 +19,18 @@ from backend.care_files.schemas import (
     EntryRead,
     OnDutyUpdate,
     PersonRef,
+    SchoolFileCreate,
     TeamCandidate,
 )
-from backend.care_files.service import closure, files, intervals, people, records, timeline
+from backend.care_files.service import closure, files, intervals, people, reading, records, timeline
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
+from backend.exports import FILE_RESPONSES, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
-from backend.workflows import followup, handover, intake, presenting
+from backend.workflows import exporting, followup, handover, intake, presenting
 
 router = APIRouter(prefix="/care-files", tags=["care-files"], responses=problem_responses(401, 403, 422))
 settings_router = APIRouter(
@@ -38,9 +42,10 @@ CareReader = Annotated[Principal, Depends(require_any(Scope.care_files_read, Sco
 CareSettingsReader = Annotated[Principal, Depends(require(Scope.care_files_read))]
 CareRecorder = Annotated[Principal, Depends(require_any(Scope.care_files_write, Scope.care_files_team))]
 CareWriter = Annotated[Principal, Depends(require(Scope.care_files_write))]
+SchoolFileKeeper = Annotated[Principal, Depends(require(Scope.school_files_write))]
 CareApprover = Annotated[Principal, Depends(require(Scope.care_files_approve))]
 CarePage = Annotated[
-    PageParams, Depends(page_params(files.SORT_FIELDS, default="next_due_on", tie_breaker=CareFile.id))
+    PageParams, Depends(page_params(reading.SORT_FIELDS, default="next_due_on", tie_breaker=CareFile.id))
 ]
 EntryPage = Annotated[
     PageParams,
@@ -54,9 +59,12 @@ EntryPage = Annotated[
     "",
     response_model=Page[CareFileRead],
     response_model_exclude_unset=True,
-    summary="List care files in scope; worklists by `due`",
+    summary="List care files in scope; worklists by `due`; `format=csv|xlsx` exports every file the filters "
+    "select, masked as the list is",
+    responses={**FILE_RESPONSES, **problem_responses(404)},
 )
 async def list_care_files(
+    request: Request,
     session: DbSession,
     principal: CareReader,
     page: CarePage,
@@ -81,8 +89,19 @@ async def list_care_files(
     alert: Annotated[bool, Query(description="Open files with an alert (a positive urine test)")] = False,
     minor_id: uuid.UUID | None = None,
     within: Annotated[uuid.UUID | None, Query(description="Managed in this unit's subtree")] = None,
-) -> Page[CareFileRead]:
-    filters = files.CareFileFilters(
+    kept_by_school: Annotated[
+        bool | None,
+        Query(
+            description="true: school-kept files (学校一人一档) only; false: the station's files only; absent: "
+            "both, except in a station's worklists (`due`, `unassigned`), which are the station's own files"
+        ),
+    ] = None,
+    format: Annotated[
+        ExportFormat,
+        Query(description="json (a page), or csv / xlsx: every file the filters select, as a streamed file"),
+    ] = ExportFormat.json,
+) -> Page[CareFileRead] | Response:
+    filters = reading.CareFileFilters(
         status=status,
         due=due,
         mine=mine,
@@ -91,8 +110,29 @@ async def list_care_files(
         alert=alert,
         minor_id=minor_id,
         within=within,
+        kept_by_school=kept_by_school,
     )
-    return await presenting.care_file_page(session, principal=principal, filters=filters, page=page)
+    if format is ExportFormat.json:
+        return await presenting.care_file_page(session, principal=principal, filters=filters, page=page)
+
+    async def fetch(export_session: AsyncSession, params: PageParams) -> Page[CareFileRead]:
+        return await presenting.care_file_page(
+            export_session, principal=principal, filters=filters, page=params
+        )
+
+    return await exporting.export_list(
+        request,
+        session,
+        principal=principal,
+        list_name="care_files",
+        filters=filters,
+        export_format=format,
+        page=page,
+        fetch=fetch,
+        columns=care_columns.CARE_FILE_COLUMNS,
+        filename=f"帮教档案-{due.zh}" if due else "帮教档案",
+        title=due.zh if due else "帮教档案",
+    )
 
 
 @router.post(
@@ -107,6 +147,23 @@ async def create_care_file(
     session: DbSession, principal: CareWriter, file_in: CareFileCreate, response: Response
 ) -> CareFileRead:
     care_file = await intake.open_care_file(session, principal=principal, file_in=file_in)
+    response.headers["Location"] = f"/api/v1/care-files/{care_file.id}"
+    set_etag(response, care_file.version)
+    return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file.id)
+
+
+@router.post(
+    "/school",
+    response_model=CareFileRead,
+    response_model_exclude_unset=True,
+    status_code=status.HTTP_201_CREATED,
+    summary="A school opens its own file (学校一人一档) for a pupil recorded as dropped out, out of school or 双差生",
+    responses=problem_responses(404, 409),
+)
+async def create_school_file(
+    session: DbSession, principal: SchoolFileKeeper, file_in: SchoolFileCreate, response: Response
+) -> CareFileRead:
+    care_file = await intake.open_school_file(session, principal=principal, file_in=file_in)
     response.headers["Location"] = f"/api/v1/care-files/{care_file.id}"
     set_etag(response, care_file.version)
     return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file.id)

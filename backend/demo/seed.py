@@ -23,6 +23,7 @@ from backend.db import local_today, utcnow
 from backend.demo.campaigns import seed_demo_campaigns
 from backend.demo.people import synthetic_person
 from backend.demo.principals import client_principal, user_principal
+from backend.demo.venues import seed_demo_venues
 from backend.minors.models import Minor, MinorSource, RiskCategory, RiskLevel, SchoolingStatus, Substance
 from backend.minors.schemas import GuardianIn, MinorCreate
 from backend.minors.service import registry as minors
@@ -531,6 +532,7 @@ async def seed_demo_county(
     added_notices = await _seed_seizure_notices(session, unit_by_name=unit_by_name) if minors else 0
     await _seed_school_metrics(session, unit_by_name)
     opened_files = await _seed_care_files(session) if minors else 0
+    added_venues = await seed_demo_venues(session) if campaigns else 0
     accounts = ", ".join(username for username, *_ in DEMO_PEOPLE)
     clients_line = ", ".join(client_id for client_id, *_ in DEMO_CLIENTS)
     return (
@@ -538,6 +540,7 @@ async def seed_demo_county(
         f"{added_campaigns} campaigns added.\n"
         f"{added_notices} seizure notices added.\n"
         f"{opened_files} care files opened.\n"
+        f"{added_venues} venues added with their checks, and pharmacy checks.\n"
         f"Accounts: {accounts} (password from QINGHU_DEMO_PASSWORD).\n"
         f"Machine clients: {clients_line} (secret from QINGHU_DEMO_CLIENT_SECRET)."
     )

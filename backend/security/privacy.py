@@ -343,6 +343,7 @@ CARE_FILE_FIELDS: dict[str, Rule] = {
             "minor",
             "managing_unit",
             "accountable_unit",
+            "kept_by_school",
             "status",
             "opened_at",
             "reopened_count",
@@ -398,6 +399,29 @@ CARE_ENTRY_FIELDS: dict[str, Rule] = {
     "hidden_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
 }
 SENSITIVE_ENTRY_KINDS = frozenset({"urine_test"})
+
+# A school-kept file (学校一人一档) holds only what the keeping school wrote: its plan, its talks and visits (a
+# school records no urine test or referral, and the station does not record in it). That text is shown to the
+# keeping school's staff, who wrote it; the minor inside and everything else follow the matrix, so the school
+# sees nothing of the pupil it did not see before. A sealed record hides it as any sensitive text.
+SCHOOL_WRITTEN_FILE_FIELDS = frozenset(
+    {"trigger", "plan.goals", "plan.measures", "closure.note", "closure.comment"}
+)
+SCHOOL_WRITTEN_ENTRY_FIELDS = frozenset({"summary"})
+
+
+def school_file_shape(
+    fields: dict[str, Rule], principal: Principal, *, keeps_it: bool, sealed: bool = False
+) -> Shape:
+    """``record_shape`` of a care file or entry; on a school-kept file read by the school that keeps it
+    (``keeps_it``), the text the school wrote is shown."""
+    shape = record_shape(fields, principal, sealed=sealed)
+    if not keeps_it or sealed:
+        return shape
+    written = SCHOOL_WRITTEN_FILE_FIELDS if fields is CARE_FILE_FIELDS else SCHOOL_WRITTEN_ENTRY_FIELDS
+    return Shape(
+        {field: Visibility.full if field in written else seen for field, seen in shape.visibility.items()}
+    )
 
 
 def team_member_name(name: str, *, has_account: bool, minor_name_masked: bool) -> str:
@@ -486,6 +510,76 @@ RATE_FIELDS: dict[str, Rule] = {
         for field in ("numerator", "denominator", "value")
     },
     "rates.*.suppressed": _derived(_GENERAL, "the counts", why="says a cell is hidden; never why"),
+}
+
+# Venues and pharmacy checks (``/api/v1/venues``, ``/api/v1/pharmacy-checks``): places and businesses, never a
+# child. A pharmacy check records a buyer's age band only (no name, no ID number, no date of birth): a band over
+# a pharmacy and a day is not enough to find the child, and the form asks for it.
+VENUE_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "name",
+            "kind",
+            "address",
+            "unit",
+            "near_school",
+            "school",
+            "status",
+            "note",
+            "last_checked_on",
+            "follow_up_on",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+    },
+    "follow_up_due": _derived(_GENERAL, "follow_up_on", why="a flag: the follow-up date has come"),
+    "check_count": _derived(_GENERAL, "checks", why="how many checks the venue has had"),
+    "checks": _stored(_GENERAL, why="the venue's checks, each as below"),
+}
+VENUE_CHECK_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "venue_id",
+            "checked_on",
+            "findings",
+            "hazard_found",
+            "measures",
+            "follow_up_on",
+            "checked_by_unit",
+            "checked_by_name",
+            "recorded_at",
+        )
+    },
+    "evidence": _stored(_GENERAL, why="file names, types and sizes; the files are read in scope"),
+}
+PHARMACY_CHECK_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "pharmacy_name",
+            "licence_number",
+            "address",
+            "checked_on",
+            "quantity",
+            "prescription_seen",
+            "notes",
+            "unit",
+            "checked_by_name",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+    },
+    "buyer_age_band": _stored(
+        _GENERAL, why="a band (under 14, 14-15, 16-17, adult), never a name, ID number or birth date"
+    ),
+    "minor_buyer": _derived(_GENERAL, "buyer_age_band", why="a flag: the band is under 18"),
 }
 
 # The audit trail. Who did what, when and why is general for those who read the trail (the reason of a

@@ -2,6 +2,7 @@
 import { api, ifMatch, unwrap } from './client'
 import { compactQuery } from './query'
 import type {
+  FileFormat,
   CareEntryCreate,
   CareEntryRead,
   CareFileCreate,
@@ -13,13 +14,21 @@ import type {
   Page,
   PageQuery,
   PersonRef,
+  SchoolFileCreate,
   TeamCandidate,
 } from './types'
 
-export type CareFileFilters = Omit<CareFileListQuery, 'limit' | 'offset' | 'sort'>
+export type CareFileFilters = Omit<CareFileListQuery, 'limit' | 'offset' | 'sort' | 'format'>
 
-export function listCareFiles(page: Partial<PageQuery>, filters: CareFileFilters = {}): Promise<Page<CareFileRead>> {
-  return unwrap(api.GET('/api/v1/care-files', { params: { query: { ...page, ...compactQuery(filters) } } }))
+export async function listCareFiles(page: Partial<PageQuery>, filters: CareFileFilters = {}): Promise<Page<CareFileRead>> {
+  const query = { ...page, ...compactQuery(filters) }
+  return (await unwrap(api.GET('/api/v1/care-files', { params: { query } }))) as Page<CareFileRead>
+}
+
+/** A worklist (or any filtered list of files) as a file: each minor masked as in the list; audited. */
+export async function careFilesFile(filters: CareFileFilters, format: FileFormat, sort?: string): Promise<Blob> {
+  const query = { ...compactQuery(filters), format, ...(sort ? { sort } : {}) }
+  return (await unwrap(api.GET('/api/v1/care-files', { params: { query }, parseAs: 'blob' }))) as unknown as Blob
 }
 
 const path = (fileId: string) => ({ path: { care_file_id: fileId } })
@@ -62,6 +71,11 @@ export function confirmAssignment(fileId: string): Promise<CareFileRead> {
 /** Open a file for a minor with its lead worker, team and plan (or reopen the minor's last one). */
 export function createCareFile(body: CareFileCreate): Promise<CareFileRead> {
   return unwrap(api.POST('/api/v1/care-files', { body }))
+}
+
+/** A school opens its own file (学校一人一档) for a pupil recorded as 辍学, 失学 or 双差生. */
+export function createSchoolFile(body: SchoolFileCreate): Promise<CareFileRead> {
+  return unwrap(api.POST('/api/v1/care-files/school', { body }))
 }
 
 /** Change the plan or the responsible people; replacing a lead worker needs `reason`. */

@@ -2,6 +2,7 @@
 import { api, ifMatch, unwrap } from './client'
 import { compactQuery } from './query'
 import type {
+  FileFormat,
   MinorCreate,
   MinorListQuery,
   MinorLookup,
@@ -14,10 +15,17 @@ import type {
   Revealed,
 } from './types'
 
-export type MinorFilters = Omit<MinorListQuery, 'limit' | 'offset' | 'sort'>
+export type MinorFilters = Omit<MinorListQuery, 'limit' | 'offset' | 'sort' | 'format'>
 
-export function listMinors(page: PageQuery, filters: MinorFilters = {}): Promise<Page<MinorRead>> {
-  return unwrap(api.GET('/api/v1/minors', { params: { query: { ...page, ...compactQuery(filters) } } }))
+// JSON unless `format` asks for a file: the spec's union of JSON and file answers narrows to the page.
+export async function listMinors(page: PageQuery, filters: MinorFilters = {}): Promise<Page<MinorRead>> {
+  return (await unwrap(api.GET('/api/v1/minors', { params: { query: { ...page, ...compactQuery(filters) } } }))) as Page<MinorRead>
+}
+
+/** Every minor the filters select, as a file: masked exactly as the list is for the caller, and audited. */
+export async function minorsFile(filters: MinorFilters, format: FileFormat, sort?: string): Promise<Blob> {
+  const query = { ...compactQuery(filters), format, ...(sort ? { sort } : {}) }
+  return (await unwrap(api.GET('/api/v1/minors', { params: { query }, parseAs: 'blob' }))) as unknown as Blob
 }
 
 export function getMinor(minorId: string): Promise<MinorRead> {

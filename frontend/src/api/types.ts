@@ -70,6 +70,7 @@ export type CareFileRead = Schemas['CareFileRead']
 export type CareEntryRead = Schemas['EntryRead']
 export type CareEntryCreate = Schemas['EntryCreate']
 export type CareFileCreate = Schemas['CareFileCreate']
+export type SchoolFileCreate = Schemas['SchoolFileCreate']
 export type CareFileUpdate = Schemas['CareFileUpdate']
 export type CareTeamMember = Schemas['TeamMemberIn']
 export type PersonRef = Schemas['PersonRef']
@@ -90,6 +91,20 @@ export type SchoolMetricRead = Schemas['SchoolMetricRead']
 export type SchoolMetricBatch = Schemas['SchoolMetricBatch']
 export type SchoolMetricBatchResult = Schemas['SchoolMetricBatchResult']
 export type UnitSummary = Schemas['UnitSummary']
+// Venues and pharmacy checks (重点场所排查、药店排查)
+export type VenueRead = Schemas['VenueRead']
+export type VenueDetail = Schemas['VenueDetail']
+export type VenueCreate = Schemas['VenueCreate']
+export type VenueUpdate = Schemas['VenueUpdate']
+export type VenueCheckIn = Schemas['VenueCheckIn']
+export type VenueCheckRead = Schemas['VenueCheckRead']
+export type PharmacyCheckRead = Schemas['PharmacyCheckRead']
+export type PharmacyCheckIn = Schemas['PharmacyCheckIn']
+export type PharmacyCheckUpdate = Schemas['PharmacyCheckUpdate']
+/** A list's export: a streamed file of every row its filters select, masked as the list is. */
+export type FileFormat = 'csv' | 'xlsx'
+/** A list's file call with the list's filters bound (what ExportButton runs). */
+export type FileDownload = (format: FileFormat) => Promise<Blob>
 
 /** The query a list endpoint accepts, taken from the spec. */
 export type UnitListQuery = NonNullable<operations['units-list_units']['parameters']['query']>
@@ -102,6 +117,8 @@ export type CareFileListQuery = NonNullable<operations['care-files-list_care_fil
 export type TransferListQuery = NonNullable<operations['transfers-list_transfers']['parameters']['query']>
 export type CampaignListQuery = NonNullable<operations['campaigns-list_campaigns']['parameters']['query']>
 export type TaskReportListQuery = NonNullable<operations['task-reports-list_reports']['parameters']['query']>
+export type VenueListQuery = NonNullable<operations['venues-list_venues']['parameters']['query']>
+export type PharmacyCheckListQuery = NonNullable<operations['pharmacy-checks-list_pharmacy_checks']['parameters']['query']>
 export type SchoolMetricListQuery = NonNullable<operations['school-metrics-list_school_metrics']['parameters']['query']>
 
 /** Every list endpoint answers one page of this shape. */

@@ -7,10 +7,12 @@ import {
   DataAnalysis,
   DocumentChecked,
   Finished,
+  FirstAidKit,
   Folder,
   HomeFilled,
   List,
   OfficeBuilding,
+  Shop,
   Switch,
   Tickets,
   TrendCharts,
@@ -43,6 +45,9 @@ export type MenuKey =
   | 'myTasks'
   | 'account'
   | 'notifications'
+  | 'venues'
+  | 'venue'
+  | 'pharmacyChecks'
   | 'notFound'
 
 declare module 'vue-router' {
@@ -149,6 +154,25 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'minor-edit',
     component: () => import('@/views/minors/MinorFormView.vue'),
     meta: { titleKey: 'minors', scope: 'minors:write' },
+  },
+  // Venues and pharmacy checks (issue 19): the hazard and 右美沙芬 screening forms.
+  {
+    path: 'venues',
+    name: 'venues',
+    component: () => import('@/views/venues/VenuesView.vue'),
+    meta: { titleKey: 'venues', scope: 'venues:read', icon: markRaw(Shop) },
+  },
+  {
+    path: 'venues/:id',
+    name: 'venue',
+    component: () => import('@/views/venues/VenueView.vue'),
+    meta: { titleKey: 'venue', scope: 'venues:read' },
+  },
+  {
+    path: 'pharmacy-checks',
+    name: 'pharmacy-checks',
+    component: () => import('@/views/venues/PharmacyChecksView.vue'),
+    meta: { titleKey: 'pharmacyChecks', scope: 'pharmacy_checks:read', icon: markRaw(FirstAidKit) },
   },
   {
     path: 'audit',
