@@ -8,7 +8,7 @@ NULL of the four ID columns is taken off in the stored schema, the way SQLite do
 the stored rows as they are (https://www.sqlite.org/lang_altertable.html, "otheralter").
 
 Revision ID: 9a4c7e1f2b36
-Revises: 5c1d8e2a7b90
+Revises: 7d3e5b1c9a42
 Create Date: 2026-12-02 11:00:00+00:00
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "9a4c7e1f2b36"
-down_revision: str | None = "5c1d8e2a7b90"
+down_revision: str | None = "7d3e5b1c9a42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

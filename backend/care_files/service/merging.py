@@ -13,21 +13,47 @@ from backend.care_files.service.timeline import recompute
 from backend.db import utcnow
 from backend.security.principals import Principal
 
+# A person has one open station file and one open school-kept file at most: each pair is merged apart.
+_FILE_KINDS = (col(CareFile.kept_by_school_id).is_(None), col(CareFile.kept_by_school_id).is_not(None))
 
-async def _open_file(session: AsyncSession, minor_id: uuid.UUID) -> CareFile | None:
+
+async def _open_file(
+    session: AsyncSession, minor_id: uuid.UUID, kind: sa.ColumnElement[bool]
+) -> CareFile | None:
     return await session.scalar(
-        sa.select(CareFile).where(col(CareFile.minor_id) == minor_id, col(CareFile.status).in_(OPEN_STATUSES))
+        sa.select(CareFile).where(
+            col(CareFile.minor_id) == minor_id, col(CareFile.status).in_(OPEN_STATUSES), kind
+        )
     )
 
 
 async def move_files(
     session: AsyncSession, *, from_minor_id: uuid.UUID, to_minor_id: uuid.UUID, actor: Principal
 ) -> None:
-    """Every file of the merged record becomes the survivor's. When both have an open file, the merged one's
-    entries join the survivor's open file (its due dates recomputed from the whole timeline) and the emptied
-    file is closed (reason ``other``, noted), since a person has one open file."""
-    merged_open = await _open_file(session, from_minor_id)
-    surviving_open = await _open_file(session, to_minor_id)
+    """Every file of the merged record becomes the survivor's. When both have an open file of one kind (station
+    or school-kept), the merged one's entries join the survivor's (its due dates recomputed from the whole
+    timeline) and the emptied file is closed (reason ``other``, noted), since a person has one open file of
+    each kind."""
+    for kind in _FILE_KINDS:
+        await _merge_open_files(
+            session, from_minor_id=from_minor_id, to_minor_id=to_minor_id, kind=kind, actor=actor
+        )
+    await session.flush()
+    await session.execute(
+        sa.update(CareFile).where(col(CareFile.minor_id) == from_minor_id).values(minor_id=to_minor_id)
+    )
+
+
+async def _merge_open_files(
+    session: AsyncSession,
+    *,
+    from_minor_id: uuid.UUID,
+    to_minor_id: uuid.UUID,
+    kind: sa.ColumnElement[bool],
+    actor: Principal,
+) -> None:
+    merged_open = await _open_file(session, from_minor_id, kind)
+    surviving_open = await _open_file(session, to_minor_id, kind)
     if merged_open is not None and surviving_open is not None:
         await session.execute(
             sa.update(CareEntry)
@@ -55,7 +81,3 @@ async def move_files(
                 object_id=care_file.id,
                 reason="minor_merged",
             )
-    await session.flush()
-    await session.execute(
-        sa.update(CareFile).where(col(CareFile.minor_id) == from_minor_id).values(minor_id=to_minor_id)
-    )
