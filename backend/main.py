@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 
 from backend import __doc__ as description
 from backend.api_docs import mount_api_docs
+from backend.assessments.router import router as assessment_schemes_router
+from backend.assessments.router import runs_router as assessment_runs_router
 from backend.audit.router import router as audit_router
 from backend.auth.router import router as auth_router
 from backend.campaigns.router import reports_router as task_reports_router
@@ -37,6 +39,7 @@ from backend.units.router import router as units_router
 from backend.users.router import router as users_router
 from backend.venues.router import pharmacy_router
 from backend.venues.router import router as venues_router
+from backend.work_records.router import routers as work_records_routers
 
 
 def operation_id(route: APIRoute) -> str:
@@ -65,6 +68,9 @@ API_ROUTERS = (
     stats_router,
     venues_router,
     pharmacy_router,
+    assessment_schemes_router,
+    assessment_runs_router,
+    *work_records_routers,
 )
 
 
@@ -123,6 +129,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "description": "Term figures of schools, as schools and the bureau report them",
             },
             {"name": "stats", "description": "Statistics with small counts suppressed, and the dashboard"},
+            {
+                "name": "assessments",
+                "description": "Assessment schemes (考核方案), their runs, results, explanations and the 通报 draft",
+            },
+            {
+                "name": "publicity-activities",
+                "description": "Work records: publicity and education activities",
+            },
+            {"name": "inspection-visits", "description": "Work records: supervision and unannounced visits"},
+            {"name": "responsibility-letters", "description": "Work records: responsibility letters signed"},
             {"name": "health", "description": "Liveness and readiness"},
         ],
     )

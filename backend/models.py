@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from backend.assessments.models import AssessmentFigure, AssessmentRun, AssessmentScheme, AssessmentVetoHit
 from backend.audit.models import AuditChainHead, AuditEvent
 from backend.auth.models import AuthSession, LoginKnownAddress, LoginThrottle, RefreshToken, RevokedToken
 from backend.campaigns.models import (
@@ -23,11 +24,21 @@ from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
 from backend.venues.models import PharmacyCheck, Venue, VenueCheck, VenueCheckEvidence
+from backend.work_records.models import (
+    InspectionVisit,
+    PublicityActivity,
+    ResponsibilityLetter,
+    WorkRecordFile,
+)
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "ApiClient",
+    "AssessmentFigure",
+    "AssessmentRun",
+    "AssessmentScheme",
+    "AssessmentVetoHit",
     "AuditChainHead",
     "AuditEvent",
     "AuthSession",
@@ -39,6 +50,7 @@ __all__ = [
     "CareSettings",
     "EvidenceFile",
     "IdempotencyRecord",
+    "InspectionVisit",
     "LoginKnownAddress",
     "LoginThrottle",
     "Minor",
@@ -47,7 +59,9 @@ __all__ = [
     "Notification",
     "NotificationAddress",
     "PharmacyCheck",
+    "PublicityActivity",
     "RefreshToken",
+    "ResponsibilityLetter",
     "RevokedToken",
     "SchoolMetric",
     "SeizureNotice",
@@ -59,5 +73,6 @@ __all__ = [
     "Venue",
     "VenueCheck",
     "VenueCheckEvidence",
+    "WorkRecordFile",
     "metadata",
 ]

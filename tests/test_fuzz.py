@@ -43,6 +43,7 @@ from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
 from backend.venues.models import PharmacyCheck, Venue
+from backend.work_records.models import InspectionVisit, PublicityActivity, ResponsibilityLetter
 from tests.conftest import DEMO_CLIENT_SECRET, DEMO_PASSWORD, empty_tables, make_settings
 
 FUZZ_EXAMPLES = int(os.environ.get("QINGHU_FUZZ_EXAMPLES", "3"))
@@ -122,6 +123,7 @@ OBJECT_PARAMETERS = {
     ("path", "venue_id"): "venue",
     # A pharmacy check's id, and a venue check's under a venue: both probed with the township's pharmacy checks.
     ("path", "check_id"): "pharmacy_check",
+    ("path", "record_id"): "work_record",
 }
 PROBES_PER_KIND = 2
 
@@ -160,6 +162,14 @@ async def _seed(settings: Settings) -> dict[str, dict[str, list[str]]]:
                     "report": sa.select(TaskReport.id).where(TaskReport.unit_id.in_(inside)),
                     "venue": sa.select(Venue.id).where(Venue.unit_id.in_(inside)),
                     "pharmacy_check": sa.select(PharmacyCheck.id).where(PharmacyCheck.unit_id.in_(inside)),
+                    # Work records are about one unit (the holder, the inspected unit, the signer).
+                    "work_record": sa.union_all(
+                        sa.select(PublicityActivity.id).where(PublicityActivity.unit_id.in_(inside)),
+                        sa.select(InspectionVisit.id).where(InspectionVisit.inspected_unit_id.in_(inside)),
+                        sa.select(ResponsibilityLetter.id).where(
+                            ResponsibilityLetter.signer_unit_id.in_(inside)
+                        ),
+                    ),
                     # Notices and transfers belong to both ends: out of the other township's reach only when
                     # both ends are inside this one.
                     "notice": sa.select(SeizureNotice.id).where(
@@ -317,6 +327,10 @@ COVERAGE_AS = {
     "venues": "jinhu_worker",
     "pharmacy-checks": "jinhu_worker",
     "health": "admin",
+    "assessments": "county_lead",
+    "publicity-activities": "jinhu_lead",
+    "inspection-visits": "jinhu_lead",
+    "responsibility-letters": "jinhu_lead",
 }
 BY_NAME = {principal.name: principal for principal in PRINCIPALS}
 
@@ -407,7 +421,7 @@ def test_every_uuid_path_parameter_has_an_out_of_scope_probe_or_needs_none():
         or any(option.get("format") == "uuid" for option in parameter.get("schema", {}).get("anyOf", []))
     }
     # Campaigns reach their targets across townships (and their tasks with them), evidence belongs to its
-    # report, and the audit trail's and the notice list's filters only narrow what is listed: their scope is
+    # report (a work record's file to its record), and the audit trail's and the notice list's filters only narrow what is listed: their scope is
     # held by their own tests. A notification is its owner's alone, not a unit's: another person's is 404
     # (tests/notifications).
     unprobed = {
@@ -416,8 +430,13 @@ def test_every_uuid_path_parameter_has_an_out_of_scope_probe_or_needs_none():
         ("query", "campaign_id"),
         ("query", "task_id"),
         ("path", "evidence_id"),
+        ("path", "file_id"),
         ("query", "actor_id"),
         ("query", "object_id"),
         ("query", "minor_id"),
+        # A scheme is read by its issuing subtree and the units it assesses, a run's results and explanations
+        # by those leads and auditors or by the assessed unit for its own: held by tests/assessments.
+        ("path", "scheme_id"),
+        ("path", "run_id"),
     }
     assert names - unprobed == set(OBJECT_PARAMETERS)

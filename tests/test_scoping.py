@@ -38,6 +38,15 @@ UNIT_OWNED_TABLES = {
     "transfers": "/api/v1/transfers",  # tests/transfers: test_no_route_reaches_a_transfer_outside_the_scope
     "venues": "/api/v1/venues",  # tests/venues: test_a_venue_outside_the_scope_does_not_exist
     "pharmacy_checks": "/api/v1/pharmacy-checks",  # tests/venues: test_pharmacy_checks_are_recorded_...
+    # About a unit in scope (the holder, the inspected unit, the signer): tests/work_records
+    "publicity_activities": "/api/v1/publicity-activities",
+    "inspection_visits": "/api/v1/inspection-visits",
+    "responsibility_letters": "/api/v1/responsibility-letters",
+    # Issued in the subtree, or assessing a subtree that holds the reader's unit; a run's figures and veto hits
+    # are read through the run, one's own unit only below the issuing subtree's leads: tests/assessments
+    "assessment_schemes": "/api/v1/assessment-schemes",
+    "assessment_figures": "/api/v1/assessment-schemes",
+    "assessment_veto_hits": "/api/v1/assessment-schemes",
 }
 # Endpoints that answer one record rather than a page.
 NOT_PAGED = {"/api/v1/care-settings", "/api/v1/stats/overview"}
@@ -50,6 +59,8 @@ UNIT_COLUMNS = {
     "receiving_unit_id",
     "from_unit_id",
     "to_unit_id",
+    "inspected_unit_id",
+    "signer_unit_id",
 }
 
 
@@ -132,6 +143,51 @@ async def both_sides(client, login, county, push, published, person):  # noqa: F
         )
         side.add(str(units[school].id))
     await published()  # to every school: task reports in both townships
+    county_lead = await login("county_lead")
+    for township, username, side in (
+        ("锦湖街道", "jinhu_worker", jinhu_side),
+        ("安阳街道", "other_worker", anyang_side),
+    ):
+        activity = await client.post(
+            "/api/v1/publicity-activities",
+            json={"kind": "lecture", "held_on": "2026-06-26", "place": "街道会议室", "participants": 40},
+            headers=await login(username),
+        )
+        side.add(assert_status(activity, 201).json()["id"])
+        visit = await client.post(
+            "/api/v1/inspection-visits",
+            json={
+                "inspected_unit_id": str(units[township].id),
+                "visited_on": "2026-06-01",
+                "findings": "台账齐全",
+            },
+            headers=county_lead,
+        )
+        side.add(assert_status(visit, 201).json()["id"])
+        letter = await client.post(
+            "/api/v1/responsibility-letters",
+            json={"year": 2026, "signer_unit_id": str(units[township].id)},
+            headers=county_lead,
+        )
+        side.add(assert_status(letter, 201).json()["id"])
+    manual = [{"code": "leadership", "name": "组织领导", "max_score": 10, "manual": {}}]
+    for root, headers, side in (
+        (units["锦湖街道"].id, await login("jinhu_lead"), jinhu_side),
+        (units["安阳街道"].id, county_lead, anyang_side),
+    ):
+        scheme = await client.post(
+            "/api/v1/assessment-schemes",
+            json={
+                "name": "社区禁毒工作考核",
+                "period_start": "2026-01-01",
+                "period_end": "2026-12-31",
+                "unit_root_id": str(root),
+                "unit_kinds": ["community"],
+                "indicators": manual,
+            },
+            headers=headers,
+        )
+        side.add(assert_status(scheme, 201).json()["id"])
     return jinhu_side, anyang_side
 
 

@@ -44,12 +44,27 @@ class AuditAction(LabelledEnum):
     campaign_published = ("campaign.published", "发布专项行动", "Campaign published")
     campaign_closed = ("campaign.closed", "结束专项行动", "Campaign closed")
     campaign_exported = ("campaign.progress_exported", "导出进展统计表", "Progress table exported")
+    assessment_scheme_created = ("assessment_scheme.created", "新建考核方案", "Assessment scheme created")
+    assessment_scheme_updated = ("assessment_scheme.updated", "修改考核方案", "Assessment scheme changed")
+    assessment_scheme_deleted = ("assessment_scheme.deleted", "删除考核方案", "Assessment scheme deleted")
+    assessment_run_computed = ("assessment_run.computed", "计算考核结果", "Assessment run computed")
+    assessment_score_set = (
+        "assessment_run.score_set",
+        "人工评分或调整考核得分",
+        "Assessment score set by hand",
+    )
+    assessment_veto_set = ("assessment_run.veto_set", "人工认定一票否决", "Assessment veto set by hand")
+    assessment_run_finalised = ("assessment_run.finalised", "考核结果定稿", "Assessment run finalised")
     task_report_saved = ("task_report.saved", "填报任务进展", "Task progress saved")
     task_report_submitted = ("task_report.submitted", "提交任务报告", "Task report submitted")
     task_report_approved = ("task_report.approved", "审核通过任务报告", "Task report approved")
     task_report_returned = ("task_report.returned", "退回任务报告", "Task report returned")
     evidence_added = ("evidence.added", "上传佐证材料", "Evidence file uploaded")
     evidence_removed = ("evidence.removed", "删除佐证材料", "Evidence file removed")
+    work_record_created = ("work_record.created", "新增工作台账", "Work record created")
+    work_record_updated = ("work_record.updated", "修改工作台账", "Work record changed")
+    work_record_deleted = ("work_record.deleted", "删除工作台账", "Work record deleted")
+    work_record_exported = ("work_record.exported", "导出工作台账", "Work records exported")
     seizure_notice_received = ("seizure_notice.received", "接收查获通知", "Seizure notice received")
     seizure_notice_viewed = ("seizure_notice.viewed", "查看查获通知", "Seizure notice viewed")
     seizure_notice_acknowledged = (

@@ -31,6 +31,15 @@ class Comparator(LabelledEnum):
     eq = ("eq", "等于", "Exactly")
 
 
+@reference("campaign_phases")
+class CampaignPhase(LabelledEnum):
+    """The stages a work plan runs through; a phase of a campaign and each of its tasks name one."""
+
+    mobilisation = ("mobilisation", "动员部署", "Mobilisation")
+    implementation = ("implementation", "组织实施", "Implementation")
+    evaluation = ("evaluation", "总结评价", "Evaluation")
+
+
 @reference("task_report_statuses")
 class TaskReportStatus(LabelledEnum):
     not_started = ("not_started", "未开始", "Not started")
@@ -92,6 +101,7 @@ class CampaignTask(SQLModel, table=True):
     comparator: str | None = Field(default=None, sa_type=sa.String(40))
     weight: float | None = Field(default=None)
     due_date: date | None = Field(default=None)
+    phase: str | None = code_column(default=None)  # a CampaignPhase code among the campaign's phases
 
 
 class CampaignTarget(SQLModel, table=True):

@@ -1,5 +1,4 @@
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
@@ -26,14 +25,14 @@ from backend.campaigns.schemas import (
 )
 from backend.campaigns.service import campaigns, progress, reports
 from backend.db import DbSession
-from backend.errors import Forbidden, NotFound, problem_responses
+from backend.errors import Forbidden, problem_responses
 from backend.etag import IfMatch, set_etag
-from backend.exports import FILE_RESPONSES, ExportFormat, content_disposition, file_response
+from backend.evidence import DOWNLOAD_RESPONSES, Storage, stored_file_response
+from backend.exports import FILE_RESPONSES, ExportFormat, file_response
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.settings import Settings
-from backend.storage import FileStorage, StoredFileMissing, storage_for
 from backend.units.models import Unit
 from backend.workflows import exporting
 
@@ -71,14 +70,6 @@ async def report_in_scope(
 
 
 ScopedReport = Annotated[reports.LoadedReport, Depends(report_in_scope)]
-
-
-async def file_storage(request: Request) -> FileStorage:  # async: no worker thread (see get_cipher)
-    settings: Settings = request.app.state.settings
-    return storage_for(settings)
-
-
-Storage = Annotated[FileStorage, Depends(file_storage)]
 
 
 # --- campaigns ---------------------------------------------------------------------------------------------
@@ -459,7 +450,7 @@ async def add_evidence(
     "/{report_id}/evidence/{evidence_id}",
     summary="Download an evidence file",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}, **problem_responses(404)},
+    responses={**DOWNLOAD_RESPONSES, **problem_responses(404)},
 )
 async def download_evidence(
     session: DbSession,
@@ -469,24 +460,13 @@ async def download_evidence(
     inline: Annotated[bool, Query(description="Show in the browser rather than download")] = False,
 ) -> StreamingResponse:
     evidence = await reports.get_evidence(session, loaded=loaded, evidence_id=evidence_id)
-    chunks = storage.open(evidence.storage_key)
-    try:
-        first = await anext(chunks)
-    except (StoredFileMissing, StopAsyncIteration) as exc:
-        raise NotFound("The evidence file is missing from the store.") from exc
-
-    async def body() -> AsyncIterator[bytes]:
-        yield first
-        async for chunk in chunks:
-            yield chunk
-
-    return StreamingResponse(
-        body(),
+    return await stored_file_response(
+        storage,
+        key=evidence.storage_key,
         media_type=evidence.media_type,
-        headers={
-            "content-disposition": content_disposition(evidence.filename, inline=inline),
-            "content-length": str(evidence.size),
-        },
+        filename=evidence.filename,
+        size=evidence.size,
+        inline=inline,
     )
 
 

@@ -5,6 +5,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from backend.campaigns.models import (
+    CampaignPhase,
     CampaignStatus,
     Comparator,
     TaskMeasure,
@@ -29,12 +30,24 @@ class Phase(BaseModel):
     )
     start: date
     end: date
+    code: CampaignPhase | None = Field(
+        default=None,
+        description="Which stage this is (tasks name it); a phase named 动员部署, 组织实施 or 总结评价 gets it by name",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if self.end < self.start:
             raise ValueError("a phase cannot end before it starts")
+        if self.code is None:
+            self.code = next((stage for stage in CampaignPhase if stage.zh == self.name), None)
         return self
+
+
+def _distinct_stages(phases: list[Phase] | None) -> None:
+    codes = [phase.code for phase in phases or () if phase.code is not None]
+    if len(codes) != len(set(codes)):
+        raise ValueError("two phases are the same stage")
 
 
 class Targets(BaseModel):
@@ -63,8 +76,11 @@ class TaskIn(BaseModel):
     measure: TaskMeasure = TaskMeasure.done
     target: float | None = Field(default=None, ge=0, examples=[4])
     comparator: Comparator | None = None
-    weight: float | None = Field(default=None, ge=0, le=1000)
+    weight: float | None = Field(
+        default=None, ge=0, le=1000, description="The task's points when an assessment scores the campaign"
+    )
     due_date: date | None = None
+    phase: CampaignPhase | None = Field(default=None, description="One of the campaign's phases' codes")
 
     @model_validator(mode="after")
     def _measure_fits(self) -> Self:
@@ -94,6 +110,7 @@ class TaskRead(BaseModel):
     comparator: Comparator | None
     weight: float | None
     due_date: date | None
+    phase: CampaignPhase | None
 
 
 class TaskList(BaseModel):
@@ -118,6 +135,11 @@ class CampaignCreate(BaseModel):
     targets: Targets = Field(default_factory=Targets)
     tasks: list[TaskIn] = Field(default_factory=list, max_length=100)
 
+    @model_validator(mode="after")
+    def _stages_once(self) -> Self:
+        _distinct_stages(self.phases)
+        return self
+
 
 class CampaignUpdate(BaseModel):
     """Change a draft; a published campaign may only move its report deadline."""
@@ -131,6 +153,11 @@ class CampaignUpdate(BaseModel):
     phases: list[Phase] | None = Field(default=None, max_length=20)
     report_deadline: date | None = None
     targets: Targets | None = None
+
+    @model_validator(mode="after")
+    def _stages_once(self) -> Self:
+        _distinct_stages(self.phases)
+        return self
 
 
 class CampaignCounts(BaseModel):

@@ -274,3 +274,54 @@ def may_keep_venues(principal: Principal) -> bool:
 def may_record_pharmacy_checks(principal: Principal) -> bool:
     """Stations record the pharmacy checks of their own scope."""
     return principal.has(Scope.pharmacy_checks_write)
+
+
+# --- assessments --------------------------------------------------------------------------------------------
+
+
+def may_edit_assessment_scheme(principal: Principal, *, issuing_unit_id: uuid.UUID) -> bool:
+    """A scheme is written, run, scored by hand and finalised by its issuing unit's leads."""
+    return principal.has(Scope.assessments_write) and principal.unit_id == issuing_unit_id
+
+
+def reads_all_assessment_results(principal: Principal, *, issuing_path: str | None) -> bool:
+    """The issuing subtree's leads and auditors read every unit's result and explanation; anyone else reads
+    their own unit's only."""
+    return (
+        principal.has(Scope.assessments_read)
+        and principal.role in (Role.supervisor, Role.auditor)
+        and covers(principal, issuing_path)
+    )
+
+
+def reads_assessment_result_of(principal: Principal, *, issuing_path: str | None, unit_id: uuid.UUID) -> bool:
+    """One unit's result and the explanation of its figures: that unit's own people, or those who read all."""
+    return principal.has(Scope.assessments_read) and (
+        principal.unit_id == unit_id or reads_all_assessment_results(principal, issuing_path=issuing_path)
+    )
+
+
+# --- work records ------------------------------------------------------------------------------------------
+
+
+def may_record_work(principal: Principal, *, record_type: str) -> bool:
+    """Stations and the office record every kind of work record for their subtree; a school's staff record
+    only the school's own publicity activities (a school inspects no one and issues no responsibility letter)."""
+    if not principal.has(Scope.work_records_write):
+        return False
+    return record_type == "publicity_activity" or principal.role is not Role.school_staff
+
+
+def may_edit_work_record(principal: Principal, *, record_type: str, recorded_by_unit_id: uuid.UUID) -> bool:
+    """A work record is changed, given files and deleted by the unit that recorded it, nobody else."""
+    return may_record_work(principal, record_type=record_type) and principal.unit_id == recorded_by_unit_id
+
+
+def may_mark_rectified(
+    principal: Principal, *, inspecting_unit_id: uuid.UUID, inspected_unit_id: uuid.UUID
+) -> bool:
+    """The inspected unit reports its own rectification done; the inspecting unit may record it too."""
+    return principal.has(Scope.work_records_write) and principal.unit_id in (
+        inspecting_unit_id,
+        inspected_unit_id,
+    )

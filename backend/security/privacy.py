@@ -492,26 +492,6 @@ NOTIFICATION_FIELDS: dict[str, Rule] = {
     ),
 }
 
-# The rates units are held to (``/api/v1/stats/rates``, docs/statistics.md): aggregates over a unit's subtree,
-# never a record. Every count is of people (minors, their files, notices, urine tests) and goes through the one
-# small-count rule (``stats.suppression``), for every reader: 1..threshold hidden, and more hidden until no
-# hidden count — nor the complement "minors not cared for" — can be worked out from the units beside it.
-RATE_FIELDS: dict[str, Rule] = {
-    **{
-        field: _stored(_GENERAL)
-        for field in ("period", "suppression_threshold", "codes", "unit_id", "unit_name", "kind", "parent_id")
-    },
-    **{
-        f"rates.*.{field}": _derived(
-            _GENERAL,
-            "care files, their entries and seizure notices in the unit's subtree",
-            why="an aggregate; null where small or where it would give a small count away",
-        )
-        for field in ("numerator", "denominator", "value")
-    },
-    "rates.*.suppressed": _derived(_GENERAL, "the counts", why="says a cell is hidden; never why"),
-}
-
 # Venues and pharmacy checks (``/api/v1/venues``, ``/api/v1/pharmacy-checks``): places and businesses, never a
 # child. A pharmacy check records a buyer's age band only (no name, no ID number, no date of birth): a band over
 # a pharmacy and a day is not enough to find the child, and the form asks for it.
@@ -580,6 +560,79 @@ PHARMACY_CHECK_FIELDS: dict[str, Rule] = {
         _GENERAL, why="a band (under 14, 14-15, 16-17, adult), never a name, ID number or birth date"
     ),
     "minor_buyer": _derived(_GENERAL, "buyer_age_band", why="a flag: the band is under 18"),
+}
+
+# Assessments (``/api/v1/assessment-schemes``, ``/api/v1/assessment-runs``): a unit's scores and the counts behind
+# them are aggregates about units, general for whoever may read the result (the unit itself, the issuing subtree's
+# leads and auditors). The drill-down's minors are shaped as a related minor in the list view (MINOR_FIELDS), its
+# tasks, records and notices carry ids and dates only; a hand score's reason is about the unit's work, never a case.
+ASSESSMENT_RESULT_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "unit",
+            "scores.indicator",
+            "scores.computed_score",
+            "scores.adjusted",
+            "scores.numerator",
+            "scores.denominator",
+            "scores.value",
+            "vetoes.veto",
+        )
+    },
+    "scores.reason": _stored(_GENERAL, why="why a lead scored or adjusted by hand: about the unit's work"),
+    "vetoes.reason": _stored(_GENERAL, why="why a veto item was struck by hand: about the unit's work"),
+    "vetoes.count": _derived(_GENERAL, "the veto item's records", why="a count of records, no identity"),
+    **{
+        field: _derived(_GENERAL, "scores", why="computed from the unit's scores and the scheme's rules")
+        for field in ("total", "grade", "rank", "vetoed", "passed", "named", "called_in", "scores.score")
+    },
+}
+ASSESSMENT_FIGURE_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "run_id",
+            "unit",
+            "indicator",
+            "name",
+            "source",
+            "score",
+            "numerator",
+            "denominator",
+            "value",
+            "reason",
+            "ids_kind",
+            "tasks",
+            "records",
+            "notices",
+        )
+    },
+    "minors": _derived(
+        _GENERAL,
+        "MINOR_FIELDS",
+        why="each minor shaped by the registry's presenter in the list view (masked)",
+    ),
+}
+
+# The rates units are held to (``/api/v1/stats/rates``, docs/statistics.md): aggregates over a unit's subtree,
+# never a record. Every count is of people (minors, their files, notices, urine tests) and goes through the one
+# small-count rule (``stats.suppression``), for every reader: 1..threshold hidden, and more hidden until no
+# hidden count — nor the complement "minors not cared for" — can be worked out from the units beside it.
+RATE_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in ("period", "suppression_threshold", "codes", "unit_id", "unit_name", "kind", "parent_id")
+    },
+    **{
+        f"rates.*.{field}": _derived(
+            _GENERAL,
+            "care files, their entries and seizure notices in the unit's subtree",
+            why="an aggregate; null where small or where it would give a small count away",
+        )
+        for field in ("numerator", "denominator", "value")
+    },
+    "rates.*.suppressed": _derived(_GENERAL, "the counts", why="says a cell is hidden; never why"),
 }
 
 # The audit trail. Who did what, when and why is general for those who read the trail (the reason of a

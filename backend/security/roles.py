@@ -59,6 +59,18 @@ class Scope(LabelledEnum):
     venues_write = ("venues:write", "记录重点场所排查", "Keep venues and record their checks")
     pharmacy_checks_read = ("pharmacy_checks:read", "查看药店排查", "Read pharmacy checks")
     pharmacy_checks_write = ("pharmacy_checks:write", "记录药店排查", "Record pharmacy checks")
+    assessments_read = ("assessments:read", "查看考核结果", "Read assessments and their results")
+    assessments_write = (
+        "assessments:write",
+        "制定考核方案、计算和定稿考核结果",
+        "Set up assessment schemes, run and finalise them",
+    )
+    work_records_read = ("work_records:read", "查看工作台账", "Read work records")
+    work_records_write = (
+        "work_records:write",
+        "记录宣传活动、督导检查和责任书",
+        "Record publicity activities, inspections and responsibility letters",
+    )
 
 
 # What each role may do. A route names the scope it needs; it never checks roles by itself.
@@ -99,6 +111,10 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.venues_write,
             Scope.pharmacy_checks_read,
             Scope.pharmacy_checks_write,
+            Scope.assessments_read,
+            Scope.assessments_write,
+            Scope.work_records_read,
+            Scope.work_records_write,
         }
     ),
     Role.caseworker: frozenset(
@@ -121,6 +137,9 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.venues_write,
             Scope.pharmacy_checks_read,
             Scope.pharmacy_checks_write,
+            Scope.assessments_read,
+            Scope.work_records_read,
+            Scope.work_records_write,
         }
     ),
     Role.police: frozenset(
@@ -148,6 +167,9 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.stats_read,
             Scope.metrics_write,
             Scope.care_files_team,
+            Scope.assessments_read,
+            Scope.work_records_read,
+            Scope.work_records_write,
             Scope.school_files_write,
         }
     ),
@@ -167,6 +189,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.transfers_read,
             Scope.venues_read,
             Scope.pharmacy_checks_read,
+            Scope.assessments_read,
+            Scope.work_records_read,
         }
     ),
 }

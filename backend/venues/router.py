@@ -1,7 +1,6 @@
 """Venues (重点场所) with their checks, and pharmacy checks (药店右美沙芬排查): lists, records, exports."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 from typing import Annotated
 
@@ -11,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.deps import require
 from backend.db import DbSession
-from backend.errors import NotFound, problem_responses
+from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
-from backend.exports import FILE_RESPONSES, ExportFormat, content_disposition
+from backend.evidence import DOWNLOAD_RESPONSES, Storage, stored_file_response
+from backend.exports import FILE_RESPONSES, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.settings import Settings
-from backend.storage import FileStorage, StoredFileMissing, storage_for
 from backend.venues import exporting as venue_columns
 from backend.venues import service
 from backend.venues.models import BuyerAgeBand, PharmacyCheck, Venue, VenueKind, VenueStatus
@@ -58,14 +57,6 @@ FileFormatQuery = Annotated[
     ExportFormat,
     Query(description="json (a page), or csv / xlsx: every row the filters select, as a streamed file"),
 ]
-
-
-async def file_storage(request: Request) -> FileStorage:  # async: no worker thread (see get_cipher)
-    settings: Settings = request.app.state.settings
-    return storage_for(settings)
-
-
-Storage = Annotated[FileStorage, Depends(file_storage)]
 
 
 # --- venues --------------------------------------------------------------------------------------------------
@@ -223,7 +214,7 @@ async def add_check_evidence(
     "/{venue_id}/checks/{check_id}/evidence/{evidence_id}",
     summary="Download a check's evidence file",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}, **problem_responses(404)},
+    responses={**DOWNLOAD_RESPONSES, **problem_responses(404)},
 )
 async def download_check_evidence(
     session: DbSession,
@@ -236,24 +227,13 @@ async def download_check_evidence(
 ) -> StreamingResponse:
     check = await service.get_check(session, principal=principal, venue_id=venue_id, check_id=check_id)
     evidence = await service.get_check_evidence(session, check=check, evidence_id=evidence_id)
-    chunks = storage.open(evidence.storage_key)
-    try:
-        first = await anext(chunks)
-    except (StoredFileMissing, StopAsyncIteration) as exc:
-        raise NotFound("The evidence file is missing from the store.") from exc
-
-    async def body() -> AsyncIterator[bytes]:
-        yield first
-        async for chunk in chunks:
-            yield chunk
-
-    return StreamingResponse(
-        body(),
+    return await stored_file_response(
+        storage,
+        key=evidence.storage_key,
         media_type=evidence.media_type,
-        headers={
-            "content-disposition": content_disposition(evidence.filename, inline=inline),
-            "content-length": str(evidence.size),
-        },
+        filename=evidence.filename,
+        size=evidence.size,
+        inline=inline,
     )
 
 

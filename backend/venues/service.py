@@ -4,7 +4,6 @@
 dialogs and the bulk import of the screening forms (backend/workflows/imports.py) both call them.
 """
 
-import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,10 +18,9 @@ from sqlmodel import col
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.db import AnySelect, local_today, utcnow
-from backend.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from backend.errors import NotFound, ValidationFailed
 from backend.etag import check_if_match
-from backend.file_types import ACCEPTED_DESCRIPTION, detect_media_type
-from backend.messages import Text
+from backend.evidence import accept_file
 from backend.pagination import Page, PageParams, paginate
 from backend.security import permissions
 from backend.security.principals import Principal, in_subtree, within_scope
@@ -381,13 +379,6 @@ async def get_check(
     return check
 
 
-def _clean_filename(filename: str | None, media_type: str) -> str:
-    # Only ever shown and sent back in Content-Disposition, never used as a path.
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(ch for ch in name if ch.isprintable())[:200]
-    return name or f"evidence.{media_type.rsplit('/', 1)[-1]}"
-
-
 async def add_check_evidence(
     session: AsyncSession,
     *,
@@ -400,23 +391,15 @@ async def add_check_evidence(
 ) -> VenueCheckEvidence:
     """A photo or document of a check, judged by its content like a campaign report's evidence."""
     permissions.ensure(permissions.may_keep_venues(principal), "Only venue checkers record venue checks.")
-    if len(content) > max_bytes:
-        raise PayloadTooLarge(Text("An evidence file is at most {max_bytes} bytes.", max_bytes=max_bytes))
-    if not content:
-        raise ValidationFailed.field(["body", "file"], "the file is empty", "evidence.empty")
-    media_type = detect_media_type(content)
-    if media_type is None:
-        raise UnsupportedMediaType(
-            Text("The file's content is not one of: {accepted}.", accepted=ACCEPTED_DESCRIPTION)
-        )
+    accepted = accept_file(content, filename=filename, max_bytes=max_bytes)
     key = await storage.put(content)
     evidence = VenueCheckEvidence(
         venue_check_id=check.id,
         storage_key=key,
-        filename=_clean_filename(filename, media_type),
-        media_type=media_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        filename=accepted.filename,
+        media_type=accepted.media_type,
+        size=accepted.size,
+        sha256=accepted.sha256,
         uploaded_by_id=principal.id,
     )
     session.add(evidence)

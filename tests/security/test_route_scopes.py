@@ -103,6 +103,25 @@ ANY_OF_ROUTES = {
 CAMPAIGNS_READ = frozenset({"campaigns:read"})
 CAMPAIGNS_WRITE = frozenset({"campaigns:read", "campaigns:write"})
 TASK_REPORTS_WRITE = frozenset({"campaigns:read", "task_reports:write"})
+ASSESSMENTS_READ = frozenset({"assessments:read"})
+ASSESSMENTS_WRITE = frozenset({"assessments:read", "assessments:write"})
+WORK_RECORDS_READ = frozenset({"work_records:read"})
+WORK_RECORDS_WRITE = frozenset({"work_records:read", "work_records:write"})
+# Each kind of work record answers the same nine routes.
+WORK_RECORD_ROUTES = {
+    (method, f"/api/v1/{kind}{suffix}"): scopes
+    for kind in ("publicity-activities", "inspection-visits", "responsibility-letters")
+    for method, suffix, scopes in (
+        ("GET", "", WORK_RECORDS_READ),
+        ("POST", "", WORK_RECORDS_WRITE),
+        ("GET", "/{record_id}", WORK_RECORDS_READ),
+        ("PATCH", "/{record_id}", WORK_RECORDS_WRITE),
+        ("DELETE", "/{record_id}", WORK_RECORDS_WRITE),
+        ("POST", "/{record_id}/files", WORK_RECORDS_WRITE),
+        ("GET", "/{record_id}/files/{file_id}", WORK_RECORDS_READ),
+        ("DELETE", "/{record_id}/files/{file_id}", WORK_RECORDS_WRITE),
+    )
+}
 
 # (method, path) → every scope the route requires.
 ROUTES: dict[tuple[str, str], frozenset[str]] = {
@@ -202,6 +221,18 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("PATCH", "/api/v1/pharmacy-checks/{check_id}"): frozenset(
         {"pharmacy_checks:read", "pharmacy_checks:write"}
     ),
+    ("GET", "/api/v1/assessment-schemes"): ASSESSMENTS_READ,
+    ("POST", "/api/v1/assessment-schemes"): ASSESSMENTS_WRITE,
+    ("GET", "/api/v1/assessment-schemes/{scheme_id}"): ASSESSMENTS_READ,
+    ("PUT", "/api/v1/assessment-schemes/{scheme_id}"): ASSESSMENTS_WRITE,
+    ("DELETE", "/api/v1/assessment-schemes/{scheme_id}"): ASSESSMENTS_WRITE,
+    ("POST", "/api/v1/assessment-schemes/{scheme_id}/runs"): ASSESSMENTS_WRITE,
+    ("GET", "/api/v1/assessment-runs/{run_id}"): ASSESSMENTS_READ,
+    ("PUT", "/api/v1/assessment-runs/{run_id}/scores/{unit_id}/{indicator}"): ASSESSMENTS_WRITE,
+    ("POST", "/api/v1/assessment-runs/{run_id}/finalise"): ASSESSMENTS_WRITE,
+    ("GET", "/api/v1/assessment-runs/{run_id}/units/{unit_id}/figures/{indicator}"): ASSESSMENTS_READ,
+    ("GET", "/api/v1/assessment-runs/{run_id}/notice"): ASSESSMENTS_READ,
+    **WORK_RECORD_ROUTES,
 }
 
 # --- who holds what -------------------------------------------------------------------------------------------
@@ -244,6 +275,10 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "venues:write",
             "pharmacy_checks:read",
             "pharmacy_checks:write",
+            "assessments:read",
+            "assessments:write",
+            "work_records:read",
+            "work_records:write",
         }
     ),
     "caseworker": frozenset(
@@ -266,6 +301,9 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "venues:write",
             "pharmacy_checks:read",
             "pharmacy_checks:write",
+            "assessments:read",
+            "work_records:read",
+            "work_records:write",
         }
     ),
     "police": frozenset(
@@ -293,6 +331,9 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "stats:read",
             "metrics:write",
             "care_files:team",
+            "assessments:read",
+            "work_records:read",
+            "work_records:write",
             "school_files:write",
         }
     ),
@@ -311,6 +352,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "transfers:read",
             "venues:read",
             "pharmacy_checks:read",
+            "assessments:read",
+            "work_records:read",
         }
     ),
 }
@@ -508,6 +551,20 @@ WITNESSES: dict[str, list[Witness]] = {
         W("minors:read", "GET", "/minors/{minor_id}", ids={"minor_id": "minor:admin"}),
     ],
     "jinhu_lead": [
+        W("assessments:read", "GET", "/assessment-schemes"),
+        W(
+            "assessments:write",
+            "POST",
+            "/assessment-schemes",
+            body=lambda w: {
+                "name": "锦湖街道社区禁毒工作考核",
+                "period_start": "2026-01-01",
+                "period_end": "2026-12-31",
+                "unit_kinds": ["community"],
+                "indicators": [{"code": "leadership", "name": "组织领导", "max_score": 10, "manual": {}}],
+            },
+            status=201,
+        ),
         W("units:read", "GET", "/units/tree"),
         W("users:read", "GET", "/users/{user_id}", ids={"user_id": "user:jinhu_worker"}),
         W("audit:read", "GET", "/audit-events"),
@@ -583,8 +640,21 @@ WITNESSES: dict[str, list[Witness]] = {
         W("venues:write", "POST", "/venues", body=venue_body, status=201),
         W("pharmacy_checks:read", "GET", "/pharmacy-checks"),
         W("pharmacy_checks:write", "POST", "/pharmacy-checks", body=pharmacy_body, status=201),
+        W("work_records:read", "GET", "/publicity-activities"),
+        W(
+            "work_records:write",
+            "POST",
+            "/inspection-visits",
+            body=lambda w: {
+                "inspected_unit_id": w.ids["滨江社区"],
+                "visited_on": "2026-06-01",
+                "findings": "台账齐全",
+            },
+            status=201,
+        ),
     ],
     "jinhu_worker": [
+        W("assessments:read", "GET", "/assessment-schemes"),
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "滨江社区"}),
         W("minors:read", "GET", "/minors/{minor_id}", ids={"minor_id": "minor:worker"}),
         W("minors:register", "POST", "/minors", body=minor_body, status=201),
@@ -648,6 +718,14 @@ WITNESSES: dict[str, list[Witness]] = {
         W("venues:write", "POST", "/venues", body=venue_body, status=201),
         W("pharmacy_checks:read", "GET", "/pharmacy-checks"),
         W("pharmacy_checks:write", "POST", "/pharmacy-checks", body=pharmacy_body, status=201),
+        W("work_records:read", "GET", "/responsibility-letters"),
+        W(
+            "work_records:write",
+            "POST",
+            "/publicity-activities",
+            body=lambda w: {"kind": "six_entries", "held_on": "2026-06-26", "place": "滨江社区"},
+            status=201,
+        ),
     ],
     "jinhu_police": [
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "锦湖派出所"}),
@@ -676,6 +754,7 @@ WITNESSES: dict[str, list[Witness]] = {
         W("venues:write", "POST", "/venues", body=venue_body, status=201),
     ],
     "school_teacher": [
+        W("assessments:read", "GET", "/assessment-schemes"),
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "瑞安市锦湖中学"}),
         W("minors:read", "GET", "/minors"),
         W("minors:register", "POST", "/minors", body=minor_body, status=201),
@@ -690,6 +769,19 @@ WITNESSES: dict[str, list[Witness]] = {
         W("stats:read", "GET", "/stats/schools"),
         W("metrics:write", "POST", "/school-metrics", body=lambda w: figures_body(w, None), status=201),
         W("care_files:team", "GET", "/care-files"),
+        W("work_records:read", "GET", "/publicity-activities"),
+        W(
+            "work_records:write",
+            "POST",
+            "/publicity-activities",
+            body=lambda w: {
+                "kind": "lecture",
+                "held_on": "2026-06-26",
+                "place": "学校报告厅",
+                "participants": 300,
+            },
+            status=201,
+        ),
         W(
             "school_files:write",
             "POST",
@@ -718,6 +810,7 @@ WITNESSES: dict[str, list[Witness]] = {
         W("campaigns:write", "POST", "/campaigns", body=lambda w: campaign_body(w, ["school"]), status=201),
     ],
     "auditor": [
+        W("assessments:read", "GET", "/assessment-schemes"),
         W("units:read", "GET", "/units/tree"),
         W("users:read", "GET", "/users/{user_id}", ids={"user_id": "user:jinhu_worker"}),
         W("audit:read", "GET", "/audit-events/verify"),
@@ -728,6 +821,7 @@ WITNESSES: dict[str, list[Witness]] = {
         W("transfers:read", "GET", "/transfers/{transfer_id}", ids={"transfer_id": "transfer:demo"}),
         W("venues:read", "GET", "/venues"),
         W("pharmacy_checks:read", "GET", "/pharmacy-checks"),
+        W("work_records:read", "GET", "/inspection-visits"),
     ],
     "police-jinhu": [
         W("seizures:write", "POST", "/seizure-notices", body=notice_body, status=201),

@@ -187,6 +187,23 @@ def _phases_json(phases: list[Phase]) -> list[dict[str, Any]]:
     return [phase.model_dump(mode="json") for phase in phases]
 
 
+def _stages(phases: list[dict[str, Any]]) -> set[str]:
+    """The stage codes a campaign's phases name (stored phases without a code get it from their name)."""
+    return {code for phase in phases if (code := Phase.model_validate(phase).code) is not None}
+
+
+def _check_task_phases(phases: list[dict[str, Any]], tasks: list[TaskIn], *, loc: list[str | int]) -> None:
+    """A task names one of its campaign's phases, or none."""
+    stages = _stages(phases)
+    for index, task in enumerate(tasks):
+        if task.phase is not None and task.phase.value not in stages:
+            raise ValidationFailed.field(
+                [*loc, index, "phase"],
+                Text("the campaign has no phase {phase}", phase=task.phase),
+                "task.phase",
+            )
+
+
 def _apply_targets(campaign: Campaign, targets: Targets) -> None:
     campaign.target_kinds = [kind.value for kind in targets.kinds]
     campaign.target_root_id = targets.root_id
@@ -207,6 +224,7 @@ async def create_campaign(
     issuer = await session.get(Unit, principal.unit_id)
     assert issuer is not None
     await _check_targets(session, issuer=issuer, targets=campaign_in.targets, field="targets")
+    _check_task_phases(_phases_json(campaign_in.phases), campaign_in.tasks, loc=["body", "tasks"])
     campaign = Campaign(
         issuing_unit_id=issuer.id,
         title=campaign_in.title,
@@ -265,6 +283,12 @@ async def update_campaign(
         if name in changes:
             setattr(campaign, name, getattr(campaign_in, name))
     if campaign_in.phases is not None:
+        stages = _stages(_phases_json(campaign_in.phases))
+        tasks = await tasks_of(session, campaign_id=campaign.id)
+        if any(task.phase is not None and task.phase not in stages for task in tasks):
+            raise ValidationFailed.field(
+                ["body", "phases"], "a task names a phase the campaign would no longer have", "task.phase"
+            )
         campaign.phases = _phases_json(campaign_in.phases)
     _touch(campaign)
     await session.flush()
@@ -304,6 +328,7 @@ async def replace_tasks(
     require_editor(principal, campaign)
     check_if_match(if_match, campaign.version)
     require_status(campaign, CampaignStatus.draft, action=Text("given another checklist"))
+    _check_task_phases(campaign.phases, tasks, loc=["body", "tasks"])
     await session.execute(sa.delete(CampaignTask).where(CampaignTask.campaign_id == campaign.id))
     session.add_all(_task_rows(campaign.id, tasks))
     _touch(campaign)
@@ -391,6 +416,7 @@ _TASK_COLUMNS = (
     "comparator",
     "weight",
     "due_date",
+    "phase",
 )
 
 

@@ -140,7 +140,11 @@ def progress_sheet(table: Progress, campaign: Campaign) -> Sheet:
         "逾期",
         "完成率",
     ]
-    rows: list[list[Any]] = []
+    # Under the header, each task's phase and weight (the points an assessment gives it).
+    rows: list[list[Any]] = [
+        ["", "所属阶段", *(task.phase.zh if task.phase else "" for task in table.tasks), "", "", ""],
+        ["", "权重（分值）", *(_number(task.weight) for task in table.tasks), "", "", ""],
+    ]
     for number, row in enumerate(table.rows, start=1):
         rows.append(
             [

@@ -1,6 +1,5 @@
 """The target units' reports on each task, with evidence files, and the issuer's review."""
 
-import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -45,12 +44,10 @@ from backend.db import LOCAL_TIMEZONE, AnySelect, local_today, utcnow
 from backend.errors import (
     Conflict,
     NotFound,
-    PayloadTooLarge,
-    UnsupportedMediaType,
     ValidationFailed,
 )
 from backend.etag import check_if_match
-from backend.file_types import ACCEPTED_DESCRIPTION, detect_media_type
+from backend.evidence import accept_file
 from backend.messages import Text
 from backend.pagination import Page, PageParams, paginate
 from backend.security import permissions
@@ -422,13 +419,6 @@ async def review_report(
     )
 
 
-def _clean_filename(filename: str | None, media_type: str) -> str:
-    # Only ever shown and sent back in Content-Disposition, never used as a path.
-    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
-    name = "".join(ch for ch in name if ch.isprintable())[:200]
-    return name or f"evidence.{media_type.rsplit('/', 1)[-1]}"
-
-
 async def add_evidence(
     session: AsyncSession,
     *,
@@ -440,23 +430,15 @@ async def add_evidence(
     max_bytes: int,
 ) -> EvidenceFile:
     _require_reporter(principal, loaded)
-    if len(content) > max_bytes:
-        raise PayloadTooLarge(Text("An evidence file is at most {max_bytes} bytes.", max_bytes=max_bytes))
-    if not content:
-        raise ValidationFailed.field(["body", "file"], "the file is empty", "evidence.empty")
-    media_type = detect_media_type(content)
-    if media_type is None:
-        raise UnsupportedMediaType(
-            Text("The file's content is not one of: {accepted}.", accepted=ACCEPTED_DESCRIPTION)
-        )
+    accepted = accept_file(content, filename=filename, max_bytes=max_bytes)
     key = await storage.put(content)
     evidence = EvidenceFile(
         task_report_id=loaded.report.id,
         storage_key=key,
-        filename=_clean_filename(filename, media_type),
-        media_type=media_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
+        filename=accepted.filename,
+        media_type=accepted.media_type,
+        size=accepted.size,
+        sha256=accepted.sha256,
         uploaded_by_id=principal.id,
         uploaded_by_name=principal.display_name[:100],
     )

@@ -1,8 +1,7 @@
 // Task reports (任务报送): one unit's report on one task of a campaign, with evidence files, reviewed by the issuer.
-import { acceptLanguage, api, ifMatch, unwrap } from './client'
+import { api, ifMatch, unwrap } from './client'
 import { compactQuery } from './query'
-import { ApiError, networkError, toProblem } from './problem'
-import { getAccessToken } from './tokens'
+import { uploadWithProgress } from './upload'
 import type { EvidenceRead, FileFormat, Page, PageQuery, TaskReportDetail, TaskReportListQuery, TaskReportRead, TaskReportUpdate } from './types'
 
 export type TaskReportFilters = Omit<TaskReportListQuery, 'limit' | 'offset' | 'sort' | 'format'>
@@ -61,30 +60,7 @@ export async function removeEvidence(reportId: string, evidenceId: string): Prom
   )
 }
 
-/** Upload one evidence file; `onProgress` gets 0–100. XMLHttpRequest, because fetch reports no upload progress. */
+/** Upload one evidence file; `onProgress` gets 0–100. */
 export function uploadEvidence(reportId: string, file: File, onProgress: (percent: number) => void): Promise<EvidenceRead> {
-  return new Promise((resolve, reject) => {
-    const request = new XMLHttpRequest()
-    request.open('POST', `/api/v1/task-reports/${encodeURIComponent(reportId)}/evidence`)
-    const token = getAccessToken()
-    if (token) request.setRequestHeader('Authorization', `Bearer ${token}`)
-    request.setRequestHeader('Accept-Language', acceptLanguage())
-    request.upload.onprogress = (event) => {
-      if (event.lengthComputable) onProgress(Math.round((event.loaded / event.total) * 100))
-    }
-    request.onerror = () => reject(networkError())
-    request.onload = () => {
-      let body: unknown = null
-      try {
-        body = JSON.parse(request.responseText)
-      } catch {
-        body = null
-      }
-      if (request.status === 201) resolve(body as EvidenceRead)
-      else reject(new ApiError(toProblem(request.status, body), null))
-    }
-    const form = new FormData()
-    form.append('file', file)
-    request.send(form)
-  })
+  return uploadWithProgress<EvidenceRead>(`/api/v1/task-reports/${encodeURIComponent(reportId)}/evidence`, file, onProgress)
 }

@@ -38,6 +38,19 @@ export type TaskReportRead = Schemas['TaskReportRead']
 export type TaskReportDetail = Schemas['TaskReportDetail']
 export type TaskReportStatus = Schemas['TaskReportStatus']
 export type EvidenceRead = Schemas['EvidenceRead']
+export type CampaignPhase = Schemas['CampaignPhase']
+export type PublicityKind = Schemas['PublicityKind']
+export type InspectionKind = Schemas['InspectionKind']
+export type WorkRecordFileRead = Schemas['WorkRecordFileRead']
+export type PublicityActivityRead = Schemas['PublicityActivityRead']
+export type PublicityActivityCreate = Schemas['PublicityActivityCreate']
+export type PublicityActivityUpdate = Schemas['PublicityActivityUpdate']
+export type InspectionVisitRead = Schemas['InspectionVisitRead']
+export type InspectionVisitCreate = Schemas['InspectionVisitCreate']
+export type InspectionVisitUpdate = Schemas['InspectionVisitUpdate']
+export type ResponsibilityLetterRead = Schemas['ResponsibilityLetterRead']
+export type ResponsibilityLetterCreate = Schemas['ResponsibilityLetterCreate']
+export type ResponsibilityLetterUpdate = Schemas['ResponsibilityLetterUpdate']
 export type Progress = Schemas['Progress']
 
 // At-risk minors and the audit trail
@@ -111,6 +124,9 @@ export type UnitListQuery = NonNullable<operations['units-list_units']['paramete
 export type UserListQuery = NonNullable<operations['users-list_users']['parameters']['query']>
 export type ClientListQuery = NonNullable<operations['clients-list_clients']['parameters']['query']>
 export type MinorListQuery = NonNullable<operations['minors-list_minors']['parameters']['query']>
+export type PublicityActivityListQuery = NonNullable<operations['publicity-activities-list_activities']['parameters']['query']>
+export type InspectionVisitListQuery = NonNullable<operations['inspection-visits-list_visits']['parameters']['query']>
+export type ResponsibilityLetterListQuery = NonNullable<operations['responsibility-letters-list_letters']['parameters']['query']>
 export type AuditEventListQuery = NonNullable<operations['audit-list_audit_events']['parameters']['query']>
 export type SeizureListQuery = NonNullable<operations['seizures-list_notices']['parameters']['query']>
 export type CareFileListQuery = NonNullable<operations['care-files-list_care_files']['parameters']['query']>
@@ -135,3 +151,13 @@ export interface PageQuery {
   offset: number
   sort?: string
 }
+export type SchemeIn = Schemas['SchemeIn']
+export type SchemeRead = Schemas['SchemeRead']
+export type SchemeListItem = Schemas['SchemeListItem']
+export type AssessmentIndicator = Schemas['Indicator']
+export type AssessmentVeto = Schemas['Veto']
+export type AssessmentGrade = Schemas['Grade']
+export type RunRead = Schemas['RunRead']
+export type UnitResult = Schemas['UnitResult']
+export type FigureDetail = Schemas['FigureDetail']
+export type ScoreIn = Schemas['ScoreIn']

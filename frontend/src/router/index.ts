@@ -5,14 +5,18 @@ import {
   Bell,
   Connection,
   DataAnalysis,
+  DataLine,
   DocumentChecked,
   Finished,
   FirstAidKit,
+  Flag,
   Folder,
   HomeFilled,
   List,
   OfficeBuilding,
   Shop,
+  Promotion,
+  Stamp,
   Switch,
   Tickets,
   TrendCharts,
@@ -42,7 +46,11 @@ export type MenuKey =
   | 'approvals'
   | 'transfers'
   | 'campaigns'
+  | 'assessments'
   | 'myTasks'
+  | 'publicityActivities'
+  | 'inspectionVisits'
+  | 'responsibilityLetters'
   | 'account'
   | 'notifications'
   | 'venues'
@@ -207,6 +215,31 @@ export const appRoutes: RouteRecordRaw[] = [
     meta: { titleKey: 'campaigns', scope: 'campaigns:read' },
   },
   {
+    path: 'assessments',
+    name: 'assessments',
+    component: () => import('@/views/assessments/SchemesView.vue'),
+    meta: { titleKey: 'assessments', scope: 'assessments:read', icon: markRaw(DataLine) },
+  },
+  {
+    path: 'assessments/new',
+    name: 'assessment-new',
+    component: () => import('@/views/assessments/SchemeEditView.vue'),
+    meta: { titleKey: 'assessments', scope: 'assessments:write' },
+  },
+  {
+    path: 'assessments/:id/edit',
+    name: 'assessment-edit',
+    component: () => import('@/views/assessments/SchemeEditView.vue'),
+    props: true,
+    meta: { titleKey: 'assessments', scope: 'assessments:write' },
+  },
+  {
+    path: 'assessment-runs/:id',
+    name: 'assessment-run',
+    component: () => import('@/views/assessments/RunView.vue'),
+    meta: { titleKey: 'assessments', scope: 'assessments:read' },
+  },
+  {
     path: 'my-tasks',
     name: 'my-tasks',
     component: () => import('@/views/campaigns/MyTasksView.vue'),
@@ -219,6 +252,24 @@ export const appRoutes: RouteRecordRaw[] = [
     props: true,
     // the page names its place once it knows whose report it is (my tasks, or a campaign's review)
     meta: { titleKey: 'campaigns', scope: 'campaigns:read' },
+  },
+  {
+    path: 'publicity-activities',
+    name: 'publicity-activities',
+    component: () => import('@/views/workRecords/ActivitiesView.vue'),
+    meta: { titleKey: 'publicityActivities', scope: 'work_records:read', icon: markRaw(Promotion) },
+  },
+  {
+    path: 'inspection-visits',
+    name: 'inspection-visits',
+    component: () => import('@/views/workRecords/VisitsView.vue'),
+    meta: { titleKey: 'inspectionVisits', scope: 'work_records:read', icon: markRaw(Flag) },
+  },
+  {
+    path: 'responsibility-letters',
+    name: 'responsibility-letters',
+    component: () => import('@/views/workRecords/LettersView.vue'),
+    meta: { titleKey: 'responsibilityLetters', scope: 'work_records:read', icon: markRaw(Stamp) },
   },
   {
     path: 'seizures',

@@ -54,6 +54,8 @@ export const REFERENCE = {
   seizure_followup_statuses: [label('care_file_open', '已建档')],
   seizure_test_results: [label('positive', '阳性')],
   seizure_measures: [label('admonition', '训诫')],
+  publicity_kinds: [label('six_entries', '禁毒宣传“六进”'), label('june_26', '“6·26”国际禁毒日')],
+  inspection_kinds: [label('supervision', '督导检查'), label('unannounced', '明察暗访')],
 }
 
 export const POLICY: MinorPolicy = {
