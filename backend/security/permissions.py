@@ -38,6 +38,14 @@ def covers(principal: Principal, path: str | None) -> bool:
     return path_in_subtree(path, principal.unit_path)
 
 
+# --- imports ------------------------------------------------------------------------------------------------
+
+
+def reads_unit_imports(principal: Principal) -> bool:
+    """A lead reads every import made in the subtree of their unit; everyone else reads their own."""
+    return principal.role is Role.supervisor
+
+
 # --- minors -------------------------------------------------------------------------------------------------
 
 
