@@ -177,20 +177,58 @@ def _header(rows: Iterator[tuple[int, list[Any]]], kind: ImportKind) -> tuple[in
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 
 
-def _merged_ranges(content: bytes, worksheet_path: str) -> list[tuple[int, int, int, int]]:
-    """Merged ranges of one sheet (read-only mode does not read them): (min_col, min_row, max_col, max_row)."""
+def _sheet_xml(content: bytes, worksheet_path: str) -> bytes:
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        xml = archive.read(worksheet_path.lstrip("/"))
-    start = xml.rfind(b"<mergeCells")
-    if start < 0:
-        start = xml.rfind(b":mergeCells")
+        return archive.read(worksheet_path.lstrip("/"))
+
+
+def _merged_ranges(xml: bytes) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of one sheet (read-only mode does not read them): (min_col, min_row, max_col, max_row)."""
+    start = max(xml.rfind(b"<mergeCells"), xml.rfind(b":mergeCells"))
     if start < 0:
         return []
     ranges = []
     for ref in _MERGE.findall(xml, start):
-        bounds = range_boundaries(ref.decode())
-        ranges.append(tuple(int(bound or 0) for bound in bounds))
-    return ranges  # type: ignore[return-value]
+        min_col, min_row, max_col, max_row = range_boundaries(ref.decode())
+        ranges.append((min_col or 0, min_row or 0, max_col or 0, max_row or 0))
+    return ranges
+
+
+# A cell that holds something: a shared string (group 1: its index, blank or not is looked up), a value, a
+# non-blank inline string, or a formula.
+_FILLED = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*\bt="s"[^>]*>\s*<(?:\w+:)?v>(\d+)</(?:\w+:)?v>'
+    rb"|<(?:\w+:)?v>[^<]+</(?:\w+:)?v>"
+    rb"|<(?:\w+:)?t(?:\s[^>]*)?>[^<]*[^<\s][^<]*</(?:\w+:)?t>"
+    rb"|<(?:\w+:)?f[\s>/]"
+)
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d+)"')
+_WINDOW = 1024 * 1024
+
+
+def _last_row_with_values(xml: bytes, blank_strings: frozenset[int]) -> int | None:
+    """The number of the last row holding anything, found from the end of the sheet's XML backwards, so that
+    200,000 blank rows after the data cost a scan of bytes, not 200,000 parsed rows. ``blank_strings``: the
+    shared strings that are blank (a cell pointing at one holds nothing). None: the sheet is empty."""
+    end = len(xml)
+    while end > 0:
+        start = max(0, end - _WINDOW)
+        last = None
+        for match in _FILLED.finditer(xml, start, end):
+            index = match.group(1)
+            if index is None or int(index) not in blank_strings:
+                last = match
+        if last is not None:
+            row_start = max(xml.rfind(b"<row", 0, last.start()), xml.rfind(b":row", 0, last.start()))
+            if row_start > 0 and xml[row_start] != ord("<"):
+                row_start = xml.rfind(b"<", 0, row_start)
+            row = _ROW_NUMBER.match(xml, max(row_start, 0))
+            if row is None:
+                # A row without its number (allowed, rare): read the whole sheet.
+                return 10**9
+            return int(row.group(1))
+        end = start + 200 if start > 0 else 0  # overlap: a cell cut by the window's edge
+    return None
 
 
 def _read_xlsx(content: bytes, kind: ImportKind) -> ReadSheet:
@@ -213,31 +251,25 @@ def _read_xlsx(content: bytes, kind: ImportKind) -> ReadSheet:
         others = [ws.title for ws in candidates[1:]]
         if others:
             notes.append(Text("Other worksheets were not read: {sheets}.", sheets="、".join(others)))
-        merged = _merged_ranges(content, sheet._worksheet_path)
-
-        def cells_of() -> Iterator[tuple[int, list[Any]]]:
-            for row in sheet.iter_rows():
-                cells = list(row)
-                if not cells:
-                    continue
-                number = getattr(cells[0], "row", None)
-                if number is None:  # an EmptyCell: the row has no stored cells
-                    continue
-                yield number, cells
-
-        iterator = cells_of()
+        xml = _sheet_xml(content, sheet._worksheet_path)
+        merged = _merged_ranges(xml)
+        shared = getattr(workbook, "shared_strings", [])
+        blank_strings = frozenset(index for index, text in enumerate(shared) if is_blank(text))
+        last_row = _last_row_with_values(xml, blank_strings)
+        if last_row is None:
+            raise FileRefused(
+                Text("The worksheet {sheet} is empty.", sheet=sheet.title), "import.empty_sheet"
+            )
 
         def header_rows() -> Iterator[tuple[int, list[Any]]]:
-            for number, cells in iterator:
-                yield number, [cell.value for cell in cells]
-                if number >= HEADER_SEARCH_ROWS:
-                    return
+            rows = sheet.iter_rows(max_row=min(HEADER_SEARCH_ROWS, last_row), values_only=True)
+            for number, values in enumerate(rows, start=1):
+                yield number, list(values)
 
-        # The header is looked for in the first rows only; they are read again below if data follows at once.
         header_number, matched = _header(header_rows(), kind)
         rows: list[RawRow] = []
         formula_note = False
-        for number, cells in sheet_rows(sheet, header_number):
+        for number, cells in sheet_rows(sheet, header_number, last_row):
             values: dict[str, Any] = {}
             problems: list[tuple[str, str | Text, str]] = []
             for index, column in matched.items():
@@ -268,16 +300,13 @@ def _read_xlsx(content: bytes, kind: ImportKind) -> ReadSheet:
         workbook.close()
 
 
-def sheet_rows(sheet: Any, header_number: int) -> Iterator[tuple[int, list[Any]]]:
-    """Rows below the header, as cells. Rows with no stored cells cost nothing; the sheet's stated dimension is
-    not trusted (a sheet saying A1:Z200000 with six rows of data is read to its last stored row)."""
-    for row in sheet.iter_rows(min_row=header_number + 1):
-        if not row:
-            continue
-        number = getattr(row[0], "row", None)
-        if number is None:
-            continue
-        yield number, list(row)
+def sheet_rows(sheet: Any, header_number: int, last_row: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """Rows below the header down to the last row holding a value: blank rows after it (a sheet formatted down
+    to row 200,000) are never parsed. openpyxl yields one tuple per row number, missing rows included."""
+    if last_row <= header_number:
+        return
+    rows = sheet.iter_rows(min_row=header_number + 1, max_row=last_row)
+    yield from enumerate(rows, start=header_number + 1)
 
 
 def _mark_merged(
