@@ -430,6 +430,29 @@ CATALOGUE: dict[str, str] = {
     "No minor with this number in your scope.": "您的辖区内没有该证件号码的未成年人。",
     "Your role may not reveal identities.": "您的角色无权查看完整信息。",
     "This person is already registered.": "此人已登记。",
+    # Registering without an ID number (待核实), adding it later, merging (issue 17).
+    "required; to register without it, set provisional to true": "必填；身份证号未知时请按待核实登记（provisional 为 true）",
+    "only a provisional registration may give an approximate birth date": "仅待核实登记可填写大致出生日期",
+    "leave it out of a provisional registration, or set provisional to false": (
+        "待核实登记不填身份证号；已知身份证号请按正常登记"
+    ),
+    "required for a provisional registration": "待核实登记必填",
+    "is in the future": "不能晚于今天",
+    "This record was merged into another and is read-only.": "该记录已合并到另一条记录，只读。",
+    "This record already has its ID number.": "该记录已有身份证号。",
+    "the gender it gives differs from the record's; check the number or correct the record first": (
+        "身份证号所示性别与记录不符，请核对号码或先更正记录"
+    ),
+    "the birth date it gives is outside the record's approximate birth date; check the number": (
+        "身份证号所示出生日期不在记录的大致出生日期范围内，请核对号码"
+    ),
+    "This person is already registered; merge this record into it.": "此人已登记，请将本记录合并到已有记录。",
+    "must be another record that is not merged": "须为另一条未合并的记录",
+    "the two records differ in gender": "两条记录性别不同",
+    "the two records' birth dates do not agree": "两条记录的出生日期不一致",
+    "records are merged through the merge action, not by status": "合并记录请使用合并操作，不能直接修改状态",
+    "no such minor in your scope": "您的范围内没有该未成年人",
+    "A transfer of this record is under way; finish it before merging.": "该记录有进行中的移交，完成后再合并。",
     "{what}; it resets at midnight.": "{what}；零点后重新计数。",
     "{limit} registrations today matched minors managed by other units, the daily limit; registering is paused": (
         "今天已有 {limit} 次登记与其他单位管理的未成年人重合，达到每日上限，暂停登记"

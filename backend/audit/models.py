@@ -39,6 +39,9 @@ class AuditAction(LabelledEnum):
         "Registration matched a record managed elsewhere",
     )
     minor_looked_up = ("minor.looked_up", "按证件号查询", "Looked up by ID number")
+    minor_verified = ("minor.verified", "补录身份证号", "ID number added to a provisional record")
+    minor_merged = ("minor.merged", "合并重复记录", "Provisional record merged into another")
+    minor_duplicates_checked = ("minor.duplicates_checked", "登记前查重", "Possible duplicates looked up")
     campaign_created = ("campaign.created", "新建专项行动", "Campaign created")
     campaign_updated = ("campaign.updated", "修改专项行动", "Campaign changed")
     campaign_published = ("campaign.published", "发布专项行动", "Campaign published")

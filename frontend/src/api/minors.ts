@@ -2,13 +2,16 @@
 import { api, ifMatch, unwrap } from './client'
 import { compactQuery } from './query'
 import type {
+  DuplicateCheck,
   MinorCreate,
   MinorListQuery,
   MinorLookup,
   MinorPolicy,
   MinorRead,
   MinorUpdate,
+  MinorVerify,
   Page,
+  PossibleDuplicates,
   PageQuery,
   RevealRequest,
   Revealed,
@@ -50,4 +53,26 @@ export function lookupMinor(body: MinorLookup): Promise<MinorRead> {
 /** Full values of masked fields, with a written reason; logged, and limited per day. */
 export function revealMinor(minorId: string, body: RevealRequest): Promise<Revealed> {
   return unwrap(api.POST('/api/v1/minors/{minor_id}/reveal', { params: { path: { minor_id: minorId } }, body }))
+}
+
+/** Records that may be the same person, before registering: name and birth date in the body, never an address. */
+export function checkDuplicates(body: DuplicateCheck): Promise<PossibleDuplicates> {
+  return unwrap(api.POST('/api/v1/minors/duplicate-check', { body }))
+}
+
+/** The ID number of a provisional record (待核实), added once known. */
+export function verifyMinor(minor: Pick<MinorRead, 'id' | 'version'>, body: MinorVerify): Promise<MinorRead> {
+  return unwrap(
+    api.POST('/api/v1/minors/{minor_id}/verify', {
+      params: { path: { minor_id: minor.id }, header: { 'If-Match': ifMatch(minor.version) } },
+      body,
+    }),
+  )
+}
+
+/** Merge a provisional record into the record of the same person; answers the surviving record. */
+export function mergeMinor(minorId: string, intoId: string): Promise<MinorRead> {
+  return unwrap(
+    api.POST('/api/v1/minors/{minor_id}/merge', { params: { path: { minor_id: minorId } }, body: { into_id: intoId } }),
+  )
 }

@@ -392,6 +392,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/minors/duplicate-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Possible duplicates by name and birth date, before registering (name in the body, never a URL) */
+        post: operations["minors-check_duplicates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/minors/policy": {
         parameters: {
             query?: never;
@@ -455,6 +472,43 @@ export interface paths {
         put?: never;
         /** Reveal full values with a reason (audited, limited per day) */
         post: operations["minors-reveal_minor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/minors/{minor_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add the ID number to a provisional record (待核实 → verified)
+         * @description The number is checked and gives the birth date and gender (422 when they disagree with the record). The same person registered in your scope: 409 with `existing_id` (merge into it with `POST /minors/{id}/merge`); managed by another unit: 409 saying so, and nothing more.
+         */
+        post: operations["minors-verify_minor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/minors/{minor_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merge a provisional record into the record of the same person; answers the survivor */
+        post: operations["minors-merge_minor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1378,6 +1432,12 @@ export interface components {
             /** Hash */
             hash: string;
         };
+        /**
+         * BirthDatePrecision
+         * @description How much of a birth date is known: a provisional record may know only the year or the month.
+         * @enum {string}
+         */
+        BirthDatePrecision: "day" | "month" | "year";
         /** Body_auth-issue_token */
         "Body_auth-issue_token": {
             /**
@@ -2034,6 +2094,24 @@ export interface components {
          * @enum {string}
          */
         DueState: "due_soon" | "overdue" | "lost_contact";
+        /**
+         * DuplicateCheck
+         * @description Name and birth date to look for possible duplicates before registering; in the body, never in a URL.
+         */
+        DuplicateCheck: {
+            /**
+             * Name
+             * @example 张三
+             */
+            name: string;
+            /**
+             * Birth Date
+             * Format: date
+             */
+            birth_date: string;
+            /** @default day */
+            birth_date_precision: components["schemas"]["BirthDatePrecision"];
+        };
         /** EntryCreate */
         EntryCreate: {
             kind: components["schemas"]["EntryKind"];
@@ -2187,6 +2265,12 @@ export interface components {
          */
         FollowupStatus: "awaiting_acknowledgement" | "care_file_pending" | "care_file_open" | "transfer_pending" | "transfer_started";
         /**
+         * FoundBy
+         * @description How a minor registered without an ID number came to notice.
+         * @enum {string}
+         */
+        FoundBy: "screening" | "school_report" | "parent" | "community" | "police" | "other";
+        /**
          * Gender
          * @enum {string}
          */
@@ -2335,9 +2419,23 @@ export interface components {
             id_document_type: components["schemas"]["IdDocumentType"];
             /**
              * Id Number
+             * @description Required unless `provisional` is true (then it must be left out)
              * @example 330381200901011231
              */
-            id_number: string;
+            id_number?: string | null;
+            /**
+             * Provisional
+             * @description Register before the ID number is known (待核实): name, gender and an approximate birth date instead; the number is added later with POST /api/v1/minors/{id}/verify
+             * @default false
+             */
+            provisional: boolean;
+            /**
+             * @description How much of `birth_date` is known (provisional records only): `year` or `month` store the first day of that year or month
+             * @default day
+             */
+            birth_date_precision: components["schemas"]["BirthDatePrecision"];
+            /** @description How the minor came to notice (排查, 家长, …) */
+            found_by?: components["schemas"]["FoundBy"] | null;
             /** @description Derived from a mainland ID; must agree if given */
             gender?: components["schemas"]["Gender"] | null;
             /**
@@ -2355,18 +2453,23 @@ export interface components {
         };
         /** MinorFigures */
         MinorFigures: {
-            /** @description Minors managed in scope, any status */
+            /** @description Confirmed minors managed in scope (ID number on record), any status; provisional records (待核实) are counted apart, merged ones not at all */
             total: components["schemas"]["SuppressedCount"];
-            /** By Status */
+            /**
+             * By Status
+             * @description Confirmed minors
+             */
             by_status: components["schemas"]["CodeCount"][];
+            /** @description Minors registered without an ID number yet (待核实): in lists and worklists, not in the confirmed counts above */
+            provisional: components["schemas"]["SuppressedCount"];
             /**
              * By Risk Level
-             * @description Active minors
+             * @description Active confirmed minors
              */
             by_risk_level: components["schemas"]["CodeCount"][];
             /**
              * By Category
-             * @description Active minors; one minor may count in several
+             * @description Active confirmed minors; one minor may count in several
              */
             by_category: components["schemas"]["CodeCount"][];
         };
@@ -2379,6 +2482,18 @@ export interface components {
             id_document_type: components["schemas"]["IdDocumentType"];
             /** Id Number */
             id_number: string;
+        };
+        /**
+         * MinorMerge
+         * @description Merge a provisional record into the record of the same person (both in the caller's scope).
+         */
+        MinorMerge: {
+            /**
+             * Into Id
+             * Format: uuid
+             * @description The surviving record (verified, in scope)
+             */
+            into_id: string;
         };
         /**
          * MinorPolicy
@@ -2494,6 +2609,14 @@ export interface components {
             /** Is Sealed */
             is_sealed?: boolean | null;
             source?: components["schemas"]["MinorSource"] | null;
+            verification_status?: components["schemas"]["VerificationStatus"] | null;
+            birth_date_precision?: components["schemas"]["BirthDatePrecision"] | null;
+            found_by?: components["schemas"]["FoundBy"] | null;
+            /**
+             * Merged Into Id
+             * @description For a merged record: the record it was merged into
+             */
+            merged_into_id?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -2523,7 +2646,7 @@ export interface components {
          * MinorStatus
          * @enum {string}
          */
-        MinorStatus: "active" | "transferred_out" | "closed" | "aged_out";
+        MinorStatus: "active" | "transferred_out" | "closed" | "aged_out" | "merged";
         /**
          * MinorUpdate
          * @description Only the fields sent change. Sealing and status are for supervisors; the managing unit changes by
@@ -2571,6 +2694,26 @@ export interface components {
             status?: components["schemas"]["MinorStatus"] | null;
             /** Is Sealed */
             is_sealed?: boolean | null;
+        };
+        /**
+         * MinorVerify
+         * @description The ID number of a provisional record, added once it is known; it travels in the body.
+         */
+        MinorVerify: {
+            /** @default mainland_id */
+            id_document_type: components["schemas"]["IdDocumentType"];
+            /**
+             * Id Number
+             * @example 330381200901011231
+             */
+            id_number: string;
+            /** @description For a document that is not a mainland ID (a mainland ID gives it) */
+            gender?: components["schemas"]["Gender"] | null;
+            /**
+             * Birth Date
+             * @description For a document that is not a mainland ID (a mainland ID gives it)
+             */
+            birth_date?: string | null;
         };
         /** MonthCount */
         MonthCount: {
@@ -2874,6 +3017,22 @@ export interface components {
              * Format: date
              */
             end: string;
+        };
+        /**
+         * PossibleDuplicates
+         * @description Records that may be the same person (same name, birth date within the precision given).
+         */
+        PossibleDuplicates: {
+            /**
+             * In Scope
+             * @description Records in the caller's scope, shaped as in a list (identity masked)
+             */
+            in_scope: components["schemas"]["MinorRead"][];
+            /**
+             * Managed Elsewhere
+             * @description Whether a record outside the caller's scope matches; never which one, nor where (an audit event, counted against the daily limit of such answers)
+             */
+            managed_elsewhere: boolean;
         };
         /**
          * Problem
@@ -4471,6 +4630,12 @@ export interface components {
             /** Is Active */
             is_active?: boolean | null;
         };
+        /**
+         * VerificationStatus
+         * @description Whether the person's identity document is on record (docs/domain.md, "Registering without an ID").
+         * @enum {string}
+         */
+        VerificationStatus: "provisional" | "verified" | "merged";
         /** OutsidePlace */
         backend__seizures__schemas__OutsidePlace: {
             /**
@@ -6618,6 +6783,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["MinorStatus"] | null;
+                /** @description provisional: registered without an ID number yet (待核实); merged records are never listed */
+                verification_status?: components["schemas"]["VerificationStatus"] | null;
                 risk_level?: components["schemas"]["RiskLevel"] | null;
                 /** @description Has this risk category */
                 category?: components["schemas"]["RiskCategory"] | null;
@@ -6741,6 +6908,100 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-check_duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DuplicateCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PossibleDuplicates"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7232,6 +7493,241 @@ export interface operations {
             };
             /** @description Too many requests */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-verify_minor": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                minor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MinorVerify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinorRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-merge_minor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                minor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MinorMerge"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinorRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
