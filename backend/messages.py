@@ -655,8 +655,8 @@ CATALOGUE: dict[str, str] = {
         "今日已有 {limit} 行与其他单位管理的人员相符，达到每日上限，本行未检查"
     ),
     "Nothing was imported: {count} rows have problems (all or nothing).": "未导入任何数据：有 {count} 行存在问题（全部或全不）。",
-    "{count} rows without an ID number were not registered: provisional records are not available yet.": (
-        "{count} 行未填身份证号，暂未登记：待核实身份的登记功能尚未开放。"
+    "Nothing was imported: a row was refused while importing (all or nothing).": (
+        "未导入任何数据：导入时有一行被拒绝（全部或全不）。"
     ),
     "The import stopped on an internal error; nothing was imported.": "导入因内部错误中止，未导入任何数据。",
 }

@@ -10,7 +10,7 @@ from backend.identity import age_on, parse_mainland_id
 from backend.imports.forms import COLUMNS, CellProblem, Column, is_blank, read_cell
 from backend.imports.models import ImportKind, RowOutcome
 from backend.imports.reading import RawRow
-from backend.messages import Locale, Text, localise
+from backend.messages import Locale, Localisable, Text, localise
 
 Message = "str | Text"
 
@@ -24,7 +24,7 @@ class CheckedRow:
     action: dict[str, str] | None = None  # what committing will do with a duplicate, in both languages
     duplicate_of: int | None = None  # the earlier row of the file with the same person or check
 
-    def problem(self, column: Column | str, message: "str | Text", code: str) -> None:
+    def problem(self, column: Column | str, message: "str | Localisable", code: str) -> None:
         header = column if isinstance(column, str) else column.header
         self.problems.append({"column": header, "code": code, "message": both_languages(message)})
         self.outcome = RowOutcome.invalid
@@ -35,7 +35,7 @@ class CheckedRow:
             self.action = both_languages(message)
 
 
-def both_languages(message: "str | Text") -> dict[str, str]:
+def both_languages(message: "str | Localisable") -> dict[str, str]:
     """A message kept in the report in both languages: the reader's is chosen when the report is read."""
     locales: tuple[Locale, ...] = ("zh-CN", "en")
     return {locale: localise(message, locale) or "" for locale in locales}

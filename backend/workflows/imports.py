@@ -4,7 +4,7 @@ and — when asked to commit — every valid row applied in one transaction thro
 (or none, when all-or-nothing and a row failed).
 
 Rows of minors with an ID number are registered through the registry; rows without one become provisional
-records through ``_register_without_id_number`` (the one place that path goes through). Pharmacy and venue
+records (待核实) through ``_register_without_id_number``, the registry's provisional registration. Pharmacy and venue
 checks are checked here but applied only once the venues domain exists: committing them is refused at upload.
 """
 
@@ -20,13 +20,21 @@ from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.care_files.models import CareTrigger
 from backend.db import local_today
-from backend.errors import NotImplementedYet
+from backend.errors import NotImplementedYet, ProblemError
 from backend.imports import service as imports
 from backend.imports.checking import CheckedRow, both_languages, check_rows, repeat_key
-from backend.imports.models import ImportKind, ImportMode, ImportStatus, RowOutcome
+from backend.imports.models import ImportJob, ImportKind, ImportMode, ImportStatus, RowOutcome
 from backend.imports.reading import FileRefused, ReadSheet, read
 from backend.messages import Text
-from backend.minors.models import DisclosureKind, Minor, MinorSource, RiskCategory, RiskLevel, SchoolingStatus
+from backend.minors.models import (
+    DisclosureKind,
+    FoundBy,
+    Minor,
+    MinorSource,
+    RiskCategory,
+    RiskLevel,
+    SchoolingStatus,
+)
 from backend.minors.schemas import MinorCreate, MinorUpdate
 from backend.minors.service import matching
 from backend.minors.service import registry as minors
@@ -122,35 +130,66 @@ async def _run(
                 Text("Nothing was imported: {count} rows have problems (all or nothing).", count=invalid)
             )
         )
+    if apply:
+        try:
+            async with sessionmaker() as session, session.begin():
+                await imports.progress(
+                    session, job_id=job_id, rows_done=len(rows), status=ImportStatus.applying
+                )
+                applied = await _apply_screening(session, principal=principal, rows=rows, context=context)
+                if all_or_nothing and any(row.outcome is RowOutcome.invalid for row in rows):
+                    raise _RolledBack
+                job = await imports.load(session, job_id)
+                await _finish(
+                    session,
+                    job=job,
+                    sheet=sheet,
+                    rows=rows,
+                    notes=notes,
+                    applied=applied,
+                    committed=True,
+                    actor=principal,
+                )
+            return
+        except _RolledBack:
+            notes.append(
+                both_languages("Nothing was imported: a row was refused while importing (all or nothing).")
+            )
     async with sessionmaker() as session, session.begin():
         job = await imports.load(session, job_id)
-        applied = 0
-        if apply:
-            await imports.progress(session, job_id=job_id, rows_done=len(rows), status=ImportStatus.applying)
-            applied = await _apply_screening(session, principal=principal, rows=rows, context=context)
-            if context.provisional_skipped:
-                notes.append(
-                    both_languages(
-                        Text(
-                            "{count} rows without an ID number were not registered: provisional records are "
-                            "not available yet.",
-                            count=context.provisional_skipped,
-                        )
-                    )
-                )
-        await imports.finish(
-            session,
-            job=job,
-            report=_report(sheet, rows, notes),
-            counts={
-                "ok": sum(row.outcome is RowOutcome.ok for row in rows),
-                "duplicate": sum(row.outcome is RowOutcome.duplicate for row in rows),
-                "invalid": invalid,
-                "applied": applied,
-            },
-            committed=apply,
-            actor=principal,
+        await _finish(
+            session, job=job, sheet=sheet, rows=rows, notes=notes, applied=0, committed=False, actor=principal
         )
+
+
+class _RolledBack(Exception):
+    """All or nothing, and a row was refused while applying: the transaction is rolled back."""
+
+
+async def _finish(
+    session: AsyncSession,
+    *,
+    job: ImportJob,
+    sheet: ReadSheet,
+    rows: list[CheckedRow],
+    notes: list[dict[str, str]],
+    applied: int,
+    committed: bool,
+    actor: Principal,
+) -> None:
+    await imports.finish(
+        session,
+        job=job,
+        report=_report(sheet, rows, notes),
+        counts={
+            "ok": sum(row.outcome is RowOutcome.ok for row in rows),
+            "duplicate": sum(row.outcome is RowOutcome.duplicate for row in rows),
+            "invalid": sum(row.outcome is RowOutcome.invalid for row in rows),
+            "applied": applied,
+        },
+        committed=committed,
+        actor=actor,
+    )
 
 
 def _mark_repeats_across_chunks(kind: ImportKind, rows: list[CheckedRow]) -> None:
@@ -195,7 +234,6 @@ class ScreeningContext:
     default_unit_id: uuid.UUID | None = None
     units_by_division: dict[str, uuid.UUID] | None = None
     matches: dict[str, matching.RegistryMatch] | None = None
-    provisional_skipped: int = 0
 
 
 async def _screening_context(
@@ -323,7 +361,9 @@ async def _apply_screening(
         assert unit_id is not None
         minor_in = MinorCreate(
             name=values["name"],
-            id_number=values.get("id_number") or "PROVISIONAL",
+            id_number=values.get("id_number"),
+            provisional=not values.get("id_number"),
+            found_by=None if values.get("id_number") else FoundBy.screening,
             gender=values["gender"],
             birth_date=values["birth_date"],
             phone=values.get("phone"),
@@ -355,11 +395,13 @@ async def _apply_screening(
                 source=source,
             )
         else:
-            registered = await _register_without_id_number(session, principal=principal, minor_in=minor_in)
-            if registered is None:
-                context.provisional_skipped += 1
+            try:
+                minor = await _register_without_id_number(session, principal=principal, minor_in=minor_in)
+            except ProblemError as refused:
+                # Refused before anything of the row was written (the registry checks first): reported, skipped.
+                row.problem("姓名", message=refused.detail or refused.title, code="import.refused")
+                row.outcome = RowOutcome.invalid
                 continue
-            minor = registered
         if set(minor.risk_categories) & privacy.SENSITIVE_RISK_CATEGORIES:
             await open_file_for(
                 session,
@@ -374,10 +416,10 @@ async def _apply_screening(
 
 async def _register_without_id_number(
     session: AsyncSession, *, principal: Principal, minor_in: MinorCreate
-) -> Minor | None:
-    """A row without an ID number: a provisional record (the registry's ``provisional`` registration, once it
-    lands); None while the registry cannot take one."""
-    return None
+) -> Minor:
+    """A row without an ID number: a provisional record (待核实), registered as a single one is; its number is
+    added later (``POST /minors/{id}/verify``), when duplicates are checked."""
+    return await minors.register_provisional(session, principal=principal, minor_in=minor_in)
 
 
 async def _add_categories(

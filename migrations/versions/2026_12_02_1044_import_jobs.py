@@ -1,7 +1,7 @@
 """Import jobs (批量导入): one row per upload of a screening form, its progress and report (no ID numbers).
 
 Revision ID: 6b48c3624a0b
-Revises: 5c1d8e2a7b90
+Revises: 9a4c7e1f2b36
 Create Date: 2026-12-02 10:44:26.831226+00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "6b48c3624a0b"
-down_revision: str | None = "5c1d8e2a7b90"
+down_revision: str | None = "9a4c7e1f2b36"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -287,3 +287,20 @@ async def test_a_venue_check_follow_up_before_the_check_is_a_problem(upload, fin
     assert problem_columns(report[3]) == ["复查日期"]
     assert problem_columns(report[4]) == ["场所类型"]
     assert job["rows_ok"] == 1
+
+
+async def test_a_row_without_an_id_number_becomes_a_provisional_record(
+    client, login, person, upload, finished
+):
+    before = await _minor_total(client, login)
+    rows = [screening_row(person(), 身份证号=None, 姓名="李小雨", 性别="女", 出生日期="2012年5月10日")]
+    job = await finished(await upload(xlsx(rows), mode="commit"))
+    assert (job["rows_ok"], job["rows_applied"], job["committed"]) == (1, 1, True)
+    assert await _minor_total(client, login) == before + 1
+    listed = await client.get(MINORS, params={"limit": 200}, headers=await login("jinhu_worker"))
+    (minor,) = [
+        item
+        for item in assert_status(listed, 200).json()["items"]
+        if item["name"].startswith("李") and item.get("verification_status") == "provisional"
+    ]
+    assert minor["gender"] == "female"
