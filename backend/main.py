@@ -36,6 +36,8 @@ from backend.stats.router import router as stats_router
 from backend.transfers.router import router as transfers_router
 from backend.units.router import router as units_router
 from backend.users.router import router as users_router
+from backend.venues.router import pharmacy_router
+from backend.venues.router import router as venues_router
 
 
 def operation_id(route: APIRoute) -> str:
@@ -63,6 +65,8 @@ API_ROUTERS = (
     school_metrics_router,
     stats_router,
     imports_router,
+    venues_router,
+    pharmacy_router,
 )
 
 

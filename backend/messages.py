@@ -659,4 +659,15 @@ CATALOGUE: dict[str, str] = {
         "未导入任何数据：导入时有一行被拒绝（全部或全不）。"
     ),
     "The import stopped on an internal error; nothing was imported.": "导入因内部错误中止，未导入任何数据。",
+    # Venues and pharmacy checks (venues/)
+    "No such venue.": "场所不存在或不在您的辖区内。",
+    "No such venue check.": "该场所没有这条排查记录。",
+    "No such pharmacy check.": "药店排查记录不存在或不在您的辖区内。",
+    "Only venue checkers keep venues.": "只有负责场所排查的人员可以登记和修改场所。",
+    "Only venue checkers record venue checks.": "只有负责场所排查的人员可以记录场所排查。",
+    "Only pharmacy checkers record pharmacy checks.": "只有负责药店排查的人员可以记录药店排查。",
+    "the unit is not a school": "所选单位不是学校",
+    "a check cannot be in the future": "排查日期不能晚于今天",
+    "the follow-up date cannot be before the check": "复查日期不能早于排查日期",
+    "this field cannot be emptied": "此项不能清空",
 }

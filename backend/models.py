@@ -23,6 +23,7 @@ from backend.seizures.models import SeizureNotice
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
+from backend.venues.models import PharmacyCheck, Venue, VenueCheck, VenueCheckEvidence
 
 metadata = SQLModel.metadata
 
@@ -47,6 +48,7 @@ __all__ = [
     "MinorTally",
     "Notification",
     "NotificationAddress",
+    "PharmacyCheck",
     "RefreshToken",
     "RevokedToken",
     "SchoolMetric",
@@ -56,5 +58,8 @@ __all__ = [
     "Transfer",
     "Unit",
     "User",
+    "Venue",
+    "VenueCheck",
+    "VenueCheckEvidence",
     "metadata",
 ]

@@ -36,6 +36,8 @@ UNIT_OWNED_TABLES = {
     # The unit's on-duty worker, read and set through the care settings of a unit in scope: test_assignment.py
     "care_duty": "/api/v1/care-settings",
     "transfers": "/api/v1/transfers",  # tests/transfers: test_no_route_reaches_a_transfer_outside_the_scope
+    "venues": "/api/v1/venues",  # tests/venues: test_a_venue_outside_the_scope_does_not_exist
+    "pharmacy_checks": "/api/v1/pharmacy-checks",  # tests/venues: test_pharmacy_checks_are_recorded_...
 }
 # Endpoints that answer one record rather than a page.
 NOT_PAGED = {"/api/v1/care-settings", "/api/v1/stats/overview"}
@@ -109,6 +111,16 @@ async def both_sides(client, login, county, push, published, person):  # noqa: F
             headers=await login(username),
         )
         side.add(assert_status(transfer, 201).json()["id"])
+        venue = await client.post(
+            "/api/v1/venues", json={"name": f"{username}的KTV", "kind": "ktv"}, headers=await login(username)
+        )
+        side.add(assert_status(venue, 201).json()["id"])
+        pharmacy = await client.post(
+            "/api/v1/pharmacy-checks",
+            json={"pharmacy_name": f"{username}药房", "checked_on": "2026-11-20", "prescription_seen": True},
+            headers=await login(username),
+        )
+        side.add(assert_status(pharmacy, 201).json()["id"])
     for code, side in (("330381005002", jinhu_side), ("330381001001", anyang_side)):
         notice = await push(notice_body(person(), person={"residence_division_code": code}))
         side.add(assert_status(notice, 201).json()["id"])

@@ -92,6 +92,12 @@ class AuditAction(LabelledEnum):
     transfer_notice_printed = ("transfer.notice_printed", "打印书面通知", "Written notice printed")
     transfer_renewed = ("transfer.renewed", "委托管理续期", "Delegation renewed")
     transfer_ended = ("transfer.ended", "结束委托管理", "Delegation ended")
+    venue_created = ("venue.created", "新增重点场所", "Venue added")
+    venue_updated = ("venue.updated", "修改重点场所", "Venue changed")
+    venue_checked = ("venue.checked", "记录场所排查", "Venue check recorded")
+    pharmacy_check_recorded = ("pharmacy_check.recorded", "记录药店排查", "Pharmacy check recorded")
+    pharmacy_check_updated = ("pharmacy_check.updated", "修改药店排查记录", "Pharmacy check changed")
+    list_exported = ("list.exported", "导出列表", "List exported")
 
 
 class AuditEvent(SQLModel, table=True):

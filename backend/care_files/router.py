@@ -1,9 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.deps import require, require_any
+from backend.care_files import exporting as care_columns
 from backend.care_files.models import CareEntry, CareFile, CareFileStatus, DueState
 from backend.care_files.schemas import (
     CareFileCreate,
@@ -23,10 +25,11 @@ from backend.care_files.service import closure, files, intervals, people, record
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
+from backend.exports import FILE_RESPONSES, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
-from backend.workflows import followup, handover, intake, presenting
+from backend.workflows import exporting, followup, handover, intake, presenting
 
 router = APIRouter(prefix="/care-files", tags=["care-files"], responses=problem_responses(401, 403, 422))
 settings_router = APIRouter(
@@ -54,9 +57,12 @@ EntryPage = Annotated[
     "",
     response_model=Page[CareFileRead],
     response_model_exclude_unset=True,
-    summary="List care files in scope; worklists by `due`",
+    summary="List care files in scope; worklists by `due`; `format=csv|xlsx` exports every file the filters "
+    "select, masked as the list is",
+    responses={**FILE_RESPONSES, **problem_responses(404)},
 )
 async def list_care_files(
+    request: Request,
     session: DbSession,
     principal: CareReader,
     page: CarePage,
@@ -81,7 +87,11 @@ async def list_care_files(
     alert: Annotated[bool, Query(description="Open files with an alert (a positive urine test)")] = False,
     minor_id: uuid.UUID | None = None,
     within: Annotated[uuid.UUID | None, Query(description="Managed in this unit's subtree")] = None,
-) -> Page[CareFileRead]:
+    format: Annotated[
+        ExportFormat,
+        Query(description="json (a page), or csv / xlsx: every file the filters select, as a streamed file"),
+    ] = ExportFormat.json,
+) -> Page[CareFileRead] | Response:
     filters = files.CareFileFilters(
         status=status,
         due=due,
@@ -92,7 +102,25 @@ async def list_care_files(
         minor_id=minor_id,
         within=within,
     )
-    return await presenting.care_file_page(session, principal=principal, filters=filters, page=page)
+    if format is ExportFormat.json:
+        return await presenting.care_file_page(session, principal=principal, filters=filters, page=page)
+
+    async def fetch(reading: AsyncSession, params: PageParams) -> Page[CareFileRead]:
+        return await presenting.care_file_page(reading, principal=principal, filters=filters, page=params)
+
+    return await exporting.export_list(
+        request,
+        session,
+        principal=principal,
+        list_name="care_files",
+        filters=filters,
+        export_format=format,
+        page=page,
+        fetch=fetch,
+        columns=care_columns.CARE_FILE_COLUMNS,
+        filename=f"帮教档案-{due.zh}" if due else "帮教档案",
+        title=due.zh if due else "帮教档案",
+    )
 
 
 @router.post(

@@ -1,12 +1,15 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, check_if_match, set_etag
+from backend.exports import FILE_RESPONSES, ExportFormat
+from backend.minors import exporting as minor_columns
 from backend.minors.models import Minor
 from backend.minors.schemas import (
     DuplicateCheck,
@@ -26,7 +29,7 @@ from backend.pagination import Page, PageParams, page_json, page_params
 from backend.security.principals import Principal
 from backend.security.privacy import View
 from backend.security.roles import Scope
-from backend.workflows import intake, merging
+from backend.workflows import exporting, intake, merging
 
 router = APIRouter(prefix="/minors", tags=["minors"], responses=problem_responses(401, 403, 422))
 
@@ -43,15 +46,40 @@ MinorPage = Annotated[
     "",
     response_model=Page[MinorRead],
     response_model_exclude_unset=True,
-    summary="List minors in scope (identities masked for everyone)",
+    summary="List minors in scope (identities masked for everyone); `format=csv|xlsx` exports every minor the "
+    "filters select, masked the same way",
+    responses={**FILE_RESPONSES, **problem_responses(404)},
 )
 async def list_minors(
+    request: Request,
     session: DbSession,
     principal: MinorReader,
     page: MinorPage,
     filters: Annotated[listing.MinorFilters, Query()],
+    format: Annotated[
+        ExportFormat,
+        Query(description="json (a page), or csv / xlsx: every row the filters select, as a streamed file"),
+    ] = ExportFormat.json,
 ) -> Response:
-    return page_json(await listing.list_minors(session, principal=principal, filters=filters, page=page))
+    if format is ExportFormat.json:
+        return page_json(await listing.list_minors(session, principal=principal, filters=filters, page=page))
+
+    async def fetch(reading: AsyncSession, params: PageParams) -> Page[dict[str, Any]]:
+        return await listing.list_minors(reading, principal=principal, filters=filters, page=params)
+
+    return await exporting.export_list(
+        request,
+        session,
+        principal=principal,
+        list_name="minors",
+        filters=filters.model_dump(),
+        export_format=format,
+        page=page,
+        fetch=fetch,
+        columns=minor_columns.MINOR_COLUMNS,
+        filename="重点未成年人名单",
+        title="重点未成年人",
+    )
 
 
 @router.post(

@@ -114,14 +114,6 @@ MINOR_FIELDS: dict[str, Rule] = {
     "status": _stored(_GENERAL),
     "is_sealed": Rule(_SENSITIVE, sealable=False, why="a seal tells that there is a criminal record to seal"),
     "source": _stored(_SENSITIVE, why="'seizure_notice' says the child was seized for drugs"),
-    "verification_status": _stored(
-        _GENERAL, why="whether the ID number is on record (待核实), not what it is"
-    ),
-    "birth_date_precision": _stored(
-        _GENERAL, why="how much of the birth date is known (year, month, day); the date itself is identity"
-    ),
-    "found_by": _stored(_SENSITIVE, why="'police' (公安) says the police came across the child, like source"),
-    "merged_into_id": _stored(_GENERAL, why="a record's id, read in scope like any other"),
     "created_at": _stored(_GENERAL),
     "updated_at": _stored(_GENERAL),
     "masked_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
@@ -473,6 +465,76 @@ NOTIFICATION_FIELDS: dict[str, Rule] = {
         "name",
         why="the minor's name masked (张*), as in every list; never an ID number, never a name in full",
     ),
+}
+
+# Venues and pharmacy checks (``/api/v1/venues``, ``/api/v1/pharmacy-checks``): places and businesses, never a
+# child. A pharmacy check records a buyer's age band only (no name, no ID number, no date of birth): a band over
+# a pharmacy and a day is not enough to find the child, and the form asks for it.
+VENUE_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "name",
+            "kind",
+            "address",
+            "unit",
+            "near_school",
+            "school",
+            "status",
+            "note",
+            "last_checked_on",
+            "follow_up_on",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+    },
+    "follow_up_due": _derived(_GENERAL, "follow_up_on", why="a flag: the follow-up date has come"),
+    "check_count": _derived(_GENERAL, "checks", why="how many checks the venue has had"),
+    "checks": _stored(_GENERAL, why="the venue's checks, each as below"),
+}
+VENUE_CHECK_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "venue_id",
+            "checked_on",
+            "findings",
+            "hazard_found",
+            "measures",
+            "follow_up_on",
+            "checked_by_unit",
+            "checked_by_name",
+            "recorded_at",
+        )
+    },
+    "evidence": _stored(_GENERAL, why="file names, types and sizes; the files are read in scope"),
+}
+PHARMACY_CHECK_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "pharmacy_name",
+            "licence_number",
+            "address",
+            "checked_on",
+            "quantity",
+            "prescription_seen",
+            "notes",
+            "unit",
+            "checked_by_name",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+    },
+    "buyer_age_band": _stored(
+        _GENERAL, why="a band (under 14, 14-15, 16-17, adult), never a name, ID number or birth date"
+    ),
+    "minor_buyer": _derived(_GENERAL, "buyer_age_band", why="a flag: the band is under 18"),
 }
 
 # Import jobs (``/api/v1/imports``): read by the uploader and by leads above the uploader's unit. The report keeps

@@ -186,6 +186,21 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/stats/schools"): frozenset({"stats:read"}),
     ("GET", "/api/v1/stats/regions"): frozenset({"stats:read"}),
     ("GET", "/api/v1/stats/overview"): frozenset({"stats:overview"}),
+    ("GET", "/api/v1/venues"): frozenset({"venues:read"}),
+    ("POST", "/api/v1/venues"): frozenset({"venues:read", "venues:write"}),
+    ("GET", "/api/v1/venues/{venue_id}"): frozenset({"venues:read"}),
+    ("PATCH", "/api/v1/venues/{venue_id}"): frozenset({"venues:read", "venues:write"}),
+    ("POST", "/api/v1/venues/{venue_id}/checks"): frozenset({"venues:read", "venues:write"}),
+    ("POST", "/api/v1/venues/{venue_id}/checks/{check_id}/evidence"): frozenset(
+        {"venues:read", "venues:write"}
+    ),
+    ("GET", "/api/v1/venues/{venue_id}/checks/{check_id}/evidence/{evidence_id}"): frozenset({"venues:read"}),
+    ("GET", "/api/v1/pharmacy-checks"): frozenset({"pharmacy_checks:read"}),
+    ("POST", "/api/v1/pharmacy-checks"): frozenset({"pharmacy_checks:read", "pharmacy_checks:write"}),
+    ("GET", "/api/v1/pharmacy-checks/{check_id}"): frozenset({"pharmacy_checks:read"}),
+    ("PATCH", "/api/v1/pharmacy-checks/{check_id}"): frozenset(
+        {"pharmacy_checks:read", "pharmacy_checks:write"}
+    ),
 }
 
 # --- who holds what -------------------------------------------------------------------------------------------
@@ -224,6 +239,10 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:approve",
             "transfers:read",
             "transfers:write",
+            "venues:read",
+            "venues:write",
+            "pharmacy_checks:read",
+            "pharmacy_checks:write",
         }
     ),
     "caseworker": frozenset(
@@ -242,6 +261,10 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:write",
             "transfers:read",
             "transfers:write",
+            "venues:read",
+            "venues:write",
+            "pharmacy_checks:read",
+            "pharmacy_checks:write",
         }
     ),
     "police": frozenset(
@@ -255,6 +278,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "campaigns:read",
             "task_reports:write",
             "care_files:team",
+            "venues:read",
+            "venues:write",
         }
     ),
     "school_staff": frozenset(
@@ -282,6 +307,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "stats:overview",
             "care_files:read",
             "transfers:read",
+            "venues:read",
+            "pharmacy_checks:read",
         }
     ),
 }
@@ -407,6 +434,20 @@ def campaign_body(world: "World", kinds: list[str]) -> dict[str, Any]:
 def entry_body(world: "World") -> dict[str, Any]:
     occurred = (utcnow() - timedelta(hours=3)).astimezone(LOCAL_TIMEZONE).replace(microsecond=0)
     return {"kind": "talk", "occurred_at": occurred.isoformat(), "summary": "谈心谈话，了解近期情况"}
+
+
+def venue_body(world: "World") -> dict[str, Any]:
+    return {"name": f"走查KTV {uuid.uuid4().hex[:6]}", "kind": "ktv", "address": "锦湖街道锦园路18号"}
+
+
+def pharmacy_body(world: "World") -> dict[str, Any]:
+    return {
+        "pharmacy_name": "走查大药房",
+        "checked_on": local_today().isoformat(),
+        "buyer_age_band": "16_17",
+        "quantity": 1,
+        "prescription_seen": False,
+    }
 
 
 @dataclass(frozen=True)
@@ -536,6 +577,10 @@ WITNESSES: dict[str, list[Witness]] = {
             },
             status=201,
         ),
+        W("venues:read", "GET", "/venues"),
+        W("venues:write", "POST", "/venues", body=venue_body, status=201),
+        W("pharmacy_checks:read", "GET", "/pharmacy-checks"),
+        W("pharmacy_checks:write", "POST", "/pharmacy-checks", body=pharmacy_body, status=201),
     ],
     "jinhu_worker": [
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "滨江社区"}),
@@ -597,6 +642,10 @@ WITNESSES: dict[str, list[Witness]] = {
             },
             status=201,
         ),
+        W("venues:read", "GET", "/venues"),
+        W("venues:write", "POST", "/venues", body=venue_body, status=201),
+        W("pharmacy_checks:read", "GET", "/pharmacy-checks"),
+        W("pharmacy_checks:write", "POST", "/pharmacy-checks", body=pharmacy_body, status=201),
     ],
     "jinhu_police": [
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "锦湖派出所"}),
@@ -621,6 +670,8 @@ WITNESSES: dict[str, list[Witness]] = {
         ),
         # The files whose team names the officer (none in this county yet: an empty page, not a refusal).
         W("care_files:team", "GET", "/care-files"),
+        W("venues:read", "GET", "/venues"),
+        W("venues:write", "POST", "/venues", body=venue_body, status=201),
     ],
     "school_teacher": [
         W("units:read", "GET", "/units/{unit_id}", ids={"unit_id": "瑞安市锦湖中学"}),
@@ -666,6 +717,8 @@ WITNESSES: dict[str, list[Witness]] = {
         W("stats:overview", "GET", "/stats/overview"),
         W("care_files:read", "GET", "/care-files/{care_file_id}", ids={"care_file_id": "file:worker"}),
         W("transfers:read", "GET", "/transfers/{transfer_id}", ids={"transfer_id": "transfer:demo"}),
+        W("venues:read", "GET", "/venues"),
+        W("pharmacy_checks:read", "GET", "/pharmacy-checks"),
     ],
     "police-jinhu": [
         W("seizures:write", "POST", "/seizure-notices", body=notice_body, status=201),

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.campaigns.evidence import ACCEPTED_DESCRIPTION, detect_media_type
 from backend.campaigns.models import (
     Campaign,
     CampaignStatus,
@@ -51,6 +50,7 @@ from backend.errors import (
     ValidationFailed,
 )
 from backend.etag import check_if_match
+from backend.file_types import ACCEPTED_DESCRIPTION, detect_media_type
 from backend.messages import Text
 from backend.pagination import Page, PageParams, paginate
 from backend.security import permissions

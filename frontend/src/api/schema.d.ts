@@ -381,7 +381,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List minors in scope (identities masked for everyone) */
+        /** List minors in scope (identities masked for everyone); `format=csv|xlsx` exports every minor the filters select, masked the same way */
         get: operations["minors-list_minors"];
         put?: never;
         /** Register a minor */
@@ -661,7 +661,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Task reports in scope: the worklist */
+        /** Task reports in scope: the worklist; `format=csv|xlsx` exports every report the filters select (a campaign's reports with `campaign_id`) */
         get: operations["task-reports-list_reports"];
         put?: never;
         post?: never;
@@ -851,7 +851,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List care files in scope; worklists by `due` */
+        /** List care files in scope; worklists by `due`; `format=csv|xlsx` exports every file the filters select, masked as the list is */
         get: operations["care-files-list_care_files"];
         put?: never;
         /** Open a care file (or reopen the minor's last one) */
@@ -1326,6 +1326,181 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The form as an XLSX template: Chinese headers, drop-downs, instructions and an example row */
+        get: operations["imports-download_import_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Imports: a lead's unit subtree, else one's own */
+        get: operations["imports-list_imports"];
+        put?: never;
+        /** Upload a filled form (XLSX or CSV): checked row by row in the background; a dry run by default */
+        post: operations["imports-upload_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One import: its progress (rows done of total) and, when finished, the report */
+        get: operations["imports-read_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Venues in scope; `format=csv|xlsx` exports every venue the filters select */
+        get: operations["venues-list_venues"];
+        put?: never;
+        /** Add a venue */
+        post: operations["venues-create_venue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A venue with its history of checks */
+        get: operations["venues-read_venue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a venue (send If-Match) */
+        patch: operations["venues-update_venue"];
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a check of the venue (隐患排查) */
+        post: operations["venues-record_venue_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}/checks/{check_id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach a photo or document to a check (checked by content) */
+        post: operations["venues-add_check_evidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}/checks/{check_id}/evidence/{evidence_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a check's evidence file */
+        get: operations["venues-download_check_evidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pharmacy-checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pharmacy checks in scope; `format=csv|xlsx` exports every check the filters select */
+        get: operations["pharmacy-checks-list_pharmacy_checks"];
+        put?: never;
+        /** Record a pharmacy check (右美沙芬处方药品使用情况) */
+        post: operations["pharmacy-checks-record_pharmacy_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pharmacy-checks/{check_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pharmacy check */
+        get: operations["pharmacy-checks-read_pharmacy_check"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Correct a pharmacy check (send If-Match) */
+        patch: operations["pharmacy-checks-update_pharmacy_check"];
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1480,6 +1655,26 @@ export interface components {
             /** Client Secret */
             client_secret?: string | null;
         };
+        /** Body_imports-upload_import */
+        "Body_imports-upload_import": {
+            kind: components["schemas"]["ImportKind"];
+            /**
+             * File
+             * @description The filled form, .xlsx or .csv
+             */
+            file: string;
+            /**
+             * @description dry_run checks only; commit writes the valid rows
+             * @default dry_run
+             */
+            mode: components["schemas"]["ImportMode"];
+            /**
+             * All Or Nothing
+             * @description With commit: write nothing if any row fails
+             * @default false
+             */
+            all_or_nothing: boolean;
+        };
         /** Body_task-reports-add_evidence */
         "Body_task-reports-add_evidence": {
             /**
@@ -1488,6 +1683,19 @@ export interface components {
              */
             file: string;
         };
+        /** Body_venues-add_check_evidence */
+        "Body_venues-add_check_evidence": {
+            /**
+             * File
+             * @description The evidence file
+             */
+            file: string;
+        };
+        /**
+         * BuyerAgeBand
+         * @enum {string}
+         */
+        BuyerAgeBand: "under_14" | "14_15" | "16_17" | "adult";
         /**
          * CampaignCounts
          * @description How far the reports are: by status, plus those late and due within 3 days.
@@ -2195,29 +2403,6 @@ export interface components {
             /** Hidden Fields */
             hidden_fields: string[];
         };
-        /** EvidenceRead */
-        EvidenceRead: {
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Filename */
-            filename: string;
-            /** Media Type */
-            media_type: string;
-            /** Size */
-            size: number;
-            /** Sha256 */
-            sha256: string;
-            /** Uploaded By Name */
-            uploaded_by_name: string;
-            /**
-             * Uploaded At
-             * Format: date-time
-             */
-            uploaded_at: string;
-        };
         /**
          * ExportFormat
          * @description The ``format`` query parameter of endpoints that also answer as a file.
@@ -2309,6 +2494,172 @@ export interface components {
          * @enum {string}
          */
         IdDocumentType: "mainland_id" | "hk_macao_permit" | "taiwan_permit" | "passport" | "other";
+        /** ImportFailure */
+        ImportFailure: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /** ImportJobRead */
+        ImportJobRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ImportKind"];
+            mode: components["schemas"]["ImportMode"];
+            /** All Or Nothing */
+            all_or_nothing: boolean;
+            status: components["schemas"]["ImportStatus"];
+            /** File Name */
+            file_name: string;
+            /**
+             * File Hash
+             * @description SHA-256 of the uploaded file
+             */
+            file_hash: string;
+            /** File Size */
+            file_size: number;
+            /** Sheet Name */
+            sheet_name: string | null;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /**
+             * Created By
+             * @description Who uploaded (display name)
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Rows Total */
+            rows_total: number;
+            /** Rows Done */
+            rows_done: number;
+            /** Rows Ok */
+            rows_ok: number;
+            /** Rows Duplicate */
+            rows_duplicate: number;
+            /** Rows Invalid */
+            rows_invalid: number;
+            /** Rows Applied */
+            rows_applied: number;
+            /**
+             * Committed
+             * @description Rows were written (a commit that was not refused)
+             */
+            committed: boolean;
+            /** @description Why the file as a whole could not be read */
+            error?: components["schemas"]["ImportFailure"] | null;
+            /** @description When finished */
+            report?: components["schemas"]["ImportReport"] | null;
+        };
+        /** ImportJobSummary */
+        ImportJobSummary: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ImportKind"];
+            mode: components["schemas"]["ImportMode"];
+            /** All Or Nothing */
+            all_or_nothing: boolean;
+            status: components["schemas"]["ImportStatus"];
+            /** File Name */
+            file_name: string;
+            /**
+             * File Hash
+             * @description SHA-256 of the uploaded file
+             */
+            file_hash: string;
+            /** File Size */
+            file_size: number;
+            /** Sheet Name */
+            sheet_name: string | null;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /**
+             * Created By
+             * @description Who uploaded (display name)
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Rows Total */
+            rows_total: number;
+            /** Rows Done */
+            rows_done: number;
+            /** Rows Ok */
+            rows_ok: number;
+            /** Rows Duplicate */
+            rows_duplicate: number;
+            /** Rows Invalid */
+            rows_invalid: number;
+            /** Rows Applied */
+            rows_applied: number;
+            /**
+             * Committed
+             * @description Rows were written (a commit that was not refused)
+             */
+            committed: boolean;
+            /** @description Why the file as a whole could not be read */
+            error?: components["schemas"]["ImportFailure"] | null;
+        };
+        /**
+         * ImportKind
+         * @enum {string}
+         */
+        ImportKind: "screening_minors" | "pharmacy_checks" | "venue_checks";
+        /**
+         * ImportMode
+         * @enum {string}
+         */
+        ImportMode: "dry_run" | "commit";
+        /** ImportReport */
+        ImportReport: {
+            /**
+             * Notes
+             * @description Which sheet was read, what was ignored
+             */
+            notes: string[];
+            /**
+             * Columns
+             * @description The form's columns found, by header
+             */
+            columns: string[];
+            /**
+             * Rows
+             * @description Every row that is not ok; ok rows are counted only
+             */
+            rows: components["schemas"]["RowReport"][];
+        };
+        /**
+         * ImportStatus
+         * @enum {string}
+         */
+        ImportStatus: "queued" | "checking" | "applying" | "finished" | "failed";
         /** Intervals */
         Intervals: {
             /**
@@ -2884,6 +3235,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[ImportJobSummary] */
+        Page_ImportJobSummary_: {
+            /** Items */
+            items: components["schemas"]["ImportJobSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[MinorRead] */
         Page_MinorRead_: {
             /** Items */
@@ -2899,6 +3261,17 @@ export interface components {
         Page_NotificationRead_: {
             /** Items */
             items: components["schemas"]["NotificationRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PharmacyCheckRead] */
+        Page_PharmacyCheckRead_: {
+            /** Items */
+            items: components["schemas"]["PharmacyCheckRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -2972,6 +3345,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[VenueRead] */
+        Page_VenueRead_: {
+            /** Items */
+            items: components["schemas"]["VenueRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -2996,6 +3380,110 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+        };
+        /** PharmacyCheckIn */
+        PharmacyCheckIn: {
+            /**
+             * Pharmacy Name
+             * @example 瑞安市某大药房锦湖店
+             */
+            pharmacy_name: string;
+            /**
+             * Licence Number
+             * @example 浙CB5770123
+             */
+            licence_number?: string | null;
+            /** Address */
+            address?: string | null;
+            /**
+             * Checked On
+             * Format: date
+             */
+            checked_on: string;
+            /** @description The buyer's age band; a minor's band when a minor bought it */
+            buyer_age_band?: components["schemas"]["BuyerAgeBand"] | null;
+            /**
+             * Quantity
+             * @description Packs sold
+             */
+            quantity?: number | null;
+            /** Prescription Seen */
+            prescription_seen: boolean;
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Unit Id
+             * @description The unit that checked; default: my own unit
+             */
+            unit_id?: string | null;
+            /**
+             * Checked By Name
+             * @description Default: my own name
+             */
+            checked_by_name?: string | null;
+        };
+        /** PharmacyCheckRead */
+        PharmacyCheckRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Pharmacy Name */
+            pharmacy_name: string;
+            /** Licence Number */
+            licence_number: string | null;
+            /** Address */
+            address: string | null;
+            /**
+             * Checked On
+             * Format: date
+             */
+            checked_on: string;
+            buyer_age_band: components["schemas"]["BuyerAgeBand"] | null;
+            /** Minor Buyer */
+            minor_buyer: boolean;
+            /** Quantity */
+            quantity: number | null;
+            /** Prescription Seen */
+            prescription_seen: boolean;
+            /** Notes */
+            notes: string | null;
+            unit: components["schemas"]["UnitSummary"];
+            /** Checked By Name */
+            checked_by_name: string;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PharmacyCheckUpdate */
+        PharmacyCheckUpdate: {
+            /** Pharmacy Name */
+            pharmacy_name?: string | null;
+            /** Licence Number */
+            licence_number?: string | null;
+            /** Address */
+            address?: string | null;
+            /** Checked On */
+            checked_on?: string | null;
+            buyer_age_band?: components["schemas"]["BuyerAgeBand"] | null;
+            /** Quantity */
+            quantity?: number | null;
+            /** Prescription Seen */
+            prescription_seen?: boolean | null;
+            /** Notes */
+            notes?: string | null;
+            /** Checked By Name */
+            checked_by_name?: string | null;
         };
         /**
          * Phase
@@ -3331,6 +3819,48 @@ export interface components {
          */
         RoutingStatus: "routed" | "routed_out" | "unrouted";
         /**
+         * RowOutcome
+         * @enum {string}
+         */
+        RowOutcome: "ok" | "duplicate" | "invalid";
+        /** RowProblem */
+        RowProblem: {
+            /**
+             * Column
+             * @description The column's header as in the template
+             * @example 身份证号
+             */
+            column: string;
+            /**
+             * Code
+             * @example id_number.checksum
+             */
+            code: string;
+            /**
+             * Message
+             * @description In the reader's language
+             * @example 校验码不正确
+             */
+            message: string;
+        };
+        /** RowReport */
+        RowReport: {
+            /**
+             * Row
+             * @description The row's number in the sheet, as Excel shows it
+             */
+            row: number;
+            outcome: components["schemas"]["RowOutcome"];
+            /**
+             * Action
+             * @description What committing does with a duplicate
+             * @example 已在本单位登记，将补充人员类别
+             */
+            action?: string | null;
+            /** Problems */
+            problems?: components["schemas"]["RowProblem"][];
+        };
+        /**
          * SchoolMetricBatch
          * @description One school's figures (school staff) or many schools' at once (the education bureau): all or nothing.
          */
@@ -3632,7 +4162,7 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "stats:overview" | "metrics:write" | "audit:read" | "minors:read" | "minors:register" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write" | "care_files:read" | "care_files:write" | "care_files:approve" | "care_files:team" | "transfers:read" | "transfers:write";
+        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "stats:overview" | "metrics:write" | "audit:read" | "minors:read" | "minors:register" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write" | "care_files:read" | "care_files:write" | "care_files:approve" | "care_files:team" | "transfers:read" | "transfers:write" | "venues:read" | "venues:write" | "pharmacy_checks:read" | "pharmacy_checks:write";
         /**
          * SeizureFigures
          * @description Seizure notices routed into the scope (received by a unit in it), the last 12 months in Beijing time.
@@ -4041,7 +4571,7 @@ export interface components {
              */
             updated_at: string;
             /** Evidence */
-            evidence: components["schemas"]["EvidenceRead"][];
+            evidence: components["schemas"]["backend__campaigns__schemas__EvidenceRead"][];
             /** History */
             history: components["schemas"]["TaskReportEventRead"][];
         };
@@ -4630,12 +5160,245 @@ export interface components {
             /** Is Active */
             is_active?: boolean | null;
         };
+        /** VenueCheckIn */
+        VenueCheckIn: {
+            /**
+             * Checked On
+             * Format: date
+             */
+            checked_on: string;
+            /**
+             * Findings
+             * @example 未发现涉毒、涉新型成瘾物质问题
+             */
+            findings: string;
+            /**
+             * Hazard Found
+             * @default false
+             */
+            hazard_found: boolean;
+            /**
+             * Measures
+             * @example 张贴禁毒宣传海报，督促落实巡查
+             */
+            measures?: string | null;
+            /** Follow Up On */
+            follow_up_on?: string | null;
+            /**
+             * Checked By Unit Id
+             * @description Default: my own unit
+             */
+            checked_by_unit_id?: string | null;
+            /**
+             * Checked By Name
+             * @description Default: my own name
+             */
+            checked_by_name?: string | null;
+        };
+        /** VenueCheckRead */
+        VenueCheckRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Venue Id
+             * Format: uuid
+             */
+            venue_id: string;
+            /**
+             * Checked On
+             * Format: date
+             */
+            checked_on: string;
+            /** Findings */
+            findings: string;
+            /** Hazard Found */
+            hazard_found: boolean;
+            /** Measures */
+            measures: string | null;
+            /** Follow Up On */
+            follow_up_on: string | null;
+            checked_by_unit: components["schemas"]["UnitSummary"];
+            /** Checked By Name */
+            checked_by_name: string;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Evidence */
+            evidence: components["schemas"]["backend__venues__schemas__EvidenceRead"][];
+        };
+        /** VenueCreate */
+        VenueCreate: {
+            /**
+             * Name
+             * @example 锦湖街道某KTV
+             */
+            name: string;
+            kind: components["schemas"]["VenueKind"];
+            /** Address */
+            address?: string | null;
+            /**
+             * Unit Id
+             * @description The unit responsible; default: my own unit
+             */
+            unit_id?: string | null;
+            /**
+             * Near School
+             * @default false
+             */
+            near_school: boolean;
+            /**
+             * School Id
+             * @description The school it is near, if any
+             */
+            school_id?: string | null;
+            /** @default active */
+            status: components["schemas"]["VenueStatus"];
+            /** Note */
+            note?: string | null;
+        };
+        /** VenueDetail */
+        VenueDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            kind: components["schemas"]["VenueKind"];
+            /** Address */
+            address: string | null;
+            unit: components["schemas"]["UnitSummary"];
+            /** Near School */
+            near_school: boolean;
+            school: components["schemas"]["UnitSummary"] | null;
+            status: components["schemas"]["VenueStatus"];
+            /** Note */
+            note: string | null;
+            /** Last Checked On */
+            last_checked_on: string | null;
+            /** Follow Up On */
+            follow_up_on: string | null;
+            /** Follow Up Due */
+            follow_up_due: boolean;
+            /** Check Count */
+            check_count: number;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Checks */
+            checks: components["schemas"]["VenueCheckRead"][];
+        };
+        /**
+         * VenueKind
+         * @enum {string}
+         */
+        VenueKind: "ktv" | "internet_cafe" | "bar" | "small_shop" | "other";
+        /** VenueRead */
+        VenueRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            kind: components["schemas"]["VenueKind"];
+            /** Address */
+            address: string | null;
+            unit: components["schemas"]["UnitSummary"];
+            /** Near School */
+            near_school: boolean;
+            school: components["schemas"]["UnitSummary"] | null;
+            status: components["schemas"]["VenueStatus"];
+            /** Note */
+            note: string | null;
+            /** Last Checked On */
+            last_checked_on: string | null;
+            /** Follow Up On */
+            follow_up_on: string | null;
+            /** Follow Up Due */
+            follow_up_due: boolean;
+            /** Check Count */
+            check_count: number;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * VenueStatus
+         * @enum {string}
+         */
+        VenueStatus: "active" | "rectifying" | "closed";
+        /** VenueUpdate */
+        VenueUpdate: {
+            /** Name */
+            name?: string | null;
+            kind?: components["schemas"]["VenueKind"] | null;
+            /** Address */
+            address?: string | null;
+            /** Unit Id */
+            unit_id?: string | null;
+            /** Near School */
+            near_school?: boolean | null;
+            /** School Id */
+            school_id?: string | null;
+            status?: components["schemas"]["VenueStatus"] | null;
+            /** Note */
+            note?: string | null;
+        };
         /**
          * VerificationStatus
          * @description Whether the person's identity document is on record (docs/domain.md, "Registering without an ID").
          * @enum {string}
          */
         VerificationStatus: "provisional" | "verified" | "merged";
+        /** EvidenceRead */
+        backend__campaigns__schemas__EvidenceRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Filename */
+            filename: string;
+            /** Media Type */
+            media_type: string;
+            /** Size */
+            size: number;
+            /** Sha256 */
+            sha256: string;
+            /** Uploaded By Name */
+            uploaded_by_name: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
         /** OutsidePlace */
         backend__seizures__schemas__OutsidePlace: {
             /**
@@ -4655,6 +5418,25 @@ export interface components {
             division_code: string | null;
             /** Name */
             name: string;
+        };
+        /** EvidenceRead */
+        backend__venues__schemas__EvidenceRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Filename */
+            filename: string;
+            /** Media Type */
+            media_type: string;
+            /** Size */
+            size: number;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
         };
     };
     responses: never;
@@ -6800,6 +7582,8 @@ export interface operations {
                 turns_18_within_days?: components["schemas"]["Turns18Window"] | null;
                 /** @description Name contains (roles that may see identities) */
                 q?: string | null;
+                /** @description json (a page), or csv / xlsx: every row the filters select, as a streamed file */
+                format?: components["schemas"]["ExportFormat"];
                 /** @description Page size, at most 200 */
                 limit?: number;
                 /** @description Rows to skip, at most 2147483647 */
@@ -6813,13 +7597,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_MinorRead_"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Authentication required */
@@ -6834,6 +7620,16 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8710,6 +9506,8 @@ export interface operations {
                 mine?: boolean | null;
                 /** @description Submitted reports on campaigns my unit issued */
                 to_review?: boolean | null;
+                /** @description json (a page), or csv / xlsx: every report the filters select, as a streamed file */
+                format?: components["schemas"]["ExportFormat"];
                 /** @description Page size, at most 200 */
                 limit?: number;
                 /** @description Rows to skip, at most 2147483647 */
@@ -8723,13 +9521,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_TaskReportRead_"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Authentication required */
@@ -8744,6 +9544,16 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9295,7 +10105,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EvidenceRead"];
+                    "application/json": components["schemas"]["backend__campaigns__schemas__EvidenceRead"];
                 };
             };
             /** @description Authentication required */
@@ -9969,6 +10779,8 @@ export interface operations {
                 minor_id?: string | null;
                 /** @description Managed in this unit's subtree */
                 within?: string | null;
+                /** @description json (a page), or csv / xlsx: every file the filters select, as a streamed file */
+                format?: components["schemas"]["ExportFormat"];
                 /** @description Page size, at most 200 */
                 limit?: number;
                 /** @description Rows to skip, at most 2147483647 */
@@ -9982,13 +10794,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_CareFileRead_"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Authentication required */
@@ -10003,6 +10817,16 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12796,6 +13620,1297 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-download_import_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: components["schemas"]["ImportKind"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-list_imports": {
+        parameters: {
+            query?: {
+                kind?: components["schemas"]["ImportKind"] | null;
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip, at most 2147483647 */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: created_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ImportJobSummary_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-upload_import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_imports-upload_import"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not implemented yet */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-read_import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-list_venues": {
+        parameters: {
+            query?: {
+                /** @description Venues kept in this unit's subtree */
+                unit_id?: string | null;
+                kind?: components["schemas"]["VenueKind"] | null;
+                status?: components["schemas"]["VenueStatus"] | null;
+                near_school?: boolean | null;
+                /** @description Venues whose follow-up date has come (true) or not (false) */
+                follow_up_due?: boolean | null;
+                /** @description Last checked on or after */
+                checked_from?: string | null;
+                /** @description Last checked on or before */
+                checked_to?: string | null;
+                /** @description Part of the name or address */
+                q?: string | null;
+                /** @description json (a page), or csv / xlsx: every row the filters select, as a streamed file */
+                format?: components["schemas"]["ExportFormat"];
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip, at most 2147483647 */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: follow_up_on, kind, last_checked_on, name, updated_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_VenueRead_"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-create_venue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VenueCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-read_venue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-update_venue": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VenueUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-record_venue_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VenueCheckIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueCheckRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-add_check_evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                venue_id: string;
+                check_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_venues-add_check_evidence"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["backend__venues__schemas__EvidenceRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file store is full */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-download_check_evidence": {
+        parameters: {
+            query?: {
+                /** @description Show in the browser rather than download */
+                inline?: boolean;
+            };
+            header?: never;
+            path: {
+                venue_id: string;
+                check_id: string;
+                evidence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pharmacy-checks-list_pharmacy_checks": {
+        parameters: {
+            query?: {
+                /** @description Checks made in this unit's subtree */
+                unit_id?: string | null;
+                checked_from?: string | null;
+                checked_to?: string | null;
+                prescription_seen?: boolean | null;
+                /** @description Bought by a minor (an age band under 18) */
+                minor_buyer?: boolean | null;
+                buyer_age_band?: components["schemas"]["BuyerAgeBand"] | null;
+                /** @description Part of the pharmacy's name or licence */
+                q?: string | null;
+                /** @description json (a page), or csv / xlsx: every row the filters select, as a streamed file */
+                format?: components["schemas"]["ExportFormat"];
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip, at most 2147483647 */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: checked_on, pharmacy_name, updated_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PharmacyCheckRead_"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pharmacy-checks-record_pharmacy_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PharmacyCheckIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PharmacyCheckRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pharmacy-checks-read_pharmacy_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                check_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PharmacyCheckRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pharmacy-checks-update_pharmacy_check": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                check_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PharmacyCheckUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PharmacyCheckRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

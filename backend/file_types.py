@@ -1,4 +1,5 @@
-"""Which evidence files are accepted: judged by their content (magic bytes), never by name or declared type."""
+"""Which evidence files are accepted (campaign reports, venue checks): judged by their content (magic bytes),
+never by name or declared type."""
 
 import io
 import zipfile
