@@ -196,10 +196,6 @@ class TooManyRequests(ProblemError):
     status, slug, title = 429, "too-many-requests", "Too many requests"
 
 
-class NotImplementedYet(ProblemError):
-    status, slug, title = 501, "not-implemented", "Not implemented yet"
-
-
 class ServiceUnavailable(ProblemError):
     status, slug, title = 503, "service-unavailable", "Service unavailable"
 
@@ -217,7 +213,6 @@ _STATUS_SLUGS = {
     422: ("validation", "Invalid request"),
     429: ("too-many-requests", "Too many requests"),
     500: ("internal-error", "Internal error"),
-    501: ("not-implemented", "Not implemented yet"),
     503: ("service-unavailable", "Service unavailable"),
     507: ("insufficient-storage", "The file store is full"),
 }

@@ -597,10 +597,7 @@ CATALOGUE: dict[str, str] = {
     "The file store refused the request ({code}); try again later.": "文件存储拒绝了请求（{code}），请稍后重试。",
     # Imports of screening forms (imports/, workflows/imports.py)
     "No such import.": "导入记录不存在或不在您的权限范围内。",
-    "Not implemented yet": "暂未开放",
-    "Pharmacy and venue checks can be checked but not yet imported; run a check (dry run) for now.": (
-        "药店和场所排查表目前只能检查，暂不能导入，请先选择“仅检查”。"
-    ),
+    "Your role may not import this form.": "您的角色不能导入此表。",
     "The file is larger than the upload limit.": "文件超过上传大小限制。",
     "This is an old Excel file (.xls); save it as .xlsx and upload again.": (
         "这是旧版 Excel 文件（.xls），请另存为 .xlsx 后重新上传。"

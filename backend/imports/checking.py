@@ -23,6 +23,7 @@ class CheckedRow:
     outcome: RowOutcome = RowOutcome.ok
     action: dict[str, str] | None = None  # what committing will do with a duplicate, in both languages
     duplicate_of: int | None = None  # the earlier row of the file with the same person or check
+    first_column: str = ""  # the form's first column: where a refusal of the whole row is reported
 
     def problem(self, column: Column | str, message: "str | Localisable", code: str) -> None:
         header = column if isinstance(column, str) else column.header
@@ -48,7 +49,7 @@ def check_rows(kind: ImportKind, raw_rows: list[RawRow], *, today: date) -> list
 
 
 def _check_cells(kind: ImportKind, raw: RawRow, *, today: date) -> CheckedRow:
-    row = CheckedRow(raw.number, {})
+    row = CheckedRow(raw.number, {}, first_column=COLUMNS[kind][0].header)
     for header, message, code in raw.problems:
         row.problem(header, message=message, code=code)
     flagged = {header for header, _message, _code in raw.problems}

@@ -15,25 +15,8 @@ from backend.identity import IdNumberError, parse_mainland_id
 from backend.imports.models import ImportKind
 from backend.messages import Text
 from backend.minors.models import Gender, RiskCategory, RiskLevel, SchoolingStatus, Substance
-from backend.reference import LabelledEnum, reference
-
-
-@reference("import_buyer_age_bands")
-class BuyerAgeBand(LabelledEnum):
-    under_14 = ("under_14", "14周岁以下", "Under 14")
-    age_14_15 = ("age_14_15", "14-15周岁", "14 to 15")
-    age_16_17 = ("age_16_17", "16-17周岁", "16 to 17")
-    adult = ("adult", "成年人", "Adult")
-    unknown = ("unknown", "不详", "Unknown")
-
-
-@reference("import_venue_kinds")
-class VenueKind(LabelledEnum):
-    ktv = ("ktv", "KTV", "KTV")
-    internet_cafe = ("internet_cafe", "网吧", "Internet café")
-    bar = ("bar", "酒吧", "Bar")
-    shop_near_school = ("shop_near_school", "学校周边小卖部", "Shop near a school")
-    other = ("other", "其他场所", "Other venue")
+from backend.reference import LabelledEnum
+from backend.venues.models import BuyerAgeBand, VenueKind
 
 
 class CellKind(StrEnum):
@@ -135,7 +118,8 @@ SCREENING_COLUMNS = (
     ),
 )
 PHARMACY_COLUMNS = (
-    Column("pharmacy", "药店名称", CellKind.text, required=True, max_length=100, example="瑞安市锦湖大药房"),
+    Column("pharmacy", "药店名称", CellKind.text, required=True, max_length=200, example="瑞安市锦湖大药房"),
+    Column("licence_number", "药品经营许可证号", CellKind.text, max_length=100, example="浙CB5770123"),
     Column("address", "药店地址", CellKind.text, example="锦湖街道锦园路18号"),
     Column("checked_on", "检查日期", CellKind.date, required=True, example="2024-05-10", note=DATE_NOTE),
     Column(
@@ -150,15 +134,24 @@ PHARMACY_COLUMNS = (
     Column(
         "prescription_seen", "是否查验处方", CellKind.yes_no, required=True, example="否", note="填 是 或 否"
     ),
-    Column("findings", "发现问题", CellKind.text, max_length=500, example="未查验处方向未成年人销售"),
+    Column("findings", "发现问题", CellKind.text, max_length=4000, example="未查验处方向未成年人销售"),
 )
 VENUE_COLUMNS = (
-    Column("place", "场所名称", CellKind.text, required=True, max_length=100, example="星光KTV"),
+    Column("place", "场所名称", CellKind.text, required=True, max_length=200, example="星光KTV"),
     Column("venue_kind", "场所类型", CellKind.code, required=True, codes=VenueKind, example="KTV"),
-    Column("address", "场所地址", CellKind.text, example="锦湖街道安康路66号"),
+    Column("address", "场所地址", CellKind.text, max_length=300, example="锦湖街道安康路66号"),
     Column("checked_on", "检查日期", CellKind.date, required=True, example="2024-05-10", note=DATE_NOTE),
-    Column("findings", "发现问题", CellKind.text, max_length=500, example="包厢内发现笑气气罐"),
-    Column("measures", "整改措施", CellKind.text, max_length=500, example="责令整改，通报文化市场执法队"),
+    Column(
+        "findings",
+        "检查情况",
+        CellKind.text,
+        required=True,
+        max_length=4000,
+        example="包厢内发现笑气气罐",
+        aliases=("发现问题",),
+    ),
+    Column("hazard_found", "是否发现隐患", CellKind.yes_no, example="是", note="填 是 或 否；不填为否"),
+    Column("measures", "整改措施", CellKind.text, max_length=4000, example="责令整改，通报文化市场执法队"),
     Column("follow_up_on", "复查日期", CellKind.date, example="2024-05-24", note=DATE_NOTE),
 )
 COLUMNS: dict[ImportKind, tuple[Column, ...]] = {

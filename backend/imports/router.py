@@ -15,7 +15,7 @@ from fastapi import (
     status,
 )
 
-from backend.auth.deps import require
+from backend.auth.deps import require_any
 from backend.db import DbSession, local_today
 from backend.errors import (
     PayloadTooLarge,
@@ -38,7 +38,12 @@ from backend.workflows import imports as importing
 
 router = APIRouter(prefix="/imports", tags=["imports"], responses=problem_responses(401, 403, 422))
 
-Importer = Annotated[Principal, Depends(require(Scope.minors_register))]
+# Whoever records what one of the forms holds: registrars of minors, venue checkers, pharmacy checkers (the form's
+# own permission is asked at upload, ``workflows.imports.ensure_may_import``).
+Importer = Annotated[
+    Principal,
+    Depends(require_any(Scope.minors_register, Scope.venues_write, Scope.pharmacy_checks_write)),
+]
 ImportsPage = Annotated[
     PageParams, Depends(page_params(service.SORT_FIELDS, default="-created_at", tie_breaker=ImportJob.id))
 ]
@@ -69,7 +74,7 @@ async def download_import_template(principal: Importer, kind: ImportKind) -> Res
     response_model=ImportJobRead,
     status_code=status.HTTP_202_ACCEPTED,
     summary="Upload a filled form (XLSX or CSV): checked row by row in the background; a dry run by default",
-    responses=problem_responses(413, 415, 501),
+    responses=problem_responses(413, 415),
 )
 async def upload_import(
     request: Request,
@@ -85,7 +90,7 @@ async def upload_import(
     all_or_nothing: Annotated[bool, Form(description="With commit: write nothing if any row fails")] = False,
 ) -> ImportJobRead:
     settings: Settings = request.app.state.settings
-    importing.refuse_unappliable(kind, mode)
+    importing.ensure_may_import(principal, kind)
     content = await file.read(settings.max_upload_bytes + 1)
     if len(content) > settings.max_upload_bytes:
         raise PayloadTooLarge("The file is larger than the upload limit.")

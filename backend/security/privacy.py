@@ -114,6 +114,14 @@ MINOR_FIELDS: dict[str, Rule] = {
     "status": _stored(_GENERAL),
     "is_sealed": Rule(_SENSITIVE, sealable=False, why="a seal tells that there is a criminal record to seal"),
     "source": _stored(_SENSITIVE, why="'seizure_notice' says the child was seized for drugs"),
+    "verification_status": _stored(
+        _GENERAL, why="whether the ID number is on record (待核实), not what it is"
+    ),
+    "birth_date_precision": _stored(
+        _GENERAL, why="how much of the birth date is known (year, month, day); the date itself is identity"
+    ),
+    "found_by": _stored(_SENSITIVE, why="'police' (公安) says the police came across the child, like source"),
+    "merged_into_id": _stored(_GENERAL, why="a record's id, read in scope like any other"),
     "created_at": _stored(_GENERAL),
     "updated_at": _stored(_GENERAL),
     "masked_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),

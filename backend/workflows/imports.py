@@ -5,12 +5,13 @@ and — when asked to commit — every valid row applied in one transaction thro
 
 Rows of minors with an ID number are registered through the registry; rows without one become provisional
 records (待核实) through ``_register_without_id_number``, the registry's provisional registration. Pharmacy and venue
-checks are checked here but applied only once the venues domain exists: committing them is refused at upload.
+checks are recorded through the venues domain: a venue is found by its name in scope, or added.
 """
 
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.care_files.models import CareTrigger
 from backend.db import local_today
-from backend.errors import NotImplementedYet, ProblemError
+from backend.errors import ProblemError
 from backend.imports import service as imports
 from backend.imports.checking import CheckedRow, both_languages, check_rows, repeat_key
 from backend.imports.models import ImportJob, ImportKind, ImportMode, ImportStatus, RowOutcome
@@ -41,20 +42,23 @@ from backend.minors.service import registry as minors
 from backend.security import permissions, privacy
 from backend.security.principals import Principal
 from backend.security.roles import Role
+from backend.venues import service as venues
+from backend.venues.schemas import PharmacyCheckIn, VenueCheckIn, VenueCreate
 from backend.workflows.intake import open_file_for
 
 logger = logging.getLogger(__name__)
 
 CHECK_CHUNK = 2_000  # rows checked between two progress updates
-APPLYING_KINDS = frozenset({ImportKind.screening_minors})
 
 
-def refuse_unappliable(kind: ImportKind, mode: ImportMode) -> None:
-    """Pharmacy and venue checks are checked but not yet written anywhere: a commit of them is a 501."""
-    if mode is ImportMode.commit and kind not in APPLYING_KINDS:
-        raise NotImplementedYet(
-            "Pharmacy and venue checks can be checked but not yet imported; run a check (dry run) for now."
-        )
+def ensure_may_import(principal: Principal, kind: ImportKind) -> None:
+    """Importing a form is doing what it records: registering minors, recording pharmacy or venue checks."""
+    allowed = {
+        ImportKind.screening_minors: permissions.may_register_minors,
+        ImportKind.pharmacy_checks: permissions.may_record_pharmacy_checks,
+        ImportKind.venue_checks: permissions.may_keep_venues,
+    }[kind]
+    permissions.ensure(allowed(principal), "Your role may not import this form.")
 
 
 async def run_import(
@@ -123,7 +127,7 @@ async def _run(
                 session, principal=principal, rows=rows, context=context, limit=match_elsewhere_limit
             )
     invalid = sum(row.outcome is RowOutcome.invalid for row in rows)
-    apply = mode is ImportMode.commit and kind in APPLYING_KINDS and not (all_or_nothing and invalid)
+    apply = mode is ImportMode.commit and not (all_or_nothing and invalid)
     if mode is ImportMode.commit and all_or_nothing and invalid:
         notes.append(
             both_languages(
@@ -136,7 +140,7 @@ async def _run(
                 await imports.progress(
                     session, job_id=job_id, rows_done=len(rows), status=ImportStatus.applying
                 )
-                applied = await _apply_screening(session, principal=principal, rows=rows, context=context)
+                applied = await APPLY[kind](session, principal=principal, rows=rows, context=context)
                 if all_or_nothing and any(row.outcome is RowOutcome.invalid for row in rows):
                     raise _RolledBack
                 job = await imports.load(session, job_id)
@@ -399,8 +403,7 @@ async def _apply_screening(
                 minor = await _register_without_id_number(session, principal=principal, minor_in=minor_in)
             except ProblemError as refused:
                 # Refused before anything of the row was written (the registry checks first): reported, skipped.
-                row.problem("姓名", message=refused.detail or refused.title, code="import.refused")
-                row.outcome = RowOutcome.invalid
+                row.problem(row.first_column, message=refused.detail or refused.title, code="import.refused")
                 continue
         if set(minor.risk_categories) & privacy.SENSITIVE_RISK_CATEGORIES:
             await open_file_for(
@@ -440,3 +443,86 @@ async def _add_categories(
         ),
         if_match=None,
     )
+
+
+# --- pharmacy and venue checks: the venues domain -----------------------------------------------------------------
+
+
+async def _apply_pharmacy_checks(
+    session: AsyncSession, *, principal: Principal, rows: list[CheckedRow], context: ScreeningContext
+) -> int:
+    applied = 0
+    for row in rows:
+        if row.outcome is not RowOutcome.ok:
+            continue
+        values = row.values
+        check_in = PharmacyCheckIn(
+            pharmacy_name=values["pharmacy"],
+            licence_number=values.get("licence_number"),
+            address=values.get("address"),
+            checked_on=values["checked_on"],
+            buyer_age_band=values.get("buyer_age_band"),
+            quantity=values["quantity"],
+            prescription_seen=values["prescription_seen"],
+            notes=values.get("findings"),
+        )
+        if await _row_applied(
+            row, venues.record_pharmacy_check(session, principal=principal, check_in=check_in)
+        ):
+            applied += 1
+    return applied
+
+
+async def _apply_venue_checks(
+    session: AsyncSession, *, principal: Principal, rows: list[CheckedRow], context: ScreeningContext
+) -> int:
+    applied = 0
+    for row in rows:
+        if row.outcome is not RowOutcome.ok:
+            continue
+        if await _row_applied(row, _record_venue_row(session, principal=principal, values=row.values)):
+            applied += 1
+    return applied
+
+
+async def _record_venue_row(session: AsyncSession, *, principal: Principal, values: dict[str, Any]) -> None:
+    """The venue of this name in scope (added if there is none yet), and the row's check of it."""
+    venue = await venues.find_venue(session, principal=principal, name=str(values["place"]))
+    if venue is None:
+        venue = await venues.create_venue(
+            session,
+            principal=principal,
+            venue_in=VenueCreate(
+                name=values["place"], kind=values["venue_kind"], address=values.get("address")
+            ),
+        )
+    await venues.record_venue_check(
+        session,
+        principal=principal,
+        venue_id=venue.id,
+        check_in=VenueCheckIn(
+            checked_on=values["checked_on"],
+            findings=values["findings"],
+            hazard_found=bool(values.get("hazard_found", False)),
+            measures=values.get("measures"),
+            follow_up_on=values.get("follow_up_on"),
+        ),
+    )
+
+
+async def _row_applied(row: CheckedRow, applying: Awaitable[object]) -> bool:
+    """Apply one row; a refusal (the owning service checks before it writes) is reported on the row."""
+    try:
+        await applying
+    except ProblemError as refused:
+        row.problem(row.first_column, message=refused.detail or refused.title, code="import.refused")
+        return False
+    return True
+
+
+Applier = Callable[..., Awaitable[int]]
+APPLY: dict[ImportKind, Applier] = {
+    ImportKind.screening_minors: _apply_screening,
+    ImportKind.pharmacy_checks: _apply_pharmacy_checks,
+    ImportKind.venue_checks: _apply_venue_checks,
+}

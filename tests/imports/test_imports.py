@@ -34,7 +34,7 @@ async def test_each_template_parses_back_with_headers_drop_downs_instructions_an
     expected = {
         "screening_minors": ["姓名", "身份证号", "性别", "出生日期", "就学情况", "人员类别", "风险等级"],
         "pharmacy_checks": ["药店名称", "检查日期", "购买人年龄段", "销售数量（盒）", "是否查验处方"],
-        "venue_checks": ["场所名称", "场所类型", "检查日期", "发现问题", "整改措施", "复查日期"],
+        "venue_checks": ["场所名称", "场所类型", "检查日期", "检查情况", "是否发现隐患", "整改措施", "复查日期"],
     }
     for kind, headers in expected.items():
         answer = await client.get(f"{IMPORTS}/templates/{kind}", headers=await login("jinhu_worker"))
@@ -70,7 +70,7 @@ async def test_each_template_parses_back_with_headers_drop_downs_instructions_an
         if kind == "venue_checks":
             assert {"KTV", "网吧", "酒吧", "学校周边小卖部"} <= listed
         if kind == "pharmacy_checks":
-            assert {"是", "否", "16-17周岁"} <= listed
+            assert {"是", "否", "16至17周岁"} <= listed
 
 
 async def test_a_dry_run_reports_every_row_and_writes_nothing(client, login, person, upload, finished):
@@ -245,13 +245,13 @@ async def test_every_import_is_an_audit_event(client, login, person, upload, fin
         )
 
 
-async def test_a_csv_of_pharmacy_checks_is_checked_and_a_commit_is_501(client, login, upload, finished):
+async def test_a_csv_of_pharmacy_checks_is_checked_and_committed(client, login, upload, finished):
     headers = ("药店名称", "检查日期", "购买人年龄段", "销售数量（盒）", "是否查验处方")
     rows = [
         {
             "药店名称": "瑞安市锦湖大药房",
             "检查日期": "2024/05/10",
-            "购买人年龄段": "16-17周岁",
+            "购买人年龄段": "16至17周岁",
             "销售数量（盒）": "2",
             "是否查验处方": "否",
         },
@@ -269,24 +269,72 @@ async def test_a_csv_of_pharmacy_checks_is_checked_and_a_commit_is_501(client, l
     )
     assert (job["rows_ok"], job["rows_invalid"]) == (1, 1)
     assert problem_columns(rows_by_number(job)[3]) == ["检查日期", "销售数量（盒）", "是否查验处方"]
-    refused = await upload(
-        content, kind="pharmacy_checks", mode="commit", filename="药店.csv", media_type="text/csv"
+    worker = await login("jinhu_worker")
+    assert (
+        assert_status(await client.get("/api/v1/pharmacy-checks", headers=worker), 200).json()["total"] == 0
     )
-    assert_problem(refused, 501, "not-implemented")
+    committed = await finished(
+        await upload(
+            content, kind="pharmacy_checks", mode="commit", filename="药店.csv", media_type="text/csv"
+        )
+    )
+    assert (committed["committed"], committed["rows_applied"]) == (True, 1)
+    (check,) = assert_status(await client.get("/api/v1/pharmacy-checks", headers=worker), 200).json()["items"]
+    assert check["pharmacy_name"] == "瑞安市锦湖大药房"
+    assert (check["checked_on"], check["buyer_age_band"], check["quantity"]) == ("2024-05-10", "16_17", 2)
+    assert check["prescription_seen"] is False
 
 
-async def test_a_venue_check_follow_up_before_the_check_is_a_problem(upload, finished):
-    headers = ("场所名称", "场所类型", "检查日期", "发现问题", "整改措施", "复查日期")
+async def test_venue_checks_are_checked_and_committed_into_each_venues_history(
+    client, login, upload, finished
+):
+    headers = ("场所名称", "场所类型", "检查日期", "检查情况", "是否发现隐患", "整改措施", "复查日期")
     rows = [
-        {"场所名称": "星光KTV", "场所类型": "KTV", "检查日期": "2024-05-10", "复查日期": "2024-05-24"},
-        {"场所名称": "网鱼网咖", "场所类型": "网吧", "检查日期": "2024-05-10", "复查日期": "2024-05-01"},
-        {"场所名称": "学校旁小店", "场所类型": "小卖部", "检查日期": "2024-05-10"},
+        {
+            "场所名称": "星光KTV",
+            "场所类型": "KTV",
+            "检查日期": "2024-05-10",
+            "检查情况": "发现笑气气罐",
+            "是否发现隐患": "是",
+            "复查日期": "2024-05-24",
+        },
+        {
+            "场所名称": "网鱼网咖",
+            "场所类型": "网吧",
+            "检查日期": "2024-05-10",
+            "检查情况": "未见异常",
+            "复查日期": "2024-05-01",
+        },
+        {"场所名称": "学校旁小店", "场所类型": "小卖部", "检查日期": "2024-05-10", "检查情况": "未见异常"},
+        {
+            "场所名称": "星光KTV",
+            "场所类型": "KTV",
+            "检查日期": "2024-05-24",
+            "检查情况": "已整改",
+            "是否发现隐患": "否",
+        },
+        {"场所名称": "学校旁小店", "场所类型": "学校周边小卖部", "检查日期": "2024-05-11"},
     ]
     job = await finished(await upload(xlsx(rows, headers), kind="venue_checks"))
     report = rows_by_number(job)
     assert problem_columns(report[3]) == ["复查日期"]
     assert problem_columns(report[4]) == ["场所类型"]
-    assert job["rows_ok"] == 1
+    assert problem_columns(report[6]) == ["检查情况"]
+    assert job["rows_ok"] == 2
+    committed = await finished(await upload(xlsx(rows, headers), kind="venue_checks", mode="commit"))
+    assert committed["rows_applied"] == 2
+    worker = await login("jinhu_worker")
+    (venue,) = assert_status(await client.get("/api/v1/venues", headers=worker), 200).json()["items"]
+    assert (venue["name"], venue["kind"], venue["last_checked_on"]) == ("星光KTV", "ktv", "2024-05-24")
+
+
+async def test_a_form_the_role_does_not_record_is_403(upload, login):
+    # A school's teacher registers pupils but does not record pharmacy checks.
+    content = csv_text([], ("药店名称", "检查日期", "销售数量（盒）", "是否查验处方")).encode()
+    refused = await upload(
+        content, as_="school_teacher", kind="pharmacy_checks", filename="药店.csv", media_type="text/csv"
+    )
+    assert_problem(refused, 403, "forbidden")
 
 
 async def test_a_row_without_an_id_number_becomes_a_provisional_record(
