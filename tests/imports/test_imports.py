@@ -34,7 +34,15 @@ async def test_each_template_parses_back_with_headers_drop_downs_instructions_an
     expected = {
         "screening_minors": ["姓名", "身份证号", "性别", "出生日期", "就学情况", "人员类别", "风险等级"],
         "pharmacy_checks": ["药店名称", "检查日期", "购买人年龄段", "销售数量（盒）", "是否查验处方"],
-        "venue_checks": ["场所名称", "场所类型", "检查日期", "检查情况", "是否发现隐患", "整改措施", "复查日期"],
+        "venue_checks": [
+            "场所名称",
+            "场所类型",
+            "检查日期",
+            "检查情况",
+            "是否发现隐患",
+            "整改措施",
+            "复查日期",
+        ],
     }
     for kind, headers in expected.items():
         answer = await client.get(f"{IMPORTS}/templates/{kind}", headers=await login("jinhu_worker"))
