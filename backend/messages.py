@@ -611,6 +611,9 @@ CATALOGUE: dict[str, str] = {
     "The CSV file is in an unknown encoding; save it as UTF-8 or GBK.": "无法识别该 CSV 文件的编码，请另存为 UTF-8 或 GBK。",
     "The workbook has no visible worksheet to read.": "工作簿中没有可读取的可见工作表。",
     "The worksheet {sheet} is empty.": "工作表「{sheet}」是空的。",
+    "The worksheet could not be read; open it in Excel or WPS, save it again and upload.": (
+        "无法读取该工作表，请用 Excel 或 WPS 打开后重新保存再上传。"
+    ),
     "No column of the form was found in the first {rows} rows; use the template's headers (required: {columns}).": (
         "前 {rows} 行中未找到本表的任何列，请使用模板的表头（必填列：{columns}）。"
     ),

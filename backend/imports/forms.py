@@ -217,10 +217,15 @@ def read_date(value: Any) -> date:
         raise CellProblem("this day does not exist", "cell.date_invalid") from exc
 
 
+def _folded(label: str) -> str:
+    return unicodedata.normalize("NFKC", label).strip()
+
+
 def read_code(value: Any, codes: type[LabelledEnum]) -> LabelledEnum:
     text = _text(value)
     for member in codes:
-        if text in (member.value, member.zh) or text.lower() == member.en.lower():
+        # Cells are folded (full-width brackets and digits to ASCII), so labels are compared folded too.
+        if text in (member.value, _folded(member.zh)) or text.lower() == member.en.lower():
             return member
     raise CellProblem(
         Text("not one of the choices: {choices}", choices="、".join(member.zh for member in codes)),
@@ -232,7 +237,7 @@ def read_codes(value: Any, codes: type[LabelledEnum]) -> list[LabelledEnum]:
     text = _text(value)
     # Whole labels first: a label may itself hold a separator (重点生（已被训诫/查处）).
     found: list[LabelledEnum] = []
-    for part in [text] if any(text == member.zh for member in codes) else _SEPARATORS.split(text):
+    for part in [text] if any(text == _folded(member.zh) for member in codes) else _SEPARATORS.split(text):
         if part:
             member = read_code(part, codes)
             if member not in found:

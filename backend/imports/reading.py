@@ -6,6 +6,7 @@ the registry (``checking.py`` reads the cells, the workflow looks for duplicates
 
 import codecs
 import csv
+import html
 import io
 import re
 import zipfile
@@ -14,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.utils.cell import get_column_letter, range_boundaries
+from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel, from_ISO8601
 
 from backend.imports.forms import COLUMNS, Column, header_key, is_blank
 from backend.imports.models import ImportKind
@@ -261,23 +263,38 @@ def _read_xlsx(content: bytes, kind: ImportKind) -> ReadSheet:
                 Text("The worksheet {sheet} is empty.", sheet=sheet.title), "import.empty_sheet"
             )
 
+        try:
+            grid = _scan_cells(
+                xml,
+                last_row,
+                shared=shared,
+                date_formats=getattr(workbook, "_date_formats", set()),
+                epoch=getattr(workbook, "epoch", WINDOWS_EPOCH),
+            )
+        except (_NoCellReferences, ValueError, IndexError) as exc:
+            raise FileRefused(
+                "The worksheet could not be read; open it in Excel or WPS, save it again and upload.",
+                "import.unreadable_sheet",
+            ) from exc
+
         def header_rows() -> Iterator[tuple[int, list[Any]]]:
-            rows = sheet.iter_rows(max_row=min(HEADER_SEARCH_ROWS, last_row), values_only=True)
-            for number, values in enumerate(rows, start=1):
-                yield number, list(values)
+            for number in range(1, min(HEADER_SEARCH_ROWS, last_row) + 1):
+                cells = grid.get(number, {})
+                width = max(cells, default=-1) + 1
+                yield number, [cells[index][0] if index in cells else None for index in range(width)]
 
         header_number, matched = _header(header_rows(), kind)
         rows: list[RawRow] = []
         formula_note = False
-        for number, cells in sheet_rows(sheet, header_number, last_row):
+        for number in sorted(key for key in grid if key > header_number):
+            cells = grid[number]
             values: dict[str, Any] = {}
             problems: list[tuple[str, str | Text, str]] = []
             for index, column in matched.items():
-                if index >= len(cells):
+                if index not in cells:
                     continue
-                cell = cells[index]
-                value = cell.value
-                if getattr(cell, "data_type", None) == "f":
+                value, is_formula = cells[index]
+                if is_formula:
                     problems.append((column.header, "a formula: type the value itself", "cell.formula"))
                     formula_note = True
                     continue
@@ -300,13 +317,80 @@ def _read_xlsx(content: bytes, kind: ImportKind) -> ReadSheet:
         workbook.close()
 
 
-def sheet_rows(sheet: Any, header_number: int, last_row: int) -> Iterator[tuple[int, tuple[Any, ...]]]:
-    """Rows below the header down to the last row holding a value: blank rows after it (a sheet formatted down
-    to row 200,000) are never parsed. openpyxl yields one tuple per row number, missing rows included."""
-    if last_row <= header_number:
-        return
-    rows = sheet.iter_rows(min_row=header_number + 1, max_row=last_row)
-    yield from enumerate(rows, start=header_number + 1)
+# One cell of the sheet's XML: its attributes and what it holds. openpyxl's parser builds an element per tag and
+# took minutes for a county's 50,000 rows on this machine; a scan of the bytes takes seconds. openpyxl still reads
+# the workbook (sheets, their states, shared strings, which styles are dates).
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ATTRIBUTE = re.compile(rb'(\w+)="([^"]*)"')
+_REF = re.compile(rb"([A-Z]{1,3})(\d+)")
+_VALUE = re.compile(rb"<(?:\w+:)?v>(.*?)</(?:\w+:)?v>", re.S)
+_INLINE_TEXT = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>(.*?)</(?:\w+:)?t>", re.S)
+_PHONETIC = re.compile(rb"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+
+
+def _text_of(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    return html.unescape(text) if "&" in text else text
+
+
+def _scan_cells(
+    xml: bytes, last_row: int, *, shared: Any, date_formats: Any, epoch: Any
+) -> dict[int, dict[int, tuple[Any, bool]]]:
+    """Rows up to ``last_row`` → column index (0-based) → (value, is a formula). Blank rows after the last row
+    with a value are never scanned."""
+    end = xml.find(b"</sheetData>")
+    row_end = xml.find(b"</row>", xml.rfind(f'r="{last_row}"'.encode(), 0, end if end > 0 else None))
+    stop = row_end if row_end > 0 else (end if end > 0 else len(xml))
+    start = xml.find(b"<sheetData")
+    grid: dict[int, dict[int, tuple[Any, bool]]] = {}
+    columns: dict[bytes, int] = {}
+    for match in _CELL.finditer(xml, max(start, 0), stop):
+        attributes = dict(_ATTRIBUTE.findall(match.group(1)))
+        ref = _REF.fullmatch(attributes.get(b"r", b""))
+        if ref is None:
+            raise _NoCellReferences
+        letters, row_number = ref.group(1), int(ref.group(2))
+        if row_number > last_row:
+            break
+        index = columns.get(letters)
+        if index is None:
+            index = columns[letters] = column_index_from_string(letters.decode()) - 1
+        body = match.group(2) or b""
+        grid.setdefault(row_number, {})[index] = (
+            _cell_value(attributes, body, shared, date_formats, epoch),
+            _FORMULA.search(body) is not None,
+        )
+    return grid
+
+
+class _NoCellReferences(Exception):
+    """A sheet whose cells do not name themselves (allowed, rare): read by openpyxl instead."""
+
+
+def _cell_value(
+    attributes: dict[bytes, bytes], body: bytes, shared: Any, date_formats: Any, epoch: Any
+) -> Any:
+    kind = attributes.get(b"t", b"n")
+    if kind == b"inlineStr":
+        return "".join(_text_of(part) for part in _INLINE_TEXT.findall(_PHONETIC.sub(b"", body)))
+    found = _VALUE.search(body)
+    if found is None:
+        return None
+    raw = found.group(1)
+    if kind == b"s":
+        return shared[int(raw)]
+    if kind in (b"str", b"e"):
+        return _text_of(raw)
+    if kind == b"b":
+        return raw.strip() == b"1"
+    if kind == b"d":
+        return from_ISO8601(raw.decode())
+    number: float | int = float(raw) if (b"." in raw or b"E" in raw or b"e" in raw) else int(raw)
+    style = attributes.get(b"s")
+    if style is not None and int(style) in date_formats:
+        return from_excel(number, epoch)
+    return number
 
 
 def _mark_merged(
