@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from backend.identity import age_on, parse_mainland_id
+from backend.identity import age_on
 from backend.imports.forms import COLUMNS, CellProblem, Column, is_blank, read_cell
 from backend.imports.models import ImportKind, RowOutcome
 from backend.imports.reading import RawRow
@@ -77,21 +77,23 @@ def _check_person(row: CheckedRow, columns: dict[str, Column], raw: RawRow, *, t
     number = row.values.get("id_number")
     id_given = not is_blank(raw.values.get("id_number"))
     if number is not None:
-        parsed = parse_mainland_id(number)
+        # The number was checked when read: what it encodes is read off it.
+        parsed_birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        parsed_gender = "male" if int(number[16]) % 2 else "female"
         gender, birth = row.values.get("gender"), row.values.get("birth_date")
-        if gender is not None and gender != parsed.gender:
+        if gender is not None and gender != parsed_gender:
             row.problem(
                 columns["gender"],
                 message="does not agree with the ID number",
                 code="id_number.gender_mismatch",
             )
-        if birth is not None and birth != parsed.birth_date:
+        if birth is not None and birth != parsed_birth:
             row.problem(
                 columns["birth_date"],
                 message="does not agree with the ID number",
                 code="id_number.birth_date_mismatch",
             )
-        row.values["gender"], row.values["birth_date"] = parsed.gender, parsed.birth_date
+        row.values["gender"], row.values["birth_date"] = parsed_gender, parsed_birth
     elif not id_given:
         for key in ("gender", "birth_date"):
             if key not in row.values and columns[key].header not in {p["column"] for p in row.problems}:

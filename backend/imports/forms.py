@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from backend.identity import IdNumberError, parse_mainland_id
@@ -221,12 +222,23 @@ def _folded(label: str) -> str:
     return unicodedata.normalize("NFKC", label).strip()
 
 
+@cache
+def _choices_of(codes: type[LabelledEnum]) -> dict[str, LabelledEnum]:
+    """Every way a cell may name a code: the code, its Chinese label (folded: cells are folded, full-width
+    brackets and digits to ASCII), its English label in lower case."""
+    found: dict[str, LabelledEnum] = {}
+    for member in codes:
+        found.setdefault(member.en.lower(), member)
+        found.setdefault(_folded(member.zh), member)
+        found[member.value] = member
+    return found
+
+
 def read_code(value: Any, codes: type[LabelledEnum]) -> LabelledEnum:
     text = _text(value)
-    for member in codes:
-        # Cells are folded (full-width brackets and digits to ASCII), so labels are compared folded too.
-        if text in (member.value, _folded(member.zh)) or text.lower() == member.en.lower():
-            return member
+    member = _choices_of(codes).get(text) or _choices_of(codes).get(text.lower())
+    if member is not None:
+        return member
     raise CellProblem(
         Text("not one of the choices: {choices}", choices="、".join(member.zh for member in codes)),
         "cell.code",
@@ -237,7 +249,7 @@ def read_codes(value: Any, codes: type[LabelledEnum]) -> list[LabelledEnum]:
     text = _text(value)
     # Whole labels first: a label may itself hold a separator (重点生（已被训诫/查处）).
     found: list[LabelledEnum] = []
-    for part in [text] if any(text == _folded(member.zh) for member in codes) else _SEPARATORS.split(text):
+    for part in [text] if text in _choices_of(codes) else _SEPARATORS.split(text):
         if part:
             member = read_code(part, codes)
             if member not in found:
@@ -306,24 +318,27 @@ def read_text(value: Any, max_length: int) -> str:
     return text
 
 
+_READERS: dict[CellKind, Callable[[Any], Any]] = {
+    CellKind.id_number: read_id_number,
+    CellKind.date: read_date,
+    CellKind.whole_number: read_count,
+    CellKind.yes_no: read_yes_no,
+    CellKind.division_code: read_division_code,
+    CellKind.phone: read_phone,
+}
+
+
 def read_cell(column: Column, value: Any) -> Any:
     """The cell's value as the form means it, or ``CellProblem``."""
-    readers: dict[CellKind, Callable[[Any], Any]] = {
-        CellKind.text: lambda raw: read_text(raw, column.max_length),
-        CellKind.id_number: read_id_number,
-        CellKind.date: read_date,
-        CellKind.whole_number: read_count,
-        CellKind.yes_no: read_yes_no,
-        CellKind.division_code: read_division_code,
-        CellKind.phone: read_phone,
-    }
+    if column.kind is CellKind.text:
+        return read_text(value, column.max_length)
     if column.kind is CellKind.code:
         assert column.codes is not None
         return read_code(value, column.codes)
     if column.kind is CellKind.codes:
         assert column.codes is not None
         return read_codes(value, column.codes)
-    return readers[column.kind](value)
+    return _READERS[column.kind](value)
 
 
 def is_blank(value: Any) -> bool:

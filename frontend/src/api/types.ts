@@ -118,3 +118,11 @@ export interface PageQuery {
   offset: number
   sort?: string
 }
+
+// Imports of the screening forms (批量导入)
+export type ImportKind = Schemas['ImportKind']
+export type ImportMode = Schemas['ImportMode']
+export type ImportJobRead = Schemas['ImportJobRead']
+export type ImportJobSummary = Schemas['ImportJobSummary']
+export type ImportRowReport = Schemas['RowReport']
+export type ImportRowProblem = Schemas['RowProblem']

@@ -14,6 +14,7 @@ import {
   Switch,
   Tickets,
   User,
+  UploadFilled,
   UserFilled,
 } from '@element-plus/icons-vue'
 import type { Scope } from '@/api/types'
@@ -41,6 +42,7 @@ export type MenuKey =
   | 'myTasks'
   | 'account'
   | 'notifications'
+  | 'imports'
   | 'notFound'
 
 declare module 'vue-router' {
@@ -207,6 +209,17 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'seizure-report',
     component: () => import('@/views/seizures/SeizureDailyReportView.vue'),
     meta: { titleKey: 'seizureReport', scope: 'seizures:read' },
+  },
+  {
+    path: 'imports',
+    name: 'imports',
+    component: () => import('@/views/imports/ImportView.vue'),
+    meta: {
+      titleKey: 'imports',
+      scope: ['minors:register', 'venues:write', 'pharmacy_checks:write'],
+      peopleOnly: true,
+      icon: markRaw(UploadFilled),
+    },
   },
   {
     path: 'account',
