@@ -235,7 +235,8 @@ def remind(
         str | None, typer.Option(help="The digest's day, YYYY-MM-DD (default: today, Asia/Shanghai)")
     ] = None,
 ) -> None:
-    """Each active person's daily digest: stored in the app, then mailed where SMTP and an address are set.
+    """End the delegations past their last day (the files go back to the household-registration unit), then
+    each active person's daily digest: stored in the app, then mailed where SMTP and an address are set.
     Run once a day from cron or the systemd timer; a second run the same day sends nothing again."""
     from datetime import date
 
@@ -258,6 +259,11 @@ def remind(
         f"{the_day}: {result.people} people, {len(result.digests)} digests stored, "
         f"{result.already_sent} already stored today; "
         + (", ".join(f"{name} {count}" for name, count in sorted(sent.items())) or "no other channel")
+        + (
+            f"; {result.delegations_ended} delegations past their last day ended"
+            if result.delegations_ended
+            else ""
+        )
     )
 
 

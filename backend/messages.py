@@ -499,6 +499,20 @@ CATALOGUE: dict[str, str] = {
         "该档案处于委托管理期间，由受托管理单位记录和修改。"
     ),
     "Machine clients receive no digest.": "接口客户端不接收每日提醒摘要。",
+    # School-kept files (学校一人一档)
+    "Only a school's staff keep its school files.": "只有学校教职工才能建立本校的一人一档。",
+    "not a pupil of your school": "不是本校学生",
+    "a school keeps a file for a pupil recorded as dropped out, out of school or 双差生 only": (
+        "学校只为登记为辍学、失学或双差生的学生建立一人一档"
+    ),
+    "must be an active member of your school's staff": "须为本校在职教职工",
+    "This pupil already has an open school file.": "该学生已有未结案的学校一人一档。",
+    "The file is kept by the pupil's school: its staff record and change it.": (
+        "该档案为学校一人一档，由学校教职工记录和修改。"
+    ),
+    "A school file records talks, home visits, school and family contacts, education and notes.": (
+        "学校一人一档只能记录谈心谈话、家访、学校联系、家庭联系、教育和备注。"
+    ),
     "No such notification.": "没有这条通知。",
     "a delegation is to a unit of the county": "委托管理只能委托给本县的单位",
     "a delegation needs its last day": "委托管理须填写委托截止日期",

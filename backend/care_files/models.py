@@ -74,6 +74,7 @@ class CareTrigger(LabelledEnum):
     registration = ("registration", "登记（涉毒类别）", "Registration in a sensitive category")
     seizure_notice = ("seizure_notice", "查获通知", "Seizure notice")
     transfer = ("transfer", "移交接收", "Transfer accepted")
+    school = ("school", "学校一人一档", "Kept by the school")
 
 
 @reference("care_due_states")
@@ -101,13 +102,21 @@ class CareFile(Versioned, table=True):
             postgresql_where=sa.text("accountable_unit_id IS NOT NULL"),
             sqlite_where=sa.text("accountable_unit_id IS NOT NULL"),
         ),
-        # At most one file per minor that is not closed: the database says so, not only the code.
+        # At most one station file per minor that is not closed, and at most one school-kept file beside it:
+        # the database says so, not only the code.
         sa.Index(
             "ix_care_files_one_open_per_minor",
             "minor_id",
             unique=True,
-            postgresql_where=sa.text("status <> 'closed'"),
-            sqlite_where=sa.text("status <> 'closed'"),
+            postgresql_where=sa.text("status <> 'closed' AND kept_by_school_id IS NULL"),
+            sqlite_where=sa.text("status <> 'closed' AND kept_by_school_id IS NULL"),
+        ),
+        sa.Index(
+            "ix_care_files_one_open_school_file_per_minor",
+            "minor_id",
+            unique=True,
+            postgresql_where=sa.text("status <> 'closed' AND kept_by_school_id IS NOT NULL"),
+            sqlite_where=sa.text("status <> 'closed' AND kept_by_school_id IS NOT NULL"),
         ),
         # The overdue and due-soon worklists: a unit, then a range of due dates.
         sa.Index("ix_care_files_managing_unit_id_next_due_on", "managing_unit_id", "next_due_on"),
@@ -128,6 +137,10 @@ class CareFile(Versioned, table=True):
     # Under a delegation (委托管理): the household-registration unit that stays accountable and keeps reading the
     # file while the managing (residence) unit does the work. Null otherwise.
     accountable_unit_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
+    # A school-kept file (一人一档 of a 双差生 or 重点生, seed 000): the pupil's school, whose staff keep and lead it
+    # beside any file of the station; the managing unit is the pupil's station, which sees that it exists.
+    # Null for the station's own files.
+    kept_by_school_id: uuid.UUID | None = Field(default=None, foreign_key="units.id")
     team: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON_ARRAY, nullable=False)
     # Lead and team users, as strings: "files I am responsible for" is one containment test.
     responsible_user_ids: list[str] = Field(default_factory=list, sa_type=JSON_ARRAY, nullable=False)

@@ -19,9 +19,10 @@ from backend.care_files.schemas import (
     EntryRead,
     OnDutyUpdate,
     PersonRef,
+    SchoolFileCreate,
     TeamCandidate,
 )
-from backend.care_files.service import closure, files, intervals, people, records, timeline
+from backend.care_files.service import closure, files, intervals, people, reading, records, timeline
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
@@ -41,9 +42,10 @@ CareReader = Annotated[Principal, Depends(require_any(Scope.care_files_read, Sco
 CareSettingsReader = Annotated[Principal, Depends(require(Scope.care_files_read))]
 CareRecorder = Annotated[Principal, Depends(require_any(Scope.care_files_write, Scope.care_files_team))]
 CareWriter = Annotated[Principal, Depends(require(Scope.care_files_write))]
+SchoolFileKeeper = Annotated[Principal, Depends(require(Scope.school_files_write))]
 CareApprover = Annotated[Principal, Depends(require(Scope.care_files_approve))]
 CarePage = Annotated[
-    PageParams, Depends(page_params(files.SORT_FIELDS, default="next_due_on", tie_breaker=CareFile.id))
+    PageParams, Depends(page_params(reading.SORT_FIELDS, default="next_due_on", tie_breaker=CareFile.id))
 ]
 EntryPage = Annotated[
     PageParams,
@@ -87,12 +89,19 @@ async def list_care_files(
     alert: Annotated[bool, Query(description="Open files with an alert (a positive urine test)")] = False,
     minor_id: uuid.UUID | None = None,
     within: Annotated[uuid.UUID | None, Query(description="Managed in this unit's subtree")] = None,
+    kept_by_school: Annotated[
+        bool | None,
+        Query(
+            description="true: school-kept files (学校一人一档) only; false: the station's files only; absent: "
+            "both, except in a station's worklists (`due`, `unassigned`), which are the station's own files"
+        ),
+    ] = None,
     format: Annotated[
         ExportFormat,
         Query(description="json (a page), or csv / xlsx: every file the filters select, as a streamed file"),
     ] = ExportFormat.json,
 ) -> Page[CareFileRead] | Response:
-    filters = files.CareFileFilters(
+    filters = reading.CareFileFilters(
         status=status,
         due=due,
         mine=mine,
@@ -101,6 +110,7 @@ async def list_care_files(
         alert=alert,
         minor_id=minor_id,
         within=within,
+        kept_by_school=kept_by_school,
     )
     if format is ExportFormat.json:
         return await presenting.care_file_page(session, principal=principal, filters=filters, page=page)
@@ -135,6 +145,23 @@ async def create_care_file(
     session: DbSession, principal: CareWriter, file_in: CareFileCreate, response: Response
 ) -> CareFileRead:
     care_file = await intake.open_care_file(session, principal=principal, file_in=file_in)
+    response.headers["Location"] = f"/api/v1/care-files/{care_file.id}"
+    set_etag(response, care_file.version)
+    return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file.id)
+
+
+@router.post(
+    "/school",
+    response_model=CareFileRead,
+    response_model_exclude_unset=True,
+    status_code=status.HTTP_201_CREATED,
+    summary="A school opens its own file (学校一人一档) for a pupil recorded as dropped out, out of school or 双差生",
+    responses=problem_responses(404, 409),
+)
+async def create_school_file(
+    session: DbSession, principal: SchoolFileKeeper, file_in: SchoolFileCreate, response: Response
+) -> CareFileRead:
+    care_file = await intake.open_school_file(session, principal=principal, file_in=file_in)
     response.headers["Location"] = f"/api/v1/care-files/{care_file.id}"
     set_etag(response, care_file.version)
     return await presenting.care_file_answer(session, principal=principal, care_file_id=care_file.id)

@@ -54,6 +54,26 @@ class CareFileCreate(BaseModel):
     )
 
 
+class SchoolFileCreate(BaseModel):
+    """A school-kept file (学校一人一档) for a pupil of the caller's school in a school category."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    minor_id: uuid.UUID
+    lead_worker_id: uuid.UUID | None = Field(
+        default=None, description="A member of the school's staff; defaults to the caller"
+    )
+    team: Annotated[list[TeamMemberIn], Field(max_length=10)] = Field(
+        default_factory=list,
+        description="Others of the school's staff (user_id), or people without an account (name): a parent",
+    )
+    goals: PlanText = ""
+    measures: PlanText = ""
+    interval_days: IntervalDays | None = Field(
+        default=None, description="Days between talks or visits; defaults to the station's interval"
+    )
+
+
 class CareFileUpdate(BaseModel):
     """Only the fields sent change; send If-Match with the ETag from the last read."""
 
@@ -123,6 +143,11 @@ class CareFileRead(BaseModel):
         default=None,
         description="Under a delegation (委托管理): the household-registration unit that stays accountable and "
         "reads the file while `managing_unit` does the work",
+    )
+    kept_by_school: UnitSummary | None = Field(
+        default=None,
+        description="A school-kept file (学校一人一档): the school whose staff keep it; the managing unit "
+        "(the pupil's station) reads it",
     )
     status: CareFileStatus
     trigger: CareTrigger | None = Field(default=None, description="Why it was opened: the sensitive class")

@@ -56,8 +56,9 @@ def due_condition(due: DueState, today: date) -> sa.ColumnElement[bool]:
 
 def worklist_counts(today: date) -> dict[str, sa.ColumnElement[int]]:
     """Open files and the overdue and lost-contact worklists as counting columns, for the dashboard: the same
-    conditions as ``list_files(due=…)``, so a figure and the list behind it agree."""
-    open_file = CareFile.status.in_(OPEN_STATUSES)
+    conditions as ``list_files(due=…)``, so a figure and the list behind it agree (a station's worklists are the
+    files it works: school-kept files are counted by their school, not here)."""
+    open_file = sa.and_(CareFile.status.in_(OPEN_STATUSES), col(CareFile.kept_by_school_id).is_(None))
 
     def counting(condition: sa.ColumnElement[bool]) -> sa.ColumnElement[int]:
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)

@@ -139,6 +139,53 @@ def may_record_care_entry(principal: Principal, *, kind: str, team_roles: frozen
     )
 
 
+# School-kept files (学校一人一档, seed 000: 教育部门要针对“双差生”、“重点生”…建立一人一档关爱档案): a school's staff keep a
+# file of their own for a pupil of their school in a school category the school itself sees. 重点生 (key_student)
+# is the sensitive class — it says the pupil was admonished or sanctioned, which the school does not see — and
+# a pupil so registered has the station's file, opened at registration, on whose team the teacher works.
+# Deciding on what the school sees only, a refusal tells the school nothing it did not know.
+SCHOOL_FILE_CATEGORIES = frozenset({"dropout", "out_of_school", "double_poor"})
+
+# What a school's staff record on their school-kept file: talks, home visits, school contacts, education, family
+# contacts and notes — no urine test, no referral (the station's work).
+SCHOOL_FILE_ENTRY_KINDS = frozenset(
+    {"talk", "home_visit", "school_contact", "education", "family_contact", "note"}
+)
+
+
+def may_keep_school_files(principal: Principal) -> bool:
+    """A school's staff open, lead and record on the school-kept files of their own pupils."""
+    return principal.has(Scope.school_files_write)
+
+
+def keeps_school_file(principal: Principal, *, kept_by_school_id: uuid.UUID | None) -> bool:
+    """Whether this file is a school-kept file of the principal's own school, which they keep."""
+    return (
+        kept_by_school_id is not None
+        and may_keep_school_files(principal)
+        and principal.unit_id == kept_by_school_id
+    )
+
+
+def qualifies_for_school_file(categories: list[str]) -> bool:
+    """A pupil in a school category (辍学, 失学, 双差生) may have a school-kept file."""
+    return bool(SCHOOL_FILE_CATEGORIES.intersection(categories))
+
+
+def may_lead_a_school_file(role: Role) -> bool:
+    """Who can be named a school-kept file's lead: the school's staff (for this kind of file only)."""
+    return Scope.school_files_write in ROLE_SCOPES[role]
+
+
+def may_record_on_school_file(
+    principal: Principal, *, kind: str, kept_by_school_id: uuid.UUID | None
+) -> bool:
+    """Record an entry of ``kind`` on a school-kept file: its school's staff, the school's kinds only."""
+    return (
+        keeps_school_file(principal, kept_by_school_id=kept_by_school_id) and kind in SCHOOL_FILE_ENTRY_KINDS
+    )
+
+
 def assignment_is_confirmed_by(principal: Principal) -> bool:
     """An assignment of responsible people made by a lead needs no further confirmation."""
     return may_decide_for_care_files(principal)

@@ -350,6 +350,7 @@ CARE_FILE_FIELDS: dict[str, Rule] = {
             "minor",
             "managing_unit",
             "accountable_unit",
+            "kept_by_school",
             "status",
             "opened_at",
             "reopened_count",
@@ -405,6 +406,29 @@ CARE_ENTRY_FIELDS: dict[str, Rule] = {
     "hidden_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
 }
 SENSITIVE_ENTRY_KINDS = frozenset({"urine_test"})
+
+# A school-kept file (学校一人一档) holds only what the keeping school wrote: its plan, its talks and visits (a
+# school records no urine test or referral, and the station does not record in it). That text is shown to the
+# keeping school's staff, who wrote it; the minor inside and everything else follow the matrix, so the school
+# sees nothing of the pupil it did not see before. A sealed record hides it as any sensitive text.
+SCHOOL_WRITTEN_FILE_FIELDS = frozenset(
+    {"trigger", "plan.goals", "plan.measures", "closure.note", "closure.comment"}
+)
+SCHOOL_WRITTEN_ENTRY_FIELDS = frozenset({"summary"})
+
+
+def school_file_shape(
+    fields: dict[str, Rule], principal: Principal, *, keeps_it: bool, sealed: bool = False
+) -> Shape:
+    """``record_shape`` of a care file or entry; on a school-kept file read by the school that keeps it
+    (``keeps_it``), the text the school wrote is shown."""
+    shape = record_shape(fields, principal, sealed=sealed)
+    if not keeps_it or sealed:
+        return shape
+    written = SCHOOL_WRITTEN_FILE_FIELDS if fields is CARE_FILE_FIELDS else SCHOOL_WRITTEN_ENTRY_FIELDS
+    return Shape(
+        {field: Visibility.full if field in written else seen for field, seen in shape.visibility.items()}
+    )
 
 
 def team_member_name(name: str, *, has_account: bool, minor_name_masked: bool) -> str:

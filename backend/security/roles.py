@@ -48,6 +48,11 @@ class Scope(LabelledEnum):
         "参与帮教小组工作",
         "Work on the care files whose team names me",
     )
+    school_files_write = (
+        "school_files:write",
+        "建立学校关爱档案（一人一档）",
+        "Keep the school's own care files for its pupils",
+    )
     transfers_read = ("transfers:read", "查看移交", "Read transfers")
     transfers_write = ("transfers:write", "办理移交", "Request and answer transfers")
     venues_read = ("venues:read", "查看重点场所排查", "Read venues and their checks")
@@ -143,6 +148,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.stats_read,
             Scope.metrics_write,
             Scope.care_files_team,
+            Scope.school_files_write,
         }
     ),
     # The education bureau issues school campaigns and reviews the schools' reports (docs/domain.md, Roles).

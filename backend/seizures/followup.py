@@ -34,7 +34,8 @@ async def followup_facts(
     rows = (
         await session.execute(
             sa.select(CareFile.minor_id, is_open, sa.func.max(CareFile.last_contact_on))
-            .where(CareFile.minor_id.in_(ids))
+            # The station's files: whether the school keeps a file of its own is not the police's to learn.
+            .where(CareFile.minor_id.in_(ids), CareFile.kept_by_school_id.is_(None))
             .group_by(CareFile.minor_id)
         )
     ).all()

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
@@ -108,7 +109,11 @@ async def start_transfer(
     ):
         raise Conflict("A transfer of this minor is already under way.")
     care_file = await session.scalar(
-        sa.select(CareFile.id).where(CareFile.minor_id == minor_id, CareFile.status.in_(OPEN_STATUSES))
+        sa.select(CareFile.id).where(
+            CareFile.minor_id == minor_id,
+            CareFile.status.in_(OPEN_STATUSES),
+            CareFile.kept_by_school_id.is_(None),
+        )
     )
     transfer = Transfer(
         minor_id=minor_id,
@@ -279,6 +284,49 @@ async def end_delegation(session: AsyncSession, *, principal: Principal, transfe
         note=None,
     )
     return await _recorded(session, transfer, AuditAction.transfer_ended, principal, transfer.from_unit_id)
+
+
+# The reason an ended delegation's audit event gives when its period ran out (the event's actor is the system).
+EXPIRED = "expired"
+
+
+async def expire_delegations(session: AsyncSession, *, day: date) -> list[Transfer]:
+    """Delegations under way whose last day (``ends_on``) is before ``day`` end by themselves: each is marked
+    ended (if no one ended it meanwhile) with an audit event by the system. ``backend.workflows.handover`` gives
+    the files back and tells both units. ``day`` is the caller's today (``qinghu remind --day``)."""
+    due = (
+        await session.scalars(
+            sa.select(Transfer)
+            .where(
+                Transfer.kind == TransferKind.delegation.value,
+                Transfer.status == TransferStatus.accepted.value,
+                col(Transfer.ends_on) < day,
+            )
+            .order_by(Transfer.ends_on, Transfer.id)
+        )
+    ).all()
+    ended = []
+    for transfer in due:
+        result = await session.execute(
+            sa.update(Transfer)
+            .where(Transfer.id == transfer.id, Transfer.status == TransferStatus.accepted.value)
+            .values(status=TransferStatus.ended.value, version=Transfer.version + 1, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            continue
+        await audit.record(
+            session,
+            action=AuditAction.transfer_ended,
+            actor=None,
+            unit_id=transfer.from_unit_id,
+            object_type="transfer",
+            object_id=transfer.id,
+            reason=EXPIRED,
+        )
+        await session.refresh(transfer)
+        ended.append(transfer)
+    return ended
 
 
 async def _move_status(

@@ -6,6 +6,7 @@ Each function runs inside the request's one transaction and only flushes, like e
 """
 
 import uuid
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,6 +69,19 @@ async def end_delegation(session: AsyncSession, *, principal: Principal, transfe
         session, minor_id=transfer.minor_id, accountable_unit_id=transfer.from_unit_id, actor=principal
     )
     return transfer
+
+
+async def expire_delegations(session: AsyncSession, *, day: date) -> list[Transfer]:
+    """Delegations whose last day is before ``day`` end by themselves (run by ``qinghu remind``): each file goes
+    back to the accountable (household-registration) unit, and the people of both units who handle transfers are
+    told. The audit events name the system as actor."""
+    ended = await transfers.expire_delegations(session, day=day)
+    for transfer in ended:
+        await care_files.end_file_delegation(
+            session, minor_id=transfer.minor_id, accountable_unit_id=transfer.from_unit_id, actor=None
+        )
+        await notifying.delegation_expired(session, transfer=transfer)
+    return ended
 
 
 async def record_delivery(session: AsyncSession, *, principal: Principal, transfer_id: uuid.UUID) -> Transfer:

@@ -15,9 +15,10 @@ from sqlmodel import col
 
 from backend import idempotency
 from backend.care_files.models import OPEN_STATUSES, CareFile, CareTrigger
-from backend.care_files.schemas import CareFileCreate, CareFileUpdate
+from backend.care_files.schemas import CareFileCreate, CareFileUpdate, SchoolFileCreate
 from backend.care_files.service import files as care_files
 from backend.care_files.service import records as care_file_records
+from backend.care_files.service import school as school_files
 from backend.errors import Conflict
 from backend.minors.models import (
     Minor,
@@ -87,7 +88,9 @@ async def _responsible_now(session: AsyncSession, minor_id: uuid.UUID) -> list[s
     """Who the minor's open file names as responsible before it is opened, moved or reopened."""
     named = await session.scalar(
         sa.select(col(CareFile.responsible_user_ids)).where(
-            col(CareFile.minor_id) == minor_id, col(CareFile.status).in_(OPEN_STATUSES)
+            col(CareFile.minor_id) == minor_id,
+            col(CareFile.status).in_(OPEN_STATUSES),
+            col(CareFile.kept_by_school_id).is_(None),
         )
     )
     return list(named or [])
@@ -99,6 +102,19 @@ async def open_care_file(session: AsyncSession, *, principal: Principal, file_in
     care_file = await care_files.create_file(session, principal=principal, minor=minor, file_in=file_in)
     if minor.status != MinorStatus.active:
         await minors.change_by_care_work(session, minor=minor, actor=principal, status=MinorStatus.active)
+    await notifying.file_assigned(session, care_file=care_file, before=(), actor=principal)
+    return care_file
+
+
+async def open_school_file(
+    session: AsyncSession, *, principal: Principal, file_in: SchoolFileCreate
+) -> CareFile:
+    """A school's staff open their school's file for one of their pupils (404 for anyone else's pupil); those of
+    the school's staff named on it besides the opener are notified."""
+    minor = await minors.get_in_scope(session, principal=principal, minor_id=file_in.minor_id)
+    care_file = await school_files.open_school_file(
+        session, principal=principal, minor=minor, file_in=file_in
+    )
     await notifying.file_assigned(session, care_file=care_file, before=(), actor=principal)
     return care_file
 

@@ -21,6 +21,7 @@ from backend.users.models import User
 
 ASSIGNED = "care_file.assigned"
 TRANSFER_REQUESTED = "transfer.requested"
+DELEGATION_EXPIRED = "transfer.delegation_expired"
 
 
 async def _masked_minor_name(session: AsyncSession, minor_id: uuid.UUID) -> str:
@@ -54,7 +55,10 @@ async def file_assigned(
     items = []
     for person in sorted(recipients):
         lead = care_file.lead_worker_id == person
-        role = "主责社工" if lead else "帮教小组成员"
+        if care_file.kept_by_school_id is not None:
+            role = "学校一人一档的主责教师" if lead else "学校一人一档的帮教人员"
+        else:
+            role = "主责社工" if lead else "帮教小组成员"
         items.append(
             notifications.NewNotification(
                 user_id=person,
@@ -68,20 +72,50 @@ async def file_assigned(
     return await notifications.notify(session, items)
 
 
+async def _transfer_handlers(session: AsyncSession, unit_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """The active people of these units who handle transfers (their social workers and leads)."""
+    answering = [role.value for role in Role if Scope.transfers_write in ROLE_SCOPES[role]]
+    return list(
+        await session.scalars(
+            sa.select(col(User.id))
+            .where(
+                col(User.unit_id).in_(list(unit_ids)),
+                col(User.is_active).is_(True),
+                col(User.role).in_(answering),
+            )
+            .order_by(col(User.id))
+        )
+    )
+
+
+async def delegation_expired(session: AsyncSession, *, transfer: Transfer) -> int:
+    """A delegation's period ran out: both units' people who handle transfers learn that the file is back with
+    the household-registration unit."""
+    units = [transfer.from_unit_id] + ([transfer.to_unit_id] if transfer.to_unit_id else [])
+    recipients = await _transfer_handlers(session, units)
+    if not recipients:
+        return 0
+    masked = await _masked_minor_name(session, transfer.minor_id)
+    ends_on = transfer.ends_on.isoformat() if transfer.ends_on else ""
+    items = [
+        notifications.NewNotification(
+            user_id=person,
+            kind=DELEGATION_EXPIRED,
+            title="委托管理期满，已自动结束",
+            body=f"{masked}的委托管理已于{ends_on}期满，帮教档案已交回户籍地单位管理。",
+            link="/transfers",
+            dedupe_key=f"{transfer.id}:expired",
+        )
+        for person in recipients
+    ]
+    return await notifications.notify(session, items)
+
+
 async def transfer_requested(session: AsyncSession, *, transfer: Transfer) -> int:
     """Notify the receiving unit's people who answer transfers (its social workers and leads)."""
     if transfer.to_unit_id is None:
         return 0  # a hand-over outside the county: nobody here answers it
-    answering = [role.value for role in Role if Scope.transfers_write in ROLE_SCOPES[role]]
-    recipients = list(
-        await session.scalars(
-            sa.select(col(User.id)).where(
-                col(User.unit_id) == transfer.to_unit_id,
-                col(User.is_active).is_(True),
-                col(User.role).in_(answering),
-            )
-        )
-    )
+    recipients = await _transfer_handlers(session, [transfer.to_unit_id])
     if not recipients:
         return 0
     masked = await _masked_minor_name(session, transfer.minor_id)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.care_files.schemas import CareFileRead
-from backend.care_files.service import files as care_files
+from backend.care_files.service import reading as care_files
 from backend.minors.schemas import MinorRead
 from backend.minors.service import presenting as minors
 from backend.pagination import Page, PageParams

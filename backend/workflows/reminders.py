@@ -1,4 +1,5 @@
-"""The daily digest (``qinghu remind``): for each active person, what the to-do centre lists for them
+"""The daily run (``qinghu remind``): first, delegations (委托管理) past their last day end by themselves
+(``handover.expire_delegations``); then the daily digest: for each active person, what the to-do centre lists for them
 (``todo.todo``: the same counts as the home page's 我的待办 — notices routed to the station, transfers asked of
 the unit, reports returned, overdue and lost files…) plus two reminders of the day: follow-ups due tomorrow and
 minors turning 18 within 30 days, among the files naming them responsible. One digest per person per day,
@@ -28,7 +29,7 @@ from backend.security import permissions
 from backend.security.principals import Principal
 from backend.units.models import Unit
 from backend.users.models import User
-from backend.workflows import todo
+from backend.workflows import handover, todo
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class RemindResult:
     people: int = 0
     digests: list[Digest] = field(default_factory=list)
     already_sent: int = 0
+    delegations_ended: int = 0
 
 
 async def _reminders_by_person(session: AsyncSession, day: date) -> dict[str, Counter[str]]:
@@ -108,6 +110,8 @@ async def remind(session: AsyncSession, *, day: date) -> RemindResult:
     run (to be sent through the other channels after the commit); those stored already are counted, not
     repeated."""
     result = RemindResult()
+    # Delegations past their last day end first, so today's digests already count the files where they are now.
+    result.delegations_ended = len(await handover.expire_delegations(session, day=day))
     reminders = await _reminders_by_person(session, day)
     addresses = await notifications.addresses(session)
     in_app = InAppChannel(session)

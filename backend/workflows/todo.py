@@ -16,7 +16,7 @@ from backend.campaigns.scoping import DUE_SOON_DAYS as REPORTS_DUE_SOON_DAYS
 from backend.campaigns.service import reports
 from backend.care_files import worklists
 from backend.care_files.models import CareFile, CareFileStatus, DueState
-from backend.care_files.service import files
+from backend.care_files.service import reading as files
 from backend.pagination import Page, PageParams
 from backend.security import permissions, privacy
 from backend.security.principals import Principal
@@ -174,6 +174,24 @@ SOURCES: tuple[_Source, ...] = (
         "/api/v1/care-files",
         {"alert": "true"},
         _care_files(alert=True),
+        _row_id,
+    ),
+    _Source(
+        "school_files.overdue",
+        "逾期未回访的学校一人一档",
+        permissions.may_keep_school_files,
+        "/api/v1/care-files",
+        {"kept_by_school": "true", "due": DueState.overdue.value},
+        _care_files(kept_by_school=True, due=DueState.overdue),
+        _row_id,
+    ),
+    _Source(
+        "school_files.due_soon",
+        f"{worklists.DUE_SOON_DAYS}日内到期的学校一人一档回访",
+        permissions.may_keep_school_files,
+        "/api/v1/care-files",
+        {"kept_by_school": "true", "due": DueState.due_soon.value},
+        _care_files(kept_by_school=True, due=DueState.due_soon),
         _row_id,
     ),
     _Source(

@@ -1,7 +1,7 @@
 """Import jobs (批量导入): one row per upload of a screening form, its progress and report (no ID numbers).
 
 Revision ID: 6b48c3624a0b
-Revises: 9a4c7e1f2b36, 7b1241f9c31a
+Revises: 9a4c7e1f2b36, 7b1241f9c31a, 7d3e5b1c9a42
 Create Date: 2026-12-02 10:44:26.831226+00:00
 """
 
@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "6b48c3624a0b"
-# After both the provisional records and the venues (two branches that started from the same head): a merge point.
-down_revision: str | tuple[str, ...] | None = ("9a4c7e1f2b36", "7b1241f9c31a")
+# After the provisional records, the venues and main's school-kept files (three branches that started from the same
+# head): a merge point, so that there is one head again.
+down_revision: str | tuple[str, ...] | None = ("9a4c7e1f2b36", "7b1241f9c31a", "7d3e5b1c9a42")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -165,6 +165,7 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
         {"seizures:read", "seizures:acknowledge"}
     ),
     ("POST", "/api/v1/care-files"): frozenset({"care_files:write"}),
+    ("POST", "/api/v1/care-files/school"): frozenset({"school_files:write"}),
     ("PATCH", "/api/v1/care-files/{care_file_id}"): frozenset({"care_files:write"}),
     ("POST", "/api/v1/care-files/{care_file_id}/assignment/confirm"): frozenset({"care_files:approve"}),
     ("POST", "/api/v1/care-files/{care_file_id}/alert/acknowledge"): frozenset({"care_files:approve"}),
@@ -300,6 +301,7 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "stats:read",
             "metrics:write",
             "care_files:team",
+            "school_files:write",
         }
     ),
     "education": frozenset(
@@ -696,6 +698,13 @@ WITNESSES: dict[str, list[Witness]] = {
         W("stats:read", "GET", "/stats/schools"),
         W("metrics:write", "POST", "/school-metrics", body=lambda w: figures_body(w, None), status=201),
         W("care_files:team", "GET", "/care-files"),
+        W(
+            "school_files:write",
+            "POST",
+            "/care-files/school",
+            body=lambda w: {"minor_id": w.ids["minor:pupil"]},
+            status=201,
+        ),
     ],
     "edu_officer": [
         # A department reaches its own unit (docs/domain.md, Units); its schools through statistics and metrics.
@@ -925,6 +934,13 @@ async def _prepare(world: World) -> None:
         ),
         200,
     )
+    # A 双差生 pupil of 瑞安市锦湖中学, registered by its teacher: the school opens its own file for them.
+    pupil = await client.post(
+        f"{API}/minors",
+        json=minor_body(world, risk_categories=["double_poor"]),
+        headers=world.headers["school_teacher"],
+    )
+    ids["minor:pupil"] = assert_status(pupil, 201).json()["id"]
     transfer = await client.post(
         f"{API}/transfers",
         json={

@@ -135,7 +135,11 @@ async def close_for_transfer_out(
 ) -> None:
     """A minor handed over outside the county: the open file closes as moved out (the notice was delivered)."""
     care_file = await session.scalar(
-        sa.select(CareFile).where(CareFile.minor_id == minor_id, CareFile.status.in_(OPEN_STATUSES))
+        sa.select(CareFile).where(
+            CareFile.minor_id == minor_id,
+            CareFile.status.in_(OPEN_STATUSES),
+            CareFile.kept_by_school_id.is_(None),
+        )
     )
     if care_file is None:
         return

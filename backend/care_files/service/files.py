@@ -1,10 +1,7 @@
-"""Care files (关爱帮教档案): opening and reopening, the plan and the responsible people, reading and listing. Every
-write is an audit event; the minor a file names is shaped by the registry's presenter and passed in by the
-caller (``backend.workflows``)."""
+"""Care files (关爱帮教档案): opening and reopening, the plan and the responsible people, delegation. Every
+write is an audit event; reading and listing are in ``reading``."""
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -20,57 +17,32 @@ from backend.care_files.models import (
     CareFile,
     CareFileStatus,
     CareTrigger,
-    DueState,
     EntryKind,
 )
 from backend.care_files.schemas import (
-    Alert,
     CareFileCreate,
-    CareFileRead,
     CareFileUpdate,
-    CarePlan,
-    Closure,
-    PersonRef,
     TeamMemberIn,
-    TeamMemberRead,
 )
 from backend.care_files.service.intervals import effective_intervals, interval_for
 from backend.care_files.service.records import (
-    ManagingUnit,
+    display_names,
     eligible_lead,
-    file_scope,
-    get_in_scope,
     lock_file,
-    scoped_files,
-    team_roles_of,
 )
 from backend.care_files.service.timeline import recompute
 from backend.care_files.worklists import (
     LOST_AFTER_INTERVALS,
-    due_condition,
-    due_state,
     local_date,
-    responsible_condition,
 )
-from backend.db import local_today, utcnow
+from backend.db import utcnow
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.etag import check_if_match
-from backend.minors.models import Minor, adult_condition
-from backend.minors.schemas import MinorRead
-from backend.pagination import Page, PageParams
-from backend.security import permissions, privacy
-from backend.security.principals import Principal, in_subtree, within_scope
-from backend.transfers.models import PENDING_STATUSES, Transfer
+from backend.minors.models import Minor
+from backend.security import permissions
+from backend.security.principals import Principal, in_subtree
 from backend.units.models import Unit
-from backend.units.schemas import UnitSummary
 from backend.users.models import User
-
-SORT_FIELDS = {
-    "next_due_on": CareFile.next_due_on,
-    "opened_at": CareFile.opened_at,
-    "updated_at": CareFile.updated_at,
-    "last_contact_on": CareFile.last_contact_on,
-}
 
 
 async def open_or_reopen_file(
@@ -94,7 +66,11 @@ async def open_or_reopen_file(
     if risk_level is None:
         raise NotFound("No such minor.")
     care_file = await session.scalar(
-        sa.select(CareFile).where(CareFile.minor_id == minor_id, CareFile.status.in_(OPEN_STATUSES))
+        sa.select(CareFile).where(
+            CareFile.minor_id == minor_id,
+            CareFile.status.in_(OPEN_STATUSES),
+            CareFile.kept_by_school_id.is_(None),
+        )
     )
     if care_file is not None:
         if care_file.managing_unit_id != unit_id:
@@ -125,7 +101,7 @@ async def open_or_reopen_file(
     intervals, _source = await effective_intervals(session, unit_id)
     last_closed = await session.scalar(
         sa.select(CareFile)
-        .where(CareFile.minor_id == minor_id)
+        .where(CareFile.minor_id == minor_id, CareFile.kept_by_school_id.is_(None))
         .order_by(CareFile.closed_at.desc().nulls_last(), CareFile.opened_at.desc())
         .limit(1)
     )
@@ -207,10 +183,10 @@ async def delegate_file(
 
 
 async def end_file_delegation(
-    session: AsyncSession, *, minor_id: uuid.UUID, accountable_unit_id: uuid.UUID, actor: Principal
+    session: AsyncSession, *, minor_id: uuid.UUID, accountable_unit_id: uuid.UUID, actor: Principal | None
 ) -> CareFile | None:
-    """A delegation ends: the open file goes back to the accountable unit (its people named anew). A file closed
-    meanwhile stays closed."""
+    """A delegation ends (``actor`` None: its period ran out): the open file goes back to the accountable unit
+    (its people named anew). A file closed meanwhile stays closed."""
     care_file = await session.scalar(
         sa.select(CareFile).where(
             CareFile.minor_id == minor_id,
@@ -238,242 +214,6 @@ async def _name_on_duty_worker(session: AsyncSession, care_file: CareFile) -> No
     care_file.lead_worker_id = duty.user_id
     care_file.responsible_user_ids = _responsible_ids(care_file)
     care_file.confirmed_responsible_ids = sorted({*care_file.confirmed_responsible_ids, str(duty.user_id)})
-
-
-def _recordable_kinds(care_file: CareFile, principal: Principal) -> list[EntryKind]:
-    """The entry kinds the caller may record on this file now (none on a closed file)."""
-    if care_file.status == CareFileStatus.closed:
-        return []
-    roles = team_roles_of(care_file, principal)
-    return [
-        kind
-        for kind in EntryKind
-        if permissions.may_record_care_entry(principal, kind=kind.value, team_roles=roles)
-    ]
-
-
-async def _people(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    if not ids:
-        return {}
-    rows = await session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
-    return {row.id: row.display_name for row in rows}
-
-
-def responsible_minor_ids(principal: Principal, rows: list[Any]) -> frozenset[uuid.UUID]:
-    """The minors of these files whose file names the principal responsible, confirmed by a lead: what the
-    registry's presenter needs to show them (``minors.service.presenting.present_related``)."""
-    return frozenset(row[0].minor_id for row in rows if str(principal.id) in row[0].confirmed_responsible_ids)
-
-
-async def present_files(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    rows: list[Any],
-    shown: Mapping[uuid.UUID, MinorRead],
-) -> list[CareFileRead]:
-    """The files of ``rows`` (from ``scoped_files``) as the policy lets the principal see them, each with its
-    minor as the registry's presenter shaped it (``shown``, by minor id)."""
-    today = local_today()
-    files = [row[0] for row in rows]
-    shape = privacy.record_shape(privacy.CARE_FILE_FIELDS, principal)
-    people = await _people(
-        session,
-        {
-            person
-            for care_file in files
-            for person in (
-                care_file.lead_worker_id,
-                care_file.closure_requested_by,
-                care_file.closure_decided_by,
-            )
-            if person
-        },
-    )
-    accountable_ids = {care_file.accountable_unit_id for care_file in files if care_file.accountable_unit_id}
-    accountable = {
-        unit.id: UnitSummary.model_validate(unit)
-        for unit in (
-            (await session.scalars(sa.select(Unit).where(Unit.id.in_(accountable_ids)))).all()
-            if accountable_ids
-            else []
-        )
-    }
-    pending: dict[uuid.UUID, Any] = dict(
-        (
-            await session.execute(
-                sa.select(Transfer.minor_id, Transfer.id).where(
-                    Transfer.minor_id.in_([care_file.minor_id for care_file in files]),
-                    Transfer.status.in_(PENDING_STATUSES),
-                )
-            )
-        ).all()
-    )
-    result = []
-    for care_file, unit_name, unit_kind in rows:
-        minor = shown[care_file.minor_id]
-        # A sealed minor's file keeps its facts from all but whom the seal opens to.
-        file_shape = (
-            privacy.record_shape(privacy.CARE_FILE_FIELDS, principal, sealed=True)
-            if minor.is_sealed or "is_sealed" in minor.hidden_fields
-            else shape
-        )
-        names_masked = "name" in minor.masked_fields
-
-        def person(person_id: uuid.UUID | None) -> PersonRef | None:
-            return PersonRef(id=person_id, name=people.get(person_id, "?")) if person_id else None
-
-        team = [
-            TeamMemberRead(
-                role=member["role"],
-                user_id=member.get("user_id"),
-                name=privacy.team_member_name(
-                    member["name"], has_account=bool(member.get("user_id")), minor_name_masked=names_masked
-                ),
-                organisation=member.get("organisation"),
-            )
-            for member in care_file.team
-        ]
-        closure = (
-            Closure(
-                reason=care_file.closure_reason,
-                requested_at=care_file.closure_requested_at,
-                requested_by=person(care_file.closure_requested_by),
-                decided_at=care_file.closure_decided_at,
-                decided_by=person(care_file.closure_decided_by),
-                **file_shape.without_hidden(
-                    {"closure.note": care_file.closure_note, "closure.comment": care_file.closure_comment},
-                    strip_prefix="closure.",
-                ),
-            )
-            if care_file.closure_reason
-            else None
-        )
-        facts = file_shape.without_hidden(
-            {
-                "trigger": care_file.trigger,
-                "alert": Alert(kind=care_file.alert, raised_at=care_file.alert_at)
-                if care_file.alert and care_file.alert_at
-                else None,
-            }
-        )
-        result.append(
-            CareFileRead(
-                id=care_file.id,
-                version=care_file.version,
-                minor=minor,
-                managing_unit=UnitSummary(id=care_file.managing_unit_id, name=unit_name, kind=unit_kind),
-                accountable_unit=accountable.get(care_file.accountable_unit_id)
-                if care_file.accountable_unit_id
-                else None,
-                status=care_file.status,
-                opened_at=care_file.opened_at,
-                reopened_count=care_file.reopened_count,
-                lead_worker=person(care_file.lead_worker_id),
-                assignment_confirmed=set(care_file.responsible_user_ids)
-                <= set(care_file.confirmed_responsible_ids),
-                team=team,
-                plan=CarePlan(
-                    interval_days=care_file.interval_days,
-                    **file_shape.without_hidden(
-                        {"plan.goals": care_file.goals, "plan.measures": care_file.measures},
-                        strip_prefix="plan.",
-                    ),
-                ),
-                last_contact_on=care_file.last_contact_on,
-                next_due_on=care_file.next_due_on,
-                due_state=due_state(care_file, today),
-                failed_attempts=care_file.failed_attempts,
-                closure=closure,
-                closed_at=care_file.closed_at,
-                pending_transfer_id=pending.get(care_file.minor_id),
-                recordable_kinds=_recordable_kinds(care_file, principal),
-                created_at=care_file.created_at,
-                updated_at=care_file.updated_at,
-                hidden_fields=file_shape.hidden_fields,
-                **facts,
-            )
-        )
-    return result
-
-
-async def file_row(session: AsyncSession, care_file_id: uuid.UUID) -> Any:
-    """One file as ``present_files`` takes it (the caller has checked scope)."""
-    return (await session.execute(scoped_files().where(CareFile.id == care_file_id))).one()
-
-
-async def record_read(session: AsyncSession, *, principal: Principal, care_file_id: uuid.UUID) -> Any:
-    """The file page's read: in scope or 404, and an audit event every time. The row, for ``present_files``."""
-    care_file = await get_in_scope(session, principal=principal, care_file_id=care_file_id)
-    await audit.record(
-        session,
-        action=AuditAction.care_file_viewed,
-        actor=principal,
-        unit_id=care_file.managing_unit_id,
-        object_type="care_file",
-        object_id=care_file.id,
-    )
-    return await file_row(session, care_file.id)
-
-
-@dataclass(frozen=True)
-class CareFileFilters:
-    status: CareFileStatus | None = None
-    due: DueState | None = None
-    # None: as the role's worklists work (a social worker's are the files naming her); True/False: say so.
-    mine: bool | None = None
-    unassigned: bool = False
-    aged_out: bool = False
-    alert: bool = False
-    minor_id: uuid.UUID | None = None
-    within: uuid.UUID | None = None
-
-
-async def list_files(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    filters: CareFileFilters,
-    page: PageParams,
-) -> Page[Any]:
-    """Files in scope, as rows for ``present_files``; the worklists (``due``) are the subtree for a lead and
-    the files a worker is responsible for, unless ``mine`` says which; ``unassigned``: the lead's "to assign"."""
-    today = local_today()
-    statement = scoped_files().where(file_scope(principal))
-    personal = (
-        filters.mine
-        if filters.mine is not None
-        else filters.due is not None and permissions.worklists_are_personal(principal)
-    )
-    if personal:
-        statement = statement.where(responsible_condition(principal))
-    if filters.unassigned:
-        statement = statement.where(CareFile.lead_worker_id.is_(None), CareFile.status.in_(OPEN_STATUSES))
-    if filters.status:
-        statement = statement.where(CareFile.status == filters.status)
-    if filters.due:
-        statement = statement.where(CareFile.status.in_(OPEN_STATUSES), due_condition(filters.due, today))
-    if filters.alert:
-        statement = statement.where(CareFile.alert.is_not(None), CareFile.status.in_(OPEN_STATUSES))
-    if filters.aged_out:
-        statement = statement.where(
-            CareFile.status.in_(OPEN_STATUSES),
-            CareFile.minor_id.in_(sa.select(Minor.id).where(adult_condition(today))),
-        )
-    if filters.minor_id:
-        statement = statement.where(CareFile.minor_id == filters.minor_id)
-    if filters.within:
-        anchor = await session.scalar(
-            sa.select(Unit.path).where(Unit.id == filters.within, within_scope(principal, Unit.path))
-        )
-        if anchor is None:
-            raise ValidationFailed.field(["query", "within"], "no such unit in your scope", "unit.not_found")
-        statement = statement.where(in_subtree(ManagingUnit.path, anchor))
-    total = await session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
-    rows = (
-        await session.execute(statement.order_by(*page.order_by).limit(page.limit).offset(page.offset))
-    ).all()
-    return Page[Any](items=list(rows), total=total or 0, limit=page.limit, offset=page.offset)
 
 
 async def _check_team(
@@ -514,7 +254,7 @@ async def _check_team(
 
 
 async def _team_rows(session: AsyncSession, team: list[TeamMemberIn]) -> list[dict[str, Any]]:
-    names = await _people(session, {member.user_id for member in team if member.user_id})
+    names = await display_names(session, {member.user_id for member in team if member.user_id})
     return [
         {
             "role": member.role.value,
@@ -582,7 +322,11 @@ async def create_file(
         "Only the station's social workers and leads keep care files.",
     )
     existing = await session.scalar(
-        sa.select(CareFile.id).where(CareFile.minor_id == minor.id, CareFile.status.in_(OPEN_STATUSES))
+        sa.select(CareFile.id).where(
+            CareFile.minor_id == minor.id,
+            CareFile.status.in_(OPEN_STATUSES),
+            CareFile.kept_by_school_id.is_(None),
+        )
     )
     if existing is not None:
         raise Conflict("This minor already has an open care file.", extra={"existing_id": str(existing)})
@@ -654,7 +398,7 @@ async def update_file(
         if changes.get(field) is not None:
             setattr(care_file, field, changes[field])
     if replacement is not None:
-        names = await _people(session, set(replacement))
+        names = await display_names(session, set(replacement))
         session.add(
             CareEntry(
                 care_file_id=care_file.id,

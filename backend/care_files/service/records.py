@@ -32,19 +32,33 @@ def file_scope(principal: Principal) -> sa.ColumnElement[bool]:
     it (委托管理: the accountable unit keeps reading), or, for a team member (police, teachers), those whose team
     names them in an assignment a lead made or confirmed."""
     if permissions.works_on_care_files_as_team_member(principal):
-        return JsonArrayContains(CareFile.confirmed_responsible_ids, str(principal.id))
+        return _team_member_scope(principal)
     return sa.or_(
         within_scope(principal, ManagingUnit.path),
         CareFile.accountable_unit_id.in_(sa.select(Unit.id).where(within_scope(principal, Unit.path))),
     )
 
 
+def _team_member_scope(principal: Principal) -> sa.ColumnElement[bool]:
+    """A team member's files; for a school's staff also their school's own files (学校一人一档)."""
+    named = JsonArrayContains(CareFile.confirmed_responsible_ids, str(principal.id))
+    if permissions.may_keep_school_files(principal):
+        return sa.or_(named, CareFile.kept_by_school_id == principal.unit_id)
+    return named
+
+
 def managed_scope(principal: Principal) -> sa.ColumnElement[bool]:
     """The files a principal changes: those kept in their subtree (a delegated file is changed by the unit that
-    manages it, not by the accountable one), or a team member's own files."""
+    manages it, not by the accountable one; a school-kept file by its school, not by the station), or a team
+    member's own files."""
     if permissions.works_on_care_files_as_team_member(principal):
-        return JsonArrayContains(CareFile.confirmed_responsible_ids, str(principal.id))
-    return within_scope(principal, ManagingUnit.path)
+        return _team_member_scope(principal)
+    return sa.and_(within_scope(principal, ManagingUnit.path), CareFile.kept_by_school_id.is_(None))
+
+
+def keeps_as_school(care_file: CareFile, principal: Principal) -> bool:
+    """Whether the principal keeps this file as its school's own (学校一人一档)."""
+    return permissions.keeps_school_file(principal, kept_by_school_id=care_file.kept_by_school_id)
 
 
 def team_roles_of(care_file: CareFile, principal: Principal) -> frozenset[str]:
@@ -69,6 +83,8 @@ async def get_in_scope(
     if row is None:
         raise NotFound("No such care file.")
     if for_change and not row.managed:
+        if row[0].kept_by_school_id is not None:
+            raise Forbidden("The file is kept by the pupil's school: its staff record and change it.")
         raise Forbidden("The file is delegated: the unit that manages it records and changes it.")
     return row[0]
 
@@ -106,3 +122,11 @@ async def eligible_lead(session: AsyncSession, *, unit_id: uuid.UUID, user_id: u
     if user is None or not permissions.may_lead_a_care_file(Role(user.role)):
         return None
     return user
+
+
+async def display_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The display names of these people (a file's lead, team members with accounts, who decided a closure)."""
+    if not ids:
+        return {}
+    rows = await session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
+    return {row.id: row.display_name for row in rows}

@@ -22,7 +22,7 @@ from backend.care_files.schemas import (
     EntryRead,
 )
 from backend.care_files.service.intervals import effective_intervals
-from backend.care_files.service.records import lock_file, team_roles_of
+from backend.care_files.service.records import keeps_as_school, lock_file, team_roles_of
 from backend.care_files.worklists import LOST_AFTER_INTERVALS, local_date
 from backend.db import utcnow
 from backend.errors import Conflict, ValidationFailed
@@ -86,13 +86,21 @@ async def add_entry(
 ) -> CareEntry:
     """Record one entry (or a correction of one). A positive urine test shortens the interval to the
     high-risk one and alerts the lead (``backend.workflows.followup`` raises the minor's risk level too)."""
-    permissions.ensure(
-        permissions.may_record_care_entry(
-            principal, kind=entry_in.kind.value, team_roles=team_roles_of(care_file, principal)
-        ),
-        "A team member records only the entries of their role on the team (a police officer: urine tests and "
-        "home visits; a teacher: school contacts, talks and education).",
-    )
+    if care_file.kept_by_school_id is not None:
+        permissions.ensure(
+            permissions.may_record_on_school_file(
+                principal, kind=entry_in.kind.value, kept_by_school_id=care_file.kept_by_school_id
+            ),
+            "A school file records talks, home visits, school and family contacts, education and notes.",
+        )
+    else:
+        permissions.ensure(
+            permissions.may_record_care_entry(
+                principal, kind=entry_in.kind.value, team_roles=team_roles_of(care_file, principal)
+            ),
+            "A team member records only the entries of their role on the team (a police officer: urine tests "
+            "and home visits; a teacher: school contacts, talks and education).",
+        )
     _check_entry_fields(entry_in)
     care_file = await lock_file(session, care_file)
     if care_file.status == CareFileStatus.closed:
@@ -200,7 +208,12 @@ async def list_entries(
     auditors; a worker sees the current version of each entry. Contents are the sensitive class of the privacy
     policy."""
     sealed = await session.scalar(sa.select(Minor.is_sealed).where(Minor.id == care_file.minor_id))
-    shape = privacy.record_shape(privacy.CARE_ENTRY_FIELDS, principal, sealed=bool(sealed))
+    shape = privacy.school_file_shape(
+        privacy.CARE_ENTRY_FIELDS,
+        principal,
+        keeps_it=keeps_as_school(care_file, principal),
+        sealed=bool(sealed),
+    )
     show_history = permissions.sees_corrected_versions(principal)
     correction = aliased(CareEntry, name="correction")
     statement = (

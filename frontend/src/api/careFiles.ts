@@ -13,6 +13,7 @@ import type {
   Page,
   PageQuery,
   PersonRef,
+  SchoolFileCreate,
   TeamCandidate,
 } from './types'
 
@@ -62,6 +63,11 @@ export function confirmAssignment(fileId: string): Promise<CareFileRead> {
 /** Open a file for a minor with its lead worker, team and plan (or reopen the minor's last one). */
 export function createCareFile(body: CareFileCreate): Promise<CareFileRead> {
   return unwrap(api.POST('/api/v1/care-files', { body }))
+}
+
+/** A school opens its own file (学校一人一档) for a pupil recorded as 辍学, 失学 or 双差生. */
+export function createSchoolFile(body: SchoolFileCreate): Promise<CareFileRead> {
+  return unwrap(api.POST('/api/v1/care-files/school', { body }))
 }
 
 /** Change the plan or the responsible people; replacing a lead worker needs `reason`. */

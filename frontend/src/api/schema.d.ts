@@ -862,6 +862,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/care-files/school": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A school opens its own file (学校一人一档) for a pupil recorded as dropped out, out of school or 双差生 */
+        post: operations["care-files-create_school_file"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/care-files/{care_file_id}": {
         parameters: {
             query?: never;
@@ -1969,6 +1986,8 @@ export interface components {
             managing_unit: components["schemas"]["UnitSummary"];
             /** @description Under a delegation (委托管理): the household-registration unit that stays accountable and reads the file while `managing_unit` does the work */
             accountable_unit?: components["schemas"]["UnitSummary"] | null;
+            /** @description A school-kept file (学校一人一档): the school whose staff keep it; the managing unit (the pupil's station) reads it */
+            kept_by_school?: components["schemas"]["UnitSummary"] | null;
             status: components["schemas"]["CareFileStatus"];
             /** @description Why it was opened: the sensitive class */
             trigger?: components["schemas"]["CareTrigger"] | null;
@@ -2090,7 +2109,7 @@ export interface components {
          * CareTrigger
          * @enum {string}
          */
-        CareTrigger: "manual" | "registration" | "seizure_notice" | "transfer";
+        CareTrigger: "manual" | "registration" | "seizure_notice" | "transfer" | "school";
         /** ChainVerification */
         ChainVerification: {
             /** Ok */
@@ -3861,6 +3880,42 @@ export interface components {
             problems?: components["schemas"]["RowProblem"][];
         };
         /**
+         * SchoolFileCreate
+         * @description A school-kept file (学校一人一档) for a pupil of the caller's school in a school category.
+         */
+        SchoolFileCreate: {
+            /**
+             * Minor Id
+             * Format: uuid
+             */
+            minor_id: string;
+            /**
+             * Lead Worker Id
+             * @description A member of the school's staff; defaults to the caller
+             */
+            lead_worker_id?: string | null;
+            /**
+             * Team
+             * @description Others of the school's staff (user_id), or people without an account (name): a parent
+             */
+            team?: components["schemas"]["TeamMemberIn"][];
+            /**
+             * Goals
+             * @default
+             */
+            goals: string;
+            /**
+             * Measures
+             * @default
+             */
+            measures: string;
+            /**
+             * Interval Days
+             * @description Days between talks or visits; defaults to the station's interval
+             */
+            interval_days?: number | null;
+        };
+        /**
          * SchoolMetricBatch
          * @description One school's figures (school staff) or many schools' at once (the education bureau): all or nothing.
          */
@@ -4162,7 +4217,7 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "stats:overview" | "metrics:write" | "audit:read" | "minors:read" | "minors:register" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write" | "care_files:read" | "care_files:write" | "care_files:approve" | "care_files:team" | "transfers:read" | "transfers:write" | "venues:read" | "venues:write" | "pharmacy_checks:read" | "pharmacy_checks:write";
+        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "stats:overview" | "metrics:write" | "audit:read" | "minors:read" | "minors:register" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write" | "care_files:read" | "care_files:write" | "care_files:approve" | "care_files:team" | "school_files:write" | "transfers:read" | "transfers:write" | "venues:read" | "venues:write" | "pharmacy_checks:read" | "pharmacy_checks:write";
         /**
          * SeizureFigures
          * @description Seizure notices routed into the scope (received by a unit in it), the last 12 months in Beijing time.
@@ -10779,6 +10834,8 @@ export interface operations {
                 minor_id?: string | null;
                 /** @description Managed in this unit's subtree */
                 within?: string | null;
+                /** @description true: school-kept files (学校一人一档) only; false: the station's files only; absent: both, except in a station's worklists (`due`, `unassigned`), which are the station's own files */
+                kept_by_school?: boolean | null;
                 /** @description json (a page), or csv / xlsx: every file the filters select, as a streamed file */
                 format?: components["schemas"]["ExportFormat"];
                 /** @description Page size, at most 200 */
@@ -10867,6 +10924,110 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CareFileCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareFileRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "care-files-create_school_file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchoolFileCreate"];
             };
         };
         responses: {
@@ -13844,16 +14005,6 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                    "application/json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Not implemented yet */
-            501: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -313,6 +313,12 @@ const en: MessageSchema = {
     acknowledge: 'I have stored it safely',
   },
   careFiles: {
+    school: {
+      open: "Open the school's file",
+      view: "The school's file",
+      opened: "The school's file is open",
+      keptBy: 'Kept by the school',
+    },
     form: {
       openTitle: 'Open a care file',
       editTitle: 'Change the plan and the responsible people',

@@ -312,6 +312,12 @@ const zhCN = {
     acknowledge: '我已妥善保存',
   },
   careFiles: {
+    school: {
+      open: '建立学校一人一档',
+      view: '查看学校一人一档',
+      opened: '已建立学校一人一档',
+      keptBy: '建档学校',
+    },
     form: {
       openTitle: '建立帮教档案',
       editTitle: '调整帮教计划和责任人',

@@ -1,0 +1,333 @@
+"""Care files read and listed: each file shaped by the privacy policy for the reader (its minor shaped by the
+registry's presenter and passed in by ``backend.workflows``), the file page's audited read, and the list with its
+worklists."""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.audit import service as audit
+from backend.audit.models import AuditAction
+from backend.care_files.models import (
+    OPEN_STATUSES,
+    CareFile,
+    CareFileStatus,
+    DueState,
+    EntryKind,
+)
+from backend.care_files.schemas import (
+    Alert,
+    CareFileRead,
+    CarePlan,
+    Closure,
+    PersonRef,
+    TeamMemberRead,
+)
+from backend.care_files.service.records import (
+    ManagingUnit,
+    display_names,
+    file_scope,
+    get_in_scope,
+    keeps_as_school,
+    scoped_files,
+    team_roles_of,
+)
+from backend.care_files.worklists import (
+    due_condition,
+    due_state,
+    responsible_condition,
+)
+from backend.db import local_today
+from backend.errors import ValidationFailed
+from backend.minors.models import Minor, adult_condition
+from backend.minors.schemas import MinorRead
+from backend.pagination import Page, PageParams
+from backend.security import permissions, privacy
+from backend.security.principals import Principal, in_subtree, within_scope
+from backend.transfers.models import PENDING_STATUSES, Transfer
+from backend.units.models import Unit
+from backend.units.schemas import UnitSummary
+
+SORT_FIELDS = {
+    "next_due_on": CareFile.next_due_on,
+    "opened_at": CareFile.opened_at,
+    "updated_at": CareFile.updated_at,
+    "last_contact_on": CareFile.last_contact_on,
+}
+
+
+def _recordable_kinds(care_file: CareFile, principal: Principal) -> list[EntryKind]:
+    """The entry kinds the caller may record on this file now (none on a closed file)."""
+    if care_file.status == CareFileStatus.closed:
+        return []
+    if care_file.kept_by_school_id is not None:
+        # A school-kept file: its school records the school's kinds; nobody else records in it.
+        return [
+            kind
+            for kind in EntryKind
+            if permissions.may_record_on_school_file(
+                principal, kind=kind.value, kept_by_school_id=care_file.kept_by_school_id
+            )
+        ]
+    roles = team_roles_of(care_file, principal)
+    return [
+        kind
+        for kind in EntryKind
+        if permissions.may_record_care_entry(principal, kind=kind.value, team_roles=roles)
+    ]
+
+
+def responsible_minor_ids(principal: Principal, rows: list[Any]) -> frozenset[uuid.UUID]:
+    """The minors of these files whose file names the principal responsible, confirmed by a lead: what the
+    registry's presenter needs to show them (``minors.service.presenting.present_related``)."""
+    return frozenset(row[0].minor_id for row in rows if str(principal.id) in row[0].confirmed_responsible_ids)
+
+
+async def present_files(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    rows: list[Any],
+    shown: Mapping[uuid.UUID, MinorRead],
+) -> list[CareFileRead]:
+    """The files of ``rows`` (from ``scoped_files``) as the policy lets the principal see them, each with its
+    minor as the registry's presenter shaped it (``shown``, by minor id)."""
+    today = local_today()
+    files = [row[0] for row in rows]
+    shape = privacy.record_shape(privacy.CARE_FILE_FIELDS, principal)
+    people = await display_names(
+        session,
+        {
+            person
+            for care_file in files
+            for person in (
+                care_file.lead_worker_id,
+                care_file.closure_requested_by,
+                care_file.closure_decided_by,
+            )
+            if person
+        },
+    )
+    accountable_ids = {
+        care_file.accountable_unit_id for care_file in files if care_file.accountable_unit_id
+    } | {care_file.kept_by_school_id for care_file in files if care_file.kept_by_school_id}
+    accountable = {
+        unit.id: UnitSummary.model_validate(unit)
+        for unit in (
+            (await session.scalars(sa.select(Unit).where(Unit.id.in_(accountable_ids)))).all()
+            if accountable_ids
+            else []
+        )
+    }
+    pending: dict[uuid.UUID, Any] = dict(
+        (
+            await session.execute(
+                sa.select(Transfer.minor_id, Transfer.id).where(
+                    Transfer.minor_id.in_([care_file.minor_id for care_file in files]),
+                    Transfer.status.in_(PENDING_STATUSES),
+                )
+            )
+        ).all()
+    )
+    # A school-kept file's reader in its school does not see the seal flag itself: read it for the shape.
+    kept = [care_file.minor_id for care_file in files if keeps_as_school(care_file, principal)]
+    sealed_kept = (
+        set(await session.scalars(sa.select(Minor.id).where(Minor.id.in_(kept), Minor.is_sealed.is_(True))))
+        if kept
+        else set()
+    )
+    result = []
+    for care_file, unit_name, unit_kind in rows:
+        minor = shown[care_file.minor_id]
+        # A sealed minor's file keeps its facts from all but whom the seal opens to; a school-kept file shows
+        # its school what the school wrote.
+        keeps_it = keeps_as_school(care_file, principal)
+        sealed = (
+            care_file.minor_id in sealed_kept
+            if keeps_it
+            else bool(minor.is_sealed or "is_sealed" in minor.hidden_fields)
+        )
+        file_shape = (
+            privacy.school_file_shape(privacy.CARE_FILE_FIELDS, principal, keeps_it=keeps_it, sealed=sealed)
+            if sealed or keeps_it
+            else shape
+        )
+        names_masked = "name" in minor.masked_fields
+
+        def person(person_id: uuid.UUID | None) -> PersonRef | None:
+            return PersonRef(id=person_id, name=people.get(person_id, "?")) if person_id else None
+
+        team = [
+            TeamMemberRead(
+                role=member["role"],
+                user_id=member.get("user_id"),
+                name=privacy.team_member_name(
+                    member["name"], has_account=bool(member.get("user_id")), minor_name_masked=names_masked
+                ),
+                organisation=member.get("organisation"),
+            )
+            for member in care_file.team
+        ]
+        closure = (
+            Closure(
+                reason=care_file.closure_reason,
+                requested_at=care_file.closure_requested_at,
+                requested_by=person(care_file.closure_requested_by),
+                decided_at=care_file.closure_decided_at,
+                decided_by=person(care_file.closure_decided_by),
+                **file_shape.without_hidden(
+                    {"closure.note": care_file.closure_note, "closure.comment": care_file.closure_comment},
+                    strip_prefix="closure.",
+                ),
+            )
+            if care_file.closure_reason
+            else None
+        )
+        facts = file_shape.without_hidden(
+            {
+                "trigger": care_file.trigger,
+                "alert": Alert(kind=care_file.alert, raised_at=care_file.alert_at)
+                if care_file.alert and care_file.alert_at
+                else None,
+            }
+        )
+        result.append(
+            CareFileRead(
+                id=care_file.id,
+                version=care_file.version,
+                minor=minor,
+                managing_unit=UnitSummary(id=care_file.managing_unit_id, name=unit_name, kind=unit_kind),
+                accountable_unit=accountable.get(care_file.accountable_unit_id)
+                if care_file.accountable_unit_id
+                else None,
+                kept_by_school=accountable.get(care_file.kept_by_school_id)
+                if care_file.kept_by_school_id
+                else None,
+                status=care_file.status,
+                opened_at=care_file.opened_at,
+                reopened_count=care_file.reopened_count,
+                lead_worker=person(care_file.lead_worker_id),
+                assignment_confirmed=set(care_file.responsible_user_ids)
+                <= set(care_file.confirmed_responsible_ids),
+                team=team,
+                plan=CarePlan(
+                    interval_days=care_file.interval_days,
+                    **file_shape.without_hidden(
+                        {"plan.goals": care_file.goals, "plan.measures": care_file.measures},
+                        strip_prefix="plan.",
+                    ),
+                ),
+                last_contact_on=care_file.last_contact_on,
+                next_due_on=care_file.next_due_on,
+                due_state=due_state(care_file, today),
+                failed_attempts=care_file.failed_attempts,
+                closure=closure,
+                closed_at=care_file.closed_at,
+                pending_transfer_id=pending.get(care_file.minor_id),
+                recordable_kinds=_recordable_kinds(care_file, principal),
+                created_at=care_file.created_at,
+                updated_at=care_file.updated_at,
+                hidden_fields=file_shape.hidden_fields,
+                **facts,
+            )
+        )
+    return result
+
+
+async def file_row(session: AsyncSession, care_file_id: uuid.UUID) -> Any:
+    """One file as ``present_files`` takes it (the caller has checked scope)."""
+    return (await session.execute(scoped_files().where(CareFile.id == care_file_id))).one()
+
+
+async def record_read(session: AsyncSession, *, principal: Principal, care_file_id: uuid.UUID) -> Any:
+    """The file page's read: in scope or 404, and an audit event every time. The row, for ``present_files``."""
+    care_file = await get_in_scope(session, principal=principal, care_file_id=care_file_id)
+    await audit.record(
+        session,
+        action=AuditAction.care_file_viewed,
+        actor=principal,
+        unit_id=care_file.managing_unit_id,
+        object_type="care_file",
+        object_id=care_file.id,
+    )
+    return await file_row(session, care_file.id)
+
+
+@dataclass(frozen=True)
+class CareFileFilters:
+    status: CareFileStatus | None = None
+    due: DueState | None = None
+    # None: as the role's worklists work (a social worker's are the files naming her); True/False: say so.
+    mine: bool | None = None
+    unassigned: bool = False
+    aged_out: bool = False
+    alert: bool = False
+    minor_id: uuid.UUID | None = None
+    within: uuid.UUID | None = None
+    # None: station files for those who keep them, both kinds for others; True: school-kept files only.
+    kept_by_school: bool | None = None
+
+
+async def list_files(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: CareFileFilters,
+    page: PageParams,
+) -> Page[Any]:
+    """Files in scope, as rows for ``present_files``; the worklists (``due``) are the subtree for a lead and
+    the files a worker is responsible for, unless ``mine`` says which; ``unassigned``: the lead's "to assign"."""
+    today = local_today()
+    statement = scoped_files().where(file_scope(principal))
+    personal = (
+        filters.mine
+        if filters.mine is not None
+        else filters.due is not None and permissions.worklists_are_personal(principal)
+    )
+    if personal:
+        statement = statement.where(responsible_condition(principal))
+    if filters.unassigned:
+        statement = statement.where(CareFile.lead_worker_id.is_(None), CareFile.status.in_(OPEN_STATUSES))
+    if filters.status:
+        statement = statement.where(CareFile.status == filters.status)
+    if filters.due:
+        statement = statement.where(CareFile.status.in_(OPEN_STATUSES), due_condition(filters.due, today))
+    if filters.alert:
+        statement = statement.where(CareFile.alert.is_not(None), CareFile.status.in_(OPEN_STATUSES))
+    if filters.aged_out:
+        statement = statement.where(
+            CareFile.status.in_(OPEN_STATUSES),
+            CareFile.minor_id.in_(sa.select(Minor.id).where(adult_condition(today))),
+        )
+    if filters.minor_id:
+        statement = statement.where(CareFile.minor_id == filters.minor_id)
+    kept_by_school = filters.kept_by_school
+    if (
+        kept_by_school is None
+        and (filters.due or filters.unassigned)
+        and permissions.may_keep_care_files(principal)
+    ):
+        # A station's worklists are the files it works: a school-kept file is worked by its school.
+        kept_by_school = False
+    if kept_by_school is not None:
+        statement = statement.where(
+            CareFile.kept_by_school_id.is_not(None)
+            if kept_by_school
+            else CareFile.kept_by_school_id.is_(None)
+        )
+    if filters.within:
+        anchor = await session.scalar(
+            sa.select(Unit.path).where(Unit.id == filters.within, within_scope(principal, Unit.path))
+        )
+        if anchor is None:
+            raise ValidationFailed.field(["query", "within"], "no such unit in your scope", "unit.not_found")
+        statement = statement.where(in_subtree(ManagingUnit.path, anchor))
+    total = await session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
+    rows = (
+        await session.execute(statement.order_by(*page.order_by).limit(page.limit).offset(page.offset))
+    ).all()
+    return Page[Any](items=list(rows), total=total or 0, limit=page.limit, offset=page.offset)
