@@ -7,6 +7,7 @@ timed from the upload to the finished report (the background job runs inside the
 
     .venv/bin/python bench/imports.py                 # SQLite, 50,000 rows
     .venv/bin/python bench/imports.py --rows 5000     # a quick look
+    .venv/bin/python bench/imports.py --modes dry_run # the check only
     .venv/bin/python bench/imports.py --postgres postgresql://postgres@127.0.0.1:5432/qinghu_bench_imports
 """
 
@@ -98,7 +99,7 @@ def _with_dimension(content: bytes, ref: str) -> bytes:
     return output.getvalue()
 
 
-async def run(rows: int, database_url: str) -> None:
+async def run(rows: int, database_url: str, modes: list[str]) -> None:
     settings = Settings(database_url=database_url, match_elsewhere_daily_limit=1000)
     await upgrade_to_head_async(settings)
     app = create_app(settings)
@@ -114,7 +115,7 @@ async def run(rows: int, database_url: str) -> None:
             data={"grant_type": "password", "username": "jinhu_worker", "password": PASSWORD},
         )
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
-        for mode in ("dry_run", "commit"):
+        for mode in modes:
             started = time.perf_counter()
             response = await client.post(
                 "/api/v1/imports",
@@ -142,9 +143,10 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--postgres", help="a PostgreSQL URL of an empty database to use instead of SQLite")
+    parser.add_argument("--modes", default="dry_run,commit", help="dry_run, commit or both (comma-separated)")
     args = parser.parse_args()
     url = args.postgres or f"sqlite+aiosqlite:///{_TMP / 'bench.db'}"
-    asyncio.run(run(args.rows, url))
+    asyncio.run(run(args.rows, url, args.modes.split(",")))
 
 
 if __name__ == "__main__":

@@ -81,14 +81,15 @@ describe('the import report', () => {
     expect(wrapper.find('[data-test="import-notes"]').text()).toBe('已读取工作表「排查表」。')
     const bad = wrapper.findAll('[data-test="bad-cell"]')
     expect(bad).toHaveLength(1)
-    expect(bad[0].text()).toBe('校验码不正确')
+    const [cell] = bad
+    expect(cell?.text()).toBe('校验码不正确')
     const headers = wrapper.findAll('th').map((th) => th.text())
     expect(headers).toEqual(['行号', '结果', '姓名', '身份证号', '性别', '处理方式'])
     // the bad cell sits under 身份证号: third data column after 行号 and 结果
-    const firstRow = wrapper.findAll('tbody tr')[0].findAll('td')
-    expect(firstRow[3].find('[data-test="bad-cell"]').exists()).toBe(true)
-    expect(firstRow[2].find('[data-test="bad-cell"]').exists()).toBe(false)
-    await bad[0].trigger('mouseenter')
+    const firstRow = wrapper.findAll('tbody tr')[0]?.findAll('td') ?? []
+    expect(firstRow[3]?.find('[data-test="bad-cell"]').exists()).toBe(true)
+    expect(firstRow[2]?.find('[data-test="bad-cell"]').exists()).toBe(false)
+    await cell?.trigger('mouseenter')
     await flushPromises()
     await new Promise((resolve) => setTimeout(resolve, 250))
     expect(document.body.textContent).toContain('校验码不正确')
