@@ -3,8 +3,17 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from backend.messages import InvalidValue
 from backend.minors.models import (
     BirthDatePrecision,
     FoundBy,
@@ -74,6 +83,14 @@ class MinorFields(BaseModel):
     risk_level: RiskLevel = RiskLevel.low
 
 
+def _iso_date_only(value: Any) -> Any:
+    """A date in a body is written as an ISO date: lax parsing would read the number 0 as 1970-01-01."""
+    if isinstance(value, str | date):
+        return value
+    raise InvalidValue("must be an ISO 8601 date, e.g. 2026-11-20")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=30)]
 
 
@@ -125,8 +142,9 @@ class MinorVerify(BaseModel):
     gender: Gender | None = Field(
         default=None, description="For a document that is not a mainland ID (a mainland ID gives it)"
     )
-    birth_date: date | None = Field(
-        default=None, description="For a document that is not a mainland ID (a mainland ID gives it)"
+    birth_date: IsoDate | None = Field(
+        default=None,
+        description="For a document that is not a mainland ID (a mainland ID gives it)",
     )
 
     @model_validator(mode="after")
@@ -153,7 +171,7 @@ class DuplicateCheck(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: PersonName = Field(examples=["张三"])
-    birth_date: date
+    birth_date: IsoDate = Field(examples=["2011-03-01"])
     birth_date_precision: BirthDatePrecision = BirthDatePrecision.day
 
 

@@ -1,6 +1,7 @@
 """The registry's writes and guarded reads: registration (one person, one record), edits, look-up, reveal and the
 daily limits of disclosures, and the changes care work makes to a minor."""
 
+import calendar
 import math
 import uuid
 from datetime import date, timedelta
@@ -247,9 +248,8 @@ def birth_window(birth_date: date, precision: BirthDatePrecision | str) -> tuple
     if precision == BirthDatePrecision.year:
         return date(birth_date.year, 1, 1), date(birth_date.year, 12, 31)
     if precision == BirthDatePrecision.month:
-        first = birth_date.replace(day=1)
-        next_month = (first + timedelta(days=32)).replace(day=1)
-        return first, next_month - timedelta(days=1)
+        last_day = calendar.monthrange(birth_date.year, birth_date.month)[1]
+        return birth_date.replace(day=1), birth_date.replace(day=last_day)
     return birth_date, birth_date
 
 
@@ -807,7 +807,7 @@ async def possible_duplicates(
     # A stored date is the first day of its window, which is at most a year long.
     candidates = sa.and_(
         Minor.name == check_in.name,
-        Minor.birth_date >= date(earliest.year - 1, 1, 1),
+        Minor.birth_date >= date(max(earliest.year - 1, 1), 1, 1),
         Minor.birth_date <= latest,
         Minor.status != MinorStatus.merged,
     )

@@ -2334,6 +2334,7 @@ export interface components {
             /**
              * Birth Date
              * Format: date
+             * @example 2011-03-01
              */
             birth_date: string;
             /** @default day */

@@ -110,6 +110,7 @@ const en: MessageSchema = {
     byRiskLevel: 'By risk level (active)',
     byCategory: 'By risk category (active)',
     minorsTotal: '{count} at-risk minors',
+    minorsProvisional: 'and {count} provisional (no ID number yet, not counted above)',
   },
   menu: {
     campaigns: 'Campaigns',

@@ -109,6 +109,7 @@ const zhCN = {
     byRiskLevel: '按风险等级（在册）',
     byCategory: '按风险类别（在册）',
     minorsTotal: '重点未成年人共 {count} 人',
+    minorsProvisional: '另有待核实 {count} 人（尚无身份证号，不计入上述人数）',
   },
   menu: {
     campaigns: '专项行动',
