@@ -24,6 +24,7 @@ from backend.db import make_engine, make_sessionmaker
 from backend.errors import install_error_handlers
 from backend.health import router as health_router
 from backend.http import API_PREFIX, HttpMiddleware, declare_contract_responses, enforce_request_contract
+from backend.imports.router import router as imports_router
 from backend.logging import configure_logging
 from backend.minors.router import router as minors_router
 from backend.notifications.router import router as notifications_router
@@ -66,6 +67,7 @@ API_ROUTERS = (
     audit_router,
     school_metrics_router,
     stats_router,
+    imports_router,
     venues_router,
     pharmacy_router,
     assessment_schemes_router,
@@ -127,6 +129,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {
                 "name": "school-metrics",
                 "description": "Term figures of schools, as schools and the bureau report them",
+            },
+            {
+                "name": "imports",
+                "description": "Screening forms (排查表): templates, uploads checked row by row, import reports",
             },
             {"name": "stats", "description": "Statistics with small counts suppressed, and the dashboard"},
             {

@@ -16,6 +16,7 @@ from backend.campaigns.models import (
 from backend.care_files.models import CareEntry, CareFile, CareSettings
 from backend.clients.models import ApiClient
 from backend.idempotency import IdempotencyRecord
+from backend.imports.models import ImportJob
 from backend.minors.models import Minor, MinorCount, MinorTally
 from backend.notifications.models import Notification, NotificationAddress
 from backend.school_metrics.models import SchoolMetric
@@ -50,6 +51,7 @@ __all__ = [
     "CareSettings",
     "EvidenceFile",
     "IdempotencyRecord",
+    "ImportJob",
     "InspectionVisit",
     "LoginKnownAddress",
     "LoginThrottle",

@@ -47,6 +47,8 @@ UNIT_OWNED_TABLES = {
     "assessment_schemes": "/api/v1/assessment-schemes",
     "assessment_figures": "/api/v1/assessment-schemes",
     "assessment_veto_hits": "/api/v1/assessment-schemes",
+    # the uploader's own, or a lead's unit subtree: tests/imports/test_imports.py
+    "import_jobs": "/api/v1/imports",
 }
 # Endpoints that answer one record rather than a page.
 NOT_PAGED = {"/api/v1/care-settings", "/api/v1/stats/overview"}
@@ -132,6 +134,13 @@ async def both_sides(client, login, county, push, published, person):  # noqa: F
             headers=await login(username),
         )
         side.add(assert_status(pharmacy, 201).json()["id"])
+        screening = await client.post(
+            "/api/v1/imports",
+            data={"kind": "screening_minors"},
+            files={"file": ("排查.csv", "姓名,身份证号,就学情况,人员类别\r\n".encode(), "text/csv")},
+            headers=await login(username),
+        )
+        side.add(assert_status(screening, 202).json()["id"])
     for code, side in (("330381005002", jinhu_side), ("330381001001", anyang_side)):
         notice = await push(notice_body(person(), person={"residence_division_code": code}))
         side.add(assert_status(notice, 201).json()["id"])

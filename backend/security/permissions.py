@@ -52,6 +52,14 @@ def may_read_unit_rates(principal: Principal) -> bool:
     )
 
 
+# --- imports ------------------------------------------------------------------------------------------------
+
+
+def reads_unit_imports(principal: Principal) -> bool:
+    """A lead reads every import made in the subtree of their unit; everyone else reads their own."""
+    return principal.role is Role.supervisor
+
+
 # --- minors -------------------------------------------------------------------------------------------------
 
 

@@ -643,6 +643,47 @@ RATE_FIELDS: dict[str, Rule] = {
     "rates.*.suppressed": _derived(_GENERAL, "the counts", why="says a cell is hidden; never why"),
 }
 
+# Import jobs (``/api/v1/imports``): read by the uploader and by leads above the uploader's unit. The report keeps
+# row numbers, outcomes and problems by column header, never a cell's value: no name, no ID number (in clear or
+# masked) — the uploader has the file; a duplicate managed by another unit is said to be one and nothing more.
+IMPORT_JOB_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "kind",
+            "mode",
+            "all_or_nothing",
+            "status",
+            "file_hash",
+            "file_size",
+            "sheet_name",
+            "unit_id",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "rows_total",
+            "rows_done",
+            "rows_ok",
+            "rows_duplicate",
+            "rows_invalid",
+            "rows_applied",
+            "committed",
+            "error",
+        )
+    },
+    "file_name": _stored(_GENERAL, why="as the uploader named it; the web app suggests the template's name"),
+    "report.notes": _stored(_GENERAL, why="which sheet was read, what was ignored"),
+    "report.columns": _stored(_GENERAL, why="the form's headers found"),
+    "report.rows.row": _stored(_GENERAL, why="a row number of the uploader's own file"),
+    "report.rows.outcome": _stored(_GENERAL),
+    "report.rows.action": _stored(
+        _GENERAL, why="what committing does; 'managed by another unit' says no more than a registration's 409"
+    ),
+    "report.rows.problems": _stored(_GENERAL, why="column header, code and message; never the cell's value"),
+}
+
 # The audit trail. Who did what, when and why is general for those who read the trail (the reason of a
 # reveal is what an auditor audits); but an event's reason can be a case fact in code form ("seizure_notice",
 # "positive_urine_test", a trigger), and the names of changed fields can say "substances": those are the

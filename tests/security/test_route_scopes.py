@@ -87,6 +87,8 @@ PUBLIC = {
     ("GET", "/docs/assets/redoc.standalone.js"),
 }
 
+IMPORTERS = frozenset({"minors:register", "venues:write", "pharmacy_checks:write"})
+
 # Routes two kinds of people use, each through their own scope (``auth.deps.require_any``): one of these suffices.
 # Care files: the unit's workers and leads, and police officers and teachers on a file's team (the service
 # narrows those to the files naming them).
@@ -98,6 +100,12 @@ ANY_OF_ROUTES = {
     # The rates: leads and the education bureau through stats:read, auditors through stats:overview (the service
     # refuses school staff and social workers: permissions.may_read_unit_rates).
     ("GET", "/api/v1/stats/rates"): frozenset({"stats:read", "stats:overview"}),
+    # Imports of the screening forms: whoever records what one of the forms holds (the form's own permission is
+    # asked at upload: a teacher uploading pharmacy checks gets 403, tests/imports/test_imports.py).
+    ("GET", "/api/v1/imports"): IMPORTERS,
+    ("POST", "/api/v1/imports"): IMPORTERS,
+    ("GET", "/api/v1/imports/{job_id}"): IMPORTERS,
+    ("GET", "/api/v1/imports/templates/{kind}"): IMPORTERS,
 }
 
 CAMPAIGNS_READ = frozenset({"campaigns:read"})

@@ -1360,6 +1360,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The form as an XLSX template: Chinese headers, drop-downs, instructions and an example row */
+        get: operations["imports-download_import_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Imports: a lead's unit subtree, else one's own */
+        get: operations["imports-list_imports"];
+        put?: never;
+        /** Upload a filled form (XLSX or CSV): checked row by row in the background; a dry run by default */
+        post: operations["imports-upload_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One import: its progress (rows done of total) and, when finished, the report */
+        get: operations["imports-read_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/venues": {
         parameters: {
             query?: never;
@@ -1991,6 +2043,26 @@ export interface components {
             client_id?: string | null;
             /** Client Secret */
             client_secret?: string | null;
+        };
+        /** Body_imports-upload_import */
+        "Body_imports-upload_import": {
+            kind: components["schemas"]["ImportKind"];
+            /**
+             * File
+             * @description The filled form, .xlsx or .csv
+             */
+            file: string;
+            /**
+             * @description dry_run checks only; commit writes the valid rows
+             * @default dry_run
+             */
+            mode: components["schemas"]["ImportMode"];
+            /**
+             * All Or Nothing
+             * @description With commit: write nothing if any row fails
+             * @default false
+             */
+            all_or_nothing: boolean;
         };
         /** Body_inspection-visits-add_file */
         "Body_inspection-visits-add_file": {
@@ -3000,6 +3072,172 @@ export interface components {
          * @enum {string}
          */
         IdDocumentType: "mainland_id" | "hk_macao_permit" | "taiwan_permit" | "passport" | "other";
+        /** ImportFailure */
+        ImportFailure: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /** ImportJobRead */
+        ImportJobRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ImportKind"];
+            mode: components["schemas"]["ImportMode"];
+            /** All Or Nothing */
+            all_or_nothing: boolean;
+            status: components["schemas"]["ImportStatus"];
+            /** File Name */
+            file_name: string;
+            /**
+             * File Hash
+             * @description SHA-256 of the uploaded file
+             */
+            file_hash: string;
+            /** File Size */
+            file_size: number;
+            /** Sheet Name */
+            sheet_name: string | null;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /**
+             * Created By
+             * @description Who uploaded (display name)
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Rows Total */
+            rows_total: number;
+            /** Rows Done */
+            rows_done: number;
+            /** Rows Ok */
+            rows_ok: number;
+            /** Rows Duplicate */
+            rows_duplicate: number;
+            /** Rows Invalid */
+            rows_invalid: number;
+            /** Rows Applied */
+            rows_applied: number;
+            /**
+             * Committed
+             * @description Rows were written (a commit that was not refused)
+             */
+            committed: boolean;
+            /** @description Why the file as a whole could not be read */
+            error?: components["schemas"]["ImportFailure"] | null;
+            /** @description When finished */
+            report?: components["schemas"]["ImportReport"] | null;
+        };
+        /** ImportJobSummary */
+        ImportJobSummary: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ImportKind"];
+            mode: components["schemas"]["ImportMode"];
+            /** All Or Nothing */
+            all_or_nothing: boolean;
+            status: components["schemas"]["ImportStatus"];
+            /** File Name */
+            file_name: string;
+            /**
+             * File Hash
+             * @description SHA-256 of the uploaded file
+             */
+            file_hash: string;
+            /** File Size */
+            file_size: number;
+            /** Sheet Name */
+            sheet_name: string | null;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /**
+             * Created By
+             * @description Who uploaded (display name)
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Rows Total */
+            rows_total: number;
+            /** Rows Done */
+            rows_done: number;
+            /** Rows Ok */
+            rows_ok: number;
+            /** Rows Duplicate */
+            rows_duplicate: number;
+            /** Rows Invalid */
+            rows_invalid: number;
+            /** Rows Applied */
+            rows_applied: number;
+            /**
+             * Committed
+             * @description Rows were written (a commit that was not refused)
+             */
+            committed: boolean;
+            /** @description Why the file as a whole could not be read */
+            error?: components["schemas"]["ImportFailure"] | null;
+        };
+        /**
+         * ImportKind
+         * @enum {string}
+         */
+        ImportKind: "screening_minors" | "pharmacy_checks" | "venue_checks";
+        /**
+         * ImportMode
+         * @enum {string}
+         */
+        ImportMode: "dry_run" | "commit";
+        /** ImportReport */
+        ImportReport: {
+            /**
+             * Notes
+             * @description Which sheet was read, what was ignored
+             */
+            notes: string[];
+            /**
+             * Columns
+             * @description The form's columns found, by header
+             */
+            columns: string[];
+            /**
+             * Rows
+             * @description Every row that is not ok; ok rows are counted only
+             */
+            rows: components["schemas"]["RowReport"][];
+        };
+        /**
+         * ImportStatus
+         * @enum {string}
+         */
+        ImportStatus: "queued" | "checking" | "applying" | "finished" | "failed";
         /**
          * Indicator
          * @description One line of the scheme: a code, a name, the maximum and exactly one source.
@@ -3728,6 +3966,17 @@ export interface components {
         Page_EntryRead_: {
             /** Items */
             items: components["schemas"]["EntryRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[ImportJobSummary] */
+        Page_ImportJobSummary_: {
+            /** Items */
+            items: components["schemas"]["ImportJobSummary"][];
             /** Total */
             total: number;
             /** Limit */
@@ -4609,6 +4858,48 @@ export interface components {
          * @enum {string}
          */
         RoutingStatus: "routed" | "routed_out" | "unrouted";
+        /**
+         * RowOutcome
+         * @enum {string}
+         */
+        RowOutcome: "ok" | "duplicate" | "invalid";
+        /** RowProblem */
+        RowProblem: {
+            /**
+             * Column
+             * @description The column's header as in the template
+             * @example 身份证号
+             */
+            column: string;
+            /**
+             * Code
+             * @example id_number.checksum
+             */
+            code: string;
+            /**
+             * Message
+             * @description In the reader's language
+             * @example 校验码不正确
+             */
+            message: string;
+        };
+        /** RowReport */
+        RowReport: {
+            /**
+             * Row
+             * @description The row's number in the sheet, as Excel shows it
+             */
+            row: number;
+            outcome: components["schemas"]["RowOutcome"];
+            /**
+             * Action
+             * @description What committing does with a duplicate
+             * @example 已在本单位登记，将补充人员类别
+             */
+            action?: string | null;
+            /** Problems */
+            problems?: components["schemas"]["RowProblem"][];
+        };
         /** RunCreate */
         RunCreate: {
             /**
@@ -14963,6 +15254,292 @@ export interface operations {
                     "application/json": components["schemas"]["RatesReport"];
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-download_import_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: components["schemas"]["ImportKind"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-list_imports": {
+        parameters: {
+            query?: {
+                kind?: components["schemas"]["ImportKind"] | null;
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip, at most 2147483647 */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: created_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ImportJobSummary_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-upload_import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_imports-upload_import"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-read_import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobRead"];
                 };
             };
             /** @description Authentication required */

@@ -164,3 +164,11 @@ export type RunRead = Schemas['RunRead']
 export type UnitResult = Schemas['UnitResult']
 export type FigureDetail = Schemas['FigureDetail']
 export type ScoreIn = Schemas['ScoreIn']
+
+// Imports of the screening forms (批量导入)
+export type ImportKind = Schemas['ImportKind']
+export type ImportMode = Schemas['ImportMode']
+export type ImportJobRead = Schemas['ImportJobRead']
+export type ImportJobSummary = Schemas['ImportJobSummary']
+export type ImportRowReport = Schemas['RowReport']
+export type ImportRowProblem = Schemas['RowProblem']

@@ -21,6 +21,7 @@ import {
   Tickets,
   TrendCharts,
   User,
+  UploadFilled,
   UserFilled,
 } from '@element-plus/icons-vue'
 import type { Scope } from '@/api/types'
@@ -56,6 +57,7 @@ export type MenuKey =
   | 'venues'
   | 'venue'
   | 'pharmacyChecks'
+  | 'imports'
   | 'notFound'
 
 declare module 'vue-router' {
@@ -294,6 +296,17 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'seizure-report',
     component: () => import('@/views/seizures/SeizureDailyReportView.vue'),
     meta: { titleKey: 'seizureReport', scope: 'seizures:read' },
+  },
+  {
+    path: 'imports',
+    name: 'imports',
+    component: () => import('@/views/imports/ImportView.vue'),
+    meta: {
+      titleKey: 'imports',
+      scope: ['minors:register', 'venues:write', 'pharmacy_checks:write'],
+      peopleOnly: true,
+      icon: markRaw(UploadFilled),
+    },
   },
   {
     path: 'account',
