@@ -9,20 +9,24 @@ import csv
 import enum
 import io
 import re
+import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 from fastapi import Response
+from fastapi.responses import StreamingResponse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from backend.db import LOCAL_TIMEZONE
+
+T = TypeVar("T")
 
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -180,6 +184,136 @@ def file_response(filename_stem: str, export_format: ExportFormat, sheets: Seque
     raise ValueError(f"not a file format: {export_format}")
 
 
+# --- streamed exports: a working list of any length -----------------------------------------------------------
+
+_CSV_FLUSH_ROWS = 200  # rows per chunk of a streamed CSV
+_XLSX_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Column(Generic[T]):
+    """One column of a list's export: its Chinese header and the value of a row already shaped for the
+    caller (the list's own presenting step), so that a file never holds more than the screen shows."""
+
+    header: str
+    value: Callable[[T], Any]
+    width: int | None = None
+
+
+async def _csv_chunks(
+    columns: Sequence[Column[T]], rows: AsyncIterator[T], preamble: Sequence[str]
+) -> AsyncIterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for line in preamble:
+        writer.writerow([_text(line)])
+    writer.writerow([_text(column.header) for column in columns])
+    yield "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    buffer.seek(0)
+    buffer.truncate()
+    pending = 0
+    async for row in rows:
+        writer.writerow([_text(column.value(row)) for column in columns])
+        pending += 1
+        if pending >= _CSV_FLUSH_ROWS:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    if buffer.tell():
+        yield buffer.getvalue().encode("utf-8")
+
+
+async def _xlsx_chunks(
+    title: str, columns: Sequence[Column[T]], rows: AsyncIterator[T], preamble: Sequence[str]
+) -> AsyncIterator[bytes]:
+    # openpyxl's write-only workbook writes each row to a temporary file as it comes: memory stays flat
+    # however long the list. The finished file is then read back in chunks.
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(
+        title="".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "Sheet"
+    )
+    for index, column in enumerate(columns, start=1):
+        width = column.width or max(10, min(40, len(column.header) * 2 + 4))
+        worksheet.column_dimensions[get_column_letter(index)].width = width
+    worksheet.freeze_panes = f"A{len(preamble) + 2}"
+    for line in preamble:
+        cell = WriteOnlyCell(worksheet, value=safe_cell(line))
+        cell.font = Font(bold=True)
+        worksheet.append([cell])
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(worksheet, value=safe_cell(column.header))
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        header.append(cell)
+    worksheet.append(header)
+    async for row in rows:
+        worksheet.append([_xlsx_value(column.value(row)) for column in columns])
+    with tempfile.TemporaryFile() as spool:
+        workbook.save(spool)
+        spool.seek(0)
+        while chunk := spool.read(_XLSX_CHUNK):
+            yield chunk
+
+
+def stream_response(
+    filename_stem: str,
+    export_format: ExportFormat,
+    *,
+    title: str,
+    columns: Sequence[Column[T]],
+    rows: AsyncIterator[T],
+    preamble: Sequence[str] = (),
+) -> StreamingResponse:
+    """A working list as a streamed CSV (UTF-8 with BOM) or XLSX download: ``rows`` come a batch at a time
+    (``pagination.export_pages``), already shaped by the list's presenting step; every cell is made formula-safe
+    here, as in ``file_response``."""
+    if export_format is ExportFormat.csv:
+        body = _csv_chunks(columns, rows, preamble)
+        media_type, suffix = CSV_MEDIA_TYPE, "csv"
+    elif export_format is ExportFormat.xlsx:
+        body = _xlsx_chunks(title, columns, rows, preamble)
+        media_type, suffix = XLSX_MEDIA_TYPE, "xlsx"
+    else:
+        raise ValueError(f"not a file format: {export_format}")
+    return StreamingResponse(
+        body,
+        media_type=media_type,
+        headers={"content-disposition": content_disposition(f"{filename_stem}.{suffix}")},
+    )
+
+
+# Filters whose value is free text a person typed: a name, an ID number, an address. The audit trail records
+# that such a search was used, never its text (it may be a child's name).
+TEXT_SEARCH_FILTERS = frozenset({"q", "name", "id_number", "search"})
+
+
+def filters_label(filters: Any) -> str:
+    """The filters of an export as its audit event records them: ``kind=ktv;q=(text search)``. ``filters`` is a
+    mapping or a dataclass; empty ones are left out, free text is named only."""
+    items = filters.items() if isinstance(filters, dict) else vars(filters).items()
+    parts = []
+    for name, value in sorted(items):
+        if value is None or value == "" or value == [] or value == ():
+            continue
+        if name in TEXT_SEARCH_FILTERS:
+            shown = "(text search)"
+        elif isinstance(value, list | tuple | set | frozenset):
+            shown = ",".join(sorted(str(getattr(item, "value", item)) for item in value))
+        else:
+            shown = str(getattr(value, "value", value))
+        parts.append(f"{name}={shown}")
+    return (";".join(parts) or "(none)")[:500]
+
+
+class FileFormat(enum.StrEnum):
+    """The ``format`` of a list's export route: a file only."""
+
+    csv = "csv"
+    xlsx = "xlsx"
+
+
 # Documents the file answers of an endpoint in OpenAPI: `responses=FILE_RESPONSES` on the route.
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
@@ -188,5 +322,17 @@ FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
             XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
         },
         "description": "JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx`",
+    }
+}
+
+# The answers of an export route (a file only).
+EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+        },
+        "description": "The list as a file: CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx`, masked as the "
+        "list is for the caller",
     }
 }

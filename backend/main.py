@@ -24,6 +24,7 @@ from backend.db import make_engine, make_sessionmaker
 from backend.errors import install_error_handlers
 from backend.health import router as health_router
 from backend.http import API_PREFIX, HttpMiddleware, declare_contract_responses, enforce_request_contract
+from backend.imports.router import router as imports_router
 from backend.logging import configure_logging
 from backend.minors.router import router as minors_router
 from backend.notifications.router import router as notifications_router
@@ -37,6 +38,8 @@ from backend.stats.router import router as stats_router
 from backend.transfers.router import router as transfers_router
 from backend.units.router import router as units_router
 from backend.users.router import router as users_router
+from backend.venues.router import pharmacy_router
+from backend.venues.router import router as venues_router
 from backend.work_records.router import routers as work_records_routers
 
 
@@ -64,6 +67,9 @@ API_ROUTERS = (
     audit_router,
     school_metrics_router,
     stats_router,
+    imports_router,
+    venues_router,
+    pharmacy_router,
     assessment_schemes_router,
     assessment_runs_router,
     *work_records_routers,
@@ -123,6 +129,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {
                 "name": "school-metrics",
                 "description": "Term figures of schools, as schools and the bureau report them",
+            },
+            {
+                "name": "imports",
+                "description": "Screening forms (排查表): templates, uploads checked row by row, import reports",
             },
             {"name": "stats", "description": "Statistics with small counts suppressed, and the dashboard"},
             {

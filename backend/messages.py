@@ -434,6 +434,29 @@ CATALOGUE: dict[str, str] = {
     "No minor with this number in your scope.": "您的辖区内没有该证件号码的未成年人。",
     "Your role may not reveal identities.": "您的角色无权查看完整信息。",
     "This person is already registered.": "此人已登记。",
+    # Registering without an ID number (待核实), adding it later, merging (issue 17).
+    "required; to register without it, set provisional to true": "必填；身份证号未知时请按待核实登记（provisional 为 true）",
+    "only a provisional registration may give an approximate birth date": "仅待核实登记可填写大致出生日期",
+    "leave it out of a provisional registration, or set provisional to false": (
+        "待核实登记不填身份证号；已知身份证号请按正常登记"
+    ),
+    "required for a provisional registration": "待核实登记必填",
+    "is in the future": "不能晚于今天",
+    "This record was merged into another and is read-only.": "该记录已合并到另一条记录，只读。",
+    "This record already has its ID number.": "该记录已有身份证号。",
+    "the gender it gives differs from the record's; check the number or correct the record first": (
+        "身份证号所示性别与记录不符，请核对号码或先更正记录"
+    ),
+    "the birth date it gives is outside the record's approximate birth date; check the number": (
+        "身份证号所示出生日期不在记录的大致出生日期范围内，请核对号码"
+    ),
+    "This person is already registered; merge this record into it.": "此人已登记，请将本记录合并到已有记录。",
+    "must be another record that is not merged": "须为另一条未合并的记录",
+    "the two records differ in gender": "两条记录性别不同",
+    "the two records' birth dates do not agree": "两条记录的出生日期不一致",
+    "records are merged through the merge action, not by status": "合并记录请使用合并操作，不能直接修改状态",
+    "no such minor in your scope": "您的范围内没有该未成年人",
+    "A transfer of this record is under way; finish it before merging.": "该记录有进行中的移交，完成后再合并。",
     "{what}; it resets at midnight.": "{what}；零点后重新计数。",
     "{limit} registrations today matched minors managed by other units, the daily limit; registering is paused": (
         "今天已有 {limit} 次登记与其他单位管理的未成年人重合，达到每日上限，暂停登记"
@@ -633,4 +656,79 @@ CATALOGUE: dict[str, str] = {
     ),
     "The file store has no room for the file; nothing was stored.": "文件存储空间不足，未存储任何内容。",
     "The file store refused the request ({code}); try again later.": "文件存储拒绝了请求（{code}），请稍后重试。",
+    # Imports of screening forms (imports/, workflows/imports.py)
+    "No such import.": "导入记录不存在或不在您的权限范围内。",
+    "Your role may not import this form.": "您的角色不能导入此表。",
+    "The file is larger than the upload limit.": "文件超过上传大小限制。",
+    "This is an old Excel file (.xls); save it as .xlsx and upload again.": (
+        "这是旧版 Excel 文件（.xls），请另存为 .xlsx 后重新上传。"
+    ),
+    "This file is not a spreadsheet; upload an .xlsx or .csv file.": "该文件不是表格，请上传 .xlsx 或 .csv 文件。",
+    "The .xlsx file is damaged and cannot be opened.": "该 .xlsx 文件已损坏，无法打开。",
+    "The .xlsx file has too many parts to be a worksheet.": "该 .xlsx 文件包含的部件过多，不是正常的工作表。",
+    "The .xlsx file unpacks to far more than it holds (a zip bomb?); it was not opened.": (
+        "该 .xlsx 文件解压后远大于文件本身（疑似压缩炸弹），未予打开。"
+    ),
+    "The CSV file is in an unknown encoding; save it as UTF-8 or GBK.": "无法识别该 CSV 文件的编码，请另存为 UTF-8 或 GBK。",
+    "The workbook has no visible worksheet to read.": "工作簿中没有可读取的可见工作表。",
+    "The worksheet {sheet} is empty.": "工作表「{sheet}」是空的。",
+    "The worksheet could not be read; open it in Excel or WPS, save it again and upload.": (
+        "无法读取该工作表，请用 Excel 或 WPS 打开后重新保存再上传。"
+    ),
+    "No column of the form was found in the first {rows} rows; use the template's headers (required: {columns}).": (
+        "前 {rows} 行中未找到本表的任何列，请使用模板的表头（必填列：{columns}）。"
+    ),
+    "Required columns are missing: {columns}.": "缺少必填列：{columns}。",
+    "The sheet has more than {limit} rows; split it into several files.": "表格超过 {limit} 行，请拆分为多个文件上传。",
+    "Read the worksheet {sheet}.": "已读取工作表「{sheet}」。",
+    "Hidden worksheets were ignored: {sheets}.": "已忽略隐藏的工作表：{sheets}。",
+    "Other worksheets were not read: {sheets}.": "未读取其他工作表：{sheets}。",
+    "Cells with formulas were not read; paste their values instead.": "含公式的单元格未读取，请粘贴为数值。",
+    "a formula: type the value itself": "此处是公式，请直接填写数值",
+    "merged cells {cells}: unmerge and fill every row": "合并单元格 {cells}：请取消合并并逐行填写",
+    "required": "必填",
+    "required when there is no ID number": "未填身份证号时必填",
+    "a date without a time of day is expected": "应为日期，不带时间",
+    "a date is expected, not a number; format the cell as a date": "应为日期而不是数字，请将单元格设为日期格式",
+    "not a date; write it as 2024-05-10 or 2024年5月10日": "不是日期，请写成 2024-05-10 或 2024年5月10日",
+    "this day does not exist": "该日期不存在",
+    "not one of the choices: {choices}": "不是可选值之一：{choices}",
+    "the ID number was stored as a number and has lost digits; format the column as text": (
+        "身份证号被存成了数字，已丢失位数，请将该列设为文本格式"
+    ),
+    "a whole number is expected": "应为整数",
+    "write 是 or 否": "请填写“是”或“否”",
+    "a 12-digit division code is expected": "应为12位区划代码",
+    "at most {max_length} characters": "最多 {max_length} 个字符",
+    "the birth date is in the future": "出生日期晚于今天",
+    "the check date is in the future": "检查日期晚于今天",
+    "the follow-up is before the check": "复查日期早于检查日期",
+    "repeats row {row} of this file; skipped": "与本文件第 {row} 行重复，将跳过",
+    "no active township, community or county office with this division code in your scope": (
+        "您的辖区内没有该区划代码对应的街道、社区或县级办公室"
+    ),
+    "managed by another unit; skipped (a transfer can be requested)": "该人员由其他单位管理，将跳过（可申请移交）",
+    "already registered in your scope; committing adds this row's categories to the record": (
+        "已在本辖区登记，导入时将为已有记录补充本行的人员类别"
+    ),
+    "already registered in your scope; skipped": "已在本辖区登记，将跳过",
+    "{limit} rows today matched minors managed by other units, the daily limit; this row was not checked": (
+        "今日已有 {limit} 行与其他单位管理的人员相符，达到每日上限，本行未检查"
+    ),
+    "Nothing was imported: {count} rows have problems (all or nothing).": "未导入任何数据：有 {count} 行存在问题（全部或全不）。",
+    "Nothing was imported: a row was refused while importing (all or nothing).": (
+        "未导入任何数据：导入时有一行被拒绝（全部或全不）。"
+    ),
+    "The import stopped on an internal error; nothing was imported.": "导入因内部错误中止，未导入任何数据。",
+    # Venues and pharmacy checks (venues/)
+    "No such venue.": "场所不存在或不在您的辖区内。",
+    "No such venue check.": "该场所没有这条排查记录。",
+    "No such pharmacy check.": "药店排查记录不存在或不在您的辖区内。",
+    "Only venue checkers keep venues.": "只有负责场所排查的人员可以登记和修改场所。",
+    "Only venue checkers record venue checks.": "只有负责场所排查的人员可以记录场所排查。",
+    "Only pharmacy checkers record pharmacy checks.": "只有负责药店排查的人员可以记录药店排查。",
+    "the unit is not a school": "所选单位不是学校",
+    "a check cannot be in the future": "排查日期不能晚于今天",
+    "the follow-up date cannot be before the check": "复查日期不能早于排查日期",
+    "this field cannot be emptied": "此项不能清空",
 }

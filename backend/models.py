@@ -16,6 +16,7 @@ from backend.campaigns.models import (
 from backend.care_files.models import CareEntry, CareFile, CareSettings
 from backend.clients.models import ApiClient
 from backend.idempotency import IdempotencyRecord
+from backend.imports.models import ImportJob
 from backend.minors.models import Minor, MinorCount, MinorTally
 from backend.notifications.models import Notification, NotificationAddress
 from backend.school_metrics.models import SchoolMetric
@@ -23,6 +24,7 @@ from backend.seizures.models import SeizureNotice
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
+from backend.venues.models import PharmacyCheck, Venue, VenueCheck, VenueCheckEvidence
 from backend.work_records.models import (
     InspectionVisit,
     PublicityActivity,
@@ -49,6 +51,7 @@ __all__ = [
     "CareSettings",
     "EvidenceFile",
     "IdempotencyRecord",
+    "ImportJob",
     "InspectionVisit",
     "LoginKnownAddress",
     "LoginThrottle",
@@ -57,6 +60,7 @@ __all__ = [
     "MinorTally",
     "Notification",
     "NotificationAddress",
+    "PharmacyCheck",
     "PublicityActivity",
     "RefreshToken",
     "ResponsibilityLetter",
@@ -68,6 +72,9 @@ __all__ = [
     "Transfer",
     "Unit",
     "User",
+    "Venue",
+    "VenueCheck",
+    "VenueCheckEvidence",
     "WorkRecordFile",
     "metadata",
 ]

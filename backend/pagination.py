@@ -1,15 +1,15 @@
 """Lists: ``limit`` (≤ 200), ``offset``, ``total`` and ``sort``, one implementation for every list endpoint."""
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 import sqlalchemy as sa
 from fastapi import Query, Response
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.db import AnySelect
 from backend.errors import ValidationFailed
@@ -143,3 +143,41 @@ def _uuid_subclass(value: Any) -> str:
     if isinstance(value, uuid.UUID):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+EXPORT_BATCH = 500  # rows per page while an export streams
+
+
+async def export_pages(
+    session: AsyncSession,
+    sessionmaker: "async_sessionmaker[AsyncSession]",
+    page: PageParams,
+    fetch: Callable[[AsyncSession, PageParams], Awaitable[Page[T]]],
+    *,
+    batch: int = EXPORT_BATCH,
+) -> AsyncIterator[T]:
+    """Every item of a list, page after page of ``batch``, in the list's order: what an export streams.
+
+    ``fetch`` is the list's own page function (its filters, its scope, its shaping by the privacy policy), so a
+    file holds exactly what the pages hold. The first page is read now, in the request's session, so that a bad
+    filter is refused before the file starts; the rest while the file streams, in a session of their own (the
+    request's has committed by then)."""
+    first_params = PageParams(limit=batch, offset=0, order_by=page.order_by, sort=page.sort)
+    first = await fetch(session, first_params)
+
+    async def items() -> AsyncIterator[T]:
+        for item in first.items:
+            yield item
+        if len(first.items) < batch:
+            return
+        offset = batch
+        async with sessionmaker() as reading:
+            while True:
+                current = await fetch(reading, replace(first_params, offset=offset))
+                for item in current.items:
+                    yield item
+                if len(current.items) < batch:
+                    return
+                offset += batch
+
+    return items()

@@ -42,6 +42,7 @@ from backend.settings import Settings
 from backend.transfers.models import Transfer
 from backend.units.models import Unit
 from backend.users.models import User
+from backend.venues.models import PharmacyCheck, Venue
 from backend.work_records.models import InspectionVisit, PublicityActivity, ResponsibilityLetter
 from tests.conftest import DEMO_CLIENT_SECRET, DEMO_PASSWORD, empty_tables, make_settings
 
@@ -119,6 +120,9 @@ OBJECT_PARAMETERS = {
     ("path", "notice_id"): "notice",
     ("path", "transfer_id"): "transfer",
     ("path", "report_id"): "report",
+    ("path", "venue_id"): "venue",
+    # A pharmacy check's id, and a venue check's under a venue: both probed with the township's pharmacy checks.
+    ("path", "check_id"): "pharmacy_check",
     ("path", "record_id"): "work_record",
 }
 PROBES_PER_KIND = 2
@@ -156,6 +160,8 @@ async def _seed(settings: Settings) -> dict[str, dict[str, list[str]]]:
                     "minor": sa.select(Minor.id).where(Minor.managing_unit_id.in_(inside)),
                     "care_file": sa.select(CareFile.id).where(CareFile.managing_unit_id.in_(inside)),
                     "report": sa.select(TaskReport.id).where(TaskReport.unit_id.in_(inside)),
+                    "venue": sa.select(Venue.id).where(Venue.unit_id.in_(inside)),
+                    "pharmacy_check": sa.select(PharmacyCheck.id).where(PharmacyCheck.unit_id.in_(inside)),
                     # Work records are about one unit (the holder, the inspected unit, the signer).
                     "work_record": sa.union_all(
                         sa.select(PublicityActivity.id).where(PublicityActivity.unit_id.in_(inside)),
@@ -318,6 +324,8 @@ COVERAGE_AS = {
     "audit": "auditor",
     "school-metrics": "school_teacher",
     "stats": "county_lead",
+    "venues": "jinhu_worker",
+    "pharmacy-checks": "jinhu_worker",
     "health": "admin",
     "assessments": "county_lead",
     "publicity-activities": "jinhu_lead",

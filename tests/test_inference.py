@@ -524,3 +524,47 @@ async def test_the_attacker_is_not_toothless(client, login, county, case):
     assert NAME in received
     assert TALK_SUMMARY in received
     assert json.dumps(URINE_SUMMARY, ensure_ascii=False).strip('"') in received
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Registering before the ID number is known (issue 17): the duplicate check names no one outside the scope.
+
+DUPLICATE_CHECK = "/api/v1/minors/duplicate-check"
+
+
+async def test_the_duplicate_check_answers_only_yes_or_no_outside_the_scope(client, login, county):
+    """Another township's worker asking about a child managed in 锦湖街道 learns one bit ("managed elsewhere"),
+    never the record, its unit or a masked name; asking about someone registered nowhere answers the same shape
+    with the bit off. Each yes is the other unit's audit event and counts against the daily limit shared with
+    registration (tests/minors/test_provisional.py holds the limit)."""
+    born = date(local_today().year - 15, 5, 17)
+    body = {
+        "provisional": True,
+        "name": NAME,
+        "gender": "female",
+        "birth_date": born.isoformat(),
+        "residence_division_code": "330381005002",
+        "risk_categories": ["idle_youth"],
+    }
+    created = await client.post("/api/v1/minors", json=body, headers=await login("jinhu_worker"))
+    assert created.status_code == 201, created.text
+    anyang = await login("other_worker")
+    yes = await client.post(
+        DUPLICATE_CHECK, json={"name": NAME, "birth_date": born.isoformat()}, headers=anyang
+    )
+    no = await client.post(
+        DUPLICATE_CHECK, json={"name": NAME, "birth_date": born.replace(day=18).isoformat()}, headers=anyang
+    )
+    assert yes.json() == {"in_scope": [], "managed_elsewhere": True}
+    assert no.json() == {"in_scope": [], "managed_elsewhere": False}
+    for secret in (created.json()["id"], "锦湖", NAME[:2] + "**", born.isoformat(), born.strftime("%Y%m%d")):
+        assert secret not in yes.text + no.text
+    # The name never travels in a URL: the check is a POST only.
+    assert (await client.get(DUPLICATE_CHECK, headers=anyang)).status_code == 405
+    # 锦湖街道's trail shows that someone asked, once: the "no" was not recorded against it.
+    trail = await client.get(
+        "/api/v1/audit-events",
+        params={"action": "minor.duplicate_elsewhere"},
+        headers=await login("jinhu_lead"),
+    )
+    assert trail.json()["total"] == 1

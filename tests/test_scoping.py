@@ -36,6 +36,8 @@ UNIT_OWNED_TABLES = {
     # The unit's on-duty worker, read and set through the care settings of a unit in scope: test_assignment.py
     "care_duty": "/api/v1/care-settings",
     "transfers": "/api/v1/transfers",  # tests/transfers: test_no_route_reaches_a_transfer_outside_the_scope
+    "venues": "/api/v1/venues",  # tests/venues: test_a_venue_outside_the_scope_does_not_exist
+    "pharmacy_checks": "/api/v1/pharmacy-checks",  # tests/venues: test_pharmacy_checks_are_recorded_...
     # About a unit in scope (the holder, the inspected unit, the signer): tests/work_records
     "publicity_activities": "/api/v1/publicity-activities",
     "inspection_visits": "/api/v1/inspection-visits",
@@ -45,6 +47,8 @@ UNIT_OWNED_TABLES = {
     "assessment_schemes": "/api/v1/assessment-schemes",
     "assessment_figures": "/api/v1/assessment-schemes",
     "assessment_veto_hits": "/api/v1/assessment-schemes",
+    # the uploader's own, or a lead's unit subtree: tests/imports/test_imports.py
+    "import_jobs": "/api/v1/imports",
 }
 # Endpoints that answer one record rather than a page.
 NOT_PAGED = {"/api/v1/care-settings", "/api/v1/stats/overview"}
@@ -120,6 +124,23 @@ async def both_sides(client, login, county, push, published, person):  # noqa: F
             headers=await login(username),
         )
         side.add(assert_status(transfer, 201).json()["id"])
+        venue = await client.post(
+            "/api/v1/venues", json={"name": f"{username}的KTV", "kind": "ktv"}, headers=await login(username)
+        )
+        side.add(assert_status(venue, 201).json()["id"])
+        pharmacy = await client.post(
+            "/api/v1/pharmacy-checks",
+            json={"pharmacy_name": f"{username}药房", "checked_on": "2026-11-20", "prescription_seen": True},
+            headers=await login(username),
+        )
+        side.add(assert_status(pharmacy, 201).json()["id"])
+        screening = await client.post(
+            "/api/v1/imports",
+            data={"kind": "screening_minors"},
+            files={"file": ("排查.csv", "姓名,身份证号,就学情况,人员类别\r\n".encode(), "text/csv")},
+            headers=await login(username),
+        )
+        side.add(assert_status(screening, 202).json()["id"])
     for code, side in (("330381005002", jinhu_side), ("330381001001", anyang_side)):
         notice = await push(notice_body(person(), person={"residence_division_code": code}))
         side.add(assert_status(notice, 201).json()["id"])

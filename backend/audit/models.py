@@ -39,6 +39,9 @@ class AuditAction(LabelledEnum):
         "Registration matched a record managed elsewhere",
     )
     minor_looked_up = ("minor.looked_up", "按证件号查询", "Looked up by ID number")
+    minor_verified = ("minor.verified", "补录身份证号", "ID number added to a provisional record")
+    minor_merged = ("minor.merged", "合并重复记录", "Provisional record merged into another")
+    minor_duplicates_checked = ("minor.duplicates_checked", "登记前查重", "Possible duplicates looked up")
     campaign_created = ("campaign.created", "新建专项行动", "Campaign created")
     campaign_updated = ("campaign.updated", "修改专项行动", "Campaign changed")
     campaign_published = ("campaign.published", "发布专项行动", "Campaign published")
@@ -75,6 +78,9 @@ class AuditAction(LabelledEnum):
     seizure_report_exported = ("seizure_report.exported", "导出查获日报", "Seizure daily report exported")
     school_metrics_submitted = ("school_metrics.submitted", "报送学校工作数据", "School metrics submitted")
     stats_exported = ("stats.exported", "导出统计表", "Statistics exported")
+    import_uploaded = ("import.uploaded", "上传导入文件", "Import file uploaded")
+    import_checked = ("import.checked", "检查导入文件", "Import file checked (nothing written)")
+    import_committed = ("import.committed", "批量导入", "Import committed")
     care_file_opened = ("care_file.opened", "建立帮教档案", "Care file opened")
     care_file_reopened = ("care_file.reopened", "重新启用帮教档案", "Care file reopened")
     care_file_updated = ("care_file.updated", "修改帮教计划或责任人", "Care plan or team changed")
@@ -101,6 +107,12 @@ class AuditAction(LabelledEnum):
     transfer_notice_printed = ("transfer.notice_printed", "打印书面通知", "Written notice printed")
     transfer_renewed = ("transfer.renewed", "委托管理续期", "Delegation renewed")
     transfer_ended = ("transfer.ended", "结束委托管理", "Delegation ended")
+    venue_created = ("venue.created", "新增重点场所", "Venue added")
+    venue_updated = ("venue.updated", "修改重点场所", "Venue changed")
+    venue_checked = ("venue.checked", "记录场所排查", "Venue check recorded")
+    pharmacy_check_recorded = ("pharmacy_check.recorded", "记录药店排查", "Pharmacy check recorded")
+    pharmacy_check_updated = ("pharmacy_check.updated", "修改药店排查记录", "Pharmacy check changed")
+    list_exported = ("list.exported", "导出列表", "List exported")
 
 
 class AuditEvent(SQLModel, table=True):

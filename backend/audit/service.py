@@ -76,6 +76,21 @@ async def record(
     session.info.setdefault(_PENDING, []).append(_Pending(event, durable))
 
 
+async def record_export(
+    session: AsyncSession, *, actor: Principal, list_name: str, filters: str, export_format: str
+) -> None:
+    """A working list exported as a file: which list, in which format, with which filters (free text named
+    only, ``exports.filters_label``). Recorded in the request's transaction, before the file streams."""
+    await record(
+        session,
+        action="list.exported",
+        actor=actor,
+        object_type=list_name,
+        object_id=export_format,
+        reason=filters,
+    )
+
+
 @dataclass(frozen=True)
 class _Pending:
     event: dict[str, Any]  # the row, as ``audit_events`` columns

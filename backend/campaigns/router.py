@@ -3,8 +3,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.deps import require
+from backend.campaigns import exporting as report_columns
 from backend.campaigns.models import Campaign, CampaignStatus, TaskReport, TaskReportStatus
 from backend.campaigns.schemas import (
     CampaignCreate,
@@ -32,6 +34,7 @@ from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.settings import Settings
 from backend.units.models import Unit
+from backend.workflows import exporting
 
 router = APIRouter(prefix="/campaigns", tags=["campaigns"], responses=problem_responses(401, 403, 422))
 reports_router = APIRouter(
@@ -257,8 +260,15 @@ async def read_progress(
 # --- task reports ------------------------------------------------------------------------------------------
 
 
-@reports_router.get("", response_model=Page[TaskReportRead], summary="Task reports in scope: the worklist")
+@reports_router.get(
+    "",
+    response_model=Page[TaskReportRead],
+    summary="Task reports in scope: the worklist; `format=csv|xlsx` exports every report the filters select "
+    "(a campaign's reports with `campaign_id`)",
+    responses={**FILE_RESPONSES, **problem_responses(404)},
+)
 async def list_reports(
+    request: Request,
     session: DbSession,
     principal: CampaignReader,
     page: ReportPage,
@@ -274,7 +284,13 @@ async def list_reports(
     to_review: Annotated[
         bool | None, Query(description="Submitted reports on campaigns my unit issued")
     ] = None,
-) -> Page[TaskReportRead]:
+    format: Annotated[
+        ExportFormat,
+        Query(
+            description="json (a page), or csv / xlsx: every report the filters select, as a streamed file"
+        ),
+    ] = ExportFormat.json,
+) -> Page[TaskReportRead] | Response:
     filters = reports.ReportFilters(
         campaign_id=campaign_id,
         task_id=task_id,
@@ -284,7 +300,25 @@ async def list_reports(
         mine=mine,
         to_review=to_review,
     )
-    return await reports.list_reports(session, principal=principal, filters=filters, page=page)
+    if format is ExportFormat.json:
+        return await reports.list_reports(session, principal=principal, filters=filters, page=page)
+
+    async def fetch(reading: AsyncSession, params: PageParams) -> Page[TaskReportRead]:
+        return await reports.list_reports(reading, principal=principal, filters=filters, page=params)
+
+    return await exporting.export_list(
+        request,
+        session,
+        principal=principal,
+        list_name="task_reports",
+        filters=filters,
+        export_format=format,
+        page=page,
+        fetch=fetch,
+        columns=report_columns.TASK_REPORT_COLUMNS,
+        filename="任务报送情况",
+        title="任务报送情况",
+    )
 
 
 @reports_router.get(

@@ -1,9 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.deps import require, require_any
+from backend.care_files import exporting as care_columns
 from backend.care_files.models import CareEntry, CareFile, CareFileStatus, DueState
 from backend.care_files.schemas import (
     CareFileCreate,
@@ -24,10 +26,11 @@ from backend.care_files.service import closure, files, intervals, people, readin
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
+from backend.exports import FILE_RESPONSES, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
-from backend.workflows import followup, handover, intake, presenting
+from backend.workflows import exporting, followup, handover, intake, presenting
 
 router = APIRouter(prefix="/care-files", tags=["care-files"], responses=problem_responses(401, 403, 422))
 settings_router = APIRouter(
@@ -56,9 +59,12 @@ EntryPage = Annotated[
     "",
     response_model=Page[CareFileRead],
     response_model_exclude_unset=True,
-    summary="List care files in scope; worklists by `due`",
+    summary="List care files in scope; worklists by `due`; `format=csv|xlsx` exports every file the filters "
+    "select, masked as the list is",
+    responses={**FILE_RESPONSES, **problem_responses(404)},
 )
 async def list_care_files(
+    request: Request,
     session: DbSession,
     principal: CareReader,
     page: CarePage,
@@ -90,7 +96,11 @@ async def list_care_files(
             "both, except in a station's worklists (`due`, `unassigned`), which are the station's own files"
         ),
     ] = None,
-) -> Page[CareFileRead]:
+    format: Annotated[
+        ExportFormat,
+        Query(description="json (a page), or csv / xlsx: every file the filters select, as a streamed file"),
+    ] = ExportFormat.json,
+) -> Page[CareFileRead] | Response:
     filters = reading.CareFileFilters(
         status=status,
         due=due,
@@ -102,7 +112,27 @@ async def list_care_files(
         within=within,
         kept_by_school=kept_by_school,
     )
-    return await presenting.care_file_page(session, principal=principal, filters=filters, page=page)
+    if format is ExportFormat.json:
+        return await presenting.care_file_page(session, principal=principal, filters=filters, page=page)
+
+    async def fetch(export_session: AsyncSession, params: PageParams) -> Page[CareFileRead]:
+        return await presenting.care_file_page(
+            export_session, principal=principal, filters=filters, page=params
+        )
+
+    return await exporting.export_list(
+        request,
+        session,
+        principal=principal,
+        list_name="care_files",
+        filters=filters,
+        export_format=format,
+        page=page,
+        fetch=fetch,
+        columns=care_columns.CARE_FILE_COLUMNS,
+        filename=f"帮教档案-{due.zh}" if due else "帮教档案",
+        title=due.zh if due else "帮教档案",
+    )
 
 
 @router.post(

@@ -24,6 +24,7 @@ from backend.demo.assessments import seed_demo_assessment
 from backend.demo.campaigns import seed_demo_campaigns
 from backend.demo.people import synthetic_person
 from backend.demo.principals import client_principal, user_principal
+from backend.demo.venues import seed_demo_venues
 from backend.demo.work_records import seed_demo_work_records
 from backend.minors.models import Minor, MinorSource, RiskCategory, RiskLevel, SchoolingStatus, Substance
 from backend.minors.schemas import GuardianIn, MinorCreate
@@ -535,6 +536,7 @@ async def seed_demo_county(
     added_notices = await _seed_seizure_notices(session, unit_by_name=unit_by_name) if minors else 0
     await _seed_school_metrics(session, unit_by_name)
     opened_files = await _seed_care_files(session) if minors else 0
+    added_venues = await seed_demo_venues(session) if campaigns else 0
     added_schemes = await seed_demo_assessment(session) if campaigns else 0
     accounts = ", ".join(username for username, *_ in DEMO_PEOPLE)
     clients_line = ", ".join(client_id for client_id, *_ in DEMO_CLIENTS)
@@ -543,6 +545,7 @@ async def seed_demo_county(
         f"{added_campaigns} campaigns and {added_records} work records added.\n"
         f"{added_notices} seizure notices added.\n"
         f"{opened_files} care files opened.\n"
+        f"{added_venues} venues added with their checks, and pharmacy checks.\n"
         f"{added_schemes} assessment schemes added (with a finalised run).\n"
         f"Accounts: {accounts} (password from QINGHU_DEMO_PASSWORD).\n"
         f"Machine clients: {clients_line} (secret from QINGHU_DEMO_CLIENT_SECRET)."

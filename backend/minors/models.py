@@ -72,6 +72,38 @@ class MinorStatus(LabelledEnum):
     transferred_out = ("transferred_out", "已移交", "Transferred out")
     closed = ("closed", "已结案", "Closed")
     aged_out = ("aged_out", "已满18周岁", "Aged out")
+    # A provisional record merged into the record of the same person: kept, read-only, out of lists.
+    merged = ("merged", "已合并", "Merged")
+
+
+@reference("verification_statuses")
+class VerificationStatus(LabelledEnum):
+    """Whether the person's identity document is on record (docs/domain.md, "Registering without an ID")."""
+
+    provisional = ("provisional", "待核实", "Provisional (no ID number yet)")
+    verified = ("verified", "已核实", "Verified")
+    merged = ("merged", "已合并", "Merged into another record")
+
+
+@reference("birth_date_precisions")
+class BirthDatePrecision(LabelledEnum):
+    """How much of a birth date is known: a provisional record may know only the year or the month."""
+
+    day = ("day", "准确日期", "Exact date")
+    month = ("month", "仅知年月", "Year and month")
+    year = ("year", "仅知年份", "Year only")
+
+
+@reference("found_by")
+class FoundBy(LabelledEnum):
+    """How a minor registered without an ID number came to notice."""
+
+    screening = ("screening", "排查", "Screening")
+    school_report = ("school_report", "学校报告", "School report")
+    parent = ("parent", "家长", "Parent")
+    community = ("community", "社区", "Community")
+    police = ("police", "公安", "Police")
+    other = ("other", "其他", "Other")
 
 
 @reference("schooling_statuses")
@@ -115,16 +147,35 @@ class Minor(Versioned, table=True):
         sa.Index("ix_minors_managing_unit_id_updated_at", "managing_unit_id", "updated_at"),
         # The default order of lists: a large subtree's newest changes are read off this index backwards.
         sa.Index("ix_minors_updated_at_id", "updated_at", "id"),
+        # The few records without an ID number yet (or merged): found without a scan of the registry.
+        sa.Index(
+            "ix_minors_unverified",
+            "verification_status",
+            postgresql_where=sa.text("verification_status <> 'verified'"),
+            sqlite_where=sa.text("verification_status <> 'verified'"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     name: str = Field(sa_type=sa.String(50), nullable=False)
-    id_document_type: IdDocumentType = code_column(nullable=False)
-    id_number_ciphertext: str = Field(sa_type=sa.String(200), nullable=False)
-    id_number_hash: str = Field(sa_type=sa.String(64), nullable=False, unique=True)
-    id_number_masked: str = Field(sa_type=sa.String(40), nullable=False)
+    # A provisional record (no ID number yet) has none of the four; the hash stays unique among those that do.
+    id_document_type: IdDocumentType | None = code_column(default=None, nullable=True)
+    id_number_ciphertext: str | None = Field(default=None, sa_type=sa.String(200), nullable=True)
+    id_number_hash: str | None = Field(default=None, sa_type=sa.String(64), nullable=True, unique=True)
+    id_number_masked: str | None = Field(default=None, sa_type=sa.String(40), nullable=True)
     gender: Gender = code_column(nullable=False)
+    # A provisional record's birth date may be approximate: the first day of the year or month known.
     birth_date: date = Field(nullable=False, index=True)
+    birth_date_precision: BirthDatePrecision = code_column(
+        default=BirthDatePrecision.day, nullable=False, sa_column_kwargs={"server_default": sa.text("'day'")}
+    )
+    verification_status: VerificationStatus = code_column(
+        default=VerificationStatus.verified,
+        nullable=False,
+        sa_column_kwargs={"server_default": sa.text("'verified'")},
+    )
+    found_by: FoundBy | None = code_column(default=None, nullable=True)
+    merged_into_id: uuid.UUID | None = Field(default=None, foreign_key="minors.id")
     phone_ciphertext: str | None = Field(default=None, sa_type=sa.String(200))
     phone_masked: str | None = Field(default=None, sa_type=sa.String(20))
     # [{"relation", "name", "phone_ciphertext", "phone_masked"}]

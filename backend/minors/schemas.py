@@ -3,9 +3,20 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from backend.messages import InvalidValue
 from backend.minors.models import (
+    BirthDatePrecision,
+    FoundBy,
     Gender,
     GuardianRelation,
     IdDocumentType,
@@ -15,6 +26,7 @@ from backend.minors.models import (
     RiskLevel,
     SchoolingStatus,
     Substance,
+    VerificationStatus,
 )
 from backend.units.schemas import DivisionCode, UnitSummary
 
@@ -71,12 +83,36 @@ class MinorFields(BaseModel):
     risk_level: RiskLevel = RiskLevel.low
 
 
+def _iso_date_only(value: Any) -> Any:
+    """A date in a body is written as an ISO date: lax parsing would read the number 0 as 1970-01-01."""
+    if isinstance(value, str | date):
+        return value
+    raise InvalidValue("must be an ISO 8601 date, e.g. 2026-11-20")
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+IdNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=30)]
+
+
 class MinorCreate(MinorFields):
     name: PersonName = Field(examples=["张三"])
     id_document_type: IdDocumentType = IdDocumentType.mainland_id
-    id_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=30)] = Field(
-        examples=["330381200901011231"]
+    id_number: IdNumber | None = Field(
+        default=None,
+        examples=["330381200901011231"],
+        description="Required unless `provisional` is true (then it must be left out)",
     )
+    provisional: bool = Field(
+        default=False,
+        description="Register before the ID number is known (待核实): name, gender and an approximate birth "
+        "date instead; the number is added later with POST /api/v1/minors/{id}/verify",
+    )
+    birth_date_precision: BirthDatePrecision = Field(
+        default=BirthDatePrecision.day,
+        description="How much of `birth_date` is known (provisional records only): `year` or `month` store the "
+        "first day of that year or month",
+    )
+    found_by: FoundBy | None = Field(default=None, description="How the minor came to notice (排查, 家长, …)")
     gender: Gender | None = Field(default=None, description="Derived from a mainland ID; must agree if given")
     birth_date: date | None = Field(
         default=None, description="Derived from a mainland ID; must agree if given"
@@ -88,12 +124,55 @@ class MinorCreate(MinorFields):
 
     @model_validator(mode="after")
     def _other_documents_need_their_facts(self) -> Self:
+        if self.id_document_type is not IdDocumentType.mainland_id and self.id_number is not None:
+            if not _OTHER_DOCUMENT.fullmatch(self.id_number):
+                raise ValueError("id_number: must be 5–30 letters and digits")
+            if self.gender is None or self.birth_date is None:
+                raise ValueError("gender and birth_date are required when the document is not a mainland ID")
+        return self
+
+
+class MinorVerify(BaseModel):
+    """The ID number of a provisional record, added once it is known; it travels in the body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id_document_type: IdDocumentType = IdDocumentType.mainland_id
+    id_number: IdNumber = Field(examples=["330381200901011231"])
+    gender: Gender | None = Field(
+        default=None, description="For a document that is not a mainland ID (a mainland ID gives it)"
+    )
+    birth_date: IsoDate | None = Field(
+        default=None,
+        description="For a document that is not a mainland ID (a mainland ID gives it)",
+    )
+
+    @model_validator(mode="after")
+    def _other_documents_need_their_facts(self) -> Self:
         if self.id_document_type is not IdDocumentType.mainland_id:
             if not _OTHER_DOCUMENT.fullmatch(self.id_number):
                 raise ValueError("id_number: must be 5–30 letters and digits")
             if self.gender is None or self.birth_date is None:
                 raise ValueError("gender and birth_date are required when the document is not a mainland ID")
         return self
+
+
+class MinorMerge(BaseModel):
+    """Merge a provisional record into the record of the same person (both in the caller's scope)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    into_id: uuid.UUID = Field(description="The surviving record (verified, in scope)")
+
+
+class DuplicateCheck(BaseModel):
+    """Name and birth date to look for possible duplicates before registering; in the body, never in a URL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: PersonName = Field(examples=["张三"])
+    birth_date: IsoDate = Field(examples=["2011-03-01"])
+    birth_date_precision: BirthDatePrecision = BirthDatePrecision.day
 
 
 class MinorUpdate(BaseModel):
@@ -160,6 +239,12 @@ class MinorRead(BaseModel):
     status: MinorStatus | None = None
     is_sealed: bool | None = None
     source: MinorSource | None = None
+    verification_status: VerificationStatus | None = None
+    birth_date_precision: BirthDatePrecision | None = None
+    found_by: FoundBy | None = None
+    merged_into_id: uuid.UUID | None = Field(
+        default=None, description="For a merged record: the record it was merged into"
+    )
     created_at: datetime
     updated_at: datetime
     masked_fields: list[str]
@@ -184,6 +269,18 @@ class MinorPolicy(BaseModel):
     sensitive_risk_categories: list[RiskCategory]
     may_edit: bool = Field(description="Whether the caller may change a registered minor's record")
     may_change_status: bool = Field(description="Whether the caller may change the status and seal a record")
+
+
+class PossibleDuplicates(BaseModel):
+    """Records that may be the same person (same name, birth date within the precision given)."""
+
+    in_scope: list[MinorRead] = Field(
+        description="Records in the caller's scope, shaped as in a list (identity masked)"
+    )
+    managed_elsewhere: bool = Field(
+        description="Whether a record outside the caller's scope matches; never which one, nor where "
+        "(an audit event, counted against the daily limit of such answers)"
+    )
 
 
 class MinorLookup(BaseModel):

@@ -52,6 +52,14 @@ def may_read_unit_rates(principal: Principal) -> bool:
     )
 
 
+# --- imports ------------------------------------------------------------------------------------------------
+
+
+def reads_unit_imports(principal: Principal) -> bool:
+    """A lead reads every import made in the subtree of their unit; everyone else reads their own."""
+    return principal.role is Role.supervisor
+
+
 # --- minors -------------------------------------------------------------------------------------------------
 
 
@@ -261,6 +269,19 @@ def may_edit_campaign(principal: Principal, *, issuing_unit_id: uuid.UUID) -> bo
 def may_report_on_task(principal: Principal, *, reporting_unit_id: uuid.UUID) -> bool:
     """A target unit's people report on their own unit's tasks."""
     return principal.has(Scope.task_reports_write) and principal.unit_id == reporting_unit_id
+
+
+# --- venues and pharmacy checks -----------------------------------------------------------------------------
+
+
+def may_keep_venues(principal: Principal) -> bool:
+    """Venue checkers (stations, police) add venues and record their checks, within their own scope."""
+    return principal.has(Scope.venues_write)
+
+
+def may_record_pharmacy_checks(principal: Principal) -> bool:
+    """Stations record the pharmacy checks of their own scope."""
+    return principal.has(Scope.pharmacy_checks_write)
 
 
 # --- assessments --------------------------------------------------------------------------------------------

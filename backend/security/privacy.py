@@ -114,6 +114,14 @@ MINOR_FIELDS: dict[str, Rule] = {
     "status": _stored(_GENERAL),
     "is_sealed": Rule(_SENSITIVE, sealable=False, why="a seal tells that there is a criminal record to seal"),
     "source": _stored(_SENSITIVE, why="'seizure_notice' says the child was seized for drugs"),
+    "verification_status": _stored(
+        _GENERAL, why="whether the ID number is on record (待核实), not what it is"
+    ),
+    "birth_date_precision": _stored(
+        _GENERAL, why="how much of the birth date is known (year, month, day); the date itself is identity"
+    ),
+    "found_by": _stored(_SENSITIVE, why="'police' (公安) says the police came across the child, like source"),
+    "merged_into_id": _stored(_GENERAL, why="a record's id, read in scope like any other"),
     "created_at": _stored(_GENERAL),
     "updated_at": _stored(_GENERAL),
     "masked_fields": _derived(_GENERAL, "the policy", why="how the record was shaped"),
@@ -492,6 +500,76 @@ NOTIFICATION_FIELDS: dict[str, Rule] = {
     ),
 }
 
+# Venues and pharmacy checks (``/api/v1/venues``, ``/api/v1/pharmacy-checks``): places and businesses, never a
+# child. A pharmacy check records a buyer's age band only (no name, no ID number, no date of birth): a band over
+# a pharmacy and a day is not enough to find the child, and the form asks for it.
+VENUE_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "name",
+            "kind",
+            "address",
+            "unit",
+            "near_school",
+            "school",
+            "status",
+            "note",
+            "last_checked_on",
+            "follow_up_on",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+    },
+    "follow_up_due": _derived(_GENERAL, "follow_up_on", why="a flag: the follow-up date has come"),
+    "check_count": _derived(_GENERAL, "checks", why="how many checks the venue has had"),
+    "checks": _stored(_GENERAL, why="the venue's checks, each as below"),
+}
+VENUE_CHECK_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "venue_id",
+            "checked_on",
+            "findings",
+            "hazard_found",
+            "measures",
+            "follow_up_on",
+            "checked_by_unit",
+            "checked_by_name",
+            "recorded_at",
+        )
+    },
+    "evidence": _stored(_GENERAL, why="file names, types and sizes; the files are read in scope"),
+}
+PHARMACY_CHECK_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "pharmacy_name",
+            "licence_number",
+            "address",
+            "checked_on",
+            "quantity",
+            "prescription_seen",
+            "notes",
+            "unit",
+            "checked_by_name",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+    },
+    "buyer_age_band": _stored(
+        _GENERAL, why="a band (under 14, 14-15, 16-17, adult), never a name, ID number or birth date"
+    ),
+    "minor_buyer": _derived(_GENERAL, "buyer_age_band", why="a flag: the band is under 18"),
+}
+
 # Assessments (``/api/v1/assessment-schemes``, ``/api/v1/assessment-runs``): a unit's scores and the counts behind
 # them are aggregates about units, general for whoever may read the result (the unit itself, the issuing subtree's
 # leads and auditors). The drill-down's minors are shaped as a related minor in the list view (MINOR_FIELDS), its
@@ -563,6 +641,47 @@ RATE_FIELDS: dict[str, Rule] = {
         for field in ("numerator", "denominator", "value")
     },
     "rates.*.suppressed": _derived(_GENERAL, "the counts", why="says a cell is hidden; never why"),
+}
+
+# Import jobs (``/api/v1/imports``): read by the uploader and by leads above the uploader's unit. The report keeps
+# row numbers, outcomes and problems by column header, never a cell's value: no name, no ID number (in clear or
+# masked) — the uploader has the file; a duplicate managed by another unit is said to be one and nothing more.
+IMPORT_JOB_FIELDS: dict[str, Rule] = {
+    **{
+        field: _stored(_GENERAL)
+        for field in (
+            "id",
+            "kind",
+            "mode",
+            "all_or_nothing",
+            "status",
+            "file_hash",
+            "file_size",
+            "sheet_name",
+            "unit_id",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "rows_total",
+            "rows_done",
+            "rows_ok",
+            "rows_duplicate",
+            "rows_invalid",
+            "rows_applied",
+            "committed",
+            "error",
+        )
+    },
+    "file_name": _stored(_GENERAL, why="as the uploader named it; the web app suggests the template's name"),
+    "report.notes": _stored(_GENERAL, why="which sheet was read, what was ignored"),
+    "report.columns": _stored(_GENERAL, why="the form's headers found"),
+    "report.rows.row": _stored(_GENERAL, why="a row number of the uploader's own file"),
+    "report.rows.outcome": _stored(_GENERAL),
+    "report.rows.action": _stored(
+        _GENERAL, why="what committing does; 'managed by another unit' says no more than a registration's 409"
+    ),
+    "report.rows.problems": _stored(_GENERAL, why="column header, code and message; never the cell's value"),
 }
 
 # The audit trail. Who did what, when and why is general for those who read the trail (the reason of a

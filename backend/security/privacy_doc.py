@@ -15,6 +15,10 @@ RECORDS: tuple[tuple[str, dict[str, privacy.Rule]], ...] = (
     ("Audit event (`/api/v1/audit-events`)", privacy.AUDIT_EVENT_FIELDS),
     ("To-do item (`/api/v1/me/todo`)", privacy.TODO_ITEM_FIELDS),
     ("Notification (`/api/v1/me/notifications`)", privacy.NOTIFICATION_FIELDS),
+    ("Import job (`/api/v1/imports`)", privacy.IMPORT_JOB_FIELDS),
+    ("Venue (`/api/v1/venues`)", privacy.VENUE_FIELDS),
+    ("Venue check (`/api/v1/venues/{id}`, `checks`)", privacy.VENUE_CHECK_FIELDS),
+    ("Pharmacy check (`/api/v1/pharmacy-checks`)", privacy.PHARMACY_CHECK_FIELDS),
     ("Assessment result (`/api/v1/assessment-runs/{id}`)", privacy.ASSESSMENT_RESULT_FIELDS),
     (
         "Assessment figure (`/api/v1/assessment-runs/{id}/units/{unit_id}/figures/{indicator}`)",

@@ -55,6 +55,10 @@ class Scope(LabelledEnum):
     )
     transfers_read = ("transfers:read", "查看移交", "Read transfers")
     transfers_write = ("transfers:write", "办理移交", "Request and answer transfers")
+    venues_read = ("venues:read", "查看重点场所排查", "Read venues and their checks")
+    venues_write = ("venues:write", "记录重点场所排查", "Keep venues and record their checks")
+    pharmacy_checks_read = ("pharmacy_checks:read", "查看药店排查", "Read pharmacy checks")
+    pharmacy_checks_write = ("pharmacy_checks:write", "记录药店排查", "Record pharmacy checks")
     assessments_read = ("assessments:read", "查看考核结果", "Read assessments and their results")
     assessments_write = (
         "assessments:write",
@@ -103,6 +107,10 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.care_files_approve,
             Scope.transfers_read,
             Scope.transfers_write,
+            Scope.venues_read,
+            Scope.venues_write,
+            Scope.pharmacy_checks_read,
+            Scope.pharmacy_checks_write,
             Scope.assessments_read,
             Scope.assessments_write,
             Scope.work_records_read,
@@ -125,6 +133,10 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.care_files_write,
             Scope.transfers_read,
             Scope.transfers_write,
+            Scope.venues_read,
+            Scope.venues_write,
+            Scope.pharmacy_checks_read,
+            Scope.pharmacy_checks_write,
             Scope.assessments_read,
             Scope.work_records_read,
             Scope.work_records_write,
@@ -141,6 +153,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.campaigns_read,
             Scope.task_reports_write,
             Scope.care_files_team,
+            Scope.venues_read,
+            Scope.venues_write,
         }
     ),
     Role.school_staff: frozenset(
@@ -173,6 +187,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.stats_overview,
             Scope.care_files_read,
             Scope.transfers_read,
+            Scope.venues_read,
+            Scope.pharmacy_checks_read,
             Scope.assessments_read,
             Scope.work_records_read,
         }

@@ -425,3 +425,12 @@ async def daily_report(
     statement = await _filtered(session, principal, NoticeFilters(received_on=day, within=unit.id), now)
     rows = (await session.execute(statement.order_by(SeizureNotice.received_at, SeizureNotice.id))).all()
     return unit, await _present_rows(session, list(rows), principal=principal, now=now)
+
+
+async def move_to_minor(session: AsyncSession, *, from_minor_id: uuid.UUID, to_minor_id: uuid.UUID) -> int:
+    """A provisional minor merged into the record of the same person: the notices name the survivor. The
+    number of notices moved."""
+    moved = await session.execute(
+        sa.update(SeizureNotice).where(SeizureNotice.minor_id == from_minor_id).values(minor_id=to_minor_id)
+    )
+    return int(moved.rowcount or 0)

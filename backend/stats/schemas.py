@@ -101,10 +101,19 @@ class CodeCount(BaseModel):
 
 
 class MinorFigures(BaseModel):
-    total: SuppressedCount = Field(description="Minors managed in scope, any status")
-    by_status: list[CodeCount]
-    by_risk_level: list[CodeCount] = Field(description="Active minors")
-    by_category: list[CodeCount] = Field(description="Active minors; one minor may count in several")
+    total: SuppressedCount = Field(
+        description="Confirmed minors managed in scope (ID number on record), any status; provisional records "
+        "(待核实) are counted apart, merged ones not at all"
+    )
+    by_status: list[CodeCount] = Field(description="Confirmed minors")
+    provisional: SuppressedCount = Field(
+        description="Minors registered without an ID number yet (待核实): in lists and worklists, not in the "
+        "confirmed counts above"
+    )
+    by_risk_level: list[CodeCount] = Field(description="Active confirmed minors")
+    by_category: list[CodeCount] = Field(
+        description="Active confirmed minors; one minor may count in several"
+    )
 
 
 class CareFileFigures(BaseModel):

@@ -583,3 +583,11 @@ async def record_notice_printed(session: AsyncSession, *, principal: Principal, 
         object_type="transfer",
         object_id=transfer.id,
     )
+
+
+async def move_to_minor(session: AsyncSession, *, from_minor_id: uuid.UUID, to_minor_id: uuid.UUID) -> None:
+    """A provisional minor merged into the record of the same person: its finished transfers (history) name
+    the survivor. One under way is refused before (``pending_for``)."""
+    await session.execute(
+        sa.update(Transfer).where(Transfer.minor_id == from_minor_id).values(minor_id=to_minor_id)
+    )

@@ -2,7 +2,7 @@
 task's phase.
 
 Revision ID: 7d3e9a1c4b20
-Revises: 5c1d8e2a7b90
+Revises: 7d3e5b1c9a42
 Create Date: 2026-12-02 11:00:00+00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7d3e9a1c4b20"
-down_revision: str | None = "5c1d8e2a7b90"
+down_revision: str | None = "7d3e5b1c9a42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Assessment schemes, their runs, each run's figures (with the inputs behind them) and veto hits.
 
 Revision ID: 7d79e74b426a
-Revises: 7d3e9a1c4b20, 7e3a91c4d2f6, 7d3e5b1c9a42
+Revises: 7d3e9a1c4b20, 7e3a91c4d2f6, 7b1241f9c31a
 Create Date: 2026-12-02 10:44:16.449335+00:00
 """
 
@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7d79e74b426a"
-# Also joins the heads of the work records (7d3e9a1c4b20), the rates (7e3a91c4d2f6) and the school-kept files
-# (7d3e5b1c9a42).
-down_revision: str | tuple[str, ...] | None = ("7d3e9a1c4b20", "7e3a91c4d2f6", "7d3e5b1c9a42")
+# Also joins the heads of the work records (7d3e9a1c4b20), the rates (7e3a91c4d2f6) and the venues (7b1241f9c31a,
+# after the school-kept files).
+down_revision: str | tuple[str, ...] | None = ("7d3e9a1c4b20", "7e3a91c4d2f6", "7b1241f9c31a")
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -27,6 +27,7 @@ PAGES = (
     ("jinhu_lead", "/audit", "audit", ("[data-test=audit-verify]",)),
     ("edu_officer", "/campaigns", "campaigns", ("[data-test=campaign-add]",)),
     ("school_teacher", "/statistics", "statistics", ("[data-test=submit-metrics]",)),
+    ("county_lead", "/rates", "rates", ("[data-test=period-picker]", "[data-test=preset-year]")),
     ("admin", "/units", "units", ("[data-test=unit-add]",)),
     ("admin", "/people", "people", ("[data-test=person-add]",)),
     ("admin", "/clients", "clients", ("[data-test=client-add]",)),

@@ -32,6 +32,7 @@ SENSITIVE = (
     "substances",
     "sensitive_risk_categories",  # shown inside risk_categories
     "source",  # "seizure_notice" says the child was seized
+    "found_by",  # "police" says the police came across the child
     "is_sealed",  # a seal says there is a record to seal
 )
 GENERAL = (
@@ -51,6 +52,9 @@ GENERAL = (
     "risk_level",
     "managing_unit",
     "status",
+    "verification_status",  # whether the ID number is on record (待核实), not what it is
+    "birth_date_precision",  # how much of the birth date is known
+    "merged_into_id",  # a record's id, read in scope like any other
     "created_at",
     "updated_at",
     "masked_fields",
@@ -83,7 +87,7 @@ REVEALABLE = sorted(
 )
 # Sealed facts open, with a reason, only to a lead of the county office.
 SEALED_REVEALERS = {"county_lead"}
-SEALED_REVEALABLE = ["sensitive_risk_categories", "source", "substances"]
+SEALED_REVEALABLE = ["found_by", "sensitive_risk_categories", "source", "substances"]
 
 # Who reaches each sample minor.
 IN_SCOPE = {
@@ -127,6 +131,7 @@ SAMPLES = {
             "turns_18_on": "2030-03-15",
             "gender": "male",
             "source": "screening",
+            "found_by": None,
         },
         "masked": {
             "name": "欧阳**",
@@ -160,6 +165,7 @@ SAMPLES = {
             "turns_18_on": "2031-01-02",
             "gender": "male",
             "source": "screening",
+            "found_by": None,
         },
         "masked": {
             "name": "张*",
@@ -193,6 +199,7 @@ SAMPLES = {
             "turns_18_on": "2029-07-29",
             "gender": "female",
             "source": "screening",
+            "found_by": None,
         },
         "masked": {
             "name": "周*",
@@ -279,6 +286,9 @@ def _check(shown, key, account, view, *, sealed=False, responsible=False):
     assert shown["schooling_status"] == body["schooling_status"]
     assert shown["household_division_code"] == body["household_division_code"]
     assert shown["status"] == "active"
+    assert shown["verification_status"] == "verified"
+    assert shown["birth_date_precision"] == "day"
+    assert shown["merged_into_id"] is None
     expected_revealable = REVEALABLE if account in REVEALERS else []
     if responsible and view == "detail":
         expected_revealable = []
@@ -390,6 +400,8 @@ ROUTES_WITH_A_MINOR_ID = [
     ("GET", "", None),
     ("PATCH", "", {"grade": "初三"}),
     ("POST", "/reveal", {"reason": "越权访问的尝试", "fields": ["name"]}),
+    ("POST", "/verify", {"id_number": "330381201203151231"}),
+    ("POST", "/merge", {"into_id": "00000000-0000-0000-0000-000000000000"}),
 ]
 
 
@@ -408,7 +420,8 @@ async def test_no_route_reaches_a_minor_outside_the_scope(
         # Schools may not reveal, and neither police nor schools edit a record (they register): refused
         # before any look-up, whatever the id.
         if (account == "school_teacher" and method == "POST") or (
-            account in ("school_teacher", "jinhu_police") and method == "PATCH"
+            account in ("school_teacher", "jinhu_police")
+            and (method == "PATCH" or suffix in ("/verify", "/merge"))
         ):
             assert_problem(response, 403)
             continue
@@ -531,3 +544,58 @@ async def test_responsibility_ends_with_the_file(client, login, samples):
     assert approved.status_code == 200, approved.text
     detail = (await client.get(f"{MINORS}/{created['id']}", headers=worker)).json()
     assert detail["name"] == "欧阳**"
+
+
+# A record registered before its ID number is known (待核实), found by the police, born in 2014 (the year only).
+PROVISIONAL_BODY = {
+    "provisional": True,
+    "name": "钱小红",
+    "gender": "female",
+    "birth_date": "2014-06-01",
+    "birth_date_precision": "year",
+    "found_by": "police",
+    "residence_division_code": "330381005002",
+    "residence_address": "锦湖街道锦园路8号",
+    "schooling_status": "dropped_out",
+    "risk_categories": ["idle_youth"],
+    "risk_level": "medium",
+}
+# Who sees the provisional record's fields, by account: (name, found_by); everyone in scope sees the rest alike.
+PROVISIONAL_EXPECTED = {
+    "jinhu_worker": ("钱**", "police"),
+    "jinhu_lead": ("钱**", "police"),
+    "county_lead": ("钱**", "police"),
+    "jinhu_police": ("钱**", None),
+    "admin": ("钱**", None),
+    "auditor": ("钱**", None),
+}
+
+
+@pytest.mark.parametrize("account", [*sorted(PROVISIONAL_EXPECTED), "other_worker", "school_teacher"])
+async def test_a_provisional_record_is_shaped_by_the_same_table(client, login, county, account):
+    created = await client.post(MINORS, json=PROVISIONAL_BODY, headers=await login("jinhu_worker"))
+    assert created.status_code == 201, created.text
+    minor_id = created.json()["id"]
+    headers = await login(account)
+    detail = await client.get(f"{MINORS}/{minor_id}", headers=headers)
+    listed = (await client.get(MINORS, headers=headers)).json()["items"]
+    if account not in PROVISIONAL_EXPECTED:
+        assert_problem(detail, 404)
+        assert minor_id not in {item["id"] for item in listed}
+        return
+    for shown in (detail.json(), next(item for item in listed if item["id"] == minor_id)):
+        name, found_by = PROVISIONAL_EXPECTED[account]
+        assert shown["name"] == name
+        assert shown["verification_status"] == "provisional"
+        assert shown["birth_date_precision"] == "year"
+        assert shown["gender"] == "female"
+        assert shown["id_number"] is None
+        assert shown["id_document_type"] is None
+        assert "birth_date" not in shown  # masked for everyone: the age stands for it
+        assert "2014" not in str(shown.get("turns_18_on", ""))
+        if found_by is None:
+            assert "found_by" not in shown
+            assert "found_by" in shown["hidden_fields"]
+        else:
+            assert shown["found_by"] == found_by
+        assert "钱小红" not in str(shown)

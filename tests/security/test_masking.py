@@ -24,6 +24,14 @@ def test_names_keep_the_family_name(name, masked):
 def test_id_numbers_keep_six_and_four():
     assert mask_id_number("330381200901011231") == "330381********1231"
     assert mask_id_number("H12345678") == "H1*****78"
+    assert mask_id_number("H1234") == "H1*34"
+
+
+def test_a_number_too_short_to_keep_both_ends_is_starred_entirely():
+    # The registry refuses document numbers under 5 characters, so this guards the function, not a route:
+    # keeping 2 and 2 of a 4-character number (or 6 and 4 of 10) would show all of it.
+    assert mask_id_number("H123") == "****"
+    assert mask_id_number("123") == "***"
 
 
 def test_phones():

@@ -87,6 +87,8 @@ PUBLIC = {
     ("GET", "/docs/assets/redoc.standalone.js"),
 }
 
+IMPORTERS = frozenset({"minors:register", "venues:write", "pharmacy_checks:write"})
+
 # Routes two kinds of people use, each through their own scope (``auth.deps.require_any``): one of these suffices.
 # Care files: the unit's workers and leads, and police officers and teachers on a file's team (the service
 # narrows those to the files naming them).
@@ -98,6 +100,12 @@ ANY_OF_ROUTES = {
     # The rates: leads and the education bureau through stats:read, auditors through stats:overview (the service
     # refuses school staff and social workers: permissions.may_read_unit_rates).
     ("GET", "/api/v1/stats/rates"): frozenset({"stats:read", "stats:overview"}),
+    # Imports of the screening forms: whoever records what one of the forms holds (the form's own permission is
+    # asked at upload: a teacher uploading pharmacy checks gets 403, tests/imports/test_imports.py).
+    ("GET", "/api/v1/imports"): IMPORTERS,
+    ("POST", "/api/v1/imports"): IMPORTERS,
+    ("GET", "/api/v1/imports/{job_id}"): IMPORTERS,
+    ("GET", "/api/v1/imports/templates/{kind}"): IMPORTERS,
 }
 
 CAMPAIGNS_READ = frozenset({"campaigns:read"})
@@ -148,6 +156,9 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/minors/{minor_id}"): frozenset({"minors:read"}),
     ("PATCH", "/api/v1/minors/{minor_id}"): frozenset({"minors:write"}),
     ("POST", "/api/v1/minors/{minor_id}/reveal"): frozenset({"minors:reveal"}),
+    ("POST", "/api/v1/minors/duplicate-check"): frozenset({"minors:register"}),
+    ("POST", "/api/v1/minors/{minor_id}/verify"): frozenset({"minors:write"}),
+    ("POST", "/api/v1/minors/{minor_id}/merge"): frozenset({"minors:write"}),
     ("GET", "/api/v1/campaigns"): CAMPAIGNS_READ,
     ("POST", "/api/v1/campaigns"): CAMPAIGNS_WRITE,
     ("GET", "/api/v1/campaigns/{campaign_id}"): CAMPAIGNS_READ,
@@ -206,6 +217,21 @@ ROUTES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/stats/schools"): frozenset({"stats:read"}),
     ("GET", "/api/v1/stats/regions"): frozenset({"stats:read"}),
     ("GET", "/api/v1/stats/overview"): frozenset({"stats:overview"}),
+    ("GET", "/api/v1/venues"): frozenset({"venues:read"}),
+    ("POST", "/api/v1/venues"): frozenset({"venues:read", "venues:write"}),
+    ("GET", "/api/v1/venues/{venue_id}"): frozenset({"venues:read"}),
+    ("PATCH", "/api/v1/venues/{venue_id}"): frozenset({"venues:read", "venues:write"}),
+    ("POST", "/api/v1/venues/{venue_id}/checks"): frozenset({"venues:read", "venues:write"}),
+    ("POST", "/api/v1/venues/{venue_id}/checks/{check_id}/evidence"): frozenset(
+        {"venues:read", "venues:write"}
+    ),
+    ("GET", "/api/v1/venues/{venue_id}/checks/{check_id}/evidence/{evidence_id}"): frozenset({"venues:read"}),
+    ("GET", "/api/v1/pharmacy-checks"): frozenset({"pharmacy_checks:read"}),
+    ("POST", "/api/v1/pharmacy-checks"): frozenset({"pharmacy_checks:read", "pharmacy_checks:write"}),
+    ("GET", "/api/v1/pharmacy-checks/{check_id}"): frozenset({"pharmacy_checks:read"}),
+    ("PATCH", "/api/v1/pharmacy-checks/{check_id}"): frozenset(
+        {"pharmacy_checks:read", "pharmacy_checks:write"}
+    ),
     ("GET", "/api/v1/assessment-schemes"): ASSESSMENTS_READ,
     ("POST", "/api/v1/assessment-schemes"): ASSESSMENTS_WRITE,
     ("GET", "/api/v1/assessment-schemes/{scheme_id}"): ASSESSMENTS_READ,
@@ -256,6 +282,10 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:approve",
             "transfers:read",
             "transfers:write",
+            "venues:read",
+            "venues:write",
+            "pharmacy_checks:read",
+            "pharmacy_checks:write",
             "assessments:read",
             "assessments:write",
             "work_records:read",
@@ -278,6 +308,10 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "care_files:write",
             "transfers:read",
             "transfers:write",
+            "venues:read",
+            "venues:write",
+            "pharmacy_checks:read",
+            "pharmacy_checks:write",
             "assessments:read",
             "work_records:read",
             "work_records:write",
@@ -294,6 +328,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "campaigns:read",
             "task_reports:write",
             "care_files:team",
+            "venues:read",
+            "venues:write",
         }
     ),
     "school_staff": frozenset(
@@ -325,6 +361,8 @@ ROLE_SCOPES_WRITTEN: dict[str, frozenset[str]] = {
             "stats:overview",
             "care_files:read",
             "transfers:read",
+            "venues:read",
+            "pharmacy_checks:read",
             "assessments:read",
             "work_records:read",
         }
@@ -452,6 +490,20 @@ def campaign_body(world: "World", kinds: list[str]) -> dict[str, Any]:
 def entry_body(world: "World") -> dict[str, Any]:
     occurred = (utcnow() - timedelta(hours=3)).astimezone(LOCAL_TIMEZONE).replace(microsecond=0)
     return {"kind": "talk", "occurred_at": occurred.isoformat(), "summary": "谈心谈话，了解近期情况"}
+
+
+def venue_body(world: "World") -> dict[str, Any]:
+    return {"name": f"走查KTV {uuid.uuid4().hex[:6]}", "kind": "ktv", "address": "锦湖街道锦园路18号"}
+
+
+def pharmacy_body(world: "World") -> dict[str, Any]:
+    return {
+        "pharmacy_name": "走查大药房",
+        "checked_on": local_today().isoformat(),
+        "buyer_age_band": "16_17",
+        "quantity": 1,
+        "prescription_seen": False,
+    }
 
 
 @dataclass(frozen=True)
@@ -595,6 +647,10 @@ WITNESSES: dict[str, list[Witness]] = {
             },
             status=201,
         ),
+        W("venues:read", "GET", "/venues"),
+        W("venues:write", "POST", "/venues", body=venue_body, status=201),
+        W("pharmacy_checks:read", "GET", "/pharmacy-checks"),
+        W("pharmacy_checks:write", "POST", "/pharmacy-checks", body=pharmacy_body, status=201),
         W("work_records:read", "GET", "/publicity-activities"),
         W(
             "work_records:write",
@@ -669,6 +725,10 @@ WITNESSES: dict[str, list[Witness]] = {
             },
             status=201,
         ),
+        W("venues:read", "GET", "/venues"),
+        W("venues:write", "POST", "/venues", body=venue_body, status=201),
+        W("pharmacy_checks:read", "GET", "/pharmacy-checks"),
+        W("pharmacy_checks:write", "POST", "/pharmacy-checks", body=pharmacy_body, status=201),
         W("work_records:read", "GET", "/responsibility-letters"),
         W(
             "work_records:write",
@@ -701,6 +761,8 @@ WITNESSES: dict[str, list[Witness]] = {
         ),
         # The files whose team names the officer (none in this county yet: an empty page, not a refusal).
         W("care_files:team", "GET", "/care-files"),
+        W("venues:read", "GET", "/venues"),
+        W("venues:write", "POST", "/venues", body=venue_body, status=201),
     ],
     "school_teacher": [
         W("assessments:read", "GET", "/assessment-schemes"),
@@ -768,6 +830,8 @@ WITNESSES: dict[str, list[Witness]] = {
         W("stats:overview", "GET", "/stats/overview"),
         W("care_files:read", "GET", "/care-files/{care_file_id}", ids={"care_file_id": "file:worker"}),
         W("transfers:read", "GET", "/transfers/{transfer_id}", ids={"transfer_id": "transfer:demo"}),
+        W("venues:read", "GET", "/venues"),
+        W("pharmacy_checks:read", "GET", "/pharmacy-checks"),
         W("work_records:read", "GET", "/inspection-visits"),
     ],
     "police-jinhu": [

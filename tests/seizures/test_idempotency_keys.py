@@ -1,6 +1,7 @@
 """Idempotency keys belong to one client, and last seven days: the same key from two clients is two requests,
 and a key past its retention is a new one. (The stored answer's age is set in the database, as time would.)"""
 
+import hashlib
 import uuid
 from datetime import timedelta
 
@@ -8,7 +9,9 @@ import sqlalchemy as sa
 
 from backend.db import utcnow
 from backend.idempotency import IdempotencyRecord
-from tests.school_metrics.conftest import machine_client  # noqa: F401 - shared fixture
+from backend.terms import Term
+from tests.conftest import assert_problem
+from tests.school_metrics.conftest import METRICS, figures, machine_client  # noqa: F401 - shared fixture
 from tests.seizures.conftest import NOTICES, notice_body
 
 
@@ -80,3 +83,75 @@ async def test_a_key_is_kept_seven_days_and_is_new_after_them(app, client, perso
     records = await _records(app, key)
     assert len(records) == 1
     assert records[0].response_body["id"] == fresh.json()["id"]
+
+
+async def test_a_key_reused_with_another_body_is_refused_with_a_message_saying_so(
+    app, client, person, police_system
+):
+    key = str(uuid.uuid4())
+    headers = {**police_system, "Idempotency-Key": key}
+    first = await client.post(NOTICES, json=notice_body(person()), headers=headers)
+    assert first.status_code == 201, first.text
+    refused = await client.post(NOTICES, json=notice_body(person()), headers=headers)
+    problem = assert_problem(refused, 409, "idempotency-key-reused")
+    assert problem["title"] == "Idempotency key reused with another request"
+    assert problem["detail"] == (
+        "This Idempotency-Key was used for a different request; use a new key for a new request."
+    )
+    assert len(await _records(app, key)) == 1
+
+
+async def test_a_key_belongs_to_one_route(
+    app,
+    client,
+    county,
+    person,
+    machine_client,  # noqa: F811
+):
+    """The same client may use the same key on two routes: on the second it is a new request, judged there on
+    its own (school figures out of a police station's reach: 422), never the first route's answer or a 409."""
+    station = await machine_client(
+        "police-jinhu-both", county["units"]["锦湖派出所"], ["seizures:write", "metrics:write"]
+    )
+    key = str(uuid.uuid4())
+    pushed = await client.post(
+        NOTICES, json=notice_body(person()), headers={**station, "Idempotency-Key": key}
+    )
+    assert pushed.status_code == 201, pushed.text
+    batch = {
+        "term": Term.current().code,
+        "rows": [{**figures(), "school_id": str(county["units"]["瑞安市锦湖中学"].id)}],
+    }
+    submitted = await client.post(METRICS, json=batch, headers={**station, "Idempotency-Key": key})
+    problem = assert_problem(submitted, 422)
+    assert [error["loc"] for error in problem["errors"]] == [["body", "rows", 0, "school_id"]]
+    records = await _records(app, key)
+    assert [record.route for record in records] == ["POST /api/v1/seizure-notices"]
+
+
+async def test_the_stored_fingerprint_is_the_sha256_of_the_canonical_body(
+    app,
+    client,
+    county,
+    machine_client,  # noqa: F811
+):
+    """The fingerprint is kept for seven days, across upgrades: a retry after a release must still match, so its
+    recipe is fixed — SHA-256 of the body as JSON with sorted keys and no spaces."""
+    bureau = await machine_client("edu-fingerprint", county["units"]["瑞安市教育局"], ["metrics:write"])
+    school_id = str(county["units"]["瑞安市锦湖中学"].id)
+    rows = [{**figures(), "school_id": school_id}]
+    key = str(uuid.uuid4())
+    sent = await client.post(
+        METRICS, json={"term": Term.current().code, "rows": rows}, headers={**bureau, "Idempotency-Key": key}
+    )
+    assert sent.status_code == 201, sent.text
+    canonical = (
+        '{"rows":[{"exams_with_content":1,"five_one_activities":3,"lesson_hours":2,"school_id":"'
+        + school_id
+        + '","students_completed":1150,"students_enrolled":1200,"students_registered":1190,"teachers_trained":6}],'
+        + '"term":"'
+        + Term.current().code
+        + '"}'
+    )
+    [record] = await _records(app, key)
+    assert record.request_hash == hashlib.sha256(canonical.encode()).hexdigest()

@@ -23,6 +23,7 @@ from backend.minors.models import (
     RiskLevel,
     SchoolingStatus,
     Substance,
+    VerificationStatus,
 )
 from backend.minors.service.presenting import MINOR_SELECT, ManagingUnit, shape_minor
 from backend.pagination import Page, PageParams, page_statements, run_page
@@ -61,6 +62,12 @@ class MinorFilters(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     status: MinorStatus | None = None
+    verification_status: Annotated[
+        VerificationStatus | None,
+        Field(
+            description="provisional: registered without an ID number yet (待核实); merged records are never listed"
+        ),
+    ] = None
     risk_level: RiskLevel | None = None
     category: Annotated[RiskCategory | None, Field(description="Has this risk category")] = None
     substance: Annotated[
@@ -135,6 +142,7 @@ FILTERS: dict[str, ListFilter] = {
         lambda path, _today: subtree_parameters("within", path),
         counted=lambda: in_subtree_template(ManagingUnit.path, "within"),
     ),
+    "verification_status": _equals(Minor.verification_status, "verification_status"),
     "risk_level": _equals(Minor.risk_level, "risk_level"),
     "schooling_status": _equals(Minor.schooling_status, "schooling_status"),
     "school_id": _equals(Minor.school_id, "school_id"),
@@ -256,7 +264,11 @@ def _list_statements(shape: _ListShape, order_by: Sequence[Any]) -> tuple[AnySel
 
 
 def _build_list_statements(shape: _ListShape, order_by: Sequence[Any]) -> tuple[AnySelect, AnySelect]:
-    conditions = [minor_scope_template(shape.scope, ManagingUnit.path, Minor.school_id)]
+    # A merged record (a provisional one whose person was found registered) is read by id only, never listed.
+    conditions = [
+        minor_scope_template(shape.scope, ManagingUnit.path, Minor.school_id),
+        col(Minor.status) != MinorStatus.merged,
+    ]
     for name, value in shape.given:
         conditions += FILTERS[name].conditions(value)
     statement = MINOR_SELECT.where(*conditions)
@@ -265,7 +277,10 @@ def _build_list_statements(shape: _ListShape, order_by: Sequence[Any]) -> tuple[
     # staff, who reach minors by school, not by managing unit.
     countable = [FILTERS[name].counted for name, _value in shape.given]
     if shape.scope != "school" and all(countable):
-        counted = [minor_scope_template(shape.scope, ManagingUnit.path, None)]
+        counted = [
+            minor_scope_template(shape.scope, ManagingUnit.path, None),
+            col(MinorCount.status) != MinorStatus.merged,
+        ]
         counted += [condition() for condition in countable if condition]
         total_statement = (
             sa.select(sa.func.coalesce(sa.func.sum(MinorCount.n), 0))

@@ -72,6 +72,10 @@ _COLUMNS = (
     Minor.status,
     Minor.is_sealed,
     Minor.source,
+    Minor.verification_status,
+    Minor.birth_date_precision,
+    Minor.found_by,
+    Minor.merged_into_id,
     Minor.created_at,
     Minor.updated_at,
     ManagingUnit.name.label("managing_unit_name"),
@@ -201,7 +205,11 @@ def _guardian(entry: dict[str, Any], cipher: FieldCipher, *, reveal: bool) -> di
 
 # The full value of each field that is more than its column; every other field's full value is its column.
 _DERIVED_FULL_VALUES: dict[str, Reader] = {
-    "id_number": lambda row, cipher: cipher.decrypt(row["id_number_ciphertext"], context="minor.id_number"),
+    "id_number": lambda row, cipher: (
+        cipher.decrypt(row["id_number_ciphertext"], context="minor.id_number")
+        if row["id_number_ciphertext"]
+        else None  # a provisional record has none yet
+    ),
     "phone": lambda row, cipher: (
         cipher.decrypt(row["phone_ciphertext"], context="minor.phone") if row["phone_ciphertext"] else None
     ),

@@ -1,6 +1,7 @@
 """The registry's writes and guarded reads: registration (one person, one record), edits, look-up, reveal and the
 daily limits of disclosures, and the changes care work makes to a minor."""
 
+import calendar
 import math
 import uuid
 from datetime import date, timedelta
@@ -14,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.db import local_midnight_utc, local_today, utcnow
-from backend.errors import Conflict, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from backend.errors import Conflict, FieldError, Forbidden, NotFound, TooManyRequests, ValidationFailed
 from backend.etag import check_if_match
 from backend.identity import IdNumberError, age_on, parse_mainland_id
 from backend.messages import Text
 from backend.minors.models import (
+    BirthDatePrecision,
     DisclosureCount,
     DisclosureKind,
     IdDocumentType,
@@ -27,14 +29,18 @@ from backend.minors.models import (
     MinorStatus,
     RiskCategory,
     RiskLevel,
+    VerificationStatus,
     raised_risk,
 )
 from backend.minors.schemas import (
+    DuplicateCheck,
     GuardianIn,
     MinorCreate,
     MinorLookup,
     MinorRead,
     MinorUpdate,
+    MinorVerify,
+    PossibleDuplicates,
 )
 from backend.minors.service.keys import number_hash
 from backend.minors.service.presenting import ManagingUnit, full_value, present, row_in_scope, scoped_select
@@ -62,12 +68,12 @@ async def get_in_scope(session: AsyncSession, *, principal: Principal, minor_id:
     return minor
 
 
-def _parse_identity(minor_in: MinorCreate | MinorLookup) -> tuple[str, date | None, str | None]:
+def _parse_identity(document_type: IdDocumentType, raw_number: str) -> tuple[str, date | None, str | None]:
     """The normalised number, and the birth date and gender a mainland number encodes."""
-    if minor_in.id_document_type is not IdDocumentType.mainland_id:
-        return minor_in.id_number.upper(), None, None
+    if document_type is not IdDocumentType.mainland_id:
+        return raw_number.upper(), None, None
     try:
-        parsed = parse_mainland_id(minor_in.id_number, today=local_today())
+        parsed = parse_mainland_id(raw_number, today=local_today())
     except IdNumberError as exc:
         raise ValidationFailed.field(["body", "id_number"], exc.text, exc.problem_type) from exc
     return parsed.number, parsed.birth_date, parsed.gender
@@ -148,9 +154,24 @@ async def register(
 ) -> Minor:
     """Register a minor: one person, one record. A duplicate in scope names the existing record; one
     managed elsewhere is said to exist and nothing more — and since that tells the caller the person is
-    registered, it is an audit event and counts against a daily limit (``_record_match_elsewhere``)."""
+    registered, it is an audit event and counts against a daily limit (``_record_match_elsewhere``).
+    ``provisional`` registrations (no ID number yet) go to ``register_provisional``."""
+    if minor_in.provisional:
+        return await register_provisional(session, principal=principal, minor_in=minor_in)
+    if minor_in.id_number is None:
+        raise ValidationFailed.field(
+            ["body", "id_number"],
+            "required; to register without it, set provisional to true",
+            "minor.id_number_required",
+        )
+    if minor_in.birth_date_precision is not BirthDatePrecision.day:
+        raise ValidationFailed.field(
+            ["body", "birth_date_precision"],
+            "only a provisional registration may give an approximate birth date",
+            "minor.birth_date_precision",
+        )
     cipher = cipher_of(session)
-    number, encoded_birth, encoded_gender = _parse_identity(minor_in)
+    number, encoded_birth, encoded_gender = _parse_identity(minor_in.id_document_type, minor_in.id_number)
     if encoded_gender and minor_in.gender and minor_in.gender != encoded_gender:
         raise ValidationFailed.field(
             ["body", "gender"], "does not agree with the ID number", "id_number.gender_mismatch"
@@ -190,11 +211,7 @@ async def register(
             limit=match_elsewhere_limit,
         )
 
-    school_id = principal.unit_id if permissions.reports_own_pupils(principal) else minor_in.school_id
-    await _check_school(session, school_id)
-    managing_unit_id = minor_in.managing_unit_id or await _default_managing_unit(session, principal)
-    await _check_managing_unit(session, principal, managing_unit_id)
-    default_source = {Role.school_staff: MinorSource.school_report, Role.police: MinorSource.seizure_notice}
+    school_id, managing_unit_id = await _placement(session, principal=principal, minor_in=minor_in)
     return await insert_record(
         session,
         actor=principal,
@@ -205,7 +222,82 @@ async def register(
         lookup_hash=lookup_hash,
         school_id=school_id,
         managing_unit_id=managing_unit_id,
-        source=minor_in.source or default_source.get(principal.role, MinorSource.screening),
+        source=_source(principal, minor_in),
+    )
+
+
+async def _placement(
+    session: AsyncSession, *, principal: Principal, minor_in: MinorCreate
+) -> tuple[uuid.UUID | None, uuid.UUID]:
+    """The school (a school's staff register their own pupils) and the managing station, checked."""
+    school_id = principal.unit_id if permissions.reports_own_pupils(principal) else minor_in.school_id
+    await _check_school(session, school_id)
+    managing_unit_id = minor_in.managing_unit_id or await _default_managing_unit(session, principal)
+    await _check_managing_unit(session, principal, managing_unit_id)
+    return school_id, managing_unit_id
+
+
+def _source(principal: Principal, minor_in: MinorCreate) -> MinorSource:
+    default_source = {Role.school_staff: MinorSource.school_report, Role.police: MinorSource.seizure_notice}
+    return minor_in.source or default_source.get(principal.role, MinorSource.screening)
+
+
+def birth_window(birth_date: date, precision: BirthDatePrecision | str) -> tuple[date, date]:
+    """The first and last day a birth date of this precision may stand for: a year-only date is 1 January of
+    that year up to 31 December, a month-only date the first to the last day of that month."""
+    if precision == BirthDatePrecision.year:
+        return date(birth_date.year, 1, 1), date(birth_date.year, 12, 31)
+    if precision == BirthDatePrecision.month:
+        last_day = calendar.monthrange(birth_date.year, birth_date.month)[1]
+        return birth_date.replace(day=1), birth_date.replace(day=last_day)
+    return birth_date, birth_date
+
+
+async def register_provisional(
+    session: AsyncSession, *, principal: Principal, minor_in: MinorCreate
+) -> Minor:
+    """Register a minor whose ID number is not known yet (待核实): name, gender and a birth date of the
+    precision known (stored as the first day of the year or month), school or residence, how found. No
+    duplicate check can be made without the number: ``possible_duplicates`` shows the worker records of the same
+    name and birth date before submitting, and ``verify`` checks the number when it is added. For the
+    screening-sheet import too (rows without an ID number)."""
+    if minor_in.id_number is not None:
+        raise ValidationFailed.field(
+            ["body", "id_number"],
+            "leave it out of a provisional registration, or set provisional to false",
+            "minor.provisional_with_id_number",
+        )
+    missing = [
+        FieldError(["body", field], "required for a provisional registration", "minor.provisional_field")
+        for field in ("gender", "birth_date")
+        if getattr(minor_in, field) is None
+    ]
+    if missing:
+        raise ValidationFailed.of(missing)
+    assert minor_in.gender is not None
+    assert minor_in.birth_date is not None
+    earliest, latest = birth_window(minor_in.birth_date, minor_in.birth_date_precision)
+    today = local_today()
+    if earliest > today:
+        raise ValidationFailed.field(["body", "birth_date"], "is in the future", "minor.birth_date_future")
+    if age_on(latest, today) >= 18:
+        raise ValidationFailed.field(
+            ["body", "birth_date"], "the person is 18 or older, not a minor", "minor.adult"
+        )
+    school_id, managing_unit_id = await _placement(session, principal=principal, minor_in=minor_in)
+    return await insert_record(
+        session,
+        actor=principal,
+        minor_in=minor_in,
+        number=None,
+        birth_date=earliest,
+        gender=minor_in.gender,
+        lookup_hash=None,
+        school_id=school_id,
+        managing_unit_id=managing_unit_id,
+        source=_source(principal, minor_in),
+        verification_status=VerificationStatus.provisional,
+        birth_date_precision=minor_in.birth_date_precision,
     )
 
 
@@ -256,24 +348,30 @@ async def insert_record(
     *,
     actor: Principal | None,
     minor_in: MinorCreate,
-    number: str,
+    number: str | None,
     birth_date: date,
     gender: str,
-    lookup_hash: str,
+    lookup_hash: str | None,
     school_id: uuid.UUID | None,
     managing_unit_id: uuid.UUID,
     source: MinorSource,
+    verification_status: VerificationStatus = VerificationStatus.verified,
+    birth_date_precision: BirthDatePrecision = BirthDatePrecision.day,
 ) -> Minor:
-    """Store a checked registration: encrypt, mask, locate, audit. ``actor`` None is the command line."""
+    """Store a checked registration: encrypt, mask, locate, audit. ``actor`` None is the command line.
+    ``number`` None: a provisional record."""
     cipher = cipher_of(session)
     minor = Minor(
         name=minor_in.name,
-        id_document_type=minor_in.id_document_type,
-        id_number_ciphertext=cipher.encrypt(number, context="minor.id_number"),
+        id_document_type=minor_in.id_document_type if number else None,
+        id_number_ciphertext=cipher.encrypt(number, context="minor.id_number") if number else None,
         id_number_hash=lookup_hash,
-        id_number_masked=mask_id_number(number),
+        id_number_masked=mask_id_number(number) if number else None,
         gender=gender,
         birth_date=birth_date,
+        birth_date_precision=birth_date_precision,
+        verification_status=verification_status,
+        found_by=minor_in.found_by,
         phone_ciphertext=cipher.encrypt(minor_in.phone, context="minor.phone") if minor_in.phone else None,
         phone_masked=mask_phone(minor_in.phone) if minor_in.phone else None,
         guardians=_sealed_guardians(minor_in.guardians, cipher),
@@ -321,7 +419,14 @@ async def update(
         permissions.may_edit_minors(principal),
         "Only the station's social workers and leads edit a registered minor.",
     )
+    _ensure_not_merged(minor)
     changes = minor_in.model_dump(exclude_unset=True)
+    if changes.get("status") == MinorStatus.merged:
+        raise ValidationFailed.field(
+            ["body", "status"],
+            "records are merged through the merge action, not by status",
+            "minor.status_merged",
+        )
     if {"status", "is_sealed"} & changes.keys():
         permissions.ensure(
             permissions.may_change_minor_status(principal),
@@ -430,7 +535,7 @@ async def lookup(
 ) -> MinorRead:
     """Exact match by document number, within scope; the search is audited, the number never recorded."""
     cipher = cipher_of(session)
-    number, _birth, _gender = _parse_identity(lookup_in)
+    number, _birth, _gender = _parse_identity(lookup_in.id_document_type, lookup_in.id_number)
     lookup_hash = number_hash(cipher, lookup_in.id_document_type, number)
     row = (await session.execute(scoped_select(principal).where(Minor.id_number_hash == lookup_hash))).first()
     await audit.record(
@@ -541,3 +646,218 @@ async def record_seizure(
         reason="seizure_notice",
     )
     await session.flush()
+
+
+def _ensure_not_merged(minor: Minor) -> None:
+    if minor.verification_status == VerificationStatus.merged:
+        raise Conflict(
+            "This record was merged into another and is read-only.",
+            extra={"merged_into_id": str(minor.merged_into_id)},
+        )
+
+
+def _ensure_provisional(minor: Minor) -> None:
+    _ensure_not_merged(minor)
+    if minor.verification_status != VerificationStatus.provisional:
+        raise Conflict("This record already has its ID number.")
+
+
+async def verify(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    minor: Minor,
+    verify_in: MinorVerify,
+    match_elsewhere_limit: int,
+) -> Minor:
+    """Add the ID number to a provisional record: the number is checked, gives the birth date and gender (a
+    disagreement with what was recorded is a 422, nothing changed), and is looked for like a registration's:
+    a record in the caller's scope is named (409 with ``existing_id``: merge into it), one managed elsewhere is
+    said to exist and nothing more (409, audited and counted as registration's answer is)."""
+    permissions.ensure(
+        permissions.may_edit_minors(principal),
+        "Only the station's social workers and leads edit a registered minor.",
+    )
+    _ensure_provisional(minor)
+    cipher = cipher_of(session)
+    number, encoded_birth, encoded_gender = _parse_identity(verify_in.id_document_type, verify_in.id_number)
+    birth_date = encoded_birth or verify_in.birth_date
+    gender = encoded_gender or verify_in.gender
+    assert birth_date is not None
+    assert gender is not None
+    number_loc = ["body", "id_number"] if encoded_gender else ["body", "gender"]
+    if gender != minor.gender:
+        raise ValidationFailed.field(
+            number_loc,
+            "the gender it gives differs from the record's; check the number or correct the record first",
+            "id_number.gender_mismatch",
+        )
+    earliest, latest = birth_window(minor.birth_date, minor.birth_date_precision)
+    if not earliest <= birth_date <= latest:
+        raise ValidationFailed.field(
+            ["body", "id_number"] if encoded_birth else ["body", "birth_date"],
+            "the birth date it gives is outside the record's approximate birth date; check the number",
+            "id_number.birth_date_mismatch",
+        )
+    if age_on(birth_date, local_today()) >= 18:
+        raise ValidationFailed.field(
+            ["body", "id_number"], "the person is 18 or older, not a minor", "minor.adult"
+        )
+    lookup_hash = number_hash(cipher, verify_in.id_document_type, number)
+    await _check_matches_elsewhere_left(session, principal=principal, limit=match_elsewhere_limit)
+    existing = (
+        await session.execute(
+            sa.select(Minor.id, Minor.managing_unit_id).where(Minor.id_number_hash == lookup_hash)
+        )
+    ).first()
+    if existing is not None:
+        in_scope = await session.scalar(
+            sa.select(Minor.id)
+            .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
+            .where(Minor.id == existing.id, within_minor_scope(principal, ManagingUnit.path, Minor.school_id))
+        )
+        if in_scope:
+            raise Conflict(
+                "This person is already registered; merge this record into it.",
+                extra={"existing_id": str(existing.id)},
+            )
+        await _record_match_elsewhere(
+            session,
+            principal=principal,
+            managing_unit_id=existing.managing_unit_id,
+            limit=match_elsewhere_limit,
+        )
+    minor.id_document_type = verify_in.id_document_type
+    minor.id_number_ciphertext = cipher.encrypt(number, context="minor.id_number")
+    minor.id_number_hash = lookup_hash
+    minor.id_number_masked = mask_id_number(number)
+    minor.birth_date = birth_date
+    minor.birth_date_precision = BirthDatePrecision.day
+    minor.verification_status = VerificationStatus.verified
+    minor.version += 1
+    minor.updated_at = utcnow()
+    await session.flush()
+    await audit.record(
+        session,
+        action=AuditAction.minor_verified,
+        actor=principal,
+        unit_id=minor.managing_unit_id,
+        object_type="minor",
+        object_id=minor.id,
+        fields=["id_number", "birth_date", "verification_status"],
+    )
+    return minor
+
+
+async def merge_into(session: AsyncSession, *, principal: Principal, minor: Minor, survivor: Minor) -> Minor:
+    """The registry's part of a merge (``workflows.merging`` moves the other domains' records): the provisional
+    record becomes ``merged``, read-only, pointing at the survivor; both records' trails name the other."""
+    permissions.ensure(
+        permissions.may_edit_minors(principal),
+        "Only the station's social workers and leads edit a registered minor.",
+    )
+    _ensure_provisional(minor)
+    if survivor.id == minor.id or survivor.verification_status == VerificationStatus.merged:
+        raise ValidationFailed.field(
+            ["body", "into_id"], "must be another record that is not merged", "minor.merge_target"
+        )
+    if survivor.gender != minor.gender:
+        raise ValidationFailed.field(
+            ["body", "into_id"], "the two records differ in gender", "minor.merge_gender_mismatch"
+        )
+    mine = birth_window(minor.birth_date, minor.birth_date_precision)
+    theirs = birth_window(survivor.birth_date, survivor.birth_date_precision)
+    if mine[1] < theirs[0] or theirs[1] < mine[0]:
+        raise ValidationFailed.field(
+            ["body", "into_id"],
+            "the two records' birth dates do not agree",
+            "minor.merge_birth_date_mismatch",
+        )
+    minor.verification_status = VerificationStatus.merged
+    minor.status = MinorStatus.merged
+    minor.merged_into_id = survivor.id
+    minor.version += 1
+    minor.updated_at = utcnow()
+    survivor.version += 1
+    survivor.updated_at = utcnow()
+    await session.flush()
+    for subject, other in ((minor, survivor), (survivor, minor)):
+        await audit.record(
+            session,
+            action=AuditAction.minor_merged,
+            actor=principal,
+            unit_id=subject.managing_unit_id,
+            object_type="minor",
+            object_id=subject.id,
+            reason=str(other.id),
+        )
+    return survivor
+
+
+async def possible_duplicates(
+    session: AsyncSession, *, principal: Principal, check_in: DuplicateCheck, match_elsewhere_limit: int
+) -> PossibleDuplicates:
+    """Records of the same name whose birth date may be the same (the windows of both precisions overlap):
+    those in scope as a list shows them (identity masked), those elsewhere only as "managed elsewhere" — a
+    disclosure like registration's, audited and counted against the same daily limit, so that names cannot be
+    tried one after another across the county."""
+    # At the day's limit every check waits, whatever it would find: the status must not answer the question.
+    await _check_matches_elsewhere_left(session, principal=principal, limit=match_elsewhere_limit)
+    earliest, latest = birth_window(check_in.birth_date, check_in.birth_date_precision)
+    # A stored date is the first day of its window, which is at most a year long.
+    candidates = sa.and_(
+        Minor.name == check_in.name,
+        Minor.birth_date >= date(max(earliest.year - 1, 1), 1, 1),
+        Minor.birth_date <= latest,
+        Minor.status != MinorStatus.merged,
+    )
+    rows = (await session.execute(scoped_select(principal).where(candidates))).all()
+    in_scope = [row for row in rows if _may_be_born_within(row, (earliest, latest))]
+    reached = {row.id for row in rows}
+    everywhere = (
+        await session.execute(
+            sa.select(Minor.id, Minor.birth_date, Minor.birth_date_precision, Minor.managing_unit_id).where(
+                candidates
+            )
+        )
+    ).all()
+    elsewhere = next(
+        (row for row in everywhere if row.id not in reached and _may_be_born_within(row, (earliest, latest))),
+        None,
+    )
+    if elsewhere is not None:
+        used = await spend_disclosure(
+            session, principal=principal, kind=DisclosureKind.match_elsewhere, limit=match_elsewhere_limit
+        )
+        if used is None:
+            raise _limit_reached(
+                Text(
+                    "{limit} registrations today matched minors managed by other units, the daily limit; "
+                    "registering is paused",
+                    limit=match_elsewhere_limit,
+                )
+            )
+        await audit.record(
+            session,
+            action=AuditAction.minor_duplicate_probe,
+            actor=principal,
+            unit_id=elsewhere.managing_unit_id,
+        )
+    await audit.record(
+        session, action=AuditAction.minor_duplicates_checked, actor=principal, durable=False, unit_id=None
+    )
+    cipher = cipher_of(session)
+    today = local_today()
+    return PossibleDuplicates(
+        in_scope=[
+            present(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today)
+            for row in in_scope
+        ],
+        managed_elsewhere=elsewhere is not None,
+    )
+
+
+def _may_be_born_within(row: Any, window: tuple[date, date]) -> bool:
+    """Whether the row's birth date (of its precision) and ``window`` overlap."""
+    first, last = birth_window(row.birth_date, row.birth_date_precision)
+    return first <= window[1] and window[0] <= last

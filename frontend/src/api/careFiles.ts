@@ -2,6 +2,7 @@
 import { api, ifMatch, unwrap } from './client'
 import { compactQuery } from './query'
 import type {
+  FileFormat,
   CareEntryCreate,
   CareEntryRead,
   CareFileCreate,
@@ -17,10 +18,17 @@ import type {
   TeamCandidate,
 } from './types'
 
-export type CareFileFilters = Omit<CareFileListQuery, 'limit' | 'offset' | 'sort'>
+export type CareFileFilters = Omit<CareFileListQuery, 'limit' | 'offset' | 'sort' | 'format'>
 
-export function listCareFiles(page: Partial<PageQuery>, filters: CareFileFilters = {}): Promise<Page<CareFileRead>> {
-  return unwrap(api.GET('/api/v1/care-files', { params: { query: { ...page, ...compactQuery(filters) } } }))
+export async function listCareFiles(page: Partial<PageQuery>, filters: CareFileFilters = {}): Promise<Page<CareFileRead>> {
+  const query = { ...page, ...compactQuery(filters) }
+  return (await unwrap(api.GET('/api/v1/care-files', { params: { query } }))) as Page<CareFileRead>
+}
+
+/** A worklist (or any filtered list of files) as a file: each minor masked as in the list; audited. */
+export async function careFilesFile(filters: CareFileFilters, format: FileFormat, sort?: string): Promise<Blob> {
+  const query = { ...compactQuery(filters), format, ...(sort ? { sort } : {}) }
+  return (await unwrap(api.GET('/api/v1/care-files', { params: { query }, parseAs: 'blob' }))) as unknown as Blob
 }
 
 const path = (fileId: string) => ({ path: { care_file_id: fileId } })

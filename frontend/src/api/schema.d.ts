@@ -381,11 +381,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List minors in scope (identities masked for everyone) */
+        /** List minors in scope (identities masked for everyone); `format=csv|xlsx` exports every minor the filters select, masked the same way */
         get: operations["minors-list_minors"];
         put?: never;
         /** Register a minor */
         post: operations["minors-register_minor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/minors/duplicate-check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Possible duplicates by name and birth date, before registering (name in the body, never a URL) */
+        post: operations["minors-check_duplicates"];
         delete?: never;
         options?: never;
         head?: never;
@@ -455,6 +472,43 @@ export interface paths {
         put?: never;
         /** Reveal full values with a reason (audited, limited per day) */
         post: operations["minors-reveal_minor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/minors/{minor_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add the ID number to a provisional record (待核实 → verified)
+         * @description The number is checked and gives the birth date and gender (422 when they disagree with the record). The same person registered in your scope: 409 with `existing_id` (merge into it with `POST /minors/{id}/merge`); managed by another unit: 409 saying so, and nothing more.
+         */
+        post: operations["minors-verify_minor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/minors/{minor_id}/merge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Merge a provisional record into the record of the same person; answers the survivor */
+        post: operations["minors-merge_minor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -607,7 +661,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Task reports in scope: the worklist */
+        /** Task reports in scope: the worklist; `format=csv|xlsx` exports every report the filters select (a campaign's reports with `campaign_id`) */
         get: operations["task-reports-list_reports"];
         put?: never;
         post?: never;
@@ -797,7 +851,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List care files in scope; worklists by `due` */
+        /** List care files in scope; worklists by `due`; `format=csv|xlsx` exports every file the filters select, masked as the list is */
         get: operations["care-files-list_care_files"];
         put?: never;
         /** Open a care file (or reopen the minor's last one) */
@@ -1306,6 +1360,181 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports/templates/{kind}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The form as an XLSX template: Chinese headers, drop-downs, instructions and an example row */
+        get: operations["imports-download_import_template"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Imports: a lead's unit subtree, else one's own */
+        get: operations["imports-list_imports"];
+        put?: never;
+        /** Upload a filled form (XLSX or CSV): checked row by row in the background; a dry run by default */
+        post: operations["imports-upload_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One import: its progress (rows done of total) and, when finished, the report */
+        get: operations["imports-read_import"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Venues in scope; `format=csv|xlsx` exports every venue the filters select */
+        get: operations["venues-list_venues"];
+        put?: never;
+        /** Add a venue */
+        post: operations["venues-create_venue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A venue with its history of checks */
+        get: operations["venues-read_venue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a venue (send If-Match) */
+        patch: operations["venues-update_venue"];
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a check of the venue (隐患排查) */
+        post: operations["venues-record_venue_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}/checks/{check_id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach a photo or document to a check (checked by content) */
+        post: operations["venues-add_check_evidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/venues/{venue_id}/checks/{check_id}/evidence/{evidence_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a check's evidence file */
+        get: operations["venues-download_check_evidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pharmacy-checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pharmacy checks in scope; `format=csv|xlsx` exports every check the filters select */
+        get: operations["pharmacy-checks-list_pharmacy_checks"];
+        put?: never;
+        /** Record a pharmacy check (右美沙芬处方药品使用情况) */
+        post: operations["pharmacy-checks-record_pharmacy_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/pharmacy-checks/{check_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A pharmacy check */
+        get: operations["pharmacy-checks-read_pharmacy_check"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Correct a pharmacy check (send If-Match) */
+        patch: operations["pharmacy-checks-update_pharmacy_check"];
+        trace?: never;
+    };
     "/api/v1/assessment-schemes": {
         parameters: {
             query?: never;
@@ -1767,6 +1996,12 @@ export interface components {
             /** Hash */
             hash: string;
         };
+        /**
+         * BirthDatePrecision
+         * @description How much of a birth date is known: a provisional record may know only the year or the month.
+         * @enum {string}
+         */
+        BirthDatePrecision: "day" | "month" | "year";
         /** Body_auth-issue_token */
         "Body_auth-issue_token": {
             /**
@@ -1809,6 +2044,26 @@ export interface components {
             /** Client Secret */
             client_secret?: string | null;
         };
+        /** Body_imports-upload_import */
+        "Body_imports-upload_import": {
+            kind: components["schemas"]["ImportKind"];
+            /**
+             * File
+             * @description The filled form, .xlsx or .csv
+             */
+            file: string;
+            /**
+             * @description dry_run checks only; commit writes the valid rows
+             * @default dry_run
+             */
+            mode: components["schemas"]["ImportMode"];
+            /**
+             * All Or Nothing
+             * @description With commit: write nothing if any row fails
+             * @default false
+             */
+            all_or_nothing: boolean;
+        };
         /** Body_inspection-visits-add_file */
         "Body_inspection-visits-add_file": {
             /**
@@ -1841,6 +2096,19 @@ export interface components {
              */
             file: string;
         };
+        /** Body_venues-add_check_evidence */
+        "Body_venues-add_check_evidence": {
+            /**
+             * File
+             * @description The evidence file
+             */
+            file: string;
+        };
+        /**
+         * BuyerAgeBand
+         * @enum {string}
+         */
+        BuyerAgeBand: "under_14" | "14_15" | "16_17" | "adult";
         /**
          * CallIn
          * @description Who is called in (约谈): the bottom N units by total, and any unit below a score.
@@ -2499,6 +2767,25 @@ export interface components {
          * @enum {string}
          */
         DueState: "due_soon" | "overdue" | "lost_contact";
+        /**
+         * DuplicateCheck
+         * @description Name and birth date to look for possible duplicates before registering; in the body, never in a URL.
+         */
+        DuplicateCheck: {
+            /**
+             * Name
+             * @example 张三
+             */
+            name: string;
+            /**
+             * Birth Date
+             * Format: date
+             * @example 2011-03-01
+             */
+            birth_date: string;
+            /** @default day */
+            birth_date_precision: components["schemas"]["BirthDatePrecision"];
+        };
         /** EntryCreate */
         EntryCreate: {
             kind: components["schemas"]["EntryKind"];
@@ -2734,6 +3021,12 @@ export interface components {
          */
         FollowupStatus: "awaiting_acknowledgement" | "care_file_pending" | "care_file_open" | "transfer_pending" | "transfer_started";
         /**
+         * FoundBy
+         * @description How a minor registered without an ID number came to notice.
+         * @enum {string}
+         */
+        FoundBy: "screening" | "school_report" | "parent" | "community" | "police" | "other";
+        /**
          * Gender
          * @enum {string}
          */
@@ -2779,6 +3072,172 @@ export interface components {
          * @enum {string}
          */
         IdDocumentType: "mainland_id" | "hk_macao_permit" | "taiwan_permit" | "passport" | "other";
+        /** ImportFailure */
+        ImportFailure: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /** ImportJobRead */
+        ImportJobRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ImportKind"];
+            mode: components["schemas"]["ImportMode"];
+            /** All Or Nothing */
+            all_or_nothing: boolean;
+            status: components["schemas"]["ImportStatus"];
+            /** File Name */
+            file_name: string;
+            /**
+             * File Hash
+             * @description SHA-256 of the uploaded file
+             */
+            file_hash: string;
+            /** File Size */
+            file_size: number;
+            /** Sheet Name */
+            sheet_name: string | null;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /**
+             * Created By
+             * @description Who uploaded (display name)
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Rows Total */
+            rows_total: number;
+            /** Rows Done */
+            rows_done: number;
+            /** Rows Ok */
+            rows_ok: number;
+            /** Rows Duplicate */
+            rows_duplicate: number;
+            /** Rows Invalid */
+            rows_invalid: number;
+            /** Rows Applied */
+            rows_applied: number;
+            /**
+             * Committed
+             * @description Rows were written (a commit that was not refused)
+             */
+            committed: boolean;
+            /** @description Why the file as a whole could not be read */
+            error?: components["schemas"]["ImportFailure"] | null;
+            /** @description When finished */
+            report?: components["schemas"]["ImportReport"] | null;
+        };
+        /** ImportJobSummary */
+        ImportJobSummary: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            kind: components["schemas"]["ImportKind"];
+            mode: components["schemas"]["ImportMode"];
+            /** All Or Nothing */
+            all_or_nothing: boolean;
+            status: components["schemas"]["ImportStatus"];
+            /** File Name */
+            file_name: string;
+            /**
+             * File Hash
+             * @description SHA-256 of the uploaded file
+             */
+            file_hash: string;
+            /** File Size */
+            file_size: number;
+            /** Sheet Name */
+            sheet_name: string | null;
+            /**
+             * Unit Id
+             * Format: uuid
+             */
+            unit_id: string;
+            /**
+             * Created By
+             * @description Who uploaded (display name)
+             */
+            created_by: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Started At */
+            started_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Rows Total */
+            rows_total: number;
+            /** Rows Done */
+            rows_done: number;
+            /** Rows Ok */
+            rows_ok: number;
+            /** Rows Duplicate */
+            rows_duplicate: number;
+            /** Rows Invalid */
+            rows_invalid: number;
+            /** Rows Applied */
+            rows_applied: number;
+            /**
+             * Committed
+             * @description Rows were written (a commit that was not refused)
+             */
+            committed: boolean;
+            /** @description Why the file as a whole could not be read */
+            error?: components["schemas"]["ImportFailure"] | null;
+        };
+        /**
+         * ImportKind
+         * @enum {string}
+         */
+        ImportKind: "screening_minors" | "pharmacy_checks" | "venue_checks";
+        /**
+         * ImportMode
+         * @enum {string}
+         */
+        ImportMode: "dry_run" | "commit";
+        /** ImportReport */
+        ImportReport: {
+            /**
+             * Notes
+             * @description Which sheet was read, what was ignored
+             */
+            notes: string[];
+            /**
+             * Columns
+             * @description The form's columns found, by header
+             */
+            columns: string[];
+            /**
+             * Rows
+             * @description Every row that is not ok; ok rows are counted only
+             */
+            rows: components["schemas"]["RowReport"][];
+        };
+        /**
+         * ImportStatus
+         * @enum {string}
+         */
+        ImportStatus: "queued" | "checking" | "applying" | "finished" | "failed";
         /**
          * Indicator
          * @description One line of the scheme: a code, a name, the maximum and exactly one source.
@@ -3049,9 +3508,23 @@ export interface components {
             id_document_type: components["schemas"]["IdDocumentType"];
             /**
              * Id Number
+             * @description Required unless `provisional` is true (then it must be left out)
              * @example 330381200901011231
              */
-            id_number: string;
+            id_number?: string | null;
+            /**
+             * Provisional
+             * @description Register before the ID number is known (待核实): name, gender and an approximate birth date instead; the number is added later with POST /api/v1/minors/{id}/verify
+             * @default false
+             */
+            provisional: boolean;
+            /**
+             * @description How much of `birth_date` is known (provisional records only): `year` or `month` store the first day of that year or month
+             * @default day
+             */
+            birth_date_precision: components["schemas"]["BirthDatePrecision"];
+            /** @description How the minor came to notice (排查, 家长, …) */
+            found_by?: components["schemas"]["FoundBy"] | null;
             /** @description Derived from a mainland ID; must agree if given */
             gender?: components["schemas"]["Gender"] | null;
             /**
@@ -3069,18 +3542,23 @@ export interface components {
         };
         /** MinorFigures */
         MinorFigures: {
-            /** @description Minors managed in scope, any status */
+            /** @description Confirmed minors managed in scope (ID number on record), any status; provisional records (待核实) are counted apart, merged ones not at all */
             total: components["schemas"]["SuppressedCount"];
-            /** By Status */
+            /**
+             * By Status
+             * @description Confirmed minors
+             */
             by_status: components["schemas"]["CodeCount"][];
+            /** @description Minors registered without an ID number yet (待核实): in lists and worklists, not in the confirmed counts above */
+            provisional: components["schemas"]["SuppressedCount"];
             /**
              * By Risk Level
-             * @description Active minors
+             * @description Active confirmed minors
              */
             by_risk_level: components["schemas"]["CodeCount"][];
             /**
              * By Category
-             * @description Active minors; one minor may count in several
+             * @description Active confirmed minors; one minor may count in several
              */
             by_category: components["schemas"]["CodeCount"][];
         };
@@ -3093,6 +3571,18 @@ export interface components {
             id_document_type: components["schemas"]["IdDocumentType"];
             /** Id Number */
             id_number: string;
+        };
+        /**
+         * MinorMerge
+         * @description Merge a provisional record into the record of the same person (both in the caller's scope).
+         */
+        MinorMerge: {
+            /**
+             * Into Id
+             * Format: uuid
+             * @description The surviving record (verified, in scope)
+             */
+            into_id: string;
         };
         /**
          * MinorPolicy
@@ -3208,6 +3698,14 @@ export interface components {
             /** Is Sealed */
             is_sealed?: boolean | null;
             source?: components["schemas"]["MinorSource"] | null;
+            verification_status?: components["schemas"]["VerificationStatus"] | null;
+            birth_date_precision?: components["schemas"]["BirthDatePrecision"] | null;
+            found_by?: components["schemas"]["FoundBy"] | null;
+            /**
+             * Merged Into Id
+             * @description For a merged record: the record it was merged into
+             */
+            merged_into_id?: string | null;
             /**
              * Created At
              * Format: date-time
@@ -3237,7 +3735,7 @@ export interface components {
          * MinorStatus
          * @enum {string}
          */
-        MinorStatus: "active" | "transferred_out" | "closed" | "aged_out";
+        MinorStatus: "active" | "transferred_out" | "closed" | "aged_out" | "merged";
         /**
          * MinorUpdate
          * @description Only the fields sent change. Sealing and status are for supervisors; the managing unit changes by
@@ -3285,6 +3783,26 @@ export interface components {
             status?: components["schemas"]["MinorStatus"] | null;
             /** Is Sealed */
             is_sealed?: boolean | null;
+        };
+        /**
+         * MinorVerify
+         * @description The ID number of a provisional record, added once it is known; it travels in the body.
+         */
+        MinorVerify: {
+            /** @default mainland_id */
+            id_document_type: components["schemas"]["IdDocumentType"];
+            /**
+             * Id Number
+             * @example 330381200901011231
+             */
+            id_number: string;
+            /** @description For a document that is not a mainland ID (a mainland ID gives it) */
+            gender?: components["schemas"]["Gender"] | null;
+            /**
+             * Birth Date
+             * @description For a document that is not a mainland ID (a mainland ID gives it)
+             */
+            birth_date?: string | null;
         };
         /** MonthCount */
         MonthCount: {
@@ -3455,6 +3973,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[ImportJobSummary] */
+        Page_ImportJobSummary_: {
+            /** Items */
+            items: components["schemas"]["ImportJobSummary"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** Page[InspectionVisitRead] */
         Page_InspectionVisitRead_: {
             /** Items */
@@ -3481,6 +4010,17 @@ export interface components {
         Page_NotificationRead_: {
             /** Items */
             items: components["schemas"]["NotificationRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
+        /** Page[PharmacyCheckRead] */
+        Page_PharmacyCheckRead_: {
+            /** Items */
+            items: components["schemas"]["PharmacyCheckRead"][];
             /** Total */
             total: number;
             /** Limit */
@@ -3587,6 +4127,17 @@ export interface components {
             /** Offset */
             offset: number;
         };
+        /** Page[VenueRead] */
+        Page_VenueRead_: {
+            /** Items */
+            items: components["schemas"]["VenueRead"][];
+            /** Total */
+            total: number;
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -3612,6 +4163,110 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** PharmacyCheckIn */
+        PharmacyCheckIn: {
+            /**
+             * Pharmacy Name
+             * @example 瑞安市某大药房锦湖店
+             */
+            pharmacy_name: string;
+            /**
+             * Licence Number
+             * @example 浙CB5770123
+             */
+            licence_number?: string | null;
+            /** Address */
+            address?: string | null;
+            /**
+             * Checked On
+             * Format: date
+             */
+            checked_on: string;
+            /** @description The buyer's age band; a minor's band when a minor bought it */
+            buyer_age_band?: components["schemas"]["BuyerAgeBand"] | null;
+            /**
+             * Quantity
+             * @description Packs sold
+             */
+            quantity?: number | null;
+            /** Prescription Seen */
+            prescription_seen: boolean;
+            /** Notes */
+            notes?: string | null;
+            /**
+             * Unit Id
+             * @description The unit that checked; default: my own unit
+             */
+            unit_id?: string | null;
+            /**
+             * Checked By Name
+             * @description Default: my own name
+             */
+            checked_by_name?: string | null;
+        };
+        /** PharmacyCheckRead */
+        PharmacyCheckRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Pharmacy Name */
+            pharmacy_name: string;
+            /** Licence Number */
+            licence_number: string | null;
+            /** Address */
+            address: string | null;
+            /**
+             * Checked On
+             * Format: date
+             */
+            checked_on: string;
+            buyer_age_band: components["schemas"]["BuyerAgeBand"] | null;
+            /** Minor Buyer */
+            minor_buyer: boolean;
+            /** Quantity */
+            quantity: number | null;
+            /** Prescription Seen */
+            prescription_seen: boolean;
+            /** Notes */
+            notes: string | null;
+            unit: components["schemas"]["UnitSummary"];
+            /** Checked By Name */
+            checked_by_name: string;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** PharmacyCheckUpdate */
+        PharmacyCheckUpdate: {
+            /** Pharmacy Name */
+            pharmacy_name?: string | null;
+            /** Licence Number */
+            licence_number?: string | null;
+            /** Address */
+            address?: string | null;
+            /** Checked On */
+            checked_on?: string | null;
+            buyer_age_band?: components["schemas"]["BuyerAgeBand"] | null;
+            /** Quantity */
+            quantity?: number | null;
+            /** Prescription Seen */
+            prescription_seen?: boolean | null;
+            /** Notes */
+            notes?: string | null;
+            /** Checked By Name */
+            checked_by_name?: string | null;
+        };
         /**
          * Phase
          * @description A stage of the campaign, e.g. 动员部署 / 组织实施 / 总结评价.
@@ -3634,6 +4289,22 @@ export interface components {
             end: string;
             /** @description Which stage this is (tasks name it); a phase named 动员部署, 组织实施 or 总结评价 gets it by name */
             code?: components["schemas"]["CampaignPhase"] | null;
+        };
+        /**
+         * PossibleDuplicates
+         * @description Records that may be the same person (same name, birth date within the precision given).
+         */
+        PossibleDuplicates: {
+            /**
+             * In Scope
+             * @description Records in the caller's scope, shaped as in a list (identity masked)
+             */
+            in_scope: components["schemas"]["MinorRead"][];
+            /**
+             * Managed Elsewhere
+             * @description Whether a record outside the caller's scope matches; never which one, nor where (an audit event, counted against the daily limit of such answers)
+             */
+            managed_elsewhere: boolean;
         };
         /**
          * Problem
@@ -4187,6 +4858,48 @@ export interface components {
          * @enum {string}
          */
         RoutingStatus: "routed" | "routed_out" | "unrouted";
+        /**
+         * RowOutcome
+         * @enum {string}
+         */
+        RowOutcome: "ok" | "duplicate" | "invalid";
+        /** RowProblem */
+        RowProblem: {
+            /**
+             * Column
+             * @description The column's header as in the template
+             * @example 身份证号
+             */
+            column: string;
+            /**
+             * Code
+             * @example id_number.checksum
+             */
+            code: string;
+            /**
+             * Message
+             * @description In the reader's language
+             * @example 校验码不正确
+             */
+            message: string;
+        };
+        /** RowReport */
+        RowReport: {
+            /**
+             * Row
+             * @description The row's number in the sheet, as Excel shows it
+             */
+            row: number;
+            outcome: components["schemas"]["RowOutcome"];
+            /**
+             * Action
+             * @description What committing does with a duplicate
+             * @example 已在本单位登记，将补充人员类别
+             */
+            action?: string | null;
+            /** Problems */
+            problems?: components["schemas"]["RowProblem"][];
+        };
         /** RunCreate */
         RunCreate: {
             /**
@@ -4748,7 +5461,7 @@ export interface components {
          * Scope
          * @enum {string}
          */
-        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "stats:overview" | "metrics:write" | "audit:read" | "minors:read" | "minors:register" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write" | "care_files:read" | "care_files:write" | "care_files:approve" | "care_files:team" | "school_files:write" | "transfers:read" | "transfers:write" | "assessments:read" | "assessments:write" | "work_records:read" | "work_records:write";
+        Scope: "units:read" | "units:write" | "users:read" | "users:write" | "clients:read" | "clients:write" | "seizures:write" | "seizures:read" | "seizures:acknowledge" | "stats:read" | "stats:overview" | "metrics:write" | "audit:read" | "minors:read" | "minors:register" | "minors:write" | "minors:reveal" | "campaigns:read" | "campaigns:write" | "task_reports:write" | "care_files:read" | "care_files:write" | "care_files:approve" | "care_files:team" | "school_files:write" | "transfers:read" | "transfers:write" | "venues:read" | "venues:write" | "pharmacy_checks:read" | "pharmacy_checks:write" | "assessments:read" | "assessments:write" | "work_records:read" | "work_records:write";
         /**
          * ScoreIn
          * @description A score set by hand on a manual indicator, an adjustment of a computed one (``score``; null removes
@@ -5867,6 +6580,241 @@ export interface components {
             /** Is Active */
             is_active?: boolean | null;
         };
+        /** VenueCheckEvidenceRead */
+        VenueCheckEvidenceRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Filename */
+            filename: string;
+            /** Media Type */
+            media_type: string;
+            /** Size */
+            size: number;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
+        /** VenueCheckIn */
+        VenueCheckIn: {
+            /**
+             * Checked On
+             * Format: date
+             */
+            checked_on: string;
+            /**
+             * Findings
+             * @example 未发现涉毒、涉新型成瘾物质问题
+             */
+            findings: string;
+            /**
+             * Hazard Found
+             * @default false
+             */
+            hazard_found: boolean;
+            /**
+             * Measures
+             * @example 张贴禁毒宣传海报，督促落实巡查
+             */
+            measures?: string | null;
+            /** Follow Up On */
+            follow_up_on?: string | null;
+            /**
+             * Checked By Unit Id
+             * @description Default: my own unit
+             */
+            checked_by_unit_id?: string | null;
+            /**
+             * Checked By Name
+             * @description Default: my own name
+             */
+            checked_by_name?: string | null;
+        };
+        /** VenueCheckRead */
+        VenueCheckRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Venue Id
+             * Format: uuid
+             */
+            venue_id: string;
+            /**
+             * Checked On
+             * Format: date
+             */
+            checked_on: string;
+            /** Findings */
+            findings: string;
+            /** Hazard Found */
+            hazard_found: boolean;
+            /** Measures */
+            measures: string | null;
+            /** Follow Up On */
+            follow_up_on: string | null;
+            checked_by_unit: components["schemas"]["UnitSummary"];
+            /** Checked By Name */
+            checked_by_name: string;
+            /**
+             * Recorded At
+             * Format: date-time
+             */
+            recorded_at: string;
+            /** Evidence */
+            evidence: components["schemas"]["VenueCheckEvidenceRead"][];
+        };
+        /** VenueCreate */
+        VenueCreate: {
+            /**
+             * Name
+             * @example 锦湖街道某KTV
+             */
+            name: string;
+            kind: components["schemas"]["VenueKind"];
+            /** Address */
+            address?: string | null;
+            /**
+             * Unit Id
+             * @description The unit responsible; default: my own unit
+             */
+            unit_id?: string | null;
+            /**
+             * Near School
+             * @default false
+             */
+            near_school: boolean;
+            /**
+             * School Id
+             * @description The school it is near, if any
+             */
+            school_id?: string | null;
+            /** @default active */
+            status: components["schemas"]["VenueStatus"];
+            /** Note */
+            note?: string | null;
+        };
+        /** VenueDetail */
+        VenueDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            kind: components["schemas"]["VenueKind"];
+            /** Address */
+            address: string | null;
+            unit: components["schemas"]["UnitSummary"];
+            /** Near School */
+            near_school: boolean;
+            school: components["schemas"]["UnitSummary"] | null;
+            status: components["schemas"]["VenueStatus"];
+            /** Note */
+            note: string | null;
+            /** Last Checked On */
+            last_checked_on: string | null;
+            /** Follow Up On */
+            follow_up_on: string | null;
+            /** Follow Up Due */
+            follow_up_due: boolean;
+            /** Check Count */
+            check_count: number;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Checks */
+            checks: components["schemas"]["VenueCheckRead"][];
+        };
+        /**
+         * VenueKind
+         * @enum {string}
+         */
+        VenueKind: "ktv" | "internet_cafe" | "bar" | "small_shop" | "other";
+        /** VenueRead */
+        VenueRead: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Name */
+            name: string;
+            kind: components["schemas"]["VenueKind"];
+            /** Address */
+            address: string | null;
+            unit: components["schemas"]["UnitSummary"];
+            /** Near School */
+            near_school: boolean;
+            school: components["schemas"]["UnitSummary"] | null;
+            status: components["schemas"]["VenueStatus"];
+            /** Note */
+            note: string | null;
+            /** Last Checked On */
+            last_checked_on: string | null;
+            /** Follow Up On */
+            follow_up_on: string | null;
+            /** Follow Up Due */
+            follow_up_due: boolean;
+            /** Check Count */
+            check_count: number;
+            /** Version */
+            version: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * VenueStatus
+         * @enum {string}
+         */
+        VenueStatus: "active" | "rectifying" | "closed";
+        /** VenueUpdate */
+        VenueUpdate: {
+            /** Name */
+            name?: string | null;
+            kind?: components["schemas"]["VenueKind"] | null;
+            /** Address */
+            address?: string | null;
+            /** Unit Id */
+            unit_id?: string | null;
+            /** Near School */
+            near_school?: boolean | null;
+            /** School Id */
+            school_id?: string | null;
+            status?: components["schemas"]["VenueStatus"] | null;
+            /** Note */
+            note?: string | null;
+        };
+        /**
+         * VerificationStatus
+         * @description Whether the person's identity document is on record (docs/domain.md, "Registering without an ID").
+         * @enum {string}
+         */
+        VerificationStatus: "provisional" | "verified" | "merged";
         /**
          * Veto
          * @description A condition that fails a unit whatever its score: computed with ``days``, or set by hand.
@@ -8088,6 +9036,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: components["schemas"]["MinorStatus"] | null;
+                /** @description provisional: registered without an ID number yet (待核实); merged records are never listed */
+                verification_status?: components["schemas"]["VerificationStatus"] | null;
                 risk_level?: components["schemas"]["RiskLevel"] | null;
                 /** @description Has this risk category */
                 category?: components["schemas"]["RiskCategory"] | null;
@@ -8103,6 +9053,8 @@ export interface operations {
                 turns_18_within_days?: components["schemas"]["Turns18Window"] | null;
                 /** @description Name contains (roles that may see identities) */
                 q?: string | null;
+                /** @description json (a page), or csv / xlsx: every row the filters select, as a streamed file */
+                format?: components["schemas"]["ExportFormat"];
                 /** @description Page size, at most 200 */
                 limit?: number;
                 /** @description Rows to skip, at most 2147483647 */
@@ -8116,13 +9068,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_MinorRead_"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Authentication required */
@@ -8137,6 +9091,16 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8211,6 +9175,100 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-check_duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DuplicateCheck"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PossibleDuplicates"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8702,6 +9760,241 @@ export interface operations {
             };
             /** @description Too many requests */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-verify_minor": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                minor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MinorVerify"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinorRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "minors-merge_minor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                minor_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MinorMerge"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MinorRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9684,6 +10977,8 @@ export interface operations {
                 mine?: boolean | null;
                 /** @description Submitted reports on campaigns my unit issued */
                 to_review?: boolean | null;
+                /** @description json (a page), or csv / xlsx: every report the filters select, as a streamed file */
+                format?: components["schemas"]["ExportFormat"];
                 /** @description Page size, at most 200 */
                 limit?: number;
                 /** @description Rows to skip, at most 2147483647 */
@@ -9697,13 +10992,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_TaskReportRead_"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Authentication required */
@@ -9718,6 +11015,16 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10945,6 +12252,8 @@ export interface operations {
                 within?: string | null;
                 /** @description true: school-kept files (学校一人一档) only; false: the station's files only; absent: both, except in a station's worklists (`due`, `unassigned`), which are the station's own files */
                 kept_by_school?: boolean | null;
+                /** @description json (a page), or csv / xlsx: every file the filters select, as a streamed file */
+                format?: components["schemas"]["ExportFormat"];
                 /** @description Page size, at most 200 */
                 limit?: number;
                 /** @description Rows to skip, at most 2147483647 */
@@ -10958,13 +12267,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Successful Response */
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Page_CareFileRead_"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description Authentication required */
@@ -10979,6 +12290,16 @@ export interface operations {
             };
             /** @description Not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13957,6 +15278,1287 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-download_import_template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                kind: components["schemas"]["ImportKind"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-list_imports": {
+        parameters: {
+            query?: {
+                kind?: components["schemas"]["ImportKind"] | null;
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip, at most 2147483647 */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: created_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ImportJobSummary_"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-upload_import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_imports-upload_import"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "imports-read_import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportJobRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-list_venues": {
+        parameters: {
+            query?: {
+                /** @description Venues kept in this unit's subtree */
+                unit_id?: string | null;
+                kind?: components["schemas"]["VenueKind"] | null;
+                status?: components["schemas"]["VenueStatus"] | null;
+                near_school?: boolean | null;
+                /** @description Venues whose follow-up date has come (true) or not (false) */
+                follow_up_due?: boolean | null;
+                /** @description Last checked on or after */
+                checked_from?: string | null;
+                /** @description Last checked on or before */
+                checked_to?: string | null;
+                /** @description Part of the name or address */
+                q?: string | null;
+                /** @description json (a page), or csv / xlsx: every row the filters select, as a streamed file */
+                format?: components["schemas"]["ExportFormat"];
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip, at most 2147483647 */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: follow_up_on, kind, last_checked_on, name, updated_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_VenueRead_"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-create_venue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VenueCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-read_venue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-update_venue": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VenueUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueDetail"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-record_venue_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                venue_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VenueCheckIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueCheckRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-add_check_evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                venue_id: string;
+                check_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_venues-add_check_evidence"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VenueCheckEvidenceRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The file store is full */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "venues-download_check_evidence": {
+        parameters: {
+            query?: {
+                /** @description Show in the browser rather than download */
+                inline?: boolean;
+            };
+            header?: never;
+            path: {
+                venue_id: string;
+                check_id: string;
+                evidence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pharmacy-checks-list_pharmacy_checks": {
+        parameters: {
+            query?: {
+                /** @description Checks made in this unit's subtree */
+                unit_id?: string | null;
+                checked_from?: string | null;
+                checked_to?: string | null;
+                prescription_seen?: boolean | null;
+                /** @description Bought by a minor (an age band under 18) */
+                minor_buyer?: boolean | null;
+                buyer_age_band?: components["schemas"]["BuyerAgeBand"] | null;
+                /** @description Part of the pharmacy's name or licence */
+                q?: string | null;
+                /** @description json (a page), or csv / xlsx: every row the filters select, as a streamed file */
+                format?: components["schemas"]["ExportFormat"];
+                /** @description Page size, at most 200 */
+                limit?: number;
+                /** @description Rows to skip, at most 2147483647 */
+                offset?: number;
+                /** @description Comma-separated fields, `-` for descending. One of: checked_on, pharmacy_name, updated_at */
+                sort?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON by default; CSV (UTF-8 with BOM) or XLSX with `format=csv|xlsx` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PharmacyCheckRead_"];
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pharmacy-checks-record_pharmacy_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PharmacyCheckIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PharmacyCheckRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pharmacy-checks-read_pharmacy_check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                check_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PharmacyCheckRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "pharmacy-checks-update_pharmacy_check": {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The ETag from the last read; a stale one is refused with 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                check_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PharmacyCheckUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PharmacyCheckRead"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The resource has changed (If-Match is stale) */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

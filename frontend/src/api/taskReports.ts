@@ -2,16 +2,23 @@
 import { api, ifMatch, unwrap } from './client'
 import { compactQuery } from './query'
 import { uploadWithProgress } from './upload'
-import type { EvidenceRead, Page, PageQuery, TaskReportDetail, TaskReportListQuery, TaskReportRead, TaskReportUpdate } from './types'
+import type { EvidenceRead, FileFormat, Page, PageQuery, TaskReportDetail, TaskReportListQuery, TaskReportRead, TaskReportUpdate } from './types'
 
-export type TaskReportFilters = Omit<TaskReportListQuery, 'limit' | 'offset' | 'sort'>
+export type TaskReportFilters = Omit<TaskReportListQuery, 'limit' | 'offset' | 'sort' | 'format'>
 type Versioned = Pick<TaskReportRead, 'id' | 'version'>
 
 const path = (reportId: string) => ({ path: { report_id: reportId } })
 const versioned = (report: Versioned) => ({ ...path(report.id), header: { 'If-Match': ifMatch(report.version) } })
 
-export function listTaskReports(page: PageQuery, filters: TaskReportFilters = {}): Promise<Page<TaskReportRead>> {
-  return unwrap(api.GET('/api/v1/task-reports', { params: { query: { ...page, ...compactQuery(filters) } } }))
+export async function listTaskReports(page: PageQuery, filters: TaskReportFilters = {}): Promise<Page<TaskReportRead>> {
+  const query = { ...page, ...compactQuery(filters) }
+  return (await unwrap(api.GET('/api/v1/task-reports', { params: { query } }))) as Page<TaskReportRead>
+}
+
+/** Reports (a campaign's with `campaign_id`) as a file; audited. */
+export async function taskReportsFile(filters: TaskReportFilters, format: FileFormat, sort?: string): Promise<Blob> {
+  const query = { ...compactQuery(filters), format, ...(sort ? { sort } : {}) }
+  return (await unwrap(api.GET('/api/v1/task-reports', { params: { query }, parseAs: 'blob' }))) as unknown as Blob
 }
 
 export function getTaskReport(reportId: string): Promise<TaskReportDetail> {

@@ -57,6 +57,9 @@ export type Progress = Schemas['Progress']
 export type MinorRead = Schemas['MinorRead']
 export type MinorCreate = Schemas['MinorCreate']
 export type MinorUpdate = Schemas['MinorUpdate']
+export type MinorVerify = Schemas['MinorVerify']
+export type DuplicateCheck = Schemas['DuplicateCheck']
+export type PossibleDuplicates = Schemas['PossibleDuplicates']
 export type MinorPolicy = Schemas['MinorPolicy']
 export type GuardianIn = Schemas['GuardianIn']
 export type Revealed = Schemas['Revealed']
@@ -104,6 +107,20 @@ export type SchoolMetricRead = Schemas['SchoolMetricRead']
 export type SchoolMetricBatch = Schemas['SchoolMetricBatch']
 export type SchoolMetricBatchResult = Schemas['SchoolMetricBatchResult']
 export type UnitSummary = Schemas['UnitSummary']
+// Venues and pharmacy checks (重点场所排查、药店排查)
+export type VenueRead = Schemas['VenueRead']
+export type VenueDetail = Schemas['VenueDetail']
+export type VenueCreate = Schemas['VenueCreate']
+export type VenueUpdate = Schemas['VenueUpdate']
+export type VenueCheckIn = Schemas['VenueCheckIn']
+export type VenueCheckRead = Schemas['VenueCheckRead']
+export type PharmacyCheckRead = Schemas['PharmacyCheckRead']
+export type PharmacyCheckIn = Schemas['PharmacyCheckIn']
+export type PharmacyCheckUpdate = Schemas['PharmacyCheckUpdate']
+/** A list's export: a streamed file of every row its filters select, masked as the list is. */
+export type FileFormat = 'csv' | 'xlsx'
+/** A list's file call with the list's filters bound (what ExportButton runs). */
+export type FileDownload = (format: FileFormat) => Promise<Blob>
 
 /** The query a list endpoint accepts, taken from the spec. */
 export type UnitListQuery = NonNullable<operations['units-list_units']['parameters']['query']>
@@ -119,6 +136,8 @@ export type CareFileListQuery = NonNullable<operations['care-files-list_care_fil
 export type TransferListQuery = NonNullable<operations['transfers-list_transfers']['parameters']['query']>
 export type CampaignListQuery = NonNullable<operations['campaigns-list_campaigns']['parameters']['query']>
 export type TaskReportListQuery = NonNullable<operations['task-reports-list_reports']['parameters']['query']>
+export type VenueListQuery = NonNullable<operations['venues-list_venues']['parameters']['query']>
+export type PharmacyCheckListQuery = NonNullable<operations['pharmacy-checks-list_pharmacy_checks']['parameters']['query']>
 export type SchoolMetricListQuery = NonNullable<operations['school-metrics-list_school_metrics']['parameters']['query']>
 
 /** Every list endpoint answers one page of this shape. */
@@ -145,3 +164,11 @@ export type RunRead = Schemas['RunRead']
 export type UnitResult = Schemas['UnitResult']
 export type FigureDetail = Schemas['FigureDetail']
 export type ScoreIn = Schemas['ScoreIn']
+
+// Imports of the screening forms (批量导入)
+export type ImportKind = Schemas['ImportKind']
+export type ImportMode = Schemas['ImportMode']
+export type ImportJobRead = Schemas['ImportJobRead']
+export type ImportJobSummary = Schemas['ImportJobSummary']
+export type ImportRowReport = Schemas['RowReport']
+export type ImportRowProblem = Schemas['RowProblem']

@@ -8,17 +8,20 @@ import {
   DataLine,
   DocumentChecked,
   Finished,
+  FirstAidKit,
   Flag,
   Folder,
   HomeFilled,
   List,
   OfficeBuilding,
+  Shop,
   Promotion,
   Stamp,
   Switch,
   Tickets,
   TrendCharts,
   User,
+  UploadFilled,
   UserFilled,
 } from '@element-plus/icons-vue'
 import type { Scope } from '@/api/types'
@@ -51,6 +54,10 @@ export type MenuKey =
   | 'responsibilityLetters'
   | 'account'
   | 'notifications'
+  | 'venues'
+  | 'venue'
+  | 'pharmacyChecks'
+  | 'imports'
   | 'notFound'
 
 declare module 'vue-router' {
@@ -157,6 +164,25 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'minor-edit',
     component: () => import('@/views/minors/MinorFormView.vue'),
     meta: { titleKey: 'minors', scope: 'minors:write' },
+  },
+  // Venues and pharmacy checks (issue 19): the hazard and 右美沙芬 screening forms.
+  {
+    path: 'venues',
+    name: 'venues',
+    component: () => import('@/views/venues/VenuesView.vue'),
+    meta: { titleKey: 'venues', scope: 'venues:read', icon: markRaw(Shop) },
+  },
+  {
+    path: 'venues/:id',
+    name: 'venue',
+    component: () => import('@/views/venues/VenueView.vue'),
+    meta: { titleKey: 'venue', scope: 'venues:read' },
+  },
+  {
+    path: 'pharmacy-checks',
+    name: 'pharmacy-checks',
+    component: () => import('@/views/venues/PharmacyChecksView.vue'),
+    meta: { titleKey: 'pharmacyChecks', scope: 'pharmacy_checks:read', icon: markRaw(FirstAidKit) },
   },
   {
     path: 'audit',
@@ -270,6 +296,17 @@ export const appRoutes: RouteRecordRaw[] = [
     name: 'seizure-report',
     component: () => import('@/views/seizures/SeizureDailyReportView.vue'),
     meta: { titleKey: 'seizureReport', scope: 'seizures:read' },
+  },
+  {
+    path: 'imports',
+    name: 'imports',
+    component: () => import('@/views/imports/ImportView.vue'),
+    meta: {
+      titleKey: 'imports',
+      scope: ['minors:register', 'venues:write', 'pharmacy_checks:write'],
+      peopleOnly: true,
+      icon: markRaw(UploadFilled),
+    },
   },
   {
     path: 'account',

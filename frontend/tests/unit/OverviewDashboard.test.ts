@@ -15,7 +15,7 @@ function overview(): Overview {
     as_of: '2026-11-23',
     suppression_threshold: 4,
     suppressed: true,
-    minors: { total: { value: 9 }, by_status: [], by_risk_level: [], by_category: [] },
+    minors: { total: { value: 9 }, by_status: [], by_risk_level: [], by_category: [], provisional: { value: 0 } },
     care_files: { open: { value: 6 }, overdue: HIDDEN, lost_contact: { value: 0 } },
     seizures: null,
     transfers: { pending_incoming: HIDDEN, pending_outgoing: { value: 7 } },
