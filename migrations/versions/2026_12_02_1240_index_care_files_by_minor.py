@@ -3,7 +3,7 @@ ones too, which the partial one-open-file indexes cannot answer (a scan of every
 to-do centre on the bench data, docs/benchmarks.md).
 
 Revision ID: 3f6b2d8e91a4
-Revises: 7d79e74b426a
+Revises: 6b48c3624a0b
 Create Date: 2026-12-02 12:30:00+00:00
 """
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "3f6b2d8e91a4"
-down_revision: str | None = "7d79e74b426a"
+down_revision: str | None = "6b48c3624a0b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
