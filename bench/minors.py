@@ -133,6 +133,7 @@ def main() -> None:
         upgrade_to_head(settings)
         asyncio.run(_seed(dsn, settings, minors=arguments.minors, units=arguments.units))
     if arguments.seed_only:
+        shutil.rmtree(work, ignore_errors=True)
         return
 
     app_port, base_port = _free_port(), _free_port()
