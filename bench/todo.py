@@ -173,6 +173,9 @@ def main() -> None:
     todo, answers = asyncio.run(_measure_todo(settings, arguments.rounds, arguments.who.split(",")))
     report: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip(),
         "database": arguments.database,
         "loaded": loaded,
         "cpu_count": os.cpu_count(),
