@@ -301,9 +301,10 @@ async def register_provisional(
     )
 
 
-async def _check_matches_elsewhere_left(session: AsyncSession, *, principal: Principal, limit: int) -> None:
-    """Once a person has had today's number of "managed by another unit" answers, every registration waits
-    until tomorrow: refusing only the matches would answer the same question by another status."""
+async def matches_elsewhere_left(session: AsyncSession, *, principal: Principal, limit: int) -> bool:
+    """Whether the person may still be told "managed by another unit" today. Every channel that could answer
+    that question (registration, verification, the duplicate check, imports) asks this first and, once it is
+    no, refuses alike whatever the answer would have been."""
     used = await session.scalar(
         sa.select(DisclosureCount.used).where(
             DisclosureCount.principal_id == principal.id,
@@ -311,7 +312,13 @@ async def _check_matches_elsewhere_left(session: AsyncSession, *, principal: Pri
             DisclosureCount.kind == DisclosureKind.match_elsewhere,
         )
     )
-    if (used or 0) >= limit:
+    return (used or 0) < limit
+
+
+async def _check_matches_elsewhere_left(session: AsyncSession, *, principal: Principal, limit: int) -> None:
+    """Once a person has had today's number of "managed by another unit" answers, every registration waits
+    until tomorrow: refusing only the matches would answer the same question by another status."""
+    if not await matches_elsewhere_left(session, principal=principal, limit=limit):
         raise _limit_reached(
             Text(
                 "{limit} registrations today matched minors managed by other units, the daily limit; "
