@@ -553,7 +553,9 @@ async def test_the_duplicate_check_answers_only_yes_or_no_outside_the_scope(clie
         DUPLICATE_CHECK, json={"name": NAME, "birth_date": born.isoformat()}, headers=anyang
     )
     no = await client.post(
-        DUPLICATE_CHECK, json={"name": NAME, "birth_date": born.replace(day=18).isoformat()}, headers=anyang
+        DUPLICATE_CHECK,
+        json={"name": NAME, "birth_date": born.replace(year=born.year - 1).isoformat()},
+        headers=anyang,
     )
     assert yes.json() == {"in_scope": [], "managed_elsewhere": True}
     assert no.json() == {"in_scope": [], "managed_elsewhere": False}
@@ -568,3 +570,58 @@ async def test_the_duplicate_check_answers_only_yes_or_no_outside_the_scope(clie
         headers=await login("jinhu_lead"),
     )
     assert trail.json()["total"] == 1
+
+
+async def test_the_duplicate_check_is_no_birth_date_oracle(client, login, county):
+    """Probe: with a name one knows, the check must not tell the birth date day by day. A "no" costs nothing, so
+    a year, then each month, then each day would give a child's exact birth date for three of the day's yes
+    answers outside the scope, and for none inside it (where a masked ID number plus the birth date is the whole
+    number). Possible duplicates are matched on the name and the birth year: any day of the year answers alike."""
+    born = date(local_today().year - 15, 5, 17)
+    body = {
+        "provisional": True,
+        "name": NAME,
+        "gender": "female",
+        "birth_date": born.isoformat(),
+        "residence_division_code": "330381005002",
+        "risk_categories": ["idle_youth"],
+    }
+    created = await client.post("/api/v1/minors", json=body, headers=await login("jinhu_worker"))
+    assert created.status_code == 201, created.text
+    minor_id = created.json()["id"]
+    asks = [
+        {"name": NAME, "birth_date": born.isoformat()},
+        {"name": NAME, "birth_date": born.replace(day=18).isoformat()},
+        {"name": NAME, "birth_date": born.replace(month=11, day=3).isoformat()},
+        {
+            "name": NAME,
+            "birth_date": born.replace(month=2, day=1).isoformat(),
+            "birth_date_precision": "month",
+        },
+        {
+            "name": NAME,
+            "birth_date": born.replace(month=1, day=1).isoformat(),
+            "birth_date_precision": "year",
+        },
+    ]
+    other_year = {"name": NAME, "birth_date": born.replace(year=born.year - 1).isoformat()}
+
+    # Outside the scope: the same yes for every day of the year, no for another year.
+    anyang = await login("other_worker")
+    answers = [(await client.post(DUPLICATE_CHECK, json=ask, headers=anyang)).json() for ask in asks]
+    assert answers == [{"in_scope": [], "managed_elsewhere": True}] * 5
+    answer = (await client.post(DUPLICATE_CHECK, json=other_year, headers=anyang)).json()
+    assert answer == {"in_scope": [], "managed_elsewhere": False}
+
+    # Inside it, for a lead who sees identities masked: the same record for every day of the year.
+    lead = await login("jinhu_lead")
+    found = [
+        [
+            item["id"]
+            for item in (await client.post(DUPLICATE_CHECK, json=ask, headers=lead)).json()["in_scope"]
+        ]
+        for ask in asks
+    ]
+    assert found == [[minor_id]] * 5
+    answer = (await client.post(DUPLICATE_CHECK, json=other_year, headers=lead)).json()
+    assert answer == {"in_scope": [], "managed_elsewhere": False}

@@ -804,13 +804,17 @@ async def merge_into(session: AsyncSession, *, principal: Principal, minor: Mino
 async def possible_duplicates(
     session: AsyncSession, *, principal: Principal, check_in: DuplicateCheck, match_elsewhere_limit: int
 ) -> PossibleDuplicates:
-    """Records of the same name whose birth date may be the same (the windows of both precisions overlap):
-    those in scope as a list shows them (identity masked), those elsewhere only as "managed elsewhere" — a
-    disclosure like registration's, audited and counted against the same daily limit, so that names cannot be
-    tried one after another across the county."""
+    """Records of the same name born in the same year (whatever the precision asked or stored): those in scope
+    as a list shows them (identity masked), those elsewhere only as "managed elsewhere" — a disclosure like
+    registration's, audited and counted against the same daily limit, so that names cannot be tried one after
+    another across the county.
+
+    The year, never a finer window: a "no" costs nothing, so answering by month or day would give a named
+    child's exact birth date for a few yes answers (none in scope), and with a masked ID number the birth date
+    is the whole number. The year is what the list's age says already, give or take."""
     # At the day's limit every check waits, whatever it would find: the status must not answer the question.
     await _check_matches_elsewhere_left(session, principal=principal, limit=match_elsewhere_limit)
-    earliest, latest = birth_window(check_in.birth_date, check_in.birth_date_precision)
+    earliest, latest = birth_window(check_in.birth_date, BirthDatePrecision.year)
     # A stored date is the first day of its window, which is at most a year long.
     candidates = sa.and_(
         Minor.name == check_in.name,
