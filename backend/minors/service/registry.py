@@ -699,13 +699,6 @@ async def verify(
             "the gender it gives differs from the record's; check the number or correct the record first",
             "id_number.gender_mismatch",
         )
-    earliest, latest = birth_window(minor.birth_date, minor.birth_date_precision)
-    if not earliest <= birth_date <= latest:
-        raise ValidationFailed.field(
-            ["body", "id_number"] if encoded_birth else ["body", "birth_date"],
-            "the birth date it gives is outside the record's approximate birth date; check the number",
-            "id_number.birth_date_mismatch",
-        )
     if age_on(birth_date, local_today()) >= 18:
         raise ValidationFailed.field(
             ["body", "id_number"], "the person is 18 or older, not a minor", "minor.adult"
@@ -733,6 +726,16 @@ async def verify(
             principal=principal,
             managing_unit_id=existing.managing_unit_id,
             limit=match_elsewhere_limit,
+        )
+    # The record's birth date (identity) is compared last, once no other record can answer first: before the
+    # look-up, the number of a record in scope would make a silent oracle of it (409 when the date fits, 422
+    # when not, nothing written either way).
+    earliest, latest = birth_window(minor.birth_date, minor.birth_date_precision)
+    if not earliest <= birth_date <= latest:
+        raise ValidationFailed.field(
+            ["body", "id_number"] if encoded_birth else ["body", "birth_date"],
+            "the birth date it gives is outside the record's approximate birth date; check the number",
+            "id_number.birth_date_mismatch",
         )
     minor.id_document_type = verify_in.id_document_type
     minor.id_number_ciphertext = cipher.encrypt(number, context="minor.id_number")
