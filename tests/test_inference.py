@@ -214,6 +214,7 @@ def _statistic_counts(value: Any, found: list[int]) -> None:
 
 async def harvest(client, headers: dict[str, str], child: Child, county: dict[str, Any]) -> Harvest:
     found = Harvest()
+    today = local_today()
 
     async def get(url: str, **params: Any) -> Any:
         response = await client.get(url, params=params, headers=headers)
@@ -266,6 +267,31 @@ async def harvest(client, headers: dict[str, str], child: Child, county: dict[st
         found.add_json(response.json())
         minor_seen(response.json())
 
+    # The lists' exports (a file never shows more than the list's JSON) and the possible duplicates, asked for
+    # the child's name with each birth year (an answer names in-scope records; the year is all it can tell).
+    for fmt in ("csv", "xlsx"):
+        await get("/api/v1/minors", format=fmt)
+        await get("/api/v1/care-files", format=fmt)
+    for year in range(today.year - 19, today.year - 9):
+        response = await client.post(
+            "/api/v1/minors/duplicate-check",
+            json={"name": NAME, "birth_date": f"{year}-01-01"},
+            headers=headers,
+        )
+        if response.status_code != 200:
+            assert response.status_code in (403, 429), (response.status_code, response.text)
+            continue
+        answer = response.json()
+        found.add_json(answer)
+        ids = {item["id"] for item in answer["in_scope"]}
+        for item in answer["in_scope"]:
+            if item["id"] == child.minor_id:
+                minor_seen(item)
+        if child.minor_id in ids or answer["managed_elsewhere"]:
+            found.listed_with.append(({"born_in_year": year}, True))
+        else:
+            found.listed_with.append(({"born_in_year": year}, False))
+
     # Care files, their timeline.
     files = await get("/api/v1/care-files", limit=200)
     await get(f"/api/v1/care-files/{child.care_file_id}")
@@ -302,6 +328,7 @@ async def harvest(client, headers: dict[str, str], child: Child, county: dict[st
         "/api/v1/stats/regions",
         "/api/v1/stats/overview",
         "/api/v1/stats/rates",
+        f"/api/v1/stats/rates?unit_id={county['units']['锦湖街道'].id}",
     ):
         body = await get(url)
         if body is not None:
@@ -457,6 +484,8 @@ def feasible_birth_dates(found: Harvest, today: date) -> list[date]:
             if "age_min" in params and (age_on(birth, today) >= params["age_min"]) != member:
                 return False
             if "age_max" in params and (age_on(birth, today) <= params["age_max"]) != member:
+                return False
+            if "born_in_year" in params and (birth.year == params["born_in_year"]) != member:
                 return False
         return True
 
