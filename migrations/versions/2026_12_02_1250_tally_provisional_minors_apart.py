@@ -8,8 +8,8 @@ which change ``verification_status``). The list totals' ``minor_counts`` stay as
 records.
 
 Revision ID: 3f8b2d6e1a57
-Revises: 6b48c3624a0b
-Create Date: 2026-12-02 12:30:00.000000+00:00
+Revises: 3f6b2d8e91a4
+Create Date: 2026-12-02 12:50:00.000000+00:00
 """
 
 from collections.abc import Sequence
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3f8b2d6e1a57"
-down_revision: str | None = "6b48c3624a0b"
+down_revision: str | None = "3f6b2d8e91a4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
