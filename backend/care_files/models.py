@@ -190,6 +190,21 @@ class CareEntry(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+class CareFileMonth(SQLModel, table=True):
+    """A care file's timeline summed per Beijing calendar month, so the rates (``backend/stats/rates.py``) read
+    a few rows per file instead of every entry. Kept by database triggers on ``care_entries`` (migration
+    ``2026_12_02_1240_care_file_months``), whichever code writes an entry: an entry adds itself, a correction
+    also takes back the entry it corrects. ``month`` is year × 12 + month − 1 of the entry's Beijing day."""
+
+    __tablename__ = "care_file_months"
+
+    care_file_id: uuid.UUID = Field(foreign_key="care_files.id", primary_key=True)
+    month: int = Field(primary_key=True)
+    # Contacts made (CONTACT_KINDS with contact_succeeded) and urine tests done (negative or positive).
+    contacts: int = Field(default=0, nullable=False)
+    urine_tests: int = Field(default=0, nullable=False)
+
+
 class CareSettings(SQLModel, table=True):
     """Default follow-up intervals per risk level, set by a lead for a unit and the units below it."""
 

@@ -6,7 +6,8 @@ leaves; assessments store them with the ids behind them. Every formula is writte
 in docs/statistics.md (Rates).
 
 Set-based: one query for the files' snapshot figures, one for the care and urine-test figures (per file, then
-per managing unit), one for the notices — whatever the number of units asked for. Each query groups by the
+per managing unit, read from the files' monthly summary ``care_file_months`` — a few rows per file, never the
+entries), one for the notices — whatever the number of units asked for. Each query groups by the
 managing (or receiving) unit's path; a unit's figures are the sum over the units on whose path it lies, added
 up here from the few thousand grouped rows. ``explain`` adds one query per rate for the ids behind it.
 
@@ -27,13 +28,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlmodel import col
 
 from backend.care_files.models import (
-    CONTACT_KINDS,
     OPEN_STATUSES,
-    CareEntry,
     CareFile,
+    CareFileMonth,
     CareFileStatus,
     DueState,
-    EntryKind,
     UrineResult,
 )
 from backend.care_files.worklists import due_condition
@@ -216,10 +215,44 @@ def _snapshot_query(units: Sequence[Unit], as_of: date) -> sa.Select[Any]:
     )
 
 
+def month_number(day: date) -> int:
+    """A calendar month as ``CareFileMonth.month`` numbers it: year × 12 + month − 1."""
+    return day.year * 12 + day.month - 1
+
+
+def whole_months(start: date, end: date) -> list[tuple[int, int, int]]:
+    """The calendar months lying wholly within ``start``–``end`` (both included), as (month number, first day,
+    last day) with days as day numbers."""
+    months: list[tuple[int, int, int]] = []
+    first = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    while True:
+        following = (first + timedelta(days=32)).replace(day=1)
+        last = following - timedelta(days=1)
+        if last > end:
+            return months
+        months.append((month_number(first), day_number(first), day_number(last)))
+        first = following
+
+
+def _months_table(months: list[tuple[int, int, int]]) -> Any:
+    """The period's whole months as a small table of literals (a union: VALUES with column names is not
+    portable to SQLite)."""
+    rows = [
+        sa.select(
+            sa.literal(month).label("month"),
+            sa.literal(first).label("first_day"),
+            sa.literal(last).label("last_day"),
+        )
+        for month, first, last in months
+    ]
+    return (rows[0] if len(rows) == 1 else sa.union_all(*rows)).cte("months")
+
+
 def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery:
-    """One row per file active in the period: its window (the days of the period it was open), how many whole
-    follow-up intervals and urine tests the window holds, and how many intervals had a contact and how many
-    tests were done."""
+    """One row per file with a whole calendar month in its window (the days of the period it was open): how many
+    such months (``intervals``) and in how many it had a contact, how many urine tests its plan asks for in
+    those months' days and how many were done. Read from the files and their monthly summary
+    (``CareFileMonth``): a few rows per file, never the entries."""
     start, end = day_number(period.start), day_number(as_of)
     opened = LocalDay(CareFile.opened_at)
     closed = LocalDay(CareFile.closed_at)
@@ -227,22 +260,14 @@ def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery
     window_end = sa.case(
         (sa.and_(CareFile.status == CareFileStatus.closed.value, closed < end), closed), else_=sa.literal(end)
     )
-    window_days = window_end - window_start + 1
-    intervals = window_days // CareFile.interval_days
-    tests_required = sa.case(
-        (col(CareFile.urine_test_interval_days) > 0, window_days // CareFile.urine_test_interval_days),
-        else_=0,
-    )
     files = (
         sa.select(
             CareFile.id.label("file_id"),
             CareFile.minor_id.label("minor_id"),
             Unit.path.label("path"),
-            CareFile.interval_days.label("interval_days"),
+            CareFile.urine_test_interval_days.label("urine_interval"),
             window_start.label("window_start"),
             window_end.label("window_end"),
-            intervals.label("intervals"),
-            tests_required.label("tests_required"),
         )
         .join(Unit, Unit.id == CareFile.managing_unit_id)
         .where(
@@ -255,64 +280,63 @@ def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery
         )
         .cte("active_files")
     )
-    entry_day = LocalDay(CareEntry.occurred_at)
-    corrected = sa.orm.aliased(CareEntry)
-    entries = sa.and_(
-        CareEntry.care_file_id == files.c.file_id,
-        CareEntry.occurred_at >= local_midnight_utc(period.start),
-        CareEntry.occurred_at < local_midnight_utc(as_of + timedelta(days=1)),
-        # A corrected entry is replaced by its correction: count the correction only.
-        CareEntry.id.not_in(sa.select(corrected.corrects_id).where(corrected.corrects_id.is_not(None))),
-    )
-    # Intervals with a contact: (file, interval number) pairs, then counted per file — two hash aggregates
-    # rather than a count of distinct values, which would sort every entry.
-    interval_of_entry = (entry_day - files.c.window_start) // files.c.interval_days
-    contact_intervals = (
-        sa.select(files.c.file_id, interval_of_entry.label("interval"))
-        .join(CareEntry, entries)
-        .where(
-            CareEntry.kind.in_([kind.value for kind in CONTACT_KINDS]),
-            CareEntry.contact_succeeded.is_(True),
-            entry_day >= files.c.window_start,
-            entry_day < files.c.window_start + files.c.intervals * files.c.interval_days,
-        )
-        .group_by(files.c.file_id, interval_of_entry)
-        .subquery("contact_intervals")
-    )
-    covered = (
-        sa.select(contact_intervals.c.file_id, sa.func.count().label("intervals_covered"))
-        .group_by(contact_intervals.c.file_id)
-        .subquery("covered")
-    )
-    tests = (
-        sa.select(files.c.file_id, sa.func.count().label("tests_done"))
-        .join(CareEntry, entries)
-        .where(
-            files.c.tests_required >= 1,
-            CareEntry.kind == EntryKind.urine_test.value,
-            CareEntry.urine_result.in_(DONE_URINE_RESULTS),
-            entry_day >= files.c.window_start,
-            entry_day <= files.c.window_end,
-        )
-        .group_by(files.c.file_id)
-        .subquery("tests")
-    )
-    return (
+    months_in_period = whole_months(period.start, as_of)
+    if not months_in_period:  # no whole month: nothing is due
+        empty = sa.select(
+            files.c.file_id,
+            files.c.minor_id,
+            files.c.path,
+            sa.literal(0).label("intervals"),
+            sa.literal(0).label("tests_required"),
+            sa.literal(0).label("intervals_covered"),
+            sa.literal(0).label("tests_done"),
+        ).where(sa.false())
+        return empty.subquery("per_file")
+    months = _months_table(months_in_period)
+    summary = CareFileMonth.__table__
+    per_file_month = (
         sa.select(
             files.c.file_id,
             files.c.minor_id,
             files.c.path,
-            files.c.intervals,
-            files.c.tests_required,
-            sa.func.coalesce(covered.c.intervals_covered, 0).label("intervals_covered"),
-            sa.func.coalesce(tests.c.tests_done, 0).label("tests_done"),
+            files.c.urine_interval,
+            sa.func.count().label("intervals"),
+            _counting(summary.c.contacts > 0).label("intervals_covered"),
+            sa.func.sum(months.c.last_day - months.c.first_day + 1).label("days"),
+            sa.func.coalesce(sa.func.sum(summary.c.urine_tests), 0).label("tests_done"),
         )
         .select_from(files)
-        .outerjoin(covered, covered.c.file_id == files.c.file_id)
-        .outerjoin(tests, tests.c.file_id == files.c.file_id)
-        .where(sa.or_(files.c.intervals >= 1, files.c.tests_required >= 1))
-        .subquery("per_file")
+        .join(
+            months,
+            sa.and_(months.c.first_day >= files.c.window_start, months.c.last_day <= files.c.window_end),
+        )
+        .outerjoin(
+            summary,
+            sa.and_(
+                summary.c.care_file_id == files.c.file_id,
+                summary.c.month == months.c.month,
+                summary.c.month.between(months_in_period[0][0], months_in_period[-1][0]),
+            ),
+        )
+        .group_by(files.c.file_id, files.c.minor_id, files.c.path, files.c.urine_interval)
+        .subquery("per_file_month")
     )
+    tests_required = sa.case(
+        (
+            sa.func.coalesce(per_file_month.c.urine_interval, 0) > 0,
+            per_file_month.c.days // per_file_month.c.urine_interval,
+        ),
+        else_=0,
+    )
+    return sa.select(
+        per_file_month.c.file_id,
+        per_file_month.c.minor_id,
+        per_file_month.c.path,
+        per_file_month.c.intervals,
+        tests_required.label("tests_required"),
+        per_file_month.c.intervals_covered,
+        per_file_month.c.tests_done,
+    ).subquery("per_file")
 
 
 def _notices(units: Sequence[Unit], period: Period, as_of: date) -> tuple[Any, Any]:
