@@ -46,7 +46,7 @@ TARGET_MS = 300
 
 def _summary_backfill() -> str:
     """The migration's own backfill statement (PostgreSQL), so the bench fills the summary as an upgrade does."""
-    path = REPO / "migrations" / "versions" / "2026_12_02_1240_care_file_months.py"
+    path = REPO / "migrations" / "versions" / "2026_12_02_1240_care_file_years.py"
     spec = importlib.util.spec_from_file_location("care_file_months_migration", path)
     assert spec is not None
     assert spec.loader is not None
@@ -155,7 +155,7 @@ async def _seed(dsn: str, minors: int, today: date) -> None:
     # The triggers were set aside: fill the files' monthly summary the way the migration backfills it.
     started = time.perf_counter()
     await connection.execute(_summary_backfill())
-    print(f"care_file_months filled from the entries in {time.perf_counter() - started:.0f} s")
+    print(f"care_file_years filled from the entries in {time.perf_counter() - started:.0f} s")
     await connection.execute("SET session_replication_role = DEFAULT")
     await connection.execute("VACUUM ANALYZE")
     await connection.close()

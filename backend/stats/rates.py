@@ -6,7 +6,7 @@ leaves; assessments store them with the ids behind them. Every formula is writte
 in docs/statistics.md (Rates).
 
 Set-based: one query for the files' snapshot figures, one for the care and urine-test figures (per file, then
-per managing unit, read from the files' monthly summary ``care_file_months`` — a few rows per file, never the
+per managing unit, read from the files' yearly summary ``care_file_years`` — a few rows per file, never the
 entries), one for the notices — whatever the number of units asked for. Each query groups by the
 managing (or receiving) unit's path; a unit's figures are the sum over the units on whose path it lies, added
 up here from the few thousand grouped rows. ``explain`` adds one query per rate for the ids behind it.
@@ -30,8 +30,8 @@ from sqlmodel import col
 from backend.care_files.models import (
     OPEN_STATUSES,
     CareFile,
-    CareFileMonth,
     CareFileStatus,
+    CareFileYear,
     DueState,
     UrineResult,
 )
@@ -216,7 +216,7 @@ def _snapshot_query(units: Sequence[Unit], as_of: date) -> sa.Select[Any]:
 
 
 def month_number(day: date) -> int:
-    """A calendar month as ``CareFileMonth.month`` numbers it: year × 12 + month − 1."""
+    """A calendar month as a number: year × 12 + month − 1."""
     return day.year * 12 + day.month - 1
 
 
@@ -234,25 +234,23 @@ def whole_months(start: date, end: date) -> list[tuple[int, int, int]]:
         first = following
 
 
-def _months_table(months: list[tuple[int, int, int]]) -> Any:
-    """The period's whole months as a small table of literals (a union: VALUES with column names is not
-    portable to SQLite)."""
-    rows = [
-        sa.select(
-            sa.literal(month).label("month"),
-            sa.literal(first).label("first_day"),
-            sa.literal(last).label("last_day"),
-        )
-        for month, first, last in months
-    ]
-    return (rows[0] if len(rows) == 1 else sa.union_all(*rows)).cte("months")
+def _first_whole_month(day: Any, months: list[tuple[int, int, int]], part: int) -> Any:
+    """Of the period's whole months, the first that begins on or after ``day`` (a day number): its month number
+    (``part`` 0) or first day (``part`` 1); null if none."""
+    return sa.case(*((day <= month[1], sa.literal(month[part])) for month in months))
+
+
+def _last_whole_month(day: Any, months: list[tuple[int, int, int]], part: int) -> Any:
+    """Of the period's whole months, the last that ends on or before ``day``: its month number (``part`` 0) or
+    last day (``part`` 2); null if none."""
+    return sa.case(*((day >= month[2], sa.literal(month[part])) for month in reversed(months)))
 
 
 def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery:
     """One row per file with a whole calendar month in its window (the days of the period it was open): how many
     such months (``intervals``) and in how many it had a contact, how many urine tests its plan asks for in
-    those months' days and how many were done. Read from the files and their monthly summary
-    (``CareFileMonth``): a few rows per file, never the entries."""
+    those months' days and how many were done. Read from the files and their yearly summary
+    (``CareFileYear``, a row per file and year): never the entries."""
     start, end = day_number(period.start), day_number(as_of)
     opened = LocalDay(CareFile.opened_at)
     closed = LocalDay(CareFile.closed_at)
@@ -260,14 +258,22 @@ def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery
     window_end = sa.case(
         (sa.and_(CareFile.status == CareFileStatus.closed.value, closed < end), closed), else_=sa.literal(end)
     )
+    months = whole_months(period.start, as_of)
+    any_month = bool(months)  # without a whole month in the period nothing is due
+    months = months or [(0, 0, 0)]
+    first_month = _first_whole_month(window_start, months, 0)
+    last_month = _last_whole_month(window_end, months, 0)
     files = (
         sa.select(
             CareFile.id.label("file_id"),
             CareFile.minor_id.label("minor_id"),
             Unit.path.label("path"),
             CareFile.urine_test_interval_days.label("urine_interval"),
-            window_start.label("window_start"),
-            window_end.label("window_end"),
+            first_month.label("first_month"),
+            last_month.label("last_month"),
+            (
+                _last_whole_month(window_end, months, 2) - _first_whole_month(window_start, months, 1) + 1
+            ).label("days"),
         )
         .join(Unit, Unit.id == CareFile.managing_unit_id)
         .where(
@@ -280,63 +286,46 @@ def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery
         )
         .cte("active_files")
     )
-    months_in_period = whole_months(period.start, as_of)
-    if not months_in_period:  # no whole month: nothing is due
-        empty = sa.select(
-            files.c.file_id,
-            files.c.minor_id,
-            files.c.path,
-            sa.literal(0).label("intervals"),
-            sa.literal(0).label("tests_required"),
-            sa.literal(0).label("intervals_covered"),
-            sa.literal(0).label("tests_done"),
-        ).where(sa.false())
-        return empty.subquery("per_file")
-    months = _months_table(months_in_period)
-    summary = CareFileMonth.__table__
-    per_file_month = (
+    summary = CareFileYear.__table__
+    covered_months: list[Any] = []
+    tests_done: list[Any] = []
+    for number in range(1, 13):
+        month = summary.c.year * 12 + (number - 1)
+        in_window = month.between(files.c.first_month, files.c.last_month)
+        covered_months.append(
+            sa.case((sa.and_(in_window, summary.c[f"contacts_{number:02d}"] > 0), 1), else_=0)
+        )
+        tests_done.append(sa.case((in_window, summary.c[f"urine_tests_{number:02d}"]), else_=0))
+    counts = (
+        sa.select(
+            summary.c.care_file_id,
+            sa.func.sum(sum(covered_months[1:], covered_months[0])).label("intervals_covered"),
+            sa.func.sum(sum(tests_done[1:], tests_done[0])).label("tests_done"),
+        )
+        .join(files, files.c.file_id == summary.c.care_file_id)
+        .where(summary.c.year.between(months[0][0] // 12, months[-1][0] // 12))
+        .group_by(summary.c.care_file_id)
+        .subquery("counts")
+    )
+    tests_required = sa.case(
+        (sa.func.coalesce(files.c.urine_interval, 0) > 0, files.c.days // files.c.urine_interval),
+        else_=0,
+    )
+    return (
         sa.select(
             files.c.file_id,
             files.c.minor_id,
             files.c.path,
-            files.c.urine_interval,
-            sa.func.count().label("intervals"),
-            _counting(summary.c.contacts > 0).label("intervals_covered"),
-            sa.func.sum(months.c.last_day - months.c.first_day + 1).label("days"),
-            sa.func.coalesce(sa.func.sum(summary.c.urine_tests), 0).label("tests_done"),
+            (files.c.last_month - files.c.first_month + 1).label("intervals"),
+            tests_required.label("tests_required"),
+            sa.func.coalesce(counts.c.intervals_covered, 0).label("intervals_covered"),
+            sa.func.coalesce(counts.c.tests_done, 0).label("tests_done"),
         )
         .select_from(files)
-        .join(
-            months,
-            sa.and_(months.c.first_day >= files.c.window_start, months.c.last_day <= files.c.window_end),
-        )
-        .outerjoin(
-            summary,
-            sa.and_(
-                summary.c.care_file_id == files.c.file_id,
-                summary.c.month == months.c.month,
-                summary.c.month.between(months_in_period[0][0], months_in_period[-1][0]),
-            ),
-        )
-        .group_by(files.c.file_id, files.c.minor_id, files.c.path, files.c.urine_interval)
-        .subquery("per_file_month")
+        .outerjoin(counts, counts.c.care_file_id == files.c.file_id)
+        .where(files.c.last_month >= files.c.first_month, sa.true() if any_month else sa.false())
+        .subquery("per_file")
     )
-    tests_required = sa.case(
-        (
-            sa.func.coalesce(per_file_month.c.urine_interval, 0) > 0,
-            per_file_month.c.days // per_file_month.c.urine_interval,
-        ),
-        else_=0,
-    )
-    return sa.select(
-        per_file_month.c.file_id,
-        per_file_month.c.minor_id,
-        per_file_month.c.path,
-        per_file_month.c.intervals,
-        tests_required.label("tests_required"),
-        per_file_month.c.intervals_covered,
-        per_file_month.c.tests_done,
-    ).subquery("per_file")
 
 
 def _notices(units: Sequence[Unit], period: Period, as_of: date) -> tuple[Any, Any]:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.audit.models import AuditEvent
-from backend.care_files.models import CareEntry, CareFile, CareFileMonth
+from backend.care_files.models import CareEntry, CareFile, CareFileYear
 from backend.db import local_today
 from backend.minors.models import Minor
 from tests.care_files.conftest import CARE_FILES, TRANSFERS, days_ago
@@ -547,7 +547,7 @@ async def test_every_step_is_an_audit_event(app, open_file, add_entry, client, l
 async def test_the_timeline_keeps_each_files_monthly_summary_for_the_rates(
     app, client, login, open_file, add_entry
 ):
-    """``care_file_months`` (what the rates read instead of the entries) follows every entry and correction:
+    """``care_file_years`` (what the rates read instead of the entries) follows every entry and correction:
     per Beijing calendar month, contacts made and urine tests done."""
     care_file = await open_file()
 
@@ -575,13 +575,18 @@ async def test_the_timeline_keeps_each_files_monthly_summary_for_the_rates(
     await record(kind="home_visit", occurred_at="2026-09-30T23:00:00+08:00", corrects_id=visit)
     async with app.state.sessionmaker() as session:
         rows = (
-            await session.execute(
-                sa.select(CareFileMonth.month, CareFileMonth.contacts, CareFileMonth.urine_tests).where(
-                    CareFileMonth.care_file_id == uuid.UUID(care_file["id"]),
-                    sa.or_(CareFileMonth.contacts != 0, CareFileMonth.urine_tests != 0),
-                )
+            await session.scalars(
+                sa.select(CareFileYear).where(CareFileYear.care_file_id == uuid.UUID(care_file["id"]))
             )
         ).all()
-    # month = year × 12 + month − 1: September 2026 is 24320, November 24322. The negative test is a contact and a
-    # test; the refusal a contact (the minor was met) but no test; October has nothing left.
-    assert sorted(rows) == [(24320, 1, 0), (24322, 2, 1)]
+    counters = {
+        (row.year, month): (getattr(row, f"contacts_{month:02d}"), getattr(row, f"urine_tests_{month:02d}"))
+        for row in rows
+        for month in range(1, 13)
+    }
+    # The negative test is a contact and a test; the refusal a contact (the minor was met) but no test; October
+    # has nothing left; nothing else anywhere.
+    assert {key: value for key, value in counters.items() if value != (0, 0)} == {
+        (2026, 9): (1, 0),
+        (2026, 11): (2, 1),
+    }
