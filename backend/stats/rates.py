@@ -52,7 +52,7 @@ RATE_CODES: tuple[str, ...] = (
 
 # What ``RateFigure.ids`` holds for each rate (with ``explain``): the records that count against the unit.
 IDS_BEHIND: dict[str, str] = {
-    "care_rate": "minors whose file missed a follow-up interval (denominator − numerator)",
+    "care_rate": "minors whose file missed a calendar month's follow-up (denominator − numerator)",
     "urine_test_rate": "minors whose file had fewer urine tests than its plan requires",
     "overdue_share": "minors whose open file is overdue (the numerator)",
     "lost_contact_count": "minors whose open file is lost from contact (the numerator)",
