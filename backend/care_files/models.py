@@ -118,6 +118,8 @@ class CareFile(Versioned, table=True):
             postgresql_where=sa.text("status <> 'closed' AND kept_by_school_id IS NOT NULL"),
             sqlite_where=sa.text("status <> 'closed' AND kept_by_school_id IS NOT NULL"),
         ),
+        # Every file of given minors, closed ones too (the follow-up facts of a page of seizure notices).
+        sa.Index("ix_care_files_minor_id", "minor_id"),
         # The overdue and due-soon worklists: a unit, then a range of due dates.
         sa.Index("ix_care_files_managing_unit_id_next_due_on", "managing_unit_id", "next_due_on"),
         sa.Index("ix_care_files_responsible_user_ids", "responsible_user_ids", postgresql_using="gin"),
@@ -193,7 +195,7 @@ class CareEntry(SQLModel, table=True):
 class CareFileYear(SQLModel, table=True):
     """A care file's timeline summed per Beijing calendar month, a row per file and year, so the rates
     (``backend/stats/rates.py``) read a row or two per file instead of every entry. Kept by a database trigger on
-    ``care_entries`` (migration ``2026_12_02_1240_care_file_years``), whichever code writes an entry: an entry
+    ``care_entries`` (migration ``2026_12_02_1250_care_file_years``), whichever code writes an entry: an entry
     adds itself to its month, a correction also takes back the entry it corrects. ``contacts_MM``: contacts made
     in month MM (CONTACT_KINDS with contact_succeeded); ``urine_tests_MM``: urine tests done (negative or
     positive)."""
