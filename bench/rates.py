@@ -47,7 +47,7 @@ TARGET_MS = 300
 
 def _summary_backfill() -> str:
     """The migration's own backfill statement (PostgreSQL), so the bench fills the summary as an upgrade does."""
-    path = REPO / "migrations" / "versions" / "2026_12_02_1250_care_file_years.py"
+    path = REPO / "migrations" / "versions" / "2026_12_02_1300_care_file_years.py"
     spec = importlib.util.spec_from_file_location("care_file_years_migration", path)
     assert spec is not None
     assert spec.loader is not None

@@ -195,7 +195,7 @@ class CareEntry(SQLModel, table=True):
 class CareFileYear(SQLModel, table=True):
     """A care file's timeline summed per Beijing calendar month, a row per file and year, so the rates
     (``backend/stats/rates.py``) read a row or two per file instead of every entry. Kept by a database trigger on
-    ``care_entries`` (migration ``2026_12_02_1250_care_file_years``), whichever code writes an entry: an entry
+    ``care_entries`` (migration ``2026_12_02_1300_care_file_years``), whichever code writes an entry: an entry
     adds itself to its month, a correction also takes back the entry it corrects. ``contacts_MM``: contacts made
     in month MM (CONTACT_KINDS with contact_succeeded); ``urine_tests_MM``: urine tests done (negative or
     positive)."""

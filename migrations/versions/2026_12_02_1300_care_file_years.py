@@ -3,8 +3,8 @@ year, kept by a trigger, so that the rates read a row or two per file rather tha
 performance).
 
 Revision ID: 3f8b2d6c1e47
-Revises: 3f6b2d8e91a4
-Create Date: 2026-12-02 12:50:00.000000+00:00
+Revises: 3f8b2d6e1a57
+Create Date: 2026-12-02 13:00:00.000000+00:00
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3f8b2d6c1e47"
-down_revision: str | None = "3f6b2d8e91a4"
+down_revision: str | None = "3f8b2d6e1a57"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
