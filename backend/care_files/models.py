@@ -192,6 +192,44 @@ class CareEntry(SQLModel, table=True):
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+class CareFileYear(SQLModel, table=True):
+    """A care file's timeline summed per Beijing calendar month, a row per file and year, so the rates
+    (``backend/stats/rates.py``) read a row or two per file instead of every entry. Kept by a database trigger on
+    ``care_entries`` (migration ``2026_12_02_1300_care_file_years``), whichever code writes an entry: an entry
+    adds itself to its month, a correction also takes back the entry it corrects. ``contacts_MM``: contacts made
+    in month MM (CONTACT_KINDS with contact_succeeded); ``urine_tests_MM``: urine tests done (negative or
+    positive)."""
+
+    __tablename__ = "care_file_years"
+
+    care_file_id: uuid.UUID = Field(foreign_key="care_files.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    contacts_01: int = Field(default=0, nullable=False)
+    contacts_02: int = Field(default=0, nullable=False)
+    contacts_03: int = Field(default=0, nullable=False)
+    contacts_04: int = Field(default=0, nullable=False)
+    contacts_05: int = Field(default=0, nullable=False)
+    contacts_06: int = Field(default=0, nullable=False)
+    contacts_07: int = Field(default=0, nullable=False)
+    contacts_08: int = Field(default=0, nullable=False)
+    contacts_09: int = Field(default=0, nullable=False)
+    contacts_10: int = Field(default=0, nullable=False)
+    contacts_11: int = Field(default=0, nullable=False)
+    contacts_12: int = Field(default=0, nullable=False)
+    urine_tests_01: int = Field(default=0, nullable=False)
+    urine_tests_02: int = Field(default=0, nullable=False)
+    urine_tests_03: int = Field(default=0, nullable=False)
+    urine_tests_04: int = Field(default=0, nullable=False)
+    urine_tests_05: int = Field(default=0, nullable=False)
+    urine_tests_06: int = Field(default=0, nullable=False)
+    urine_tests_07: int = Field(default=0, nullable=False)
+    urine_tests_08: int = Field(default=0, nullable=False)
+    urine_tests_09: int = Field(default=0, nullable=False)
+    urine_tests_10: int = Field(default=0, nullable=False)
+    urine_tests_11: int = Field(default=0, nullable=False)
+    urine_tests_12: int = Field(default=0, nullable=False)
+
+
 class CareSettings(SQLModel, table=True):
     """Default follow-up intervals per risk level, set by a lead for a unit and the units below it."""
 
