@@ -396,31 +396,25 @@ async def worklist_summary(
             for part in file_scope_parts(principal)
         )
     ).cte("in_scope")
-    # … one row per list a file is in …
-    hits = sa.union_all(
-        *(
-            sa.select(sa.literal(n).label("list"), in_scope.c.id, in_scope.c.next_due_on).where(
-                in_scope.c[f"in_{n}"] == 1
-            )
-            for n in range(len(keys))
+    # … and of each list, its first ``limit`` files with the list's total (the count is taken over the list before
+    # its LIMIT: a bounded sort per list, not a sort of every file).
+    firsts = [
+        sa.select(
+            sa.literal(n).label("list"),
+            in_scope.c.id,
+            in_scope.c.next_due_on,
+            sa.func.count().over().label("total"),
         )
-    ).subquery("hits")
-    # … numbered within its list, and each list's first ``limit`` rows with the list's total.
-    ranked = sa.select(
-        hits.c.list,
-        hits.c.id,
-        sa.func.count().over(partition_by=hits.c.list).label("total"),
-        sa.func.row_number()
-        .over(partition_by=hits.c.list, order_by=(hits.c.next_due_on, hits.c.id))
-        .label("n"),
-    ).subquery("ranked")
-    rows = await session.execute(
-        sa.select(ranked.c.list, ranked.c.id, ranked.c.total)
-        .where(ranked.c.n <= limit)
-        .order_by(ranked.c.list, ranked.c.n)
-    )
+        .where(in_scope.c[f"in_{n}"] == 1)
+        .order_by(in_scope.c.next_due_on, in_scope.c.id)
+        .limit(limit)
+        .subquery(f"list_{n}")
+        for n in range(len(keys))
+    ]
+    rows = await session.execute(sa.union_all(*(sa.select(first) for first in firsts)))
     found: dict[str, ListSummary] = {}
-    for n, file_id, total in rows:
+    # A union keeps no order of its own: each list's ids are put in its order here.
+    for n, file_id, _due, total in sorted(rows, key=lambda row: (row[0], row[2], uuid.UUID(str(row[1])))):
         summary = found.setdefault(keys[n], ListSummary(total=total, first_ids=[]))
         summary.first_ids.append(uuid.UUID(str(file_id)))
     return {key: found[key] for key in keys if key in found}
