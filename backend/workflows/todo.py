@@ -296,7 +296,10 @@ _ORDER: dict[str, tuple[Any, ...]] = {
 }
 
 
-async def todo(session: AsyncSession, *, principal: Principal) -> Todo:
+async def todo(session: AsyncSession, *, principal: Principal, with_ids: bool = True) -> Todo:
+    """What is waiting for ``principal``; ``with_ids=False``: the counts alone, every item's ``object_ids`` empty
+    (the daily digest, which names no record, asks the lists for their totals only)."""
+    ids_per_item = IDS_PER_ITEM if with_ids else 0
     applying = [source for source in SOURCES if source.applies(principal)]
     personal = {
         source.kind: source.personal_for_workers and permissions.worklists_are_personal(principal)
@@ -311,7 +314,7 @@ async def todo(session: AsyncSession, *, principal: Principal) -> Todo:
             for source in applying
             if isinstance(source.fetch, _CareFiles)
         },
-        limit=IDS_PER_ITEM,
+        limit=ids_per_item,
     )
     items = []
     for source in applying:
@@ -324,7 +327,7 @@ async def todo(session: AsyncSession, *, principal: Principal) -> Todo:
                 continue
             total, ids = summary.total, summary.first_ids
         else:
-            page = PageParams(limit=IDS_PER_ITEM, offset=0, order_by=_ORDER[source.link_path])
+            page = PageParams(limit=ids_per_item, offset=0, order_by=_ORDER[source.link_path])
             found = await source.fetch(session, principal, page, personal[source.kind])
             if not found.total:
                 continue

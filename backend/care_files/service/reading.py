@@ -372,7 +372,7 @@ async def worklist_summary(
     limit: int,
 ) -> dict[str, ListSummary]:
     """For each named list, what ``list_files`` with those filters would answer: its total and the ids of its
-    first ``limit`` files in ``WORKLIST_ORDER`` — the same scope and conditions, but all the lists in one
+    first ``limit`` files in ``WORKLIST_ORDER`` (none for 0: totals only) — the same scope and conditions, but all the lists in one
     statement, reading the files in scope once instead of twice per list. Lists with no file are left out."""
     if not lists:
         return {}
@@ -396,6 +396,16 @@ async def worklist_summary(
             for part in file_scope_parts(principal)
         )
     ).cte("in_scope")
+    if limit == 0:
+        # Totals only (the daily digests): one row of counts.
+        counts = (
+            await session.execute(sa.select(*(sa.func.sum(in_scope.c[f"in_{n}"]) for n in range(len(keys)))))
+        ).one()
+        return {
+            key: ListSummary(total=int(total), first_ids=[])
+            for key, total in zip(keys, counts, strict=True)
+            if total
+        }
     # … and of each list, its first ``limit`` files with the list's total (the count is taken over the list before
     # its LIMIT: a bounded sort per list, not a sort of every file).
     firsts = [
