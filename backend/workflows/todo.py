@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend.campaigns.models import TaskReport, TaskReportStatus
 from backend.campaigns.scoping import DUE_SOON_DAYS as REPORTS_DUE_SOON_DAYS
@@ -17,6 +18,8 @@ from backend.campaigns.service import reports
 from backend.care_files import worklists
 from backend.care_files.models import CareFileStatus, DueState
 from backend.care_files.service import reading as files
+from backend.minors.models import Minor, VerificationStatus
+from backend.minors.service import listing as minors
 from backend.pagination import Page, PageParams
 from backend.security import permissions, privacy
 from backend.security.principals import Principal
@@ -95,12 +98,20 @@ def _reports(**filters: Any) -> Fetch:
     return _listed(reports.list_reports, lambda _mine: reports.ReportFilters(**filters))
 
 
+def _minors(**filters: Any) -> Fetch:
+    return _listed(minors.list_minors, lambda _mine: minors.MinorFilters(**filters))
+
+
 def _row_id(row: Any) -> uuid.UUID:
     return uuid.UUID(str(row[0].id))
 
 
 def _item_id(item: Any) -> uuid.UUID:
     return uuid.UUID(str(item.id))
+
+
+def _shaped_id(item: dict[str, Any]) -> uuid.UUID:
+    return uuid.UUID(str(item["id"]))
 
 
 def _keeps_files(principal: Principal) -> bool:
@@ -286,14 +297,27 @@ SOURCES: tuple[_Source, ...] = (
         _reports(to_review=True),
         _item_id,
     ),
+    _Source(
+        # Registered before the ID number was known (待核实): counted in worklists, not yet a confirmed person.
+        "minors.provisional",
+        "待核实的未成年人（待补录身份证号）",
+        permissions.may_edit_minors,
+        "/api/v1/minors",
+        {"verification_status": VerificationStatus.provisional.value},
+        _minors(verification_status=VerificationStatus.provisional),
+        _shaped_id,
+    ),
 )
 
 # Each list's stable order, so the ids named are the most pressing first (care files: files.WORKLIST_ORDER).
 _ORDER: dict[str, tuple[Any, ...]] = {
+    "/api/v1/minors": (col(Minor.created_at).asc(), Minor.id),
     "/api/v1/seizure-notices": (SeizureNotice.ack_deadline_at, SeizureNotice.id),
     "/api/v1/transfers": (Transfer.created_at, Transfer.id),
     "/api/v1/task-reports": (TaskReport.id,),
 }
+# The order's name, for lists whose statements are built once per order (the registry's): as ``sort=`` says it.
+_SORT: dict[str, str] = {"/api/v1/minors": "created_at"}
 
 
 async def todo(session: AsyncSession, *, principal: Principal, with_ids: bool = True) -> Todo:
@@ -327,7 +351,12 @@ async def todo(session: AsyncSession, *, principal: Principal, with_ids: bool = 
                 continue
             total, ids = summary.total, summary.first_ids
         else:
-            page = PageParams(limit=ids_per_item, offset=0, order_by=_ORDER[source.link_path])
+            page = PageParams(
+                limit=ids_per_item,
+                offset=0,
+                order_by=_ORDER[source.link_path],
+                sort=_SORT.get(source.link_path, ""),
+            )
             found = await source.fetch(session, principal, page, personal[source.kind])
             if not found.total:
                 continue

@@ -3,7 +3,7 @@ the worklists' conditions read, so that a township lead's counts and first ids c
 PostgreSQL instead of reading every file of the township (docs/benchmarks.md, the to-do centre).
 
 Revision ID: 8d4e7a1c2b36
-Revises: 3f6b2d8e91a4
+Revises: 3f8b2d6e1a57
 Create Date: 2026-12-02 12:45:00+00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "8d4e7a1c2b36"
-down_revision: str | None = "3f6b2d8e91a4"
+down_revision: str | None = "3f8b2d6e1a57"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
