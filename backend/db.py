@@ -110,9 +110,7 @@ class JsonArrayContains(sa.sql.expression.ColumnElement[bool]):
 
 @compiles(JsonArrayContains, "postgresql")
 def _contains_postgresql(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
-    probe = sa.cast(
-        sa.func.jsonb_build_array(element.value), sa.dialects.postgresql.JSONB
-    )
+    probe = sa.cast(sa.func.jsonb_build_array(element.value), sa.dialects.postgresql.JSONB)
     return f"({compiler.process(element.column, **kw)} @> {compiler.process(probe, **kw)})"
 
 
