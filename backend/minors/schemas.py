@@ -277,7 +277,8 @@ class PossibleDuplicates(BaseModel):
     """Records that may be the same person (same name, born in the same year)."""
 
     in_scope: list[MinorRead] = Field(
-        description="Records in the caller's scope, shaped as in a list (identity masked)"
+        description="Records in the caller's scope, shaped as in a list (identity masked); always empty for "
+        "those who may not search by name (a school's staff)"
     )
     managed_elsewhere: bool = Field(
         description="Whether a record outside the caller's scope matches; never which one, nor where "

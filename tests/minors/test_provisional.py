@@ -342,6 +342,17 @@ async def test_possible_duplicates_are_masked_and_those_elsewhere_only_said_to_e
     assert "source" not in police["in_scope"][0]
     assert police["in_scope"][0]["name"] == found["name"]
 
+    # A school's staff may not search by name, so the check names no record to them, not even their own pupil's.
+    pupil = person(age=14)
+    await register(pupil, as_="school_teacher", risk_level="low")
+    teacher = await client.post(
+        url,
+        json={"name": pupil.name, "birth_date": pupil.birth_date.isoformat()},
+        headers=await login("school_teacher"),
+    )
+    assert teacher.status_code == 200, teacher.text
+    assert teacher.json() == {"in_scope": [], "managed_elsewhere": False}
+
     # Another township's worker learns only that the person is managed elsewhere: no record, no unit.
     elsewhere = await client.post(url, json=check, headers=await login("other_worker"))
     assert elsewhere.status_code == 200, elsewhere.text

@@ -814,7 +814,11 @@ async def possible_duplicates(
 
     The year, never a finer window: a "no" costs nothing, so answering by month or day would give a named
     child's exact birth date for a few yes answers (none in scope), and with a masked ID number the birth date
-    is the whole number. The year is what the list's age says already, give or take."""
+    is the whole number. The year is what the list's age says already, give or take.
+
+    Whoever may not search the list by name (a school's staff) gets no records in scope from it either: the
+    check would otherwise be that search, a name tied to a masked record. Registering the same ID number twice
+    is still refused (409), and "managed elsewhere" is still said."""
     # At the day's limit every check waits, whatever it would find: the status must not answer the question.
     await _check_matches_elsewhere_left(session, principal=principal, limit=match_elsewhere_limit)
     earliest, latest = birth_window(check_in.birth_date, BirthDatePrecision.year)
@@ -866,7 +870,9 @@ async def possible_duplicates(
         in_scope=[
             present(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today)
             for row in in_scope
-        ],
+        ]
+        if privacy.may_search_names(principal)
+        else [],
         managed_elsewhere=elsewhere is not None,
     )
 

@@ -4299,7 +4299,7 @@ export interface components {
         PossibleDuplicates: {
             /**
              * In Scope
-             * @description Records in the caller's scope, shaped as in a list (identity masked)
+             * @description Records in the caller's scope, shaped as in a list (identity masked); always empty for those who may not search by name (a school's staff)
              */
             in_scope: components["schemas"]["MinorRead"][];
             /**
