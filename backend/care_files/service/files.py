@@ -2,6 +2,8 @@
 write is an audit event; reading and listing are in ``reading``."""
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -164,6 +166,95 @@ async def open_or_reopen_file(
     return care_file
 
 
+@dataclass(frozen=True)
+class NewFile:
+    """A minor ``open_new_files`` is to open a file for, at ``unit_id``."""
+
+    minor_id: uuid.UUID
+    unit_id: uuid.UUID
+    risk_level: str
+
+
+# Files per multi-row statement (about 30 parameters a row).
+_MANY_CHUNK = 500
+_CARE_FILES: sa.Table = CareFile.__table__
+
+
+async def open_new_files(
+    session: AsyncSession, *, openings: Sequence[NewFile], trigger: str, actor: Principal | None
+) -> list[CareFile]:
+    """``open_or_reopen_file`` for many minors at once (the registrations of an import): a minor without any file
+    of the station gets a new one as ``open_or_reopen_file`` makes it — the plan's interval for the unit and the
+    risk level, due dates from the opening day, the unit's on-duty worker as lead, one ``care_file.opened``
+    event each — written with multi-row inserts; a minor who has one already goes through
+    ``open_or_reopen_file`` itself. The files, in the order of ``openings``."""
+    trigger = CareTrigger(trigger)
+    minor_ids = [opening.minor_id for opening in openings]
+    having: set[uuid.UUID] = set()
+    for start in range(0, len(minor_ids), _MANY_CHUNK):
+        having.update(
+            await session.scalars(
+                sa.select(CareFile.minor_id).where(
+                    CareFile.minor_id.in_(minor_ids[start : start + _MANY_CHUNK]),
+                    CareFile.kept_by_school_id.is_(None),
+                )
+            )
+        )
+    intervals: dict[uuid.UUID, Any] = {}
+    on_duty: dict[uuid.UUID, uuid.UUID | None] = {}
+    now = utcnow()
+    files: list[CareFile] = []
+    new_files: list[CareFile] = []
+    for opening in openings:
+        if opening.minor_id in having:
+            files.append(
+                await open_or_reopen_file(
+                    session, minor_id=opening.minor_id, unit_id=opening.unit_id, trigger=trigger, actor=actor
+                )
+            )
+            continue
+        unit_id = opening.unit_id
+        if unit_id not in intervals:
+            intervals[unit_id] = (await effective_intervals(session, unit_id))[0]
+            on_duty[unit_id] = await _on_duty_lead(session, unit_id)
+        interval = interval_for(intervals[unit_id], opening.risk_level)
+        # A new file has no entries: the due dates ``recompute`` derives are the plan's from the opening day.
+        care_file = CareFile(
+            minor_id=opening.minor_id,
+            managing_unit_id=unit_id,
+            status=CareFileStatus.open,
+            trigger=trigger,
+            opened_at=now,
+            opened_by=actor.id if actor and actor.is_user else None,
+            interval_days=interval,
+            next_due_on=local_date(now) + timedelta(days=interval),
+            lost_contact_on=local_date(now) + timedelta(days=LOST_AFTER_INTERVALS * interval),
+            last_contact_on=None,
+            failed_attempts=0,
+        )
+        lead_worker_id = on_duty[unit_id]
+        if lead_worker_id is not None:
+            _name_lead(care_file, lead_worker_id)  # as ``_name_on_duty_worker``, one look-up per unit
+        files.append(care_file)
+        new_files.append(care_file)
+    rows = [
+        {column.key: getattr(care_file, column.key) for column in _CARE_FILES.c} for care_file in new_files
+    ]
+    for start in range(0, len(rows), _MANY_CHUNK):
+        await session.execute(sa.insert(_CARE_FILES), rows[start : start + _MANY_CHUNK])
+    for care_file in new_files:
+        await audit.record(
+            session,
+            action=AuditAction.care_file_opened,
+            actor=actor,
+            unit_id=care_file.managing_unit_id,
+            object_type="care_file",
+            object_id=care_file.id,
+            reason=trigger.value,
+        )
+    return files
+
+
 async def delegate_file(
     session: AsyncSession,
     *,
@@ -206,14 +297,26 @@ async def _name_on_duty_worker(session: AsyncSession, care_file: CareFile) -> No
     still lead its files; the lead chose them in advance, so the assignment counts as confirmed."""
     if care_file.lead_worker_id is not None:
         return
-    duty = await session.get(CareDuty, care_file.managing_unit_id)
+    lead_worker_id = await _on_duty_lead(session, care_file.managing_unit_id)
+    if lead_worker_id is None:
+        return
+    _name_lead(care_file, lead_worker_id)
+
+
+async def _on_duty_lead(session: AsyncSession, unit_id: uuid.UUID) -> uuid.UUID | None:
+    """The unit's on-duty worker, if one is set and can still lead its files."""
+    duty = await session.get(CareDuty, unit_id)
     if duty is None:
-        return
-    if await eligible_lead(session, unit_id=care_file.managing_unit_id, user_id=duty.user_id) is None:
-        return
-    care_file.lead_worker_id = duty.user_id
+        return None
+    if await eligible_lead(session, unit_id=unit_id, user_id=duty.user_id) is None:
+        return None
+    return duty.user_id
+
+
+def _name_lead(care_file: CareFile, lead_worker_id: uuid.UUID) -> None:
+    care_file.lead_worker_id = lead_worker_id
     care_file.responsible_user_ids = _responsible_ids(care_file)
-    care_file.confirmed_responsible_ids = sorted({*care_file.confirmed_responsible_ids, str(duty.user_id)})
+    care_file.confirmed_responsible_ids = sorted({*care_file.confirmed_responsible_ids, str(lead_worker_id)})
 
 
 async def _check_team(
