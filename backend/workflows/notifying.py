@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from backend.care_files.models import CareFile
+from backend.care_files.service.files import OpenedFile
 from backend.minors.models import Minor
 from backend.notifications import service as notifications
 from backend.security.masking import mask_name
@@ -44,11 +45,11 @@ async def file_assigned(
 ) -> int:
     """Notify the people a file names as responsible now and did not before (not the person who named
     themselves). The key is the file's version: named again after being taken off, a person is told again."""
-    return await files_assigned(session, care_files=[(care_file, before)], actor=actor)
+    return await files_assigned(session, care_files=[(OpenedFile.of(care_file), before)], actor=actor)
 
 
 async def files_assigned(
-    session: AsyncSession, *, care_files: Sequence[tuple[CareFile, Iterable[str]]], actor: Principal | None
+    session: AsyncSession, *, care_files: Sequence[tuple[OpenedFile, Iterable[str]]], actor: Principal | None
 ) -> int:
     """``file_assigned`` for many files at once (each with who it named before): the same notifications, with
     one look-up of the people and of the minors' names, stored in chunks."""
