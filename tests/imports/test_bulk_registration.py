@@ -18,10 +18,16 @@ from backend.care_files.models import CareFile
 from backend.db import local_today
 from backend.identity import make_mainland_id
 from backend.minors.models import Minor, MinorCount, MinorTally
+from backend.minors.schemas import MinorCreate
+from backend.minors.service import registry
 from backend.notifications.models import Notification
 from backend.security.crypto import cipher_of
+from backend.security.principals import Principal
+from backend.units.models import Unit
+from backend.users.models import User
 from tests.conftest import assert_status
 from tests.imports.conftest import screening_row, xlsx
+from tests.minors.conftest import minor_body
 
 MINORS = "/api/v1/minors"
 ON_DUTY = "/api/v1/care-settings/on-duty"
@@ -336,3 +342,72 @@ async def test_a_bulk_import_stores_what_registering_one_by_one_stores(
 
 def _uuid(value: Any) -> uuid.UUID:
     return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+async def test_register_many_refuses_rows_as_a_single_registration_would(app, client, login, person):
+    """Between an import's check and its commit someone may register one of its people; a sheet may also hold
+    one person twice. The bulk registration answers such rows as ``POST /minors`` would and stores the rest.
+    (Called on the service: over HTTP the check comes first and finds these rows.)"""
+    mine, theirs, new = person(), person(), person()
+    registered = await client.post(
+        MINORS,
+        json=minor_body(mine, risk_categories=["dropout"], substances=[]),
+        headers=await login("jinhu_worker"),
+    )
+    mine_id = assert_status(registered, 201).json()["id"]
+    elsewhere = await client.post(
+        MINORS,
+        json=minor_body(theirs, risk_categories=["dropout"], substances=[]),
+        headers=await login("other_worker"),
+    )
+    assert_status(elsewhere, 201)
+
+    def row(someone: Any, **overrides: Any) -> MinorCreate:
+        fields: dict[str, Any] = {
+            "name": someone.name,
+            "id_number": someone.id_number,
+            "gender": someone.gender,
+            "birth_date": someone.birth_date,
+            "schooling_status": "dropped_out",
+            "risk_categories": ["dropout"],
+            "risk_level": "low",
+        }
+        fields.update(overrides)
+        return MinorCreate(**fields)
+
+    async with app.state.sessionmaker() as session, session.begin():
+        user = await session.scalar(sa.select(User).where(User.username == "jinhu_worker"))
+        unit = await session.get(Unit, user.unit_id)
+        principal = Principal.of_user(user, unit_path=unit.path, unit_kind=unit.kind)
+        answers = await registry.register_many(
+            session,
+            principal=principal,
+            rows=[
+                row(new),
+                row(mine),
+                row(theirs),
+                row(new, name="重复行"),
+                row(new, id_number=new.id_number[:17] + ("0" if new.id_number[-1] != "0" else "1")),
+                row(person(age=19)),
+            ],
+            match_elsewhere_limit=100,
+        )
+    assert isinstance(answers[0], registry.Registered)
+    assert [type(answer).__name__ for answer in answers[1:]] == [
+        "Conflict",
+        "Conflict",
+        "Conflict",
+        "ValidationFailed",
+        "ValidationFailed",
+    ]
+    assert answers[1].detail == "This person is already registered."
+    assert answers[1].extra == {"existing_id": mine_id}
+    assert answers[2].detail == "This person is managed by another unit; a transfer can be requested."
+    assert answers[3].detail == "This person is already registered."
+    assert answers[4].errors[0].type == "id_number.checksum"
+    assert answers[5].errors[0].type == "minor.adult"
+    # Only the new person was stored, once; the answer "managed elsewhere" is in the other unit's trail.
+    stored = await _rows(app, Minor, name=[new.name, "重复行"])
+    assert [row["id"] for row in stored] == [answers[0].id]
+    events = await _rows(app, AuditEvent, action=["minor.duplicate_elsewhere"])
+    assert [str(event["actor_id"]) for event in events] == [str(principal.id)]
