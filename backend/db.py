@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import Field, SQLModel
 
 from backend.errors import ProblemError
@@ -115,6 +116,35 @@ def _contains_sqlite(element: JsonArrayContains, compiler: Any, **kw: Any) -> st
     value = compiler.process(sa.literal(element.value, sa.String), **kw)
     # Both parts are compiled SQL: the value is a bound parameter, never spliced text.
     return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"  # noqa: S608
+
+
+class InSelect(sa.sql.expression.ColumnElement[bool]):
+    """``column IN (select)``, written on PostgreSQL as ``column = ANY(ARRAY(select))``: the planner answers that
+    from an index on ``column`` and can combine two of them in a bitmap OR, where ``IN (select)`` inside an
+    ``OR`` becomes a hashed subplan checked against every row of the table (a scan of all care files for a
+    township's count: docs/benchmarks.md, the to-do centre)."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy reads it as the cache key's parts
+        ("column", InternalTraversal.dp_clauseelement),
+        ("select", InternalTraversal.dp_clauseelement),
+    ]
+
+    def __init__(self, column: Any, select: sa.Select[Any]) -> None:
+        self.column = sa.sql.coercions.expect(sa.sql.roles.ExpressionElementRole, column)
+        self.select = select
+
+
+@compiles(InSelect, "postgresql")
+def _in_select_postgresql(element: InSelect, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"({column} = ANY(ARRAY{compiler.process(element.select.scalar_subquery(), **kw)}))"
+
+
+@compiles(InSelect)
+def _in_select_default(element: InSelect, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.column.in_(element.select), **kw))
 
 
 def new_id() -> uuid.UUID:

@@ -30,23 +30,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from backend.migrate import upgrade_to_head
-from backend.security.passwords import hash_secret
 from backend.settings import Settings
+from bench import seed
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE = "qinghu_bench_care_files"
-PASSWORD = "Bench-Lead-Password-2026"  # noqa: S105 - a throwaway account in a throwaway database
-
-
-async def _recreate_database() -> None:
-    connection = await asyncpg.connect(ADMIN_DSN)
-    await connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    await connection.execute(f'CREATE DATABASE "{DATABASE}"')
-    await connection.close()
-
-
-def _path(*ids: uuid.UUID) -> str:
-    return "/" + "".join(f"{unit_id.hex}/" for unit_id in ids)
+PASSWORD = seed.PASSWORD
 
 
 async def _seed(dsn: str, *, townships: int, files: int) -> None:
@@ -54,40 +42,12 @@ async def _seed(dsn: str, *, townships: int, files: int) -> None:
     connection = await asyncpg.connect(dsn)
     now = datetime.now(UTC)
     today = date.today()
-    county = uuid.uuid4()
-    units = [(county, "瑞安市禁毒办", "county_office", None, _path(county), 0)]
-    township_ids = [uuid.uuid4() for _ in range(townships)]
-    for index, township in enumerate(township_ids):
-        units.append((township, f"第{index + 1}街道", "township", county, _path(county, township), 1))
-    await connection.copy_records_to_table(
-        "units",
-        records=[
-            (1, now, now, uid, name, kind, None, parent, path, depth, True)
-            for uid, name, kind, parent, path, depth in units
-        ],
-        columns=[
-            "version",
-            "created_at",
-            "updated_at",
-            "id",
-            "name",
-            "kind",
-            "division_code",
-            "parent_id",
-            "path",
-            "depth",
-            "is_active",
-        ],
+    county = await seed.seed_units(
+        connection, townships=townships, communities_per=0, county_name="瑞安市禁毒办"
     )
-    lead = uuid.uuid4()
-    await connection.execute(
-        "INSERT INTO users (version, created_at, updated_at, id, username, display_name, role, unit_id, is_active,"
-        " password_hash, must_change_password) VALUES (1, $1, $1, $2, 'bench_lead', '测试站长',"
-        " 'supervisor', $3, true, $4, false)",
-        now,
-        lead,
-        township_ids[0],
-        hash_secret(PASSWORD),
+    township_ids = [township for township, _code in county.townships]
+    await seed.add_user(
+        connection, username="bench_lead", display_name="测试站长", role="supervisor", unit_id=township_ids[0]
     )
     for township in township_ids:
         minors, care_files = [], []
@@ -168,7 +128,7 @@ def main() -> None:
         database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}", log_level="WARNING"
     )
     if not args.reuse:
-        asyncio.run(_recreate_database())
+        asyncio.run(seed.recreate_database(DATABASE))
         upgrade_to_head(settings)
         started = time.perf_counter()
         asyncio.run(_seed(dsn, townships=args.townships, files=args.files))

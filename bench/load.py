@@ -243,7 +243,7 @@ async def exporter(person: Person) -> None:
     elif step < 0.6 and (campaign := person.pick(day.campaign_ids)):
         await person.call("export.progress", "GET", f"/api/v1/campaigns/{campaign}/progress?format=xlsx")
     elif step < 0.85 and day.minors_export:
-        await person.call("export.minors", "GET", "/api/v1/minors?format=xlsx&limit=500")
+        await person.call("export.minors", "GET", "/api/v1/minors?format=xlsx&risk_level=high")
     elif day.has("/api/v1/imports"):
         await _dry_run_import(person)
 
@@ -305,7 +305,7 @@ async def _prime(day: Day, http: httpx.AsyncClient) -> None:
     lead_headers = {"Authorization": f"Bearer {day.tokens['county_lead']}"}
     campaigns = await http.get(f"{day.base}/api/v1/campaigns?limit=20", headers=lead_headers)
     day.campaign_ids = [c["id"] for c in campaigns.json()["items"]]
-    probe = await http.get(f"{day.base}/api/v1/minors?format=xlsx&limit=1", headers=lead_headers)
+    probe = await http.get(f"{day.base}/api/v1/minors?format=xlsx&risk_level=high", headers=lead_headers)
     day.minors_export = probe.status_code == 200
 
 
@@ -389,7 +389,7 @@ def main() -> None:
             "county_lead": 2,
             "police": 2,
             "bureau": 1,
-            "exporter": 1,
+            "exporter": 2,
         }.items()
     }
     dsn = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{arguments.database}"

@@ -7,13 +7,13 @@ loopback) in the same run. Needs PostgreSQL on 127.0.0.1 and `wrk` (apt-get inst
     .venv/bin/python bench/minors.py                      # the full run (seeding takes a few minutes)
     .venv/bin/python bench/minors.py --minors 50000       # a quick look
     .venv/bin/python bench/minors.py --reuse              # measure again without reseeding
+    .venv/bin/python bench/minors.py --seed-only          # seed the shared bench data's registry (bench/seed.py)
 """
 
 import argparse
 import asyncio
 import json
 import os
-import random
 import re
 import shutil
 import socket
@@ -23,8 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import asyncpg
@@ -32,16 +31,14 @@ import asyncpg
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from backend.demo.people import synthetic_person
-from backend.identity import make_mainland_id
 from backend.migrate import upgrade_to_head
-from backend.security.crypto import FieldCipher
-from backend.security.masking import mask_id_number, mask_phone
-from backend.security.passwords import hash_secret
 from backend.settings import Settings
+from bench import seed
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PASSWORD = "Bench-Lead-Password-2026"  # noqa: S105 - a throwaway account in a throwaway database
+PASSWORD = seed.PASSWORD
+# Older scripts import these from here.
+_recreate_database = seed.recreate_database
+_path = seed.unit_path
 
 
 def _free_port() -> int:
@@ -50,126 +47,17 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def _recreate_database(name: str) -> None:
-    connection = await asyncpg.connect(ADMIN_DSN)
-    await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await connection.execute(f'CREATE DATABASE "{name}"')
-    await connection.close()
-
-
-def _path(*ids: uuid.UUID) -> str:
-    return "/" + "/".join(unit_id.hex for unit_id in ids) + "/"
-
-
 async def _seed(dsn: str, settings: Settings, *, minors: int, units: int) -> None:
-    cipher = FieldCipher.from_settings(settings)
+    """The registry of the shared bench data (bench/seed.py) and the county's lead."""
     connection = await asyncpg.connect(dsn)
-    now = datetime.now(UTC)
-    townships = max(1, units // 50)
-    communities_per = max(1, (units - 1 - townships) // townships)
-    root = uuid.uuid4()
-    unit_rows = [(root, "基准县禁毒办", "county_office", "330381000000", None, _path(root), 0)]
-    managing: list[tuple[uuid.UUID, str]] = []
-    for t in range(townships):
-        township = uuid.uuid4()
-        code = f"330381{t + 1:03d}000"
-        unit_rows.append((township, f"第{t + 1}街道", "township", code, root, _path(root, township), 1))
-        for c in range(communities_per):
-            community = uuid.uuid4()
-            ccode = f"330381{t + 1:03d}{c + 1:03d}"
-            unit_rows.append(
-                (
-                    community,
-                    f"第{t + 1}街道{c + 1}社区",
-                    "community",
-                    ccode,
-                    township,
-                    _path(root, township, community),
-                    2,
-                )
-            )
-            managing.append((community, ccode))
-    await connection.copy_records_to_table(
-        "units",
-        records=[(*row, True, 1, now, now) for row in unit_rows],
-        columns=[
-            "id",
-            "name",
-            "kind",
-            "division_code",
-            "parent_id",
-            "path",
-            "depth",
-            "is_active",
-            "version",
-            "created_at",
-            "updated_at",
-        ],
+    county = await seed.seed_units(connection, units=units)
+    print(f"  {1 + len(county.townships) + len(county.communities)} units", flush=True)
+    await seed.seed_registry(connection, settings, county, minors=minors)
+    # a county-level lead: look-ups reach every minor
+    await seed.add_user(
+        connection, username="bench_lead", display_name="基准负责人", role="supervisor", unit_id=county.root
     )
-    print(f"  {len(unit_rows)} units", flush=True)
-
-    rng = random.Random(7)  # noqa: S311 - synthetic data
-    today = date.today()
-    # A pool of synthetic people reused for names and phones; each minor still gets its own ID number.
-    pool = [synthetic_person(rng, today=today) for _ in range(2000)]
-    categories = ["dropout", "left_behind", "idle_youth", "nps_abuse", "double_poor", "misconduct"]
-    batch: list[tuple] = []
-    columns = [
-        "id", "name", "id_document_type", "id_number_ciphertext", "id_number_hash", "id_number_masked", "gender",
-        "birth_date", "phone_ciphertext", "phone_masked", "guardians", "household_division_code", "household_area",
-        "household_address", "residence_division_code", "residence_area", "residence_address", "school_id", "grade",
-        "schooling_status", "risk_categories", "substances", "risk_level", "managing_unit_id", "status", "is_sealed",
-        "source", "created_by", "version", "created_at", "updated_at",
-    ]  # fmt: skip
-    started = time.perf_counter()
-    for index in range(minors):
-        person = pool[index % len(pool)]
-        birth = today - timedelta(days=365 * 12 + (index * 7919) % (365 * 6))
-        number = (
-            make_mainland_id("330381", birth, index % 1000)
-            if index < 1000
-            else f"{330381 + index // 1000:06d}{birth:%Y%m%d}{index % 1000:03d}X"
-        )
-        unit_id, code = managing[index % len(managing)]
-        changed = now - timedelta(minutes=index % 500_000)
-        guardians = json.dumps(
-            [
-                {
-                    "relation": "mother",
-                    "name": person.name[0] + "芳",
-                    "phone_ciphertext": None,
-                    "phone_masked": "139****5678",
-                }
-            ]
-        )
-        batch.append(
-            (
-                uuid.uuid4(), person.name, "mainland_id", cipher.encrypt(number, context="minor.id_number"),
-                cipher.lookup_hash(number, context="id_number:mainland_id"), mask_id_number(number), person.gender,
-                birth, cipher.encrypt(person.phone, context="minor.phone"), mask_phone(person.phone), guardians,
-                code, "第街道", "某小区1幢", code, "第街道", "某路1号", None, "初二", "in_school",
-                json.dumps(rng.sample(categories, 2)), json.dumps(["etomidate"] if index % 3 == 0 else []),
-                ("low", "medium", "high")[index % 3], unit_id, "active", False, "screening", None, 1, changed, changed,
-            )
-        )  # fmt: skip
-        if len(batch) == 20_000:
-            await connection.copy_records_to_table("minors", records=batch, columns=columns)
-            batch.clear()
-            print(f"  {index + 1:,} minors ({time.perf_counter() - started:.0f} s)", flush=True)
-    if batch:
-        await connection.copy_records_to_table("minors", records=batch, columns=columns)
-    lead_unit = unit_rows[0][0]  # a county-level lead: look-ups reach every minor
-    await connection.execute(
-        "INSERT INTO users (id, username, display_name, role, unit_id, is_active, password_hash, must_change_password,"
-        " version, created_at, updated_at) VALUES ($1, 'bench_lead', '基准负责人', 'supervisor', $2,"
-        " true, $3, false, 1, now(), now())",
-        uuid.uuid4(),
-        lead_unit,
-        hash_secret(PASSWORD),
-    )
-    # What autovacuum does to a table in service: statistics, and the visibility map that lets counts read
-    # the index alone. Measuring straight after a bulk load would time a state production is never in.
-    await connection.execute("VACUUM (ANALYZE)")
+    await seed.vacuum(connection)
     await connection.close()
 
 
@@ -217,6 +105,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--database", default="qinghu_bench")
     parser.add_argument("--reuse", action="store_true", help="keep the seeded database from an earlier run")
+    parser.add_argument("--seed-only", action="store_true", help="seed the database and stop (no measuring)")
     arguments = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -243,6 +132,9 @@ def main() -> None:
         asyncio.run(_recreate_database(arguments.database))
         upgrade_to_head(settings)
         asyncio.run(_seed(dsn, settings, minors=arguments.minors, units=arguments.units))
+    if arguments.seed_only:
+        shutil.rmtree(work, ignore_errors=True)
+        return
 
     app_port, base_port = _free_port(), _free_port()
     uvicorn = str(Path(sys.executable).parent / "uvicorn")
@@ -338,10 +230,7 @@ def main() -> None:
 
 def _lookup_times(port: int, token: str, dsn: str, *, count: int) -> dict[str, float]:
     """Server time (the Server-Timing header) of look-ups by number for minors of the lead's county."""
-    numbers = [
-        make_mainland_id("330381", date.today() - timedelta(days=365 * 12 + (i * 7919) % (365 * 6)), i % 1000)
-        for i in range(min(count, 1000))
-    ]
+    numbers = [seed.id_number_of(i, date.today()) for i in range(min(count, 1000))]
     timings = []
     for number in numbers:
         request = urllib.request.Request(

@@ -14,6 +14,7 @@ days, ``--rounds`` times after a warm-up, and reads the app's ``Server-Timing``.
     .venv/bin/python bench/rates.py                    # 1,000,000 minors (about 13M entries)
     .venv/bin/python bench/rates.py --minors 50000     # a smaller county
     .venv/bin/python bench/rates.py --reuse            # measure again on the loaded database
+    .venv/bin/python bench/rates.py --reuse --database qinghu_bench   # on the shared bench data (bench/seed.py)
 
 Writes ``bench/results/rates.json``.
 """
@@ -36,10 +37,10 @@ sys.path.insert(0, str(REPO))
 from backend.migrate import upgrade_to_head
 from backend.security.passwords import hash_secret
 from backend.settings import Settings
-from bench.minors import _path, _recreate_database
+from bench import seed
 
 DATABASE = "qinghu_bench_rates"
-PASSWORD = "Bench-Rates-Password-2026"  # noqa: S105 - a throwaway account in a throwaway database
+PASSWORD = seed.PASSWORD
 TARGET_MS = 300
 
 
@@ -47,16 +48,16 @@ async def _seed(dsn: str, minors: int, today: date) -> None:
     connection = await asyncpg.connect(dsn)
     now = datetime.now(UTC)
     county = uuid.uuid4()
-    units = [(county, "瑞安市禁毒办", "county_office", None, _path(county), 0)]
+    units = [(county, "瑞安市禁毒办", "county_office", None, seed.unit_path(county), 0)]
     communities = []
     for t in range(40):
         township = uuid.uuid4()
-        units.append((township, f"第{t + 1}街道", "township", county, _path(county, township), 1))
+        units.append((township, f"第{t + 1}街道", "township", county, seed.unit_path(county, township), 1))
         for c in range(50):
             community = uuid.uuid4()
             communities.append((len(communities), community))
             units.append(
-                (community, f"第{t + 1}街道第{c + 1}社区", "community", township, _path(county, township, community), 2)
+                (community, f"第{t + 1}街道第{c + 1}社区", "community", township, seed.unit_path(county, township, community), 2)
             )  # fmt: skip
     await connection.copy_records_to_table(
         "units",
@@ -145,7 +146,9 @@ async def _seed(dsn: str, minors: int, today: date) -> None:
     await connection.close()
 
 
-async def _measure(settings: Settings, rounds: int, today: date) -> tuple[list[float], list[float], dict]:
+async def _measure(
+    settings: Settings, rounds: int, today: date, warmup: int = 2
+) -> tuple[list[float], list[float], dict]:
     from httpx import ASGITransport, AsyncClient
     from sqlalchemy import select
 
@@ -168,19 +171,19 @@ async def _measure(settings: Settings, rounds: int, today: date) -> tuple[list[f
             )
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        for round_ in range(rounds + 2):
+        for round_ in range(rounds + warmup):
             response = await client.get("/api/v1/stats/rates", params=params, headers=headers)
             assert response.status_code == 200, response.text
-            if round_ >= 2:  # warm-up
+            if round_ >= warmup:
                 server.append(float(response.headers["server-timing"].split("dur=")[1]))
         county = response.json()["units"][0]
         async with app.state.sessionmaker() as session:
             units = (await session.scalars(select(Unit).where(Unit.kind != "county_office").limit(500))).all()
             period = Period(today - timedelta(days=365), today)
-            for round_ in range(max(3, rounds // 4) + 1):
+            for round_ in range(max(1, rounds // 4) + min(warmup, 1)):
                 started = time.perf_counter()
                 await unit_rates(session, units=units, period=period)
-                if round_ >= 1:
+                if round_ >= min(warmup, 1):
                     direct.append((time.perf_counter() - started) * 1000)
     await app.state.engine.dispose()
     return server, direct, county
@@ -201,21 +204,27 @@ def main() -> None:
     )
     parser.add_argument("--minors", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=2, help="requests before the measured ones")
     parser.add_argument("--reuse", action="store_true", help="measure on the database loaded before")
+    parser.add_argument(
+        "--database",
+        default=DATABASE,
+        help="with --reuse, also the shared bench data (qinghu_bench: bench/todo.py seeds its casework)",
+    )
     args = parser.parse_args()
     settings = Settings(
-        database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DATABASE}", log_level="WARNING"
+        database_url=f"postgresql+asyncpg://postgres@127.0.0.1:5432/{args.database}", log_level="WARNING"
     )
     today = datetime.now(UTC).date()
     if not args.reuse:
-        asyncio.run(_recreate_database(DATABASE))
+        asyncio.run(seed.recreate_database(args.database))
         upgrade_to_head(settings)
         started = time.perf_counter()
-        asyncio.run(_seed(f"postgresql://postgres@127.0.0.1:5432/{DATABASE}", args.minors, today))
+        asyncio.run(_seed(seed.dsn_of(args.database), args.minors, today))
         print(
             f"loaded {args.minors} minors, files and a year of entries in {time.perf_counter() - started:.0f} s"
         )
-    server, direct, county = asyncio.run(_measure(settings, args.rounds, today))
+    server, direct, county = asyncio.run(_measure(settings, args.rounds, today, args.warmup))
     results = {"county_rates_server": _summary(server), "unit_rates_500_units": _summary(direct)}
     print(
         f"stats/rates (county, 365 days): median {results['county_rates_server']['median_ms']} ms, "

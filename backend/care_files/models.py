@@ -118,6 +118,8 @@ class CareFile(Versioned, table=True):
             postgresql_where=sa.text("status <> 'closed' AND kept_by_school_id IS NOT NULL"),
             sqlite_where=sa.text("status <> 'closed' AND kept_by_school_id IS NOT NULL"),
         ),
+        # Every file of given minors, closed ones too (the follow-up facts of a page of seizure notices).
+        sa.Index("ix_care_files_minor_id", "minor_id"),
         # The overdue and due-soon worklists: a unit, then a range of due dates.
         sa.Index("ix_care_files_managing_unit_id_next_due_on", "managing_unit_id", "next_due_on"),
         sa.Index("ix_care_files_responsible_user_ids", "responsible_user_ids", postgresql_using="gin"),

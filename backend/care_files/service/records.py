@@ -9,7 +9,7 @@ from sqlalchemy.orm import aliased
 from backend.care_files.models import (
     CareFile,
 )
-from backend.db import AnySelect, JsonArrayContains, utcnow
+from backend.db import AnySelect, InSelect, JsonArrayContains, utcnow
 from backend.errors import Forbidden, NotFound
 from backend.security import permissions
 from backend.security.principals import Principal, in_subtree, within_scope
@@ -33,10 +33,9 @@ def file_scope(principal: Principal) -> sa.ColumnElement[bool]:
     names them in an assignment a lead made or confirmed."""
     if permissions.works_on_care_files_as_team_member(principal):
         return _team_member_scope(principal)
-    return sa.or_(
-        within_scope(principal, ManagingUnit.path),
-        CareFile.accountable_unit_id.in_(sa.select(Unit.id).where(within_scope(principal, Unit.path))),
-    )
+    # Both by unit id, so that PostgreSQL reads each from its index (InSelect) instead of testing every file.
+    units = sa.select(Unit.id).where(within_scope(principal, Unit.path))
+    return sa.or_(InSelect(CareFile.managing_unit_id, units), InSelect(CareFile.accountable_unit_id, units))
 
 
 def _team_member_scope(principal: Principal) -> sa.ColumnElement[bool]:
