@@ -214,6 +214,7 @@ def _statistic_counts(value: Any, found: list[int]) -> None:
 
 async def harvest(client, headers: dict[str, str], child: Child, county: dict[str, Any]) -> Harvest:
     found = Harvest()
+    today = local_today()
 
     async def get(url: str, **params: Any) -> Any:
         response = await client.get(url, params=params, headers=headers)
@@ -266,6 +267,31 @@ async def harvest(client, headers: dict[str, str], child: Child, county: dict[st
         found.add_json(response.json())
         minor_seen(response.json())
 
+    # The lists' exports (a file never shows more than the list's JSON) and the possible duplicates, asked for
+    # the child's name with each birth year (an answer names in-scope records; the year is all it can tell).
+    for fmt in ("csv", "xlsx"):
+        await get("/api/v1/minors", format=fmt)
+        await get("/api/v1/care-files", format=fmt)
+    for year in range(today.year - 19, today.year - 9):
+        response = await client.post(
+            "/api/v1/minors/duplicate-check",
+            json={"name": NAME, "birth_date": f"{year}-01-01"},
+            headers=headers,
+        )
+        if response.status_code != 200:
+            assert response.status_code in (403, 429), (response.status_code, response.text)
+            continue
+        answer = response.json()
+        found.add_json(answer)
+        ids = {item["id"] for item in answer["in_scope"]}
+        for item in answer["in_scope"]:
+            if item["id"] == child.minor_id:
+                minor_seen(item)
+        if child.minor_id in ids or answer["managed_elsewhere"]:
+            found.listed_with.append(({"born_in_year": year}, True))
+        else:
+            found.listed_with.append(({"born_in_year": year}, False))
+
     # Care files, their timeline.
     files = await get("/api/v1/care-files", limit=200)
     await get(f"/api/v1/care-files/{child.care_file_id}")
@@ -302,6 +328,7 @@ async def harvest(client, headers: dict[str, str], child: Child, county: dict[st
         "/api/v1/stats/regions",
         "/api/v1/stats/overview",
         "/api/v1/stats/rates",
+        f"/api/v1/stats/rates?unit_id={county['units']['锦湖街道'].id}",
     ):
         body = await get(url)
         if body is not None:
@@ -458,6 +485,8 @@ def feasible_birth_dates(found: Harvest, today: date) -> list[date]:
                 return False
             if "age_max" in params and (age_on(birth, today) <= params["age_max"]) != member:
                 return False
+            if "born_in_year" in params and (birth.year == params["born_in_year"]) != member:
+                return False
         return True
 
     return [birth for birth in candidates if fits(birth)]
@@ -553,7 +582,9 @@ async def test_the_duplicate_check_answers_only_yes_or_no_outside_the_scope(clie
         DUPLICATE_CHECK, json={"name": NAME, "birth_date": born.isoformat()}, headers=anyang
     )
     no = await client.post(
-        DUPLICATE_CHECK, json={"name": NAME, "birth_date": born.replace(day=18).isoformat()}, headers=anyang
+        DUPLICATE_CHECK,
+        json={"name": NAME, "birth_date": born.replace(year=born.year - 1).isoformat()},
+        headers=anyang,
     )
     assert yes.json() == {"in_scope": [], "managed_elsewhere": True}
     assert no.json() == {"in_scope": [], "managed_elsewhere": False}
@@ -568,3 +599,58 @@ async def test_the_duplicate_check_answers_only_yes_or_no_outside_the_scope(clie
         headers=await login("jinhu_lead"),
     )
     assert trail.json()["total"] == 1
+
+
+async def test_the_duplicate_check_is_no_birth_date_oracle(client, login, county):
+    """Probe: with a name one knows, the check must not tell the birth date day by day. A "no" costs nothing, so
+    a year, then each month, then each day would give a child's exact birth date for three of the day's yes
+    answers outside the scope, and for none inside it (where a masked ID number plus the birth date is the whole
+    number). Possible duplicates are matched on the name and the birth year: any day of the year answers alike."""
+    born = date(local_today().year - 15, 5, 17)
+    body = {
+        "provisional": True,
+        "name": NAME,
+        "gender": "female",
+        "birth_date": born.isoformat(),
+        "residence_division_code": "330381005002",
+        "risk_categories": ["idle_youth"],
+    }
+    created = await client.post("/api/v1/minors", json=body, headers=await login("jinhu_worker"))
+    assert created.status_code == 201, created.text
+    minor_id = created.json()["id"]
+    asks = [
+        {"name": NAME, "birth_date": born.isoformat()},
+        {"name": NAME, "birth_date": born.replace(day=18).isoformat()},
+        {"name": NAME, "birth_date": born.replace(month=11, day=3).isoformat()},
+        {
+            "name": NAME,
+            "birth_date": born.replace(month=2, day=1).isoformat(),
+            "birth_date_precision": "month",
+        },
+        {
+            "name": NAME,
+            "birth_date": born.replace(month=1, day=1).isoformat(),
+            "birth_date_precision": "year",
+        },
+    ]
+    other_year = {"name": NAME, "birth_date": born.replace(year=born.year - 1).isoformat()}
+
+    # Outside the scope: the same yes for every day of the year, no for another year.
+    anyang = await login("other_worker")
+    answers = [(await client.post(DUPLICATE_CHECK, json=ask, headers=anyang)).json() for ask in asks]
+    assert answers == [{"in_scope": [], "managed_elsewhere": True}] * 5
+    answer = (await client.post(DUPLICATE_CHECK, json=other_year, headers=anyang)).json()
+    assert answer == {"in_scope": [], "managed_elsewhere": False}
+
+    # Inside it, for a lead who sees identities masked: the same record for every day of the year.
+    lead = await login("jinhu_lead")
+    found = [
+        [
+            item["id"]
+            for item in (await client.post(DUPLICATE_CHECK, json=ask, headers=lead)).json()["in_scope"]
+        ]
+        for ask in asks
+    ]
+    assert found == [[minor_id]] * 5
+    answer = (await client.post(DUPLICATE_CHECK, json=other_year, headers=lead)).json()
+    assert answer == {"in_scope": [], "managed_elsewhere": False}

@@ -225,13 +225,17 @@ class MinorTally(SQLModel, table=True):
     """How many minors each unit manages, and each school has, by status and risk level, and by status and
     risk category. Kept by database triggers on ``minors`` (see the migration that creates this table), so that
     statistics over a county add up counters instead of reading every minor. A unit's minors of one status are
-    the sum of its risk-level counters. Internal: read only through the statistics' scoping."""
+    the sum of its risk-level counters. Confirmed persons are the ``verified`` counters: provisional records
+    (no ID number yet) are counted apart (docs/statistics.md). Internal: read only through the statistics'
+    scoping."""
 
     __tablename__ = "minor_tallies"
 
     unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True)
     unit_role: TallyRole = Field(sa_type=sa.String(20), primary_key=True)
     status: MinorStatus = Field(sa_type=sa.String(40), primary_key=True)
+    # Provisional records (待核实) are tallied apart from confirmed persons, merged ones under ``merged``.
+    verification_status: VerificationStatus = Field(sa_type=sa.String(20), primary_key=True)
     kind: TallyKind = Field(sa_type=sa.String(20), primary_key=True)
     code: str = Field(sa_type=sa.String(40), primary_key=True)
     n: int = Field(nullable=False, default=0)

@@ -112,7 +112,7 @@ async def register_minor(
     "/duplicate-check",
     response_model=PossibleDuplicates,
     response_model_exclude_unset=True,
-    summary="Possible duplicates by name and birth date, before registering (name in the body, never a URL)",
+    summary="Possible duplicates by name and birth year, before registering (name in the body, never a URL)",
     responses=problem_responses(429),
 )
 async def check_duplicates(

@@ -166,7 +166,9 @@ class MinorMerge(BaseModel):
 
 
 class DuplicateCheck(BaseModel):
-    """Name and birth date to look for possible duplicates before registering; in the body, never in a URL."""
+    """Name and birth date to look for possible duplicates before registering; in the body, never in a URL.
+    Records match on the name and the birth year only, whatever the precision: a finer answer would tell a
+    named child's birth date day by day."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -272,10 +274,11 @@ class MinorPolicy(BaseModel):
 
 
 class PossibleDuplicates(BaseModel):
-    """Records that may be the same person (same name, birth date within the precision given)."""
+    """Records that may be the same person (same name, born in the same year)."""
 
     in_scope: list[MinorRead] = Field(
-        description="Records in the caller's scope, shaped as in a list (identity masked)"
+        description="Records in the caller's scope, shaped as in a list (identity masked); always empty for "
+        "those who may not search by name (a school's staff)"
     )
     managed_elsewhere: bool = Field(
         description="Whether a record outside the caller's scope matches; never which one, nor where "

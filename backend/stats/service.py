@@ -20,7 +20,6 @@ from sqlalchemy.orm import aliased
 from backend.db import local_today
 from backend.errors import NotFound
 from backend.minors.models import (
-    Minor,
     MinorStatus,
     MinorTally,
     RiskCategory,
@@ -203,6 +202,7 @@ async def _at_risk_by_school(
             .where(
                 MinorTally.unit_role == TallyRole.school,
                 MinorTally.status == MinorStatus.active,
+                MinorTally.verification_status == VerificationStatus.verified,
                 within_school_scope(principal, Unit.path, Unit.id),
             )
             .group_by(MinorTally.unit_id)
@@ -377,40 +377,37 @@ async def minor_figures(
         condition = sa.and_(condition, in_subtree(tallied.path, unit.path))
     groups = (
         await session.execute(
-            sa.select(MinorTally.status, MinorTally.kind, MinorTally.code, sa.func.sum(MinorTally.n))
+            sa.select(
+                MinorTally.status,
+                MinorTally.verification_status,
+                MinorTally.kind,
+                MinorTally.code,
+                sa.func.sum(MinorTally.n),
+            )
             .join(tallied, tallied.id == MinorTally.unit_id)
             .where(MinorTally.unit_role == role, condition)
-            .group_by(MinorTally.status, MinorTally.kind, MinorTally.code)
+            .group_by(MinorTally.status, MinorTally.verification_status, MinorTally.kind, MinorTally.code)
         )
     ).all()
     categories = overview_risk_categories(principal, [category.value for category in RiskCategory])
-    # Provisional records (待核实, no ID number yet) are not confirmed persons: the tallies count every record,
-    # so those few are read one by one and taken off again; merged records are no one's (docs/domain.md).
-    placed = Minor.school_id if role == TallyRole.school else Minor.managing_unit_id
-    provisional = (
-        await session.execute(
-            sa.select(Minor.status, Minor.risk_level, Minor.risk_categories)
-            .join(tallied, tallied.id == placed)
-            .where(Minor.verification_status == VerificationStatus.provisional, condition)
-        )
-    ).all()
+    # Confirmed persons are the verified counters. Provisional records (待核实, no ID number yet) are counted apart,
+    # whatever their status; merged records are no one's (docs/domain.md).
     statuses = [status for status in MinorStatus if status is not MinorStatus.merged]
     by_status: dict[str, int] = defaultdict(int)
     by_level: dict[str, int] = defaultdict(int)
     by_category: dict[str, int] = defaultdict(int)
-    for status, kind, code, count in groups:
+    provisional = 0
+    for status, verification, kind, code, count in groups:
+        if verification == VerificationStatus.provisional and kind == TallyKind.risk_level:
+            provisional += count
+        if verification != VerificationStatus.verified:
+            continue
         if kind == TallyKind.risk_level:
             by_status[status] += count
             if status == MinorStatus.active:
                 by_level[code] += count
         elif status == MinorStatus.active:
             by_category[code] += count
-    for status, level, row_categories in provisional:
-        by_status[status] -= 1
-        if status == MinorStatus.active:
-            by_level[level] -= 1
-            for code in row_categories:
-                by_category[code] -= 1
     values: dict[Hashable, int] = {("total",): sum(by_status.get(status.value, 0) for status in statuses)}
     values.update({("status", status.value): by_status.get(status.value, 0) for status in statuses})
     values.update({("level", level.value): by_level.get(level.value, 0) for level in RiskLevel})
@@ -438,8 +435,8 @@ async def minor_figures(
         by_risk_level=counts("level", [level.value for level in RiskLevel]),
         by_category=counts("category", categories),
         provisional=suppressed_count(
-            len(provisional),
-            suppressed and bool(suppress({"cell": len(provisional)}, [], threshold=threshold)),
+            provisional,
+            suppressed and bool(suppress({"cell": provisional}, [], threshold=threshold)),
         ),
     )
     return figures, suppressed

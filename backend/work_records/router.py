@@ -1,26 +1,29 @@
 """Work records: /publicity-activities, /inspection-visits, /responsibility-letters, each with its files.
 
-Each list answers JSON pages, or with ``format=xlsx|csv`` the whole filtered list as a file (exports are audited).
+Each list answers JSON pages, or with ``format=xlsx|csv`` the whole filtered list as a streamed file, through the
+one export path of the working lists (``workflows.exporting``; exports are audited).
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.deps import require
 from backend.db import DbSession, local_today
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
 from backend.evidence import DOWNLOAD_RESPONSES, Storage, stored_file_response
-from backend.exports import FILE_RESPONSES, ExportFormat, Sheet, file_response
+from backend.exports import FILE_RESPONSES, Column, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.settings import Settings
+from backend.work_records import exporting as exporting_columns
 from backend.work_records import service
 from backend.work_records.models import (
     InspectionKind,
@@ -42,6 +45,7 @@ from backend.work_records.schemas import (
     ResponsibilityLetterUpdate,
     WorkRecordFileRead,
 )
+from backend.workflows import exporting
 
 Reader = Annotated[Principal, Depends(require(Scope.work_records_read))]
 Writer = Annotated[Principal, Depends(require(Scope.work_records_read, Scope.work_records_write))]
@@ -72,6 +76,13 @@ letters_router = APIRouter(
 )
 routers = (publicity_router, inspections_router, letters_router)
 
+# The list an export's audit event names (its ``object_type``).
+_LIST_NAMES = {
+    WorkRecordType.publicity_activity: "publicity_activities",
+    WorkRecordType.inspection_visit: "inspection_visits",
+    WorkRecordType.responsibility_letter: "responsibility_letters",
+}
+
 
 def _loader(model: type[service.WorkRecord]) -> Callable[..., Any]:
     async def record_in_scope(record_id: uuid.UUID, session: DbSession, principal: Reader) -> Any:
@@ -86,20 +97,32 @@ ScopedLetter = Annotated[ResponsibilityLetter, Depends(_loader(ResponsibilityLet
 
 
 async def _export(
+    request: Request,
     session: DbSession,
     principal: Principal,
+    *,
     record_type: WorkRecordType,
+    filters: service.Filters,
     export_format: ExportFormat,
-    sheet: Sheet,
-) -> Response:
-    await service.record_export(
+    page: PageParams,
+    fetch: Callable[[AsyncSession, PageParams], Awaitable[Page[Any]]],
+    columns: Sequence[Column[Any]],
+) -> StreamingResponse:
+    """The whole filtered list, streamed page after page through the one export path of the working lists
+    (``workflows.exporting``): every row, in the list's order, audited as ``list.exported`` with its filters."""
+    return await exporting.export_list(
+        request,
         session,
         principal=principal,
-        record_type=record_type,
-        export_format=export_format.value,
-        rows=len(sheet.rows),
+        list_name=_LIST_NAMES[record_type],
+        filters=filters,
+        export_format=export_format,
+        page=page,
+        fetch=fetch,
+        columns=columns,
+        filename=f"{record_type.zh}-{local_today().isoformat()}",
+        title=record_type.zh,
     )
-    return file_response(f"{record_type.zh}-{local_today().isoformat()}", export_format, [sheet])
 
 
 def _file_routes(router: APIRouter, scoped: Any) -> None:
@@ -211,6 +234,7 @@ ActivityPage = Annotated[
     responses=LIST_RESPONSES,
 )
 async def list_activities(
+    request: Request,
     session: DbSession,
     principal: Reader,
     page: ActivityPage,
@@ -223,8 +247,21 @@ async def list_activities(
     filters = service.Filters(unit_id=unit_id, date_from=date_from, date_to=date_to, kind=kind and kind.value)
     if format is ExportFormat.json:
         return await service.list_activities(session, principal=principal, filters=filters, page=page)
-    sheet = await service.activities_sheet(session, principal=principal, filters=filters)
-    return await _export(session, principal, WorkRecordType.publicity_activity, format, sheet)
+
+    async def fetch(reading: AsyncSession, params: PageParams) -> Page[Any]:
+        return await service.list_activities(reading, principal=principal, filters=filters, page=params)
+
+    return await _export(
+        request,
+        session,
+        principal,
+        record_type=WorkRecordType.publicity_activity,
+        filters=filters,
+        export_format=format,
+        page=page,
+        fetch=fetch,
+        columns=exporting_columns.ACTIVITY_COLUMNS,
+    )
 
 
 @publicity_router.post(
@@ -293,6 +330,7 @@ VisitPage = Annotated[
     responses=LIST_RESPONSES,
 )
 async def list_visits(
+    request: Request,
     session: DbSession,
     principal: Reader,
     page: VisitPage,
@@ -314,8 +352,21 @@ async def list_visits(
     )
     if format is ExportFormat.json:
         return await service.list_visits(session, principal=principal, filters=filters, page=page)
-    sheet = await service.visits_sheet(session, principal=principal, filters=filters)
-    return await _export(session, principal, WorkRecordType.inspection_visit, format, sheet)
+
+    async def fetch(reading: AsyncSession, params: PageParams) -> Page[Any]:
+        return await service.list_visits(reading, principal=principal, filters=filters, page=params)
+
+    return await _export(
+        request,
+        session,
+        principal,
+        record_type=WorkRecordType.inspection_visit,
+        filters=filters,
+        export_format=format,
+        page=page,
+        fetch=fetch,
+        columns=exporting_columns.VISIT_COLUMNS,
+    )
 
 
 @inspections_router.post(
@@ -382,6 +433,7 @@ LetterPage = Annotated[
     responses=LIST_RESPONSES,
 )
 async def list_letters(
+    request: Request,
     session: DbSession,
     principal: Reader,
     page: LetterPage,
@@ -394,8 +446,21 @@ async def list_letters(
     filters = service.Filters(unit_id=unit_id, year=year, date_from=date_from, date_to=date_to)
     if format is ExportFormat.json:
         return await service.list_letters(session, principal=principal, filters=filters, page=page)
-    sheet = await service.letters_sheet(session, principal=principal, filters=filters)
-    return await _export(session, principal, WorkRecordType.responsibility_letter, format, sheet)
+
+    async def fetch(reading: AsyncSession, params: PageParams) -> Page[Any]:
+        return await service.list_letters(reading, principal=principal, filters=filters, page=params)
+
+    return await _export(
+        request,
+        session,
+        principal,
+        record_type=WorkRecordType.responsibility_letter,
+        filters=filters,
+        export_format=format,
+        page=page,
+        fetch=fetch,
+        columns=exporting_columns.LETTER_COLUMNS,
+    )
 
 
 @letters_router.post(

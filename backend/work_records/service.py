@@ -25,7 +25,6 @@ from backend.db import AnySelect, local_today, utcnow
 from backend.errors import Forbidden, NotFound, ValidationFailed
 from backend.etag import check_if_match
 from backend.evidence import accept_file
-from backend.exports import Sheet
 from backend.pagination import Page, PageParams, paginate
 from backend.security import permissions
 from backend.security.principals import Principal, in_subtree, within_scope
@@ -57,9 +56,6 @@ from backend.work_records.schemas import (
 
 # The unit a record is about: its path decides who reads the record.
 SubjectUnit = aliased(Unit, name="subject_unit")
-
-# An export holds at most this many rows (a county's year of records is a few thousand).
-EXPORT_LIMIT = 10_000
 
 WorkRecord = PublicityActivity | InspectionVisit | ResponsibilityLetter
 
@@ -236,23 +232,6 @@ async def _list(
     return Page[Any](items=items, total=rows.total, limit=rows.limit, offset=rows.offset)
 
 
-async def _all(session: AsyncSession, statement: AnySelect, order_by: Sequence[Any]) -> list[Any]:
-    return list((await session.scalars(statement.order_by(*order_by).limit(EXPORT_LIMIT))).all())
-
-
-async def record_export(
-    session: AsyncSession, *, principal: Principal, record_type: WorkRecordType, export_format: str, rows: int
-) -> None:
-    await audit.record(
-        session,
-        action=AuditAction.work_record_exported,
-        actor=principal,
-        object_type=record_type.value,
-        object_id=f"export:{rows}",
-        fields=[export_format],
-    )
-
-
 # --- files -------------------------------------------------------------------------------------------------------
 
 
@@ -405,39 +384,6 @@ async def list_activities(
     )
 
 
-async def activities_sheet(session: AsyncSession, *, principal: Principal, filters: Filters) -> Sheet:
-    statement = await _activities_statement(session, principal, filters)
-    records = await _all(session, statement, [PublicityActivity.held_on, PublicityActivity.id])
-    items = await _present_activities(session, principal, records)
-    return Sheet(
-        title="宣传教育活动",
-        columns=[
-            "活动日期",
-            "活动类型",
-            "举办单位",
-            "活动地点",
-            "参与人数",
-            "发放资料（份）",
-            "活动情况",
-            "附件数",
-        ],
-        rows=[
-            [
-                item.held_on,
-                item.kind.zh,
-                item.unit.name,
-                item.place,
-                item.participants,
-                item.materials,
-                item.description or "",
-                len(item.files),
-            ]
-            for item in items
-        ],
-        column_widths=[12, 18, 20, 24, 10, 14, 40, 8],
-    )
-
-
 async def create_activity(
     session: AsyncSession, *, principal: Principal, activity_in: PublicityActivityCreate
 ) -> PublicityActivity:
@@ -563,43 +509,6 @@ async def list_visits(
 ) -> Page[InspectionVisitRead]:
     statement = await _visits_statement(session, principal, filters)
     return await _list(session, statement, page, lambda records: _present_visits(session, principal, records))
-
-
-async def visits_sheet(session: AsyncSession, *, principal: Principal, filters: Filters) -> Sheet:
-    statement = await _visits_statement(session, principal, filters)
-    records = await _all(session, statement, [InspectionVisit.visited_on, InspectionVisit.id])
-    items = await _present_visits(session, principal, records)
-    return Sheet(
-        title="督导检查",
-        columns=[
-            "检查日期",
-            "检查方式",
-            "检查单位",
-            "被检查单位",
-            "发现问题",
-            "整改要求",
-            "整改期限",
-            "是否整改",
-            "整改日期",
-            "是否逾期",
-        ],
-        rows=[
-            [
-                item.visited_on,
-                item.kind.zh,
-                item.inspecting_unit.name,
-                item.inspected_unit.name,
-                item.findings or "",
-                item.rectification or "",
-                item.rectify_by,
-                "是" if item.rectified else "否",
-                item.rectified_on,
-                "是" if item.overdue else "否",
-            ]
-            for item in items
-        ],
-        column_widths=[12, 12, 20, 20, 40, 40, 12, 10, 12, 10],
-    )
 
 
 async def _inspected_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> Unit:
@@ -738,32 +647,6 @@ async def list_letters(
     statement = await _letters_statement(session, principal, filters)
     return await _list(
         session, statement, page, lambda records: _present_letters(session, principal, records)
-    )
-
-
-async def letters_sheet(session: AsyncSession, *, principal: Principal, filters: Filters) -> Sheet:
-    statement = await _letters_statement(session, principal, filters)
-    records = await _all(
-        session,
-        statement,
-        [ResponsibilityLetter.year, ResponsibilityLetter.signed_on, ResponsibilityLetter.id],
-    )
-    items = await _present_letters(session, principal, records)
-    return Sheet(
-        title="禁毒责任书",
-        columns=["年度", "发出单位", "签订单位", "签订日期", "备注", "附件数"],
-        rows=[
-            [
-                item.year,
-                item.issuer_unit.name,
-                item.signer_unit.name,
-                item.signed_on,
-                item.note or "",
-                len(item.files),
-            ]
-            for item in items
-        ],
-        column_widths=[8, 20, 24, 12, 40, 8],
     )
 
 

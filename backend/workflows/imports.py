@@ -278,7 +278,9 @@ async def _registry_duplicates(
 ) -> None:
     """Rows whose person is registered already: in scope, what committing will do; elsewhere, that and no more.
     Each "managed elsewhere" counts against the person's daily limit and is recorded for that unit, as a single
-    registration's would be; past the limit no further row with an ID number is checked."""
+    registration's would be; past the limit no further row with an ID number is checked. A file that comes in
+    when the day's answers are spent has every such row refused alike, matched or not: answering a stranger's
+    row ``ok`` would tell, by contrast, that a refused row is a child managed elsewhere."""
     numbers = [
         str(row.values["id_number"])
         for row in rows
@@ -286,7 +288,7 @@ async def _registry_duplicates(
     ]
     context.matches = await matching.match_numbers(session, principal=principal, numbers=numbers)
     may_edit = permissions.may_edit_minors(principal)
-    limit_reached = False
+    limit_reached = not await minors.matches_elsewhere_left(session, principal=principal, limit=limit)
     for row in rows:
         number = row.values.get("id_number")
         if row.outcome is RowOutcome.invalid or not number:

@@ -27,9 +27,11 @@ async def merge_minor(
         raise ValidationFailed.field(
             ["body", "into_id"], "no such minor in your scope", "minor.not_found"
         ) from exc
-    survivor = await minors.merge_into(session, principal=principal, minor=minor, survivor=survivor)
+    # Before the registry compares the two records' birth dates: a refusal after that comparison would tell,
+    # writing nothing, whether a masked birth date fits (422 or 409).
     if await transfers.pending_for(session, minor_id=minor.id) is not None:
         raise Conflict("A transfer of this record is under way; finish it before merging.")
+    survivor = await minors.merge_into(session, principal=principal, minor=minor, survivor=survivor)
     await care_file_merging.move_files(
         session, from_minor_id=minor.id, to_minor_id=survivor.id, actor=principal
     )

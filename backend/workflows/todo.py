@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend.campaigns.models import TaskReport, TaskReportStatus
 from backend.campaigns.scoping import DUE_SOON_DAYS as REPORTS_DUE_SOON_DAYS
@@ -17,6 +18,8 @@ from backend.campaigns.service import reports
 from backend.care_files import worklists
 from backend.care_files.models import CareFile, CareFileStatus, DueState
 from backend.care_files.service import reading as files
+from backend.minors.models import Minor, VerificationStatus
+from backend.minors.service import listing as minors
 from backend.pagination import Page, PageParams
 from backend.security import permissions, privacy
 from backend.security.principals import Principal
@@ -84,12 +87,20 @@ def _reports(**filters: Any) -> Fetch:
     return _listed(reports.list_reports, lambda _mine: reports.ReportFilters(**filters))
 
 
+def _minors(**filters: Any) -> Fetch:
+    return _listed(minors.list_minors, lambda _mine: minors.MinorFilters(**filters))
+
+
 def _row_id(row: Any) -> uuid.UUID:
     return uuid.UUID(str(row[0].id))
 
 
 def _item_id(item: Any) -> uuid.UUID:
     return uuid.UUID(str(item.id))
+
+
+def _shaped_id(item: dict[str, Any]) -> uuid.UUID:
+    return uuid.UUID(str(item["id"]))
 
 
 def _keeps_files(principal: Principal) -> bool:
@@ -275,15 +286,28 @@ SOURCES: tuple[_Source, ...] = (
         _reports(to_review=True),
         _item_id,
     ),
+    _Source(
+        # Registered before the ID number was known (待核实): counted in worklists, not yet a confirmed person.
+        "minors.provisional",
+        "待核实的未成年人（待补录身份证号）",
+        permissions.may_edit_minors,
+        "/api/v1/minors",
+        {"verification_status": VerificationStatus.provisional.value},
+        _minors(verification_status=VerificationStatus.provisional),
+        _shaped_id,
+    ),
 )
 
 # Each list's stable order, so the ids named are the most pressing first.
 _ORDER: dict[str, tuple[Any, ...]] = {
+    "/api/v1/minors": (col(Minor.created_at).asc(), Minor.id),
     "/api/v1/care-files": (CareFile.next_due_on, CareFile.id),
     "/api/v1/seizure-notices": (SeizureNotice.ack_deadline_at, SeizureNotice.id),
     "/api/v1/transfers": (Transfer.created_at, Transfer.id),
     "/api/v1/task-reports": (TaskReport.id,),
 }
+# The order's name, for lists whose statements are built once per order (the registry's): as ``sort=`` says it.
+_SORT: dict[str, str] = {"/api/v1/minors": "created_at"}
 
 
 async def todo(session: AsyncSession, *, principal: Principal) -> Todo:
@@ -291,7 +315,12 @@ async def todo(session: AsyncSession, *, principal: Principal) -> Todo:
     for source in SOURCES:
         if not source.applies(principal):
             continue
-        page = PageParams(limit=IDS_PER_ITEM, offset=0, order_by=_ORDER[source.link_path])
+        page = PageParams(
+            limit=IDS_PER_ITEM,
+            offset=0,
+            order_by=_ORDER[source.link_path],
+            sort=_SORT.get(source.link_path, ""),
+        )
         personal = source.personal_for_workers and permissions.worklists_are_personal(principal)
         query = source.query | ({"mine": str(personal).lower()} if source.personal_for_workers else {})
         found = await source.fetch(session, principal, page, personal)

@@ -47,7 +47,9 @@ async def test_a_school_keeps_its_own_file_for_a_double_poor_pupil(client, login
         "measures": "每两周谈心谈话一次，每学期家访一次",
         "interval_days": 5,
     }
-    assert care_file["hidden_fields"] == ["alert"]
+    # Whether a urine-test schedule is set tells of drug use: the sensitive class, which a school does not see,
+    # even on its own file (a school-kept file records no urine tests).
+    assert care_file["hidden_fields"] == ["alert", "plan.urine_test_interval_days"]
     assert care_file["recordable_kinds"] == SCHOOL_KINDS
     assert care_file["next_due_on"] == (local_today() + timedelta(days=5)).isoformat()
     # Nothing more of the pupil than the school's staff see on the pupil's own page.

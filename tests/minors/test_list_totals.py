@@ -47,7 +47,7 @@ async def _counters_match_rows(app) -> None:
 async def _tallies_match_rows(app) -> None:
     async with app.state.engine.connect() as connection:
         tallied = {
-            (row.unit_id, row.unit_role, row.status, row.kind, row.code): row.n
+            (row.unit_id, row.unit_role, row.status, row.verification_status, row.kind, row.code): row.n
             for row in await connection.execute(sa.select(MinorTally))
             if row.n
         }
@@ -57,18 +57,19 @@ async def _tallies_match_rows(app) -> None:
                     Minor.managing_unit_id,
                     Minor.school_id,
                     Minor.status,
+                    Minor.verification_status,
                     Minor.risk_level,
                     Minor.risk_categories,
                 )
             )
         ).all()
     expected: Counter = Counter()
-    for managing, school, status, level, categories in minors:
+    for managing, school, status, verification, level, categories in minors:
         for unit, role in ((managing, "managing"), (school, "school")):
             if unit is not None:
-                expected[(unit, role, status, "risk_level", level)] += 1
+                expected[(unit, role, status, verification, "risk_level", level)] += 1
                 for category in set(categories):
-                    expected[(unit, role, status, "risk_category", category)] += 1
+                    expected[(unit, role, status, verification, "risk_category", category)] += 1
     assert tallied == dict(expected)
 
 

@@ -342,6 +342,17 @@ async def test_possible_duplicates_are_masked_and_those_elsewhere_only_said_to_e
     assert "source" not in police["in_scope"][0]
     assert police["in_scope"][0]["name"] == found["name"]
 
+    # A school's staff may not search by name, so the check names no record to them, not even their own pupil's.
+    pupil = person(age=14)
+    await register(pupil, as_="school_teacher", risk_level="low")
+    teacher = await client.post(
+        url,
+        json={"name": pupil.name, "birth_date": pupil.birth_date.isoformat()},
+        headers=await login("school_teacher"),
+    )
+    assert teacher.status_code == 200, teacher.text
+    assert teacher.json() == {"in_scope": [], "managed_elsewhere": False}
+
     # Another township's worker learns only that the person is managed elsewhere: no record, no unit.
     elsewhere = await client.post(url, json=check, headers=await login("other_worker"))
     assert elsewhere.status_code == 200, elsewhere.text
@@ -395,3 +406,62 @@ async def test_provisional_records_count_in_worklists_but_not_as_confirmed_perso
     files = (await client.get(CARE_FILES, headers=await login("jinhu_worker"))).json()
     assert [item["id"] for item in files["items"]] == [care_file["id"]]
     assert files["items"][0]["minor"]["verification_status"] == "provisional"
+
+
+async def test_verifying_with_a_registered_number_is_no_oracle_of_the_records_birth_date(
+    client, login, county, register_provisional
+):
+    """Probe: the number of a record already in scope answers 409 whatever the birth date it gives, so a worker
+    (who sees birth dates masked) cannot try dates against a provisional record without writing anything."""
+    headers = await login("jinhu_lead")
+    birth = born_years_ago(14, 6, 20)
+    provisional = await register_provisional(as_="jinhu_lead", gender="male", birth=birth, precision="day")
+    others = {}
+    for month in (2, 6):  # a number whose birth date is not the record's, and one whose is
+        number = make_mainland_id("330381", birth.replace(month=month), 35)  # odd: male
+        created = await client.post(
+            MINORS,
+            json={**provisional_body("钱小东", "male", birth.replace(month=month)), "provisional": False,
+                  "id_number": number, "birth_date_precision": "day"},
+            headers=headers,
+        )  # fmt: skip
+        assert created.status_code == 201, created.text
+        others[month] = (number, created.json()["id"])
+    url = f"{MINORS}/{provisional['id']}/verify"
+    answers = [await client.post(url, json={"id_number": others[m][0]}, headers=headers) for m in (2, 6)]
+    assert [answer.status_code for answer in answers] == [409, 409]
+    assert [answer.json()["existing_id"] for answer in answers] == [others[2][1], others[6][1]]
+    after = (await client.get(f"{MINORS}/{provisional['id']}", headers=headers)).json()
+    assert (after["verification_status"], after["version"]) == ("provisional", 1)
+
+
+async def test_merging_a_record_under_transfer_is_refused_before_birth_dates_are_compared(
+    client, login, county, register_provisional
+):
+    """Probe: a record with a transfer under way cannot be merged; the refusal must not depend on whether the two
+    records' (masked) birth dates agree, or it is a silent oracle of them."""
+    headers = await login("jinhu_worker")
+    birth = born_years_ago(14, 6, 20)
+    provisional = await register_provisional(gender="male", birth=birth, precision="day")
+    transfer = await client.post(
+        "/api/v1/transfers",
+        json={
+            "minor_id": provisional["id"],
+            "to_unit_id": str(county["units"]["安阳街道"].id),
+            "reason_code": "moved",
+            "reason": "随父母迁居",
+        },
+        headers=headers,
+    )
+    assert transfer.status_code == 201, transfer.text
+    survivors = {}
+    for month in (2, 6):  # a record born in another month, and one born on the same day
+        other = await register_provisional(
+            name="钱小东", gender="male", birth=birth.replace(month=month), precision="day"
+        )
+        survivors[month] = other["id"]
+    url = f"{MINORS}/{provisional['id']}/merge"
+    answers = [await client.post(url, json={"into_id": survivors[m]}, headers=headers) for m in (2, 6)]
+    assert [answer.status_code for answer in answers] == [409, 409]
+    after = (await client.get(f"{MINORS}/{provisional['id']}", headers=headers)).json()
+    assert (after["verification_status"], after["version"]) == ("provisional", 1)

@@ -324,9 +324,10 @@ async def register_provisional(
     )
 
 
-async def _check_matches_elsewhere_left(session: AsyncSession, *, principal: Principal, limit: int) -> None:
-    """Once a person has had today's number of "managed by another unit" answers, every registration waits
-    until tomorrow: refusing only the matches would answer the same question by another status."""
+async def matches_elsewhere_left(session: AsyncSession, *, principal: Principal, limit: int) -> bool:
+    """Whether the person may still be told "managed by another unit" today. Every channel that could answer
+    that question (registration, verification, the duplicate check, imports) asks this first and, once it is
+    no, refuses alike whatever the answer would have been."""
     used = await session.scalar(
         sa.select(DisclosureCount.used).where(
             DisclosureCount.principal_id == principal.id,
@@ -334,7 +335,13 @@ async def _check_matches_elsewhere_left(session: AsyncSession, *, principal: Pri
             DisclosureCount.kind == DisclosureKind.match_elsewhere,
         )
     )
-    if (used or 0) >= limit:
+    return (used or 0) < limit
+
+
+async def _check_matches_elsewhere_left(session: AsyncSession, *, principal: Principal, limit: int) -> None:
+    """Once a person has had today's number of "managed by another unit" answers, every registration waits
+    until tomorrow: refusing only the matches would answer the same question by another status."""
+    if not await matches_elsewhere_left(session, principal=principal, limit=limit):
         raise _limit_reached(
             Text(
                 "{limit} registrations today matched minors managed by other units, the daily limit; "
@@ -932,13 +939,6 @@ async def verify(
             "the gender it gives differs from the record's; check the number or correct the record first",
             "id_number.gender_mismatch",
         )
-    earliest, latest = birth_window(minor.birth_date, minor.birth_date_precision)
-    if not earliest <= birth_date <= latest:
-        raise ValidationFailed.field(
-            ["body", "id_number"] if encoded_birth else ["body", "birth_date"],
-            "the birth date it gives is outside the record's approximate birth date; check the number",
-            "id_number.birth_date_mismatch",
-        )
     if age_on(birth_date, local_today()) >= 18:
         raise ValidationFailed.field(
             ["body", "id_number"], "the person is 18 or older, not a minor", "minor.adult"
@@ -966,6 +966,16 @@ async def verify(
             principal=principal,
             managing_unit_id=existing.managing_unit_id,
             limit=match_elsewhere_limit,
+        )
+    # The record's birth date (identity) is compared last, once no other record can answer first: before the
+    # look-up, the number of a record in scope would make a silent oracle of it (409 when the date fits, 422
+    # when not, nothing written either way).
+    earliest, latest = birth_window(minor.birth_date, minor.birth_date_precision)
+    if not earliest <= birth_date <= latest:
+        raise ValidationFailed.field(
+            ["body", "id_number"] if encoded_birth else ["body", "birth_date"],
+            "the birth date it gives is outside the record's approximate birth date; check the number",
+            "id_number.birth_date_mismatch",
         )
     minor.id_document_type = verify_in.id_document_type
     minor.id_number_ciphertext = cipher.encrypt(number, context="minor.id_number")
@@ -1037,13 +1047,21 @@ async def merge_into(session: AsyncSession, *, principal: Principal, minor: Mino
 async def possible_duplicates(
     session: AsyncSession, *, principal: Principal, check_in: DuplicateCheck, match_elsewhere_limit: int
 ) -> PossibleDuplicates:
-    """Records of the same name whose birth date may be the same (the windows of both precisions overlap):
-    those in scope as a list shows them (identity masked), those elsewhere only as "managed elsewhere" — a
-    disclosure like registration's, audited and counted against the same daily limit, so that names cannot be
-    tried one after another across the county."""
+    """Records of the same name born in the same year (whatever the precision asked or stored): those in scope
+    as a list shows them (identity masked), those elsewhere only as "managed elsewhere" — a disclosure like
+    registration's, audited and counted against the same daily limit, so that names cannot be tried one after
+    another across the county.
+
+    The year, never a finer window: a "no" costs nothing, so answering by month or day would give a named
+    child's exact birth date for a few yes answers (none in scope), and with a masked ID number the birth date
+    is the whole number. The year is what the list's age says already, give or take.
+
+    Whoever may not search the list by name (a school's staff) gets no records in scope from it either: the
+    check would otherwise be that search, a name tied to a masked record. Registering the same ID number twice
+    is still refused (409), and "managed elsewhere" is still said."""
     # At the day's limit every check waits, whatever it would find: the status must not answer the question.
     await _check_matches_elsewhere_left(session, principal=principal, limit=match_elsewhere_limit)
-    earliest, latest = birth_window(check_in.birth_date, check_in.birth_date_precision)
+    earliest, latest = birth_window(check_in.birth_date, BirthDatePrecision.year)
     # A stored date is the first day of its window, which is at most a year long.
     candidates = sa.and_(
         Minor.name == check_in.name,
@@ -1092,7 +1110,9 @@ async def possible_duplicates(
         in_scope=[
             present(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today)
             for row in in_scope
-        ],
+        ]
+        if privacy.may_search_names(principal)
+        else [],
         managed_elsewhere=elsewhere is not None,
     )
 

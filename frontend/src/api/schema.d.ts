@@ -401,7 +401,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Possible duplicates by name and birth date, before registering (name in the body, never a URL) */
+        /** Possible duplicates by name and birth year, before registering (name in the body, never a URL) */
         post: operations["minors-check_duplicates"];
         delete?: never;
         options?: never;
@@ -2770,6 +2770,8 @@ export interface components {
         /**
          * DuplicateCheck
          * @description Name and birth date to look for possible duplicates before registering; in the body, never in a URL.
+         *     Records match on the name and the birth year only, whatever the precision: a finer answer would tell a
+         *     named child's birth date day by day.
          */
         DuplicateCheck: {
             /**
@@ -4292,12 +4294,12 @@ export interface components {
         };
         /**
          * PossibleDuplicates
-         * @description Records that may be the same person (same name, birth date within the precision given).
+         * @description Records that may be the same person (same name, born in the same year).
          */
         PossibleDuplicates: {
             /**
              * In Scope
-             * @description Records in the caller's scope, shaped as in a list (identity masked)
+             * @description Records in the caller's scope, shaped as in a list (identity masked); always empty for those who may not search by name (a school's staff)
              */
             in_scope: components["schemas"]["MinorRead"][];
             /**

@@ -600,6 +600,7 @@ const en: MessageSchema = {
       schoolingStatus: 'Schooling',
       ageMin: 'Age from',
       ageMax: 'Age to',
+      verification: 'Verification',
       turns18Within: 'Turns 18 soon',
       withinDays: 'Turns 18 within {days} days',
     },

@@ -599,6 +599,7 @@ const zhCN = {
       schoolingStatus: '就学状态',
       ageMin: '最小年龄',
       ageMax: '最大年龄',
+      verification: '核实状态',
       turns18Within: '即将满18周岁',
       withinDays: '{days} 天内满18周岁',
     },

@@ -4,6 +4,7 @@ import type { TodoItem } from '@/api/types'
 
 const PAGES: Record<string, string> = {
   care_files: 'care-files',
+  minors: 'minors',
   seizure_notices: 'seizures',
   transfers: 'transfers',
   task_reports: 'my-tasks',

@@ -44,6 +44,7 @@ export const REFERENCE = {
   risk_categories: [label('dropout', '辍学'), label('left_behind', '留守儿童'), label('nps_abuse', '滥用新型成瘾物质')],
   substances: [label('etomidate', '依托咪酯')],
   minor_statuses: [label('active', '在册帮教')],
+  verification_statuses: [label('provisional', '待核实'), label('verified', '已核实'), label('merged', '已合并')],
   genders: [label('male', '男'), label('female', '女')],
   care_file_statuses: [label('open', '在帮'), label('closure_requested', '待审批结案'), label('closed', '已结案')],
   care_due_states: [label('due_soon', '即将到期'), label('overdue', '已逾期'), label('lost_contact', '脱失')],
