@@ -112,7 +112,7 @@ async def _counters(app: Any, unit_id: Any) -> dict[tuple[str, ...], int]:
     found = {("count", row["status"]): row["n"] for row in counts if row["managing_unit_id"] == unit_id}
     found.update(
         {
-            (row["unit_role"], row["status"], row["kind"], row["code"]): row["n"]
+            (row["unit_role"], row["status"], row["verification_status"], row["kind"], row["code"]): row["n"]
             for row in tallies
             if row["unit_id"] == unit_id
         }
@@ -257,14 +257,16 @@ async def test_a_bulk_import_stores_what_registering_one_by_one_stores(
     }
 
     # Counters and tallies (kept by triggers): each of the eight adds what one registration adds.
+    # (Statistics tally provisional records apart from confirmed persons.)
     expected_delta = {
         ("count", "active"): 8,
-        ("managing", "active", "risk_level", "low"): 4,
-        ("managing", "active", "risk_level", "medium"): 4,
-        ("managing", "active", "risk_category", "dropout"): 2,
-        ("managing", "active", "risk_category", "nps_abuse"): 2,
-        ("managing", "active", "risk_category", "key_student"): 2,
-        ("managing", "active", "risk_category", "out_of_school"): 2,
+        ("managing", "active", "verified", "risk_level", "low"): 2,
+        ("managing", "active", "verified", "risk_level", "medium"): 4,
+        ("managing", "active", "verified", "risk_category", "dropout"): 2,
+        ("managing", "active", "verified", "risk_category", "nps_abuse"): 2,
+        ("managing", "active", "verified", "risk_category", "key_student"): 2,
+        ("managing", "active", "provisional", "risk_level", "low"): 2,
+        ("managing", "active", "provisional", "risk_category", "out_of_school"): 2,
     }
     assert _delta(before, await _counters(app, _uuid(unit_id))) == expected_delta
 
