@@ -96,24 +96,28 @@ class JsonArrayContains(sa.sql.expression.ColumnElement[bool]):
 
     inherit_cache = True
     type = sa.Boolean()
+    # The column and the value's bound parameter make the cache key: a statement holding this is compiled once and
+    # run again with each request's value (without these, SQLAlchemy would not cache such statements at all).
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy reads it as the cache key's parts
+        ("column", InternalTraversal.dp_clauseelement),
+        ("value", InternalTraversal.dp_clauseelement),
+    ]
 
     def __init__(self, column: Any, value: str) -> None:
         self.column = column
-        self.value = value
+        self.value = sa.bindparam(None, value, type_=sa.String, unique=True)
 
 
 @compiles(JsonArrayContains, "postgresql")
 def _contains_postgresql(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
-    probe = sa.cast(
-        sa.func.jsonb_build_array(sa.literal(element.value, sa.String)), sa.dialects.postgresql.JSONB
-    )
+    probe = sa.cast(sa.func.jsonb_build_array(element.value), sa.dialects.postgresql.JSONB)
     return f"({compiler.process(element.column, **kw)} @> {compiler.process(probe, **kw)})"
 
 
 @compiles(JsonArrayContains, "sqlite")
 def _contains_sqlite(element: JsonArrayContains, compiler: Any, **kw: Any) -> str:
     column = compiler.process(element.column, **kw)
-    value = compiler.process(sa.literal(element.value, sa.String), **kw)
+    value = compiler.process(element.value, **kw)
     # Both parts are compiled SQL: the value is a bound parameter, never spliced text.
     return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"  # noqa: S608
 

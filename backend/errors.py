@@ -259,6 +259,23 @@ class _PydanticMessage:
         return pydantic_message(self.error_type, self.english, self.ctx, locale)
 
 
+# pydantic's refusals of a value it could not read: for an empty string, the field was simply left blank.
+_BLANK_MEANS_MISSING = frozenset(
+    {
+        "uuid_parsing",
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "datetime_parsing",
+        "datetime_from_date_parsing",
+        "time_parsing",
+        "int_parsing",
+        "float_parsing",
+        "decimal_parsing",
+        "bool_parsing",
+    }
+)
+
+
 def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
     problems = []
     for error in exc.errors():
@@ -273,6 +290,10 @@ def _validation_errors(exc: RequestValidationError) -> list[FieldError]:
         ctx = error.get("ctx") or {}
         ctx = ctx if isinstance(ctx, dict) else {}
         error_type = str(error.get("type", "invalid"))
+        if error.get("input") == "" and error_type in _BLANK_MEANS_MISSING:
+            # A form's field left blank arrives as "": the reader is told it is required, not that "" is no
+            # valid UUID or ISO 8601 date.
+            error_type, msg, ctx = "missing", "Field required", {}
         problem_type = ctx.get("problem_type")
         problems.append(FieldError(loc, _PydanticMessage(error_type, msg, ctx), problem_type or error_type))
     return problems

@@ -235,6 +235,33 @@ def client_for(app: FastAPI, **kwargs: Any) -> AsyncClient:
     )
 
 
+# Module-level caches of what the mutated modules build (statements, shapes, verified tokens). mutmut forks each
+# mutant from a runner that has already run the tests unmutated, so a cache filled there would hand the mutant's
+# tests a statement built before the fork, and the mutated function would never run (docs/testing.md).
+def _mutation_caches() -> list[Callable[[], None]]:
+    from backend.audit import service as audit_service
+    from backend.minors.service import listing, presenting
+    from backend.security import privacy, tokens
+
+    return [
+        listing._LIST_STATEMENTS.clear,  # built by minor_scope_template, in_subtree_template, FILTERS
+        presenting._reading.cache_clear,  # readers per privacy shape
+        privacy._shape.cache_clear,  # shapes per role, view, responsibility and seal
+        audit_service._insert_events_advancing_head.cache_clear,  # PostgreSQL's append statements
+        tokens._verified_claims.cache_clear,  # tokens already verified
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches_under_mutation() -> None:
+    """Under mutmut only (it sets ``MUTANT_UNDER_TEST``): empty those caches before each test, so that every
+    test builds with the mutant that is active — and mutmut's stats run sees which tests call which builder."""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    for clear in _mutation_caches():
+        clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _stop_api_processes() -> Iterator[None]:
     yield

@@ -78,6 +78,30 @@ async def test_the_same_bad_request_in_chinese_by_default_for_zh_and_in_english_
     assert [error["type"] for error in problem["errors"]] == ["string_too_long", "enum", "missing"]
 
 
+async def test_a_field_left_blank_is_required_not_an_invalid_uuid_or_date(plain, login, county):
+    # A web form sends "" for a unit or a date nobody picked: the reader is told the field is required.
+    headers = await login("county_lead")
+    body = {"kind": "supervision", "inspected_unit_id": "", "visited_on": "", "findings": "台账不全"}
+    response = await plain.post("/api/v1/inspection-visits", json=body, headers=headers)
+    problem = assert_problem(response, 422, "validation")
+    assert [(error["loc"], error["type"], error["msg"]) for error in problem["errors"]] == [
+        (["body", "inspected_unit_id"], "missing", "必填"),
+        (["body", "visited_on"], "missing", "必填"),
+    ]
+    # a value that is there but wrong is still named as such
+    wrong = await plain.post(
+        "/api/v1/inspection-visits",
+        json={**body, "inspected_unit_id": "锦湖街道", "visited_on": "2026-13-01"},
+        headers=headers,
+    )
+    assert [
+        (error["type"], error["msg"]) for error in assert_problem(wrong, 422, "validation")["errors"]
+    ] == [
+        ("uuid_parsing", "应为有效的 UUID"),
+        ("date_from_datetime_parsing", "应为 ISO 8601 日期，例如 2026-11-20"),
+    ]
+
+
 async def test_401_in_chinese(plain):
     response = await plain.get(UNITS)
     problem = assert_problem(response, 401, "unauthorized")

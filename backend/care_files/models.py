@@ -85,6 +85,16 @@ class DueState(LabelledEnum):
 
 
 OPEN_STATUSES = (CareFileStatus.open.value, CareFileStatus.closure_requested.value)
+# The open files' partial index for the worklists, and the columns their conditions read beside its keys.
+OPEN_FILES_PREDICATE = "status IN ('open', 'closure_requested')"
+WORKLIST_COLUMNS = (
+    "status",
+    "lost_contact_on",
+    "failed_attempts",
+    "lead_worker_id",
+    "alert",
+    "kept_by_school_id",
+)
 
 
 class CareFile(Versioned, table=True):
@@ -123,6 +133,17 @@ class CareFile(Versioned, table=True):
         # The overdue and due-soon worklists: a unit, then a range of due dates.
         sa.Index("ix_care_files_managing_unit_id_next_due_on", "managing_unit_id", "next_due_on"),
         sa.Index("ix_care_files_responsible_user_ids", "responsible_user_ids", postgresql_using="gin"),
+        # The to-do centre's worklists of open files (``worklist_summary``), answered from the index alone on
+        # PostgreSQL: a unit's open files in due order, with every column their conditions read.
+        sa.Index(
+            "ix_care_files_open_worklists",
+            "managing_unit_id",
+            "next_due_on",
+            "id",
+            postgresql_include=list(WORKLIST_COLUMNS),
+            postgresql_where=sa.text(OPEN_FILES_PREDICATE),
+            sqlite_where=sa.text(OPEN_FILES_PREDICATE),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -190,6 +211,44 @@ class CareEntry(SQLModel, table=True):
     # Unique: an entry is corrected once; a further correction corrects the correction.
     corrects_id: uuid.UUID | None = Field(default=None, foreign_key="care_entries.id", unique=True)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class CareFileYear(SQLModel, table=True):
+    """A care file's timeline summed per Beijing calendar month, a row per file and year, so the rates
+    (``backend/stats/rates.py``) read a row or two per file instead of every entry. Kept by a database trigger on
+    ``care_entries`` (migration ``2026_12_02_1300_care_file_years``), whichever code writes an entry: an entry
+    adds itself to its month, a correction also takes back the entry it corrects. ``contacts_MM``: contacts made
+    in month MM (CONTACT_KINDS with contact_succeeded); ``urine_tests_MM``: urine tests done (negative or
+    positive)."""
+
+    __tablename__ = "care_file_years"
+
+    care_file_id: uuid.UUID = Field(foreign_key="care_files.id", primary_key=True)
+    year: int = Field(primary_key=True)
+    contacts_01: int = Field(default=0, nullable=False)
+    contacts_02: int = Field(default=0, nullable=False)
+    contacts_03: int = Field(default=0, nullable=False)
+    contacts_04: int = Field(default=0, nullable=False)
+    contacts_05: int = Field(default=0, nullable=False)
+    contacts_06: int = Field(default=0, nullable=False)
+    contacts_07: int = Field(default=0, nullable=False)
+    contacts_08: int = Field(default=0, nullable=False)
+    contacts_09: int = Field(default=0, nullable=False)
+    contacts_10: int = Field(default=0, nullable=False)
+    contacts_11: int = Field(default=0, nullable=False)
+    contacts_12: int = Field(default=0, nullable=False)
+    urine_tests_01: int = Field(default=0, nullable=False)
+    urine_tests_02: int = Field(default=0, nullable=False)
+    urine_tests_03: int = Field(default=0, nullable=False)
+    urine_tests_04: int = Field(default=0, nullable=False)
+    urine_tests_05: int = Field(default=0, nullable=False)
+    urine_tests_06: int = Field(default=0, nullable=False)
+    urine_tests_07: int = Field(default=0, nullable=False)
+    urine_tests_08: int = Field(default=0, nullable=False)
+    urine_tests_09: int = Field(default=0, nullable=False)
+    urine_tests_10: int = Field(default=0, nullable=False)
+    urine_tests_11: int = Field(default=0, nullable=False)
+    urine_tests_12: int = Field(default=0, nullable=False)
 
 
 class CareSettings(SQLModel, table=True):

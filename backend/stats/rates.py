@@ -6,7 +6,8 @@ leaves; assessments store them with the ids behind them. Every formula is writte
 in docs/statistics.md (Rates).
 
 Set-based: one query for the files' snapshot figures, one for the care and urine-test figures (per file, then
-per managing unit), one for the notices — whatever the number of units asked for. Each query groups by the
+per managing unit, read from the files' yearly summary ``care_file_years`` — a few rows per file, never the
+entries), one for the notices — whatever the number of units asked for. Each query groups by the
 managing (or receiving) unit's path; a unit's figures are the sum over the units on whose path it lies, added
 up here from the few thousand grouped rows. ``explain`` adds one query per rate for the ids behind it.
 
@@ -27,13 +28,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlmodel import col
 
 from backend.care_files.models import (
-    CONTACT_KINDS,
     OPEN_STATUSES,
-    CareEntry,
     CareFile,
     CareFileStatus,
+    CareFileYear,
     DueState,
-    EntryKind,
     UrineResult,
 )
 from backend.care_files.worklists import due_condition
@@ -53,7 +52,7 @@ RATE_CODES: tuple[str, ...] = (
 
 # What ``RateFigure.ids`` holds for each rate (with ``explain``): the records that count against the unit.
 IDS_BEHIND: dict[str, str] = {
-    "care_rate": "minors whose file missed a follow-up interval (denominator − numerator)",
+    "care_rate": "minors whose file missed a calendar month's follow-up (denominator − numerator)",
     "urine_test_rate": "minors whose file had fewer urine tests than its plan requires",
     "overdue_share": "minors whose open file is overdue (the numerator)",
     "lost_contact_count": "minors whose open file is lost from contact (the numerator)",
@@ -216,10 +215,42 @@ def _snapshot_query(units: Sequence[Unit], as_of: date) -> sa.Select[Any]:
     )
 
 
+def month_number(day: date) -> int:
+    """A calendar month as a number: year × 12 + month − 1."""
+    return day.year * 12 + day.month - 1
+
+
+def whole_months(start: date, end: date) -> list[tuple[int, int, int]]:
+    """The calendar months lying wholly within ``start``–``end`` (both included), as (month number, first day,
+    last day) with days as day numbers."""
+    months: list[tuple[int, int, int]] = []
+    first = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
+    while True:
+        following = (first + timedelta(days=32)).replace(day=1)
+        last = following - timedelta(days=1)
+        if last > end:
+            return months
+        months.append((month_number(first), day_number(first), day_number(last)))
+        first = following
+
+
+def _first_whole_month(day: Any, months: list[tuple[int, int, int]], part: int) -> Any:
+    """Of the period's whole months, the first that begins on or after ``day`` (a day number): its month number
+    (``part`` 0) or first day (``part`` 1); null if none."""
+    return sa.case(*((day <= month[1], sa.literal(month[part])) for month in months))
+
+
+def _last_whole_month(day: Any, months: list[tuple[int, int, int]], part: int) -> Any:
+    """Of the period's whole months, the last that ends on or before ``day``: its month number (``part`` 0) or
+    last day (``part`` 2); null if none."""
+    return sa.case(*((day >= month[2], sa.literal(month[part])) for month in reversed(months)))
+
+
 def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery:
-    """One row per file active in the period: its window (the days of the period it was open), how many whole
-    follow-up intervals and urine tests the window holds, and how many intervals had a contact and how many
-    tests were done."""
+    """One row per file with a whole calendar month in its window (the days of the period it was open): how many
+    such months (``intervals``) and in how many it had a contact, how many urine tests its plan asks for in
+    those months' days and how many were done. Read from the files and their yearly summary
+    (``CareFileYear``, a row per file and year): never the entries."""
     start, end = day_number(period.start), day_number(as_of)
     opened = LocalDay(CareFile.opened_at)
     closed = LocalDay(CareFile.closed_at)
@@ -227,22 +258,18 @@ def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery
     window_end = sa.case(
         (sa.and_(CareFile.status == CareFileStatus.closed.value, closed < end), closed), else_=sa.literal(end)
     )
-    window_days = window_end - window_start + 1
-    intervals = window_days // CareFile.interval_days
-    tests_required = sa.case(
-        (col(CareFile.urine_test_interval_days) > 0, window_days // CareFile.urine_test_interval_days),
-        else_=0,
-    )
-    files = (
+    months = whole_months(period.start, as_of)
+    any_month = bool(months)  # without a whole month in the period nothing is due
+    months = months or [(0, 0, 0)]
+    # Each file's window once (materialised: the day arithmetic is dear), then its whole months from it.
+    windows = (
         sa.select(
             CareFile.id.label("file_id"),
             CareFile.minor_id.label("minor_id"),
             Unit.path.label("path"),
-            CareFile.interval_days.label("interval_days"),
+            CareFile.urine_test_interval_days.label("urine_interval"),
             window_start.label("window_start"),
             window_end.label("window_end"),
-            intervals.label("intervals"),
-            tests_required.label("tests_required"),
         )
         .join(Unit, Unit.id == CareFile.managing_unit_id)
         .where(
@@ -253,64 +280,58 @@ def _per_file(units: Sequence[Unit], period: Period, as_of: date) -> sa.Subquery
                 col(CareFile.closed_at) >= local_midnight_utc(period.start),
             ),
         )
-        .cte("active_files")
+        .cte("windows")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    entry_day = LocalDay(CareEntry.occurred_at)
-    corrected = sa.orm.aliased(CareEntry)
-    entries = sa.and_(
-        CareEntry.care_file_id == files.c.file_id,
-        CareEntry.occurred_at >= local_midnight_utc(period.start),
-        CareEntry.occurred_at < local_midnight_utc(as_of + timedelta(days=1)),
-        # A corrected entry is replaced by its correction: count the correction only.
-        CareEntry.id.not_in(sa.select(corrected.corrects_id).where(corrected.corrects_id.is_not(None))),
-    )
-    # Intervals with a contact: (file, interval number) pairs, then counted per file — two hash aggregates
-    # rather than a count of distinct values, which would sort every entry.
-    interval_of_entry = (entry_day - files.c.window_start) // files.c.interval_days
-    contact_intervals = (
-        sa.select(files.c.file_id, interval_of_entry.label("interval"))
-        .join(CareEntry, entries)
-        .where(
-            CareEntry.kind.in_([kind.value for kind in CONTACT_KINDS]),
-            CareEntry.contact_succeeded.is_(True),
-            entry_day >= files.c.window_start,
-            entry_day < files.c.window_start + files.c.intervals * files.c.interval_days,
+    first_day = _first_whole_month(windows.c.window_start, months, 1)
+    last_day = _last_whole_month(windows.c.window_end, months, 2)
+    files = sa.select(
+        windows.c.file_id,
+        windows.c.minor_id,
+        windows.c.path,
+        windows.c.urine_interval,
+        _first_whole_month(windows.c.window_start, months, 0).label("first_month"),
+        _last_whole_month(windows.c.window_end, months, 0).label("last_month"),
+        (last_day - first_day + 1).label("days"),
+    ).cte("active_files")
+    summary = CareFileYear.__table__
+    covered_months: list[Any] = []
+    tests_done: list[Any] = []
+    for number in range(1, 13):
+        month = summary.c.year * 12 + (number - 1)
+        in_window = month.between(files.c.first_month, files.c.last_month)
+        covered_months.append(
+            sa.case((sa.and_(in_window, summary.c[f"contacts_{number:02d}"] > 0), 1), else_=0)
         )
-        .group_by(files.c.file_id, interval_of_entry)
-        .subquery("contact_intervals")
-    )
-    covered = (
-        sa.select(contact_intervals.c.file_id, sa.func.count().label("intervals_covered"))
-        .group_by(contact_intervals.c.file_id)
-        .subquery("covered")
-    )
-    tests = (
-        sa.select(files.c.file_id, sa.func.count().label("tests_done"))
-        .join(CareEntry, entries)
-        .where(
-            files.c.tests_required >= 1,
-            CareEntry.kind == EntryKind.urine_test.value,
-            CareEntry.urine_result.in_(DONE_URINE_RESULTS),
-            entry_day >= files.c.window_start,
-            entry_day <= files.c.window_end,
+        tests_done.append(sa.case((in_window, summary.c[f"urine_tests_{number:02d}"]), else_=0))
+    counts = (
+        sa.select(
+            summary.c.care_file_id,
+            sa.func.sum(sum(covered_months[1:], covered_months[0])).label("intervals_covered"),
+            sa.func.sum(sum(tests_done[1:], tests_done[0])).label("tests_done"),
         )
-        .group_by(files.c.file_id)
-        .subquery("tests")
+        .join(files, files.c.file_id == summary.c.care_file_id)
+        .where(summary.c.year.between(months[0][0] // 12, months[-1][0] // 12))
+        .group_by(summary.c.care_file_id)
+        .subquery("counts")
+    )
+    tests_required = sa.case(
+        (sa.func.coalesce(files.c.urine_interval, 0) > 0, files.c.days // files.c.urine_interval),
+        else_=0,
     )
     return (
         sa.select(
             files.c.file_id,
             files.c.minor_id,
             files.c.path,
-            files.c.intervals,
-            files.c.tests_required,
-            sa.func.coalesce(covered.c.intervals_covered, 0).label("intervals_covered"),
-            sa.func.coalesce(tests.c.tests_done, 0).label("tests_done"),
+            (files.c.last_month - files.c.first_month + 1).label("intervals"),
+            tests_required.label("tests_required"),
+            sa.func.coalesce(counts.c.intervals_covered, 0).label("intervals_covered"),
+            sa.func.coalesce(counts.c.tests_done, 0).label("tests_done"),
         )
         .select_from(files)
-        .outerjoin(covered, covered.c.file_id == files.c.file_id)
-        .outerjoin(tests, tests.c.file_id == files.c.file_id)
-        .where(sa.or_(files.c.intervals >= 1, files.c.tests_required >= 1))
+        .outerjoin(counts, counts.c.care_file_id == files.c.file_id)
+        .where(files.c.last_month >= files.c.first_month, sa.true() if any_month else sa.false())
         .subquery("per_file")
     )
 
@@ -348,6 +369,11 @@ async def unit_rates(
         roll_up.add(path, "lost_contact_count", lost, open_files)
         roll_up.add(path, "responsible_share", with_lead, open_files)
 
+    if session.get_bind().dialect.name == "postgresql":
+        # The planner's estimate for the per-file figures is far above what they cost (it cannot see that a
+        # file has a row or two of summary), which sets off JIT compilation of the wide CASE expressions:
+        # seconds of compiling for a query that runs in a fraction of that. Off for this transaction only.
+        await session.execute(sa.text("SET LOCAL jit = off"))
     per_file = _per_file(units, period, as_of)
     cared = sa.and_(per_file.c.intervals >= 1, per_file.c.intervals_covered >= per_file.c.intervals)
     tests_credited = sa.case(

@@ -5,9 +5,10 @@ the unit, reports returned, overdue and lost files…) plus two reminders of the
 minors turning 18 within 30 days, among the files naming them responsible. One digest per person per day,
 stored in the app (a second run that day stores and sends nothing) and then mailed where configured.
 
-Cost: the to-do centre's indexed count queries per person (about fifteen, each in that person's scope), plus
-one query over the open files for the two reminders; nothing is loaded per minor. Docs/notifications.md says how
-it scales."""
+Cost: the to-do centre's counts per person, totals only (``todo.todo(with_ids=False)``: no page of records is read
+or presented): one statement for all the care-file items (``worklist_summary``) and a count for each other item,
+each in that person's scope, plus one query over the open files for the two reminders; nothing is loaded per
+minor. Docs/notifications.md says how it scales."""
 
 import dataclasses
 import logging
@@ -82,7 +83,7 @@ async def compose(
     """A person's digest for ``day``, or None when nothing is waiting. Counts and titles only."""
     lines = [
         f"· {item.title}：{item.count}项（{_spa_link(item.link)}）"
-        for item in (await todo.todo(session, principal=principal)).items
+        for item in (await todo.todo(session, principal=principal, with_ids=False)).items
     ]
     if reminders and permissions.may_keep_care_files(principal):
         if reminders[DUE_TOMORROW]:

@@ -16,7 +16,7 @@ from backend.campaigns.models import TaskReport, TaskReportStatus
 from backend.campaigns.scoping import DUE_SOON_DAYS as REPORTS_DUE_SOON_DAYS
 from backend.campaigns.service import reports
 from backend.care_files import worklists
-from backend.care_files.models import CareFile, CareFileStatus, DueState
+from backend.care_files.models import CareFileStatus, DueState
 from backend.care_files.service import reading as files
 from backend.minors.models import Minor, VerificationStatus
 from backend.minors.service import listing as minors
@@ -52,8 +52,9 @@ class _Source:
     applies: Callable[[Principal], bool]
     link_path: str
     query: dict[str, str]
-    # The page of the domain's own list with these filters: (total, ids of its first rows).
-    fetch: "Fetch"
+    # The page of the domain's own list with these filters: (total, ids of its first rows); for care files,
+    # the list's filters, all the care-file items being counted in one statement.
+    fetch: "Fetch | _CareFiles"
     id_of: Callable[[Any], uuid.UUID]
     # The care files' due lists are a social worker's own files and a lead's subtree: the link says which.
     personal_for_workers: bool = False
@@ -71,8 +72,18 @@ def _listed(list_function: Callable[..., Awaitable[Page[Any]]], filters: Callabl
     return fetch
 
 
-def _care_files(**filters: Any) -> Fetch:
-    return _listed(files.list_files, lambda mine: files.CareFileFilters(mine=mine, **filters))
+@dataclass(frozen=True)
+class _CareFiles:
+    """A care-file list's filters: these items are counted together (``files.worklist_summary``)."""
+
+    filters: dict[str, Any]
+
+    def of(self, mine: bool) -> files.CareFileFilters:
+        return files.CareFileFilters(mine=mine, **self.filters)
+
+
+def _care_files(**filters: Any) -> _CareFiles:
+    return _CareFiles(filters)
 
 
 def _notices(**filters: Any) -> Fetch:
@@ -298,10 +309,9 @@ SOURCES: tuple[_Source, ...] = (
     ),
 )
 
-# Each list's stable order, so the ids named are the most pressing first.
+# Each list's stable order, so the ids named are the most pressing first (care files: files.WORKLIST_ORDER).
 _ORDER: dict[str, tuple[Any, ...]] = {
     "/api/v1/minors": (col(Minor.created_at).asc(), Minor.id),
-    "/api/v1/care-files": (CareFile.next_due_on, CareFile.id),
     "/api/v1/seizure-notices": (SeizureNotice.ack_deadline_at, SeizureNotice.id),
     "/api/v1/transfers": (Transfer.created_at, Transfer.id),
     "/api/v1/task-reports": (TaskReport.id,),
@@ -310,28 +320,53 @@ _ORDER: dict[str, tuple[Any, ...]] = {
 _SORT: dict[str, str] = {"/api/v1/minors": "created_at"}
 
 
-async def todo(session: AsyncSession, *, principal: Principal) -> Todo:
+async def todo(session: AsyncSession, *, principal: Principal, with_ids: bool = True) -> Todo:
+    """What is waiting for ``principal``; ``with_ids=False``: the counts alone, every item's ``object_ids`` empty
+    (the daily digest, which names no record, asks the lists for their totals only)."""
+    ids_per_item = IDS_PER_ITEM if with_ids else 0
+    applying = [source for source in SOURCES if source.applies(principal)]
+    personal = {
+        source.kind: source.personal_for_workers and permissions.worklists_are_personal(principal)
+        for source in applying
+    }
+    # The care-file items in one statement: the same lists, reading the files in scope once.
+    care_files = await files.worklist_summary(
+        session,
+        principal=principal,
+        lists={
+            source.kind: source.fetch.of(personal[source.kind])
+            for source in applying
+            if isinstance(source.fetch, _CareFiles)
+        },
+        limit=ids_per_item,
+    )
     items = []
-    for source in SOURCES:
-        if not source.applies(principal):
-            continue
-        page = PageParams(
-            limit=IDS_PER_ITEM,
-            offset=0,
-            order_by=_ORDER[source.link_path],
-            sort=_SORT.get(source.link_path, ""),
+    for source in applying:
+        query = source.query | (
+            {"mine": str(personal[source.kind]).lower()} if source.personal_for_workers else {}
         )
-        personal = source.personal_for_workers and permissions.worklists_are_personal(principal)
-        query = source.query | ({"mine": str(personal).lower()} if source.personal_for_workers else {})
-        found = await source.fetch(session, principal, page, personal)
-        if not found.total:
-            continue
+        if isinstance(source.fetch, _CareFiles):
+            summary = care_files.get(source.kind)
+            if summary is None:
+                continue
+            total, ids = summary.total, summary.first_ids
+        else:
+            page = PageParams(
+                limit=ids_per_item,
+                offset=0,
+                order_by=_ORDER[source.link_path],
+                sort=_SORT.get(source.link_path, ""),
+            )
+            found = await source.fetch(session, principal, page, personal[source.kind])
+            if not found.total:
+                continue
+            total, ids = found.total, [source.id_of(row) for row in found.items]
         items.append(
             TodoItem(
                 kind=source.kind,
                 title=source.title,
-                count=found.total,
-                object_ids=[source.id_of(row) for row in found.items],
+                count=total,
+                object_ids=ids,
                 link=f"{source.link_path}?{urlencode(query)}",
             )
         )

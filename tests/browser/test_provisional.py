@@ -71,3 +71,49 @@ def test_a_worker_registers_without_an_id_number_and_verifies_later(
         mask_id_number(number)
     )
     expect(page.locator("[data-field=verification_status]")).to_have_text("已核实")
+
+
+def _register_provisional(page: Page, name: str, birth: date) -> None:
+    page.goto("/minors/new")
+    page.locator("[data-test=provisional-switch]").click()
+    page.locator("[data-test=minor-form] input[name=name]").fill(name)
+    page.locator("[data-test=minor-gender]").get_by_text("女").click()
+    birth_input = page.locator("input[name=birth_date]")
+    birth_input.fill(birth.isoformat())
+    birth_input.press("Enter")
+    page.keyboard.press("Escape")
+    choose(page, page.locator("[data-test=minor-found-by]"), "排查")
+    page.locator("[data-test=minor-save]").click()
+
+
+@pytest.mark.parametrize(
+    ("viewport", "name", "month"), [(DESKTOP, "陶语嫣", 4), (PHONE, "邵若溪", 9)], ids=["desktop", "phone"]
+)
+def test_a_second_registration_of_the_same_name_and_birth_date_is_shown_its_possible_duplicate(
+    page: Page, viewport: dict[str, int], name: str, month: int
+) -> None:
+    page.set_viewport_size(viewport)
+    birth = date(local_today().year - 13, month, 21)
+    page.goto("/login")
+    log_in(page, "jinhu_worker", DEMO_PASSWORD)
+    expect(page.locator("[data-test=logout]")).to_be_visible()
+    _register_provisional(page, name, birth)
+    expect(page).to_have_url(re.compile(r"/minors/[0-9a-f-]{36}$"))
+    first = page.url
+
+    # The same name and birth date again: nothing is sent until the worker has looked at the possible match.
+    _register_provisional(page, name, birth)
+    listed = page.locator("[data-test=duplicates-list]")
+    expect(listed).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/minors/new$"))
+    _no_page_scroll_sideways(page)
+    match = listed.locator(f"[data-duplicate='{first.rsplit('/', 1)[1]}']")
+    expect(match).to_contain_text(name[0] + "**")  # masked, as everywhere the record is listed
+    expect(match).to_contain_text("待核实")
+    expect(match.locator("a")).to_have_attribute("target", "_blank")  # the form stays as typed
+
+    # Not the same child, says the worker: the registration goes ahead as a record of its own.
+    page.locator("[data-test=duplicates-confirm]").click()  # 确认不是同一人，继续登记: sends it
+    expect(page).to_have_url(re.compile(r"/minors/[0-9a-f-]{36}$"))
+    assert page.url != first
+    expect(page.locator("[data-test=provisional-tag]")).to_have_text("待核实")

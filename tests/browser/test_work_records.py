@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import Browser, Locator, expect
 
-from tests.browser.test_layout import PHONE, inside_viewport, login_as, new_page, no_sideways_scroll
+from tests.browser.test_layout import DESKTOP, PHONE, inside_viewport, login_as, new_page, no_sideways_scroll
 from tests.browser.test_web_app import settle
 
 pytestmark = pytest.mark.browser
@@ -69,5 +69,41 @@ def test_a_lead_records_an_activity_and_reports_a_rectification_on_a_phone(
         expect(page.locator(".el-table__row", has_text="部分帮教档案回访记录未及时更新")).to_contain_text(
             re.compile("已整改")
         )
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_county_exports_each_list_and_is_told_in_chinese_what_a_visit_lacks(
+    browser: Browser, base_url: str, viewport: dict[str, int]
+) -> None:
+    page = new_page(browser, base_url, viewport)
+    try:
+        login_as(page, "county_lead")
+        for address, export, name in (
+            ("/publicity-activities", "[data-test=activities-export]", "宣传教育活动.xlsx"),
+            ("/inspection-visits", "[data-test=visits-export]", "督导检查.xlsx"),
+            ("/responsibility-letters", "[data-test=letters-export]", "禁毒责任书.xlsx"),
+        ):
+            page.goto(address)
+            settle(page)
+            no_sideways_scroll(page)
+            with page.expect_download() as download:
+                page.locator(export).click()
+            assert download.value.suggested_filename == name
+
+        # Saved with no unit and no date: each field says it is required, never "UUID" or "ISO 8601".
+        page.goto("/inspection-visits")
+        page.locator("[data-test=visit-add]").click()
+        dialog = page.locator(".el-dialog", has_text="被检查单位")
+        expect(dialog).to_be_visible()
+        page.wait_for_timeout(400)  # once it has opened
+        page.locator("[data-test=visit-submit]").click()
+        errors = dialog.locator(".el-form-item__error")
+        expect(errors).to_have_count(2)
+        expect(errors.first).to_have_text("必填")
+        expect(dialog).not_to_contain_text("UUID")
+        expect(dialog).not_to_contain_text("ISO 8601")
+        no_sideways_scroll(page)
     finally:
         page.context.close()

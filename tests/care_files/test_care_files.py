@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.audit.models import AuditEvent
-from backend.care_files.models import CareEntry, CareFile
+from backend.care_files.models import CareEntry, CareFile, CareFileYear
 from backend.db import local_today
 from backend.minors.models import Minor
 from tests.care_files.conftest import CARE_FILES, TRANSFERS, days_ago
@@ -542,3 +542,51 @@ async def test_every_step_is_an_audit_event(app, open_file, add_entry, client, l
             ).all()
         )
     assert {"care_file.opened", "care_file.entry_added", "care_file.viewed"} <= actions
+
+
+async def test_the_timeline_keeps_each_files_monthly_summary_for_the_rates(
+    app, client, login, open_file, add_entry
+):
+    """``care_file_years`` (what the rates read instead of the entries) follows every entry and correction:
+    per Beijing calendar month, contacts made and urine tests done."""
+    care_file = await open_file()
+
+    async def record(**fields) -> str:
+        response = await add_entry(care_file, **fields)
+        assert response.status_code == 201, response.text  # the answer is the file: find the entry written
+        async with app.state.sessionmaker() as session:
+            entry_id = await session.scalar(
+                sa.select(CareEntry.id)
+                .where(CareEntry.care_file_id == uuid.UUID(care_file["id"]))
+                .order_by(CareEntry.recorded_at.desc())
+                .limit(1)
+            )
+        return str(entry_id)
+
+    # 01:00 on 1 November in Beijing is 31 October in UTC: November's.
+    talk = await record(kind="talk", occurred_at="2026-11-01T01:00:00+08:00")
+    await record(kind="talk", occurred_at="2026-10-20T10:00:00+08:00", contact_succeeded=False)
+    await record(kind="urine_test", occurred_at="2026-11-15T10:00:00+08:00", urine_result="negative")
+    await record(kind="urine_test", occurred_at="2026-11-16T10:00:00+08:00", urine_result="refused")
+    visit = await record(kind="home_visit", occurred_at="2026-10-05T10:00:00+08:00")
+    await record(kind="note", occurred_at="2026-10-06T10:00:00+08:00")
+    # The talk was in fact a note; the visit was on 30 September.
+    await record(kind="note", occurred_at="2026-11-01T01:00:00+08:00", corrects_id=talk)
+    await record(kind="home_visit", occurred_at="2026-09-30T23:00:00+08:00", corrects_id=visit)
+    async with app.state.sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                sa.select(CareFileYear).where(CareFileYear.care_file_id == uuid.UUID(care_file["id"]))
+            )
+        ).all()
+    counters = {
+        (row.year, month): (getattr(row, f"contacts_{month:02d}"), getattr(row, f"urine_tests_{month:02d}"))
+        for row in rows
+        for month in range(1, 13)
+    }
+    # The negative test is a contact and a test; the refusal a contact (the minor was met) but no test; October
+    # has nothing left; nothing else anywhere.
+    assert {key: value for key, value in counters.items() if value != (0, 0)} == {
+        (2026, 9): (1, 0),
+        (2026, 11): (2, 1),
+    }

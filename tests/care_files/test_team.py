@@ -12,6 +12,8 @@ HIDDEN_FROM_TEAM_MEMBERS = [
     "closure.note",
     "plan.goals",
     "plan.measures",
+    # Whether a urine-test schedule is set tells of drug use: the sensitive class, hidden from team members.
+    "plan.urine_test_interval_days",
     "trigger",
 ]
 

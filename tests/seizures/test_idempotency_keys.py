@@ -155,3 +155,43 @@ async def test_the_stored_fingerprint_is_the_sha256_of_the_canonical_body(
     )
     [record] = await _records(app, key)
     assert record.request_hash == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def test_the_fingerprint_hashes_chinese_text_as_written_not_escaped(
+    app, client, county, person, police_system
+):
+    """The same recipe over a seizure notice, whose text is Chinese: the JSON keeps the characters as written
+    (UTF-8), not ``\\uXXXX`` escapes, so a notice sent before an upgrade still matches its retry after it."""
+    someone = person()
+    body = {
+        "notice_no": "JHPCS-2026-FP0001",
+        "seized_at": "2026-11-20T21:30:00+08:00",
+        "place": "锦湖街道某KTV",
+        "person": {
+            "name": someone.name,
+            "id_number": someone.id_number,
+            "gender": someone.gender,
+            "residence_division_code": "330381005002",
+            "residence_address": "锦湖街道锦园路8号",
+        },
+        "substances": ["etomidate"],
+        "test_result": "positive",
+        "measures": ["admonition"],
+        "summary": "在KTV包厢内吸食依托咪酯电子烟，当场查获。",
+    }
+    key = str(uuid.uuid4())
+    sent = await client.post(NOTICES, json=body, headers={**police_system, "Idempotency-Key": key})
+    assert sent.status_code == 201, sent.text
+    canonical = (
+        '{"measures":["admonition"],"notice_no":"JHPCS-2026-FP0001","person":{"gender":"'
+        + someone.gender
+        + '","household_address":null,"household_division_code":null,"id_number":"'
+        + someone.id_number
+        + '","name":"'
+        + someone.name
+        + '","phone":null,"residence_address":"锦湖街道锦园路8号","residence_division_code":"330381005002",'
+        + '"school_name":null},"place":"锦湖街道某KTV","seized_at":"2026-11-20T21:30:00+08:00",'
+        + '"substances":["etomidate"],"summary":"在KTV包厢内吸食依托咪酯电子烟，当场查获。","test_result":"positive"}'
+    )
+    [record] = await _records(app, key)
+    assert record.request_hash == hashlib.sha256(canonical.encode("utf-8")).hexdigest()

@@ -2,7 +2,7 @@
 the roll-up of a parent, suppression of small cells, scope and bad periods.
 
 The test township 测试镇 (under the demo county) has two communities, A and B, and manages a file itself. The
-period is 1 March – 29 April 2026 (60 days, ended: ``as_of`` is 29 April). Every file below exists twice (two
+period is 1 March – 30 April 2026 (61 days, ended: ``as_of`` is 30 April). Every file below exists twice (two
 minors with the same history), so that with a threshold of 1 no count is small and every figure shows; the
 default threshold then hides them.
 
@@ -12,15 +12,17 @@ default threshold then hides them.
 | f2 | A | 10 Jan → open | 30 | 5 Mar; 10 Apr a note, 12 Apr a failed attempt | none | 4 Apr / 4 May | no |
 | f3 | A | 15 Apr → open | 30 | — | every 7 days; 16 Apr +, 20 Apr refused, 22 Apr − | 15 May / 15 Jun | yes |
 | f4 | B | 1 Dec 2025 → open | 20 | 2 Mar, 25 Mar, 28 Apr | none | 5 May / 5 Jun | yes |
-| f5 | B | 1 Dec 2025 → open | 20 | 2 Mar, 25 Mar, 10 Apr 01:00 (9 Apr in UTC) | none | 1 Apr / 20 Apr | yes |
-| f6 | B | 1 Nov 2025 → 25 Mar | 20 | 10 Mar | every 10 days; none | — | yes |
+| f5 | B | 1 Dec 2025 → open | 20 | 2 Mar, 25 Mar, 1 Apr 01:00 (31 Mar in UTC) | none | 1 Apr / 20 Apr | yes |
+| f6 | B | 1 Nov 2025 → 5 Apr | 20 | 10 Mar | every 10 days; none | — | yes |
 | f7 | 测试镇 | 1 Feb → open | 30 | — | none | 1 Mar / 31 Mar | no |
 | f8 | A | 10 May → open (after the period) | 30 | — | — | — | — |
 | f9 | B | 1 Nov 2025 → 1 Feb (before it) | 30 | — | — | — | — |
 
-Follow-up intervals are counted from the first day of the period the file is open: f1, f2, f7 have two
-(1–30 Mar, 31 Mar–29 Apr); f3 none (open 15 days); f4, f5 three (1–20 Mar, 21 Mar–9 Apr, 10–29 Apr); f6 one
-(1–20 Mar, closed on the 25th).
+帮教率 and 尿检率 are counted over the whole Beijing calendar months of the days of the period each file is open
+(docs/statistics.md; until issue 18's performance work they were counted over follow-up intervals from the
+window's first day — the period then ended on 29 April, f5's third contact was on 10 April 01:00 and f6 closed on
+25 March; those three were moved so that the month boundaries, and a file closed mid-period, are still tested):
+f1, f2, f4, f5, f7 have two (March, April); f6 one (March, closed on 5 April); f3 none (open from 15 April).
 """
 
 import random
@@ -39,7 +41,7 @@ from tests.conftest import assert_problem, client_for, password_token
 from tests.stats.recoverability import leaks
 
 RATES = "/api/v1/stats/rates"
-PERIOD = {"period_from": "2026-03-01", "period_to": "2026-04-29"}
+PERIOD = {"period_from": "2026-03-01", "period_to": "2026-04-30"}
 CODES = [
     "care_rate",
     "urine_test_rate",
@@ -107,8 +109,8 @@ async def township(app, client, login, county):
           ("family_contact", "2026-04-28", 23, True, None)]),
         ("f5", "B", "2025-12-01", None, 20, None, "2026-04-01", "2026-04-20", True,
          [("talk", "2026-03-02", 10, True, None), ("talk", "2026-03-25", 10, True, None),
-          ("talk", "2026-04-10", 1, True, None)]),
-        ("f6", "B", "2025-11-01", "2026-03-25", 20, 10, "2026-04-01", "2026-05-01", True,
+          ("talk", "2026-04-01", 1, True, None)]),
+        ("f6", "B", "2025-11-01", "2026-04-05", 20, 10, "2026-04-01", "2026-05-01", True,
          [("school_contact", "2026-03-10", 10, True, None)]),
         ("f7", "town", "2026-02-01", None, 30, None, "2026-03-01", "2026-03-31", False, []),
         ("f8", "A", "2026-05-10", None, 30, None, "2026-06-10", "2026-07-10", True, []),
@@ -205,35 +207,37 @@ async def test_each_rate_of_a_township_and_its_communities(make_app, township):
     response = await _report(make_app, 1, "county_lead", unit_id=township["town"], **PERIOD)
     assert response.status_code == 200, response.text
     report = response.json()
-    assert report["period"] == {"start": "2026-03-01", "end": "2026-04-29", "as_of": "2026-04-29"}
+    assert report["period"] == {"start": "2026-03-01", "end": "2026-04-30", "as_of": "2026-04-30"}
     assert report["suppression_threshold"] == 1
     assert [row["unit_name"] for row in report["units"]] == ["测试镇", "测试A社区", "测试B社区"]
-    # Community A: f1 cared for, f2 missed its second interval (a note and a failed attempt are no contact),
-    # f3 has no whole interval yet. Urine tests: f1 1 of 2, f3 2 of 2 (a refusal is no test). Open: f1-f3;
-    # overdue f2; none lost (one failed attempt is not two); leads on f1, f3. Each file twice.
+    # Community A: f1 cared for, f2 missed April (a note and a failed attempt are no contact), f3 has no whole
+    # month yet. Urine tests: f1 1 of 2 (61 days ÷ 30); f3 none asked, having no whole month (by follow-up
+    # intervals it was 2 of 2: 6 of 8 for A). Open: f1-f3; overdue f2; none lost (one failed attempt is not
+    # two); leads on f1, f3. Each file twice.
     assert _figures(report, township["A"]) == {
         "care_rate": (2, 4, 0.5),
-        "urine_test_rate": (6, 8, 0.75),
+        "urine_test_rate": (2, 4, 0.5),
         "overdue_share": (2, 6, 0.3333),
         "lost_contact_count": (0, 6, 0.0),
         "notice_same_day_rate": (0, 0, None),
         "responsible_share": (4, 6, 0.6667),
     }
-    # Community B: f4, f5 (its 01:00 contact is 10 April in Beijing: the third interval) and f6 (closed on the
-    # 25th, one interval) cared for; f6's plan asked for 2 tests, none done. Open: f4, f5; f5 overdue and lost.
+    # Community B: f4, f5 (its 01:00 contact is 1 April in Beijing: April's) and f6 (closed on 5 April, March
+    # only) cared for; f6's plan asked for 3 tests in March (31 days ÷ 10), none done (by intervals: 2 of the
+    # 25 days, 0 of 4 for B). Open: f4, f5; f5 overdue and lost.
     assert _figures(report, township["B"]) == {
         "care_rate": (6, 6, 1.0),
-        "urine_test_rate": (0, 4, 0.0),
+        "urine_test_rate": (0, 6, 0.0),
         "overdue_share": (2, 4, 0.5),
         "lost_contact_count": (2, 4, 2.0),
         "notice_same_day_rate": (0, 0, None),
         "responsible_share": (4, 4, 1.0),
     }
-    # The township: A + B + its own f7 (two intervals, no contact; overdue, lost, no lead). Notices: 3 in the
-    # period, 1 acknowledged on its Beijing day; each twice.
+    # The township: A + B + its own f7 (two months, no contact; overdue, lost, no lead). Notices: 3 in the
+    # period, 1 acknowledged on its Beijing day; each twice. Urine tests 2 of 10 (by intervals: 6 of 12).
     assert _figures(report, township["town"]) == {
         "care_rate": (8, 12, 0.6667),
-        "urine_test_rate": (6, 12, 0.5),
+        "urine_test_rate": (2, 10, 0.2),
         "overdue_share": (6, 12, 0.5),
         "lost_contact_count": (4, 12, 4.0),
         "notice_same_day_rate": (2, 6, 0.3333),
@@ -316,7 +320,7 @@ async def test_small_cells_are_hidden_and_cannot_be_worked_out(make_app, townshi
     }
     # Community B's: 6 of 6 — the counts are not small, but 0 not cared for is published as such.
     assert rows[township["B"]]["care_rate"] == {"numerator": 6, "denominator": 6, "value": 1.0}
-    # B's urine tests, 0 of 4: the 4 tests missed are a small count.
+    # B's urine tests, 0 of 6: the numerator is a small count.
     assert rows[township["B"]]["urine_test_rate"]["value"] is None
     assert _attack(report) == []
     # The attacker is not toothless: the same table unsuppressed gives small counts away.

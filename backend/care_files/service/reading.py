@@ -5,6 +5,7 @@ worklists."""
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from backend.care_files.service.records import (
     ManagingUnit,
     display_names,
     file_scope,
+    file_scope_parts,
     get_in_scope,
     keeps_as_school,
     scoped_files,
@@ -276,39 +278,33 @@ class CareFileFilters:
     kept_by_school: bool | None = None
 
 
-async def list_files(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    filters: CareFileFilters,
-    page: PageParams,
-) -> Page[Any]:
-    """Files in scope, as rows for ``present_files``; the worklists (``due``) are the subtree for a lead and
-    the files a worker is responsible for, unless ``mine`` says which; ``unassigned``: the lead's "to assign"."""
-    today = local_today()
-    statement = scoped_files().where(file_scope(principal))
+async def _list_conditions(
+    session: AsyncSession, principal: Principal, filters: CareFileFilters, today: date
+) -> list[sa.ColumnElement[bool]]:
+    """What ``filters`` ask of a file in scope, as ``list_files`` and ``worklist_summary`` both apply them."""
+    conditions: list[sa.ColumnElement[bool]] = []
     personal = (
         filters.mine
         if filters.mine is not None
         else filters.due is not None and permissions.worklists_are_personal(principal)
     )
     if personal:
-        statement = statement.where(responsible_condition(principal))
+        conditions.append(responsible_condition(principal))
     if filters.unassigned:
-        statement = statement.where(CareFile.lead_worker_id.is_(None), CareFile.status.in_(OPEN_STATUSES))
+        conditions += [CareFile.lead_worker_id.is_(None), CareFile.status.in_(OPEN_STATUSES)]
     if filters.status:
-        statement = statement.where(CareFile.status == filters.status)
+        conditions.append(CareFile.status == filters.status)
     if filters.due:
-        statement = statement.where(CareFile.status.in_(OPEN_STATUSES), due_condition(filters.due, today))
+        conditions += [CareFile.status.in_(OPEN_STATUSES), due_condition(filters.due, today)]
     if filters.alert:
-        statement = statement.where(CareFile.alert.is_not(None), CareFile.status.in_(OPEN_STATUSES))
+        conditions += [CareFile.alert.is_not(None), CareFile.status.in_(OPEN_STATUSES)]
     if filters.aged_out:
-        statement = statement.where(
+        conditions += [
             CareFile.status.in_(OPEN_STATUSES),
             CareFile.minor_id.in_(sa.select(Minor.id).where(adult_condition(today))),
-        )
+        ]
     if filters.minor_id:
-        statement = statement.where(CareFile.minor_id == filters.minor_id)
+        conditions.append(CareFile.minor_id == filters.minor_id)
     kept_by_school = filters.kept_by_school
     if (
         kept_by_school is None
@@ -318,7 +314,7 @@ async def list_files(
         # A station's worklists are the files it works: a school-kept file is worked by its school.
         kept_by_school = False
     if kept_by_school is not None:
-        statement = statement.where(
+        conditions.append(
             CareFile.kept_by_school_id.is_not(None)
             if kept_by_school
             else CareFile.kept_by_school_id.is_(None)
@@ -329,9 +325,106 @@ async def list_files(
         )
         if anchor is None:
             raise ValidationFailed.field(["query", "within"], "no such unit in your scope", "unit.not_found")
-        statement = statement.where(in_subtree(ManagingUnit.path, anchor))
+        conditions.append(in_subtree(ManagingUnit.path, anchor))
+    return conditions
+
+
+async def list_files(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    filters: CareFileFilters,
+    page: PageParams,
+) -> Page[Any]:
+    """Files in scope, as rows for ``present_files``; the worklists (``due``) are the subtree for a lead and
+    the files a worker is responsible for, unless ``mine`` says which; ``unassigned``: the lead's "to assign"."""
+    conditions = await _list_conditions(session, principal, filters, local_today())
+    statement = scoped_files().where(file_scope(principal), *conditions)
     total = await session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
     rows = (
         await session.execute(statement.order_by(*page.order_by).limit(page.limit).offset(page.offset))
     ).all()
     return Page[Any](items=list(rows), total=total or 0, limit=page.limit, offset=page.offset)
+
+
+def _open_files_only(filters: CareFileFilters) -> bool:
+    """Whether the list holds open files only (as ``_list_conditions`` says)."""
+    if filters.status is not None:
+        return filters.status.value in OPEN_STATUSES
+    return bool(filters.due or filters.unassigned or filters.alert or filters.aged_out)
+
+
+# The worklists' order: the most pressing first (``worklist_summary``'s ids; the to-do centre links with it).
+WORKLIST_ORDER = (CareFile.next_due_on, CareFile.id)
+
+
+@dataclass(frozen=True)
+class ListSummary:
+    total: int
+    first_ids: list[uuid.UUID]
+
+
+async def worklist_summary(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    lists: Mapping[str, CareFileFilters],
+    limit: int,
+) -> dict[str, ListSummary]:
+    """For each named list, what ``list_files`` with those filters would answer: its total and the ids of its
+    first ``limit`` files in ``WORKLIST_ORDER`` (none for 0: totals only) — the same scope and conditions, but all the lists in one
+    statement, reading the files in scope once instead of twice per list. Lists with no file are left out."""
+    if not lists:
+        return {}
+    today = local_today()
+    keys = list(lists)
+    wanted = [sa.and_(*await _list_conditions(session, principal, lists[key], today)) for key in keys]
+    # Lists of open files only (every worklist) are asked of the open files, which PostgreSQL's partial index
+    # ix_care_files_open_worklists holds with every column their conditions read.
+    only_open = [CareFile.status.in_(OPEN_STATUSES)] if all(map(_open_files_only, lists.values())) else []
+    # The files in scope that any list wants, each with a flag per list (the scope's parts one by one, so that
+    # each part is read from its own index) …
+    in_scope = sa.union_all(
+        *(
+            sa.select(
+                CareFile.id.label("id"),
+                CareFile.next_due_on.label("next_due_on"),
+                *(sa.case((condition, 1), else_=0).label(f"in_{n}") for n, condition in enumerate(wanted)),
+            )
+            .join(ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id)
+            .where(part, *only_open, sa.or_(*wanted))
+            for part in file_scope_parts(principal)
+        )
+    ).cte("in_scope")
+    if limit == 0:
+        # Totals only (the daily digests): one row of counts.
+        counts = (
+            await session.execute(sa.select(*(sa.func.sum(in_scope.c[f"in_{n}"]) for n in range(len(keys)))))
+        ).one()
+        return {
+            key: ListSummary(total=int(total), first_ids=[])
+            for key, total in zip(keys, counts, strict=True)
+            if total
+        }
+    # … and of each list, its first ``limit`` files with the list's total (the count is taken over the list before
+    # its LIMIT: a bounded sort per list, not a sort of every file).
+    firsts = [
+        sa.select(
+            sa.literal(n).label("list"),
+            in_scope.c.id,
+            in_scope.c.next_due_on,
+            sa.func.count().over().label("total"),
+        )
+        .where(in_scope.c[f"in_{n}"] == 1)
+        .order_by(in_scope.c.next_due_on, in_scope.c.id)
+        .limit(limit)
+        .subquery(f"list_{n}")
+        for n in range(len(keys))
+    ]
+    rows = await session.execute(sa.union_all(*(sa.select(first) for first in firsts)))
+    found: dict[str, ListSummary] = {}
+    # A union keeps no order of its own: each list's ids are put in its order here.
+    for n, file_id, _due, total in sorted(rows, key=lambda row: (row[0], row[2], uuid.UUID(str(row[1])))):
+        summary = found.setdefault(keys[n], ListSummary(total=total, first_ids=[]))
+        summary.first_ids.append(uuid.UUID(str(file_id)))
+    return {key: found[key] for key in keys if key in found}
