@@ -3,8 +3,8 @@ database so that any API process answers the polling), duplicates looked for in 
 and — when asked to commit — every valid row applied in one transaction through the owning domains' services
 (or none, when all-or-nothing and a row failed).
 
-Rows of minors with an ID number are registered through the registry; rows without one become provisional
-records (待核实) through ``_register_without_id_number``, the registry's provisional registration. Pharmacy and venue
+New minors, with an ID number or without one (provisional records, 待核实), are registered together through the
+registry's ``register_many`` (its checks, multi-row inserts) and their care files opened together. Pharmacy and venue
 checks are recorded through the venues domain: a venue is found by its name in scope, or added.
 """
 
@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.care_files.models import CareTrigger
 from backend.db import local_today
 from backend.errors import ProblemError
 from backend.imports import service as imports
@@ -30,7 +29,6 @@ from backend.messages import Text
 from backend.minors.models import (
     DisclosureKind,
     FoundBy,
-    Minor,
     MinorSource,
     RiskCategory,
     RiskLevel,
@@ -39,12 +37,12 @@ from backend.minors.models import (
 from backend.minors.schemas import MinorCreate, MinorUpdate
 from backend.minors.service import matching
 from backend.minors.service import registry as minors
-from backend.security import permissions, privacy
+from backend.security import permissions
 from backend.security.principals import Principal
 from backend.security.roles import Role
 from backend.venues import service as venues
 from backend.venues.schemas import PharmacyCheckIn, VenueCheckIn, VenueCreate
-from backend.workflows.intake import open_file_for
+from backend.workflows.intake import open_files_for_registered
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +121,7 @@ async def _run(
     if kind is ImportKind.screening_minors:
         async with sessionmaker() as session, session.begin():
             context = await _screening_context(session, principal=principal, rows=rows)
+            context.match_elsewhere_limit = match_elsewhere_limit
             await _registry_duplicates(
                 session, principal=principal, rows=rows, context=context, limit=match_elsewhere_limit
             )
@@ -238,6 +237,7 @@ class ScreeningContext:
     default_unit_id: uuid.UUID | None = None
     units_by_division: dict[str, uuid.UUID] | None = None
     matches: dict[str, matching.RegistryMatch] | None = None
+    match_elsewhere_limit: int = 0
 
 
 async def _screening_context(
@@ -344,12 +344,16 @@ def _additions(row: CheckedRow, found: matching.RegistryMatch) -> tuple[list[str
 async def _apply_screening(
     session: AsyncSession, *, principal: Principal, rows: list[CheckedRow], context: ScreeningContext
 ) -> int:
-    """Register every valid row and add categories to records in scope, in the caller's one transaction."""
+    """Register every valid row and add categories to records in scope, in the caller's one transaction. New
+    rows go to the registry together (``register_many``: its checks, multi-row inserts) and their care files are
+    opened together (``intake.open_files_for_registered``); the few rows that add categories to a record in
+    scope are edits, one by one."""
     assert context.units_by_division is not None
     applied = 0
-    school_id = principal.unit_id if permissions.reports_own_pupils(principal) else None
     source = MinorSource.school_report if principal.role is Role.school_staff else MinorSource.screening
     may_edit = permissions.may_edit_minors(principal)
+    new_rows: list[CheckedRow] = []
+    registrations: list[MinorCreate] = []
     for row in rows:
         if row.outcome is RowOutcome.invalid:
             continue
@@ -385,46 +389,24 @@ async def _apply_screening(
             managing_unit_id=unit_id,
             source=source,
         )
-        if values.get("id_number"):
-            minor = await minors.insert_record(
-                session,
-                actor=principal,
-                minor_in=minor_in,
-                number=str(values["id_number"]),
-                birth_date=values["birth_date"],
-                gender=str(values["gender"]),
-                lookup_hash=matching.lookup_hashes(session, [str(values["id_number"])])[
-                    str(values["id_number"])
-                ],
-                school_id=school_id,
-                managing_unit_id=unit_id,
-                source=source,
-            )
-        else:
-            try:
-                minor = await _register_without_id_number(session, principal=principal, minor_in=minor_in)
-            except ProblemError as refused:
-                # Refused before anything of the row was written (the registry checks first): reported, skipped.
-                row.problem(row.first_column, message=refused.detail or refused.title, code="import.refused")
-                continue
-        if set(minor.risk_categories) & privacy.SENSITIVE_RISK_CATEGORIES:
-            await open_file_for(
-                session,
-                minor=minor,
-                unit_id=minor.managing_unit_id,
-                trigger=CareTrigger.registration,
-                actor=principal,
-            )
-        applied += 1
-    return applied
-
-
-async def _register_without_id_number(
-    session: AsyncSession, *, principal: Principal, minor_in: MinorCreate
-) -> Minor:
-    """A row without an ID number: a provisional record (待核实), registered as a single one is; its number is
-    added later (``POST /minors/{id}/verify``), when duplicates are checked."""
-    return await minors.register_provisional(session, principal=principal, minor_in=minor_in)
+        new_rows.append(row)
+        registrations.append(minor_in)
+    answers = await minors.register_many(
+        session,
+        principal=principal,
+        rows=registrations,
+        match_elsewhere_limit=context.match_elsewhere_limit,
+    )
+    registered: list[minors.Registered] = []
+    for row, answer in zip(new_rows, answers, strict=True):
+        if isinstance(answer, ProblemError):
+            # Refused before anything of the row was written (the registry checks first): reported, skipped.
+            row.problem(row.first_column, message=answer.detail or answer.title, code="import.refused")
+            continue
+        registered.append(answer)
+    # Registrations in a drug-use category open a care file, as a single registration does.
+    await open_files_for_registered(session, registered=registered, actor=principal)
+    return applied + len(registered)
 
 
 async def _add_categories(

@@ -7,6 +7,7 @@ Each function runs inside the request's one transaction and only flushes, like e
 """
 
 import uuid
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -67,6 +68,25 @@ async def register_minor(
             actor=principal,
         )
     return minor
+
+
+async def open_files_for_registered(
+    session: AsyncSession, *, registered: Sequence[minors.Registered], actor: Principal
+) -> int:
+    """``register_minor``'s care file for many new registrations at once (``minors.register_many``, an
+    import): each one in a drug-use category gets a file at its managing unit, opened in bulk; the people the
+    files name are notified as ``open_file_for`` notifies them. Just registered, they are active and named on no
+    file yet. How many files were opened."""
+    openings = [
+        care_files.NewFile(minor_id=minor.id, unit_id=minor.managing_unit_id, risk_level=minor.risk_level)
+        for minor in registered
+        if set(minor.risk_categories) & privacy.SENSITIVE_RISK_CATEGORIES
+    ]
+    opened = await care_files.open_new_files(
+        session, openings=openings, trigger=CareTrigger.registration, actor=actor
+    )
+    await notifying.files_assigned(session, care_files=[(care_file, ()) for care_file in opened], actor=actor)
+    return len(opened)
 
 
 async def open_file_for(

@@ -3,13 +3,14 @@ the workflows that do the work, in the same transaction, so a notification exist
 A notification names a minor by a masked name and links to the record; the reader opens it in their own scope."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from backend.care_files.models import CareFile
+from backend.care_files.service.files import OpenedFile
 from backend.minors.models import Minor
 from backend.notifications import service as notifications
 from backend.security.masking import mask_name
@@ -44,32 +45,65 @@ async def file_assigned(
 ) -> int:
     """Notify the people a file names as responsible now and did not before (not the person who named
     themselves). The key is the file's version: named again after being taken off, a person is told again."""
-    added = set(care_file.responsible_user_ids) - set(before)
-    if actor is not None:
-        added.discard(str(actor.id))
-    recipients = await _active(session, (uuid.UUID(person) for person in added))
-    if not recipients:
+    return await files_assigned(session, care_files=[(OpenedFile.of(care_file), before)], actor=actor)
+
+
+async def files_assigned(
+    session: AsyncSession, *, care_files: Sequence[tuple[OpenedFile, Iterable[str]]], actor: Principal | None
+) -> int:
+    """``file_assigned`` for many files at once (each with who it named before): the same notifications, with
+    one look-up of the people and of the minors' names, stored in chunks."""
+    added_by_file = []
+    for care_file, before in care_files:
+        added = set(care_file.responsible_user_ids) - set(before)
+        if actor is not None:
+            added.discard(str(actor.id))
+        added_by_file.append((care_file, {uuid.UUID(person) for person in added}))
+    active = await _active(session, (person for _file, added in added_by_file for person in added))
+    told = [(care_file, sorted(added & active)) for care_file, added in added_by_file if added & active]
+    if not told:
         return 0
-    masked = await _masked_minor_name(session, care_file.minor_id)
+    names = await _masked_minor_names(session, [care_file.minor_id for care_file, _people in told])
     by = f"{actor.display_name}" if actor is not None and actor.is_user else "系统"
     items = []
-    for person in sorted(recipients):
-        lead = care_file.lead_worker_id == person
-        if care_file.kept_by_school_id is not None:
-            role = "学校一人一档的主责教师" if lead else "学校一人一档的帮教人员"
-        else:
-            role = "主责社工" if lead else "帮教小组成员"
-        items.append(
-            notifications.NewNotification(
-                user_id=person,
-                kind=ASSIGNED,
-                title=f"您被指派为帮教档案的{role}",
-                body=f"{by}指派您为{masked}的帮教档案的{role}，请及时查看帮教计划。",
-                link=f"/care-files/{care_file.id}",
-                dedupe_key=f"{care_file.id}:{care_file.version}",
+    for care_file, recipients in told:
+        masked = names.get(care_file.minor_id, "未成年人")
+        for person in recipients:
+            lead = care_file.lead_worker_id == person
+            if care_file.kept_by_school_id is not None:
+                role = "学校一人一档的主责教师" if lead else "学校一人一档的帮教人员"
+            else:
+                role = "主责社工" if lead else "帮教小组成员"
+            items.append(
+                notifications.NewNotification(
+                    user_id=person,
+                    kind=ASSIGNED,
+                    title=f"您被指派为帮教档案的{role}",
+                    body=f"{by}指派您为{masked}的帮教档案的{role}，请及时查看帮教计划。",
+                    link=f"/care-files/{care_file.id}",
+                    dedupe_key=f"{care_file.id}:{care_file.version}",
+                )
+            )
+    created = 0
+    for start in range(0, len(items), _NOTIFY_CHUNK):
+        created += await notifications.notify(session, items[start : start + _NOTIFY_CHUNK])
+    return created
+
+
+# Notifications per multi-row statement (nine parameters a row).
+_NOTIFY_CHUNK = 500
+
+
+async def _masked_minor_names(session: AsyncSession, minor_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    names: dict[uuid.UUID, str] = {}
+    for start in range(0, len(minor_ids), _NOTIFY_CHUNK):
+        rows = await session.execute(
+            sa.select(col(Minor.id), col(Minor.name)).where(
+                col(Minor.id).in_(minor_ids[start : start + _NOTIFY_CHUNK])
             )
         )
-    return await notifications.notify(session, items)
+        names.update({row.id: mask_name(row.name) for row in rows if row.name})
+    return names
 
 
 async def _transfer_handlers(session: AsyncSession, unit_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:

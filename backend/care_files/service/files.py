@@ -2,6 +2,8 @@
 write is an audit event; reading and listing are in ``reading``."""
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -35,7 +37,7 @@ from backend.care_files.worklists import (
     LOST_AFTER_INTERVALS,
     local_date,
 )
-from backend.db import utcnow
+from backend.db import new_id, utcnow
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.etag import check_if_match
 from backend.minors.models import Minor
@@ -164,6 +166,135 @@ async def open_or_reopen_file(
     return care_file
 
 
+@dataclass(frozen=True)
+class NewFile:
+    """A minor ``open_new_files`` is to open a file for, at ``unit_id``."""
+
+    minor_id: uuid.UUID
+    unit_id: uuid.UUID
+    risk_level: str
+
+
+@dataclass(frozen=True)
+class OpenedFile:
+    """A file ``open_new_files`` opened, as far as telling its people goes (``notifying``)."""
+
+    id: uuid.UUID
+    minor_id: uuid.UUID
+    version: int
+    lead_worker_id: uuid.UUID | None
+    responsible_user_ids: list[str]
+    kept_by_school_id: uuid.UUID | None = None
+
+    @classmethod
+    def of(cls, care_file: CareFile) -> "OpenedFile":
+        return cls(
+            id=care_file.id,
+            minor_id=care_file.minor_id,
+            version=care_file.version,
+            lead_worker_id=care_file.lead_worker_id,
+            responsible_user_ids=list(care_file.responsible_user_ids),
+            kept_by_school_id=care_file.kept_by_school_id,
+        )
+
+
+# Files per multi-row statement (about 30 parameters a row).
+_MANY_CHUNK = 500
+_CARE_FILES: sa.Table = CareFile.__table__
+
+
+async def open_new_files(
+    session: AsyncSession, *, openings: Sequence[NewFile], trigger: str, actor: Principal | None
+) -> list[OpenedFile]:
+    """``open_or_reopen_file`` for many minors at once (the registrations of an import): a minor without any file
+    of the station gets a new one as ``open_or_reopen_file`` makes it — the plan's interval for the unit and the
+    risk level, due dates from the opening day, the unit's on-duty worker as lead, one ``care_file.opened``
+    event each — written with multi-row inserts of plain rows (a ``CareFile`` object costs SQLModel about a
+    millisecond to build); a minor who has one already goes through ``open_or_reopen_file`` itself. The files,
+    in the order of ``openings``."""
+    trigger = CareTrigger(trigger)
+    minor_ids = [opening.minor_id for opening in openings]
+    having: set[uuid.UUID] = set()
+    for start in range(0, len(minor_ids), _MANY_CHUNK):
+        having.update(
+            await session.scalars(
+                sa.select(CareFile.minor_id).where(
+                    CareFile.minor_id.in_(minor_ids[start : start + _MANY_CHUNK]),
+                    CareFile.kept_by_school_id.is_(None),
+                )
+            )
+        )
+    intervals: dict[uuid.UUID, Any] = {}
+    on_duty: dict[uuid.UUID, uuid.UUID | None] = {}
+    now = utcnow()
+    opened_on = local_date(now)
+    files: list[OpenedFile] = []
+    rows: list[dict[str, Any]] = []
+    for opening in openings:
+        if opening.minor_id in having:
+            care_file = await open_or_reopen_file(
+                session, minor_id=opening.minor_id, unit_id=opening.unit_id, trigger=trigger, actor=actor
+            )
+            files.append(OpenedFile.of(care_file))
+            continue
+        unit_id = opening.unit_id
+        if unit_id not in intervals:
+            intervals[unit_id] = (await effective_intervals(session, unit_id))[0]
+            # ``_name_on_duty_worker``'s choice, looked up once per unit.
+            on_duty[unit_id] = await _on_duty_lead(session, unit_id)
+        interval = interval_for(intervals[unit_id], opening.risk_level)
+        lead_worker_id = on_duty[unit_id]
+        named = _responsible_ids_of(lead_worker_id, [])
+        row: dict[str, Any] = {column.key: None for column in _CARE_FILES.c}
+        row.update(
+            id=new_id(),
+            version=1,
+            created_at=now,
+            updated_at=now,
+            minor_id=opening.minor_id,
+            managing_unit_id=unit_id,
+            status=CareFileStatus.open,
+            trigger=trigger,
+            opened_at=now,
+            opened_by=actor.id if actor and actor.is_user else None,
+            reopened_count=0,
+            lead_worker_id=lead_worker_id,
+            team=[],
+            responsible_user_ids=named,
+            confirmed_responsible_ids=list(named),
+            goals="",
+            measures="",
+            interval_days=interval,
+            # No entries yet: the due dates ``recompute`` derives are the plan's from the opening day.
+            next_due_on=opened_on + timedelta(days=interval),
+            lost_contact_on=opened_on + timedelta(days=LOST_AFTER_INTERVALS * interval),
+            failed_attempts=0,
+        )
+        rows.append(row)
+        files.append(
+            OpenedFile(
+                id=row["id"],
+                minor_id=opening.minor_id,
+                version=1,
+                lead_worker_id=lead_worker_id,
+                responsible_user_ids=named,
+            )
+        )
+    for start in range(0, len(rows), _MANY_CHUNK):  # multi-row VALUES, as ``registry.register_many``
+        await session.execute(sa.insert(_CARE_FILES).values(rows[start : start + _MANY_CHUNK]))
+    for row in rows:
+        await audit.record(
+            session,
+            action=AuditAction.care_file_opened,
+            actor=actor,
+            unit_id=row["managing_unit_id"],
+            object_type="care_file",
+            object_id=row["id"],
+            reason=trigger.value,
+        )
+    return files
+
+
 async def delegate_file(
     session: AsyncSession,
     *,
@@ -206,14 +337,22 @@ async def _name_on_duty_worker(session: AsyncSession, care_file: CareFile) -> No
     still lead its files; the lead chose them in advance, so the assignment counts as confirmed."""
     if care_file.lead_worker_id is not None:
         return
-    duty = await session.get(CareDuty, care_file.managing_unit_id)
-    if duty is None:
+    lead_worker_id = await _on_duty_lead(session, care_file.managing_unit_id)
+    if lead_worker_id is None:
         return
-    if await eligible_lead(session, unit_id=care_file.managing_unit_id, user_id=duty.user_id) is None:
-        return
-    care_file.lead_worker_id = duty.user_id
+    care_file.lead_worker_id = lead_worker_id
     care_file.responsible_user_ids = _responsible_ids(care_file)
-    care_file.confirmed_responsible_ids = sorted({*care_file.confirmed_responsible_ids, str(duty.user_id)})
+    care_file.confirmed_responsible_ids = sorted({*care_file.confirmed_responsible_ids, str(lead_worker_id)})
+
+
+async def _on_duty_lead(session: AsyncSession, unit_id: uuid.UUID) -> uuid.UUID | None:
+    """The unit's on-duty worker, if one is set and can still lead its files."""
+    duty = await session.get(CareDuty, unit_id)
+    if duty is None:
+        return None
+    if await eligible_lead(session, unit_id=unit_id, user_id=duty.user_id) is None:
+        return None
+    return duty.user_id
 
 
 async def _check_team(
@@ -267,8 +406,12 @@ async def _team_rows(session: AsyncSession, team: list[TeamMemberIn]) -> list[di
 
 
 def _responsible_ids(care_file: CareFile) -> list[str]:
-    ids = [str(care_file.lead_worker_id)] if care_file.lead_worker_id else []
-    ids += [member["user_id"] for member in care_file.team if member.get("user_id")]
+    return _responsible_ids_of(care_file.lead_worker_id, care_file.team)
+
+
+def _responsible_ids_of(lead_worker_id: uuid.UUID | None, team: list[dict[str, Any]]) -> list[str]:
+    ids = [str(lead_worker_id)] if lead_worker_id else []
+    ids += [member["user_id"] for member in team if member.get("user_id")]
     return sorted(set(ids))
 
 

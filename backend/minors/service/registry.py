@@ -4,6 +4,8 @@ daily limits of disclosures, and the changes care work makes to a minor."""
 import calendar
 import math
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,8 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.db import local_midnight_utc, local_today, utcnow
-from backend.errors import Conflict, FieldError, Forbidden, NotFound, TooManyRequests, ValidationFailed
+from backend.db import local_midnight_utc, local_today, new_id, utcnow
+from backend.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    NotFound,
+    ProblemError,
+    TooManyRequests,
+    ValidationFailed,
+)
 from backend.etag import check_if_match
 from backend.identity import IdNumberError, age_on, parse_mainland_id
 from backend.messages import Text
@@ -145,19 +155,9 @@ async def _check_school(session: AsyncSession, school_id: uuid.UUID | None) -> N
         raise ValidationFailed.field(["body", "school_id"], "no such school", "unit.not_school")
 
 
-async def register(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    minor_in: MinorCreate,
-    match_elsewhere_limit: int,
-) -> Minor:
-    """Register a minor: one person, one record. A duplicate in scope names the existing record; one
-    managed elsewhere is said to exist and nothing more — and since that tells the caller the person is
-    registered, it is an audit event and counts against a daily limit (``_record_match_elsewhere``).
-    ``provisional`` registrations (no ID number yet) go to ``register_provisional``."""
-    if minor_in.provisional:
-        return await register_provisional(session, principal=principal, minor_in=minor_in)
+def _checked_identity(minor_in: MinorCreate) -> tuple[str, date, str]:
+    """A registration with an ID number, checked as ``register`` and ``register_many`` check it: the normalised
+    number, and the birth date and gender (from the number where it encodes them, agreeing with those given)."""
     if minor_in.id_number is None:
         raise ValidationFailed.field(
             ["body", "id_number"],
@@ -170,7 +170,6 @@ async def register(
             "only a provisional registration may give an approximate birth date",
             "minor.birth_date_precision",
         )
-    cipher = cipher_of(session)
     number, encoded_birth, encoded_gender = _parse_identity(minor_in.id_document_type, minor_in.id_number)
     if encoded_gender and minor_in.gender and minor_in.gender != encoded_gender:
         raise ValidationFailed.field(
@@ -188,7 +187,24 @@ async def register(
         raise ValidationFailed.field(
             ["body", "id_number"], "the person is 18 or older, not a minor", "minor.adult"
         )
+    return number, birth_date, gender
 
+
+async def register(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    minor_in: MinorCreate,
+    match_elsewhere_limit: int,
+) -> Minor:
+    """Register a minor: one person, one record. A duplicate in scope names the existing record; one
+    managed elsewhere is said to exist and nothing more — and since that tells the caller the person is
+    registered, it is an audit event and counts against a daily limit (``_record_match_elsewhere``).
+    ``provisional`` registrations (no ID number yet) go to ``register_provisional``."""
+    if minor_in.provisional:
+        return await register_provisional(session, principal=principal, minor_in=minor_in)
+    cipher = cipher_of(session)
+    number, birth_date, gender = _checked_identity(minor_in)
     lookup_hash = number_hash(cipher, minor_in.id_document_type, number)
     await _check_matches_elsewhere_left(session, principal=principal, limit=match_elsewhere_limit)
     existing = (
@@ -253,14 +269,8 @@ def birth_window(birth_date: date, precision: BirthDatePrecision | str) -> tuple
     return birth_date, birth_date
 
 
-async def register_provisional(
-    session: AsyncSession, *, principal: Principal, minor_in: MinorCreate
-) -> Minor:
-    """Register a minor whose ID number is not known yet (待核实): name, gender and a birth date of the
-    precision known (stored as the first day of the year or month), school or residence, how found. No
-    duplicate check can be made without the number: ``possible_duplicates`` shows the worker records of the same
-    name and birth date before submitting, and ``verify`` checks the number when it is added. For the
-    screening-sheet import too (rows without an ID number)."""
+def _checked_provisional(minor_in: MinorCreate) -> date:
+    """A registration without an ID number, checked: the first day its birth date may stand for."""
     if minor_in.id_number is not None:
         raise ValidationFailed.field(
             ["body", "id_number"],
@@ -284,6 +294,19 @@ async def register_provisional(
         raise ValidationFailed.field(
             ["body", "birth_date"], "the person is 18 or older, not a minor", "minor.adult"
         )
+    return earliest
+
+
+async def register_provisional(
+    session: AsyncSession, *, principal: Principal, minor_in: MinorCreate
+) -> Minor:
+    """Register a minor whose ID number is not known yet (待核实): name, gender and a birth date of the
+    precision known (stored as the first day of the year or month), school or residence, how found. No
+    duplicate check can be made without the number: ``possible_duplicates`` shows the worker records of the same
+    name and birth date before submitting, and ``verify`` checks the number when it is added. For the
+    screening-sheet import too (rows without an ID number)."""
+    earliest = _checked_provisional(minor_in)
+    assert minor_in.gender is not None
     school_id, managing_unit_id = await _placement(session, principal=principal, minor_in=minor_in)
     return await insert_record(
         session,
@@ -367,37 +390,23 @@ async def insert_record(
 ) -> Minor:
     """Store a checked registration: encrypt, mask, locate, audit. ``actor`` None is the command line.
     ``number`` None: a provisional record."""
-    cipher = cipher_of(session)
     minor = Minor(
-        name=minor_in.name,
-        id_document_type=minor_in.id_document_type if number else None,
-        id_number_ciphertext=cipher.encrypt(number, context="minor.id_number") if number else None,
-        id_number_hash=lookup_hash,
-        id_number_masked=mask_id_number(number) if number else None,
-        gender=gender,
-        birth_date=birth_date,
-        birth_date_precision=birth_date_precision,
-        verification_status=verification_status,
-        found_by=minor_in.found_by,
-        phone_ciphertext=cipher.encrypt(minor_in.phone, context="minor.phone") if minor_in.phone else None,
-        phone_masked=mask_phone(minor_in.phone) if minor_in.phone else None,
-        guardians=_sealed_guardians(minor_in.guardians, cipher),
-        household_division_code=minor_in.household_division_code,
-        household_area=await _area_name(session, minor_in.household_division_code),
-        household_address=minor_in.household_address,
-        residence_division_code=minor_in.residence_division_code,
-        residence_area=await _area_name(session, minor_in.residence_division_code),
-        residence_address=minor_in.residence_address,
-        school_id=school_id,
-        grade=minor_in.grade,
-        schooling_status=minor_in.schooling_status,
-        risk_categories=[code.value for code in minor_in.risk_categories],
-        substances=[code.value for code in minor_in.substances],
-        risk_level=minor_in.risk_level,
-        managing_unit_id=managing_unit_id,
-        status=MinorStatus.active,
-        source=source,
-        created_by=actor.id if actor else None,
+        **_record_values(
+            cipher_of(session),
+            actor=actor,
+            minor_in=minor_in,
+            number=number,
+            birth_date=birth_date,
+            gender=gender,
+            lookup_hash=lookup_hash,
+            school_id=school_id,
+            managing_unit_id=managing_unit_id,
+            source=source,
+            verification_status=verification_status,
+            birth_date_precision=birth_date_precision,
+            household_area=await _area_name(session, minor_in.household_division_code),
+            residence_area=await _area_name(session, minor_in.residence_division_code),
+        )
     )
     session.add(minor)
     await session.flush()
@@ -410,6 +419,239 @@ async def insert_record(
         object_id=minor.id,
     )
     return minor
+
+
+@dataclass(frozen=True)
+class Registered:
+    """A record ``register_many`` stored: what the caller goes on with (a care file, a notification)."""
+
+    id: uuid.UUID
+    name: str
+    managing_unit_id: uuid.UUID
+    risk_categories: tuple[str, ...]
+    risk_level: str
+
+
+# Rows per multi-row statement: well under SQLite's and asyncpg's limits on bound parameters (~33 a row).
+_MANY_CHUNK = 500
+_MINORS: sa.Table = Minor.__table__
+
+
+async def register_many(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    rows: Sequence[MinorCreate],
+    match_elsewhere_limit: int,
+) -> list[Registered | ProblemError]:
+    """Register many minors at once (a screening sheet's rows) in the caller's transaction: each row checked as
+    ``register`` (or ``register_provisional``) checks one — the ID number, age, school and managing station, one
+    person one record — and stored as ``insert_record`` stores one (encrypted, hashed, masked, located, one
+    ``minor.created`` event each), but with multi-row inserts. The counters and tallies of ``minors`` follow
+    by their triggers, row by row, as for a single insert.
+
+    Answers per row, in order: the record stored, or the refusal (nothing of that row written); whether a
+    refusal undoes the others is the caller's transaction's choice. The caller has matched the rows against the
+    registry beforehand (``matching.match_numbers``, which counts the "managed elsewhere" answers against the
+    daily limit), so the limit does not pause the whole batch as it pauses ``register``; a match found here
+    (registered in between, or twice in ``rows``) is refused as ``register`` refuses it."""
+    cipher = cipher_of(session)
+    results: list[Registered | ProblemError | None] = [None] * len(rows)
+    # The school and station of rows that name the same ones are checked once.
+    placements: dict[tuple[Any, Any], tuple[uuid.UUID | None, uuid.UUID] | ProblemError] = {}
+    accepted: list[tuple[int, dict[str, Any]]] = []
+    for index, minor_in in enumerate(rows):
+        number: str | None
+        gender: str
+        lookup_hash: str | None
+        try:
+            if minor_in.provisional:
+                birth_date = _checked_provisional(minor_in)
+                assert minor_in.gender is not None
+                number, gender, lookup_hash = None, minor_in.gender, None
+            else:
+                number, birth_date, gender = _checked_identity(minor_in)
+                lookup_hash = number_hash(cipher, minor_in.id_document_type, number)
+        except ProblemError as refused:
+            results[index] = refused
+            continue
+        key = (minor_in.school_id, minor_in.managing_unit_id)
+        if key not in placements:
+            try:
+                placements[key] = await _placement(session, principal=principal, minor_in=minor_in)
+            except ProblemError as refused:
+                placements[key] = refused
+        placement = placements[key]
+        if isinstance(placement, ProblemError):
+            results[index] = placement
+            continue
+        accepted.append(
+            (
+                index,
+                {
+                    "minor_in": minor_in,
+                    "number": number,
+                    "birth_date": birth_date,
+                    "gender": gender,
+                    "lookup_hash": lookup_hash,
+                    "school_id": placement[0],
+                    "managing_unit_id": placement[1],
+                },
+            )
+        )
+    accepted = await _refuse_registered(
+        session, principal=principal, accepted=accepted, results=results, limit=match_elsewhere_limit
+    )
+    areas: dict[str | None, str | None] = {None: None}
+    now = utcnow()
+    stored: list[dict[str, Any]] = []
+    for index, found in accepted:
+        minor_in = found["minor_in"]
+        for code in (minor_in.household_division_code, minor_in.residence_division_code):
+            if code not in areas:
+                areas[code] = await _area_name(session, code)
+        values = _record_values(
+            cipher,
+            actor=principal,
+            minor_in=minor_in,
+            number=found["number"],
+            birth_date=found["birth_date"],
+            gender=found["gender"],
+            lookup_hash=found["lookup_hash"],
+            school_id=found["school_id"],
+            managing_unit_id=found["managing_unit_id"],
+            source=_source(principal, minor_in),
+            verification_status=VerificationStatus.provisional
+            if found["number"] is None
+            else VerificationStatus.verified,
+            birth_date_precision=minor_in.birth_date_precision
+            if found["number"] is None
+            else BirthDatePrecision.day,
+            household_area=areas[minor_in.household_division_code],
+            residence_area=areas[minor_in.residence_division_code],
+        )
+        # The columns a new ``Minor`` takes by default, as ``insert_record``'s would.
+        values.update(
+            id=new_id(), version=1, created_at=now, updated_at=now, is_sealed=False, merged_into_id=None
+        )
+        stored.append(values)
+        results[index] = Registered(
+            id=values["id"],
+            name=values["name"],
+            managing_unit_id=values["managing_unit_id"],
+            risk_categories=tuple(values["risk_categories"]),
+            risk_level=str(values["risk_level"]),
+        )
+    # One multi-row VALUES statement per chunk, not executemany: asyncpg runs an executemany row by row, each row
+    # a statement of its own on PostgreSQL (far slower there than one statement of many rows).
+    for start in range(0, len(stored), _MANY_CHUNK):
+        await session.execute(sa.insert(_MINORS).values(stored[start : start + _MANY_CHUNK]))
+    for values in stored:
+        await audit.record(
+            session,
+            action=AuditAction.minor_created,
+            actor=principal,
+            unit_id=values["managing_unit_id"],
+            object_type="minor",
+            object_id=values["id"],
+        )
+    answers = [result for result in results if result is not None]
+    assert len(answers) == len(rows)
+    return answers
+
+
+async def _refuse_registered(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    accepted: list[tuple[int, dict[str, Any]]],
+    results: list[Registered | ProblemError | None],
+    limit: int,
+) -> list[tuple[int, dict[str, Any]]]:
+    """``register``'s one person, one record for many rows: a number already registered is refused as there
+    (in scope: named; elsewhere: said to exist, audited and counted), and so is a second row of one number."""
+    hashes = [found["lookup_hash"] for _index, found in accepted if found["lookup_hash"]]
+    existing: dict[str, Any] = {}
+    in_scope = within_minor_scope(principal, ManagingUnit.path, Minor.school_id).label("in_scope")
+    for start in range(0, len(hashes), _MANY_CHUNK):
+        rows = await session.execute(
+            sa.select(Minor.id_number_hash, Minor.id, Minor.managing_unit_id, in_scope)
+            .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
+            .where(Minor.id_number_hash.in_(hashes[start : start + _MANY_CHUNK]))
+        )
+        existing.update({row.id_number_hash: row for row in rows})
+    kept: list[tuple[int, dict[str, Any]]] = []
+    seen: set[str] = set()
+    for index, found in accepted:
+        lookup_hash = found["lookup_hash"]
+        match = existing.get(lookup_hash) if lookup_hash else None
+        if lookup_hash in seen or (match is not None and match.in_scope):
+            extra = {"existing_id": str(match.id)} if match is not None else None
+            results[index] = Conflict("This person is already registered.", extra=extra)
+            continue
+        if match is not None:
+            try:
+                await _record_match_elsewhere(
+                    session, principal=principal, managing_unit_id=match.managing_unit_id, limit=limit
+                )
+            except ProblemError as refused:
+                results[index] = refused
+            continue
+        if lookup_hash:
+            seen.add(lookup_hash)
+        kept.append((index, found))
+    return kept
+
+
+def _record_values(
+    cipher: FieldCipher,
+    *,
+    actor: Principal | None,
+    minor_in: MinorCreate,
+    number: str | None,
+    birth_date: date,
+    gender: str,
+    lookup_hash: str | None,
+    school_id: uuid.UUID | None,
+    managing_unit_id: uuid.UUID,
+    source: MinorSource,
+    verification_status: VerificationStatus,
+    birth_date_precision: BirthDatePrecision,
+    household_area: str | None,
+    residence_area: str | None,
+) -> dict[str, Any]:
+    """A new record's stored values (encrypted, masked, located), one registration or many alike."""
+    return {
+        "name": minor_in.name,
+        "id_document_type": minor_in.id_document_type if number else None,
+        "id_number_ciphertext": cipher.encrypt(number, context="minor.id_number") if number else None,
+        "id_number_hash": lookup_hash,
+        "id_number_masked": mask_id_number(number) if number else None,
+        "gender": gender,
+        "birth_date": birth_date,
+        "birth_date_precision": birth_date_precision,
+        "verification_status": verification_status,
+        "found_by": minor_in.found_by,
+        "phone_ciphertext": cipher.encrypt(minor_in.phone, context="minor.phone") if minor_in.phone else None,
+        "phone_masked": mask_phone(minor_in.phone) if minor_in.phone else None,
+        "guardians": _sealed_guardians(minor_in.guardians, cipher),
+        "household_division_code": minor_in.household_division_code,
+        "household_area": household_area,
+        "household_address": minor_in.household_address,
+        "residence_division_code": minor_in.residence_division_code,
+        "residence_area": residence_area,
+        "residence_address": minor_in.residence_address,
+        "school_id": school_id,
+        "grade": minor_in.grade,
+        "schooling_status": minor_in.schooling_status,
+        "risk_categories": [code.value for code in minor_in.risk_categories],
+        "substances": [code.value for code in minor_in.substances],
+        "risk_level": minor_in.risk_level,
+        "managing_unit_id": managing_unit_id,
+        "status": MinorStatus.active,
+        "source": source,
+        "created_by": actor.id if actor else None,
+    }
 
 
 async def update(
