@@ -249,6 +249,9 @@ def test_a_second_registration_of_the_same_person_links_to_the_record(page: Page
     first = page.url
     page.goto("/minors/new")
     register()
+    # Same name, same birth year: the form first lists the possible match; sent anyway, the number is refused.
+    expect(page.locator("[data-test=duplicates-list]")).to_be_visible()
+    page.locator("[data-test=duplicates-confirm]").click()
     duplicate = page.locator("[data-test=minor-duplicate]")
     expect(duplicate).to_contain_text("此人已登记")
     duplicate.locator("[data-test=minor-existing]").click()

@@ -168,6 +168,13 @@ def test_admin_sets_up_a_person_who_sees_only_their_menu(page: Page, screenshots
         "transfers",
         "campaigns",
         "my-tasks",
+        "venues",
+        "pharmacy-checks",
+        "publicity-activities",
+        "inspection-visits",
+        "responsibility-letters",
+        "assessments",
+        "imports",
         "account",
     }
 
