@@ -30,6 +30,7 @@ describe('a risk level has one colour everywhere', () => {
           suppressed: false,
           minors: {
             total: count(30),
+            provisional: count(0),
             by_status: [],
             by_risk_level: [
               { code: 'low', count: count(10) },
