@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
 from backend.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
@@ -97,6 +97,13 @@ def accept_file(content: bytes, *, filename: str | None, max_bytes: int) -> Acce
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
     )
+
+
+async def read_upload(request: Request, file: UploadFile) -> tuple[bytes, int]:
+    """An upload's bytes, read at most one past the configured limit (so a larger file is refused without being
+    read whole), and that limit."""
+    settings: Settings = request.app.state.settings
+    return await file.read(settings.max_upload_bytes + 1), settings.max_upload_bytes
 
 
 async def file_storage(request: Request) -> FileStorage:  # async: no worker thread (see get_cipher)

@@ -27,12 +27,11 @@ from backend.campaigns.service import campaigns, progress, reports
 from backend.db import DbSession
 from backend.errors import Forbidden, problem_responses
 from backend.etag import IfMatch, set_etag
-from backend.evidence import DOWNLOAD_RESPONSES, Storage, stored_file_response
+from backend.evidence import DOWNLOAD_RESPONSES, Storage, read_upload, stored_file_response
 from backend.exports import FILE_RESPONSES, ExportFormat, file_response
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
-from backend.settings import Settings
 from backend.units.models import Unit
 from backend.workflows import exporting
 
@@ -432,8 +431,7 @@ async def add_evidence(
     storage: Storage,
     file: Annotated[UploadFile, File(description="The evidence file")],
 ) -> EvidenceRead:
-    settings: Settings = request.app.state.settings
-    content = await file.read(settings.max_upload_bytes + 1)
+    content, max_bytes = await read_upload(request, file)
     evidence = await reports.add_evidence(
         session,
         principal=principal,
@@ -441,7 +439,7 @@ async def add_evidence(
         filename=file.filename,
         content=content,
         storage=storage,
-        max_bytes=settings.max_upload_bytes,
+        max_bytes=max_bytes,
     )
     return EvidenceRead.model_validate(evidence)
 

@@ -24,6 +24,7 @@ from backend.errors import (
     problem_responses,
     request_locale,
 )
+from backend.evidence import read_upload
 from backend.exports import XLSX_MEDIA_TYPE, content_disposition
 from backend.imports import service
 from backend.imports.models import ImportJob, ImportKind, ImportMode
@@ -89,10 +90,10 @@ async def upload_import(
     ),
     all_or_nothing: Annotated[bool, Form(description="With commit: write nothing if any row fails")] = False,
 ) -> ImportJobRead:
-    settings: Settings = request.app.state.settings
     importing.ensure_may_import(principal, kind)
-    content = await file.read(settings.max_upload_bytes + 1)
-    if len(content) > settings.max_upload_bytes:
+    settings: Settings = request.app.state.settings
+    content, max_bytes = await read_upload(request, file)
+    if len(content) > max_bytes:
         raise PayloadTooLarge("The file is larger than the upload limit.")
     try:
         sniff(content)

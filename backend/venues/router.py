@@ -12,12 +12,11 @@ from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
-from backend.evidence import DOWNLOAD_RESPONSES, Storage, stored_file_response
+from backend.evidence import DOWNLOAD_RESPONSES, Storage, read_upload, stored_file_response
 from backend.exports import FILE_RESPONSES, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
-from backend.settings import Settings
 from backend.venues import exporting as venue_columns
 from backend.venues import service
 from backend.venues.models import BuyerAgeBand, PharmacyCheck, Venue, VenueKind, VenueStatus
@@ -195,9 +194,8 @@ async def add_check_evidence(
     storage: Storage,
     file: Annotated[UploadFile, File(description="The evidence file")],
 ) -> VenueCheckEvidenceRead:
-    settings: Settings = request.app.state.settings
     check = await service.get_check(session, principal=principal, venue_id=venue_id, check_id=check_id)
-    content = await file.read(settings.max_upload_bytes + 1)
+    content, max_bytes = await read_upload(request, file)
     evidence = await service.add_check_evidence(
         session,
         principal=principal,
@@ -205,7 +203,7 @@ async def add_check_evidence(
         filename=file.filename,
         content=content,
         storage=storage,
-        max_bytes=settings.max_upload_bytes,
+        max_bytes=max_bytes,
     )
     return VenueCheckEvidenceRead.model_validate(evidence)
 

@@ -17,12 +17,11 @@ from backend.auth.deps import require
 from backend.db import DbSession, local_today
 from backend.errors import problem_responses
 from backend.etag import IfMatch, set_etag
-from backend.evidence import DOWNLOAD_RESPONSES, Storage, stored_file_response
+from backend.evidence import DOWNLOAD_RESPONSES, Storage, read_upload, stored_file_response
 from backend.exports import FILE_RESPONSES, Column, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
-from backend.settings import Settings
 from backend.work_records import exporting as exporting_columns
 from backend.work_records import service
 from backend.work_records.models import (
@@ -143,8 +142,7 @@ def _file_routes(router: APIRouter, scoped: Any) -> None:
         storage: Storage,
         file: Annotated[UploadFile, File(description="The file")],
     ) -> WorkRecordFileRead:
-        settings: Settings = request.app.state.settings
-        content = await file.read(settings.max_upload_bytes + 1)
+        content, max_bytes = await read_upload(request, file)
         stored = await service.add_file(
             session,
             principal=principal,
@@ -152,7 +150,7 @@ def _file_routes(router: APIRouter, scoped: Any) -> None:
             filename=file.filename,
             content=content,
             storage=storage,
-            max_bytes=settings.max_upload_bytes,
+            max_bytes=max_bytes,
         )
         return WorkRecordFileRead.model_validate(stored)
 
