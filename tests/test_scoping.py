@@ -25,6 +25,12 @@ UNIT_OWNED_TABLES = {
     "minor_counts": "/api/v1/minors",
     # Counts only, kept by triggers and read through the statistics' scoping: tests/stats.
     "minor_tallies": "/api/v1/stats/overview",
+    # The rates' counts per unit, kept by triggers and read through the rates' scoping: tests/stats/test_rates.py,
+    # tests/care_files/test_rate_tallies.py.
+    "rate_file_spans": "/api/v1/stats/rates",
+    "rate_contact_runs": "/api/v1/stats/rates",
+    "rate_urine_credits": "/api/v1/stats/rates",
+    "rate_open_files": "/api/v1/stats/rates",
     # issuer's subtree, or published to a unit in it: tests/campaigns/test_campaigns.py
     "campaigns": "/api/v1/campaigns",
     "campaign_targets": "/api/v1/campaigns",
@@ -51,7 +57,7 @@ UNIT_OWNED_TABLES = {
     "import_jobs": "/api/v1/imports",
 }
 # Endpoints that answer one record rather than a page.
-NOT_PAGED = {"/api/v1/care-settings", "/api/v1/stats/overview"}
+NOT_PAGED = {"/api/v1/care-settings", "/api/v1/stats/overview", "/api/v1/stats/rates"}
 UNIT_COLUMNS = {
     "unit_id",
     "managing_unit_id",

@@ -130,6 +130,10 @@ class CareFile(Versioned, table=True):
         ),
         # Every file of given minors, closed ones too (the follow-up facts of a page of seizure notices).
         sa.Index("ix_care_files_minor_id", "minor_id"),
+        # The rates' tallies count today's open files; the few opened or closed after today (a date set ahead)
+        # are looked up by these (backend/stats/rates.py).
+        sa.Index("ix_care_files_opened_at", "opened_at"),
+        sa.Index("ix_care_files_closed_at", "closed_at"),
         # The overdue and due-soon worklists: a unit, then a range of due dates.
         sa.Index("ix_care_files_managing_unit_id_next_due_on", "managing_unit_id", "next_due_on"),
         sa.Index("ix_care_files_responsible_user_ids", "responsible_user_ids", postgresql_using="gin"),
@@ -249,6 +253,73 @@ class CareFileYear(SQLModel, table=True):
     urine_tests_10: int = Field(default=0, nullable=False)
     urine_tests_11: int = Field(default=0, nullable=False)
     urine_tests_12: int = Field(default=0, nullable=False)
+
+
+# The per-unit tallies behind the rates (``backend/stats/rates.py``, docs/statistics.md "The tallies behind
+# them"): kept by database triggers on ``care_files`` and ``care_file_years`` (migration
+# ``2026_12_02_1400_unit_rate_tallies``), whichever code writes a file or an entry, so that a county's rates add
+# up a few rows per unit instead of reading every file. Months are numbers: year × 12 + month − 1 (Beijing).
+
+RATE_OPEN_END = 99999  # RateFileSpan.last_month of a file that is not closed
+RATE_LONGEST_RUN = 11  # the periods the tallies answer have at most 12 whole months
+RATE_NO_DAY = date(1970, 1, 1)  # RateOpenFile.day of the ``open`` and ``lead`` tallies, and of a file lost by
+# failed attempts (``lost``: lost whatever the day)
+
+
+class RateFileSpan(SQLModel, table=True):
+    """Care files per managing unit by the whole calendar months they span: the first whole month from the day
+    opened, the last whole month up to the day closed (``RATE_OPEN_END`` while not closed), and the plan's
+    urine-test interval (0 for none). 帮教率's denominator and the urine tests required, for any period."""
+
+    __tablename__ = "rate_file_spans"
+
+    last_month: int = Field(primary_key=True)
+    first_month: int = Field(primary_key=True)
+    unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True)
+    urine_interval: int = Field(primary_key=True)
+    files: int = Field(nullable=False)
+
+
+class RateContactRun(SQLModel, table=True):
+    """Per managing unit and month, the files with a contact that month within their whole months, by the month
+    their run of months with a contact began (``run_from``; a run reaching the file's first whole month, or
+    longer than 11 months back, is written ``month − 11``) and whether the month is the file's last whole one
+    (``closes``, 0 or 1). A file had a contact in every whole month of a period P1–P2 of at most 12 months
+    exactly when it has a row at its last month in the period with ``run_from <= P1``."""
+
+    __tablename__ = "rate_contact_runs"
+
+    month: int = Field(primary_key=True)
+    closes: int = Field(primary_key=True)
+    run_from: int = Field(primary_key=True)
+    unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True)
+    files: int = Field(nullable=False)
+
+
+class RateUrineCredit(SQLModel, table=True):
+    """Per managing unit and period of whole months (at most 12), the urine tests done by its files, each file
+    counted up to what its plan requires in its part of the period (尿检率's numerator). Only periods holding a
+    test have rows."""
+
+    __tablename__ = "rate_urine_credits"
+
+    period_first: int = Field(primary_key=True)
+    period_last: int = Field(primary_key=True)
+    unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True)
+    tests: int = Field(nullable=False)
+
+
+class RateOpenFile(SQLModel, table=True):
+    """The open files per managing unit (``kind`` ``open``), those with a lead worker (``lead``), by next due
+    day (``due``) and by the day they count as lost from contact (``lost``): the overdue, lost and lead-worker
+    figures as of today."""
+
+    __tablename__ = "rate_open_files"
+
+    kind: str = Field(sa_type=sa.String(10), primary_key=True)
+    day: date = Field(primary_key=True)
+    unit_id: uuid.UUID = Field(foreign_key="units.id", primary_key=True)
+    files: int = Field(nullable=False)
 
 
 class CareSettings(SQLModel, table=True):

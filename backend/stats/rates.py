@@ -16,6 +16,7 @@ its ``received_at``. A period runs from ``start`` to ``end``, both included; fig
 ``as_of`` is the earlier of ``end`` and today.
 """
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,10 +30,15 @@ from sqlmodel import col
 
 from backend.care_files.models import (
     OPEN_STATUSES,
+    RATE_LONGEST_RUN,
     CareFile,
     CareFileStatus,
     CareFileYear,
     DueState,
+    RateContactRun,
+    RateFileSpan,
+    RateOpenFile,
+    RateUrineCredit,
     UrineResult,
 )
 from backend.care_files.worklists import due_condition
@@ -144,14 +150,26 @@ class _Sums:
         return result
 
 
+@functools.lru_cache(maxsize=65536)
+def _ids_on_path(path: str) -> tuple[uuid.UUID, ...]:
+    """``ids_on_path``, remembered: a county's few thousand paths are parsed once per process, not per answer."""
+    return tuple(ids_on_path(path))
+
+
 class _RollUp:
     """Adds each grouped row (a managing or receiving unit's path) to every asked unit on that path."""
 
     def __init__(self, units: Sequence[Unit]) -> None:
         self.sums = {unit.id: _Sums() for unit in units}
+        self._targets: dict[str, list[_Sums]] = {}
 
     def targets(self, path: str) -> list[_Sums]:
-        return [self.sums[unit_id] for unit_id in ids_on_path(path) if unit_id in self.sums]
+        """The asked units on the path, worked out once per path (a few thousand paths, each read per rate)."""
+        found = self._targets.get(path)
+        if found is None:
+            found = [self.sums[unit_id] for unit_id in _ids_on_path(path) if unit_id in self.sums]
+            self._targets[path] = found
+        return found
 
     def add(self, path: str, code: str, numerator: int, denominator: int) -> None:
         for sums in self.targets(path):
@@ -354,27 +372,194 @@ async def unit_rates(
     session: AsyncSession, *, units: Sequence[Unit], period: Period, explain: bool = False
 ) -> dict[uuid.UUID, dict[str, RateFigure]]:
     """Every rate of ``RATE_CODES`` for each unit, over its whole subtree, for ``period``. Units are taken as
-    given (the caller has checked they are in scope); a fixed number of queries whatever their number."""
+    given (the caller has checked they are in scope); a fixed number of queries whatever their number.
+
+    The care and urine-test figures of a period of up to 12 whole months (any period the rates page takes, a
+    yearly scheme) and the open files' figures as of today are added up from the per-unit tallies the database
+    keeps (``RateFileSpan`` …, docs/statistics.md); a longer period, or one that ended before today, is counted
+    from the files (``_per_file``, ``_snapshot_query``): the same figures, read the long way."""
     if not units:
         return {}
-    as_of = period.as_of()
+    today = local_today()
+    as_of = period.as_of(today)
     roll_up = _RollUp(units)
     if as_of < period.start:  # a period that has not begun: nothing to count
         return {unit.id: _Sums().figures() for unit in units}
 
-    for path, open_files, overdue, lost, with_lead in (
-        await session.execute(_snapshot_query(units, as_of))
-    ).all():
-        roll_up.add(path, "overdue_share", overdue, open_files)
-        roll_up.add(path, "lost_contact_count", lost, open_files)
-        roll_up.add(path, "responsible_share", with_lead, open_files)
+    if as_of == today:
+        await _open_files_from_tallies(session, roll_up, units, as_of)
+    else:
+        for path, open_files, overdue, lost, with_lead in (
+            await session.execute(_snapshot_query(units, as_of))
+        ).all():
+            _add_snapshot(roll_up, path, open_files, overdue, lost, with_lead)
 
+    months = whole_months(period.start, as_of)
+    per_file: sa.Subquery | None = None
+    if len(months) <= RATE_LONGEST_RUN + 1:
+        await _care_from_tallies(session, roll_up, units, months)
+    else:
+        per_file = await _per_file_query(session, units, period, as_of)
+        await _care_from_files(session, roll_up, per_file)
+
+    receiving, (same_day, conditions) = _notices(units, period, as_of)
+    for path, received, acknowledged in (
+        await session.execute(
+            sa.select(receiving.path, sa.func.count(), _counting(same_day))
+            .join(receiving, receiving.id == SeizureNotice.receiving_unit_id)
+            .where(*conditions)
+            .group_by(receiving.path)
+        )
+    ).all():
+        roll_up.add(path, "notice_same_day_rate", acknowledged, received)
+
+    if explain:
+        if per_file is None:
+            per_file = await _per_file_query(session, units, period, as_of)
+        await _explain(session, roll_up, units, per_file, as_of, (receiving, same_day, conditions))
+    return {unit_id: sums.figures() for unit_id, sums in roll_up.sums.items()}
+
+
+def _add_snapshot(
+    roll_up: _RollUp, path: str, open_files: int, overdue: int, lost: int, with_lead: int
+) -> None:
+    roll_up.add(path, "overdue_share", overdue, open_files)
+    roll_up.add(path, "lost_contact_count", lost, open_files)
+    roll_up.add(path, "responsible_share", with_lead, open_files)
+
+
+async def _open_files_from_tallies(
+    session: AsyncSession, roll_up: _RollUp, units: Sequence[Unit], as_of: date
+) -> None:
+    """The open files' figures as of today from ``RateOpenFile``: the open files and those with a lead worker,
+    those due before today and those lost by then. The tallies count files by their status; a file opened, or
+    closed, after the end of today (a date set ahead, which the services never write) is judged by its dates
+    here, as ``_snapshot_query`` judges every file."""
+    tally = RateOpenFile
+    counted = sa.or_(
+        col(tally.kind).in_(("open", "lead")),
+        sa.and_(col(tally.kind).in_(("due", "lost")), tally.day < as_of),
+    )
+    found: dict[str, dict[str, int]] = {}
+    for path, kind, files in (
+        await session.execute(
+            sa.select(Unit.path, tally.kind, sa.func.sum(tally.files))
+            .join(Unit, Unit.id == tally.unit_id)
+            .where(_within(units, Unit.path), counted)
+            .group_by(Unit.path, tally.kind)
+        )
+    ).all():
+        found.setdefault(path, dict.fromkeys(("open", "due", "lost", "lead"), 0))[kind] = int(files or 0)
+    after = local_midnight_utc(as_of + timedelta(days=1))
+    ahead = (
+        sa.select(
+            Unit.path,
+            CareFile.status.in_(OPEN_STATUSES),
+            _open_on(as_of),
+            due_condition(DueState.overdue, as_of),
+            due_condition(DueState.lost_contact, as_of),
+            CareFile.lead_worker_id.is_not(None),
+        )
+        .join(Unit, Unit.id == CareFile.managing_unit_id)
+        .where(
+            _within(units, Unit.path), sa.or_(CareFile.opened_at >= after, col(CareFile.closed_at) >= after)
+        )
+    )
+    for path, tallied, open_then, overdue, lost, with_lead in (await session.execute(ahead)).all():
+        sign = int(bool(open_then)) - int(bool(tallied))
+        counts = found.setdefault(path, dict.fromkeys(("open", "due", "lost", "lead"), 0))
+        for kind, flag in (("open", True), ("due", overdue), ("lost", lost), ("lead", with_lead)):
+            counts[kind] += sign * int(bool(flag))
+    for path, counts in found.items():
+        _add_snapshot(roll_up, path, counts["open"], counts["due"], counts["lost"], counts["lead"])
+
+
+async def _care_from_tallies(
+    session: AsyncSession, roll_up: _RollUp, units: Sequence[Unit], months: list[tuple[int, int, int]]
+) -> None:
+    """帮教率 and 尿检率 for a period of 1 to 12 whole months (``months``, P1 to P2) from the per-unit tallies:
+    three grouped reads of a few rows per unit.
+
+    - Files counted and tests required (``RateFileSpan``): every file whose whole months meet the period, its
+      part of the period running from the later of P1 and its first month to the earlier of P2 and its last;
+      required = ⌊days of that part ÷ the plan's interval⌋, the same for every file of a tally row.
+    - Files cared for (``RateContactRun``): a row at P2 (a file still open then), or at the file's last month
+      between P1 and P2 (``closes``), whose run of months with a contact began by P1.
+    - Tests credited (``RateUrineCredit``): the period's own row, each file's tests already capped."""
+    if not months:  # without a whole month in the period nothing is due
+        return
+    first_month, last_month = months[0][0], months[-1][0]
+    first_days = {month: first for month, first, _last in months} | {last_month + 1: months[-1][2] + 1}
+
+    def first_day(month: Any) -> Any:
+        return sa.case(*((month == number, sa.literal(day)) for number, day in first_days.items()))
+
+    span = RateFileSpan
+    part_start = sa.case((span.first_month > first_month, span.first_month), else_=sa.literal(first_month))
+    part_end = sa.case((span.last_month < last_month, span.last_month), else_=sa.literal(last_month))
+    required = sa.case(
+        (span.urine_interval > 0, (first_day(part_end + 1) - first_day(part_start)) // span.urine_interval),
+        else_=0,
+    )
+    files: dict[str, list[int]] = {}
+    for path, counted, tests_required in (
+        await session.execute(
+            sa.select(Unit.path, sa.func.sum(span.files), sa.func.sum(span.files * required))
+            .join(Unit, Unit.id == span.unit_id)
+            .where(_within(units, Unit.path), span.first_month <= last_month, span.last_month >= first_month)
+            .group_by(Unit.path)
+        )
+    ).all():
+        files[path] = [int(counted or 0), 0, int(tests_required or 0), 0]
+    run = RateContactRun
+    for path, cared in (
+        await session.execute(
+            sa.select(Unit.path, sa.func.sum(run.files))
+            .join(Unit, Unit.id == run.unit_id)
+            .where(
+                _within(units, Unit.path),
+                run.run_from <= first_month,
+                sa.or_(
+                    run.month == last_month,
+                    sa.and_(run.month >= first_month, run.month < last_month, run.closes == 1),
+                ),
+            )
+            .group_by(Unit.path)
+        )
+    ).all():
+        files.setdefault(path, [0, 0, 0, 0])[1] = int(cared or 0)
+    credit = RateUrineCredit
+    for path, credited in (
+        await session.execute(
+            sa.select(Unit.path, sa.func.sum(credit.tests))
+            .join(Unit, Unit.id == credit.unit_id)
+            .where(
+                _within(units, Unit.path),
+                credit.period_first == first_month,
+                credit.period_last == last_month,
+            )
+            .group_by(Unit.path)
+        )
+    ).all():
+        files.setdefault(path, [0, 0, 0, 0])[3] = int(credited or 0)
+    for path, (counted, cared, tests_required, credited) in files.items():
+        roll_up.add(path, "care_rate", cared, counted)
+        roll_up.add(path, "urine_test_rate", credited, tests_required)
+
+
+async def _per_file_query(
+    session: AsyncSession, units: Sequence[Unit], period: Period, as_of: date
+) -> sa.Subquery:
     if session.get_bind().dialect.name == "postgresql":
         # The planner's estimate for the per-file figures is far above what they cost (it cannot see that a
         # file has a row or two of summary), which sets off JIT compilation of the wide CASE expressions:
         # seconds of compiling for a query that runs in a fraction of that. Off for this transaction only.
         await session.execute(sa.text("SET LOCAL jit = off"))
-    per_file = _per_file(units, period, as_of)
+    return _per_file(units, period, as_of)
+
+
+async def _care_from_files(session: AsyncSession, roll_up: _RollUp, per_file: sa.Subquery) -> None:
+    """帮教率 and 尿检率 counted file by file (a period of more than 12 whole months)."""
     cared = sa.and_(per_file.c.intervals >= 1, per_file.c.intervals_covered >= per_file.c.intervals)
     tests_credited = sa.case(
         (per_file.c.tests_done < per_file.c.tests_required, per_file.c.tests_done),
@@ -393,21 +578,6 @@ async def unit_rates(
     ).all():
         roll_up.add(path, "care_rate", files_cared, files_due)
         roll_up.add(path, "urine_test_rate", tests_done, tests_required)
-
-    receiving, (same_day, conditions) = _notices(units, period, as_of)
-    for path, received, acknowledged in (
-        await session.execute(
-            sa.select(receiving.path, sa.func.count(), _counting(same_day))
-            .join(receiving, receiving.id == SeizureNotice.receiving_unit_id)
-            .where(*conditions)
-            .group_by(receiving.path)
-        )
-    ).all():
-        roll_up.add(path, "notice_same_day_rate", acknowledged, received)
-
-    if explain:
-        await _explain(session, roll_up, units, per_file, as_of, (receiving, same_day, conditions))
-    return {unit_id: sums.figures() for unit_id, sums in roll_up.sums.items()}
 
 
 async def _explain(

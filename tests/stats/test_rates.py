@@ -263,6 +263,87 @@ async def test_a_parent_is_the_sum_of_its_children_and_what_it_manages_itself(ma
     assert town["care_rate"] == (8, 12, 0.6667)
 
 
+async def test_open_files_as_of_today_and_as_of_yesterday(app, client, login, county, make_app):
+    """A period ending today counts today's open files (from the tallies the database keeps); one ending
+    yesterday judges each file by its dates. Files dated ahead (opened, or closed, after today: the services
+    never write them, a direct write might) are judged by their dates either way. 锦湖街道's files, each twice:
+
+    | file | status | opened / closed | next due | lost on | failed attempts | lead |
+    | --- | --- | --- | --- | --- | --- | --- |
+    | g1 | open | 60 days ago | yesterday | in 30 days | 0 | yes |
+    | g2 | open | 60 days ago | today | yesterday | 0 | no |
+    | g3 | open | 60 days ago | in 5 days | in 40 days | 2 | yes |
+    | g4 | closure requested | 60 days ago | in 10 days | in 40 days | 0 | yes |
+    | g5 | closed | 60 days ago / yesterday 10:00 | 3 days ago | in 40 days | 0 | yes |
+    | g6 | open | tomorrow 09:00 | 3 days ago | in 40 days | 0 | yes |
+    | g7 | closed | 60 days ago / tomorrow 10:00 | in 10 days | in 40 days | 0 | no |
+    """
+    jinhu = county["units"]["锦湖街道"].id
+    today = local_today()
+    day = {"today": today, "yesterday": today - timedelta(days=1), "tomorrow": today + timedelta(days=1)}
+    lead = await login("county_lead")
+    rng = random.Random(1818)
+    async with app.state.sessionmaker() as session:
+        lead_id = await session.scalar(sa.select(User.id).where(User.username == "jinhu_worker"))
+    ago = (today - timedelta(days=60)).isoformat()
+    files = [
+        ("open", ago, None, -1, 30, 0, True),
+        ("open", ago, None, 0, -1, 0, False),
+        ("open", ago, None, 5, 40, 2, True),
+        ("closure_requested", ago, None, 10, 40, 0, True),
+        ("closed", ago, (day["yesterday"].isoformat(), 10), -3, 40, 0, True),
+        ("open", (day["tomorrow"].isoformat(), 9), None, -3, 40, 0, True),
+        ("closed", ago, (day["tomorrow"].isoformat(), 10), 10, 40, 0, False),
+    ]
+    minors = []
+    for _ in range(2 * len(files)):
+        person = synthetic_person(rng, today=today, age=15)
+        body = {
+            "name": person.name,
+            "id_number": person.id_number,
+            "risk_categories": ["left_behind"],
+            "risk_level": "low",
+            "managing_unit_id": str(jinhu),
+        }
+        response = await client.post("/api/v1/minors", json=body, headers=lead)
+        assert response.status_code == 201, response.text
+        minors.append(uuid.UUID(response.json()["id"]))
+    async with app.state.sessionmaker() as session, session.begin():
+        for copy in range(2):
+            for number, (status, opened, closed, due, lost, failed, has_lead) in enumerate(files):
+                opened_day, opened_hour = opened if isinstance(opened, tuple) else (opened, 9)
+                session.add(
+                    CareFile(
+                        minor_id=minors[copy * len(files) + number],
+                        managing_unit_id=jinhu,
+                        status=status,
+                        trigger="manual",
+                        opened_at=beijing(opened_day, opened_hour),
+                        closed_at=beijing(*closed) if closed else None,
+                        interval_days=30,
+                        next_due_on=today + timedelta(days=due),
+                        lost_contact_on=today + timedelta(days=lost),
+                        failed_attempts=failed,
+                        lead_worker_id=lead_id if has_lead else None,
+                    )
+                )
+    # Today: g1–g4 and g7 (closed only tomorrow) are open, g6 not yet. Overdue: g1. Lost: g2, g3. Lead: g1,
+    # g3, g4.
+    period = {"period_from": (today - timedelta(days=30)).isoformat(), "unit_id": str(jinhu)}
+    response = await _report(make_app, 1, "county_lead", period_to=today.isoformat(), **period)
+    figures = _figures(response.json(), str(jinhu))
+    assert figures["overdue_share"] == (2, 10, 0.2)
+    assert figures["lost_contact_count"] == (4, 10, 4.0)
+    assert figures["responsible_share"] == (6, 10, 0.6)
+    # Yesterday: the same five open; none overdue (g1 was due yesterday itself); lost only g3 (g2's day is
+    # yesterday itself).
+    response = await _report(make_app, 1, "county_lead", period_to=day["yesterday"].isoformat(), **period)
+    figures = _figures(response.json(), str(jinhu))
+    assert figures["overdue_share"] == (0, 10, 0.0)
+    assert figures["lost_contact_count"] == (2, 10, 2.0)
+    assert figures["responsible_share"] == (6, 10, 0.6)
+
+
 def _attack(report: dict, threshold: int | None = None) -> list[str]:
     """What an attacker works out of the published rates (``recoverability.leaks``): each unit's numerator and
     denominator are published or not, and their difference (the complement: minors not cared for …) is known
