@@ -21,8 +21,8 @@ Writes ``bench/results/rates.json``.
 
 import argparse
 import asyncio
-import importlib.util
 import json
+import os
 import statistics
 import sys
 import time
@@ -43,17 +43,6 @@ from bench import seed
 DATABASE = "qinghu_bench_rates"
 PASSWORD = seed.PASSWORD
 TARGET_MS = 300
-
-
-def _summary_backfill() -> str:
-    """The migration's own backfill statement (PostgreSQL), so the bench fills the summary as an upgrade does."""
-    path = REPO / "migrations" / "versions" / "2026_12_02_1300_care_file_years.py"
-    spec = importlib.util.spec_from_file_location("care_file_years_migration", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return str(module._backfill("postgresql"))
 
 
 async def _seed(dsn: str, minors: int, today: date) -> None:
@@ -153,29 +142,39 @@ async def _seed(dsn: str, minors: int, today: date) -> None:
         """,
         township, datetime.combine(year_start, datetime.min.time(), tzinfo=UTC),
     )  # fmt: skip
-    # The triggers were set aside: fill the files' yearly summary the way the migration backfills it.
-    started = time.perf_counter()
-    await connection.execute(_summary_backfill())
-    print(f"care_file_years filled from the entries in {time.perf_counter() - started:.0f} s")
-    await connection.execute("SET session_replication_role = DEFAULT")
+    # The triggers were set aside: fill the files' yearly summary and the rates' tallies the way the migrations
+    # backfill them.
+    await seed.fill_summaries(connection)
     await connection.execute("VACUUM ANALYZE")
     await connection.close()
 
 
-async def _measure(
-    settings: Settings, rounds: int, today: date, warmup: int = 2
-) -> tuple[list[float], list[float], dict]:
+async def _measure(settings: Settings, rounds: int, baseline_rounds: int, warmup: int = 2) -> dict:
+    """The county lead's ``/stats/rates`` over the last 365 days (Beijing days, ending today) through HTTP:
+    the app's ``Server-Timing``. Then, called directly and interleaved, ``unit_rates`` for the county and its
+    townships (what that page asks) from the tallies and read the long way from the files (``read_files``, the
+    baseline: what main did before the tallies), and for 500 units with the ids behind each figure (what an
+    assessment run asks). Both ways must give the same figures."""
     from httpx import ASGITransport, AsyncClient
     from sqlalchemy import select
 
+    from backend.db import local_today
     from backend.main import create_app
     from backend.stats.rates import Period, unit_rates
     from backend.units.models import Unit
 
+    today = local_today()
     app = create_app(settings)
     params = {"period_from": (today - timedelta(days=365)).isoformat(), "period_to": today.isoformat()}
-    server: list[float] = []
-    direct: list[float] = []
+    period = Period(today - timedelta(days=365), today)
+    timings: dict[str, list[float]] = {
+        "server": [],
+        "tallies": [],
+        "files": [],
+        "units_500": [],
+        "units_500_ids": [],
+    }
+    load = [os.getloadavg()]
     async with (
         app.router.lifespan_context(app),
         AsyncClient(transport=ASGITransport(app=app), base_url="http://bench") as client,
@@ -191,18 +190,45 @@ async def _measure(
             response = await client.get("/api/v1/stats/rates", params=params, headers=headers)
             assert response.status_code == 200, response.text
             if round_ >= warmup:
-                server.append(float(response.headers["server-timing"].split("dur=")[1]))
+                timings["server"].append(float(response.headers["server-timing"].split("dur=")[1]))
         county = response.json()["units"][0]
-        async with app.state.sessionmaker() as session:
-            units = (await session.scalars(select(Unit).where(Unit.kind != "county_office").limit(500))).all()
-            period = Period(today - timedelta(days=365), today)
-            for round_ in range(max(1, rounds // 4) + min(warmup, 1)):
+        load.append(os.getloadavg())
+
+        async def timed(name: str, units: list, **options: bool) -> dict:
+            async with app.state.sessionmaker() as session:
                 started = time.perf_counter()
-                await unit_rates(session, units=units, period=period)
-                if round_ >= min(warmup, 1):
-                    direct.append((time.perf_counter() - started) * 1000)
+                figures = await unit_rates(session, units=units, period=period, **options)
+                timings[name].append((time.perf_counter() - started) * 1000)
+                return figures
+
+        async with app.state.sessionmaker() as session:
+            root = (await session.scalars(select(Unit).where(Unit.kind == "county_office"))).first()
+            assert root is not None
+            page = [root, *(await session.scalars(select(Unit).where(Unit.parent_id == root.id)))]
+            many = list(
+                await session.scalars(
+                    select(Unit)
+                    .where(Unit.kind.in_(("township", "community")))
+                    .order_by(Unit.path)
+                    .limit(500)
+                )
+            )
+        for round_ in range(baseline_rounds + 1):  # the first of each is a warm-up
+            quick = await timed("tallies", page)
+            slow = await timed("files", page, read_files=True)
+            assert quick == slow, "the tallies and the files disagree"
+            if round_ == 0:
+                timings["tallies"].clear()
+                timings["files"].clear()
+        for round_ in range(max(1, rounds // 4) + 1):
+            await timed("units_500", many)
+            await timed("units_500_ids", many, explain=True)
+            if round_ == 0:
+                timings["units_500"].clear()
+                timings["units_500_ids"].clear()
+        load.append(os.getloadavg())
     await app.state.engine.dispose()
-    return server, direct, county
+    return {"timings": timings, "county": county, "load": load}
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -221,6 +247,9 @@ def main() -> None:
     parser.add_argument("--minors", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=2, help="requests before the measured ones")
+    parser.add_argument(
+        "--baseline-rounds", type=int, default=3, help="rounds of the direct comparison with the files (slow)"
+    )
     parser.add_argument("--reuse", action="store_true", help="measure on the database loaded before")
     parser.add_argument(
         "--database",
@@ -240,18 +269,48 @@ def main() -> None:
         print(
             f"loaded {args.minors} minors, files and a year of entries in {time.perf_counter() - started:.0f} s"
         )
-    server, direct, county = asyncio.run(_measure(settings, args.rounds, today, args.warmup))
-    results = {"county_rates_server": _summary(server), "unit_rates_500_units": _summary(direct)}
+    measured = asyncio.run(_measure(settings, args.rounds, args.baseline_rounds, args.warmup))
+    timings = measured["timings"]
+    results = {
+        "county_rates_server": _summary(timings["server"]),
+        "county_unit_rates_tallies": _summary(timings["tallies"]),
+        "county_unit_rates_files_baseline": _summary(timings["files"]),
+        "ratio_tallies_to_files": round(
+            statistics.median(timings["tallies"]) / statistics.median(timings["files"]), 4
+        ),
+        "unit_rates_500_units": _summary(timings["units_500"]),
+        "unit_rates_500_units_with_ids": _summary(timings["units_500_ids"]),
+        "load_average_1_5_15": [[round(value, 1) for value in sample] for sample in measured["load"]],
+    }
     print(
-        f"stats/rates (county, 365 days): median {results['county_rates_server']['median_ms']} ms, "
-        f"p95 {results['county_rates_server']['p95_ms']} ms (target {TARGET_MS} ms)"
+        f"stats/rates (county, 365 days): server time median {results['county_rates_server']['median_ms']} ms, "
+        f"p95 {results['county_rates_server']['p95_ms']} ms over {args.rounds} requests (target {TARGET_MS} ms)"
     )
-    print(f"unit_rates, 500 units: median {results['unit_rates_500_units']['median_ms']} ms")
-    print("county:", json.dumps(county["rates"], ensure_ascii=False))
+    print(
+        f"unit_rates, county and townships: tallies {results['county_unit_rates_tallies']['median_ms']} ms, "
+        f"files (baseline) {results['county_unit_rates_files_baseline']['median_ms']} ms: "
+        f"ratio {results['ratio_tallies_to_files']}"
+    )
+    print(
+        f"unit_rates, 500 units: {results['unit_rates_500_units']['median_ms']} ms, with the ids behind each "
+        f"figure {results['unit_rates_500_units_with_ids']['median_ms']} ms"
+    )
+    print(
+        "load average (1, 5, 15 min) at start, after the requests, at the end:",
+        results["load_average_1_5_15"],
+    )
+    print("county:", json.dumps(measured["county"]["rates"], ensure_ascii=False))
     output = REPO / "bench" / "results" / "rates.json"
     output.write_text(
         json.dumps(
-            {"minors": args.minors, "rounds": args.rounds, "target_ms": TARGET_MS, **results}, indent=2
+            {
+                "minors": args.minors,
+                "database": args.database,
+                "rounds": args.rounds,
+                "target_ms": TARGET_MS,
+                **results,
+            },
+            indent=2,
         )
     )
 

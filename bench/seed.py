@@ -16,12 +16,15 @@ community's files, about 520 each) and one police officer per township (``bench_
 ``PASSWORD``.
 """
 
+import importlib.util
 import json
 import random
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -389,7 +392,87 @@ async def seed_casework(connection: asyncpg.Connection, county: County, *, today
     )
     loaded["notifications"] = await connection.fetchval("SELECT count(*) FROM notifications")
     done("notifications")
+    await fill_summaries(connection)
+    done("summaries")
     await connection.execute("SET session_replication_role = DEFAULT")
     await vacuum(connection)
     done("vacuum")
     return loaded
+
+
+def _migration(name: str) -> Any:
+    """A migration module of this checkout (its backfill statements), or None where it has none."""
+    path = Path(__file__).resolve().parent.parent / "migrations" / "versions" / f"{name}.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def _empty(connection: asyncpg.Connection, table: str) -> bool:
+    return not await connection.fetchval(f"SELECT EXISTS (SELECT 1 FROM {table})")
+
+
+async def fill_summaries(connection: asyncpg.Connection) -> dict[str, float]:
+    """What the triggers would have written while a bulk load set them aside, filled by the migrations' own
+    backfill statements where the tables exist and are still empty: the care files' monthly summary
+    (``care_file_years``, from the entries), then the rates' per-unit tallies (``rate_file_spans`` …, from the
+    files and that summary). Run by ``seed_casework``, by bench/rates.py after its load, and on a database
+    loaded before this existed (``python bench/seed.py fill-summaries --database …``). Triggers stay set aside
+    while it writes, so the summary's rows do not also feed the tallies' triggers."""
+    tables = {row["table_name"] for row in await connection.fetch(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+    )}  # fmt: skip
+    seconds: dict[str, float] = {}
+    await connection.execute("SET session_replication_role = replica")
+    await connection.execute("SET work_mem = '256MB'")
+    summary = _migration("2026_12_02_1300_care_file_years")
+    if (
+        summary is not None
+        and "care_file_years" in tables
+        and await _empty(connection, "care_file_years")
+        and not await _empty(connection, "care_entries")
+    ):
+        started = time.perf_counter()
+        await connection.execute(summary._backfill("postgresql"))
+        seconds["care_file_years_s"] = round(time.perf_counter() - started, 1)
+        print(f"  care_file_years filled from the entries ({seconds['care_file_years_s']:.0f} s)", flush=True)
+    tallies = _migration("2026_12_02_1400_unit_rate_tallies")
+    if (
+        tallies is not None
+        and "rate_file_spans" in tables
+        and all([await _empty(connection, table) for table in tallies.TABLES])
+        and not await _empty(connection, "care_files")
+    ):
+        started = time.perf_counter()
+        for statement in tallies._backfill("postgresql"):
+            await connection.execute(statement)
+        seconds["rate_tallies_s"] = round(time.perf_counter() - started, 1)
+        print(f"  the rates' tallies filled ({seconds['rate_tallies_s']:.0f} s)", flush=True)
+    await connection.execute("RESET work_mem")
+    await connection.execute("SET session_replication_role = DEFAULT")
+    return seconds
+
+
+async def _fill_summaries_of(database: str) -> None:
+    connection = await asyncpg.connect(dsn_of(database))
+    try:
+        await fill_summaries(connection)
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+
+
+if __name__ == "__main__":
+    import argparse
+    import asyncio
+
+    parser = argparse.ArgumentParser(description="Fill what a bulk load left empty (see fill_summaries).")
+    parser.add_argument("action", choices=["fill-summaries"])
+    parser.add_argument("--database", default=DEFAULT_DATABASE)
+    arguments = parser.parse_args()
+    asyncio.run(_fill_summaries_of(arguments.database))

@@ -281,7 +281,13 @@ async def client(app: FastAPI) -> AsyncIterator[AsyncClient]:
 _SEEDED: dict[tuple[str, date], dict[str, list[dict[str, Any]]]] = {}
 # Tables that triggers write when other tables' rows go in (SQLite's triggers cannot be set aside): restored
 # last, after what the triggers wrote is taken out again.
-_WRITTEN_BY_TRIGGERS = ("minor_counts",)
+_WRITTEN_BY_TRIGGERS = (
+    "minor_counts",
+    "rate_file_spans",
+    "rate_contact_runs",
+    "rate_urine_credits",
+    "rate_open_files",
+)
 
 
 def _untyped(table: sa.Table) -> sa.TableClause:

@@ -17,6 +17,7 @@ its ``received_at``. A period runs from ``start`` to ``end``, both included; fig
 """
 
 import functools
+import operator
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import col
 
 from backend.care_files.models import (
@@ -56,6 +58,29 @@ RATE_CODES: tuple[str, ...] = (
     "responsible_share",
 )
 
+# The counts one grouped read gives per managing (or receiving) unit, and the rate each is part of.
+COUNTS = (
+    "open_files",
+    "overdue",
+    "lost",
+    "with_lead",
+    "files_due",
+    "files_cared",
+    "tests_required",
+    "tests_credited",
+    "notices",
+    "same_day",
+)
+FIGURE_COUNTS = {  # rate code: (numerator, denominator)
+    "care_rate": ("files_cared", "files_due"),
+    "urine_test_rate": ("tests_credited", "tests_required"),
+    "overdue_share": ("overdue", "open_files"),
+    "lost_contact_count": ("lost", "open_files"),
+    "notice_same_day_rate": ("same_day", "notices"),
+    "responsible_share": ("with_lead", "open_files"),
+}
+
+
 # What ``RateFigure.ids`` holds for each rate (with ``explain``): the records that count against the unit.
 IDS_BEHIND: dict[str, str] = {
     "care_rate": "minors whose file missed a calendar month's follow-up (denominator − numerator)",
@@ -70,6 +95,7 @@ IDS_BEHIND: dict[str, str] = {
 DONE_URINE_RESULTS = (UrineResult.negative.value, UrineResult.positive.value)
 
 _EPOCH = date(1970, 1, 1)
+_UUID_BYTES = operator.attrgetter("bytes")
 
 
 @dataclass(frozen=True)
@@ -101,6 +127,11 @@ class LocalDay(sa.sql.expression.ColumnElement[int]):
     subtracted and divided into intervals in SQL on both databases."""
 
     inherit_cache = True
+    # What the statement cache keys on (without it, no statement holding a LocalDay could be cached).
+    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's own class attribute
+        ("column", InternalTraversal.dp_clauseelement),
+        ("is_date", InternalTraversal.dp_boolean),
+    ]
     type = sa.Integer()
 
     def __init__(self, column: Any, *, is_date: bool = False) -> None:
@@ -136,17 +167,20 @@ def ratio(numerator: int, denominator: int) -> float | None:
 
 @dataclass
 class _Sums:
-    """Counts per rate code: [numerator, denominator] and the ids behind them."""
+    """The ``COUNTS`` of a unit's subtree, and the ids behind each rate."""
 
-    counts: dict[str, list[int]] = field(default_factory=lambda: {code: [0, 0] for code in RATE_CODES})
+    totals: list[int] = field(default_factory=lambda: [0] * len(COUNTS))
     ids: dict[str, set[uuid.UUID]] = field(default_factory=lambda: {code: set() for code in RATE_CODES})
 
     def figures(self) -> dict[str, RateFigure]:
         result = {}
         for code in RATE_CODES:
-            numerator, denominator = self.counts[code]
+            numerator, denominator = (self.totals[COUNTS.index(name)] for name in FIGURE_COUNTS[code])
             value = float(numerator) if code == "lost_contact_count" else ratio(numerator, denominator)
-            result[code] = RateFigure(numerator, denominator, value, tuple(sorted(self.ids[code])))
+            # Sorted by their bytes (the order of the UUIDs themselves, compared in C: a township's tens of
+            # thousands of ids in a large county).
+            ids = tuple(sorted(self.ids[code], key=_UUID_BYTES))
+            result[code] = RateFigure(numerator, denominator, value, ids)
         return result
 
 
@@ -171,10 +205,13 @@ class _RollUp:
             self._targets[path] = found
         return found
 
-    def add(self, path: str, code: str, numerator: int, denominator: int) -> None:
+    def add_counts(self, path: str, counts: Sequence[Any]) -> None:
+        """A grouped row's ``COUNTS``, in their order."""
+        values = [int(count or 0) for count in counts]
         for sums in self.targets(path):
-            sums.counts[code][0] += int(numerator or 0)
-            sums.counts[code][1] += int(denominator or 0)
+            totals = sums.totals
+            for index, value in enumerate(values):
+                totals[index] += value
 
     def add_ids(self, code: str, rows: Iterable[Any]) -> None:
         for path, record_id in rows:
@@ -214,22 +251,6 @@ def _open_on(as_of: date) -> sa.ColumnElement[bool]:
     return sa.and_(
         CareFile.opened_at < after,
         sa.or_(CareFile.status.in_(OPEN_STATUSES), col(CareFile.closed_at) >= after),
-    )
-
-
-def _snapshot_query(units: Sequence[Unit], as_of: date) -> sa.Select[Any]:
-    """Per managing unit: open files at ``as_of``, overdue, lost from contact and with a lead worker."""
-    return (
-        sa.select(
-            Unit.path,
-            sa.func.count(),
-            _counting(due_condition(DueState.overdue, as_of)),
-            _counting(due_condition(DueState.lost_contact, as_of)),
-            _counting(CareFile.lead_worker_id.is_not(None)),
-        )
-        .join(Unit, Unit.id == CareFile.managing_unit_id)
-        .where(_within(units, Unit.path), _open_on(as_of))
-        .group_by(Unit.path)
     )
 
 
@@ -368,16 +389,28 @@ def _notices(units: Sequence[Unit], period: Period, as_of: date) -> tuple[Any, A
     return receiving, (same_day, conditions)
 
 
+def _part(path: Any, **counts: Any) -> sa.Select[Any]:
+    """One part of the grouped read: a unit's path and some of ``COUNTS`` (0 for the others)."""
+    return sa.select(path.label("path"), *(counts.get(name, sa.literal(0)).label(name) for name in COUNTS))
+
+
 async def unit_rates(
-    session: AsyncSession, *, units: Sequence[Unit], period: Period, explain: bool = False
+    session: AsyncSession,
+    *,
+    units: Sequence[Unit],
+    period: Period,
+    explain: bool = False,
+    read_files: bool = False,
 ) -> dict[uuid.UUID, dict[str, RateFigure]]:
     """Every rate of ``RATE_CODES`` for each unit, over its whole subtree, for ``period``. Units are taken as
-    given (the caller has checked they are in scope); a fixed number of queries whatever their number.
+    given (the caller has checked they are in scope); one grouped read whatever their number (and, with
+    ``explain``, three more for the ids behind the figures).
 
     The care and urine-test figures of a period of up to 12 whole months (any period the rates page takes, a
     yearly scheme) and the open files' figures as of today are added up from the per-unit tallies the database
     keeps (``RateFileSpan`` …, docs/statistics.md); a longer period, or one that ended before today, is counted
-    from the files (``_per_file``, ``_snapshot_query``): the same figures, read the long way."""
+    from the files (``_per_file``, ``_snapshot_part``): the same figures, read the long way. ``read_files``
+    reads every figure the long way (the benchmark's baseline, and a check that both ways agree)."""
     if not units:
         return {}
     today = local_today()
@@ -386,99 +419,107 @@ async def unit_rates(
     if as_of < period.start:  # a period that has not begun: nothing to count
         return {unit.id: _Sums().figures() for unit in units}
 
-    if as_of == today:
-        await _open_files_from_tallies(session, roll_up, units, as_of)
-    else:
-        for path, open_files, overdue, lost, with_lead in (
-            await session.execute(_snapshot_query(units, as_of))
-        ).all():
-            _add_snapshot(roll_up, path, open_files, overdue, lost, with_lead)
-
+    parts = (
+        _open_file_tally_parts(units, as_of)
+        if as_of == today and not read_files
+        else [_snapshot_part(units, as_of)]
+    )
     months = whole_months(period.start, as_of)
     per_file: sa.Subquery | None = None
-    if len(months) <= RATE_LONGEST_RUN + 1:
-        await _care_from_tallies(session, roll_up, units, months)
+    if len(months) <= RATE_LONGEST_RUN + 1 and not read_files:
+        parts += _care_tally_parts(units, months)
     else:
         per_file = await _per_file_query(session, units, period, as_of)
-        await _care_from_files(session, roll_up, per_file)
-
+        parts.append(_care_files_part(per_file))
     receiving, (same_day, conditions) = _notices(units, period, as_of)
-    for path, received, acknowledged in (
-        await session.execute(
-            sa.select(receiving.path, sa.func.count(), _counting(same_day))
-            .join(receiving, receiving.id == SeizureNotice.receiving_unit_id)
-            .where(*conditions)
-            .group_by(receiving.path)
-        )
-    ).all():
-        roll_up.add(path, "notice_same_day_rate", acknowledged, received)
+    parts.append(
+        _part(receiving.path, notices=sa.func.count(), same_day=_counting(same_day))
+        .join(receiving, receiving.id == SeizureNotice.receiving_unit_id)
+        .where(*conditions)
+        .group_by(receiving.path)
+    )
+    grouped = sa.union_all(*parts).subquery("parts")
+    for path, *counts in await session.execute(
+        sa.select(grouped.c.path, *(sa.func.sum(grouped.c[name]) for name in COUNTS)).group_by(grouped.c.path)
+    ):
+        roll_up.add_counts(path, counts)
 
     if explain:
-        if per_file is None:
-            per_file = await _per_file_query(session, units, period, as_of)
-        await _explain(session, roll_up, units, per_file, as_of, (receiving, same_day, conditions))
+        files_behind = (
+            _files_behind_by_month(units, months) if per_file is None else _files_behind_per_file(per_file)
+        )
+        await _explain(session, roll_up, units, files_behind, as_of, (receiving, same_day, conditions))
     return {unit_id: sums.figures() for unit_id, sums in roll_up.sums.items()}
 
 
-def _add_snapshot(
-    roll_up: _RollUp, path: str, open_files: int, overdue: int, lost: int, with_lead: int
-) -> None:
-    roll_up.add(path, "overdue_share", overdue, open_files)
-    roll_up.add(path, "lost_contact_count", lost, open_files)
-    roll_up.add(path, "responsible_share", with_lead, open_files)
+def _snapshot_part(units: Sequence[Unit], as_of: date) -> sa.Select[Any]:
+    """The open files' figures judged file by file on their dates (a period that ended before today)."""
+    return (
+        _part(
+            Unit.path,
+            open_files=sa.func.count(),
+            overdue=_counting(due_condition(DueState.overdue, as_of)),
+            lost=_counting(due_condition(DueState.lost_contact, as_of)),
+            with_lead=_counting(CareFile.lead_worker_id.is_not(None)),
+        )
+        .join(Unit, Unit.id == CareFile.managing_unit_id)
+        .where(_within(units, Unit.path), _open_on(as_of))
+        .group_by(Unit.path)
+    )
 
 
-async def _open_files_from_tallies(
-    session: AsyncSession, roll_up: _RollUp, units: Sequence[Unit], as_of: date
-) -> None:
+def _open_file_tally_parts(units: Sequence[Unit], as_of: date) -> list[sa.Select[Any]]:
     """The open files' figures as of today from ``RateOpenFile``: the open files and those with a lead worker,
     those due before today and those lost by then. The tallies count files by their status; a file opened, or
     closed, after the end of today (a date set ahead, which the services never write) is judged by its dates
-    here, as ``_snapshot_query`` judges every file."""
+    in a second part, as ``_snapshot_part`` judges every file: taken out where the tallies count it and it was
+    not open, added where they do not and it was."""
     tally = RateOpenFile
+
+    def of_kind(*kinds: str) -> Any:
+        return sa.func.sum(sa.case((col(tally.kind).in_(kinds), tally.files), else_=0))
+
     counted = sa.or_(
         col(tally.kind).in_(("open", "lead")),
         sa.and_(col(tally.kind).in_(("due", "lost")), tally.day < as_of),
     )
-    found: dict[str, dict[str, int]] = {}
-    for path, kind, files in (
-        await session.execute(
-            sa.select(Unit.path, tally.kind, sa.func.sum(tally.files))
-            .join(Unit, Unit.id == tally.unit_id)
-            .where(_within(units, Unit.path), counted)
-            .group_by(Unit.path, tally.kind)
-        )
-    ).all():
-        found.setdefault(path, dict.fromkeys(("open", "due", "lost", "lead"), 0))[kind] = int(files or 0)
-    after = local_midnight_utc(as_of + timedelta(days=1))
-    ahead = (
-        sa.select(
+    tallied = (
+        _part(
             Unit.path,
-            CareFile.status.in_(OPEN_STATUSES),
-            _open_on(as_of),
-            due_condition(DueState.overdue, as_of),
-            due_condition(DueState.lost_contact, as_of),
-            CareFile.lead_worker_id.is_not(None),
+            open_files=of_kind("open"),
+            overdue=of_kind("due"),
+            lost=of_kind("lost"),
+            with_lead=of_kind("lead"),
+        )
+        .join(Unit, Unit.id == tally.unit_id)
+        .where(_within(units, Unit.path), counted)
+        .group_by(Unit.path)
+    )
+    after = local_midnight_utc(as_of + timedelta(days=1))
+    sign = sa.case((_open_on(as_of), 1), else_=0) - sa.case((CareFile.status.in_(OPEN_STATUSES), 1), else_=0)
+
+    def flag(condition: Any) -> Any:
+        return sign * sa.case((condition, 1), else_=0)
+
+    ahead = (
+        _part(
+            Unit.path,
+            open_files=sign,
+            overdue=flag(due_condition(DueState.overdue, as_of)),
+            lost=flag(due_condition(DueState.lost_contact, as_of)),
+            with_lead=flag(CareFile.lead_worker_id.is_not(None)),
         )
         .join(Unit, Unit.id == CareFile.managing_unit_id)
         .where(
             _within(units, Unit.path), sa.or_(CareFile.opened_at >= after, col(CareFile.closed_at) >= after)
         )
     )
-    for path, tallied, open_then, overdue, lost, with_lead in (await session.execute(ahead)).all():
-        sign = int(bool(open_then)) - int(bool(tallied))
-        counts = found.setdefault(path, dict.fromkeys(("open", "due", "lost", "lead"), 0))
-        for kind, flag in (("open", True), ("due", overdue), ("lost", lost), ("lead", with_lead)):
-            counts[kind] += sign * int(bool(flag))
-    for path, counts in found.items():
-        _add_snapshot(roll_up, path, counts["open"], counts["due"], counts["lost"], counts["lead"])
+    return [tallied, ahead]
 
 
-async def _care_from_tallies(
-    session: AsyncSession, roll_up: _RollUp, units: Sequence[Unit], months: list[tuple[int, int, int]]
-) -> None:
-    """帮教率 and 尿检率 for a period of 1 to 12 whole months (``months``, P1 to P2) from the per-unit tallies:
-    three grouped reads of a few rows per unit.
+def _care_tally_parts(units: Sequence[Unit], months: list[tuple[int, int, int]]) -> list[sa.Select[Any]]:
+    """帮教率 and 尿检率 for a period of 1 to 12 whole months (``months``, P1 to P2) from the per-unit tallies, a
+    few rows per unit:
 
     - Files counted and tests required (``RateFileSpan``): every file whose whole months meet the period, its
       part of the period running from the later of P1 and its first month to the earlier of P2 and its last;
@@ -487,7 +528,7 @@ async def _care_from_tallies(
       between P1 and P2 (``closes``), whose run of months with a contact began by P1.
     - Tests credited (``RateUrineCredit``): the period's own row, each file's tests already capped."""
     if not months:  # without a whole month in the period nothing is due
-        return
+        return []
     first_month, last_month = months[0][0], months[-1][0]
     first_days = {month: first for month, first, _last in months} | {last_month + 1: months[-1][2] + 1}
 
@@ -501,50 +542,47 @@ async def _care_from_tallies(
         (span.urine_interval > 0, (first_day(part_end + 1) - first_day(part_start)) // span.urine_interval),
         else_=0,
     )
-    files: dict[str, list[int]] = {}
-    for path, counted, tests_required in (
-        await session.execute(
-            sa.select(Unit.path, sa.func.sum(span.files), sa.func.sum(span.files * required))
-            .join(Unit, Unit.id == span.unit_id)
-            .where(_within(units, Unit.path), span.first_month <= last_month, span.last_month >= first_month)
-            .group_by(Unit.path)
-        )
-    ).all():
-        files[path] = [int(counted or 0), 0, int(tests_required or 0), 0]
     run = RateContactRun
-    for path, cared in (
-        await session.execute(
-            sa.select(Unit.path, sa.func.sum(run.files))
-            .join(Unit, Unit.id == run.unit_id)
-            .where(
-                _within(units, Unit.path),
-                run.run_from <= first_month,
-                sa.or_(
-                    run.month == last_month,
-                    sa.and_(run.month >= first_month, run.month < last_month, run.closes == 1),
-                ),
-            )
-            .group_by(Unit.path)
-        )
-    ).all():
-        files.setdefault(path, [0, 0, 0, 0])[1] = int(cared or 0)
     credit = RateUrineCredit
-    for path, credited in (
-        await session.execute(
-            sa.select(Unit.path, sa.func.sum(credit.tests))
-            .join(Unit, Unit.id == credit.unit_id)
-            .where(
-                _within(units, Unit.path),
-                credit.period_first == first_month,
-                credit.period_last == last_month,
-            )
-            .group_by(Unit.path)
+    return [
+        _part(Unit.path, files_due=sa.func.sum(span.files), tests_required=sa.func.sum(span.files * required))
+        .join(Unit, Unit.id == span.unit_id)
+        .where(_within(units, Unit.path), span.first_month <= last_month, span.last_month >= first_month)
+        .group_by(Unit.path),
+        _part(Unit.path, files_cared=sa.func.sum(run.files))
+        .join(Unit, Unit.id == run.unit_id)
+        .where(
+            _within(units, Unit.path),
+            run.run_from <= first_month,
+            sa.or_(
+                run.month == last_month,
+                sa.and_(run.month >= first_month, run.month < last_month, run.closes == 1),
+            ),
         )
-    ).all():
-        files.setdefault(path, [0, 0, 0, 0])[3] = int(credited or 0)
-    for path, (counted, cared, tests_required, credited) in files.items():
-        roll_up.add(path, "care_rate", cared, counted)
-        roll_up.add(path, "urine_test_rate", credited, tests_required)
+        .group_by(Unit.path),
+        _part(Unit.path, tests_credited=sa.func.sum(credit.tests))
+        .join(Unit, Unit.id == credit.unit_id)
+        .where(
+            _within(units, Unit.path), credit.period_first == first_month, credit.period_last == last_month
+        )
+        .group_by(Unit.path),
+    ]
+
+
+def _care_files_part(per_file: sa.Subquery) -> sa.Select[Any]:
+    """帮教率 and 尿检率 counted file by file (a period of more than 12 whole months)."""
+    cared = sa.and_(per_file.c.intervals >= 1, per_file.c.intervals_covered >= per_file.c.intervals)
+    tests_credited = sa.case(
+        (per_file.c.tests_done < per_file.c.tests_required, per_file.c.tests_done),
+        else_=per_file.c.tests_required,
+    )
+    return _part(
+        per_file.c.path,
+        files_due=_counting(per_file.c.intervals >= 1),
+        files_cared=_counting(cared),
+        tests_required=sa.func.coalesce(sa.func.sum(per_file.c.tests_required), 0),
+        tests_credited=sa.func.coalesce(sa.func.sum(tests_credited), 0),
+    ).group_by(per_file.c.path)
 
 
 async def _per_file_query(
@@ -558,52 +596,103 @@ async def _per_file_query(
     return _per_file(units, period, as_of)
 
 
-async def _care_from_files(session: AsyncSession, roll_up: _RollUp, per_file: sa.Subquery) -> None:
-    """帮教率 and 尿检率 counted file by file (a period of more than 12 whole months)."""
-    cared = sa.and_(per_file.c.intervals >= 1, per_file.c.intervals_covered >= per_file.c.intervals)
-    tests_credited = sa.case(
-        (per_file.c.tests_done < per_file.c.tests_required, per_file.c.tests_done),
-        else_=per_file.c.tests_required,
-    )
-    for path, files_due, files_cared, tests_required, tests_done in (
-        await session.execute(
-            sa.select(
-                per_file.c.path,
-                _counting(per_file.c.intervals >= 1),
-                _counting(cared),
-                sa.func.coalesce(sa.func.sum(per_file.c.tests_required), 0),
-                sa.func.coalesce(sa.func.sum(tests_credited), 0),
-            ).group_by(per_file.c.path)
+def _files_behind_per_file(per_file: sa.Subquery) -> sa.Select[Any]:
+    """The files that missed a month or had too few urine tests, from the per-file figures: (path, minor,
+    missed, short)."""
+    missed = sa.and_(per_file.c.intervals >= 1, per_file.c.intervals_covered < per_file.c.intervals)
+    short = sa.and_(per_file.c.tests_required >= 1, per_file.c.tests_done < per_file.c.tests_required)
+    return sa.select(per_file.c.path, per_file.c.minor_id, missed, short).where(sa.or_(missed, short))
+
+
+def _files_behind_by_month(
+    units: Sequence[Unit], months: list[tuple[int, int, int]]
+) -> sa.Select[Any] | None:
+    """The same for a period of up to 12 whole months, read file by file without grouping: a whole month
+    of the period counts for a file when the file was opened by its first day and not closed before its last
+    (timestamps compared with the month's bounds), and its counters are the file's one or two yearly summary
+    rows, joined by key. (path, minor, missed, short); None without a whole month (nothing to miss)."""
+    if not months:
+        return None
+    years = {month // 12: sa.orm.aliased(CareFileYear, name=f"summary_{month // 12}") for month, *_ in months}
+    closed = sa.and_(CareFile.status == CareFileStatus.closed.value, col(CareFile.closed_at).is_not(None))
+    in_months = []
+    for _month, first, last in months:
+        first_day, last_day = _EPOCH + timedelta(days=first), _EPOCH + timedelta(days=last)
+        in_months.append(
+            sa.and_(
+                CareFile.opened_at < local_midnight_utc(first_day + timedelta(days=1)),
+                sa.or_(~closed, col(CareFile.closed_at) >= local_midnight_utc(last_day)),
+            )
         )
-    ).all():
-        roll_up.add(path, "care_rate", files_cared, files_due)
-        roll_up.add(path, "urine_test_rate", tests_done, tests_required)
+    missed = []
+    tests_done = []
+    days = []
+    for (month, first, last), in_month in zip(months, in_months, strict=True):
+        summary = years[month // 12]
+        number = month % 12 + 1
+        contacts = sa.func.coalesce(getattr(summary, f"contacts_{number:02d}"), 0)
+        missed.append(sa.and_(in_month, contacts <= 0))
+        tests_done.append(
+            sa.case((in_month, sa.func.coalesce(getattr(summary, f"urine_tests_{number:02d}"), 0)), else_=0)
+        )
+        days.append(sa.case((in_month, last - first + 1), else_=0))
+    interval = sa.func.coalesce(CareFile.urine_test_interval_days, 0)
+    required = sa.case((interval > 0, sum(days[1:], days[0]) // interval), else_=0)
+    short = sa.and_(required >= 1, sum(tests_done[1:], tests_done[0]) < required)
+    missed_any = sa.or_(*missed)
+    statement = sa.select(Unit.path, CareFile.minor_id, missed_any, short).join(
+        Unit, Unit.id == CareFile.managing_unit_id
+    )
+    for year, summary in years.items():
+        statement = statement.outerjoin(
+            summary, sa.and_(summary.care_file_id == CareFile.id, summary.year == year)
+        )
+    # Only files with a whole month in the period can miss one or fall short: opened by the first day of its
+    # last month and not closed before the last day of its first (a bound before the per-month conditions).
+    first_month_last_day = _EPOCH + timedelta(days=months[0][2])
+    last_month_first_day = _EPOCH + timedelta(days=months[-1][1])
+    return statement.where(
+        _within(units, Unit.path),
+        CareFile.opened_at < local_midnight_utc(last_month_first_day + timedelta(days=1)),
+        sa.or_(~closed, col(CareFile.closed_at) >= local_midnight_utc(first_month_last_day)),
+        sa.or_(missed_any, short),
+    )
 
 
 async def _explain(
     session: AsyncSession,
     roll_up: _RollUp,
     units: Sequence[Unit],
-    per_file: sa.Subquery,
+    files_behind: sa.Select[Any] | None,
     as_of: date,
     notices: tuple[Any, Any, Any],
 ) -> None:
-    """The ids behind each figure (``IDS_BEHIND``)."""
-    missed = sa.and_(per_file.c.intervals >= 1, per_file.c.intervals_covered < per_file.c.intervals)
-    short = sa.and_(per_file.c.tests_required >= 1, per_file.c.tests_done < per_file.c.tests_required)
-    for code, condition in (("care_rate", missed), ("urine_test_rate", short)):
-        roll_up.add_ids(
-            code,
-            (await session.execute(sa.select(per_file.c.path, per_file.c.minor_id).where(condition))).all(),
-        )
-    files = sa.select(Unit.path).join(Unit, Unit.id == CareFile.managing_unit_id)
-    files = files.where(_within(units, Unit.path), _open_on(as_of))
-    for code, column, condition in (
-        ("overdue_share", CareFile.minor_id, due_condition(DueState.overdue, as_of)),
-        ("lost_contact_count", CareFile.minor_id, due_condition(DueState.lost_contact, as_of)),
-        ("responsible_share", CareFile.id, CareFile.lead_worker_id.is_(None)),
+    """The ids behind each figure (``IDS_BEHIND``): the files in one read for 帮教率 and 尿检率, the open files in
+    another for the three snapshot figures, the notices in a third."""
+    found: dict[str, list[tuple[str, uuid.UUID]]] = {code: [] for code in RATE_CODES}
+    for path, minor_id, is_missed, is_short in (
+        await session.execute(files_behind) if files_behind is not None else ()
     ):
-        roll_up.add_ids(code, (await session.execute(files.add_columns(column).where(condition))).all())
+        if is_missed:
+            found["care_rate"].append((path, minor_id))
+        if is_short:
+            found["urine_test_rate"].append((path, minor_id))
+    overdue = due_condition(DueState.overdue, as_of)
+    lost = due_condition(DueState.lost_contact, as_of)
+    no_lead = CareFile.lead_worker_id.is_(None)
+    for path, minor_id, file_id, is_overdue, is_lost, has_no_lead in await session.execute(
+        sa.select(Unit.path, CareFile.minor_id, CareFile.id, overdue, lost, no_lead)
+        .join(Unit, Unit.id == CareFile.managing_unit_id)
+        .where(_within(units, Unit.path), _open_on(as_of), sa.or_(overdue, lost, no_lead))
+    ):
+        if is_overdue:
+            found["overdue_share"].append((path, minor_id))
+        if is_lost:
+            found["lost_contact_count"].append((path, minor_id))
+        if has_no_lead:
+            found["responsible_share"].append((path, file_id))
+    for code, rows in found.items():
+        roll_up.add_ids(code, rows)
     receiving, same_day, conditions = notices
     roll_up.add_ids(
         "notice_same_day_rate",

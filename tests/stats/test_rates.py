@@ -36,6 +36,8 @@ from backend.care_files.models import CareEntry, CareFile
 from backend.db import LOCAL_TIMEZONE, local_today
 from backend.demo.people import synthetic_person
 from backend.seizures.models import SeizureNotice
+from backend.stats.rates import Period, unit_rates
+from backend.units.models import Unit
 from backend.users.models import User
 from tests.conftest import assert_problem, client_for, password_token
 from tests.stats.recoverability import leaks
@@ -342,6 +344,32 @@ async def test_open_files_as_of_today_and_as_of_yesterday(app, client, login, co
     assert figures["overdue_share"] == (0, 10, 0.0)
     assert figures["lost_contact_count"] == (2, 10, 2.0)
     assert figures["responsible_share"] == (6, 10, 0.6)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-03-01", "2026-04-30"),  # the module's period: two whole months
+        ("2026-01-01", None),  # this year to today (None): the open files from today's tallies
+        ("2025-12-15", "2026-11-20"),  # 11 whole months, December 2025 not whole
+        ("2026-04-10", "2026-05-09"),  # no whole month
+        ("2025-06-01", None),  # more than 12 whole months: counted file by file either way
+    ],
+)
+async def test_the_tallies_give_what_the_files_give(app, township, start, end):
+    """Every figure and the ids behind it, read from the per-unit tallies and read the long way from the files
+    (``read_files``), agree over the module's township (the figures themselves are written out above)."""
+    async with app.state.sessionmaker() as session:
+        units = (await session.scalars(sa.select(Unit).where(Unit.parent_id.is_(None)))).all()
+        units += (
+            await session.scalars(sa.select(Unit).where(Unit.id.in_(map(uuid.UUID, township.values()))))
+        ).all()
+        period = Period(date.fromisoformat(start), date.fromisoformat(end) if end else local_today())
+        quick = await unit_rates(session, units=units, period=period, explain=True)
+        slow = await unit_rates(session, units=units, period=period, explain=True, read_files=True)
+    assert quick == slow
+    town = quick[uuid.UUID(township["town"])]
+    assert town["care_rate"].denominator > 0 or start == "2026-04-10"
 
 
 def _attack(report: dict, threshold: int | None = None) -> list[str]:
