@@ -311,8 +311,9 @@ class RateUrineCredit(SQLModel, table=True):
 
 class RateOpenFile(SQLModel, table=True):
     """The open files per managing unit (``kind`` ``open``), those with a lead worker (``lead``), by next due
-    day (``due``) and by the day they count as lost from contact (``lost``): the overdue, lost and lead-worker
-    figures as of today."""
+    day (``due``) and by the day they count as lost from contact (``lost``), each of these two also by that
+    day's month (``due_month``, ``lost_month``; ``day`` the month's first day): the overdue, lost and
+    lead-worker figures as of today, summed from the months before today's and the days of today's month."""
 
     __tablename__ = "rate_open_files"
 

@@ -5,11 +5,15 @@ Raw figures, unsuppressed: the API suppresses small cells (``backend/stats/suppr
 leaves; assessments store them with the ids behind them. Every formula is written out, with a worked example,
 in docs/statistics.md (Rates).
 
-Set-based: one query for the files' snapshot figures, one for the care and urine-test figures (per file, then
-per managing unit, read from the files' yearly summary ``care_file_years`` — a few rows per file, never the
-entries), one for the notices — whatever the number of units asked for. Each query groups by the
-managing (or receiving) unit's path; a unit's figures are the sum over the units on whose path it lies, added
-up here from the few thousand grouped rows. ``explain`` adds one query per rate for the ids behind it.
+Set-based: one grouped read whatever the number of units asked for. For a period of up to 12 whole months (any
+period the rates page takes, a yearly scheme) the care and urine-test figures are sums of the per-unit tallies
+the database keeps (``RateFileSpan``, ``RateContactRun``, ``RateUrineCredit``, kept by triggers on the files and
+their monthly summary: docs/statistics.md, "The tallies behind them"), and the open files' figures as of today
+are sums of ``RateOpenFile`` — a few rows per unit, never the files. A longer period is counted file by file from
+the yearly summary ``care_file_years``, and a period that ended before today judges each open file by its dates.
+The read groups by the managing (or receiving) unit's path; a unit's figures are the sum over the units on whose
+path it lies, added up here from the few thousand grouped rows. ``explain`` adds three reads for the ids behind
+the figures (the files that missed a month or fell short, the open files, the notices).
 
 Days are Beijing days (Asia/Shanghai, UTC+8 all year): an entry's day is its ``occurred_at`` there, a notice's
 its ``received_at``. A period runs from ``start`` to ``end``, both included; figures never look past today, so

@@ -14,8 +14,9 @@ and ``care_file_years`` whichever code writes them, and filled here from the row
   the urine tests done by the files, each file counted up to what its plan requires in its part of the period
   — the capped sum 尿检率 needs, which no per-month total can give. Only files with tests have rows.
 - ``rate_open_files``: the open files per unit (``open``), with a lead worker (``lead``), by next due day
-  (``due``) and by the day they count as lost (``lost``; ``LOST_ALWAYS`` after two failed attempts): the
-  overdue, lost and lead-worker figures as of today.
+  (``due``) and by the day they count as lost (``lost``; ``LOST_ALWAYS`` after two failed attempts), each of
+  the two also by that day's month (``due_month``, ``lost_month``: day = the month's first day): the overdue,
+  lost and lead-worker figures as of today, from the months before this one and the days of this one.
 
 Each trigger takes back what the file's rows gave before the change and adds what they give after it, in one
 upsert ordered by key (two writers touching the same tallies cannot deadlock). docs/statistics.md explains
@@ -151,7 +152,7 @@ def _contact_runs(spans: str, years: str, months: tuple[str, str] | None = None)
 def _urine_credits(dialect: str, spans: str, years: str, months: tuple[str, str] | None = None) -> str:
     """Per file and period of whole months holding one of its urine tests (P1 = test month − i, P2 = P1 + j,
     0 <= i <= j <= 11): the tests done in the file's part of the period, up to what its plan requires there."""
-    within = f" AND w.period_first <= {months[1]} AND w.period_last >= {months[0]}" if months else ""
+    within = f" AND t.month - i.k <= {months[1]} AND t.month - i.k + j.k >= {months[0]}" if months else ""
     start = "CASE WHEN w.period_first > w.first_month THEN w.period_first ELSE w.first_month END"
     end = "CASE WHEN w.period_last < w.last_month THEN w.period_last ELSE w.last_month END"
     required = f"(({_first_day(dialect, f'{end} + 1')} - {_first_day(dialect, start)}) / w.urine_interval)"
@@ -166,27 +167,37 @@ def _urine_credits(dialect: str, spans: str, years: str, months: tuple[str, str]
             CROSS JOIN ({_numbers(0, LONGEST_RUN)}) AS i
             CROSS JOIN ({_numbers(0, LONGEST_RUN)}) AS j
             WHERE s.urine_interval > 0 AND t.tests <> 0 AND j.k >= i.k
-                AND t.month BETWEEN s.first_month AND s.last_month
+                AND t.month BETWEEN s.first_month AND s.last_month{within}
             GROUP BY s.file_id, s.unit_id, s.first_month, s.last_month, s.urine_interval,
                 t.month - i.k, t.month - i.k + j.k
         ) AS w
-        WHERE w.done <> 0{within}
+        WHERE w.done <> 0
     """  # noqa: S608
 
 
 def _open_files(dialect: str, row: str, source: str = "") -> str:
-    """An open file's four tallies: open, with a lead worker, by next due day, by the day it counts as lost."""
+    """An open file's six tallies: open, with a lead worker, by next due day and by its month, by the day it
+    counts as lost and by that day's month."""
     day = (lambda value: f"DATE '{value}'") if dialect == "postgresql" else (lambda value: f"'{value}'")
+
+    def month_of(value: str) -> str:
+        if dialect == "postgresql":
+            return f"CAST(date_trunc('month', {value}) AS DATE)"
+        return f"date({value}, 'start of month')"
+
     where = f"{source} {'AND' if 'WHERE' in source else 'WHERE'} {row}.status IN {OPEN_STATUSES}"
     lost = (
         f"CASE WHEN {row}.failed_attempts >= {LOST_AFTER_FAILED_ATTEMPTS} THEN {day(LOST_ALWAYS)} "
         f"ELSE {row}.lost_contact_on END"
     )
+    unit = f"{row}.managing_unit_id"
     parts = [
-        f"SELECT {row}.managing_unit_id AS unit_id, 'open' AS kind, {day(NO_DAY)} AS day, 1 AS files {where}",
-        f"SELECT {row}.managing_unit_id, 'lead', {day(NO_DAY)}, 1 {where} AND {row}.lead_worker_id IS NOT NULL",
-        f"SELECT {row}.managing_unit_id, 'due', {row}.next_due_on, 1 {where}",
-        f"SELECT {row}.managing_unit_id, 'lost', {lost}, 1 {where}",
+        f"SELECT {unit} AS unit_id, 'open' AS kind, {day(NO_DAY)} AS day, 1 AS files {where}",
+        f"SELECT {unit}, 'lead', {day(NO_DAY)}, 1 {where} AND {row}.lead_worker_id IS NOT NULL",
+        f"SELECT {unit}, 'due', {row}.next_due_on, 1 {where}",
+        f"SELECT {unit}, 'due_month', {month_of(f'{row}.next_due_on')}, 1 {where}",
+        f"SELECT {unit}, 'lost', {lost}, 1 {where}",
+        f"SELECT {unit}, 'lost_month', {month_of(lost)}, 1 {where}",
     ]
     return " UNION ALL ".join(parts)
 
@@ -254,9 +265,10 @@ def _on_file(dialect: str, table: str, event: str) -> str:
 
 
 def _on_year(dialect: str, table: str, event: str) -> str:
-    """The statement run when a file's yearly summary row is inserted, updated or deleted: the tallies of the
-    months and periods that row's year can change (its year and the next 11 months), from the rows of the
-    year before to the year after, as they were and as they are."""
+    """SQLite: the statement run when a file's yearly summary row is inserted, updated or deleted (SQLite runs
+    a row trigger as each row is written): the tallies of the months and periods that row's year can change
+    (its year and the next 11 months), from the rows of the year before to the year after, as they were and as
+    they are."""
     row = "OLD" if event == "DELETE" else "NEW"
     spans = _spans(dialect, "f", f"FROM care_files AS f WHERE f.id = {row}.care_file_id")
     nearby = (
@@ -279,6 +291,55 @@ def _on_year(dialect: str, table: str, event: str) -> str:
     )
 
 
+def _on_years(dialect: str, table: str, event: str) -> str:
+    """PostgreSQL: the statement run once per statement writing yearly summary rows, from the rows it wrote
+    (transition tables ``old_rows``, ``new_rows``). PostgreSQL fires row triggers after the whole statement
+    has run, so a row trigger would see the statement's other rows already written (an entry and its
+    correction in two years, a file's rows deleted together): per statement, every file it touched is
+    counted again from all its rows, as they were (the rows it did not write, and those it wrote as they were
+    before) and as they are. A change that leaves each month's contacts on the same side of none (or each
+    month's tests as they were) touches no tally and is skipped."""
+    counters = YEAR_TRACKED[table]
+    if event == "UPDATE":
+        if table == "rate_contact_runs":
+            differs = " OR ".join(f"(o.{column} > 0) <> (n.{column} > 0)" for column in counters)
+        else:
+            differs = " OR ".join(f"o.{column} <> n.{column}" for column in counters)
+        written = (
+            "SELECT n.care_file_id, n.year FROM new_rows AS n JOIN old_rows AS o "  # noqa: S608
+            f"ON o.care_file_id = n.care_file_id AND o.year = n.year WHERE {differs}"
+        )
+    else:
+        written = f"SELECT care_file_id, year FROM {'new_rows' if event == 'INSERT' else 'old_rows'}"  # noqa: S608
+    # Per file, the years written (lo to hi): its tallies of those years' months and the 11 after them, and of
+    # the periods holding one of those months, worked out from its rows of the years lo - 1 to hi + 1 — file
+    # by file (``written_file``, a PL/pgSQL record), so each read is a look-up by key.
+    ranges = (
+        f"SELECT care_file_id, min(year) AS lo, max(year) AS hi FROM ({written}) AS w GROUP BY care_file_id"  # noqa: S608
+    )
+    columns = ", ".join(f"y.{column}" for column in YEAR_COLUMNS)
+    nearby = (
+        "WHERE y.care_file_id = written_file.care_file_id "
+        "AND y.year BETWEEN written_file.lo - 1 AND written_file.hi + 1"
+    )
+    now = f"SELECT {columns} FROM care_file_years AS y {nearby}"  # noqa: S608
+    written_before = f"SELECT {columns} FROM old_rows AS y {nearby}"  # noqa: S608
+    untouched = f"{now} AND NOT EXISTS (SELECT 1 FROM new_rows AS n WHERE n.care_file_id = y.care_file_id AND n.year = y.year)"  # noqa: S608
+    before = {
+        "INSERT": untouched,
+        "UPDATE": f"{untouched} UNION ALL {written_before}",
+        "DELETE": f"{now} UNION ALL {written_before}",
+    }
+    spans = _spans(dialect, "f", "FROM care_files AS f WHERE f.id = written_file.care_file_id")
+    months = ("written_file.lo * 12", f"written_file.hi * 12 + 11 + {LONGEST_RUN}")
+    statement = _apply(
+        table,
+        _tallies(dialect, table, spans, before[event], months),
+        _tallies(dialect, table, spans, now, months),
+    )
+    return f"FOR written_file IN {ranges} LOOP {statement} END LOOP;"
+
+
 def _changed(dialect: str, columns: Sequence[str]) -> str:
     differs = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
     return " OR ".join(f"OLD.{column} {differs} NEW.{column}" for column in columns)
@@ -299,13 +360,24 @@ def _triggers(dialect: str) -> list[tuple[str, str, str, str, str | None]]:
             triggers.append((name, "care_files", event, _on_file(dialect, table, event), when))
     for table, counters in YEAR_TRACKED.items():
         for event in ("INSERT", "UPDATE", "DELETE"):
+            name = f"{table}_on_care_file_year_{event.lower()}"
+            if dialect == "postgresql":  # once per statement, from its transition tables
+                triggers.append((name, "care_file_years", event, _on_years(dialect, table, event), None))
+                continue
             changed = (
                 _begun_or_ended(counters) if table == "rate_contact_runs" else _changed(dialect, counters)
             )
             when = changed if event == "UPDATE" else None
-            name = f"{table}_on_care_file_year_{event.lower()}"
             triggers.append((name, "care_file_years", event, _on_year(dialect, table, event), when))
     return triggers
+
+
+def _transition_tables(event: str) -> str:
+    return {
+        "INSERT": "REFERENCING NEW TABLE AS new_rows",
+        "UPDATE": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+        "DELETE": "REFERENCING OLD TABLE AS old_rows",
+    }[event]
 
 
 def _backfill(dialect: str) -> list[str]:
@@ -372,11 +444,18 @@ def upgrade() -> None:
     for name, table, event, statement, when in _triggers(dialect):
         condition = f" WHEN ({when})" if when else ""
         if dialect == "postgresql":
+            declare = "DECLARE written_file record; " if table == "care_file_years" else ""
             op.execute(
-                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {statement} RETURN NULL; END $$"
+                f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ {declare}BEGIN {statement} "
+                "RETURN NULL; END $$"
+            )
+            each = (
+                f"{_transition_tables(event)} FOR EACH STATEMENT"
+                if table == "care_file_years"
+                else "FOR EACH ROW"
             )
             op.execute(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{condition} EXECUTE FUNCTION {name}()"
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} {each}{condition} EXECUTE FUNCTION {name}()"
             )
         else:
             op.execute(

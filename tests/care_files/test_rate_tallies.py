@@ -111,8 +111,10 @@ def expected_tallies(files: list[Any], entries: list[Any]) -> dict[str, dict[tup
             if care_file.lead_worker_id is not None:
                 tallies["open"][("lead", NO_DAY, unit)] += 1
             tallies["open"][("due", care_file.next_due_on, unit)] += 1
+            tallies["open"][("due_month", care_file.next_due_on.replace(day=1), unit)] += 1
             lost = NO_DAY if care_file.failed_attempts >= 2 else care_file.lost_contact_on
             tallies["open"][("lost", lost, unit)] += 1
+            tallies["open"][("lost_month", lost.replace(day=1), unit)] += 1
     return {name: {key: n for key, n in rows.items() if n} for name, rows in tallies.items()}
 
 
@@ -232,7 +234,9 @@ async def test_one_files_tallies_through_entries_a_transfer_a_closure_a_reopenin
         ("open", NO_DAY, jinhu): 1,
         ("lead", NO_DAY, jinhu): 1,
         ("due", date(2026, 6, 5), jinhu): 1,
+        ("due_month", date(2026, 6, 1), jinhu): 1,
         ("lost", date(2026, 7, 5), jinhu): 1,
+        ("lost_month", date(2026, 7, 1), jinhu): 1,
     }
     await assert_tallies_agree(app)
 
@@ -277,7 +281,9 @@ async def test_one_files_tallies_through_entries_a_transfer_a_closure_a_reopenin
         ("open", NO_DAY, anyang): 1,
         ("lead", NO_DAY, anyang): 1,
         ("due", date(2026, 6, 5), anyang): 1,
-        ("lost", NO_DAY, anyang): 1,
+        ("due_month", date(2026, 6, 1), anyang): 1,
+        ("lost", NO_DAY, anyang): 1,  # two failed attempts: lost whatever the day
+        ("lost_month", NO_DAY, anyang): 1,
     }
     async with app.state.sessionmaker() as session, session.begin():
         care_file = await session.get(CareFile, file_id)

@@ -274,7 +274,7 @@ async def test_open_files_as_of_today_and_as_of_yesterday(app, client, login, co
     | --- | --- | --- | --- | --- | --- | --- |
     | g1 | open | 60 days ago | yesterday | in 30 days | 0 | yes |
     | g2 | open | 60 days ago | today | yesterday | 0 | no |
-    | g3 | open | 60 days ago | in 5 days | in 40 days | 2 | yes |
+    | g3 | open | 60 days ago | 45 days ago | in 40 days | 2 | yes |
     | g4 | closure requested | 60 days ago | in 10 days | in 40 days | 0 | yes |
     | g5 | closed | 60 days ago / yesterday 10:00 | 3 days ago | in 40 days | 0 | yes |
     | g6 | open | tomorrow 09:00 | 3 days ago | in 40 days | 0 | yes |
@@ -291,7 +291,7 @@ async def test_open_files_as_of_today_and_as_of_yesterday(app, client, login, co
     files = [
         ("open", ago, None, -1, 30, 0, True),
         ("open", ago, None, 0, -1, 0, False),
-        ("open", ago, None, 5, 40, 2, True),
+        ("open", ago, None, -45, 40, 2, True),
         ("closure_requested", ago, None, 10, 40, 0, True),
         ("closed", ago, (day["yesterday"].isoformat(), 10), -3, 40, 0, True),
         ("open", (day["tomorrow"].isoformat(), 9), None, -3, 40, 0, True),
@@ -329,19 +329,20 @@ async def test_open_files_as_of_today_and_as_of_yesterday(app, client, login, co
                         lead_worker_id=lead_id if has_lead else None,
                     )
                 )
-    # Today: g1–g4 and g7 (closed only tomorrow) are open, g6 not yet. Overdue: g1. Lost: g2, g3. Lead: g1,
+    # Today: g1–g4 and g7 (closed only tomorrow) are open, g6 not yet. Overdue: g1 (due yesterday, counted by
+    # day unless today is the 1st) and g3 (due in an earlier month, counted by month). Lost: g2, g3. Lead: g1,
     # g3, g4.
     period = {"period_from": (today - timedelta(days=30)).isoformat(), "unit_id": str(jinhu)}
     response = await _report(make_app, 1, "county_lead", period_to=today.isoformat(), **period)
     figures = _figures(response.json(), str(jinhu))
-    assert figures["overdue_share"] == (2, 10, 0.2)
+    assert figures["overdue_share"] == (4, 10, 0.4)
     assert figures["lost_contact_count"] == (4, 10, 4.0)
     assert figures["responsible_share"] == (6, 10, 0.6)
-    # Yesterday: the same five open; none overdue (g1 was due yesterday itself); lost only g3 (g2's day is
+    # Yesterday: the same five open; overdue only g3 (g1 was due yesterday itself); lost only g3 (g2's day is
     # yesterday itself).
     response = await _report(make_app, 1, "county_lead", period_to=day["yesterday"].isoformat(), **period)
     figures = _figures(response.json(), str(jinhu))
-    assert figures["overdue_share"] == (0, 10, 0.0)
+    assert figures["overdue_share"] == (2, 10, 0.2)
     assert figures["lost_contact_count"] == (2, 10, 2.0)
     assert figures["responsible_share"] == (6, 10, 0.6)
 
