@@ -20,10 +20,13 @@ its ``received_at``. A period runs from ``start`` to ``end``, both included; fig
 ``as_of`` is the earlier of ``end`` and today.
 """
 
+import contextlib
 import functools
+import gc
 import operator
 import uuid
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -217,10 +220,12 @@ class _RollUp:
             for index, value in enumerate(values):
                 totals[index] += value
 
-    def add_ids(self, code: str, rows: Iterable[Any]) -> None:
-        for path, record_id in rows:
+    def add_ids(self, code: str, by_path: dict[str, list[uuid.UUID]]) -> None:
+        """Each path's ids, added to every asked unit on the path (a set update per path and unit, not per id:
+        a county's run holds hundreds of thousands)."""
+        for path, ids in by_path.items():
             for sums in self.targets(path):
-                sums.ids[code].add(record_id)
+                sums.ids[code].update(ids)
 
 
 def _top_paths(units: Sequence[Unit]) -> list[str]:
@@ -443,17 +448,36 @@ async def unit_rates(
         .group_by(receiving.path)
     )
     grouped = sa.union_all(*parts).subquery("parts")
-    for path, *counts in await session.execute(
+    # Read through the session's connection (Core rows: the ORM's row handling is most of the time of a read of
+    # tens of thousands of ids).
+    connection = await session.connection()
+    for path, *counts in await connection.execute(
         sa.select(grouped.c.path, *(sa.func.sum(grouped.c[name]) for name in COUNTS)).group_by(grouped.c.path)
     ):
         roll_up.add_counts(path, counts)
 
-    if explain:
-        files_behind = (
-            _files_behind_by_month(units, months) if per_file is None else _files_behind_per_file(per_file)
-        )
+    if not explain:
+        return {unit_id: sums.figures() for unit_id, sums in roll_up.sums.items()}
+    files_behind = (
+        _files_behind_by_month(units, months) if per_file is None else _files_behind_per_file(per_file)
+    )
+    with _collector_paused():
         await _explain(session, roll_up, units, files_behind, as_of, (receiving, same_day, conditions))
-    return {unit_id: sums.figures() for unit_id, sums in roll_up.sums.items()}
+        return {unit_id: sums.figures() for unit_id, sums in roll_up.sums.items()}
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector held back while the ids behind a county's figures are read: hundreds of
+    thousands of rows and ids, none in a cycle, each batch of them setting off a full collection that walks
+    all the others (most of the time of a run over 500 units)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _snapshot_part(units: Sequence[Unit], as_of: date) -> sa.Select[Any]:
@@ -614,7 +638,7 @@ def _files_behind_by_month(
     """The same for a period of up to 12 whole months, read file by file without grouping: a whole month
     of the period counts for a file when the file was opened by its first day and not closed before its last
     (timestamps compared with the month's bounds), and its counters are the file's one or two yearly summary
-    rows, joined by key. (path, minor, missed, short); None without a whole month (nothing to miss)."""
+    rows, joined by key. (managing unit, minor, missed, short); None without a whole month (nothing to miss)."""
     if not months:
         return None
     years = {month // 12: sa.orm.aliased(CareFileYear, name=f"summary_{month // 12}") for month, *_ in months}
@@ -644,7 +668,7 @@ def _files_behind_by_month(
     required = sa.case((interval > 0, sum(days[1:], days[0]) // interval), else_=0)
     short = sa.and_(required >= 1, sum(tests_done[1:], tests_done[0]) < required)
     missed_any = sa.or_(*missed)
-    statement = sa.select(Unit.path, CareFile.minor_id, missed_any, short).join(
+    statement = sa.select(CareFile.managing_unit_id, CareFile.minor_id, missed_any, short).join(
         Unit, Unit.id == CareFile.managing_unit_id
     )
     for year, summary in years.items():
@@ -671,40 +695,47 @@ async def _explain(
     as_of: date,
     notices: tuple[Any, Any, Any],
 ) -> None:
-    """The ids behind each figure (``IDS_BEHIND``): the files in one read for 帮教率 and 尿检率, the open files in
-    another for the three snapshot figures, the notices in a third."""
-    found: dict[str, list[tuple[str, uuid.UUID]]] = {code: [] for code in RATE_CODES}
-    for path, minor_id, is_missed, is_short in (
-        await session.execute(files_behind) if files_behind is not None else ()
+    """The ids behind each figure (``IDS_BEHIND``): the files in one read for 帮教率 and 尿检率, the open files
+    in another for the three snapshot figures, the notices in a third. The reads name each record's unit by its
+    id (its path, many times longer, is looked up once per unit here)."""
+    connection = await session.connection()
+    if connection.dialect.name == "postgresql":
+        # The reads' wide expressions over a county's files set off JIT compiling that costs more than the reads.
+        await connection.execute(sa.text("SET LOCAL jit = off"))
+    paths: dict[Any, str] = dict(
+        (await connection.execute(sa.select(Unit.id, Unit.path).where(_within(units, Unit.path)))).all()
+    )
+    found: dict[str, dict[Any, list[uuid.UUID]]] = {code: defaultdict(list) for code in RATE_CODES}
+    for unit, minor_id, is_missed, is_short in (
+        (await connection.execute(files_behind)).all() if files_behind is not None else ()
     ):
         if is_missed:
-            found["care_rate"].append((path, minor_id))
+            found["care_rate"][unit].append(minor_id)
         if is_short:
-            found["urine_test_rate"].append((path, minor_id))
+            found["urine_test_rate"][unit].append(minor_id)
     overdue = due_condition(DueState.overdue, as_of)
     lost = due_condition(DueState.lost_contact, as_of)
     no_lead = CareFile.lead_worker_id.is_(None)
-    for path, minor_id, file_id, is_overdue, is_lost, has_no_lead in await session.execute(
-        sa.select(Unit.path, CareFile.minor_id, CareFile.id, overdue, lost, no_lead)
-        .join(Unit, Unit.id == CareFile.managing_unit_id)
-        .where(_within(units, Unit.path), _open_on(as_of), sa.or_(overdue, lost, no_lead))
-    ):
+    for unit, minor_id, file_id, is_overdue, is_lost, has_no_lead in (
+        await connection.execute(
+            sa.select(CareFile.managing_unit_id, CareFile.minor_id, CareFile.id, overdue, lost, no_lead)
+            .join(Unit, Unit.id == CareFile.managing_unit_id)
+            .where(_within(units, Unit.path), _open_on(as_of), sa.or_(overdue, lost, no_lead))
+        )
+    ).all():
         if is_overdue:
-            found["overdue_share"].append((path, minor_id))
+            found["overdue_share"][unit].append(minor_id)
         if is_lost:
-            found["lost_contact_count"].append((path, minor_id))
+            found["lost_contact_count"][unit].append(minor_id)
         if has_no_lead:
-            found["responsible_share"].append((path, file_id))
-    for code, rows in found.items():
-        roll_up.add_ids(code, rows)
+            found["responsible_share"][unit].append(file_id)
     receiving, same_day, conditions = notices
-    roll_up.add_ids(
-        "notice_same_day_rate",
-        (
-            await session.execute(
-                sa.select(receiving.path, SeizureNotice.id)
-                .join(receiving, receiving.id == SeizureNotice.receiving_unit_id)
-                .where(*conditions, ~same_day)
-            )
-        ).all(),
-    )
+    for unit, notice_id in await connection.execute(
+        sa.select(receiving.id, SeizureNotice.id)
+        .join(receiving, receiving.id == SeizureNotice.receiving_unit_id)
+        .where(*conditions, ~same_day)
+    ):
+        found["notice_same_day_rate"][unit].append(notice_id)
+    for code, by_unit in found.items():
+        # A unit is named by its id, or by its path where the per-file figures give one.
+        roll_up.add_ids(code, {paths.get(unit, unit): ids for unit, ids in by_unit.items()})
