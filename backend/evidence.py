@@ -131,6 +131,21 @@ async def read_upload(request: Request, file: UploadFile) -> tuple[bytes, int]:
     return await file.read(settings.max_upload_bytes + 1), settings.max_upload_bytes
 
 
+class Upload(TypedDict):
+    """An upload as the services that store one take it: its name as sent, its bytes (``read_upload``) and the
+    limit they are held to."""
+
+    filename: str | None
+    content: bytes
+    max_bytes: int
+
+
+async def upload(request: Request, file: UploadFile) -> Upload:
+    """``read_upload`` with the file's name, for a service's ``add_…(…, **await upload(request, file))``."""
+    content, max_bytes = await read_upload(request, file)
+    return Upload(filename=file.filename, content=content, max_bytes=max_bytes)
+
+
 async def file_storage(request: Request) -> FileStorage:  # async: no worker thread (see get_cipher)
     settings: Settings = request.app.state.settings
     return storage_for(settings)

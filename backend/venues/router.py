@@ -11,7 +11,7 @@ from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, tagged
-from backend.evidence import DOWNLOAD_RESPONSES, Storage, download, read_upload
+from backend.evidence import DOWNLOAD_RESPONSES, Storage, download, upload
 from backend.exports import FILE_RESPONSES, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
@@ -171,15 +171,8 @@ async def add_check_evidence(
     file: Annotated[UploadFile, File(description="The evidence file")],
 ) -> schemas.VenueCheckEvidenceRead:
     check = await service.get_check(session, principal=principal, venue_id=venue_id, check_id=check_id)
-    content, max_bytes = await read_upload(request, file)
     evidence = await service.add_check_evidence(
-        session,
-        principal=principal,
-        check=check,
-        filename=file.filename,
-        content=content,
-        storage=storage,
-        max_bytes=max_bytes,
+        session, principal=principal, check=check, storage=storage, **await upload(request, file)
     )
     return schemas.VenueCheckEvidenceRead.model_validate(evidence)
 

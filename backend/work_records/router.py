@@ -17,7 +17,7 @@ from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
 from backend.etag import IfMatch, tagged
-from backend.evidence import DOWNLOAD_RESPONSES, Storage, download, read_upload
+from backend.evidence import DOWNLOAD_RESPONSES, Storage, download, upload
 from backend.exports import FILE_RESPONSES, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
@@ -174,15 +174,8 @@ def _record_routes(
         storage: Storage,
         file: Annotated[UploadFile, File(description="The file")],
     ) -> schemas.WorkRecordFileRead:
-        content, max_bytes = await read_upload(request, file)
         stored = await service.add_file(
-            session,
-            principal=principal,
-            record=record,
-            filename=file.filename,
-            content=content,
-            storage=storage,
-            max_bytes=max_bytes,
+            session, principal=principal, record=record, storage=storage, **await upload(request, file)
         )
         return schemas.WorkRecordFileRead.model_validate(stored)
 
