@@ -241,12 +241,13 @@ def client_for(app: FastAPI, **kwargs: Any) -> AsyncClient:
 def _mutation_caches() -> list[Callable[[], None]]:
     from backend.audit import service as audit_service
     from backend.minors.service import listing, presenting
-    from backend.security import privacy, tokens
+    from backend.security import tokens
+    from backend.security.privacy import policy as privacy_policy
 
     return [
         listing._LIST_STATEMENTS.clear,  # built by minor_scope_template, in_subtree_template, FILTERS
         presenting._reading.cache_clear,  # readers per privacy shape
-        privacy._shape.cache_clear,  # shapes per role, view, responsibility and seal
+        privacy_policy._shape.cache_clear,  # shapes per role, view, responsibility and seal
         audit_service._insert_events_advancing_head.cache_clear,  # PostgreSQL's append statements
         tokens._verified_claims.cache_clear,  # tokens already verified
     ]
