@@ -171,9 +171,11 @@ async def empty_tables(engine: AsyncEngine) -> None:
     """Every table of the test database emptied, the audit trail's included."""
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            # TRUNCATE: one statement for every table (row triggers, the audit trail's among them, do not fire).
-            names = ", ".join(table.name for table in metadata.sorted_tables)
-            await connection.execute(sa.text(f"TRUNCATE {names}"))
+            # One round trip of DELETEs, triggers set aside (the audit trail's among them). Not TRUNCATE: it makes
+            # new files for every table and index, about a second for these few rows, most of a test's time.
+            deletes = "; ".join(f'DELETE FROM "{table.name}"' for table in reversed(metadata.sorted_tables))
+            await connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            await connection.exec_driver_sql(f"DO $$ BEGIN {deletes}; END $$")
             return
         async with append_only_audit_set_aside(connection):
             for table in reversed(metadata.sorted_tables):
