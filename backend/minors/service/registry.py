@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.db import local_midnight_utc, local_today, new_id, utcnow
+from backend.db import insert_many, local_midnight_utc, local_today, new_id, utcnow
 from backend.errors import (
     Conflict,
     FieldError,
@@ -432,7 +432,7 @@ class Registered:
     risk_level: str
 
 
-# Rows per multi-row statement: well under SQLite's and asyncpg's limits on bound parameters (~33 a row).
+# ID numbers per look-up of those registered already.
 _MANY_CHUNK = 500
 _MINORS: sa.Table = Minor.__table__
 
@@ -542,10 +542,8 @@ async def register_many(
             risk_categories=tuple(values["risk_categories"]),
             risk_level=str(values["risk_level"]),
         )
-    # One multi-row VALUES statement per chunk, not executemany: asyncpg runs an executemany row by row, each row
-    # a statement of its own on PostgreSQL (far slower there than one statement of many rows).
-    for start in range(0, len(stored), _MANY_CHUNK):
-        await session.execute(sa.insert(_MINORS).values(stored[start : start + _MANY_CHUNK]))
+    # Multi-row statements from one compiled INSERT (``db.insert_many``).
+    await insert_many(session, _MINORS, stored)
     for values in stored:
         await audit.record(
             session,
