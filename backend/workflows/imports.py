@@ -9,9 +9,11 @@ checks are recorded through the venues domain: a venue is found by its name in s
 """
 
 import asyncio
+import gc
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -145,24 +147,25 @@ async def _run(
         )
     if apply:
         try:
-            async with sessionmaker() as session, session.begin():
-                await imports.progress(
-                    session, job_id=job_id, rows_done=len(rows), status=ImportStatus.applying
-                )
-                applied = await APPLY[kind](session, principal=principal, rows=rows, context=context)
-                if all_or_nothing and any(row.outcome is RowOutcome.invalid for row in rows):
-                    raise _RolledBack
-                job = await imports.load(session, job_id)
-                await _finish(
-                    session,
-                    job=job,
-                    checked=checked,
-                    rows=rows,
-                    notes=notes,
-                    applied=applied,
-                    committed=True,
-                    actor=principal,
-                )
+            with _cyclic_gc_paused():
+                async with sessionmaker() as session, session.begin():
+                    await imports.progress(
+                        session, job_id=job_id, rows_done=len(rows), status=ImportStatus.applying
+                    )
+                    applied = await APPLY[kind](session, principal=principal, rows=rows, context=context)
+                    if all_or_nothing and any(row.outcome is RowOutcome.invalid for row in rows):
+                        raise _RolledBack
+                    job = await imports.load(session, job_id)
+                    await _finish(
+                        session,
+                        job=job,
+                        checked=checked,
+                        rows=rows,
+                        notes=notes,
+                        applied=applied,
+                        committed=True,
+                        actor=principal,
+                    )
             return
         except _RolledBack:
             notes.append(
@@ -199,6 +202,31 @@ async def _check(
             await imports.progress(session, job_id=job_id, rows_done=len(rows), status=ImportStatus.checking)
     _mark_repeats_across_chunks(kind, rows)
     return recent.Checked(sheet_name=sheet.sheet_name, columns=sheet.columns, notes=sheet.notes, rows=rows)
+
+
+# Imports applying rows now in this process, and whether the collector was on before the first of them.
+_applying = 0
+_collector_was_on = False
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while rows are applied and committed. The commit of a large file
+    holds a few hundred thousand objects at once (the checked rows, the records' values, the audit events),
+    and every full collection walks all of them: about a fifth of a 50,000-row commit's CPU time was the
+    collector, which finds nothing to free there. Memory is still freed as usual (reference counting); only
+    reference cycles, of this job or of other requests of the process, wait until the apply is over."""
+    global _applying, _collector_was_on
+    if _applying == 0:
+        _collector_was_on = gc.isenabled()
+        gc.disable()
+    _applying += 1
+    try:
+        yield
+    finally:
+        _applying -= 1
+        if _applying == 0 and _collector_was_on:
+            gc.enable()
 
 
 class _RolledBack(Exception):
