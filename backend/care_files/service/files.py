@@ -280,7 +280,7 @@ async def open_new_files(
                 responsible_user_ids=named,
             )
         )
-    await insert_many(session, _CARE_FILES, rows)  # multi-row statements, as ``registry.register_many``
+    await insert_many(session, _CARE_FILES, rows)  # multi-row statements, as ``bulk.register_many``
     for row in rows:
         await audit.record(
             session,
