@@ -199,6 +199,56 @@ def _remind(env: dict[str, str], day: date) -> tuple[float, float, str]:
     return seconds, cpu, done.stdout.strip()
 
 
+async def _per_person(settings: Settings, day: date, every: int) -> dict:
+    """The baseline, in the same run right after remind: each ``every``-th person's digest composed one person at a
+    time from their own to-do centre (``reminders.compose``, as remind worked before the set-based counts): its
+    wall-clock and CPU time per person, that times the people (what a run this way would take now), and how many of
+    the sampled digests differ from those remind stored (0: the set-based counts agree on the bench data)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from backend.db import make_engine, make_sessionmaker
+    from backend.notifications.models import Notification
+    from backend.security.crypto import FieldCipher, session_info
+    from backend.workflows import reminders
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(
+            engine, info=session_info(FieldCipher.from_settings(settings))
+        )() as session:
+            people = await reminders.active_people(session)
+            of_the_day = await reminders.reminders_by_person(session, day)
+            stored = {
+                uuid.UUID(str(user_id)): (title, body)
+                for user_id, title, body in await session.execute(
+                    sa.select(Notification.user_id, Notification.title, Notification.body).where(
+                        Notification.digest_day == day
+                    )
+                )
+            }
+            sample = people[::every]
+            started, cpu = time.perf_counter(), time.process_time()
+            differing = []
+            for person in sample:
+                digest = await reminders.compose(
+                    session, principal=person, day=day, reminders=of_the_day.get(str(person.id))
+                )
+                if stored.get(uuid.UUID(str(person.id))) != ((digest.title, digest.body) if digest else None):
+                    differing.append(person.name)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        await engine.dispose()
+    return {
+        "sampled": len(sample),
+        "per_person_ms": round(seconds * 1000 / len(sample), 1),
+        "cpu_per_person_ms": round(cpu * 1000 / len(sample), 1),
+        "extrapolated_s": round(seconds * len(people) / len(sample), 1),
+        "differing_from_stored": differing,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -209,6 +259,12 @@ def main() -> None:
     parser.add_argument("--database", default=seed.DEFAULT_DATABASE)
     parser.add_argument("--reuse", action="store_true", help="the registry is seeded already")
     parser.add_argument("--no-remind", action="store_true", help="measure the to-do centre only")
+    parser.add_argument(
+        "--sample-every",
+        type=int,
+        default=20,
+        help="after remind, compose every n-th person's digest one at a time (the baseline); 0: not",
+    )
     parser.add_argument(
         "--who",
         default=",".join(PRINCIPALS),
@@ -265,7 +321,13 @@ def main() -> None:
             "target_s": REMIND_TARGET_S,
             "output": said,
             "digests_cleared_first": cleared,
+            "load_average_after": os.getloadavg(),
         }
+        if arguments.sample_every:
+            baseline = asyncio.run(_per_person(settings, day, arguments.sample_every))
+            baseline["ratio_of_remind_to_it"] = round(seconds / baseline["extrapolated_s"], 3)
+            print(f"one person at a time (the baseline): {baseline}", flush=True)
+            report["remind"]["per_person_baseline"] = baseline
     output = REPO / "bench" / "results" / "todo.json"
     output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -22,7 +22,7 @@ from backend.db import LOCAL_TIMEZONE, AnySelect, InSelect, local_midnight_utc, 
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.identity import IdNumberError, age_on, parse_mainland_id
 from backend.minors.models import Minor
-from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, paginate, run_summaries
+from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, flags, paginate, run_summaries
 from backend.security import privacy
 from backend.security.masking import mask_name
 from backend.security.principals import (
@@ -394,7 +394,7 @@ async def notice_query(
     rows = sa.select(
         SeizureNotice.id.label("id"),
         SeizureNotice.ack_deadline_at.label("ack_deadline_at"),
-        *(sa.case((condition, 1), else_=0).label(f"in_{n}") for n, condition in enumerate(wanted)),
+        *flags(wanted),
     ).where(_scope_by_unit_ids(principal), sa.or_(*wanted))
     if any(filters.within for filters in lists.values()):  # ``within`` reads the units' paths
         rows = rows.join(Reporting, Reporting.id == SeizureNotice.reporting_unit_id).join(

@@ -18,11 +18,11 @@ from sqlmodel import col
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.care_files.models import OPEN_STATUSES, CareFile
-from backend.db import AnySelect, local_today, utcnow
+from backend.db import AnySelect, InSelect, local_today, utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.minors.models import Minor
 from backend.minors.schemas import MinorRead
-from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, run_summaries
+from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, flags, run_summaries
 from backend.security import permissions, privacy
 from backend.security.principals import Principal, in_subtree, subtrees_holding, within_scope
 from backend.transfers.models import PENDING_STATUSES, Transfer, TransferKind, TransferReason, TransferStatus
@@ -609,18 +609,16 @@ def transfer_query(*, principal: Principal, lists: Mapping[str, TransferFilters]
     if not lists:
         return None
     keys = tuple(lists)
+    # ``_scope`` and ``_box_condition`` asked by unit id: the transfers whose sending or receiving unit is one of the
+    # subtree's, from their indexes, instead of joining every transfer to both units' paths.
+    units = sa.select(Unit.id).where(within_scope(principal, Unit.path))
+    sent, received = InSelect(Transfer.from_unit_id, units), InSelect(Transfer.to_unit_id, units)
+    boxes = {"inbox": received, "outbox": sent}
     wanted = [
-        sa.and_(_box_condition(principal, lists[key].box), *_filter_conditions(lists[key])) for key in keys
+        sa.and_(boxes.get(lists[key].box or "", sa.true()), *_filter_conditions(lists[key])) for key in keys
     ]
-    rows = (
-        sa.select(
-            Transfer.id.label("id"),
-            Transfer.created_at.label("created_at"),
-            *(sa.case((condition, 1), else_=0).label(f"in_{n}") for n, condition in enumerate(wanted)),
-        )
-        .join(FromUnit, FromUnit.id == Transfer.from_unit_id)
-        .outerjoin(ToUnit, ToUnit.id == Transfer.to_unit_id)
-        .where(_scope(principal), sa.or_(*wanted))
+    rows = sa.select(Transfer.id.label("id"), Transfer.created_at.label("created_at"), *flags(wanted)).where(
+        sa.or_(sent, received), sa.or_(*wanted)
     )
     return SummaryQuery(keys=keys, parts=(rows,), order=SUMMARY_ORDER)
 

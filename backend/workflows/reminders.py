@@ -47,7 +47,7 @@ class RemindResult:
     delegations_ended: int = 0
 
 
-async def _reminders_by_person(session: AsyncSession, day: date) -> dict[str, Counter[str]]:
+async def reminders_by_person(session: AsyncSession, day: date) -> dict[str, Counter[str]]:
     """Per responsible person: open files whose follow-up is due tomorrow, and open files of minors whose
     18th birthday falls within the next 30 days. One query over the open files, counted here."""
     tomorrow = day + timedelta(days=1)
@@ -136,7 +136,7 @@ async def remind(session: AsyncSession, *, day: date) -> RemindResult:
     result = RemindResult()
     # Delegations past their last day end first, so today's digests already count the files where they are now.
     result.delegations_ended = len(await handover.expire_delegations(session, day=day))
-    reminders = await _reminders_by_person(session, day)
+    reminders = await reminders_by_person(session, day)
     addresses = await notifications.addresses(session)
     principals = await active_people(session)
     result.people = len(principals)

@@ -9,6 +9,7 @@ few totals written out."""
 
 import uuid
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 
@@ -240,3 +241,41 @@ async def test_a_remind_run_stores_the_digest_each_to_do_centre_gives(app, count
     assert {user_id: list(digest.lines) for user_id, digest in expected.items()} == {
         user_id: lines for user_id, lines in stored.items() if lines
     }
+
+
+# Each list's order as its ``sort`` names it (the to-do centre lists the most pressing first); the task reports'
+# order (by id) has no name: their ids are compared as a set.
+SORT_OF_LIST = {
+    "/api/v1/care-files": "next_due_on",
+    "/api/v1/seizure-notices": "ack_deadline_at",
+    "/api/v1/transfers": "requested_at",
+    "/api/v1/minors": "created_at",
+}
+
+
+async def test_each_items_count_and_first_ids_are_the_list_behind_its_link(app, county, client, login):
+    async with app.state.sessionmaker() as session, session.begin():
+        await _casework(session)
+    checked = set()
+    for username in ("county_lead", "jinhu_lead", "jinyuan_lead", "binjiang_worker", "jinhu_worker",
+                     "jinhu_police", "primary_teacher", "edu_officer", "school_teacher"):  # fmt: skip
+        headers = await login(username)
+        items = (await client.get("/api/v1/me/todo", headers=headers)).json()["items"]
+        for item in items:
+            path = item["link"].split("?")[0]
+            sort = SORT_OF_LIST.get(path)
+            # The link's own query and the page's, in one query string (``params`` would replace the link's).
+            page_query = urlencode({"limit": 50, **({"sort": sort} if sort else {})})
+            listed = await client.get(f"{item['link']}&{page_query}", headers=headers)
+            assert listed.status_code == 200, listed.text
+            page = listed.json()
+            ids = [row["id"] for row in page["items"]]
+            assert page["total"] == item["count"], (username, item["kind"])
+            assert (item["object_ids"] if sort else sorted(item["object_ids"])) == (
+                ids if sort else sorted(ids)
+            ), (
+                username,
+                item["kind"],
+            )
+            checked.add(item["kind"])
+    assert checked == {source.kind for source in todo.SOURCES}, {s.kind for s in todo.SOURCES} - checked

@@ -51,7 +51,7 @@ from backend.errors import (
 from backend.etag import check_if_match
 from backend.evidence import accept_file
 from backend.messages import Text
-from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, paginate, run_summaries
+from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, flags, paginate, run_summaries
 from backend.security import permissions
 from backend.security.principals import Principal, path_in_subtree
 from backend.storage import FileStorage
@@ -267,7 +267,7 @@ def report_query(*, principal: Principal, lists: Mapping[str, ReportFilters]) ->
         _report_rows()
         .add_columns(
             TaskReport.id.label("id"),
-            *(sa.case((condition, 1), else_=0).label(f"in_{n}") for n, condition in enumerate(wanted)),
+            *flags(wanted),
         )
         .where(report_scope(principal), sa.or_(*wanted))
     )

@@ -49,7 +49,7 @@ from backend.db import AnySelect, json_array_values, local_today
 from backend.errors import ValidationFailed
 from backend.minors.models import Minor, adult_condition
 from backend.minors.schemas import MinorRead
-from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, run_summaries
+from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, flags, run_summaries
 from backend.security import permissions, privacy
 from backend.security.principals import Principal, in_subtree, within_scope
 from backend.transfers.models import PENDING_STATUSES, Transfer
@@ -288,24 +288,24 @@ def _personal(principal: Principal, filters: CareFileFilters) -> bool:
 
 
 def _filter_conditions(
-    filters: CareFileFilters, today: date, *, keeps_files: bool
+    filters: CareFileFilters, today: date, *, keeps_files: bool, open_known: bool = False
 ) -> list[sa.ColumnElement[bool]]:
     """What ``filters`` ask of a file, apart from whose list it is (the scope, ``mine``, ``within``): the same for
-    every principal who keeps care files (``keeps_files``: ``permissions.may_keep_care_files``) or does not."""
+    every principal who keeps care files (``keeps_files``: ``permissions.may_keep_care_files``) or does not.
+    ``open_known``: the statement reads open files only, so the lists' own "open" is left out (read once, not
+    once per list)."""
     conditions: list[sa.ColumnElement[bool]] = []
+    is_open = [] if open_known else [CareFile.status.in_(OPEN_STATUSES)]
     if filters.unassigned:
-        conditions += [CareFile.lead_worker_id.is_(None), CareFile.status.in_(OPEN_STATUSES)]
+        conditions += [CareFile.lead_worker_id.is_(None), *is_open]
     if filters.status:
         conditions.append(CareFile.status == filters.status)
     if filters.due:
-        conditions += [CareFile.status.in_(OPEN_STATUSES), due_condition(filters.due, today)]
+        conditions += [*is_open, due_condition(filters.due, today)]
     if filters.alert:
-        conditions += [CareFile.alert.is_not(None), CareFile.status.in_(OPEN_STATUSES)]
+        conditions += [CareFile.alert.is_not(None), *is_open]
     if filters.aged_out:
-        conditions += [
-            CareFile.status.in_(OPEN_STATUSES),
-            CareFile.minor_id.in_(sa.select(Minor.id).where(adult_condition(today))),
-        ]
+        conditions += [*is_open, CareFile.minor_id.in_(sa.select(Minor.id).where(adult_condition(today)))]
     if filters.minor_id:
         conditions.append(CareFile.minor_id == filters.minor_id)
     kept_by_school = filters.kept_by_school
@@ -322,11 +322,18 @@ def _filter_conditions(
 
 
 async def _list_conditions(
-    session: AsyncSession, principal: Principal, filters: CareFileFilters, today: date
+    session: AsyncSession,
+    principal: Principal,
+    filters: CareFileFilters,
+    today: date,
+    *,
+    open_known: bool = False,
 ) -> list[sa.ColumnElement[bool]]:
     """What ``filters`` ask of a file in scope, as ``list_files`` and ``worklist_summary`` both apply them."""
     conditions = [responsible_condition(principal)] if _personal(principal, filters) else []
-    conditions += _filter_conditions(filters, today, keeps_files=permissions.may_keep_care_files(principal))
+    conditions += _filter_conditions(
+        filters, today, keeps_files=permissions.may_keep_care_files(principal), open_known=open_known
+    )
     if filters.within:
         anchor = await session.scalar(
             sa.select(Unit.path).where(Unit.id == filters.within, within_scope(principal, Unit.path))
@@ -389,24 +396,26 @@ async def worklist_query(
         return None
     today = local_today()
     keys = tuple(lists)
-    wanted = [
-        sa.and_(sa.true(), *await _list_conditions(session, principal, lists[key], today)) for key in keys
-    ]
     # Lists of open files only (every worklist) are asked of the open files, which PostgreSQL's partial index
     # ix_care_files_open_worklists holds with every column their conditions read.
-    only_open = [CareFile.status.in_(OPEN_STATUSES)] if all(map(_open_files_only, lists.values())) else []
+    open_known = all(map(_open_files_only, lists.values()))
+    only_open = [CareFile.status.in_(OPEN_STATUSES)] if open_known else []
+    wanted = [
+        sa.and_(
+            sa.true(), *await _list_conditions(session, principal, lists[key], today, open_known=open_known)
+        )
+        for key in keys
+    ]
     # The files in scope that any list wants, each with a flag per list (the scope's parts one by one, so that
     # each part is read from its own index).
     parts = tuple(
-        sa.select(
-            CareFile.id.label("id"),
-            CareFile.next_due_on.label("next_due_on"),
-            *(sa.case((condition, 1), else_=0).label(f"in_{n}") for n, condition in enumerate(wanted)),
+        sa.select(CareFile.id.label("id"), CareFile.next_due_on.label("next_due_on"), *flags(wanted)).where(
+            part, *only_open, sa.or_(*wanted)
         )
-        .join(ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id)
-        .where(part, *only_open, sa.or_(*wanted))
         for part in file_scope_parts(principal)
     )
+    if any(filters.within for filters in lists.values()):  # ``within`` reads the managing unit's path
+        parts = tuple(part.join(ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id) for part in parts)
     return SummaryQuery(keys=keys, parts=parts, order=("next_due_on", "id"))
 
 

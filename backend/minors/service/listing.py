@@ -26,7 +26,7 @@ from backend.minors.models import (
     VerificationStatus,
 )
 from backend.minors.service.presenting import MINOR_SELECT, ManagingUnit, shape_minor
-from backend.pagination import Page, PageParams, SummaryQuery, page_statements, run_page
+from backend.pagination import Page, PageParams, SummaryQuery, flags, page_statements, run_page
 from backend.security import privacy
 from backend.security.crypto import cipher_of
 from backend.security.principals import (
@@ -256,7 +256,7 @@ async def minor_query(
         sa.select(
             Minor.id.label("id"),
             Minor.created_at.label("created_at"),
-            *(sa.case((condition, 1), else_=0).label(f"in_{n}") for n, condition in enumerate(wanted)),
+            *flags(wanted),
         )
         .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
         .where(
