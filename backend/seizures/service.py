@@ -22,7 +22,7 @@ from backend.db import LOCAL_TIMEZONE, AnySelect, InSelect, local_midnight_utc, 
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.identity import IdNumberError, age_on, parse_mainland_id
 from backend.minors.models import Minor
-from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, flags, paginate, run_summaries
+from backend.pagination import Page, PageParams, SummaryQuery, flags, paginate
 from backend.security import privacy
 from backend.security.masking import mask_name
 from backend.security.principals import (
@@ -372,20 +372,12 @@ async def _filtered(
 SUMMARY_ORDER = ("ack_deadline_at", "id")
 
 
-async def notice_summary(
-    session: AsyncSession, *, principal: Principal, lists: Mapping[str, NoticeFilters], limit: int
-) -> dict[str, ListSummary]:
-    """For each named list, what ``list_notices`` with those filters would total, and the ids of its first
-    ``limit`` notices by deadline (``SUMMARY_ORDER``): the same scope and conditions in one statement, which
-    reads only the notices' ids and deadlines (nothing is presented). Lists with no notice are left out."""
-    query = await notice_query(session, principal=principal, lists=lists)
-    return await run_summaries(session, [query] if query else [], limit=limit)
-
-
 async def notice_query(
     session: AsyncSession, *, principal: Principal, lists: Mapping[str, NoticeFilters]
 ) -> SummaryQuery | None:
-    """``notice_summary``'s statement, to be run with other domains' (the to-do centre asks all in one)."""
+    """For each named list, what ``list_notices`` with those filters would total, and the ids of its first notices
+    by deadline (``SUMMARY_ORDER``): one statement reading only the notices' ids and deadlines, nothing presented
+    (``run_summaries`` runs it, with the other domains' for the to-do centre)."""
     if not lists:
         return None
     now = utcnow()
@@ -418,7 +410,7 @@ def _scope_by_unit_ids(principal: Principal) -> sa.ColumnElement[bool]:
 async def notice_totals(
     session: AsyncSession, asks: Sequence[tuple[Principal, Mapping[str, NoticeFilters]]]
 ) -> list[dict[str, int]]:
-    """``notice_summary``'s totals for many principals at once (the daily digests), set-based: the notices
+    """``notice_query``'s totals for many principals at once (the daily digests), set-based: the notices
     counted by every distinct list asked, grouped by reporting and receiving unit, and each principal's totals
     the groups on its side of the scope (``seizure_scope_side``) in its subtree."""
     now = utcnow()

@@ -22,7 +22,7 @@ from backend.db import AnySelect, InSelect, local_today, utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.minors.models import Minor
 from backend.minors.schemas import MinorRead
-from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, flags, run_summaries
+from backend.pagination import Page, PageParams, SummaryQuery, flags
 from backend.security import permissions, privacy
 from backend.security.principals import Principal, in_subtree, subtrees_holding, within_scope
 from backend.transfers.models import PENDING_STATUSES, Transfer, TransferKind, TransferReason, TransferStatus
@@ -594,18 +594,10 @@ async def list_transfers(
 SUMMARY_ORDER = ("created_at", "id")
 
 
-async def transfer_summary(
-    session: AsyncSession, *, principal: Principal, lists: Mapping[str, TransferFilters], limit: int
-) -> dict[str, ListSummary]:
-    """For each named list, what ``list_transfers`` with those filters would total, and the ids of its first
-    ``limit`` transfers in ``SUMMARY_ORDER``: one statement reading only ids and dates. Lists with no transfer
-    are left out."""
-    query = transfer_query(principal=principal, lists=lists)
-    return await run_summaries(session, [query] if query else [], limit=limit)
-
-
 def transfer_query(*, principal: Principal, lists: Mapping[str, TransferFilters]) -> SummaryQuery | None:
-    """``transfer_summary``'s statement, to be run with other domains' (the to-do centre asks all in one)."""
+    """For each named list, what ``list_transfers`` with those filters would total, and the ids of its first
+    transfers in ``SUMMARY_ORDER``: one statement reading only ids and dates (``run_summaries`` runs it, with the
+    other domains' for the to-do centre)."""
     if not lists:
         return None
     keys = tuple(lists)
@@ -626,7 +618,7 @@ def transfer_query(*, principal: Principal, lists: Mapping[str, TransferFilters]
 async def transfer_totals(
     session: AsyncSession, asks: Sequence[tuple[Principal, Mapping[str, TransferFilters]]]
 ) -> list[dict[str, int]]:
-    """``transfer_summary``'s totals for many principals at once (the daily digests), set-based: the transfers
+    """``transfer_query``'s totals for many principals at once (the daily digests), set-based: the transfers
     counted by every distinct list asked, grouped by sending and receiving unit; each principal's totals are the
     groups with a side in its subtree (``_scope``), the receiving one for the inbox and the sending one for the
     outbox (``_box_condition``)."""

@@ -51,7 +51,7 @@ from backend.errors import (
 from backend.etag import check_if_match
 from backend.evidence import accept_file
 from backend.messages import Text
-from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, flags, paginate, run_summaries
+from backend.pagination import Page, PageParams, SummaryQuery, flags, paginate
 from backend.security import permissions
 from backend.security.principals import Principal, path_in_subtree
 from backend.storage import FileStorage
@@ -239,18 +239,10 @@ def _report_rows() -> AnySelect:
     )
 
 
-async def report_summary(
-    session: AsyncSession, *, principal: Principal, lists: Mapping[str, ReportFilters], limit: int
-) -> dict[str, ListSummary]:
-    """For each named list, what ``list_reports`` with those filters would total, and the ids of its first
-    ``limit`` reports in the order of their ids: one statement, nothing presented. Lists with no report are left
-    out."""
-    query = report_query(principal=principal, lists=lists)
-    return await run_summaries(session, [query] if query else [], limit=limit)
-
-
 def report_query(*, principal: Principal, lists: Mapping[str, ReportFilters]) -> SummaryQuery | None:
-    """``report_summary``'s statement, to be run with other domains' (the to-do centre asks all in one)."""
+    """For each named list, what ``list_reports`` with those filters would total, and the ids of its first reports
+    in the order of their ids: one statement, nothing presented (``run_summaries`` runs it, with the other
+    domains' for the to-do centre)."""
     if not lists:
         return None
     today = local_today()
@@ -277,7 +269,7 @@ def report_query(*, principal: Principal, lists: Mapping[str, ReportFilters]) ->
 async def report_totals(
     session: AsyncSession, asks: Sequence[tuple[Principal, Mapping[str, ReportFilters]]]
 ) -> list[dict[str, int]]:
-    """``report_summary``'s totals for many principals at once (the daily digests), set-based: the reports
+    """``report_query``'s totals for many principals at once (the daily digests), set-based: the reports
     counted by every distinct list asked, grouped by reporting and issuing unit; each principal's totals are the
     groups in its scope (``report_scope``) that are its own (``_principal_conditions``)."""
     today = local_today()

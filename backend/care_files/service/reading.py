@@ -49,7 +49,7 @@ from backend.db import AnySelect, json_array_values, local_today
 from backend.errors import ValidationFailed
 from backend.minors.models import Minor, adult_condition
 from backend.minors.schemas import MinorRead
-from backend.pagination import ListSummary, Page, PageParams, SummaryQuery, flags, run_summaries
+from backend.pagination import Page, PageParams, SummaryQuery, flags
 from backend.security import permissions, privacy
 from backend.security.principals import Principal, in_subtree, within_scope
 from backend.transfers.models import PENDING_STATUSES, Transfer
@@ -329,7 +329,7 @@ async def _list_conditions(
     *,
     open_known: bool = False,
 ) -> list[sa.ColumnElement[bool]]:
-    """What ``filters`` ask of a file in scope, as ``list_files`` and ``worklist_summary`` both apply them."""
+    """What ``filters`` ask of a file in scope, as ``list_files`` and ``worklist_query`` both apply them."""
     conditions = [responsible_condition(principal)] if _personal(principal, filters) else []
     conditions += _filter_conditions(
         filters, today, keeps_files=permissions.may_keep_care_files(principal), open_known=open_known
@@ -369,29 +369,16 @@ def _open_files_only(filters: CareFileFilters) -> bool:
     return bool(filters.due or filters.unassigned or filters.alert or filters.aged_out)
 
 
-# The worklists' order: the most pressing first (``worklist_summary``'s ids; the to-do centre links with it).
+# The worklists' order: the most pressing first (``worklist_query``'s ids; the to-do centre links with it).
 WORKLIST_ORDER = (CareFile.next_due_on, CareFile.id)
-
-
-async def worklist_summary(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    lists: Mapping[str, CareFileFilters],
-    limit: int,
-) -> dict[str, ListSummary]:
-    """For each named list, what ``list_files`` with those filters would answer: its total and the ids of its
-    first ``limit`` files in ``WORKLIST_ORDER`` (none for 0: totals only) — the same scope and conditions, but all
-    the lists in one statement, reading the files in scope once instead of twice per list. Lists with no file are
-    left out."""
-    query = await worklist_query(session, principal=principal, lists=lists)
-    return await run_summaries(session, [query] if query else [], limit=limit)
 
 
 async def worklist_query(
     session: AsyncSession, *, principal: Principal, lists: Mapping[str, CareFileFilters]
 ) -> SummaryQuery | None:
-    """``worklist_summary``'s statement, to be run with other domains' (the to-do centre asks all in one)."""
+    """For each named list, what ``list_files`` with those filters would answer — its total and the ids of its
+    first files in ``WORKLIST_ORDER`` — as one statement over the files in scope, read once for all the lists
+    (``run_summaries`` runs it, with the other domains' for the to-do centre)."""
     if not lists:
         return None
     today = local_today()
@@ -422,8 +409,8 @@ async def worklist_query(
 async def worklist_totals(
     session: AsyncSession, asks: Sequence[tuple[Principal, Mapping[str, CareFileFilters]]]
 ) -> list[dict[str, int]]:
-    """``worklist_summary``'s totals for many principals at once (the daily digests): for each ``(principal,
-    lists)`` of ``asks``, the total of each list with a file in it, as ``worklist_summary(limit=0)`` answers.
+    """``worklist_query``'s totals for many principals at once (the daily digests): for each ``(principal, lists)``
+    of ``asks``, the total of each list with a file in it, as the to-do centre counts it.
 
     Set-based: the files are counted by the conditions of every list asked (each distinct one once) in at most
     three grouped statements — by managing and accountable unit (a subtree's lists), by person named
