@@ -164,6 +164,17 @@ def _in_select_default(element: InSelect, compiler: Any, **kw: Any) -> str:
     return str(compiler.process(element.column.in_(element.select), **kw))
 
 
+def within_days(column: Any, first: date | None, last: date | None) -> list[sa.ColumnElement[bool]]:
+    """A list's date-range filter: ``column`` on or after ``first`` and on or before ``last``, each end open when
+    not given (``statement.where(*within_days(...))``)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if first is not None:
+        conditions.append(column >= first)
+    if last is not None:
+        conditions.append(column <= last)
+    return conditions
+
+
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
 

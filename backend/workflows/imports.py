@@ -35,7 +35,7 @@ from backend.minors.models import (
     SchoolingStatus,
 )
 from backend.minors.schemas import MinorCreate, MinorUpdate
-from backend.minors.service import matching
+from backend.minors.service import bulk, disclosures, matching
 from backend.minors.service import registry as minors
 from backend.security import permissions
 from backend.security.principals import Principal
@@ -288,7 +288,7 @@ async def _registry_duplicates(
     ]
     context.matches = await matching.match_numbers(session, principal=principal, numbers=numbers)
     may_edit = permissions.may_edit_minors(principal)
-    limit_reached = not await minors.matches_elsewhere_left(session, principal=principal, limit=limit)
+    limit_reached = not await disclosures.matches_elsewhere_left(session, principal=principal, limit=limit)
     for row in rows:
         number = row.values.get("id_number")
         if row.outcome is RowOutcome.invalid or not number:
@@ -300,7 +300,7 @@ async def _registry_duplicates(
         if found is None:
             continue
         if not found.in_scope:
-            used = await minors.spend_disclosure(
+            used = await disclosures.spend_disclosure(
                 session, principal=principal, kind=DisclosureKind.match_elsewhere, limit=limit
             )
             if used is None:
@@ -391,13 +391,13 @@ async def _apply_screening(
         )
         new_rows.append(row)
         registrations.append(minor_in)
-    answers = await minors.register_many(
+    answers = await bulk.register_many(
         session,
         principal=principal,
         rows=registrations,
         match_elsewhere_limit=context.match_elsewhere_limit,
     )
-    registered: list[minors.Registered] = []
+    registered: list[bulk.Registered] = []
     for row, answer in zip(new_rows, answers, strict=True):
         if isinstance(answer, ProblemError):
             # Refused before anything of the row was written (the registry checks first): reported, skipped.

@@ -1,4 +1,4 @@
-"""A committed screening sheet registers its rows in bulk (``registry.register_many``, multi-row inserts) and
+"""A committed screening sheet registers its rows in bulk (``bulk.register_many``, multi-row inserts) and
 opens their care files in bulk. What it stores must be what registering the same people one by one stores: the
 records (encrypted, hashed, masked), the counters and tallies kept by triggers, the care files with their due
 dates and on-duty lead, the notifications, and one audit event per record and per file in a whole chain.
@@ -19,7 +19,7 @@ from backend.db import local_today
 from backend.identity import make_mainland_id
 from backend.minors.models import Minor, MinorCount, MinorTally
 from backend.minors.schemas import MinorCreate
-from backend.minors.service import registry
+from backend.minors.service import bulk
 from backend.notifications.models import Notification
 from backend.security.crypto import cipher_of
 from backend.security.principals import Principal
@@ -381,7 +381,7 @@ async def test_register_many_refuses_rows_as_a_single_registration_would(app, cl
         user = await session.scalar(sa.select(User).where(User.username == "jinhu_worker"))
         unit = await session.get(Unit, user.unit_id)
         principal = Principal.of_user(user, unit_path=unit.path, unit_kind=unit.kind)
-        answers = await registry.register_many(
+        answers = await bulk.register_many(
             session,
             principal=principal,
             rows=[
@@ -394,7 +394,7 @@ async def test_register_many_refuses_rows_as_a_single_registration_would(app, cl
             ],
             match_elsewhere_limit=100,
         )
-    assert isinstance(answers[0], registry.Registered)
+    assert isinstance(answers[0], bulk.Registered)
     assert [type(answer).__name__ for answer in answers[1:]] == [
         "Conflict",
         "Conflict",

@@ -280,7 +280,7 @@ async def open_new_files(
                 responsible_user_ids=named,
             )
         )
-    for start in range(0, len(rows), _MANY_CHUNK):  # multi-row VALUES, as ``registry.register_many``
+    for start in range(0, len(rows), _MANY_CHUNK):  # multi-row VALUES, as ``bulk.register_many``
         await session.execute(sa.insert(_CARE_FILES).values(rows[start : start + _MANY_CHUNK]))
     for row in rows:
         await audit.record(
