@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.db import new_id, utcnow
+from backend.db import insert_many, new_id, utcnow
 from backend.errors import Conflict, ProblemError
 from backend.minors.models import BirthDatePrecision, Minor, VerificationStatus
 from backend.minors.schemas import MinorCreate
@@ -41,7 +41,7 @@ class Registered:
     risk_level: str
 
 
-# Rows per multi-row statement: well under SQLite's and asyncpg's limits on bound parameters (~33 a row).
+# ID numbers per look-up of those registered already.
 _MANY_CHUNK = 500
 
 
@@ -59,7 +59,7 @@ async def register_many(
     ``register`` (or ``register_provisional``) checks one — the ID number, age, school and managing station, one
     person one record — and stored as ``insert_record`` stores one (encrypted, hashed, masked, located, one
     ``minor.created`` event each), but with multi-row inserts. The counters and tallies of ``minors`` follow
-    by their triggers, row by row, as for a single insert.
+    by their triggers (on PostgreSQL once per statement, on SQLite row by row), as for a single insert.
 
     Answers per row, in order: the record stored, or the refusal (nothing of that row written); whether a
     refusal undoes the others is the caller's transaction's choice. The caller has matched the rows against the
@@ -153,10 +153,8 @@ async def register_many(
             risk_categories=tuple(values["risk_categories"]),
             risk_level=str(values["risk_level"]),
         )
-    # One multi-row VALUES statement per chunk, not executemany: asyncpg runs an executemany row by row, each row
-    # a statement of its own on PostgreSQL (far slower there than one statement of many rows).
-    for start in range(0, len(stored), _MANY_CHUNK):
-        await session.execute(sa.insert(_MINORS).values(stored[start : start + _MANY_CHUNK]))
+    # Multi-row statements from one compiled INSERT (``db.insert_many``).
+    await insert_many(session, _MINORS, stored)
     for values in stored:
         await audit.record(
             session,
