@@ -50,9 +50,10 @@ BASELINE = "/api/v1/me/notifications/unread-count"
 PRINCIPALS = {"township_lead": "bench_lead_t1", "caseworker": "bench_worker_1_1", "county_lead": "bench_lead"}
 
 
-# This branch's migrations that only create what is missing (IF NOT EXISTS). On the shared bench data (several
-# branches benchmark on it) they are applied without stamping the database, so that another branch's benchmark can
-# still migrate it its own way; main's own migrations are applied as always.
+# This branch's migrations that only create what is missing (IF NOT EXISTS), oldest first, the first one's
+# down_revision main's head. On the shared bench data (several branches benchmark on it) they are applied without
+# stamping the database, so that another branch's benchmark can still migrate it its own way; main's own migrations
+# are applied (and stamped) as always.
 CREATED_IF_MISSING = ("5c1e9a7d3b20",)
 
 
@@ -65,11 +66,12 @@ def _migrate_shared(settings: Settings, dsn: str) -> None:
     try:
         ahead = [revision.revision for revision in script.iterate_revisions("heads", current)]
     except RevisionError:  # another branch's revision: this one does not know it
-        print(f"qinghu_bench is stamped {current}, a revision of another branch: ", end="")
+        print(f"the database is stamped {current}, a revision of another branch: ", end="")
         ahead = list(CREATED_IF_MISSING)
-    if not set(ahead) <= set(CREATED_IF_MISSING):
-        upgrade_to_head(settings)
-        return
+    if not set(ahead) <= set(CREATED_IF_MISSING):  # main's own first, as always (stamped)
+        from alembic import command
+
+        command.upgrade(alembic_config(settings), script.get_revision(CREATED_IF_MISSING[0]).down_revision)
     print(f"creating what is missing of {', '.join(CREATED_IF_MISSING)} without stamping it", flush=True)
     modules = [script.get_revision(revision).module for revision in CREATED_IF_MISSING]
     asyncio.run(_apply_unstamped(settings, modules))

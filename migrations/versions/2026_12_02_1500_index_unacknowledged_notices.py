@@ -6,7 +6,7 @@ Created if missing: the shared bench data is migrated by several branches' bench
 create it before this revision is stamped.
 
 Revision ID: 5c1e9a7d3b20
-Revises: 8d4e7a1c2b36
+Revises: 5d2c9e7f1b80
 Create Date: 2026-12-02 15:00:00+00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5c1e9a7d3b20"
-down_revision: str | None = "8d4e7a1c2b36"
+down_revision: str | None = "5d2c9e7f1b80"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
