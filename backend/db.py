@@ -122,6 +122,19 @@ def _contains_sqlite(element: JsonArrayContains, compiler: Any, **kw: Any) -> st
     return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE json_each.value = {value})"  # noqa: S608
 
 
+def json_array_values(session: AsyncSession, column: Any, *, name: str) -> sa.TableValuedAlias:
+    """The elements of a JSON array of strings, one row each in a column ``value``: a table-valued function to
+    join beside ``column``'s table (``jsonb_array_elements_text`` on PostgreSQL, ``json_each`` on SQLite)."""
+    function = sa.func.jsonb_array_elements_text if _dialect(session) == "postgresql" else sa.func.json_each
+    return function(column).table_valued("value").alias(name)
+
+
+def _dialect(session: AsyncSession) -> str:
+    bind = session.bind
+    assert bind is not None
+    return bind.dialect.name
+
+
 class InSelect(sa.sql.expression.ColumnElement[bool]):
     """``column IN (select)``, written on PostgreSQL as ``column = ANY(ARRAY(select))``: the planner answers that
     from an index on ``column`` and can combine two of them in a bitmap OR, where ``IN (select)`` inside an
