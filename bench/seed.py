@@ -441,7 +441,7 @@ async def fill_summaries(connection: asyncpg.Connection) -> dict[str, float]:
         await connection.execute(summary._backfill("postgresql"))
         seconds["care_file_years_s"] = round(time.perf_counter() - started, 1)
         print(f"  care_file_years filled from the entries ({seconds['care_file_years_s']:.0f} s)", flush=True)
-    tallies = _migration("2026_12_02_1400_unit_rate_tallies")
+    tallies = _migration("2026_12_02_1600_unit_rate_tallies")
     if (
         tallies is not None
         and "rate_file_spans" in tables

@@ -257,7 +257,7 @@ class CareFileYear(SQLModel, table=True):
 
 # The per-unit tallies behind the rates (``backend/stats/rates.py``, docs/statistics.md "The tallies behind
 # them"): kept by database triggers on ``care_files`` and ``care_file_years`` (migration
-# ``2026_12_02_1400_unit_rate_tallies``), whichever code writes a file or an entry, so that a county's rates add
+# ``2026_12_02_1600_unit_rate_tallies``), whichever code writes a file or an entry, so that a county's rates add
 # up a few rows per unit instead of reading every file. Months are numbers: year × 12 + month − 1 (Beijing).
 
 RATE_OPEN_END = 99999  # RateFileSpan.last_month of a file that is not closed

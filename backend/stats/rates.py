@@ -20,13 +20,11 @@ its ``received_at``. A period runs from ``start`` to ``end``, both included; fig
 ``as_of`` is the earlier of ``end`` and today.
 """
 
-import contextlib
 import functools
-import gc
 import operator
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -51,6 +49,7 @@ from backend.care_files.models import (
     UrineResult,
 )
 from backend.care_files.worklists import due_condition
+from backend.collector import cyclic_gc_paused
 from backend.db import local_midnight_utc, local_today
 from backend.security.principals import in_subtree
 from backend.seizures.models import SeizureNotice
@@ -461,23 +460,11 @@ async def unit_rates(
     files_behind = (
         _files_behind_by_month(units, months) if per_file is None else _files_behind_per_file(per_file)
     )
-    with _collector_paused():
+    # Hundreds of thousands of ids and rows at a county's size, none in a cycle: without the pause, every batch of
+    # them set off a full collection walking all the others (most of the time of a run over 500 units).
+    with cyclic_gc_paused():
         await _explain(session, roll_up, units, files_behind, as_of, (receiving, same_day, conditions))
         return {unit_id: sums.figures() for unit_id, sums in roll_up.sums.items()}
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector held back while the ids behind a county's figures are read: hundreds of
-    thousands of rows and ids, none in a cycle, each batch of them setting off a full collection that walks
-    all the others (most of the time of a run over 500 units)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _snapshot_part(units: Sequence[Unit], as_of: date) -> sa.Select[Any]:

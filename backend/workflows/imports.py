@@ -9,11 +9,9 @@ checks are recorded through the venues domain: a venue is found by its name in s
 """
 
 import asyncio
-import gc
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
+from backend.collector import cyclic_gc_paused
 from backend.db import local_today
 from backend.errors import ProblemError
 from backend.imports import recent
@@ -204,29 +203,10 @@ async def _check(
     return recent.Checked(sheet_name=sheet.sheet_name, columns=sheet.columns, notes=sheet.notes, rows=rows)
 
 
-# Imports applying rows now in this process, and whether the collector was on before the first of them.
-_applying = 0
-_collector_was_on = False
-
-
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while rows are applied and committed. The commit of a large file
-    holds a few hundred thousand objects at once (the checked rows, the records' values, the audit events),
-    and every full collection walks all of them: about a fifth of a 50,000-row commit's CPU time was the
-    collector, which finds nothing to free there. Memory is still freed as usual (reference counting); only
-    reference cycles, of this job or of other requests of the process, wait until the apply is over."""
-    global _applying, _collector_was_on
-    if _applying == 0:
-        _collector_was_on = gc.isenabled()
-        gc.disable()
-    _applying += 1
-    try:
-        yield
-    finally:
-        _applying -= 1
-        if _applying == 0 and _collector_was_on:
-            gc.enable()
+# The commit of a large file holds a few hundred thousand objects at once (the checked rows, the records' values,
+# the audit events): about a fifth of a 50,000-row commit's CPU time was the collector, which finds nothing to
+# free there (backend/collector.py).
+_cyclic_gc_paused = cyclic_gc_paused
 
 
 class _RolledBack(Exception):

@@ -23,8 +23,8 @@ upsert ordered by key (two writers touching the same tallies cannot deadlock). d
 the formulas; backend/stats/rates.py reads the tables.
 
 Revision ID: 6c2e9a4f7d18
-Revises: 8d4e7a1c2b36
-Create Date: 2026-12-02 14:00:00+00:00
+Revises: 5c1e9a7d3b20
+Create Date: 2026-12-02 16:00:00+00:00
 """
 
 from collections.abc import Sequence
@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "6c2e9a4f7d18"
-down_revision: str | None = "8d4e7a1c2b36"
+down_revision: str | None = "5c1e9a7d3b20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
