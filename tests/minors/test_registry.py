@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from backend.db import local_today
 from backend.identity import make_mainland_id
 from backend.minors.models import Minor
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, assert_status
 from tests.minors.conftest import MINORS, minor_body
 
 
@@ -335,3 +335,85 @@ async def test_name_search_matches_wildcards_literally(client, login, register, 
         response = await client.get(MINORS, params={"q": text}, headers=headers)
         assert response.json()["total"] == 0, text
     assert (await client.get(MINORS, params={"q": someone.name}, headers=headers)).json()["total"] == 1
+
+
+async def test_a_station_is_named_to_manage_a_minor_never_a_school_or_a_deactivated_unit(
+    client, login, person, county
+):
+    headers = await login("jinhu_worker")
+    assert_status(
+        await client.patch(
+            f"/api/v1/units/{county['units']['虹桥社区'].id}",
+            json={"is_active": False},
+            headers=await login("admin"),
+        ),
+        200,
+    )
+    for name in ("瑞安市锦湖中学", "锦湖派出所", "虹桥社区"):
+        body = minor_body(person(), managing_unit_id=str(county["units"][name].id))
+        problem = assert_problem(await client.post(MINORS, json=body, headers=headers), 422, "validation")
+        assert problem["errors"] == [
+            {
+                "loc": ["body", "managing_unit_id"],
+                "msg": "must be an active township, community or county office",
+                "type": "unit.kind",
+            }
+        ], name
+    assert (await client.get(MINORS, headers=headers)).json()["total"] == 0
+    # A community of the township is a station that may manage.
+    body = minor_body(person(), managing_unit_id=str(county["units"]["滨江社区"].id))
+    created = assert_status(await client.post(MINORS, json=body, headers=headers), 201).json()
+    assert created["managing_unit"]["name"] == "滨江社区"
+
+
+async def test_an_edit_may_not_merge_by_status_nor_name_a_unit_that_is_no_school(
+    client, login, register, person, county
+):
+    created = await register(person())
+    url = f"{MINORS}/{created['id']}"
+    lead = await login("jinhu_lead")
+    merged = await client.patch(url, json={"status": "merged"}, headers=lead)
+    assert assert_problem(merged, 422, "validation")["errors"] == [
+        {
+            "loc": ["body", "status"],
+            "msg": "records are merged through the merge action, not by status",
+            "type": "minor.status_merged",
+        }
+    ]
+    not_school = await client.patch(
+        url, json={"school_id": str(county["units"]["滨江社区"].id)}, headers=lead
+    )
+    assert assert_problem(not_school, 422, "validation")["errors"] == [
+        {"loc": ["body", "school_id"], "msg": "no such school", "type": "unit.not_school"}
+    ]
+    after = (await client.get(url, headers=lead)).json()
+    assert after["version"] == 1
+    assert after["status"] == "active"
+    assert after["school"] is None
+
+
+async def test_an_edit_of_addresses_and_school_shows_the_new_township_and_an_unchanged_edit_is_no_version(
+    client, login, register, person, county
+):
+    created = await register(person())
+    url = f"{MINORS}/{created['id']}"
+    worker = await login("jinhu_worker")
+    changes = {
+        "household_division_code": "330381001001",
+        "household_address": "安阳街道万松社区5幢201室",
+        "residence_division_code": "330381107201",
+        "residence_address": "马屿镇马屿村12号",
+        "school_id": str(county["units"]["瑞安市安阳实验中学"].id),
+    }
+    edited = assert_status(await client.patch(url, json=changes, headers=worker), 200).json()
+    assert edited["version"] == 2
+    # A worker who is not responsible sees the addresses masked to their township.
+    assert edited["household_address"] == "安阳街道"
+    assert edited["residence_address"] == "马屿镇"
+    assert edited["school"]["name"] == "瑞安市安阳实验中学"
+    same = assert_status(await client.patch(url, json=changes, headers=worker), 200)
+    assert same.json()["version"] == 2
+    assert same.headers["ETag"] == '"2"'
+    # A code that names no unit of the county leaves no township to show.
+    outside = await client.patch(url, json={"residence_division_code": "110101001001"}, headers=worker)
+    assert assert_status(outside, 200).json()["residence_address"] is None
