@@ -171,7 +171,8 @@ def within_seizure_scope(
     stations and the county office reach what was routed to their subtree."""
     if principal.kind == "client" or principal.role is Role.police:
         return within_scope(principal, reporting_path_column)
-    if principal.role in (Role.caseworker, Role.supervisor):
+    # Fails closed; only police, stations' people and machine clients hold seizures:read.
+    if principal.role in (Role.caseworker, Role.supervisor):  # pragma: no branch
         return within_scope(principal, receiving_path_column)
     return sa.false()
 
