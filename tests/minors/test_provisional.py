@@ -509,3 +509,33 @@ async def test_records_whose_birth_dates_cannot_agree_are_not_merged(
     ]
     after = assert_status(await client.get(f"{MINORS}/{provisional['id']}", headers=headers), 200).json()
     assert after["verification_status"] == "provisional"
+
+
+async def test_a_document_other_than_a_mainland_id_is_checked_for_its_form_and_facts(
+    client, login, county, register_provisional
+):
+    headers = await login("jinhu_worker")
+    birth = born_years_ago(15, 3, 1)
+    created = await register_provisional(birth=birth, precision="month", gender="male")
+    url = f"{MINORS}/{created['id']}/verify"
+    permit = {"id_document_type": "hk_macao_permit", "id_number": "H12345678"}
+    for body, message in (
+        ({**permit, "id_number": "H1-2345"}, "id_number: must be 5–30 letters and digits"),
+        (permit, "gender and birth_date are required when the document is not a mainland ID"),
+    ):
+        problem = assert_problem(await client.post(url, json=body, headers=headers), 422, "validation")
+        assert [error["msg"] for error in problem["errors"]] == [message]
+        assert body["id_number"] not in str(problem)
+    registering = minor_body(
+        type("P", (), {"name": "陈安", "id_number": "H1_234", "phone": None})(),
+        id_document_type="hk_macao_permit",
+        gender="male",
+        birth_date=birth.isoformat(),
+    )
+    problem = assert_problem(await client.post(MINORS, json=registering, headers=headers), 422, "validation")
+    assert [error["msg"] for error in problem["errors"]] == ["id_number: must be 5–30 letters and digits"]
+    verified = await client.post(
+        url, json={**permit, "gender": "male", "birth_date": birth.isoformat()}, headers=headers
+    )
+    answer = assert_status(verified, 200).json()
+    assert (answer["verification_status"], answer["id_number"]) == ("verified", "H1*****78")
