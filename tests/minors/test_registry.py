@@ -451,3 +451,19 @@ async def test_age_filters_count_whole_years_to_the_day(client, login, person, c
     assert await found(age_min=16) == {"sixteen today"}
     assert await found(age_min=15, age_max=15) == {"sixteen tomorrow", "fifteen today"}
     assert await found(age_max=14) == set()
+
+
+async def test_each_order_of_the_list_is_its_own(client, login, register, person, county):
+    """The list's statements are kept per shape of request: two orders of the same filters are two shapes."""
+    registered = []
+    for level in ("low", "high", "medium"):
+        registered.append((await register(person(), risk_level=level))["id"])
+    headers = await login("jinhu_worker")
+
+    async def order(sort: str) -> list[str]:
+        answer = assert_status(await client.get(MINORS, params={"sort": sort}, headers=headers), 200).json()
+        return [item["id"] for item in answer["items"]]
+
+    assert await order("created_at") == registered
+    assert await order("-created_at") == registered[::-1]
+    assert await order("created_at") == registered
