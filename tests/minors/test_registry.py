@@ -1,6 +1,7 @@
 """Registering, finding and changing minors; one person, one record; encryption at rest."""
 
 import logging
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -467,3 +468,41 @@ async def test_each_order_of_the_list_is_its_own(client, login, register, person
     assert await order("created_at") == registered
     assert await order("-created_at") == registered[::-1]
     assert await order("created_at") == registered
+
+
+async def test_turning_18_soon_and_aged_out_to_the_day(app, client, login, register, person, county):
+    """90 days ahead at most is "soon"; 18 today is no longer soon but aged out. Each record is registered at 17
+    and its birth date then set in the database, as time would."""
+    today = local_today()
+    days_to_18 = {"today": 0, "tomorrow": 1, "in 90 days": 90, "in 91 days": 91}
+    targets = {who: today + timedelta(days=days) for who, days in days_to_18.items()}
+    if any((day.month, day.day) == (2, 29) for day in targets.values()):
+        pytest.skip("an eighteenth birthday on 29 February has no birth date 18 years before it")
+    ids = {}
+    for who, eighteenth in targets.items():
+        created = await register(person(age=17))
+        async with app.state.sessionmaker() as session, session.begin():
+            minor = await session.get_one(Minor, uuid.UUID(created["id"]))
+            minor.birth_date = eighteenth.replace(year=eighteenth.year - 18)
+        ids[created["id"]] = who
+    listed = assert_status(
+        await client.get(MINORS, params={"limit": 50}, headers=await login("jinhu_lead")), 200
+    )
+    flags = {
+        ids[item["id"]]: (item["turns_18_soon"], item["aged_out_candidate"])
+        for item in listed.json()["items"]
+    }
+    assert flags == {
+        "today": (False, True),
+        "tomorrow": (True, False),
+        "in 90 days": (True, False),
+        "in 91 days": (False, False),
+    }
+
+
+async def test_a_minor_out_of_scope_is_no_such_minor(client, login, register, person, county):
+    created = await register(person(), as_="other_worker")
+    headers = await login("jinhu_worker")
+    for minor_id in (created["id"], "00000000-0000-0000-0000-000000000000"):
+        problem = assert_problem(await client.get(f"{MINORS}/{minor_id}", headers=headers), 404, "not-found")
+        assert problem["detail"] == "No such minor."
