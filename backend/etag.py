@@ -1,7 +1,7 @@
 """Optimistic concurrency: mutable resources carry ``version``; reads send it as an ETag, updates may send
 ``If-Match`` and get 412 when it is stale."""
 
-from typing import Annotated
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Header, Response
 
@@ -24,6 +24,20 @@ def etag_of(version: int) -> str:
 
 def set_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag_of(version)
+
+
+class Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def tagged(response: Response, read: V) -> V:
+    """``read`` as the answer, its version sent as the ETag."""
+    set_etag(response, read.version)
+    return read
 
 
 def check_if_match(if_match: str | None, current_version: int) -> None:

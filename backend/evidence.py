@@ -7,7 +7,7 @@ import io
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Protocol, TypedDict
 
 from fastapi import Depends, Request, UploadFile
 from fastapi.responses import StreamingResponse
@@ -99,11 +99,51 @@ def accept_file(content: bytes, *, filename: str | None, max_bytes: int) -> Acce
     )
 
 
+class StoredUpload(TypedDict):
+    """What every evidence table keeps of an accepted upload: where it is stored and what it is."""
+
+    storage_key: str
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
+
+
+async def store_upload(
+    storage: FileStorage, content: bytes, *, filename: str | None, max_bytes: int
+) -> StoredUpload:
+    """Check an upload (``accept_file``: 413, 422 or 415) and put it in the file store."""
+    accepted = accept_file(content, filename=filename, max_bytes=max_bytes)
+    key = await storage.put(content)
+    return StoredUpload(
+        storage_key=key,
+        filename=accepted.filename,
+        media_type=accepted.media_type,
+        size=accepted.size,
+        sha256=accepted.sha256,
+    )
+
+
 async def read_upload(request: Request, file: UploadFile) -> tuple[bytes, int]:
     """An upload's bytes, read at most one past the configured limit (so a larger file is refused without being
     read whole), and that limit."""
     settings: Settings = request.app.state.settings
     return await file.read(settings.max_upload_bytes + 1), settings.max_upload_bytes
+
+
+class Upload(TypedDict):
+    """An upload as the services that store one take it: its name as sent, its bytes (``read_upload``) and the
+    limit they are held to."""
+
+    filename: str | None
+    content: bytes
+    max_bytes: int
+
+
+async def upload(request: Request, file: UploadFile) -> Upload:
+    """``read_upload`` with the file's name, for a service's ``add_…(…, **await upload(request, file))``."""
+    content, max_bytes = await read_upload(request, file)
+    return Upload(filename=file.filename, content=content, max_bytes=max_bytes)
 
 
 async def file_storage(request: Request) -> FileStorage:  # async: no worker thread (see get_cipher)
@@ -115,6 +155,27 @@ Storage = Annotated[FileStorage, Depends(file_storage)]
 
 # The answer of a download route, for OpenAPI.
 DOWNLOAD_RESPONSES: dict[int | str, dict[str, object]] = {200: {"content": {"application/octet-stream": {}}}}
+
+
+class StoredFile(Protocol):
+    """A row of an evidence table, as a download needs it."""
+
+    storage_key: str
+    media_type: str
+    filename: str
+    size: int
+
+
+async def download(storage: FileStorage, stored: StoredFile, *, inline: bool) -> StreamingResponse:
+    """A stored evidence file streamed back (``stored_file_response``)."""
+    return await stored_file_response(
+        storage,
+        key=stored.storage_key,
+        media_type=stored.media_type,
+        filename=stored.filename,
+        size=stored.size,
+        inline=inline,
+    )
 
 
 async def stored_file_response(

@@ -387,6 +387,7 @@ CATALOGUE: dict[str, str] = {
     "must not be before period_from": "不能早于开始日期",
     "must not be after today": "不能晚于今天",
     "a period covers at most 366 days": "统计期间最长366天",
+    "figures of a month are given once it has ended": "仅提供已结束的整月数据",
     "Your unit is not available.": "您所在的单位不可用。",
     "no such unit": "单位不存在",
     "the unit is deactivated": "该单位已停用",

@@ -127,6 +127,79 @@ async def run_page(
     )
 
 
+@dataclass(frozen=True)
+class ListSummary:
+    """What a list answers for a to-do item: its total and the ids of its first rows in the list's order."""
+
+    total: int
+    first_ids: list[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class SummaryQuery:
+    """A domain's lists over the same rows, to be answered together (``run_summaries``): ``keys`` name the lists;
+    each of ``parts`` (their union is the rows, no row in two) selects the order's columns named as in ``order``
+    (``id`` last: the tie-breaker and the id listed) and a condition ``in_<n>`` per list, true for the rows list
+    ``n`` holds (``flags``)."""
+
+    keys: tuple[str, ...]
+    parts: tuple[AnySelect, ...]
+    order: tuple[str, ...]
+
+
+def flags(conditions: Sequence[sa.ColumnElement[bool]]) -> list[sa.Label[bool]]:
+    """The ``in_<n>`` columns of a ``SummaryQuery``'s part: each list's condition, labelled."""
+    return [condition.label(f"in_{n}") for n, condition in enumerate(conditions)]
+
+
+async def run_summaries(
+    session: AsyncSession, queries: Sequence[SummaryQuery], *, limit: int
+) -> dict[str, ListSummary]:
+    """Every list of ``queries`` in one statement: its total and, unless ``limit`` is 0, the ids of its first
+    ``limit`` rows in its order. The rows of each query are read once; the totals counted in one pass over them and
+    each list's first rows found by a bounded sort (not a sort of every row), ranked after it. Lists with no row
+    are left out."""
+    keys: list[str] = []
+    branches: list[AnySelect] = []
+    for number, query in enumerate(queries):
+        rows = (sa.union_all(*query.parts) if len(query.parts) > 1 else query.parts[0]).cte(f"rows_{number}")
+        counted = sa.select(
+            *(sa.func.count().filter(rows.c[f"in_{n}"]).label(f"n_{n}") for n in range(len(query.keys)))
+        ).cte(f"counted_{number}")
+        ordering = [rows.c[name] for name in query.order]
+        for n, key in enumerate(query.keys):
+            listed = sa.literal(len(keys)).label("list")
+            total = sa.select(counted.c[f"n_{n}"]).scalar_subquery().label("total")
+            keys.append(key)
+            if limit == 0:
+                branches.append(sa.select(listed, total))
+                continue
+            first = (
+                sa.select(*ordering)
+                .where(rows.c[f"in_{n}"])
+                .order_by(*ordering)
+                .limit(limit)
+                .subquery(f"first_{len(keys) - 1}")
+            )
+            in_order = [first.c[name] for name in query.order]
+            branches.append(
+                sa.select(
+                    listed, first.c.id, total, sa.func.row_number().over(order_by=in_order).label("rank")
+                )
+            )
+    if not branches:
+        return {}
+    found: dict[str, ListSummary] = {}
+    result = await session.execute(sa.union_all(*branches) if len(branches) > 1 else branches[0])
+    if limit == 0:
+        return {keys[n]: ListSummary(total=int(total), first_ids=[]) for n, total in result if total}
+    # A union keeps no order of its own: each list's ids are put in its order (the rank) here.
+    for n, row_id, total, _rank in sorted(result, key=lambda row: (row[0], row[3])):
+        summary = found.setdefault(keys[n], ListSummary(total=int(total), first_ids=[]))
+        summary.first_ids.append(uuid.UUID(str(row_id)))
+    return found
+
+
 def page_json(page: Page[dict[str, Any]]) -> Response:
     """A page whose items are already shaped as plain values, serialised straight to JSON: for the busiest
     lists, where validating each item as its model only to serialise it again was a quarter of the request.

@@ -9,11 +9,18 @@ timed from the upload to the finished report (the background job runs inside the
     .venv/bin/python bench/imports.py --rows 5000     # a quick look
     .venv/bin/python bench/imports.py --modes dry_run # the check only
     .venv/bin/python bench/imports.py --postgres postgresql://postgres@127.0.0.1:5432/qinghu_bench_imports
+
+Each mode reports its wall time, the CPU time of this process (every thread: the checks run in worker threads,
+SQLite in its own) and, on a PostgreSQL server on this machine, the CPU time of the server processes serving
+the benchmark's connections, with the load average before and after: on a shared machine wall times say little
+on their own. ``--tree`` imports the application from another checkout (a baseline: main's tree, run with the
+same arguments by its own virtualenv); ``--json`` writes the figures to a file.
 """
 
 import argparse
 import asyncio
 import io
+import json
 import os
 import random
 import sys
@@ -21,9 +28,13 @@ import tempfile
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+# --tree: the application of another checkout (read before anything of it is imported).
+_TREE = next((sys.argv[i + 1] for i, arg in enumerate(sys.argv[:-1]) if arg == "--tree"), None)
+SOURCE = Path(_TREE).resolve() if _TREE else REPO
+sys.path.insert(0, str(SOURCE))
 _TMP = Path(tempfile.mkdtemp(prefix="qinghu-bench-imports-"))
 os.environ.update(
     {
@@ -39,6 +50,7 @@ os.environ.update(
 )
 
 import httpx
+import sqlalchemy as sa
 from openpyxl import Workbook
 
 from backend.db import local_today
@@ -99,7 +111,30 @@ def _with_dimension(content: bytes, ref: str) -> bytes:
     return output.getvalue()
 
 
-async def run(rows: int, database_url: str, modes: list[str]) -> None:
+def _server_cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """utime + stime of each PostgreSQL server process (a local server; an unreadable one is left out)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found: dict[int, float] = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    return found
+
+
+async def _server_pids(app: Any) -> list[int]:
+    if app.state.engine.dialect.name != "postgresql":
+        return []
+    async with app.state.engine.connect() as connection:
+        rows = await connection.execute(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        return [row.pid for row in rows]
+
+
+async def run(rows: int, database_url: str, modes: list[str]) -> dict[str, Any]:
     settings = Settings(database_url=database_url, match_elsewhere_daily_limit=1000)
     await upgrade_to_head_async(settings)
     app = create_app(settings)
@@ -108,6 +143,12 @@ async def run(rows: int, database_url: str, modes: list[str]) -> None:
     started = time.perf_counter()
     content = build_sheet(rows)
     print(f"sheet: {rows} rows, {len(content) / 1e6:.1f} MB, built in {time.perf_counter() - started:.1f} s")
+    figures: dict[str, Any] = {
+        "rows": rows,
+        "database": app.state.engine.dialect.name,
+        "tree": str(SOURCE),
+        "modes": {},
+    }
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=600) as client:
         token = await client.post(
@@ -116,6 +157,9 @@ async def run(rows: int, database_url: str, modes: list[str]) -> None:
         )
         headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
         for mode in modes:
+            load_before = os.getloadavg()[0]
+            server_before = _server_cpu_seconds(await _server_pids(app))
+            cpu_before = time.process_time()
             started = time.perf_counter()
             response = await client.post(
                 "/api/v1/imports",
@@ -130,11 +174,31 @@ async def run(rows: int, database_url: str, modes: list[str]) -> None:
                     break
                 await asyncio.sleep(0.2)
             elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu_before
+            server_after = _server_cpu_seconds(await _server_pids(app))
+            server = sum(after - server_before.get(pid, 0.0) for pid, after in server_after.items())
+            load_after = os.getloadavg()[0]
+            figures["modes"][mode] = {
+                "wall_s": round(elapsed, 2),
+                "cpu_s": round(cpu, 2),
+                "server_cpu_s": round(server, 2) if server_after else None,
+                "load_before": load_before,
+                "load_after": load_after,
+                "status": job["status"],
+                "ok": job["rows_ok"],
+                "duplicate": job["rows_duplicate"],
+                "invalid": job["rows_invalid"],
+                "applied": job["rows_applied"],
+            }
+            server_text = f", server CPU {server:.1f} s" if server_after else ""
             print(
-                f"{mode}: {elapsed:.1f} s — status {job['status']}, ok {job['rows_ok']}, duplicate "
-                f"{job['rows_duplicate']}, invalid {job['rows_invalid']}, applied {job['rows_applied']}"
+                f"{mode}: {elapsed:.1f} s (CPU {cpu:.1f} s{server_text}; load {load_before:.1f} → "
+                f"{load_after:.1f}) — status {job['status']}, ok {job['rows_ok']}, duplicate "
+                f"{job['rows_duplicate']}, invalid {job['rows_invalid']}, applied {job['rows_applied']}",
+                flush=True,
             )
     await app.state.engine.dispose()
+    return figures
 
 
 def main() -> None:
@@ -144,9 +208,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--postgres", help="a PostgreSQL URL of an empty database to use instead of SQLite")
     parser.add_argument("--modes", default="dry_run,commit", help="dry_run, commit or both (comma-separated)")
+    parser.add_argument("--tree", help="import the application from this checkout (a baseline)")
+    parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     url = args.postgres or f"sqlite+aiosqlite:///{_TMP / 'bench.db'}"
-    asyncio.run(run(args.rows, url, args.modes.split(",")))
+    figures = asyncio.run(run(args.rows, url, args.modes.split(",")))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -38,14 +38,70 @@ import asyncpg
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from backend.migrate import upgrade_to_head
+from backend.migrate import alembic_config, upgrade_to_head
 from backend.settings import Settings
 from bench import seed
 
 TODO_TARGET_MS = 100
 REMIND_TARGET_S = 60
 # Who is asked: a township's lead, a social worker of one of its communities, the county's lead.
+# The baseline asked in turn with /me/todo (see _measure_todo).
+BASELINE = "/api/v1/me/notifications/unread-count"
 PRINCIPALS = {"township_lead": "bench_lead_t1", "caseworker": "bench_worker_1_1", "county_lead": "bench_lead"}
+
+
+# This branch's migrations that only create what is missing (IF NOT EXISTS), oldest first, the first one's
+# down_revision main's head. On the shared bench data (several branches benchmark on it) they are applied without
+# stamping the database, so that another branch's benchmark can still migrate it its own way; main's own migrations
+# are applied (and stamped) as always.
+CREATED_IF_MISSING = ("5c1e9a7d3b20",)
+
+
+def _migrate_shared(settings: Settings, dsn: str) -> None:
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+
+    script = ScriptDirectory.from_config(alembic_config(settings))
+    current = asyncio.run(_stamped_revision(dsn))
+    try:
+        ahead = [revision.revision for revision in script.iterate_revisions("heads", current)]
+    except RevisionError:  # another branch's revision: this one does not know it
+        print(f"the database is stamped {current}, a revision of another branch: ", end="")
+        ahead = list(CREATED_IF_MISSING)
+    if not set(ahead) <= set(CREATED_IF_MISSING):  # main's own first, as always (stamped)
+        from alembic import command
+
+        command.upgrade(alembic_config(settings), script.get_revision(CREATED_IF_MISSING[0]).down_revision)
+    print(f"creating what is missing of {', '.join(CREATED_IF_MISSING)} without stamping it", flush=True)
+    modules = [script.get_revision(revision).module for revision in CREATED_IF_MISSING]
+    asyncio.run(_apply_unstamped(settings, modules))
+
+
+async def _stamped_revision(dsn: str) -> str | None:
+    connection = await asyncpg.connect(dsn)
+    try:
+        return await connection.fetchval("SELECT version_num FROM alembic_version")
+    finally:
+        await connection.close()
+
+
+async def _apply_unstamped(settings: Settings, modules: list) -> None:
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    from backend.db import make_engine
+
+    def apply(connection: object) -> None:
+        with Operations.context(MigrationContext.configure(connection)):  # type: ignore[arg-type]
+            for module in modules:
+                module.upgrade()
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(apply)
+    finally:
+        await engine.dispose()
 
 
 async def _prepare(dsn: str, settings: Settings, *, minors: int, units: int, reuse: bool) -> dict:
@@ -62,6 +118,10 @@ async def _prepare(dsn: str, settings: Settings, *, minors: int, units: int, reu
         return loaded
     finally:
         await connection.close()
+
+
+def _server_ms(response: object) -> float:
+    return float(response.headers["server-timing"].split("dur=")[1])  # type: ignore[attr-defined]
 
 
 def _summary(values: list[float]) -> dict[str, float]:
@@ -95,12 +155,21 @@ async def _measure_todo(settings: Settings, rounds: int, who_asks: list[str]) ->
             ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
             server: list[float] = []
+            floor: list[float] = []
             for round_ in range(rounds + 3):
                 response = await client.get("/api/v1/me/todo", headers=headers)
                 assert response.status_code == 200, response.text
+                # The baseline, in turn with it: the same person's smallest authenticated read (the token
+                # checked, one indexed count), i.e. what any request costs on this machine at this moment.
+                baseline = await client.get(BASELINE, headers=headers)
+                assert baseline.status_code == 200, baseline.text
                 if round_ >= 3:  # warm-up
-                    server.append(float(response.headers["server-timing"].split("dur=")[1]))
-            results[who] = _summary(server)
+                    server.append(_server_ms(response))
+                    floor.append(_server_ms(baseline))
+            results[who] = _summary(server) | {
+                "baseline_median_ms": round(statistics.median(floor), 1),
+                "ratio_to_baseline": round(statistics.median(server) / statistics.median(floor), 1),
+            }
             answers[who] = {item["kind"]: item["count"] for item in response.json()["items"]}
             print(f"/me/todo as {who}: {results[who]} — {answers[who]}", flush=True)
     await app.state.engine.dispose()
@@ -132,6 +201,56 @@ def _remind(env: dict[str, str], day: date) -> tuple[float, float, str]:
     return seconds, cpu, done.stdout.strip()
 
 
+async def _per_person(settings: Settings, day: date, every: int) -> dict:
+    """The baseline, in the same run right after remind: each ``every``-th person's digest composed one person at a
+    time from their own to-do centre (``reminders.compose``, as remind worked before the set-based counts): its
+    wall-clock and CPU time per person, that times the people (what a run this way would take now), and how many of
+    the sampled digests differ from those remind stored (0: the set-based counts agree on the bench data)."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    from backend.db import make_engine, make_sessionmaker
+    from backend.notifications.models import Notification
+    from backend.security.crypto import FieldCipher, session_info
+    from backend.workflows import reminders
+
+    engine = make_engine(settings.database_url)
+    try:
+        async with make_sessionmaker(
+            engine, info=session_info(FieldCipher.from_settings(settings))
+        )() as session:
+            people = await reminders.active_people(session)
+            of_the_day = await reminders.reminders_by_person(session, day)
+            stored = {
+                uuid.UUID(str(user_id)): (title, body)
+                for user_id, title, body in await session.execute(
+                    sa.select(Notification.user_id, Notification.title, Notification.body).where(
+                        Notification.digest_day == day
+                    )
+                )
+            }
+            sample = people[::every]
+            started, cpu = time.perf_counter(), time.process_time()
+            differing = []
+            for person in sample:
+                digest = await reminders.compose(
+                    session, principal=person, day=day, reminders=of_the_day.get(str(person.id))
+                )
+                if stored.get(uuid.UUID(str(person.id))) != ((digest.title, digest.body) if digest else None):
+                    differing.append(person.name)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    finally:
+        await engine.dispose()
+    return {
+        "sampled": len(sample),
+        "per_person_ms": round(seconds * 1000 / len(sample), 1),
+        "cpu_per_person_ms": round(cpu * 1000 / len(sample), 1),
+        "extrapolated_s": round(seconds * len(people) / len(sample), 1),
+        "differing_from_stored": differing,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -142,6 +261,12 @@ def main() -> None:
     parser.add_argument("--database", default=seed.DEFAULT_DATABASE)
     parser.add_argument("--reuse", action="store_true", help="the registry is seeded already")
     parser.add_argument("--no-remind", action="store_true", help="measure the to-do centre only")
+    parser.add_argument(
+        "--sample-every",
+        type=int,
+        default=20,
+        help="after remind, compose every n-th person's digest one at a time (the baseline); 0: not",
+    )
     parser.add_argument(
         "--who",
         default=",".join(PRINCIPALS),
@@ -163,7 +288,7 @@ def main() -> None:
         asyncio.run(seed.recreate_database(arguments.database))
         upgrade_to_head(settings)
     else:
-        upgrade_to_head(settings)  # a database seeded before the newest migrations
+        _migrate_shared(settings, dsn)  # a database seeded before the newest migrations
     loaded = asyncio.run(
         _prepare(dsn, settings, minors=arguments.minors, units=arguments.units, reuse=arguments.reuse)
     )
@@ -198,7 +323,13 @@ def main() -> None:
             "target_s": REMIND_TARGET_S,
             "output": said,
             "digests_cleared_first": cleared,
+            "load_average_after": os.getloadavg(),
         }
+        if arguments.sample_every:
+            baseline = asyncio.run(_per_person(settings, day, arguments.sample_every))
+            baseline["ratio_of_remind_to_it"] = round(seconds / baseline["extrapolated_s"], 3)
+            print(f"one person at a time (the baseline): {baseline}", flush=True)
+            report["remind"]["per_person_baseline"] = baseline
     output = REPO / "bench" / "results" / "todo.json"
     output.parent.mkdir(exist_ok=True)
     output.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

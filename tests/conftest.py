@@ -171,9 +171,11 @@ async def empty_tables(engine: AsyncEngine) -> None:
     """Every table of the test database emptied, the audit trail's included."""
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            # TRUNCATE: one statement for every table (row triggers, the audit trail's among them, do not fire).
-            names = ", ".join(table.name for table in metadata.sorted_tables)
-            await connection.execute(sa.text(f"TRUNCATE {names}"))
+            # One round trip of DELETEs, triggers set aside (the audit trail's among them). Not TRUNCATE: it makes
+            # new files for every table and index, about a second for these few rows, most of a test's time.
+            deletes = "; ".join(f'DELETE FROM "{table.name}"' for table in reversed(metadata.sorted_tables))  # noqa: S608 - our table names
+            await connection.execute(sa.text("SET LOCAL session_replication_role = replica"))
+            await connection.exec_driver_sql(f"DO $$ BEGIN {deletes}; END $$")
             return
         async with append_only_audit_set_aside(connection):
             for table in reversed(metadata.sorted_tables):
@@ -241,12 +243,13 @@ def client_for(app: FastAPI, **kwargs: Any) -> AsyncClient:
 def _mutation_caches() -> list[Callable[[], None]]:
     from backend.audit import service as audit_service
     from backend.minors.service import listing, presenting
-    from backend.security import privacy, tokens
+    from backend.security import tokens
+    from backend.security.privacy import policy as privacy_policy
 
     return [
         listing._LIST_STATEMENTS.clear,  # built by minor_scope_template, in_subtree_template, FILTERS
         presenting._reading.cache_clear,  # readers per privacy shape
-        privacy._shape.cache_clear,  # shapes per role, view, responsibility and seal
+        privacy_policy._shape.cache_clear,  # shapes per role, view, responsibility and seal
         audit_service._insert_events_advancing_head.cache_clear,  # PostgreSQL's append statements
         tokens._verified_claims.cache_clear,  # tokens already verified
     ]

@@ -7,6 +7,7 @@ f-string, ``%`` or ``.format``) cannot be translated and fails too: it must be a
 """
 
 import ast
+import functools
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +122,7 @@ def _messages_of(node: ast.expr, constants: dict[str, str]) -> list[str | None]:
     return []  # a variable passed through (its literal is found where it was written) or a Text(...)
 
 
+@functools.cache
 def message_sites() -> list[Site]:
     modules = _modules()
     errors = _error_classes(modules)

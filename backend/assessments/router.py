@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Response, status
 from fastapi.responses import HTMLResponse
 
-from backend.assessments import notice, service
+from backend.assessments import notice
 from backend.assessments.models import AssessmentScheme
 from backend.assessments.schemas import (
     FigureDetail,
@@ -15,6 +15,7 @@ from backend.assessments.schemas import (
     SchemeRead,
     ScoreIn,
 )
+from backend.assessments.service import results, runs, schemes
 from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
@@ -35,7 +36,7 @@ AssessmentReader = Annotated[Principal, Depends(require(Scope.assessments_read))
 AssessmentWriter = Annotated[Principal, Depends(require(Scope.assessments_read, Scope.assessments_write))]
 SchemePage = Annotated[
     PageParams,
-    Depends(page_params(service.SORT_FIELDS, default="-updated_at", tie_breaker=AssessmentScheme.id)),
+    Depends(page_params(schemes.SORT_FIELDS, default="-updated_at", tie_breaker=AssessmentScheme.id)),
 ]
 IndicatorCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
@@ -46,7 +47,7 @@ IndicatorCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 async def list_schemes(
     session: DbSession, principal: AssessmentReader, page: SchemePage
 ) -> Page[SchemeListItem]:
-    return await service.list_schemes(session, principal=principal, page=page)
+    return await schemes.list_schemes(session, principal=principal, page=page)
 
 
 @router.post(
@@ -58,17 +59,17 @@ async def list_schemes(
 async def create_scheme(
     session: DbSession, principal: AssessmentWriter, scheme_in: SchemeIn, response: Response
 ) -> SchemeRead:
-    loaded = await service.create_scheme(session, principal=principal, scheme_in=scheme_in)
+    loaded = await schemes.create_scheme(session, principal=principal, scheme_in=scheme_in)
     response.headers["Location"] = f"/api/v1/assessment-schemes/{loaded.scheme.id}"
-    return await service.scheme_detail(session, principal=principal, loaded=loaded)
+    return await schemes.scheme_detail(session, principal=principal, loaded=loaded)
 
 
 @router.get(
     "/{scheme_id}", response_model=SchemeRead, summary="Read a scheme", responses=problem_responses(404)
 )
 async def read_scheme(session: DbSession, principal: AssessmentReader, scheme_id: uuid.UUID) -> SchemeRead:
-    loaded = await service.get_scheme(session, principal=principal, scheme_id=scheme_id)
-    return await service.scheme_detail(session, principal=principal, loaded=loaded)
+    loaded = await schemes.get_scheme(session, principal=principal, scheme_id=scheme_id)
+    return await schemes.scheme_detail(session, principal=principal, loaded=loaded)
 
 
 @router.put(
@@ -80,9 +81,9 @@ async def read_scheme(session: DbSession, principal: AssessmentReader, scheme_id
 async def update_scheme(
     session: DbSession, principal: AssessmentWriter, scheme_id: uuid.UUID, scheme_in: SchemeIn
 ) -> SchemeRead:
-    loaded = await service.get_scheme(session, principal=principal, scheme_id=scheme_id)
-    loaded = await service.update_scheme(session, principal=principal, loaded=loaded, scheme_in=scheme_in)
-    return await service.scheme_detail(session, principal=principal, loaded=loaded)
+    loaded = await schemes.get_scheme(session, principal=principal, scheme_id=scheme_id)
+    loaded = await schemes.update_scheme(session, principal=principal, loaded=loaded, scheme_in=scheme_in)
+    return await schemes.scheme_detail(session, principal=principal, loaded=loaded)
 
 
 @router.delete(
@@ -92,8 +93,8 @@ async def update_scheme(
     responses=problem_responses(404, 409),
 )
 async def delete_scheme(session: DbSession, principal: AssessmentWriter, scheme_id: uuid.UUID) -> Response:
-    loaded = await service.get_scheme(session, principal=principal, scheme_id=scheme_id)
-    await service.delete_scheme(session, principal=principal, loaded=loaded)
+    loaded = await schemes.get_scheme(session, principal=principal, scheme_id=scheme_id)
+    await schemes.delete_scheme(session, principal=principal, loaded=loaded)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -120,7 +121,7 @@ async def run_scheme(
 
 def _sheets(run: RunRead) -> list[Sheet]:
     indicator_names = [indicator.name for indicator in run.indicators]
-    results = Sheet(
+    ranking = Sheet(
         title="考核结果",
         preamble=[f"{run.scheme_name}（截至{run.cut_off:%Y-%m-%d}）", run.issuing_unit.name],
         columns=["名次", "单位", *indicator_names, "总分", "等次", "一票否决", "通报", "约谈"],
@@ -157,7 +158,7 @@ def _sheets(run: RunRead) -> list[Sheet]:
             for score in result.scores
         ],
     )
-    return [results, explanation]
+    return [ranking, explanation]
 
 
 @runs_router.get(
@@ -172,8 +173,8 @@ async def read_run(
     run_id: uuid.UUID,
     format: ExportFormat = ExportFormat.json,
 ) -> Any:
-    loaded = await service.get_run(session, principal=principal, run_id=run_id)
-    run = await service.run_read(session, principal=principal, loaded=loaded)
+    loaded = await runs.get_run(session, principal=principal, run_id=run_id)
+    run = await results.run_read(session, principal=principal, loaded=loaded)
     if format is ExportFormat.json:
         return run
     return file_response(f"考核结果-{run.scheme_name}-{run.cut_off:%Y%m%d}", format, _sheets(run))
@@ -193,11 +194,11 @@ async def set_score(
     indicator: IndicatorCode,
     score_in: ScoreIn,
 ) -> RunRead:
-    loaded = await service.get_run(session, principal=principal, run_id=run_id)
-    await service.set_score(
+    loaded = await runs.get_run(session, principal=principal, run_id=run_id)
+    await runs.set_score(
         session, principal=principal, loaded=loaded, unit_id=unit_id, code=indicator, score_in=score_in
     )
-    return await service.run_read(session, principal=principal, loaded=loaded)
+    return await results.run_read(session, principal=principal, loaded=loaded)
 
 
 @runs_router.post(
@@ -207,9 +208,9 @@ async def set_score(
     responses=problem_responses(404, 409),
 )
 async def finalise_run(session: DbSession, principal: AssessmentWriter, run_id: uuid.UUID) -> RunRead:
-    loaded = await service.get_run(session, principal=principal, run_id=run_id)
-    await service.finalise(session, principal=principal, loaded=loaded)
-    return await service.run_read(session, principal=principal, loaded=loaded)
+    loaded = await runs.get_run(session, principal=principal, run_id=run_id)
+    await runs.finalise(session, principal=principal, loaded=loaded)
+    return await results.run_read(session, principal=principal, loaded=loaded)
 
 
 @runs_router.get(
@@ -237,6 +238,6 @@ async def figure_detail(
     responses={**problem_responses(404), 200: {"content": {"text/html": {}}, "description": "The draft"}},
 )
 async def run_notice(session: DbSession, principal: AssessmentReader, run_id: uuid.UUID) -> HTMLResponse:
-    loaded = await service.get_run(session, principal=principal, run_id=run_id)
-    run = await service.run_read(session, principal=principal, loaded=loaded)
+    loaded = await runs.get_run(session, principal=principal, run_id=run_id)
+    run = await results.run_read(session, principal=principal, loaded=loaded)
     return HTMLResponse(notice.render_notice(run), headers={"Cache-Control": "no-store"})

@@ -133,7 +133,7 @@ class CareFile(Versioned, table=True):
         # The overdue and due-soon worklists: a unit, then a range of due dates.
         sa.Index("ix_care_files_managing_unit_id_next_due_on", "managing_unit_id", "next_due_on"),
         sa.Index("ix_care_files_responsible_user_ids", "responsible_user_ids", postgresql_using="gin"),
-        # The to-do centre's worklists of open files (``worklist_summary``), answered from the index alone on
+        # The to-do centre's worklists of open files (``worklist_query``), answered from the index alone on
         # PostgreSQL: a unit's open files in due order, with every column their conditions read.
         sa.Index(
             "ix_care_files_open_worklists",

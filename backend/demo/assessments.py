@@ -7,9 +7,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.assessments import service as assessments
 from backend.assessments.models import AssessmentFigure, AssessmentScheme
 from backend.assessments.schemas import SchemeIn, ScoreIn
+from backend.assessments.service import runs, schemes
 from backend.campaigns.models import Campaign
 from backend.db import local_today
 from backend.demo.campaigns import SCHOOL_CAMPAIGN
@@ -102,9 +102,9 @@ async def seed_demo_assessment(session: AsyncSession) -> int:
         return 0
     campaign_id = await session.scalar(sa.select(Campaign.id).where(Campaign.title == SCHOOL_CAMPAIGN))
     scheme_in = SchemeIn.model_validate(_scheme(campaign_id, local_today().year))
-    loaded = await assessments.create_scheme(session, principal=lead, scheme_in=scheme_in)
+    loaded = await schemes.create_scheme(session, principal=lead, scheme_in=scheme_in)
     run = await assessment_runs.run_scheme(session, principal=lead, scheme_id=loaded.scheme.id, cut_off=None)
-    loaded_run = await assessments.get_run(session, principal=lead, run_id=run.id)
+    loaded_run = await runs.get_run(session, principal=lead, run_id=run.id)
     unit_ids = await session.scalars(
         sa.select(AssessmentFigure.unit_id).where(
             AssessmentFigure.run_id == run.id, AssessmentFigure.indicator == "leadership"
@@ -112,7 +112,7 @@ async def seed_demo_assessment(session: AsyncSession) -> int:
     )
     names = {result.unit.id: result.unit.name for result in run.results}
     for unit_id in list(unit_ids):
-        await assessments.set_score(
+        await runs.set_score(
             session,
             principal=lead,
             loaded=loaded_run,
@@ -122,5 +122,5 @@ async def seed_demo_assessment(session: AsyncSession) -> int:
                 score=LEADERSHIP.get(names.get(unit_id, ""), 7.0), reason="查阅党委会议记录和工作台账"
             ),
         )
-    await assessments.finalise(session, principal=lead, loaded=loaded_run)
+    await runs.finalise(session, principal=lead, loaded=loaded_run)
     return 1

@@ -49,7 +49,7 @@ async def seed_demo_work_records(session: AsyncSession) -> int:
         await service.create_activity(
             session,
             principal=principal,
-            activity_in=PublicityActivityCreate(
+            record_in=PublicityActivityCreate(
                 unit_id=units[holder].id if holder else None,
                 kind=kind,
                 held_on=today - timedelta(days=days),
@@ -69,7 +69,7 @@ async def seed_demo_work_records(session: AsyncSession) -> int:
         await service.create_visit(
             session,
             principal=county,
-            visit_in=InspectionVisitCreate(
+            record_in=InspectionVisitCreate(
                 kind=inspection_kind,
                 inspected_unit_id=units[unit_name].id,
                 visited_on=visited_on,
@@ -89,7 +89,7 @@ async def seed_demo_work_records(session: AsyncSession) -> int:
         await service.create_letter(
             session,
             principal=issuer,
-            letter_in=ResponsibilityLetterCreate(
+            record_in=ResponsibilityLetterCreate(
                 year=today.year, signer_unit_id=units[signer].id, signed_on=signed_on
             ),
         )

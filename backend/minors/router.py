@@ -24,7 +24,7 @@ from backend.minors.schemas import (
     Revealed,
     RevealRequest,
 )
-from backend.minors.service import listing, presenting, registry
+from backend.minors.service import disclosures, listing, presenting, provisional, registry
 from backend.pagination import Page, PageParams, page_json, page_params
 from backend.security.principals import Principal
 from backend.security.privacy import View
@@ -118,7 +118,7 @@ async def register_minor(
 async def check_duplicates(
     request: Request, session: DbSession, principal: MinorRegistrar, check_in: DuplicateCheck
 ) -> PossibleDuplicates:
-    return await registry.possible_duplicates(
+    return await provisional.possible_duplicates(
         session,
         principal=principal,
         check_in=check_in,
@@ -193,7 +193,7 @@ async def reveal_minor(
     minor_id: uuid.UUID,
     reveal_in: RevealRequest,
 ) -> Revealed:
-    values, left = await registry.reveal(
+    values, left = await disclosures.reveal(
         session,
         principal=principal,
         minor_id=minor_id,
@@ -225,7 +225,7 @@ async def verify_minor(
 ) -> MinorRead:
     minor = await registry.get_in_scope(session, principal=principal, minor_id=minor_id)
     check_if_match(if_match, minor.version)
-    minor = await registry.verify(
+    minor = await provisional.verify(
         session,
         principal=principal,
         minor=minor,

@@ -14,6 +14,7 @@ import logging
 import smtplib
 import ssl
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
@@ -67,21 +68,27 @@ class InAppChannel:
         self.session = session
 
     async def send(self, digest: Digest) -> bool:
-        created = await service.notify(
-            self.session,
-            [
-                service.NewNotification(
-                    user_id=digest.user_id,
-                    kind=DIGEST_KIND,
-                    title=digest.title,
-                    body=digest.body,
-                    link=digest.link,
-                    dedupe_key=digest.day.isoformat(),
-                    digest_day=digest.day,
-                )
-            ],
-        )
-        return created == 1
+        return bool(await self.send_all([digest]))
+
+    async def send_all(self, digests: Sequence[Digest]) -> list[Digest]:
+        """Store many digests in a few statements (``service.store``): those stored now, in their order."""
+        stored = await service.store(self.session, [_notification(digest) for digest in digests])
+        new = {(user_id, key) for user_id, _kind, key in stored}
+        return [
+            digest for digest in digests if (uuid.UUID(str(digest.user_id)), digest.day.isoformat()) in new
+        ]
+
+
+def _notification(digest: Digest) -> service.NewNotification:
+    return service.NewNotification(
+        user_id=digest.user_id,
+        kind=DIGEST_KIND,
+        title=digest.title,
+        body=digest.body,
+        link=digest.link,
+        dedupe_key=digest.day.isoformat(),
+        digest_day=digest.day,
+    )
 
 
 class SmtpChannel:

@@ -2,6 +2,7 @@
 person's notification does not exist for the caller (404). Only flushes; the request or command commits."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -35,31 +36,44 @@ class NewNotification:
 async def notify(session: AsyncSession, items: list[NewNotification]) -> int:
     """Store each notification unless its (person, kind, dedupe key) is stored already; how many were new.
     One statement with ON CONFLICT DO NOTHING, so two runs at once cannot both insert (nor fail)."""
-    if not items:
-        return 0
-    rows: list[dict[str, Any]] = [
-        {
-            "id": new_id(),
-            "user_id": item.user_id,
-            "kind": item.kind,
-            "title": item.title,
-            "body": item.body,
-            "link": item.link,
-            "dedupe_key": item.dedupe_key,
-            "digest_day": item.digest_day,
-            "created_at": utcnow(),
-        }
-        for item in items
-    ]
+    return len(await store(session, items))
+
+
+# Notifications per INSERT: 9 values each, well within SQLite's and PostgreSQL's limits on bound parameters.
+STORE_BATCH = 100
+
+
+async def store(session: AsyncSession, items: Sequence[NewNotification]) -> list[tuple[uuid.UUID, str, str]]:
+    """``notify`` for any number of notifications, a statement per ``STORE_BATCH``: the (person, kind, dedupe
+    key) of each one stored now (not those stored before)."""
     insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Notification)
-        .values(rows)
-        .on_conflict_do_nothing(index_elements=["user_id", "kind", "dedupe_key"])
-        .returning(Notification.id)
-    )
-    created = (await session.execute(statement)).scalars().all()
-    return len(created)
+    stored: list[tuple[uuid.UUID, str, str]] = []
+    for start in range(0, len(items), STORE_BATCH):
+        now = utcnow()
+        rows: list[dict[str, Any]] = [
+            {
+                "id": new_id(),
+                "user_id": item.user_id,
+                "kind": item.kind,
+                "title": item.title,
+                "body": item.body,
+                "link": item.link,
+                "dedupe_key": item.dedupe_key,
+                "digest_day": item.digest_day,
+                "created_at": now,
+            }
+            for item in items[start : start + STORE_BATCH]
+        ]
+        statement = (
+            insert(Notification)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["user_id", "kind", "dedupe_key"])
+            .returning(Notification.user_id, Notification.kind, Notification.dedupe_key)
+        )
+        stored += [
+            (uuid.UUID(str(user_id)), kind, key) for user_id, kind, key in await session.execute(statement)
+        ]
+    return stored
 
 
 def _read(row: Notification) -> NotificationRead:

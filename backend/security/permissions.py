@@ -52,6 +52,13 @@ def may_read_unit_rates(principal: Principal) -> bool:
     )
 
 
+def reads_rates_by_whole_months(principal: Principal) -> bool:
+    """Who reads the rates as aggregates only, never the records behind them (the education bureau's client):
+    their periods are whole, ended calendar months, so that no day's or open month's counts come out by
+    subtracting one period's figures from another's. Leads and auditors read the records themselves."""
+    return not principal.has(Scope.minors_read)
+
+
 # --- imports ------------------------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -80,6 +80,20 @@ def in_subtree(path_column: Any, path: str) -> sa.ColumnElement[bool]:
     return sa.and_(path_column >= low, path_column < high)
 
 
+def path_in_subtree(path: str | None, root: str) -> bool:
+    """``in_subtree`` in Python, for rows already read: the path lies at or below ``root``."""
+    low, high = subtree_range(root)
+    return path is not None and low <= path < high
+
+
+def subtrees_holding(path: str) -> list[str]:
+    """The paths whose subtree holds ``path`` (``in_subtree(path, root)`` for each): the path itself and those
+    of the units above it, ``/a/b/`` → ``["/a/", "/a/b/"]``. For counts grouped by unit and added up into every
+    scope that reaches them."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[: depth + 1]) + "/" for depth in range(len(parts))]
+
+
 def in_subtree_template(path_column: Any, name: str) -> sa.ColumnElement[bool]:
     """``in_subtree`` with the path left as required parameters named after ``name``
     (``subtree_parameters``): for a statement built once and run for many paths."""
@@ -126,6 +140,16 @@ class MinorScope:
             return col(school_id_column) == self.school_id
         return sa.false()
 
+    def rollup_key(self) -> tuple[str, str] | None:
+        """``condition`` for counts already grouped by the minors' managing unit and school and added up into
+        ``("subtree", path)`` for each path of ``subtrees_holding`` and ``("school", id)``: the key holding this
+        scope's count, None for no minor at all."""
+        if self.path:
+            return ("subtree", self.path)
+        if self.school_id:
+            return ("school", str(self.school_id))
+        return None
+
     def parameters(self) -> dict[str, Any]:
         """Its values under the names ``minor_scope_template`` gives them."""
         if self.path:
@@ -164,15 +188,25 @@ def minor_scope_template(
     return sa.false()
 
 
+def seizure_scope_side(principal: Principal) -> Literal["reporting", "receiving"] | None:
+    """Which unit of a seizure notice must lie in the principal's subtree: a police station (its officers and
+    its system) reaches what it reported; stations and the county office reach what was routed to their subtree;
+    nobody else reaches any."""
+    if principal.kind == "client" or principal.role is Role.police:
+        return "reporting"
+    if principal.role in (Role.caseworker, Role.supervisor):
+        return "receiving"
+    return None
+
+
 def within_seizure_scope(
     principal: Principal, reporting_path_column: Any, receiving_path_column: Any
 ) -> sa.ColumnElement[bool]:
-    """The scope of seizure notices: a police station (its officers and its system) reaches what it reported;
-    stations and the county office reach what was routed to their subtree."""
-    if principal.kind == "client" or principal.role is Role.police:
+    """The scope of seizure notices (``seizure_scope_side``)."""
+    side = seizure_scope_side(principal)
+    if side == "reporting":
         return within_scope(principal, reporting_path_column)
-    # Fails closed; only police, stations' people and machine clients hold seizures:read.
-    if principal.role in (Role.caseworker, Role.supervisor):  # pragma: no branch
+    if side == "receiving":
         return within_scope(principal, receiving_path_column)
     return sa.false()
 

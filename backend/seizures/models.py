@@ -84,6 +84,16 @@ class SeizureNotice(Versioned, table=True):
         sa.UniqueConstraint("reporting_unit_id", "notice_no"),
         sa.Index("ix_seizure_notices_receiving_unit_id_received_at", "receiving_unit_id", "received_at"),
         sa.Index("ix_seizure_notices_reporting_unit_id_received_at", "reporting_unit_id", "received_at"),
+        # The notices still to acknowledge, by receiving station and deadline: the to-do centre's notice items
+        # (``service.notice_query``) read a township's few from it instead of every notice of the county.
+        sa.Index(
+            "ix_seizure_notices_unacknowledged",
+            "receiving_unit_id",
+            "ack_deadline_at",
+            "id",
+            postgresql_where=sa.text("acknowledged_at IS NULL"),
+            sqlite_where=sa.text("acknowledged_at IS NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)

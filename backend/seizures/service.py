@@ -5,6 +5,7 @@ answer and the audit events are written together or not at all.
 """
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -12,18 +13,26 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from backend import idempotency
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.db import LOCAL_TIMEZONE, AnySelect, local_midnight_utc, local_today, utcnow
+from backend.db import LOCAL_TIMEZONE, AnySelect, InSelect, local_midnight_utc, local_today, utcnow
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.identity import IdNumberError, age_on, parse_mainland_id
 from backend.minors.models import Minor
-from backend.pagination import Page, PageParams, paginate
+from backend.pagination import Page, PageParams, SummaryQuery, flags, paginate
 from backend.security import privacy
 from backend.security.masking import mask_name
-from backend.security.principals import Principal, in_subtree, within_seizure_scope
+from backend.security.principals import (
+    Principal,
+    in_subtree,
+    seizure_scope_side,
+    subtrees_holding,
+    within_scope,
+    within_seizure_scope,
+)
 from backend.seizures import followup
 from backend.seizures.models import FollowupStatus, RoutingStatus, SeizureNotice
 from backend.seizures.routing import RoutingDecision
@@ -322,28 +331,126 @@ async def _anchor_path(
     return unit
 
 
+async def _conditions(
+    session: AsyncSession, principal: Principal, filters: NoticeFilters, now: datetime
+) -> list[sa.ColumnElement[bool]]:
+    """What ``filters`` ask of a notice in scope (``Reporting`` and ``Receiving`` joined)."""
+    conditions = _filter_conditions(filters, now)
+    if filters.within:
+        anchor = await _anchor_path(session, principal, filters.within, ["query", "within"])
+        conditions.append(
+            sa.or_(in_subtree(Receiving.path, anchor.path), in_subtree(Reporting.path, anchor.path))
+        )
+    return conditions
+
+
+def _filter_conditions(filters: NoticeFilters, now: datetime) -> list[sa.ColumnElement[bool]]:
+    """The filters' conditions apart from ``within``: the same for every principal."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.routing_status:
+        conditions.append(SeizureNotice.routing_status == filters.routing_status)
+    if filters.overdue is not None:
+        conditions.append(_overdue(now) if filters.overdue else sa.not_(_overdue(now)))
+    if filters.acknowledged is not None:
+        column = SeizureNotice.acknowledged_at
+        conditions.append(column.is_not(None) if filters.acknowledged else column.is_(None))
+    if filters.received_on:
+        start, end = _day_bounds(filters.received_on)
+        conditions += [col(SeizureNotice.received_at) >= start, col(SeizureNotice.received_at) < end]
+    if filters.minor_id:
+        conditions.append(SeizureNotice.minor_id == filters.minor_id)
+    return conditions
+
+
 async def _filtered(
     session: AsyncSession, principal: Principal, filters: NoticeFilters, now: datetime
 ) -> AnySelect:
-    statement = _scoped_select(principal)
-    if filters.routing_status:
-        statement = statement.where(SeizureNotice.routing_status == filters.routing_status)
-    if filters.overdue is not None:
-        statement = statement.where(_overdue(now) if filters.overdue else sa.not_(_overdue(now)))
-    if filters.acknowledged is not None:
-        column = SeizureNotice.acknowledged_at
-        statement = statement.where(column.is_not(None) if filters.acknowledged else column.is_(None))
-    if filters.received_on:
-        start, end = _day_bounds(filters.received_on)
-        statement = statement.where(SeizureNotice.received_at >= start, SeizureNotice.received_at < end)
-    if filters.minor_id:
-        statement = statement.where(SeizureNotice.minor_id == filters.minor_id)
-    if filters.within:
-        anchor = await _anchor_path(session, principal, filters.within, ["query", "within"])
-        statement = statement.where(
-            sa.or_(in_subtree(Receiving.path, anchor.path), in_subtree(Reporting.path, anchor.path))
+    return _scoped_select(principal).where(*await _conditions(session, principal, filters, now))
+
+
+# The to-do centre's order of notices: the nearest deadline first.
+SUMMARY_ORDER = ("ack_deadline_at", "id")
+
+
+async def notice_query(
+    session: AsyncSession, *, principal: Principal, lists: Mapping[str, NoticeFilters]
+) -> SummaryQuery | None:
+    """For each named list, what ``list_notices`` with those filters would total, and the ids of its first notices
+    by deadline (``SUMMARY_ORDER``): one statement reading only the notices' ids and deadlines, nothing presented
+    (``run_summaries`` runs it, with the other domains' for the to-do centre)."""
+    if not lists:
+        return None
+    now = utcnow()
+    keys = tuple(lists)
+    wanted = [sa.and_(sa.true(), *await _conditions(session, principal, lists[key], now)) for key in keys]
+    rows = sa.select(
+        SeizureNotice.id.label("id"),
+        SeizureNotice.ack_deadline_at.label("ack_deadline_at"),
+        *flags(wanted),
+    ).where(_scope_by_unit_ids(principal), sa.or_(*wanted))
+    if any(filters.within for filters in lists.values()):  # ``within`` reads the units' paths
+        rows = rows.join(Reporting, Reporting.id == SeizureNotice.reporting_unit_id).join(
+            Receiving, Receiving.id == SeizureNotice.receiving_unit_id
         )
-    return statement
+    return SummaryQuery(keys=keys, parts=(rows,), order=SUMMARY_ORDER)
+
+
+def _scope_by_unit_ids(principal: Principal) -> sa.ColumnElement[bool]:
+    """``within_seizure_scope`` asked by unit id: the notices whose unit on the principal's side is one of the
+    units of its subtree, which PostgreSQL answers from an index on that unit (``InSelect``; the open notices'
+    ix_seizure_notices_unacknowledged for a station's) instead of joining every notice to its unit's path."""
+    side = seizure_scope_side(principal)
+    if side is None:
+        return sa.false()
+    units = sa.select(Unit.id).where(within_scope(principal, Unit.path))
+    column = SeizureNotice.reporting_unit_id if side == "reporting" else SeizureNotice.receiving_unit_id
+    return InSelect(column, units)
+
+
+async def notice_totals(
+    session: AsyncSession, asks: Sequence[tuple[Principal, Mapping[str, NoticeFilters]]]
+) -> list[dict[str, int]]:
+    """``notice_query``'s totals for many principals at once (the daily digests), set-based: the notices
+    counted by every distinct list asked, grouped by reporting and receiving unit, and each principal's totals
+    the groups on its side of the scope (``seizure_scope_side``) in its subtree."""
+    now = utcnow()
+    columns: dict[NoticeFilters, int] = {}
+    for _principal, lists in asks:
+        for filters in lists.values():
+            if filters.within:
+                raise ValueError("notice_totals counts whole scopes, without within")
+            columns.setdefault(filters, len(columns))
+    by_path: dict[tuple[str, str], list[int]] = {}
+    if columns:
+        wanted = [sa.and_(sa.true(), *_filter_conditions(filters, now)) for filters in columns]
+        rows = await session.execute(
+            sa.select(
+                Reporting.path, Receiving.path, *(sa.func.sum(sa.case((c, 1), else_=0)) for c in wanted)
+            )
+            .select_from(SeizureNotice)
+            .join(Reporting, Reporting.id == SeizureNotice.reporting_unit_id)
+            .join(Receiving, Receiving.id == SeizureNotice.receiving_unit_id)
+            .where(sa.or_(*wanted))
+            .group_by(Reporting.path, Receiving.path)
+        )
+        for reporting, receiving, *counts in rows:
+            for unit_side, path in (("reporting", reporting), ("receiving", receiving)):
+                for root in subtrees_holding(path):
+                    total = by_path.setdefault((unit_side, root), [0] * len(columns))
+                    for n, count in enumerate(counts):
+                        total[n] += count
+    totals = []
+    for principal, lists in asks:
+        side = seizure_scope_side(principal)
+        counted = by_path.get((side, principal.unit_path)) if side else None
+        totals.append(
+            {
+                key: int(counted[columns[filters]])
+                for key, filters in lists.items()
+                if counted and counted[columns[filters]]
+            }
+        )
+    return totals
 
 
 async def list_notices(

@@ -12,6 +12,7 @@ from backend.auth.deps import require, require_any
 from backend.db import DbSession, local_today
 from backend.errors import ValidationFailed, problem_responses
 from backend.exports import FILE_RESPONSES, ExportFormat, Sheet, file_response
+from backend.security import permissions
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.stats import rate_report, service, sheets
@@ -135,12 +136,23 @@ async def overview(
 
 
 async def rates_period(  # async: no worker thread (see get_cipher)
+    principal: RatesReader,
     period_from: Annotated[
-        date | None, Query(description="First day (Beijing time); default 1 January")
+        date | None,
+        Query(
+            description="First day (Beijing time); default 1 January. Whole months for aggregate-only readers"
+        ),
     ] = None,
-    period_to: Annotated[date | None, Query(description="Last day, included; default today")] = None,
+    period_to: Annotated[
+        date | None,
+        Query(description="Last day, included; default today. Ended months only for aggregate-only readers"),
+    ] = None,
 ) -> Period:
-    """The period asked for: this year to date by default; never reversed, longer than a year or in the future."""
+    """The period asked for: this year to date by default; never reversed, longer than a year or in the future.
+
+    A reader who sees aggregates only (the education bureau's client) gets whole, ended calendar months: two
+    periods a day apart would otherwise give one day's counts of a township by subtraction, below the
+    suppression threshold (docs/statistics.md, "Periods")."""
     today = local_today()
     end = period_to or today
     start = period_from or date(end.year, 1, 1)
@@ -154,7 +166,25 @@ async def rates_period(  # async: no worker thread (see get_cipher)
         raise ValidationFailed.field(
             ["query", "period_to"], "a period covers at most 366 days", "period.too_long"
         )
+    if permissions.reads_rates_by_whole_months(principal):
+        end = min(month_end(end), today.replace(day=1) - timedelta(days=1))
+        start = (period_from or date(end.year, 1, 1)).replace(day=1)
+        if end < start:
+            raise ValidationFailed.field(
+                ["query", "period_from"],
+                "figures of a month are given once it has ended",
+                "period.month_open",
+            )
+        if end - start >= timedelta(days=LONGEST_PERIOD_DAYS):
+            raise ValidationFailed.field(
+                ["query", "period_to"], "a period covers at most 366 days", "period.too_long"
+            )
     return Period(start=start, end=end)
+
+
+def month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
 
 
 @router.get(

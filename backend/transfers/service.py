@@ -3,8 +3,9 @@ county. A conditional update makes sure one answer wins. What follows for the mi
 move with an acceptance, close with a delivery) is done by ``backend.workflows.handover`` in the same
 transaction."""
 
+import dataclasses
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -17,13 +18,13 @@ from sqlmodel import col
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
 from backend.care_files.models import OPEN_STATUSES, CareFile
-from backend.db import AnySelect, local_today, utcnow
+from backend.db import AnySelect, InSelect, local_today, utcnow
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from backend.minors.models import Minor
 from backend.minors.schemas import MinorRead
-from backend.pagination import Page, PageParams
+from backend.pagination import Page, PageParams, SummaryQuery, flags
 from backend.security import permissions, privacy
-from backend.security.principals import Principal, in_subtree, within_scope
+from backend.security.principals import Principal, in_subtree, subtrees_holding, within_scope
 from backend.transfers.models import PENDING_STATUSES, Transfer, TransferKind, TransferReason, TransferStatus
 from backend.transfers.schemas import OutsidePlace, TransferCreate, TransferRead
 from backend.units.models import MANAGING_KINDS, Unit, UnitKind, root_path
@@ -59,8 +60,14 @@ def _scoped(principal: Principal) -> AnySelect:
         )
         .join(FromUnit, FromUnit.id == Transfer.from_unit_id)
         .outerjoin(ToUnit, ToUnit.id == Transfer.to_unit_id)
-        .where(sa.or_(within_scope(principal, FromUnit.path), within_scope(principal, ToUnit.path)))
+        .where(_scope(principal))
     )
+
+
+def _scope(principal: Principal) -> sa.ColumnElement[bool]:
+    """Transfers whose sending or receiving unit lies in the principal's subtree (``FromUnit`` and ``ToUnit``
+    joined)."""
+    return sa.or_(within_scope(principal, FromUnit.path), within_scope(principal, ToUnit.path))
 
 
 def _may_cancel(principal: Principal, row: Any) -> bool:
@@ -544,6 +551,28 @@ def present(
     return items
 
 
+def _box_condition(principal: Principal, box: str | None) -> sa.ColumnElement[bool]:
+    """The inbox: received by the principal's subtree; the outbox: sent from it; neither: both."""
+    if box == "inbox":
+        return within_scope(principal, ToUnit.path)
+    if box == "outbox":
+        return within_scope(principal, FromUnit.path)
+    return sa.true()
+
+
+def _filter_conditions(filters: TransferFilters) -> list[sa.ColumnElement[bool]]:
+    """The filters' conditions apart from the box: the same for every principal."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.status:
+        conditions.append(Transfer.status == filters.status)
+    if filters.pending is not None:
+        pending = Transfer.status.in_(PENDING_STATUSES)
+        conditions.append(pending if filters.pending else ~pending)
+    if filters.minor_id:
+        conditions.append(Transfer.minor_id == filters.minor_id)
+    return conditions
+
+
 async def list_transfers(
     session: AsyncSession,
     *,
@@ -553,23 +582,79 @@ async def list_transfers(
 ) -> Page[Any]:
     """Transfers either side of which lies in scope, as rows for ``present``: the inbox (received by my
     subtree) and the outbox (sent from it)."""
-    statement = _scoped(principal)
-    if filters.box == "inbox":
-        statement = statement.where(within_scope(principal, ToUnit.path))
-    elif filters.box == "outbox":
-        statement = statement.where(within_scope(principal, FromUnit.path))
-    if filters.status:
-        statement = statement.where(Transfer.status == filters.status)
-    if filters.pending is not None:
-        pending = Transfer.status.in_(PENDING_STATUSES)
-        statement = statement.where(pending if filters.pending else ~pending)
-    if filters.minor_id:
-        statement = statement.where(Transfer.minor_id == filters.minor_id)
+    statement = _scoped(principal).where(_box_condition(principal, filters.box), *_filter_conditions(filters))
     total = await session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery()))
     rows = (
         await session.execute(statement.order_by(*page.order_by).limit(page.limit).offset(page.offset))
     ).all()
     return Page[Any](items=list(rows), total=total or 0, limit=page.limit, offset=page.offset)
+
+
+# The to-do centre's order of transfers: the longest waiting first.
+SUMMARY_ORDER = ("created_at", "id")
+
+
+def transfer_query(*, principal: Principal, lists: Mapping[str, TransferFilters]) -> SummaryQuery | None:
+    """For each named list, what ``list_transfers`` with those filters would total, and the ids of its first
+    transfers in ``SUMMARY_ORDER``: one statement reading only ids and dates (``run_summaries`` runs it, with the
+    other domains' for the to-do centre)."""
+    if not lists:
+        return None
+    keys = tuple(lists)
+    # ``_scope`` and ``_box_condition`` asked by unit id: the transfers whose sending or receiving unit is one of the
+    # subtree's, from their indexes, instead of joining every transfer to both units' paths.
+    units = sa.select(Unit.id).where(within_scope(principal, Unit.path))
+    sent, received = InSelect(Transfer.from_unit_id, units), InSelect(Transfer.to_unit_id, units)
+    boxes = {"inbox": received, "outbox": sent}
+    wanted = [
+        sa.and_(boxes.get(lists[key].box or "", sa.true()), *_filter_conditions(lists[key])) for key in keys
+    ]
+    rows = sa.select(Transfer.id.label("id"), Transfer.created_at.label("created_at"), *flags(wanted)).where(
+        sa.or_(sent, received), sa.or_(*wanted)
+    )
+    return SummaryQuery(keys=keys, parts=(rows,), order=SUMMARY_ORDER)
+
+
+async def transfer_totals(
+    session: AsyncSession, asks: Sequence[tuple[Principal, Mapping[str, TransferFilters]]]
+) -> list[dict[str, int]]:
+    """``transfer_query``'s totals for many principals at once (the daily digests), set-based: the transfers
+    counted by every distinct list asked, grouped by sending and receiving unit; each principal's totals are the
+    groups with a side in its subtree (``_scope``), the receiving one for the inbox and the sending one for the
+    outbox (``_box_condition``)."""
+    columns: dict[TransferFilters, int] = {}
+    for _principal, lists in asks:
+        for filters in lists.values():
+            columns.setdefault(dataclasses.replace(filters, box=None), len(columns))
+    by_root: dict[tuple[str | None, str], list[int]] = {}
+    if columns:
+        wanted = [sa.and_(sa.true(), *_filter_conditions(filters)) for filters in columns]
+        rows = await session.execute(
+            sa.select(FromUnit.path, ToUnit.path, *(sa.func.sum(sa.case((c, 1), else_=0)) for c in wanted))
+            .select_from(Transfer)
+            .join(FromUnit, FromUnit.id == Transfer.from_unit_id)
+            .outerjoin(ToUnit, ToUnit.id == Transfer.to_unit_id)
+            .where(sa.or_(*wanted))
+            .group_by(FromUnit.path, ToUnit.path)
+        )
+        for from_path, to_path, *counts in rows:
+            sent_from = set(subtrees_holding(from_path))
+            sent_to = set(subtrees_holding(to_path)) if to_path else set()
+            for box, roots in (("outbox", sent_from), ("inbox", sent_to), (None, sent_from | sent_to)):
+                for root in roots:
+                    total = by_root.setdefault((box, root), [0] * len(columns))
+                    for n, count in enumerate(counts):
+                        total[n] += count
+    totals = []
+    for principal, lists in asks:
+        found = {}
+        for key, filters in lists.items():
+            counted = by_root.get((filters.box, principal.unit_path))
+            column = columns[dataclasses.replace(filters, box=None)]
+            if counted and counted[column]:
+                found[key] = int(counted[column])
+        totals.append(found)
+    return totals
 
 
 async def record_notice_printed(session: AsyncSession, *, principal: Principal, row: Any) -> None:

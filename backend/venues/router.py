@@ -6,32 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.deps import require
 from backend.db import DbSession
 from backend.errors import problem_responses
-from backend.etag import IfMatch, set_etag
-from backend.evidence import DOWNLOAD_RESPONSES, Storage, read_upload, stored_file_response
+from backend.etag import IfMatch, tagged
+from backend.evidence import DOWNLOAD_RESPONSES, Storage, download, upload
 from backend.exports import FILE_RESPONSES, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.venues import exporting as venue_columns
-from backend.venues import service
+from backend.venues import schemas, service
 from backend.venues.models import BuyerAgeBand, PharmacyCheck, Venue, VenueKind, VenueStatus
-from backend.venues.schemas import (
-    PharmacyCheckIn,
-    PharmacyCheckRead,
-    PharmacyCheckUpdate,
-    VenueCheckEvidenceRead,
-    VenueCheckIn,
-    VenueCheckRead,
-    VenueCreate,
-    VenueDetail,
-    VenueRead,
-    VenueUpdate,
-)
 from backend.workflows import exporting
 
 router = APIRouter(prefix="/venues", tags=["venues"], responses=problem_responses(401, 403, 422))
@@ -57,13 +44,24 @@ FileFormatQuery = Annotated[
     Query(description="json (a page), or csv / xlsx: every row the filters select, as a streamed file"),
 ]
 
+VENUES = exporting.Listing(
+    service.list_venues, "venues", venue_columns.VENUE_COLUMNS, "重点场所排查", "重点场所"
+)
+PHARMACY_CHECKS = exporting.Listing(
+    service.list_pharmacy_checks,
+    "pharmacy_checks",
+    venue_columns.PHARMACY_COLUMNS,
+    "右美沙芬处方药品使用情况排查表",
+    "药店排查",
+)
+
 
 # --- venues --------------------------------------------------------------------------------------------------
 
 
 @router.get(
     "",
-    response_model=Page[VenueRead],
+    response_model=Page[schemas.VenueRead],
     summary="Venues in scope; `format=csv|xlsx` exports every venue the filters select",
     responses={**FILE_RESPONSES, **problem_responses(404)},
 )
@@ -83,7 +81,7 @@ async def list_venues(
     checked_to: Annotated[date | None, Query(description="Last checked on or before")] = None,
     q: Annotated[str | None, Query(max_length=100, description="Part of the name or address")] = None,
     format: FileFormatQuery = ExportFormat.json,
-) -> Page[VenueRead] | Response:
+) -> Page[schemas.VenueRead] | Response:
     filters = service.VenueFilters(
         unit_id=unit_id,
         kind=kind,
@@ -94,54 +92,34 @@ async def list_venues(
         checked_to=checked_to,
         q=q,
     )
-    if format is ExportFormat.json:
-        return await service.list_venues(session, principal=principal, filters=filters, page=page)
-
-    async def fetch(reading: AsyncSession, params: PageParams) -> Page[VenueRead]:
-        return await service.list_venues(reading, principal=principal, filters=filters, page=params)
-
-    return await exporting.export_list(
-        request,
-        session,
-        principal=principal,
-        list_name="venues",
-        filters=filters,
-        export_format=format,
-        page=page,
-        fetch=fetch,
-        columns=venue_columns.VENUE_COLUMNS,
-        filename="重点场所排查",
-        title="重点场所",
+    return await exporting.page_or_file(
+        request, session, VENUES, principal=principal, filters=filters, export_format=format, page=page
     )
 
 
-@router.post("", response_model=VenueRead, status_code=status.HTTP_201_CREATED, summary="Add a venue")
+@router.post("", response_model=schemas.VenueRead, status_code=status.HTTP_201_CREATED, summary="Add a venue")
 async def create_venue(
-    session: DbSession, principal: VenueWriter, venue_in: VenueCreate, response: Response
-) -> VenueRead:
+    session: DbSession, principal: VenueWriter, venue_in: schemas.VenueCreate, response: Response
+) -> schemas.VenueRead:
     venue = await service.create_venue(session, principal=principal, venue_in=venue_in)
-    read = await service.get_venue(session, principal=principal, venue_id=venue.id)
-    set_etag(response, read.version)
-    return read
+    return tagged(response, await service.get_venue(session, principal=principal, venue_id=venue.id))
 
 
 @router.get(
     "/{venue_id}",
-    response_model=VenueDetail,
+    response_model=schemas.VenueDetail,
     summary="A venue with its history of checks",
     responses=problem_responses(404),
 )
 async def read_venue(
     session: DbSession, principal: VenueReader, venue_id: uuid.UUID, response: Response
-) -> VenueDetail:
-    detail = await service.venue_detail(session, principal=principal, venue_id=venue_id)
-    set_etag(response, detail.version)
-    return detail
+) -> schemas.VenueDetail:
+    return tagged(response, await service.venue_detail(session, principal=principal, venue_id=venue_id))
 
 
 @router.patch(
     "/{venue_id}",
-    response_model=VenueDetail,
+    response_model=schemas.VenueDetail,
     summary="Change a venue (send If-Match)",
     responses=problem_responses(404, 412),
 )
@@ -149,28 +127,26 @@ async def update_venue(
     session: DbSession,
     principal: VenueWriter,
     venue_id: uuid.UUID,
-    venue_in: VenueUpdate,
+    venue_in: schemas.VenueUpdate,
     response: Response,
     if_match: IfMatch = None,
-) -> VenueDetail:
+) -> schemas.VenueDetail:
     await service.update_venue(
         session, principal=principal, venue_id=venue_id, venue_in=venue_in, if_match=if_match
     )
-    detail = await service.venue_detail(session, principal=principal, venue_id=venue_id)
-    set_etag(response, detail.version)
-    return detail
+    return tagged(response, await service.venue_detail(session, principal=principal, venue_id=venue_id))
 
 
 @router.post(
     "/{venue_id}/checks",
-    response_model=VenueCheckRead,
+    response_model=schemas.VenueCheckRead,
     status_code=status.HTTP_201_CREATED,
     summary="Record a check of the venue (隐患排查)",
     responses=problem_responses(404),
 )
 async def record_venue_check(
-    session: DbSession, principal: VenueWriter, venue_id: uuid.UUID, check_in: VenueCheckIn
-) -> VenueCheckRead:
+    session: DbSession, principal: VenueWriter, venue_id: uuid.UUID, check_in: schemas.VenueCheckIn
+) -> schemas.VenueCheckRead:
     check = await service.record_venue_check(
         session, principal=principal, venue_id=venue_id, check_in=check_in
     )
@@ -180,7 +156,7 @@ async def record_venue_check(
 
 @router.post(
     "/{venue_id}/checks/{check_id}/evidence",
-    response_model=VenueCheckEvidenceRead,
+    response_model=schemas.VenueCheckEvidenceRead,
     status_code=status.HTTP_201_CREATED,
     summary="Attach a photo or document to a check (checked by content)",
     responses=problem_responses(404, 413, 415, 503, 507),
@@ -193,19 +169,12 @@ async def add_check_evidence(
     check_id: uuid.UUID,
     storage: Storage,
     file: Annotated[UploadFile, File(description="The evidence file")],
-) -> VenueCheckEvidenceRead:
+) -> schemas.VenueCheckEvidenceRead:
     check = await service.get_check(session, principal=principal, venue_id=venue_id, check_id=check_id)
-    content, max_bytes = await read_upload(request, file)
     evidence = await service.add_check_evidence(
-        session,
-        principal=principal,
-        check=check,
-        filename=file.filename,
-        content=content,
-        storage=storage,
-        max_bytes=max_bytes,
+        session, principal=principal, check=check, storage=storage, **await upload(request, file)
     )
-    return VenueCheckEvidenceRead.model_validate(evidence)
+    return schemas.VenueCheckEvidenceRead.model_validate(evidence)
 
 
 @router.get(
@@ -225,14 +194,7 @@ async def download_check_evidence(
 ) -> StreamingResponse:
     check = await service.get_check(session, principal=principal, venue_id=venue_id, check_id=check_id)
     evidence = await service.get_check_evidence(session, check=check, evidence_id=evidence_id)
-    return await stored_file_response(
-        storage,
-        key=evidence.storage_key,
-        media_type=evidence.media_type,
-        filename=evidence.filename,
-        size=evidence.size,
-        inline=inline,
-    )
+    return await download(storage, evidence, inline=inline)
 
 
 # --- pharmacy checks -----------------------------------------------------------------------------------------
@@ -240,7 +202,7 @@ async def download_check_evidence(
 
 @pharmacy_router.get(
     "",
-    response_model=Page[PharmacyCheckRead],
+    response_model=Page[schemas.PharmacyCheckRead],
     summary="Pharmacy checks in scope; `format=csv|xlsx` exports every check the filters select",
     responses={**FILE_RESPONSES, **problem_responses(404)},
 )
@@ -259,7 +221,7 @@ async def list_pharmacy_checks(
         str | None, Query(max_length=100, description="Part of the pharmacy's name or licence")
     ] = None,
     format: FileFormatQuery = ExportFormat.json,
-) -> Page[PharmacyCheckRead] | Response:
+) -> Page[schemas.PharmacyCheckRead] | Response:
     filters = service.PharmacyFilters(
         unit_id=unit_id,
         checked_from=checked_from,
@@ -269,59 +231,45 @@ async def list_pharmacy_checks(
         buyer_age_band=buyer_age_band,
         q=q,
     )
-    if format is ExportFormat.json:
-        return await service.list_pharmacy_checks(session, principal=principal, filters=filters, page=page)
-
-    async def fetch(reading: AsyncSession, params: PageParams) -> Page[PharmacyCheckRead]:
-        return await service.list_pharmacy_checks(reading, principal=principal, filters=filters, page=params)
-
-    return await exporting.export_list(
+    return await exporting.page_or_file(
         request,
         session,
+        PHARMACY_CHECKS,
         principal=principal,
-        list_name="pharmacy_checks",
         filters=filters,
         export_format=format,
         page=page,
-        fetch=fetch,
-        columns=venue_columns.PHARMACY_COLUMNS,
-        filename="右美沙芬处方药品使用情况排查表",
-        title="药店排查",
     )
 
 
 @pharmacy_router.post(
     "",
-    response_model=PharmacyCheckRead,
+    response_model=schemas.PharmacyCheckRead,
     status_code=status.HTTP_201_CREATED,
     summary="Record a pharmacy check (右美沙芬处方药品使用情况)",
 )
 async def record_pharmacy_check(
-    session: DbSession, principal: PharmacyWriter, check_in: PharmacyCheckIn, response: Response
-) -> PharmacyCheckRead:
+    session: DbSession, principal: PharmacyWriter, check_in: schemas.PharmacyCheckIn, response: Response
+) -> schemas.PharmacyCheckRead:
     check = await service.record_pharmacy_check(session, principal=principal, check_in=check_in)
-    read = await service.get_pharmacy_check(session, principal=principal, check_id=check.id)
-    set_etag(response, read.version)
-    return read
+    return tagged(response, await service.get_pharmacy_check(session, principal=principal, check_id=check.id))
 
 
 @pharmacy_router.get(
     "/{check_id}",
-    response_model=PharmacyCheckRead,
+    response_model=schemas.PharmacyCheckRead,
     summary="A pharmacy check",
     responses=problem_responses(404),
 )
 async def read_pharmacy_check(
     session: DbSession, principal: PharmacyReader, check_id: uuid.UUID, response: Response
-) -> PharmacyCheckRead:
-    read = await service.get_pharmacy_check(session, principal=principal, check_id=check_id)
-    set_etag(response, read.version)
-    return read
+) -> schemas.PharmacyCheckRead:
+    return tagged(response, await service.get_pharmacy_check(session, principal=principal, check_id=check_id))
 
 
 @pharmacy_router.patch(
     "/{check_id}",
-    response_model=PharmacyCheckRead,
+    response_model=schemas.PharmacyCheckRead,
     summary="Correct a pharmacy check (send If-Match)",
     responses=problem_responses(404, 412),
 )
@@ -329,13 +277,11 @@ async def update_pharmacy_check(
     session: DbSession,
     principal: PharmacyWriter,
     check_id: uuid.UUID,
-    check_in: PharmacyCheckUpdate,
+    check_in: schemas.PharmacyCheckUpdate,
     response: Response,
     if_match: IfMatch = None,
-) -> PharmacyCheckRead:
+) -> schemas.PharmacyCheckRead:
     await service.update_pharmacy_check(
         session, principal=principal, check_id=check_id, check_in=check_in, if_match=if_match
     )
-    read = await service.get_pharmacy_check(session, principal=principal, check_id=check_id)
-    set_etag(response, read.version)
-    return read
+    return tagged(response, await service.get_pharmacy_check(session, principal=principal, check_id=check_id))

@@ -17,10 +17,10 @@ from sqlmodel import col
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.db import AnySelect, local_today, utcnow
+from backend.db import AnySelect, local_today, utcnow, within_days
 from backend.errors import NotFound, ValidationFailed
 from backend.etag import check_if_match
-from backend.evidence import accept_file
+from backend.evidence import store_upload
 from backend.pagination import Page, PageParams, paginate
 from backend.security import permissions
 from backend.security.principals import Principal, in_subtree, within_scope
@@ -117,11 +117,36 @@ def _venue_statement(principal: Principal) -> AnySelect:
     )
 
 
-async def _filtered_venues(session: AsyncSession, principal: Principal, filters: VenueFilters) -> AnySelect:
-    statement = _venue_statement(principal)
+async def _filtered(
+    session: AsyncSession,
+    principal: Principal,
+    statement: AnySelect,
+    filters: "VenueFilters | PharmacyFilters",
+    *,
+    dated: Any,
+    searched: Sequence[Any],
+) -> AnySelect:
+    """What both lists filter by: kept or made in the unit's subtree (a unit in scope), ``dated`` within the
+    checked range, and ``q`` a part of one of the ``searched`` columns (its wildcards taken literally)."""
     if filters.unit_id is not None:
         unit = await _unit_in_scope(session, principal, filters.unit_id, ["query", "unit_id"])
         statement = statement.where(in_subtree(VenueUnit.path, unit.path))
+    statement = statement.where(*within_days(dated, filters.checked_from, filters.checked_to))
+    if filters.q:
+        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(sa.or_(*(col(column).like(pattern, escape="\\") for column in searched)))
+    return statement
+
+
+async def _filtered_venues(session: AsyncSession, principal: Principal, filters: VenueFilters) -> AnySelect:
+    statement = await _filtered(
+        session,
+        principal,
+        _venue_statement(principal),
+        filters,
+        dated=Venue.last_checked_on,
+        searched=(Venue.name, Venue.address),
+    )
     if filters.kind is not None:
         statement = statement.where(Venue.kind == filters.kind)
     if filters.status is not None:
@@ -133,15 +158,6 @@ async def _filtered_venues(session: AsyncSession, principal: Principal, filters:
     elif filters.follow_up_due is False:
         statement = statement.where(
             sa.or_(Venue.follow_up_on.is_(None), col(Venue.follow_up_on) > local_today())
-        )
-    if filters.checked_from is not None:
-        statement = statement.where(col(Venue.last_checked_on) >= filters.checked_from)
-    if filters.checked_to is not None:
-        statement = statement.where(col(Venue.last_checked_on) <= filters.checked_to)
-    if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(
-            sa.or_(Venue.name.like(pattern, escape="\\"), Venue.address.like(pattern, escape="\\"))
         )
     return statement
 
@@ -391,15 +407,9 @@ async def add_check_evidence(
 ) -> VenueCheckEvidence:
     """A photo or document of a check, judged by its content like a campaign report's evidence."""
     permissions.ensure(permissions.may_keep_venues(principal), "Only venue checkers record venue checks.")
-    accepted = accept_file(content, filename=filename, max_bytes=max_bytes)
-    key = await storage.put(content)
     evidence = VenueCheckEvidence(
         venue_check_id=check.id,
-        storage_key=key,
-        filename=accepted.filename,
-        media_type=accepted.media_type,
-        size=accepted.size,
-        sha256=accepted.sha256,
+        **await store_upload(storage, content, filename=filename, max_bytes=max_bytes),
         uploaded_by_id=principal.id,
     )
     session.add(evidence)
@@ -456,14 +466,14 @@ def _pharmacy_statement(principal: Principal) -> AnySelect:
 async def _filtered_pharmacy_checks(
     session: AsyncSession, principal: Principal, filters: PharmacyFilters
 ) -> AnySelect:
-    statement = _pharmacy_statement(principal)
-    if filters.unit_id is not None:
-        unit = await _unit_in_scope(session, principal, filters.unit_id, ["query", "unit_id"])
-        statement = statement.where(in_subtree(VenueUnit.path, unit.path))
-    if filters.checked_from is not None:
-        statement = statement.where(PharmacyCheck.checked_on >= filters.checked_from)
-    if filters.checked_to is not None:
-        statement = statement.where(PharmacyCheck.checked_on <= filters.checked_to)
+    statement = await _filtered(
+        session,
+        principal,
+        _pharmacy_statement(principal),
+        filters,
+        dated=PharmacyCheck.checked_on,
+        searched=(PharmacyCheck.pharmacy_name, PharmacyCheck.licence_number),
+    )
     if filters.prescription_seen is not None:
         statement = statement.where(PharmacyCheck.prescription_seen == filters.prescription_seen)
     if filters.minor_buyer:
@@ -477,14 +487,6 @@ async def _filtered_pharmacy_checks(
         )
     if filters.buyer_age_band is not None:
         statement = statement.where(PharmacyCheck.buyer_age_band == filters.buyer_age_band)
-    if filters.q:
-        pattern = "%" + filters.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(
-            sa.or_(
-                PharmacyCheck.pharmacy_name.like(pattern, escape="\\"),
-                PharmacyCheck.licence_number.like(pattern, escape="\\"),
-            )
-        )
     return statement
 
 

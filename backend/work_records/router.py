@@ -1,29 +1,29 @@
 """Work records: /publicity-activities, /inspection-visits, /responsibility-letters, each with its files.
 
 Each list answers JSON pages, or with ``format=xlsx|csv`` the whole filtered list as a streamed file, through the
-one export path of the working lists (``workflows.exporting``; exports are audited).
+one export path of the working lists (``workflows.exporting``; exports are audited). The three kinds share the
+shape of their other routes (``_record_routes``): create, read, change, delete, and the files.
 """
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.deps import require
-from backend.db import DbSession, local_today
+from backend.db import DbSession
 from backend.errors import problem_responses
-from backend.etag import IfMatch, set_etag
-from backend.evidence import DOWNLOAD_RESPONSES, Storage, read_upload, stored_file_response
-from backend.exports import FILE_RESPONSES, Column, ExportFormat
+from backend.etag import IfMatch, tagged
+from backend.evidence import DOWNLOAD_RESPONSES, Storage, download, upload
+from backend.exports import FILE_RESPONSES, ExportFormat
 from backend.pagination import Page, PageParams, page_params
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.work_records import exporting as exporting_columns
-from backend.work_records import service
+from backend.work_records import schemas, service
 from backend.work_records.models import (
     InspectionKind,
     InspectionVisit,
@@ -31,18 +31,6 @@ from backend.work_records.models import (
     PublicityKind,
     ResponsibilityLetter,
     WorkRecordType,
-)
-from backend.work_records.schemas import (
-    InspectionVisitCreate,
-    InspectionVisitRead,
-    InspectionVisitUpdate,
-    PublicityActivityCreate,
-    PublicityActivityRead,
-    PublicityActivityUpdate,
-    ResponsibilityLetterCreate,
-    ResponsibilityLetterRead,
-    ResponsibilityLetterUpdate,
-    WorkRecordFileRead,
 )
 from backend.workflows import exporting
 
@@ -75,12 +63,28 @@ letters_router = APIRouter(
 )
 routers = (publicity_router, inspections_router, letters_router)
 
-# The list an export's audit event names (its ``object_type``).
-_LIST_NAMES = {
-    WorkRecordType.publicity_activity: "publicity_activities",
-    WorkRecordType.inspection_visit: "inspection_visits",
-    WorkRecordType.responsibility_letter: "responsibility_letters",
-}
+
+def _listing(pages: Any, record_type: WorkRecordType, list_name: str, columns: Any) -> exporting.Listing:
+    """A kind's list: ``list_name`` is what its exports' audit events name; the file bears the kind's name and
+    today's date."""
+    return exporting.Listing(pages, list_name, columns, record_type.zh, record_type.zh, dated=True)
+
+
+ACTIVITIES = _listing(
+    service.list_activities,
+    WorkRecordType.publicity_activity,
+    "publicity_activities",
+    exporting_columns.ACTIVITY_COLUMNS,
+)
+VISITS = _listing(
+    service.list_visits, WorkRecordType.inspection_visit, "inspection_visits", exporting_columns.VISIT_COLUMNS
+)
+LETTERS = _listing(
+    service.list_letters,
+    WorkRecordType.responsibility_letter,
+    "responsibility_letters",
+    exporting_columns.LETTER_COLUMNS,
+)
 
 
 def _loader(model: type[service.WorkRecord]) -> Callable[..., Any]:
@@ -95,41 +99,69 @@ ScopedVisit = Annotated[InspectionVisit, Depends(_loader(InspectionVisit))]
 ScopedLetter = Annotated[ResponsibilityLetter, Depends(_loader(ResponsibilityLetter))]
 
 
-async def _export(
-    request: Request,
-    session: DbSession,
-    principal: Principal,
+def _record_routes(
+    router: APIRouter,
+    noun: str,
     *,
-    record_type: WorkRecordType,
-    filters: service.Filters,
-    export_format: ExportFormat,
-    page: PageParams,
-    fetch: Callable[[AsyncSession, PageParams], Awaitable[Page[Any]]],
-    columns: Sequence[Column[Any]],
-) -> StreamingResponse:
-    """The whole filtered list, streamed page after page through the one export path of the working lists
-    (``workflows.exporting``): every row, in the list's order, audited as ``list.exported`` with its filters."""
-    return await exporting.export_list(
-        request,
-        session,
-        principal=principal,
-        list_name=_LIST_NAMES[record_type],
-        filters=filters,
-        export_format=export_format,
-        page=page,
-        fetch=fetch,
-        columns=columns,
-        filename=f"{record_type.zh}-{local_today().isoformat()}",
-        title=record_type.zh,
+    scoped: Any,
+    read_model: Any,
+    create_model: Any,
+    update_model: Any,
+    create: Callable[..., Awaitable[Any]],
+    summaries: tuple[str, str, str],
+) -> None:
+    """Create, read, change and delete a record, and upload, download and remove its files: the same for the
+    three kinds. ``noun`` names the routes (``create_activity`` …) and so their operation ids; ``scoped`` loads
+    the record in scope; ``summaries`` are the create, read and change routes'."""
+    create_summary, read_summary, update_summary = summaries
+
+    @router.post(
+        "",
+        response_model=read_model,
+        status_code=status.HTTP_201_CREATED,
+        summary=create_summary,
+        name=f"create_{noun}",
     )
+    async def create_record(
+        session: DbSession, principal: Writer, record_in: create_model, response: Response
+    ) -> Any:
+        record = await create(session, principal=principal, record_in=record_in)
+        response.headers["Location"] = f"/api/v1{router.prefix}/{record.id}"
+        return tagged(response, await service.present(session, principal=principal, record=record))
 
+    @router.get(
+        "/{record_id}",
+        response_model=read_model,
+        summary=read_summary,
+        responses=ONE_RESPONSES,
+        name=f"read_{noun}",
+    )
+    async def read_record(session: DbSession, principal: Reader, record: scoped, response: Response) -> Any:
+        return tagged(response, await service.present(session, principal=principal, record=record))
 
-def _file_routes(router: APIRouter, scoped: Any) -> None:
-    """Upload, download and remove a record's files, and delete the record: the same for the three kinds."""
+    @router.patch(
+        "/{record_id}",
+        response_model=read_model,
+        summary=update_summary,
+        responses=CHANGE_RESPONSES,
+        name=f"update_{noun}",
+    )
+    async def update_record(
+        session: DbSession,
+        principal: Writer,
+        record: scoped,
+        record_in: update_model,
+        response: Response,
+        if_match: IfMatch = None,
+    ) -> Any:
+        record = await service.update_record(
+            session, principal=principal, record=record, record_in=record_in, if_match=if_match
+        )
+        return tagged(response, await service.present(session, principal=principal, record=record))
 
     @router.post(
         "/{record_id}/files",
-        response_model=WorkRecordFileRead,
+        response_model=schemas.WorkRecordFileRead,
         status_code=status.HTTP_201_CREATED,
         summary="Attach a photo or scan (image, PDF or Office document; checked by content)",
         responses=problem_responses(404, 413, 415, 503, 507),
@@ -141,18 +173,11 @@ def _file_routes(router: APIRouter, scoped: Any) -> None:
         record: scoped,
         storage: Storage,
         file: Annotated[UploadFile, File(description="The file")],
-    ) -> WorkRecordFileRead:
-        content, max_bytes = await read_upload(request, file)
+    ) -> schemas.WorkRecordFileRead:
         stored = await service.add_file(
-            session,
-            principal=principal,
-            record=record,
-            filename=file.filename,
-            content=content,
-            storage=storage,
-            max_bytes=max_bytes,
+            session, principal=principal, record=record, storage=storage, **await upload(request, file)
         )
-        return WorkRecordFileRead.model_validate(stored)
+        return schemas.WorkRecordFileRead.model_validate(stored)
 
     @router.get(
         "/{record_id}/files/{file_id}",
@@ -168,14 +193,7 @@ def _file_routes(router: APIRouter, scoped: Any) -> None:
         inline: Annotated[bool, Query(description="Show in the browser rather than download")] = False,
     ) -> StreamingResponse:
         stored = await service.get_file(session, record=record, file_id=file_id)
-        return await stored_file_response(
-            storage,
-            key=stored.storage_key,
-            media_type=stored.media_type,
-            filename=stored.filename,
-            size=stored.size,
-            inline=inline,
-        )
+        return await download(storage, stored, inline=inline)
 
     @router.delete(
         "/{record_id}/files/{file_id}",
@@ -227,7 +245,7 @@ ActivityPage = Annotated[
 
 @publicity_router.get(
     "",
-    response_model=Page[PublicityActivityRead],
+    response_model=Page[schemas.PublicityActivityRead],
     summary="宣传教育活动: publicity activities held in scope, or the filtered list as XLSX/CSV",
     responses=LIST_RESPONSES,
 )
@@ -241,74 +259,27 @@ async def list_activities(
     date_to: DateTo = None,
     kind: PublicityKind | None = None,
     format: FormatParam = ExportFormat.json,
-) -> Page[PublicityActivityRead] | Response:
+) -> Page[schemas.PublicityActivityRead] | Response:
     filters = service.Filters(unit_id=unit_id, date_from=date_from, date_to=date_to, kind=kind and kind.value)
-    if format is ExportFormat.json:
-        return await service.list_activities(session, principal=principal, filters=filters, page=page)
-
-    async def fetch(reading: AsyncSession, params: PageParams) -> Page[Any]:
-        return await service.list_activities(reading, principal=principal, filters=filters, page=params)
-
-    return await _export(
-        request,
-        session,
-        principal,
-        record_type=WorkRecordType.publicity_activity,
-        filters=filters,
-        export_format=format,
-        page=page,
-        fetch=fetch,
-        columns=exporting_columns.ACTIVITY_COLUMNS,
+    return await exporting.page_or_file(
+        request, session, ACTIVITIES, principal=principal, filters=filters, export_format=format, page=page
     )
 
 
-@publicity_router.post(
-    "",
-    response_model=PublicityActivityRead,
-    status_code=status.HTTP_201_CREATED,
-    summary="Record a publicity activity held by my unit or a unit below it",
+_record_routes(
+    publicity_router,
+    "activity",
+    scoped=ScopedActivity,
+    read_model=schemas.PublicityActivityRead,
+    create_model=schemas.PublicityActivityCreate,
+    update_model=schemas.PublicityActivityUpdate,
+    create=service.create_activity,
+    summaries=(
+        "Record a publicity activity held by my unit or a unit below it",
+        "Read an activity",
+        "Change an activity (the recording unit only)",
+    ),
 )
-async def create_activity(
-    session: DbSession, principal: Writer, activity_in: PublicityActivityCreate, response: Response
-) -> PublicityActivityRead:
-    record = await service.create_activity(session, principal=principal, activity_in=activity_in)
-    response.headers["Location"] = f"/api/v1/publicity-activities/{record.id}"
-    set_etag(response, record.version)
-    return await service.present_activity(session, principal=principal, record=record)
-
-
-@publicity_router.get(
-    "/{record_id}", response_model=PublicityActivityRead, summary="Read an activity", responses=ONE_RESPONSES
-)
-async def read_activity(
-    session: DbSession, principal: Reader, record: ScopedActivity, response: Response
-) -> PublicityActivityRead:
-    set_etag(response, record.version)
-    return await service.present_activity(session, principal=principal, record=record)
-
-
-@publicity_router.patch(
-    "/{record_id}",
-    response_model=PublicityActivityRead,
-    summary="Change an activity (the recording unit only)",
-    responses=CHANGE_RESPONSES,
-)
-async def update_activity(
-    session: DbSession,
-    principal: Writer,
-    record: ScopedActivity,
-    activity_in: PublicityActivityUpdate,
-    response: Response,
-    if_match: IfMatch = None,
-) -> PublicityActivityRead:
-    record = await service.update_activity(
-        session, principal=principal, record=record, activity_in=activity_in, if_match=if_match
-    )
-    set_etag(response, record.version)
-    return await service.present_activity(session, principal=principal, record=record)
-
-
-_file_routes(publicity_router, ScopedActivity)
 
 
 # --- inspection visits -------------------------------------------------------------------------------------------
@@ -323,7 +294,7 @@ VisitPage = Annotated[
 
 @inspections_router.get(
     "",
-    response_model=Page[InspectionVisitRead],
+    response_model=Page[schemas.InspectionVisitRead],
     summary="督导检查/明察暗访: visits of units in scope, or the filtered list as XLSX/CSV",
     responses=LIST_RESPONSES,
 )
@@ -339,7 +310,7 @@ async def list_visits(
     rectified: Annotated[bool | None, Query(description="Rectified or not")] = None,
     overdue: Annotated[bool | None, Query(description="Not rectified and past the due date")] = None,
     format: FormatParam = ExportFormat.json,
-) -> Page[InspectionVisitRead] | Response:
+) -> Page[schemas.InspectionVisitRead] | Response:
     filters = service.Filters(
         unit_id=unit_id,
         date_from=date_from,
@@ -348,72 +319,25 @@ async def list_visits(
         rectified=rectified,
         overdue=overdue,
     )
-    if format is ExportFormat.json:
-        return await service.list_visits(session, principal=principal, filters=filters, page=page)
-
-    async def fetch(reading: AsyncSession, params: PageParams) -> Page[Any]:
-        return await service.list_visits(reading, principal=principal, filters=filters, page=params)
-
-    return await _export(
-        request,
-        session,
-        principal,
-        record_type=WorkRecordType.inspection_visit,
-        filters=filters,
-        export_format=format,
-        page=page,
-        fetch=fetch,
-        columns=exporting_columns.VISIT_COLUMNS,
+    return await exporting.page_or_file(
+        request, session, VISITS, principal=principal, filters=filters, export_format=format, page=page
     )
 
 
-@inspections_router.post(
-    "",
-    response_model=InspectionVisitRead,
-    status_code=status.HTTP_201_CREATED,
-    summary="Record a visit my unit made to a unit below it",
+_record_routes(
+    inspections_router,
+    "visit",
+    scoped=ScopedVisit,
+    read_model=schemas.InspectionVisitRead,
+    create_model=schemas.InspectionVisitCreate,
+    update_model=schemas.InspectionVisitUpdate,
+    create=service.create_visit,
+    summaries=(
+        "Record a visit my unit made to a unit below it",
+        "Read a visit",
+        "Change a visit (the inspecting unit), or mark it rectified (the inspected unit too)",
+    ),
 )
-async def create_visit(
-    session: DbSession, principal: Writer, visit_in: InspectionVisitCreate, response: Response
-) -> InspectionVisitRead:
-    record = await service.create_visit(session, principal=principal, visit_in=visit_in)
-    response.headers["Location"] = f"/api/v1/inspection-visits/{record.id}"
-    set_etag(response, record.version)
-    return await service.present_visit(session, principal=principal, record=record)
-
-
-@inspections_router.get(
-    "/{record_id}", response_model=InspectionVisitRead, summary="Read a visit", responses=ONE_RESPONSES
-)
-async def read_visit(
-    session: DbSession, principal: Reader, record: ScopedVisit, response: Response
-) -> InspectionVisitRead:
-    set_etag(response, record.version)
-    return await service.present_visit(session, principal=principal, record=record)
-
-
-@inspections_router.patch(
-    "/{record_id}",
-    response_model=InspectionVisitRead,
-    summary="Change a visit (the inspecting unit), or mark it rectified (the inspected unit too)",
-    responses=CHANGE_RESPONSES,
-)
-async def update_visit(
-    session: DbSession,
-    principal: Writer,
-    record: ScopedVisit,
-    visit_in: InspectionVisitUpdate,
-    response: Response,
-    if_match: IfMatch = None,
-) -> InspectionVisitRead:
-    record = await service.update_visit(
-        session, principal=principal, record=record, visit_in=visit_in, if_match=if_match
-    )
-    set_etag(response, record.version)
-    return await service.present_visit(session, principal=principal, record=record)
-
-
-_file_routes(inspections_router, ScopedVisit)
 
 
 # --- responsibility letters ----------------------------------------------------------------------------------
@@ -426,7 +350,7 @@ LetterPage = Annotated[
 
 @letters_router.get(
     "",
-    response_model=Page[ResponsibilityLetterRead],
+    response_model=Page[schemas.ResponsibilityLetterRead],
     summary="禁毒责任书: letters signed by units in scope, or the filtered list as XLSX/CSV",
     responses=LIST_RESPONSES,
 )
@@ -440,71 +364,24 @@ async def list_letters(
     date_from: DateFrom = None,
     date_to: DateTo = None,
     format: FormatParam = ExportFormat.json,
-) -> Page[ResponsibilityLetterRead] | Response:
+) -> Page[schemas.ResponsibilityLetterRead] | Response:
     filters = service.Filters(unit_id=unit_id, year=year, date_from=date_from, date_to=date_to)
-    if format is ExportFormat.json:
-        return await service.list_letters(session, principal=principal, filters=filters, page=page)
-
-    async def fetch(reading: AsyncSession, params: PageParams) -> Page[Any]:
-        return await service.list_letters(reading, principal=principal, filters=filters, page=params)
-
-    return await _export(
-        request,
-        session,
-        principal,
-        record_type=WorkRecordType.responsibility_letter,
-        filters=filters,
-        export_format=format,
-        page=page,
-        fetch=fetch,
-        columns=exporting_columns.LETTER_COLUMNS,
+    return await exporting.page_or_file(
+        request, session, LETTERS, principal=principal, filters=filters, export_format=format, page=page
     )
 
 
-@letters_router.post(
-    "",
-    response_model=ResponsibilityLetterRead,
-    status_code=status.HTTP_201_CREATED,
-    summary="Record a responsibility letter a unit in my subtree signed with a unit below it",
+_record_routes(
+    letters_router,
+    "letter",
+    scoped=ScopedLetter,
+    read_model=schemas.ResponsibilityLetterRead,
+    create_model=schemas.ResponsibilityLetterCreate,
+    update_model=schemas.ResponsibilityLetterUpdate,
+    create=service.create_letter,
+    summaries=(
+        "Record a responsibility letter a unit in my subtree signed with a unit below it",
+        "Read a letter",
+        "Change a letter's year, date or note (the recording unit only)",
+    ),
 )
-async def create_letter(
-    session: DbSession, principal: Writer, letter_in: ResponsibilityLetterCreate, response: Response
-) -> ResponsibilityLetterRead:
-    record = await service.create_letter(session, principal=principal, letter_in=letter_in)
-    response.headers["Location"] = f"/api/v1/responsibility-letters/{record.id}"
-    set_etag(response, record.version)
-    return await service.present_letter(session, principal=principal, record=record)
-
-
-@letters_router.get(
-    "/{record_id}", response_model=ResponsibilityLetterRead, summary="Read a letter", responses=ONE_RESPONSES
-)
-async def read_letter(
-    session: DbSession, principal: Reader, record: ScopedLetter, response: Response
-) -> ResponsibilityLetterRead:
-    set_etag(response, record.version)
-    return await service.present_letter(session, principal=principal, record=record)
-
-
-@letters_router.patch(
-    "/{record_id}",
-    response_model=ResponsibilityLetterRead,
-    summary="Change a letter's year, date or note (the recording unit only)",
-    responses=CHANGE_RESPONSES,
-)
-async def update_letter(
-    session: DbSession,
-    principal: Writer,
-    record: ScopedLetter,
-    letter_in: ResponsibilityLetterUpdate,
-    response: Response,
-    if_match: IfMatch = None,
-) -> ResponsibilityLetterRead:
-    record = await service.update_letter(
-        session, principal=principal, record=record, letter_in=letter_in, if_match=if_match
-    )
-    set_etag(response, record.version)
-    return await service.present_letter(session, principal=principal, record=record)
-
-
-_file_routes(letters_router, ScopedLetter)

@@ -9,9 +9,10 @@ record (``permissions.may_edit_work_record``); the inspected unit also marks a v
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,10 +22,10 @@ from sqlmodel import col
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
-from backend.db import AnySelect, local_today, utcnow
+from backend.db import AnySelect, local_today, utcnow, within_days
 from backend.errors import Forbidden, NotFound, ValidationFailed
 from backend.etag import check_if_match
-from backend.evidence import accept_file
+from backend.evidence import store_upload
 from backend.pagination import Page, PageParams, paginate
 from backend.security import permissions
 from backend.security.principals import Principal, in_subtree, within_scope
@@ -105,9 +106,11 @@ def can_edit(principal: Principal, record: WorkRecord) -> bool:
     )
 
 
-def _require_editor(principal: Principal, record: WorkRecord) -> None:
+def _require_editor(principal: Principal, record: WorkRecord, if_match: str | None = None) -> None:
+    """Only the recording unit changes a record; and, with ``if_match``, only the version the caller read."""
     if not can_edit(principal, record):
         raise Forbidden("Only the unit that recorded this may change or delete it.")
+    check_if_match(if_match, record.version)
 
 
 def _require_recorder(principal: Principal, record_type: WorkRecordType) -> None:
@@ -117,9 +120,24 @@ def _require_recorder(principal: Principal, record_type: WorkRecordType) -> None
     )
 
 
-def _touch(record: WorkRecord) -> None:
+async def _added(session: AsyncSession, principal: Principal, record: WorkRecord) -> Any:
+    """A new record stored and its creation audited."""
+    session.add(record)
+    await session.flush()
+    await _record_event(session, principal, record, AuditAction.work_record_created)
+    return record
+
+
+async def _changed(
+    session: AsyncSession, principal: Principal, record: WorkRecord, action: AuditAction, **event: Any
+) -> Any:
+    """A change of the record or of its files: a new version (ETag), stored, audited (``event``: the fields
+    changed or the reason)."""
     record.version += 1
     record.updated_at = utcnow()
+    await session.flush()
+    await _record_event(session, principal, record, action, **event)
+    return record
 
 
 def _not_in_future(loc: list[str | int], value: date | None) -> None:
@@ -149,6 +167,35 @@ async def _units(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, 
     return {unit.id: UnitSummary.model_validate(unit) for unit in rows}
 
 
+async def _shown(
+    session: AsyncSession,
+    record_type: WorkRecordType,
+    records: Sequence[WorkRecord],
+    unit_ids: set[uuid.UUID],
+) -> tuple[dict[uuid.UUID, UnitSummary], dict[uuid.UUID, list[WorkRecordFileRead]]]:
+    """The units records name (``unit_ids`` and the recording units) and each record's files, for presenting."""
+    units = await _units(session, unit_ids | {record.recorded_by_unit_id for record in records})
+    return units, await _files(session, record_type, [record.id for record in records])
+
+
+def _recorded(
+    principal: Principal,
+    record: WorkRecord,
+    units: dict[uuid.UUID, UnitSummary],
+    files: dict[uuid.UUID, list[WorkRecordFileRead]],
+) -> dict[str, Any]:
+    """What every work record answers besides its own fields (``schemas._Recorded``)."""
+    return {
+        "id": record.id,
+        "recorded_by_unit": units[record.recorded_by_unit_id],
+        "files": files[record.id],
+        "can_edit": can_edit(principal, record),
+        "version": record.version,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+
+
 async def _files(
     session: AsyncSession, record_type: WorkRecordType, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[WorkRecordFileRead]]:
@@ -163,12 +210,6 @@ async def _files(
     for row in rows:
         found[row.record_id].append(WorkRecordFileRead.model_validate(row))
     return found
-
-
-async def _filter_root(session: AsyncSession, principal: Principal, filters: Filters) -> Unit | None:
-    if filters.unit_id is None:
-        return None
-    return await _unit_in_scope(session, principal, filters.unit_id, ["query", "unit_id"])
 
 
 async def _record_event(
@@ -221,14 +262,27 @@ async def get_record(
     return record
 
 
+async def _filtered(
+    session: AsyncSession, principal: Principal, model: type[WorkRecord], filters: Filters, dated: Any
+) -> AnySelect:
+    """A list's records: about units in scope (in ``filters.unit_id``'s subtree if given), ``dated`` within the
+    filters' range."""
+    statement = _scoped(principal, model)
+    if filters.unit_id is not None:
+        root = await _unit_in_scope(session, principal, filters.unit_id, ["query", "unit_id"])
+        statement = statement.where(in_subtree(SubjectUnit.path, root.path))
+    return statement.where(*within_days(dated, filters.date_from, filters.date_to))
+
+
 async def _list(
     session: AsyncSession,
     statement: AnySelect,
     page: PageParams,
-    present: Any,
+    present: Callable[[AsyncSession, Principal, Sequence[Any]], Awaitable[list[Any]]],
+    principal: Principal,
 ) -> Page[Any]:
     rows = await paginate(session, statement, page, lambda row: row[0])
-    items = await present(rows.items)
+    items = await present(session, principal, rows.items)
     return Page[Any](items=items, total=rows.total, limit=rows.limit, offset=rows.offset)
 
 
@@ -247,23 +301,15 @@ async def add_file(
 ) -> WorkRecordFile:
     """Attach a photo or scan (checked by content, as task report evidence is) to a record of the caller's unit."""
     _require_editor(principal, record)
-    accepted = accept_file(content, filename=filename, max_bytes=max_bytes)
-    key = await storage.put(content)
     stored = WorkRecordFile(
         record_type=_type_of(record).value,
         record_id=record.id,
-        storage_key=key,
-        filename=accepted.filename,
-        media_type=accepted.media_type,
-        size=accepted.size,
-        sha256=accepted.sha256,
+        **await store_upload(storage, content, filename=filename, max_bytes=max_bytes),
         uploaded_by_id=principal.id,
         uploaded_by_name=principal.display_name[:100],
     )
     session.add(stored)
-    _touch(record)
-    await session.flush()
-    await _record_event(
+    await _changed(
         session,
         principal,
         record,
@@ -292,9 +338,7 @@ async def remove_file(
     """Remove a file; the trail keeps its name and hash. Returns the storage key to delete after the commit."""
     _require_editor(principal, record)
     await session.delete(stored)
-    _touch(record)
-    await session.flush()
-    await _record_event(
+    await _changed(
         session,
         principal,
         record,
@@ -308,8 +352,7 @@ async def delete_record(
     session: AsyncSession, *, principal: Principal, record: WorkRecord, if_match: str | None
 ) -> list[str]:
     """Delete a record and its files; returns the storage keys to delete after the commit."""
-    _require_editor(principal, record)
-    check_if_match(if_match, record.version)
+    _require_editor(principal, record, if_match)
     files = (
         await session.scalars(
             sa.select(WorkRecordFile).where(
@@ -332,11 +375,12 @@ async def delete_record(
 async def _present_activities(
     session: AsyncSession, principal: Principal, records: Sequence[PublicityActivity]
 ) -> list[PublicityActivityRead]:
-    units = await _units(session, {r.unit_id for r in records} | {r.recorded_by_unit_id for r in records})
-    files = await _files(session, WorkRecordType.publicity_activity, [r.id for r in records])
+    units, files = await _shown(
+        session, WorkRecordType.publicity_activity, records, {r.unit_id for r in records}
+    )
     return [
         PublicityActivityRead(
-            id=r.id,
+            **_recorded(principal, r, units, files),
             unit=units[r.unit_id],
             kind=PublicityKind(r.kind),
             held_on=r.held_on,
@@ -344,90 +388,40 @@ async def _present_activities(
             participants=r.participants,
             materials=r.materials,
             description=r.description,
-            recorded_by_unit=units[r.recorded_by_unit_id],
-            files=files[r.id],
-            can_edit=can_edit(principal, r),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
         )
         for r in records
     ]
 
 
-async def present_activity(
-    session: AsyncSession, *, principal: Principal, record: PublicityActivity
-) -> PublicityActivityRead:
-    return (await _present_activities(session, principal, [record]))[0]
-
-
-async def _activities_statement(session: AsyncSession, principal: Principal, filters: Filters) -> AnySelect:
-    statement = _scoped(principal, PublicityActivity)
-    root = await _filter_root(session, principal, filters)
-    if root is not None:
-        statement = statement.where(in_subtree(SubjectUnit.path, root.path))
-    if filters.date_from is not None:
-        statement = statement.where(PublicityActivity.held_on >= filters.date_from)
-    if filters.date_to is not None:
-        statement = statement.where(PublicityActivity.held_on <= filters.date_to)
-    if filters.kind is not None:
-        statement = statement.where(PublicityActivity.kind == filters.kind)
-    return statement
-
-
 async def list_activities(
     session: AsyncSession, *, principal: Principal, filters: Filters, page: PageParams
 ) -> Page[PublicityActivityRead]:
-    statement = await _activities_statement(session, principal, filters)
-    return await _list(
-        session, statement, page, lambda records: _present_activities(session, principal, records)
-    )
+    statement = await _filtered(session, principal, PublicityActivity, filters, PublicityActivity.held_on)
+    if filters.kind is not None:
+        statement = statement.where(PublicityActivity.kind == filters.kind)
+    return await _list(session, statement, page, _present_activities, principal)
 
 
 async def create_activity(
-    session: AsyncSession, *, principal: Principal, activity_in: PublicityActivityCreate
+    session: AsyncSession, *, principal: Principal, record_in: PublicityActivityCreate
 ) -> PublicityActivity:
     _require_recorder(principal, WorkRecordType.publicity_activity)
     unit = await _unit_in_scope(
-        session, principal, activity_in.unit_id or principal.unit_id, ["body", "unit_id"]
+        session, principal, record_in.unit_id or principal.unit_id, ["body", "unit_id"]
     )
-    _not_in_future(["body", "held_on"], activity_in.held_on)
+    _not_in_future(["body", "held_on"], record_in.held_on)
     record = PublicityActivity(
         unit_id=unit.id,
-        kind=activity_in.kind.value,
-        held_on=activity_in.held_on,
-        place=activity_in.place,
-        participants=activity_in.participants,
-        materials=activity_in.materials,
-        description=activity_in.description,
+        kind=record_in.kind.value,
+        held_on=record_in.held_on,
+        place=record_in.place,
+        participants=record_in.participants,
+        materials=record_in.materials,
+        description=record_in.description,
         recorded_by_unit_id=principal.unit_id,
         created_by_id=principal.id,
     )
-    session.add(record)
-    await session.flush()
-    await _record_event(session, principal, record, AuditAction.work_record_created)
-    return record
-
-
-async def update_activity(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    record: PublicityActivity,
-    activity_in: PublicityActivityUpdate,
-    if_match: str | None,
-) -> PublicityActivity:
-    _require_editor(principal, record)
-    check_if_match(if_match, record.version)
-    changes = activity_in.model_dump(exclude_unset=True)
-    _required(changes, ("kind", "held_on", "place", "participants", "materials"))
-    _not_in_future(["body", "held_on"], activity_in.held_on)
-    for name, value in changes.items():
-        setattr(record, name, value.value if isinstance(value, PublicityKind) else value)
-    _touch(record)
-    await session.flush()
-    await _record_event(session, principal, record, AuditAction.work_record_updated, fields=list(changes))
-    return record
+    return await _added(session, principal, record)
 
 
 # --- inspection visits -----------------------------------------------------------------------------------------
@@ -447,12 +441,11 @@ async def _present_visits(
     session: AsyncSession, principal: Principal, records: Sequence[InspectionVisit]
 ) -> list[InspectionVisitRead]:
     ids = {r.inspecting_unit_id for r in records} | {r.inspected_unit_id for r in records}
-    units = await _units(session, ids | {r.recorded_by_unit_id for r in records})
-    files = await _files(session, WorkRecordType.inspection_visit, [r.id for r in records])
+    units, files = await _shown(session, WorkRecordType.inspection_visit, records, ids)
     today = local_today()
     return [
         InspectionVisitRead(
-            id=r.id,
+            **_recorded(principal, r, units, files),
             kind=InspectionKind(r.kind),
             inspecting_unit=units[r.inspecting_unit_id],
             inspected_unit=units[r.inspected_unit_id],
@@ -464,32 +457,15 @@ async def _present_visits(
             rectified_on=r.rectified_on,
             overdue=is_overdue(r, today),
             can_mark_rectified=can_mark_rectified(principal, r),
-            recorded_by_unit=units[r.recorded_by_unit_id],
-            files=files[r.id],
-            can_edit=can_edit(principal, r),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
         )
         for r in records
     ]
 
 
-async def present_visit(
-    session: AsyncSession, *, principal: Principal, record: InspectionVisit
-) -> InspectionVisitRead:
-    return (await _present_visits(session, principal, [record]))[0]
-
-
-async def _visits_statement(session: AsyncSession, principal: Principal, filters: Filters) -> AnySelect:
-    statement = _scoped(principal, InspectionVisit)
-    root = await _filter_root(session, principal, filters)
-    if root is not None:
-        statement = statement.where(in_subtree(SubjectUnit.path, root.path))
-    if filters.date_from is not None:
-        statement = statement.where(InspectionVisit.visited_on >= filters.date_from)
-    if filters.date_to is not None:
-        statement = statement.where(InspectionVisit.visited_on <= filters.date_to)
+async def list_visits(
+    session: AsyncSession, *, principal: Principal, filters: Filters, page: PageParams
+) -> Page[InspectionVisitRead]:
+    statement = await _filtered(session, principal, InspectionVisit, filters, InspectionVisit.visited_on)
     if filters.kind is not None:
         statement = statement.where(InspectionVisit.kind == filters.kind)
     if filters.rectified is not None:
@@ -501,14 +477,7 @@ async def _visits_statement(session: AsyncSession, principal: Principal, filters
             col(InspectionVisit.rectify_by) < local_today(),
         )
         statement = statement.where(late if filters.overdue else sa.not_(late))
-    return statement
-
-
-async def list_visits(
-    session: AsyncSession, *, principal: Principal, filters: Filters, page: PageParams
-) -> Page[InspectionVisitRead]:
-    statement = await _visits_statement(session, principal, filters)
-    return await _list(session, statement, page, lambda records: _present_visits(session, principal, records))
+    return await _list(session, statement, page, _present_visits, principal)
 
 
 async def _inspected_unit(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> Unit:
@@ -526,45 +495,42 @@ def _check_rectified_on(rectified_on: date | None) -> None:
 
 
 async def create_visit(
-    session: AsyncSession, *, principal: Principal, visit_in: InspectionVisitCreate
+    session: AsyncSession, *, principal: Principal, record_in: InspectionVisitCreate
 ) -> InspectionVisit:
     _require_recorder(principal, WorkRecordType.inspection_visit)
-    unit = await _inspected_unit(session, principal, visit_in.inspected_unit_id)
-    _not_in_future(["body", "visited_on"], visit_in.visited_on)
-    rectified_on = visit_in.rectified_on or (local_today() if visit_in.rectified else None)
+    unit = await _inspected_unit(session, principal, record_in.inspected_unit_id)
+    _not_in_future(["body", "visited_on"], record_in.visited_on)
+    rectified_on = record_in.rectified_on or (local_today() if record_in.rectified else None)
     _check_rectified_on(rectified_on)
     record = InspectionVisit(
-        kind=visit_in.kind.value,
+        kind=record_in.kind.value,
         inspecting_unit_id=principal.unit_id,
         inspected_unit_id=unit.id,
-        visited_on=visit_in.visited_on,
-        findings=visit_in.findings,
-        rectification=visit_in.rectification,
-        rectify_by=visit_in.rectify_by,
-        rectified=visit_in.rectified,
+        visited_on=record_in.visited_on,
+        findings=record_in.findings,
+        rectification=record_in.rectification,
+        rectify_by=record_in.rectify_by,
+        rectified=record_in.rectified,
         rectified_on=rectified_on,
         recorded_by_unit_id=principal.unit_id,
         created_by_id=principal.id,
     )
-    session.add(record)
-    await session.flush()
-    await _record_event(session, principal, record, AuditAction.work_record_created)
-    return record
+    return await _added(session, principal, record)
 
 
 # What the inspected unit may change on a visit about itself.
 RECTIFICATION_FIELDS = frozenset({"rectified", "rectified_on"})
 
 
-async def update_visit(
+async def _update_visit(
     session: AsyncSession,
     *,
     principal: Principal,
     record: InspectionVisit,
-    visit_in: InspectionVisitUpdate,
+    record_in: InspectionVisitUpdate,
     if_match: str | None,
 ) -> InspectionVisit:
-    changes = visit_in.model_dump(exclude_unset=True)
+    changes = record_in.model_dump(exclude_unset=True)
     only_rectifying = set(changes) <= RECTIFICATION_FIELDS and can_mark_rectified(principal, record)
     if not can_edit(principal, record) and not only_rectifying:
         raise Forbidden(
@@ -587,10 +553,7 @@ async def update_visit(
     _check_rectified_on(merged["rectified_on"])
     for name, value in (changes | merged).items():
         setattr(record, name, value.value if isinstance(value, InspectionKind) else value)
-    _touch(record)
-    await session.flush()
-    await _record_event(session, principal, record, AuditAction.work_record_updated, fields=list(changes))
-    return record
+    return await _changed(session, principal, record, AuditAction.work_record_updated, fields=list(changes))
 
 
 # --- responsibility letters ----------------------------------------------------------------------------------
@@ -600,101 +563,96 @@ async def _present_letters(
     session: AsyncSession, principal: Principal, records: Sequence[ResponsibilityLetter]
 ) -> list[ResponsibilityLetterRead]:
     ids = {r.issuer_unit_id for r in records} | {r.signer_unit_id for r in records}
-    units = await _units(session, ids | {r.recorded_by_unit_id for r in records})
-    files = await _files(session, WorkRecordType.responsibility_letter, [r.id for r in records])
+    units, files = await _shown(session, WorkRecordType.responsibility_letter, records, ids)
     return [
         ResponsibilityLetterRead(
-            id=r.id,
+            **_recorded(principal, r, units, files),
             year=r.year,
             issuer_unit=units[r.issuer_unit_id],
             signer_unit=units[r.signer_unit_id],
             signed_on=r.signed_on,
             note=r.note,
-            recorded_by_unit=units[r.recorded_by_unit_id],
-            files=files[r.id],
-            can_edit=can_edit(principal, r),
-            version=r.version,
-            created_at=r.created_at,
-            updated_at=r.updated_at,
         )
         for r in records
     ]
 
 
-async def present_letter(
-    session: AsyncSession, *, principal: Principal, record: ResponsibilityLetter
-) -> ResponsibilityLetterRead:
-    return (await _present_letters(session, principal, [record]))[0]
-
-
-async def _letters_statement(session: AsyncSession, principal: Principal, filters: Filters) -> AnySelect:
-    statement = _scoped(principal, ResponsibilityLetter)
-    root = await _filter_root(session, principal, filters)
-    if root is not None:
-        statement = statement.where(in_subtree(SubjectUnit.path, root.path))
-    if filters.year is not None:
-        statement = statement.where(ResponsibilityLetter.year == filters.year)
-    if filters.date_from is not None:
-        statement = statement.where(col(ResponsibilityLetter.signed_on) >= filters.date_from)
-    if filters.date_to is not None:
-        statement = statement.where(col(ResponsibilityLetter.signed_on) <= filters.date_to)
-    return statement
-
-
 async def list_letters(
     session: AsyncSession, *, principal: Principal, filters: Filters, page: PageParams
 ) -> Page[ResponsibilityLetterRead]:
-    statement = await _letters_statement(session, principal, filters)
-    return await _list(
-        session, statement, page, lambda records: _present_letters(session, principal, records)
+    statement = await _filtered(
+        session, principal, ResponsibilityLetter, filters, ResponsibilityLetter.signed_on
     )
+    if filters.year is not None:
+        statement = statement.where(ResponsibilityLetter.year == filters.year)
+    return await _list(session, statement, page, _present_letters, principal)
 
 
 async def create_letter(
-    session: AsyncSession, *, principal: Principal, letter_in: ResponsibilityLetterCreate
+    session: AsyncSession, *, principal: Principal, record_in: ResponsibilityLetterCreate
 ) -> ResponsibilityLetter:
     _require_recorder(principal, WorkRecordType.responsibility_letter)
     issuer = await _unit_in_scope(
-        session, principal, letter_in.issuer_unit_id or principal.unit_id, ["body", "issuer_unit_id"]
+        session, principal, record_in.issuer_unit_id or principal.unit_id, ["body", "issuer_unit_id"]
     )
-    signer = await session.get(Unit, letter_in.signer_unit_id)
+    signer = await session.get(Unit, record_in.signer_unit_id)
     # The signer answers to the issuer: a unit strictly below it.
     if signer is None or signer.id == issuer.id or not permissions.path_in_subtree(signer.path, issuer.path):
         raise ValidationFailed.field(
             ["body", "signer_unit_id"], "no such unit below the issuer", "unit.not_found"
         )
-    _not_in_future(["body", "signed_on"], letter_in.signed_on)
+    _not_in_future(["body", "signed_on"], record_in.signed_on)
     record = ResponsibilityLetter(
-        year=letter_in.year,
+        year=record_in.year,
         issuer_unit_id=issuer.id,
         signer_unit_id=signer.id,
-        signed_on=letter_in.signed_on,
-        note=letter_in.note,
+        signed_on=record_in.signed_on,
+        note=record_in.note,
         recorded_by_unit_id=principal.unit_id,
         created_by_id=principal.id,
     )
-    session.add(record)
-    await session.flush()
-    await _record_event(session, principal, record, AuditAction.work_record_created)
-    return record
+    return await _added(session, principal, record)
 
 
-async def update_letter(
+# --- every kind ----------------------------------------------------------------------------------------------
+
+
+async def present(session: AsyncSession, *, principal: Principal, record: WorkRecord) -> Any:
+    """One record as its reader gets it (``PublicityActivityRead``, ``InspectionVisitRead`` or
+    ``ResponsibilityLetterRead``)."""
+    if isinstance(record, PublicityActivity):
+        return (await _present_activities(session, principal, [record]))[0]
+    if isinstance(record, InspectionVisit):
+        return (await _present_visits(session, principal, [record]))[0]
+    return (await _present_letters(session, principal, [record]))[0]
+
+
+# What a change of an activity or a letter may not empty, and its day that may not lie in the future.
+_FIELD_RULES: dict[type[WorkRecord], tuple[tuple[str, ...], str]] = {
+    PublicityActivity: (("kind", "held_on", "place", "participants", "materials"), "held_on"),
+    ResponsibilityLetter: (("year",), "signed_on"),
+}
+
+
+async def update_record(
     session: AsyncSession,
     *,
     principal: Principal,
-    record: ResponsibilityLetter,
-    letter_in: ResponsibilityLetterUpdate,
+    record: WorkRecord,
+    record_in: PublicityActivityUpdate | InspectionVisitUpdate | ResponsibilityLetterUpdate,
     if_match: str | None,
-) -> ResponsibilityLetter:
-    _require_editor(principal, record)
-    check_if_match(if_match, record.version)
-    changes = letter_in.model_dump(exclude_unset=True)
-    _required(changes, ("year",))
-    _not_in_future(["body", "signed_on"], letter_in.signed_on)
+) -> Any:
+    """Change a record's fields (the recording unit), or mark a visit rectified (the inspected unit too)."""
+    if isinstance(record, InspectionVisit):
+        assert isinstance(record_in, InspectionVisitUpdate)
+        return await _update_visit(
+            session, principal=principal, record=record, record_in=record_in, if_match=if_match
+        )
+    required, dated = _FIELD_RULES[type(record)]
+    _require_editor(principal, record, if_match)
+    changes = record_in.model_dump(exclude_unset=True)
+    _required(changes, required)
+    _not_in_future(["body", dated], getattr(record_in, dated))
     for name, value in changes.items():
-        setattr(record, name, value)
-    _touch(record)
-    await session.flush()
-    await _record_event(session, principal, record, AuditAction.work_record_updated, fields=list(changes))
-    return record
+        setattr(record, name, value.value if isinstance(value, Enum) else value)
+    return await _changed(session, principal, record, AuditAction.work_record_updated, fields=list(changes))

@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlmodel import col
 
-from backend.assessments import service as assessments
 from backend.assessments.models import AssessmentFigure, AssessmentRun, VetoKind
 from backend.assessments.schemas import (
     FigureDetail,
@@ -33,6 +32,7 @@ from backend.assessments.schemas import (
     RunRead,
     Veto,
 )
+from backend.assessments.service import results, runs, schemes
 from backend.campaigns.models import CampaignTarget, CampaignTask, TaskReport, TaskReportStatus
 from backend.care_files.models import CareFile, CareFileStatus
 from backend.db import local_midnight_utc
@@ -66,8 +66,8 @@ def _end_of(day: date) -> Any:
 
 @dataclass
 class Computed:
-    figures: list[assessments.FigureIn] = field(default_factory=list)
-    veto_hits: list[assessments.VetoHitIn] = field(default_factory=list)
+    figures: list[runs.FigureIn] = field(default_factory=list)
+    veto_hits: list[runs.VetoHitIn] = field(default_factory=list)
 
 
 def _linear(value: float, floor: float, target: float, max_score: float) -> float:
@@ -93,7 +93,7 @@ def rate_score(source: RateSource, value: float | None, max_score: float) -> flo
 
 async def _campaign_figures(
     session: AsyncSession, units: Sequence[Unit], indicator: Indicator, cut_off: date
-) -> list[assessments.FigureIn]:
+) -> list[runs.FigureIn]:
     """One query: each target unit's tasks of the campaign under each assessed unit, approved or not as of the
     cut-off. Tasks of a unit that was not sent the campaign do not count; without any, the unit scores 0."""
     assert indicator.campaign is not None
@@ -135,7 +135,7 @@ async def _campaign_figures(
         value = round(numerator / denominator, 4) if denominator else None
         score = round(numerator / denominator * indicator.max_score, 2) if denominator else 0.0
         figures.append(
-            assessments.FigureIn(
+            runs.FigureIn(
                 unit_id=unit.id,
                 indicator=indicator.code,
                 score=score,
@@ -176,7 +176,7 @@ def _work_records_statement(kind: str, period_start: date, cut_off: date) -> Any
 
 async def _work_record_figures(
     session: AsyncSession, units: Sequence[Unit], indicator: Indicator, period_start: date, cut_off: date
-) -> list[assessments.FigureIn]:
+) -> list[runs.FigureIn]:
     """One query: the records of the kind under each assessed unit; the target count or more scores the
     maximum, fewer the same share of it."""
     assert indicator.work_records is not None
@@ -193,7 +193,7 @@ async def _work_record_figures(
         count = len(ids.get(unit.id, []))
         share = min(1.0, count / source.target)
         figures.append(
-            assessments.FigureIn(
+            runs.FigureIn(
                 unit_id=unit.id,
                 indicator=indicator.code,
                 score=round(share * indicator.max_score, 2),
@@ -214,7 +214,7 @@ async def _rate_figures(
     period_start: date,
     period_end: date,
     cut_off: date,
-) -> list[assessments.FigureIn]:
+) -> list[runs.FigureIn]:
     """The rates (one fixed set of queries for all units and all rate indicators), mapped to points."""
     if not indicators:
         return []
@@ -227,7 +227,7 @@ async def _rate_figures(
         for unit in units:
             figure = found.get(unit.id, {}).get(code) or rates.RateFigure(0, 0, None)
             figures.append(
-                assessments.FigureIn(
+                runs.FigureIn(
                     unit_id=unit.id,
                     indicator=indicator.code,
                     score=rate_score(indicator.rate, figure.value, indicator.max_score),
@@ -243,7 +243,7 @@ async def _rate_figures(
 
 async def _veto_hits(
     session: AsyncSession, units: Sequence[Unit], veto: Veto, cut_off: date
-) -> list[assessments.VetoHitIn]:
+) -> list[runs.VetoHitIn]:
     """One query per computed veto item: the records that strike each assessed unit."""
     assert veto.days is not None
     unit_ids = [unit.id for unit in units]
@@ -285,7 +285,7 @@ async def _veto_hits(
     for unit_id, record_id in (await session.execute(statement)).all():
         ids[unit_id].append(record_id)
     return [
-        assessments.VetoHitIn(unit_id=unit_id, veto=veto.code, ids_kind=ids_kind, ids=found)
+        runs.VetoHitIn(unit_id=unit_id, veto=veto.code, ids_kind=ids_kind, ids=found)
         for unit_id, found in ids.items()
     ]
 
@@ -293,7 +293,7 @@ async def _veto_hits(
 async def compute_figures(
     session: AsyncSession, *, rules: dict[str, Any], units: Sequence[Unit], cut_off: date
 ) -> Computed:
-    """Every indicator and computed veto item of ``rules`` (a scheme's, as ``assessments.rules_of`` copies
+    """Every indicator and computed veto item of ``rules`` (a scheme's, as ``runs.rules_of`` copies
     them) for ``units`` as of ``cut_off``; writes nothing. A fixed number of queries for any number of units:
     one per campaign or work-record indicator and per computed veto item, one set for all the rates."""
     computed = Computed()
@@ -310,7 +310,7 @@ async def compute_figures(
             computed.figures += await _work_record_figures(session, units, indicator, period_start, cut_off)
         elif indicator.manual:
             computed.figures += [
-                assessments.FigureIn(unit_id=unit.id, indicator=indicator.code, score=None) for unit in units
+                runs.FigureIn(unit_id=unit.id, indicator=indicator.code, score=None) for unit in units
             ]
     computed.figures += await _rate_figures(
         session,
@@ -331,14 +331,14 @@ async def run_scheme(
     session: AsyncSession, *, principal: Principal, scheme_id: uuid.UUID, cut_off: date | None
 ) -> RunRead:
     """``POST /assessment-schemes/{id}/runs``: compute and store a new run of the scheme."""
-    loaded = await assessments.get_scheme(session, principal=principal, scheme_id=scheme_id)
+    loaded = await schemes.get_scheme(session, principal=principal, scheme_id=scheme_id)
     scheme = loaded.scheme
-    assessments.ensure_may_run(principal, scheme)
-    day = min(cut_off or assessments.default_cut_off(scheme), scheme.period_end)
-    rules = assessments.rules_of(scheme)
-    units = await assessments.assessed_units(session, root_id=scheme.unit_root_id, kinds=scheme.unit_kinds)
+    schemes.ensure_may_run(principal, scheme)
+    day = min(cut_off or runs.default_cut_off(scheme), scheme.period_end)
+    rules = runs.rules_of(scheme)
+    units = await runs.assessed_units(session, root_id=scheme.unit_root_id, kinds=scheme.unit_kinds)
     computed = await compute_figures(session, rules=rules, units=units, cut_off=day)
-    run = await assessments.store_run(
+    run = await runs.store_run(
         session,
         principal=principal,
         scheme=scheme,
@@ -346,13 +346,13 @@ async def run_scheme(
         figures=computed.figures,
         veto_hits=computed.veto_hits,
     )
-    loaded_run = await assessments.get_run(session, principal=principal, run_id=run.id)
-    return await assessments.run_read(session, principal=principal, loaded=loaded_run)
+    loaded_run = await runs.get_run(session, principal=principal, run_id=run.id)
+    return await results.run_read(session, principal=principal, loaded=loaded_run)
 
 
 async def recompute(session: AsyncSession, *, run: AssessmentRun) -> Computed:
     """A stored run's figures computed again from its own rules and cut-off (to check a finalised run)."""
-    units = await assessments.assessed_units(
+    units = await runs.assessed_units(
         session, root_id=uuid.UUID(run.rules["unit_root_id"]), kinds=run.rules["unit_kinds"]
     )
     return await compute_figures(session, rules=run.rules, units=units, cut_off=run.cut_off)
@@ -364,11 +364,11 @@ async def figure_detail(
     """``GET /assessment-runs/{id}/units/{unit_id}/figures/{indicator}``: a figure and what it counts —
     the minors (shaped by the registry's presenter for the caller: masked as in every list), the campaign tasks,
     the work records or the seizure notices."""
-    loaded = await assessments.get_run(session, principal=principal, run_id=run_id)
-    unit, found = await assessments.figure_of(
+    loaded = await runs.get_run(session, principal=principal, run_id=run_id)
+    unit, found = await results.figure_of(
         session, principal=principal, loaded=loaded, unit_id=unit_id, code=code
     )
-    name, source = assessments.describe(loaded.run.rules, code)
+    name, source = results.describe(loaded.run.rules, code)
     record_ids = [uuid.UUID(value) for value in found.ids]
     minor_ids: list[uuid.UUID] = []
     tasks: list[FigureTask] = []

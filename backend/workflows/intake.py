@@ -31,6 +31,7 @@ from backend.minors.models import (
     raised_risk,
 )
 from backend.minors.schemas import MinorCreate
+from backend.minors.service import bulk
 from backend.minors.service import keys as minor_keys
 from backend.minors.service import registry as minors
 from backend.security import permissions, privacy
@@ -71,9 +72,9 @@ async def register_minor(
 
 
 async def open_files_for_registered(
-    session: AsyncSession, *, registered: Sequence[minors.Registered], actor: Principal
+    session: AsyncSession, *, registered: Sequence[bulk.Registered], actor: Principal
 ) -> int:
-    """``register_minor``'s care file for many new registrations at once (``minors.register_many``, an
+    """``register_minor``'s care file for many new registrations at once (``bulk.register_many``, an
     import): each one in a drug-use category gets a file at its managing unit, opened in bulk; the people the
     files name are notified as ``open_file_for`` notifies them. Just registered, they are active and named on no
     file yet. How many files were opened."""

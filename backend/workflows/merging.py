@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.care_files.service import merging as care_file_merging
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.minors.models import Minor
+from backend.minors.service import provisional
 from backend.minors.service import registry as minors
 from backend.security.principals import Principal
 from backend.seizures import service as seizures
@@ -31,7 +32,7 @@ async def merge_minor(
     # writing nothing, whether a masked birth date fits (422 or 409).
     if await transfers.pending_for(session, minor_id=minor.id) is not None:
         raise Conflict("A transfer of this record is under way; finish it before merging.")
-    survivor = await minors.merge_into(session, principal=principal, minor=minor, survivor=survivor)
+    survivor = await provisional.merge_into(session, principal=principal, minor=minor, survivor=survivor)
     await care_file_merging.move_files(
         session, from_minor_id=minor.id, to_minor_id=survivor.id, actor=principal
     )

@@ -1,14 +1,14 @@
 """The daily run (``qinghu remind``): first, delegations (委托管理) past their last day end by themselves
 (``handover.expire_delegations``); then the daily digest: for each active person, what the to-do centre lists for them
-(``todo.todo``: the same counts as the home page's 我的待办 — notices routed to the station, transfers asked of
-the unit, reports returned, overdue and lost files…) plus two reminders of the day: follow-ups due tomorrow and
-minors turning 18 within 30 days, among the files naming them responsible. One digest per person per day,
-stored in the app (a second run that day stores and sends nothing) and then mailed where configured.
+(the same counts as the home page's 我的待办 — notices routed to the station, transfers asked of the unit, reports
+returned, overdue and lost files…) plus two reminders of the day: follow-ups due tomorrow and minors turning 18
+within 30 days, among the files naming them responsible. One digest per person per day, stored in the app (a second
+run that day stores and sends nothing) and then mailed where configured.
 
-Cost: the to-do centre's counts per person, totals only (``todo.todo(with_ids=False)``: no page of records is read
-or presented): one statement for all the care-file items (``worklist_summary``) and a count for each other item,
-each in that person's scope, plus one query over the open files for the two reminders; nothing is loaded per
-minor. Docs/notifications.md says how it scales."""
+Cost: set-based, not per person. Everyone's to-do counts at once (``todo.todo_counts``): each domain counts the
+lists of every person in a few statements grouped by unit (and by person for the personal lists), added up into
+each person's scope in Python; one query over the open files for the two reminders; the digests stored a hundred
+to a statement. Nothing is loaded per minor or asked per person. Docs/notifications.md says how it scales."""
 
 import dataclasses
 import logging
@@ -47,7 +47,7 @@ class RemindResult:
     delegations_ended: int = 0
 
 
-async def _reminders_by_person(session: AsyncSession, day: date) -> dict[str, Counter[str]]:
+async def reminders_by_person(session: AsyncSession, day: date) -> dict[str, Counter[str]]:
     """Per responsible person: open files whose follow-up is due tomorrow, and open files of minors whose
     18th birthday falls within the next 30 days. One query over the open files, counted here."""
     tomorrow = day + timedelta(days=1)
@@ -80,11 +80,22 @@ def _spa_link(api_link: str) -> str:
 async def compose(
     session: AsyncSession, *, principal: Principal, day: date, reminders: Counter[str] | None
 ) -> Digest | None:
-    """A person's digest for ``day``, or None when nothing is waiting. Counts and titles only."""
-    lines = [
-        f"· {item.title}：{item.count}项（{_spa_link(item.link)}）"
-        for item in (await todo.todo(session, principal=principal, with_ids=False)).items
-    ]
+    """A person's digest for ``day`` from their to-do centre, or None when nothing is waiting: one person's
+    (``remind`` composes everyone's at once, from ``todo.todo_counts``)."""
+    return digest_of(
+        principal,
+        day=day,
+        todo_items=await todo.todo(session, principal=principal, with_ids=False),
+        reminders=reminders,
+    )
+
+
+def digest_of(
+    principal: Principal, *, day: date, todo_items: todo.Todo, reminders: Counter[str] | None
+) -> Digest | None:
+    """A person's digest for ``day`` from what their to-do centre counts and the day's reminders, or None when
+    nothing is waiting. Counts and titles only."""
+    lines = [f"· {item.title}：{item.count}项（{_spa_link(item.link)}）" for item in todo_items.items]
     if reminders and permissions.may_keep_care_files(principal):
         if reminders[DUE_TOMORROW]:
             lines.append(
@@ -106,33 +117,36 @@ async def compose(
     )
 
 
-async def remind(session: AsyncSession, *, day: date) -> RemindResult:
-    """Compose and store every active person's digest for ``day`` in the app. Returns the digests stored by this
-    run (to be sent through the other channels after the commit); those stored already are counted, not
-    repeated."""
-    result = RemindResult()
-    # Delegations past their last day end first, so today's digests already count the files where they are now.
-    result.delegations_ended = len(await handover.expire_delegations(session, day=day))
-    reminders = await _reminders_by_person(session, day)
-    addresses = await notifications.addresses(session)
-    in_app = InAppChannel(session)
+async def active_people(session: AsyncSession) -> list[Principal]:
+    """Every active person, as a principal acting from their unit."""
     people = await session.execute(
         sa.select(User, col(Unit.path), col(Unit.kind))
         .join(Unit, col(Unit.id) == col(User.unit_id))
         .where(col(User.is_active).is_(True))
         .order_by(col(User.id))
     )
-    for user, unit_path, unit_kind in people:
-        result.people += 1
-        principal = Principal.of_user(user, unit_path=unit_path, unit_kind=unit_kind)
-        digest = await compose(session, principal=principal, day=day, reminders=reminders.get(str(user.id)))
-        if digest is None:
-            continue
-        digest = dataclasses.replace(digest, email=addresses.get(user.id))
-        if await in_app.send(digest):
-            result.digests.append(digest)
-        else:
-            result.already_sent += 1
+    return [Principal.of_user(user, unit_path=path, unit_kind=kind) for user, path, kind in people]
+
+
+async def remind(session: AsyncSession, *, day: date) -> RemindResult:
+    """Compose and store every active person's digest for ``day`` in the app. Returns the digests stored by this
+    run (to be sent through the other channels after the commit); those stored already are counted, not
+    repeated. Everyone's to-do counts are taken at once (``todo.todo_counts``: a few grouped statements per
+    domain, not a to-do centre per person) and the digests stored in a few statements."""
+    result = RemindResult()
+    # Delegations past their last day end first, so today's digests already count the files where they are now.
+    result.delegations_ended = len(await handover.expire_delegations(session, day=day))
+    reminders = await reminders_by_person(session, day)
+    addresses = await notifications.addresses(session)
+    principals = await active_people(session)
+    result.people = len(principals)
+    digests = []
+    for principal, counted in zip(principals, await todo.todo_counts(session, principals), strict=True):
+        digest = digest_of(principal, day=day, todo_items=counted, reminders=reminders.get(str(principal.id)))
+        if digest is not None:
+            digests.append(dataclasses.replace(digest, email=addresses.get(principal.id)))
+    result.digests = await InAppChannel(session).send_all(digests)
+    result.already_sent = len(digests) - len(result.digests)
     return result
 
 

@@ -3,31 +3,29 @@ domain's own list (so an item's figure and the list behind its link always agree
 applies. Items carry counts, ids and links, never a minor's identity (docs/privacy.md, "To-do items")."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from backend.campaigns.models import TaskReport, TaskReportStatus
+from backend.campaigns.models import TaskReportStatus
 from backend.campaigns.scoping import DUE_SOON_DAYS as REPORTS_DUE_SOON_DAYS
 from backend.campaigns.service import reports
 from backend.care_files import worklists
 from backend.care_files.models import CareFileStatus, DueState
 from backend.care_files.service import reading as files
-from backend.minors.models import Minor, VerificationStatus
+from backend.minors.models import VerificationStatus
 from backend.minors.service import listing as minors
-from backend.pagination import Page, PageParams
+from backend.pagination import ListSummary, SummaryQuery, run_summaries
 from backend.security import permissions, privacy
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.seizures import service as seizures
-from backend.seizures.models import SeizureNotice
 from backend.transfers import service as transfers
-from backend.transfers.models import Transfer, TransferStatus
+from backend.transfers.models import TransferStatus
 
 # Ids listed per item: enough to open the first ones; the link gives the whole list.
 IDS_PER_ITEM = 50
@@ -45,6 +43,60 @@ class Todo(BaseModel):
     items: list[TodoItem] = Field(description="Only what is waiting: an item with nothing to do is left out")
 
 
+Ask = Callable[[AsyncSession, Principal, Mapping[str, Any]], Awaitable[SummaryQuery | None]]
+Totals = Callable[
+    [AsyncSession, Sequence[tuple[Principal, Mapping[str, Any]]]], Awaitable[list[dict[str, int]]]
+]
+
+
+@dataclass(frozen=True)
+class _Family:
+    """A domain's lists behind to-do items, asked together: ``ask`` gives one principal's lists as the statement
+    of that domain (totals and first ids, run with the other domains' in one: ``run_summaries``), ``totals`` many
+    principals' totals at once (the daily digests)."""
+
+    name: str
+    ask: Ask
+    totals: Totals
+
+
+async def _care_files_query(
+    session: AsyncSession, principal: Principal, lists: Mapping[str, Any]
+) -> SummaryQuery | None:
+    return await files.worklist_query(session, principal=principal, lists=lists)
+
+
+async def _notices_query(
+    session: AsyncSession, principal: Principal, lists: Mapping[str, Any]
+) -> SummaryQuery | None:
+    return await seizures.notice_query(session, principal=principal, lists=lists)
+
+
+async def _transfers_query(
+    _session: AsyncSession, principal: Principal, lists: Mapping[str, Any]
+) -> SummaryQuery | None:
+    return transfers.transfer_query(principal=principal, lists=lists)
+
+
+async def _reports_query(
+    _session: AsyncSession, principal: Principal, lists: Mapping[str, Any]
+) -> SummaryQuery | None:
+    return reports.report_query(principal=principal, lists=lists)
+
+
+async def _minors_query(
+    session: AsyncSession, principal: Principal, lists: Mapping[str, Any]
+) -> SummaryQuery | None:
+    return await minors.minor_query(session, principal=principal, lists=lists)
+
+
+CARE_FILES = _Family("care_files", _care_files_query, files.worklist_totals)
+NOTICES = _Family("seizure_notices", _notices_query, seizures.notice_totals)
+TRANSFERS = _Family("transfers", _transfers_query, transfers.transfer_totals)
+REPORTS = _Family("task_reports", _reports_query, reports.report_totals)
+MINORS = _Family("minors", _minors_query, minors.minor_totals)
+
+
 @dataclass(frozen=True)
 class _Source:
     kind: str
@@ -52,66 +104,31 @@ class _Source:
     applies: Callable[[Principal], bool]
     link_path: str
     query: dict[str, str]
-    # The page of the domain's own list with these filters: (total, ids of its first rows); for care files,
-    # the list's filters, all the care-file items being counted in one statement.
-    fetch: "Fetch | _CareFiles"
-    id_of: Callable[[Any], uuid.UUID]
+    family: _Family
+    # The list's filters (``mine``: the due lists' personal flag).
+    filters: Callable[[bool], Any]
     # The care files' due lists are a social worker's own files and a lead's subtree: the link says which.
     personal_for_workers: bool = False
 
 
-Fetch = Callable[[AsyncSession, Principal, PageParams, bool], Awaitable[Page[Any]]]
+def _care_files(**filters: Any) -> tuple[_Family, Callable[[bool], Any]]:
+    return CARE_FILES, lambda mine: files.CareFileFilters(mine=mine, **filters)
 
 
-def _listed(list_function: Callable[..., Awaitable[Page[Any]]], filters: Callable[[bool], Any]) -> Fetch:
-    """A domain's own list with the item's filters (``mine``: the due lists' personal flag)."""
-
-    async def fetch(session: AsyncSession, principal: Principal, page: PageParams, mine: bool) -> Page[Any]:
-        return await list_function(session, principal=principal, filters=filters(mine), page=page)
-
-    return fetch
+def _notices(**filters: Any) -> tuple[_Family, Callable[[bool], Any]]:
+    return NOTICES, lambda _mine: seizures.NoticeFilters(**filters)
 
 
-@dataclass(frozen=True)
-class _CareFiles:
-    """A care-file list's filters: these items are counted together (``files.worklist_summary``)."""
-
-    filters: dict[str, Any]
-
-    def of(self, mine: bool) -> files.CareFileFilters:
-        return files.CareFileFilters(mine=mine, **self.filters)
+def _transfers(**filters: Any) -> tuple[_Family, Callable[[bool], Any]]:
+    return TRANSFERS, lambda _mine: transfers.TransferFilters(**filters)
 
 
-def _care_files(**filters: Any) -> _CareFiles:
-    return _CareFiles(filters)
+def _reports(**filters: Any) -> tuple[_Family, Callable[[bool], Any]]:
+    return REPORTS, lambda _mine: reports.ReportFilters(**filters)
 
 
-def _notices(**filters: Any) -> Fetch:
-    return _listed(seizures.list_notices, lambda _mine: seizures.NoticeFilters(**filters))
-
-
-def _transfers(**filters: Any) -> Fetch:
-    return _listed(transfers.list_transfers, lambda _mine: transfers.TransferFilters(**filters))
-
-
-def _reports(**filters: Any) -> Fetch:
-    return _listed(reports.list_reports, lambda _mine: reports.ReportFilters(**filters))
-
-
-def _minors(**filters: Any) -> Fetch:
-    return _listed(minors.list_minors, lambda _mine: minors.MinorFilters(**filters))
-
-
-def _row_id(row: Any) -> uuid.UUID:
-    return uuid.UUID(str(row[0].id))
-
-
-def _item_id(item: Any) -> uuid.UUID:
-    return uuid.UUID(str(item.id))
-
-
-def _shaped_id(item: dict[str, Any]) -> uuid.UUID:
-    return uuid.UUID(str(item["id"]))
+def _minors(**filters: Any) -> tuple[_Family, Callable[[bool], Any]]:
+    return MINORS, lambda _mine: minors.MinorFilters(**filters)
 
 
 def _keeps_files(principal: Principal) -> bool:
@@ -147,8 +164,7 @@ SOURCES: tuple[_Source, ...] = (
         _keeps_files,
         "/api/v1/care-files",
         {"due": DueState.overdue.value},
-        _care_files(due=DueState.overdue),
-        _row_id,
+        *_care_files(due=DueState.overdue),
         personal_for_workers=True,
     ),
     _Source(
@@ -157,8 +173,7 @@ SOURCES: tuple[_Source, ...] = (
         _keeps_files,
         "/api/v1/care-files",
         {"due": DueState.lost_contact.value},
-        _care_files(due=DueState.lost_contact),
-        _row_id,
+        *_care_files(due=DueState.lost_contact),
         personal_for_workers=True,
     ),
     _Source(
@@ -167,8 +182,7 @@ SOURCES: tuple[_Source, ...] = (
         _keeps_files,
         "/api/v1/care-files",
         {"due": DueState.due_soon.value},
-        _care_files(due=DueState.due_soon),
-        _row_id,
+        *_care_files(due=DueState.due_soon),
         personal_for_workers=True,
     ),
     _Source(
@@ -177,8 +191,7 @@ SOURCES: tuple[_Source, ...] = (
         _leads_files,
         "/api/v1/care-files",
         {"unassigned": "true"},
-        _care_files(unassigned=True),
-        _row_id,
+        *_care_files(unassigned=True),
     ),
     _Source(
         "care_files.closures",
@@ -186,8 +199,7 @@ SOURCES: tuple[_Source, ...] = (
         _leads_files,
         "/api/v1/care-files",
         {"status": CareFileStatus.closure_requested.value},
-        _care_files(status=CareFileStatus.closure_requested),
-        _row_id,
+        *_care_files(status=CareFileStatus.closure_requested),
     ),
     _Source(
         "care_files.alerts",
@@ -195,8 +207,7 @@ SOURCES: tuple[_Source, ...] = (
         _leads_files_seeing_drug_use,
         "/api/v1/care-files",
         {"alert": "true"},
-        _care_files(alert=True),
-        _row_id,
+        *_care_files(alert=True),
     ),
     _Source(
         "school_files.overdue",
@@ -204,8 +215,7 @@ SOURCES: tuple[_Source, ...] = (
         permissions.may_keep_school_files,
         "/api/v1/care-files",
         {"kept_by_school": "true", "due": DueState.overdue.value},
-        _care_files(kept_by_school=True, due=DueState.overdue),
-        _row_id,
+        *_care_files(kept_by_school=True, due=DueState.overdue),
     ),
     _Source(
         "school_files.due_soon",
@@ -213,8 +223,7 @@ SOURCES: tuple[_Source, ...] = (
         permissions.may_keep_school_files,
         "/api/v1/care-files",
         {"kept_by_school": "true", "due": DueState.due_soon.value},
-        _care_files(kept_by_school=True, due=DueState.due_soon),
-        _row_id,
+        *_care_files(kept_by_school=True, due=DueState.due_soon),
     ),
     _Source(
         "seizure_notices.to_acknowledge",
@@ -222,8 +231,7 @@ SOURCES: tuple[_Source, ...] = (
         _acknowledges_notices,
         "/api/v1/seizure-notices",
         {"acknowledged": "false"},
-        _notices(acknowledged=False),
-        _item_id,
+        *_notices(acknowledged=False),
     ),
     _Source(
         "seizure_notices.overdue",
@@ -231,8 +239,7 @@ SOURCES: tuple[_Source, ...] = (
         _leads_files,
         "/api/v1/seizure-notices",
         {"overdue": "true"},
-        _notices(overdue=True),
-        _item_id,
+        *_notices(overdue=True),
     ),
     _Source(
         "seizure_notices.not_taken_up",
@@ -240,8 +247,7 @@ SOURCES: tuple[_Source, ...] = (
         _follows_own_notices,
         "/api/v1/seizure-notices",
         {"acknowledged": "false"},
-        _notices(acknowledged=False),
-        _item_id,
+        *_notices(acknowledged=False),
     ),
     _Source(
         "transfers.to_answer",
@@ -249,8 +255,7 @@ SOURCES: tuple[_Source, ...] = (
         permissions.may_handle_transfers,
         "/api/v1/transfers",
         {"box": "inbox", "status": TransferStatus.requested.value},
-        _transfers(box="inbox", status=TransferStatus.requested),
-        _row_id,
+        *_transfers(box="inbox", status=TransferStatus.requested),
     ),
     _Source(
         "transfers.awaiting_receipt",
@@ -258,8 +263,7 @@ SOURCES: tuple[_Source, ...] = (
         permissions.may_handle_transfers,
         "/api/v1/transfers",
         {"box": "outbox", "status": TransferStatus.awaiting_outside_receipt.value},
-        _transfers(box="outbox", status=TransferStatus.awaiting_outside_receipt),
-        _row_id,
+        *_transfers(box="outbox", status=TransferStatus.awaiting_outside_receipt),
     ),
     _Source(
         "task_reports.late",
@@ -267,8 +271,7 @@ SOURCES: tuple[_Source, ...] = (
         _reports_on_tasks,
         "/api/v1/task-reports",
         {"mine": "true", "due": "late"},
-        _reports(mine=True, due="late"),
-        _item_id,
+        *_reports(mine=True, due="late"),
     ),
     _Source(
         "task_reports.due_soon",
@@ -276,8 +279,7 @@ SOURCES: tuple[_Source, ...] = (
         _reports_on_tasks,
         "/api/v1/task-reports",
         {"mine": "true", "due": "soon"},
-        _reports(mine=True, due="soon"),
-        _item_id,
+        *_reports(mine=True, due="soon"),
     ),
     _Source(
         "task_reports.returned",
@@ -285,8 +287,7 @@ SOURCES: tuple[_Source, ...] = (
         _reports_on_tasks,
         "/api/v1/task-reports",
         {"mine": "true", "status": TaskReportStatus.returned.value},
-        _reports(mine=True, status=TaskReportStatus.returned),
-        _item_id,
+        *_reports(mine=True, status=TaskReportStatus.returned),
     ),
     _Source(
         "task_reports.to_review",
@@ -294,8 +295,7 @@ SOURCES: tuple[_Source, ...] = (
         permissions.may_issue_campaigns,
         "/api/v1/task-reports",
         {"to_review": "true"},
-        _reports(to_review=True),
-        _item_id,
+        *_reports(to_review=True),
     ),
     _Source(
         # Registered before the ID number was known (待核实): counted in worklists, not yet a confirmed person.
@@ -304,70 +304,71 @@ SOURCES: tuple[_Source, ...] = (
         permissions.may_edit_minors,
         "/api/v1/minors",
         {"verification_status": VerificationStatus.provisional.value},
-        _minors(verification_status=VerificationStatus.provisional),
-        _shaped_id,
+        *_minors(verification_status=VerificationStatus.provisional),
     ),
 )
 
-# Each list's stable order, so the ids named are the most pressing first (care files: files.WORKLIST_ORDER).
-_ORDER: dict[str, tuple[Any, ...]] = {
-    "/api/v1/minors": (col(Minor.created_at).asc(), Minor.id),
-    "/api/v1/seizure-notices": (SeizureNotice.ack_deadline_at, SeizureNotice.id),
-    "/api/v1/transfers": (Transfer.created_at, Transfer.id),
-    "/api/v1/task-reports": (TaskReport.id,),
-}
-# The order's name, for lists whose statements are built once per order (the registry's): as ``sort=`` says it.
-_SORT: dict[str, str] = {"/api/v1/minors": "created_at"}
+
+def _applying(principal: Principal) -> list[tuple[_Source, bool]]:
+    """The sources that apply to ``principal``, each with whether its list is personal (``mine``)."""
+    return [
+        (source, source.personal_for_workers and permissions.worklists_are_personal(principal))
+        for source in SOURCES
+        if source.applies(principal)
+    ]
 
 
-async def todo(session: AsyncSession, *, principal: Principal, with_ids: bool = True) -> Todo:
-    """What is waiting for ``principal``; ``with_ids=False``: the counts alone, every item's ``object_ids`` empty
-    (the daily digest, which names no record, asks the lists for their totals only)."""
-    ids_per_item = IDS_PER_ITEM if with_ids else 0
-    applying = [source for source in SOURCES if source.applies(principal)]
-    personal = {
-        source.kind: source.personal_for_workers and permissions.worklists_are_personal(principal)
-        for source in applying
-    }
-    # The care-file items in one statement: the same lists, reading the files in scope once.
-    care_files = await files.worklist_summary(
-        session,
-        principal=principal,
-        lists={
-            source.kind: source.fetch.of(personal[source.kind])
-            for source in applying
-            if isinstance(source.fetch, _CareFiles)
-        },
-        limit=ids_per_item,
-    )
+def _lists(applying: list[tuple[_Source, bool]]) -> dict[_Family, dict[str, Any]]:
+    """The lists to ask of each family: by item kind, the list's filters."""
+    asked: dict[_Family, dict[str, Any]] = {}
+    for source, personal in applying:
+        asked.setdefault(source.family, {})[source.kind] = source.filters(personal)
+    return asked
+
+
+def _items(applying: list[tuple[_Source, bool]], found: Mapping[str, ListSummary]) -> Todo:
     items = []
-    for source in applying:
-        query = source.query | (
-            {"mine": str(personal[source.kind]).lower()} if source.personal_for_workers else {}
-        )
-        if isinstance(source.fetch, _CareFiles):
-            summary = care_files.get(source.kind)
-            if summary is None:
-                continue
-            total, ids = summary.total, summary.first_ids
-        else:
-            page = PageParams(
-                limit=ids_per_item,
-                offset=0,
-                order_by=_ORDER[source.link_path],
-                sort=_SORT.get(source.link_path, ""),
-            )
-            found = await source.fetch(session, principal, page, personal[source.kind])
-            if not found.total:
-                continue
-            total, ids = found.total, [source.id_of(row) for row in found.items]
+    for source, personal in applying:
+        summary = found.get(source.kind)
+        if summary is None or not summary.total:
+            continue
+        query = source.query | ({"mine": str(personal).lower()} if source.personal_for_workers else {})
         items.append(
             TodoItem(
                 kind=source.kind,
                 title=source.title,
-                count=total,
-                object_ids=ids,
+                count=summary.total,
+                object_ids=summary.first_ids,
                 link=f"{source.link_path}?{urlencode(query)}",
             )
         )
     return Todo(items=items)
+
+
+async def todo(session: AsyncSession, *, principal: Principal, with_ids: bool = True) -> Todo:
+    """What is waiting for ``principal``; ``with_ids=False``: the counts alone, every item's ``object_ids`` empty.
+    One statement (``run_summaries``) of every domain's lists (``_Family.ask``), each with the same scope and
+    conditions as the list its link names: its total and first ids in that list's order (the most pressing
+    first)."""
+    applying = _applying(principal)
+    queries = [await family.ask(session, principal, lists) for family, lists in _lists(applying).items()]
+    found = await run_summaries(
+        session, [query for query in queries if query], limit=IDS_PER_ITEM if with_ids else 0
+    )
+    return _items(applying, found)
+
+
+async def todo_counts(session: AsyncSession, principals: Sequence[Principal]) -> list[Todo]:
+    """``todo(with_ids=False)`` for many principals at once (the daily digests), set-based: each domain counts
+    every principal's lists in a few grouped statements (``_Family.totals``) instead of a statement per person."""
+    applying = [_applying(principal) for principal in principals]
+    asked = [_lists(each) for each in applying]
+    found: list[dict[str, ListSummary]] = [{} for _ in principals]
+    for family in (CARE_FILES, NOTICES, TRANSFERS, REPORTS, MINORS):
+        indexes = [n for n, lists in enumerate(asked) if family in lists]
+        if not indexes:
+            continue
+        totals = await family.totals(session, [(principals[n], asked[n][family]) for n in indexes])
+        for n, counted in zip(indexes, totals, strict=True):
+            found[n] |= {kind: ListSummary(total=total, first_ids=[]) for kind, total in counted.items()}
+    return [_items(each, found[n]) for n, each in enumerate(applying)]

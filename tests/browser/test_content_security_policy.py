@@ -64,9 +64,10 @@ def test_swagger_ui_renders_from_this_server(page: Page, base_url: str) -> None:
     # The first render reads the whole spec: slow on a busy machine.
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Qinghu 青护 API", timeout=30_000)
     # Open an operation and the log-in dialog: both are drawn by the same bundle.
-    page.locator(".opblock-summary", has_text="/api/v1/reference").first.click()
-    expect(page.locator(".opblock-body").first).to_be_visible()
-    page.locator("button.authorize").first.click()
+    # The operations are drawn after the title, on a busy machine well after it.
+    page.locator(".opblock-summary", has_text="/api/v1/reference").first.click(timeout=30_000)
+    expect(page.locator(".opblock-body").first).to_be_visible(timeout=30_000)
+    page.locator("button.authorize").first.click(timeout=30_000)
     expect(page.locator(".dialog-ux .modal-ux")).to_be_visible()
     assert foreign == []
 

@@ -1,4 +1,4 @@
-"""A committed screening sheet registers its rows in bulk (``registry.register_many``, multi-row inserts) and
+"""A committed screening sheet registers its rows in bulk (``bulk.register_many``, multi-row inserts) and
 opens their care files in bulk. What it stores must be what registering the same people one by one stores: the
 records (encrypted, hashed, masked), the counters and tallies kept by triggers, the care files with their due
 dates and on-duty lead, the notifications, and one audit event per record and per file in a whole chain.
@@ -19,7 +19,7 @@ from backend.db import local_today
 from backend.identity import make_mainland_id
 from backend.minors.models import Minor, MinorCount, MinorTally
 from backend.minors.schemas import MinorCreate
-from backend.minors.service import registry
+from backend.minors.service import bulk
 from backend.notifications.models import Notification
 from backend.security.crypto import cipher_of
 from backend.security.principals import Principal
@@ -381,7 +381,7 @@ async def test_register_many_refuses_rows_as_a_single_registration_would(app, cl
         user = await session.scalar(sa.select(User).where(User.username == "jinhu_worker"))
         unit = await session.get(Unit, user.unit_id)
         principal = Principal.of_user(user, unit_path=unit.path, unit_kind=unit.kind)
-        answers = await registry.register_many(
+        answers = await bulk.register_many(
             session,
             principal=principal,
             rows=[
@@ -394,7 +394,7 @@ async def test_register_many_refuses_rows_as_a_single_registration_would(app, cl
             ],
             match_elsewhere_limit=100,
         )
-    assert isinstance(answers[0], registry.Registered)
+    assert isinstance(answers[0], bulk.Registered)
     assert [type(answer).__name__ for answer in answers[1:]] == [
         "Conflict",
         "Conflict",
@@ -413,3 +413,57 @@ async def test_register_many_refuses_rows_as_a_single_registration_would(app, cl
     assert [row["id"] for row in stored] == [answers[0].id]
     events = await _rows(app, AuditEvent, action=["minor.duplicate_elsewhere"])
     assert [str(event["actor_id"]) for event in events] == [str(principal.id)]
+
+
+async def test_counters_follow_a_bulk_registration_of_many_statements(app, county):
+    """2,100 rows go in as a few multi-row statements (about 1,000 rows each): the list totals and the
+    statistics' tallies (kept on PostgreSQL by statement-level triggers over each statement's new rows, on SQLite
+    row by row) add up to the rows, and to what a recount of the table gives."""
+    async with app.state.sessionmaker() as session, session.begin():
+        user = await session.scalar(sa.select(User).where(User.username == "jinhu_worker"))
+        unit = await session.get(Unit, user.unit_id)
+        principal = Principal.of_user(user, unit_path=unit.path, unit_kind=unit.kind)
+    before = await _counters(app, principal.unit_id)
+    born = _born(14, 1, 1)
+    rows: list[MinorCreate] = []
+    for index in range(2_100):
+        shape = index % 3
+        common: dict[str, Any] = {
+            "name": f"批量{index}",
+            "schooling_status": "dropped_out",
+            "risk_categories": [["dropout"], ["dropout", "double_poor"], ["key_student"]][shape],
+            "risk_level": ["low", "medium", "medium"][shape],
+        }
+        if shape == 2:  # without an ID number: a provisional record
+            rows.append(
+                MinorCreate(
+                    provisional=True, found_by="screening", gender="female", birth_date=born, **common
+                )
+            )
+        else:
+            birth = born + timedelta(days=index // 999)
+            rows.append(MinorCreate(id_number=make_mainland_id("110101", birth, index % 999 + 1), **common))
+    async with app.state.sessionmaker() as session, session.begin():
+        answers = await bulk.register_many(session, principal=principal, rows=rows, match_elsewhere_limit=100)
+    assert [type(answer).__name__ for answer in answers] == ["Registered"] * 2_100
+    assert _delta(before, await _counters(app, principal.unit_id)) == {
+        ("count", "active"): 2_100,
+        ("managing", "active", "verified", "risk_level", "low"): 700,
+        ("managing", "active", "verified", "risk_level", "medium"): 700,
+        ("managing", "active", "verified", "risk_category", "dropout"): 1_400,
+        ("managing", "active", "verified", "risk_category", "double_poor"): 700,
+        ("managing", "active", "provisional", "risk_level", "medium"): 700,
+        ("managing", "active", "provisional", "risk_category", "key_student"): 700,
+    }
+    # The counters of every unit agree with a recount of the table.
+    async with app.state.engine.connect() as connection:
+        recount = {
+            (row.managing_unit_id, row.status): row.n
+            for row in await connection.execute(
+                sa.select(Minor.managing_unit_id, Minor.status, sa.func.count().label("n")).group_by(
+                    Minor.managing_unit_id, Minor.status
+                )
+            )
+        }
+    counts = {(row["managing_unit_id"], row["status"]): row["n"] for row in await _rows(app, MinorCount)}
+    assert {key: n for key, n in counts.items() if n} == recount

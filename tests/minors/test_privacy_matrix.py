@@ -2,7 +2,7 @@
 every role × every field × list or detail × in or out of scope, sealed or not, responsible or not, over every
 endpoint that returns a minor (list, detail, look-up, the answers to create and update).
 
-Nothing here is read from ``backend/security/privacy.py``: a wrong policy fails against this table. The sample
+Nothing here is read from ``backend/security/privacy/``: a wrong policy fails against this table. The sample
 people and their masked forms are spelled out, so a wrong masking rule fails too.
 """
 

@@ -1,12 +1,14 @@
 """The target units' reports on each task, with evidence files, and the issuer's review."""
 
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from backend.audit import service as audit
 from backend.audit.models import AuditAction
@@ -49,9 +51,9 @@ from backend.errors import (
 from backend.etag import check_if_match
 from backend.evidence import accept_file
 from backend.messages import Text
-from backend.pagination import Page, PageParams, paginate
+from backend.pagination import Page, PageParams, SummaryQuery, flags, paginate
 from backend.security import permissions
-from backend.security.principals import Principal
+from backend.security.principals import Principal, path_in_subtree
 from backend.storage import FileStorage
 from backend.units.models import Unit
 from backend.units.schemas import UnitSummary
@@ -174,40 +176,155 @@ class ReportFilters:
     to_review: bool | None = None
 
 
+def _filter_conditions(filters: ReportFilters, today: date) -> list[sa.ColumnElement[bool]]:
+    """The filters' conditions apart from whose reports they are (``_principal_conditions``)."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.campaign_id:
+        conditions.append(TaskReport.campaign_id == filters.campaign_id)
+    if filters.task_id:
+        conditions.append(TaskReport.task_id == filters.task_id)
+    if filters.unit_id:
+        conditions.append(TaskReport.unit_id == filters.unit_id)
+    if filters.status:
+        conditions.append(TaskReport.status == filters.status)
+    if filters.to_review:
+        conditions.append(TaskReport.status == TaskReportStatus.submitted)
+    if filters.due:
+        conditions += [
+            col(Campaign.status) == CampaignStatus.published,
+            col(TaskReport.status).in_(list(OPEN_STATUSES)),
+        ]
+        if filters.due == "late":
+            conditions.append(due_expression() < today)
+        else:
+            conditions += [
+                due_expression() >= today,
+                due_expression() <= today + timedelta(days=DUE_SOON_DAYS),
+            ]
+    return conditions
+
+
+def _principal_conditions(principal: Principal, filters: ReportFilters) -> list[sa.ColumnElement[bool]]:
+    """``mine``: the reports of the principal's unit; ``to_review``: those on campaigns it issued."""
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filters.mine:
+        conditions.append(TaskReport.unit_id == principal.unit_id)
+    if filters.to_review:
+        conditions.append(Campaign.issuing_unit_id == principal.unit_id)
+    return conditions
+
+
 async def list_reports(
     session: AsyncSession, *, principal: Principal, filters: ReportFilters, page: PageParams
 ) -> Page[TaskReportRead]:
     """The worklist: reports in scope, filtered; ``due=soon|late`` are the reminders."""
-    statement = _report_statement(principal)
-    if filters.campaign_id:
-        statement = statement.where(TaskReport.campaign_id == filters.campaign_id)
-    if filters.task_id:
-        statement = statement.where(TaskReport.task_id == filters.task_id)
-    if filters.unit_id:
-        statement = statement.where(TaskReport.unit_id == filters.unit_id)
-    if filters.status:
-        statement = statement.where(TaskReport.status == filters.status)
-    if filters.mine:
-        statement = statement.where(TaskReport.unit_id == principal.unit_id)
-    if filters.to_review:
-        statement = statement.where(
-            Campaign.issuing_unit_id == principal.unit_id, TaskReport.status == TaskReportStatus.submitted
-        )
-    if filters.due:
-        today = local_today()
-        statement = statement.where(
-            Campaign.status == CampaignStatus.published, TaskReport.status.in_(list(OPEN_STATUSES))
-        )
-        if filters.due == "late":
-            statement = statement.where(due_expression() < today)
-        else:
-            statement = statement.where(
-                due_expression() >= today, due_expression() <= today + timedelta(days=DUE_SOON_DAYS)
-            )
+    statement = _report_statement(principal).where(
+        *_filter_conditions(filters, local_today()), *_principal_conditions(principal, filters)
+    )
     rows = await paginate(session, statement, page, lambda row: tuple(row))
     evidence = await _evidence_counts(session, [row[0].id for row in rows.items])
     items = [_present_report(principal, row, evidence.get(row[0].id, 0)) for row in rows.items]
     return Page[TaskReportRead](items=items, total=rows.total, limit=rows.limit, offset=rows.offset)
+
+
+def _report_rows() -> AnySelect:
+    """Reports with what their conditions and scope read (no row presented)."""
+    return (
+        sa.select()
+        .select_from(TaskReport)
+        .join(CampaignTask, CampaignTask.id == TaskReport.task_id)
+        .join(Campaign, Campaign.id == TaskReport.campaign_id)
+        .join(ReportUnit, ReportUnit.id == TaskReport.unit_id)
+        .join(IssuerUnit, IssuerUnit.id == Campaign.issuing_unit_id)
+    )
+
+
+def report_query(*, principal: Principal, lists: Mapping[str, ReportFilters]) -> SummaryQuery | None:
+    """For each named list, what ``list_reports`` with those filters would total, and the ids of its first reports
+    in the order of their ids: one statement, nothing presented (``run_summaries`` runs it, with the other
+    domains' for the to-do centre)."""
+    if not lists:
+        return None
+    today = local_today()
+    keys = tuple(lists)
+    wanted = [
+        sa.and_(
+            sa.true(),
+            *_filter_conditions(lists[key], today),
+            *_principal_conditions(principal, lists[key]),
+        )
+        for key in keys
+    ]
+    rows = (
+        _report_rows()
+        .add_columns(
+            TaskReport.id.label("id"),
+            *flags(wanted),
+        )
+        .where(report_scope(principal), sa.or_(*wanted))
+    )
+    return SummaryQuery(keys=keys, parts=(rows,), order=("id",))
+
+
+async def report_totals(
+    session: AsyncSession, asks: Sequence[tuple[Principal, Mapping[str, ReportFilters]]]
+) -> list[dict[str, int]]:
+    """``report_query``'s totals for many principals at once (the daily digests), set-based: the reports
+    counted by every distinct list asked, grouped by reporting and issuing unit; each principal's totals are the
+    groups in its scope (``report_scope``) that are its own (``_principal_conditions``)."""
+    today = local_today()
+    columns: dict[ReportFilters, int] = {}
+    for _principal, lists in asks:
+        for filters in lists.values():
+            columns.setdefault(filters, len(columns))
+    rows: list[Any] = []
+    if columns:
+        wanted = [sa.and_(sa.true(), *_filter_conditions(filters, today)) for filters in columns]
+        rows = list(
+            await session.execute(
+                _report_rows()
+                .add_columns(
+                    ReportUnit.id,
+                    ReportUnit.path,
+                    IssuerUnit.id,
+                    IssuerUnit.path,
+                    *(sa.func.sum(sa.case((condition, 1), else_=0)) for condition in wanted),
+                )
+                .where(sa.or_(*wanted))
+                .group_by(ReportUnit.id, ReportUnit.path, IssuerUnit.id, IssuerUnit.path)
+            )
+        )
+    by_reporting: dict[str, list[Any]] = {}
+    by_issuer: dict[str, list[Any]] = {}
+    for row in rows:
+        by_reporting.setdefault(str(row[0]), []).append(row)
+        by_issuer.setdefault(str(row[2]), []).append(row)
+    totals = []
+    for principal, lists in asks:
+        found = {}
+        for key, filters in lists.items():
+            unit = str(principal.unit_id)
+            candidates = (
+                by_reporting.get(unit, [])
+                if filters.mine
+                else by_issuer.get(unit, [])
+                if filters.to_review
+                else rows
+            )
+            total = sum(
+                row[4 + columns[filters]]
+                for row in candidates
+                if (
+                    path_in_subtree(row[1], principal.unit_path)
+                    or path_in_subtree(row[3], principal.unit_path)
+                )
+                and (not filters.mine or str(row[0]) == unit)
+                and (not filters.to_review or str(row[2]) == unit)
+            )
+            if total:
+                found[key] = int(total)
+        totals.append(found)
+    return totals
 
 
 async def _evidence_counts(session: AsyncSession, report_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:

@@ -37,7 +37,7 @@ from backend.care_files.worklists import (
     LOST_AFTER_INTERVALS,
     local_date,
 )
-from backend.db import new_id, utcnow
+from backend.db import insert_many, new_id, utcnow
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.etag import check_if_match
 from backend.minors.models import Minor
@@ -280,8 +280,7 @@ async def open_new_files(
                 responsible_user_ids=named,
             )
         )
-    for start in range(0, len(rows), _MANY_CHUNK):  # multi-row VALUES, as ``registry.register_many``
-        await session.execute(sa.insert(_CARE_FILES).values(rows[start : start + _MANY_CHUNK]))
+    await insert_many(session, _CARE_FILES, rows)  # multi-row statements, as ``bulk.register_many``
     for row in rows:
         await audit.record(
             session,

@@ -3,7 +3,7 @@ registry's presenter and passed in by ``backend.workflows``), the file page's au
 worklists."""
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -35,7 +35,9 @@ from backend.care_files.service.records import (
     file_scope_parts,
     get_in_scope,
     keeps_as_school,
+    scope_paths_of_file,
     scoped_files,
+    team_reaches_file,
     team_roles_of,
 )
 from backend.care_files.worklists import (
@@ -43,11 +45,11 @@ from backend.care_files.worklists import (
     due_state,
     responsible_condition,
 )
-from backend.db import local_today
+from backend.db import AnySelect, json_array_values, local_today
 from backend.errors import ValidationFailed
 from backend.minors.models import Minor, adult_condition
 from backend.minors.schemas import MinorRead
-from backend.pagination import Page, PageParams
+from backend.pagination import Page, PageParams, SummaryQuery, flags
 from backend.security import permissions, privacy
 from backend.security.principals import Principal, in_subtree, within_scope
 from backend.transfers.models import PENDING_STATUSES, Transfer
@@ -278,39 +280,36 @@ class CareFileFilters:
     kept_by_school: bool | None = None
 
 
-async def _list_conditions(
-    session: AsyncSession, principal: Principal, filters: CareFileFilters, today: date
+def _personal(principal: Principal, filters: CareFileFilters) -> bool:
+    """Whether the list is the files naming the principal (``mine``, or a social worker's due lists)."""
+    if filters.mine is not None:
+        return filters.mine
+    return filters.due is not None and permissions.worklists_are_personal(principal)
+
+
+def _filter_conditions(
+    filters: CareFileFilters, today: date, *, keeps_files: bool, open_known: bool = False
 ) -> list[sa.ColumnElement[bool]]:
-    """What ``filters`` ask of a file in scope, as ``list_files`` and ``worklist_summary`` both apply them."""
+    """What ``filters`` ask of a file, apart from whose list it is (the scope, ``mine``, ``within``): the same for
+    every principal who keeps care files (``keeps_files``: ``permissions.may_keep_care_files``) or does not.
+    ``open_known``: the statement reads open files only, so the lists' own "open" is left out (read once, not
+    once per list)."""
     conditions: list[sa.ColumnElement[bool]] = []
-    personal = (
-        filters.mine
-        if filters.mine is not None
-        else filters.due is not None and permissions.worklists_are_personal(principal)
-    )
-    if personal:
-        conditions.append(responsible_condition(principal))
+    is_open = [] if open_known else [CareFile.status.in_(OPEN_STATUSES)]
     if filters.unassigned:
-        conditions += [CareFile.lead_worker_id.is_(None), CareFile.status.in_(OPEN_STATUSES)]
+        conditions += [CareFile.lead_worker_id.is_(None), *is_open]
     if filters.status:
         conditions.append(CareFile.status == filters.status)
     if filters.due:
-        conditions += [CareFile.status.in_(OPEN_STATUSES), due_condition(filters.due, today)]
+        conditions += [*is_open, due_condition(filters.due, today)]
     if filters.alert:
-        conditions += [CareFile.alert.is_not(None), CareFile.status.in_(OPEN_STATUSES)]
+        conditions += [CareFile.alert.is_not(None), *is_open]
     if filters.aged_out:
-        conditions += [
-            CareFile.status.in_(OPEN_STATUSES),
-            CareFile.minor_id.in_(sa.select(Minor.id).where(adult_condition(today))),
-        ]
+        conditions += [*is_open, CareFile.minor_id.in_(sa.select(Minor.id).where(adult_condition(today)))]
     if filters.minor_id:
         conditions.append(CareFile.minor_id == filters.minor_id)
     kept_by_school = filters.kept_by_school
-    if (
-        kept_by_school is None
-        and (filters.due or filters.unassigned)
-        and permissions.may_keep_care_files(principal)
-    ):
+    if kept_by_school is None and (filters.due or filters.unassigned) and keeps_files:
         # A station's worklists are the files it works: a school-kept file is worked by its school.
         kept_by_school = False
     if kept_by_school is not None:
@@ -319,6 +318,22 @@ async def _list_conditions(
             if kept_by_school
             else CareFile.kept_by_school_id.is_(None)
         )
+    return conditions
+
+
+async def _list_conditions(
+    session: AsyncSession,
+    principal: Principal,
+    filters: CareFileFilters,
+    today: date,
+    *,
+    open_known: bool = False,
+) -> list[sa.ColumnElement[bool]]:
+    """What ``filters`` ask of a file in scope, as ``list_files`` and ``worklist_query`` both apply them."""
+    conditions = [responsible_condition(principal)] if _personal(principal, filters) else []
+    conditions += _filter_conditions(
+        filters, today, keeps_files=permissions.may_keep_care_files(principal), open_known=open_known
+    )
     if filters.within:
         anchor = await session.scalar(
             sa.select(Unit.path).where(Unit.id == filters.within, within_scope(principal, Unit.path))
@@ -354,77 +369,170 @@ def _open_files_only(filters: CareFileFilters) -> bool:
     return bool(filters.due or filters.unassigned or filters.alert or filters.aged_out)
 
 
-# The worklists' order: the most pressing first (``worklist_summary``'s ids; the to-do centre links with it).
+# The worklists' order: the most pressing first (``worklist_query``'s ids; the to-do centre links with it).
 WORKLIST_ORDER = (CareFile.next_due_on, CareFile.id)
 
 
-@dataclass(frozen=True)
-class ListSummary:
-    total: int
-    first_ids: list[uuid.UUID]
-
-
-async def worklist_summary(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    lists: Mapping[str, CareFileFilters],
-    limit: int,
-) -> dict[str, ListSummary]:
-    """For each named list, what ``list_files`` with those filters would answer: its total and the ids of its
-    first ``limit`` files in ``WORKLIST_ORDER`` (none for 0: totals only) — the same scope and conditions, but all the lists in one
-    statement, reading the files in scope once instead of twice per list. Lists with no file are left out."""
+async def worklist_query(
+    session: AsyncSession, *, principal: Principal, lists: Mapping[str, CareFileFilters]
+) -> SummaryQuery | None:
+    """For each named list, what ``list_files`` with those filters would answer — its total and the ids of its
+    first files in ``WORKLIST_ORDER`` — as one statement over the files in scope, read once for all the lists
+    (``run_summaries`` runs it, with the other domains' for the to-do centre)."""
     if not lists:
-        return {}
+        return None
     today = local_today()
-    keys = list(lists)
-    wanted = [sa.and_(*await _list_conditions(session, principal, lists[key], today)) for key in keys]
+    keys = tuple(lists)
     # Lists of open files only (every worklist) are asked of the open files, which PostgreSQL's partial index
     # ix_care_files_open_worklists holds with every column their conditions read.
-    only_open = [CareFile.status.in_(OPEN_STATUSES)] if all(map(_open_files_only, lists.values())) else []
-    # The files in scope that any list wants, each with a flag per list (the scope's parts one by one, so that
-    # each part is read from its own index) …
-    in_scope = sa.union_all(
-        *(
-            sa.select(
-                CareFile.id.label("id"),
-                CareFile.next_due_on.label("next_due_on"),
-                *(sa.case((condition, 1), else_=0).label(f"in_{n}") for n, condition in enumerate(wanted)),
-            )
-            .join(ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id)
-            .where(part, *only_open, sa.or_(*wanted))
-            for part in file_scope_parts(principal)
+    open_known = all(map(_open_files_only, lists.values()))
+    only_open = [CareFile.status.in_(OPEN_STATUSES)] if open_known else []
+    wanted = [
+        sa.and_(
+            sa.true(), *await _list_conditions(session, principal, lists[key], today, open_known=open_known)
         )
-    ).cte("in_scope")
-    if limit == 0:
-        # Totals only (the daily digests): one row of counts.
-        counts = (
-            await session.execute(sa.select(*(sa.func.sum(in_scope.c[f"in_{n}"]) for n in range(len(keys)))))
-        ).one()
-        return {
-            key: ListSummary(total=int(total), first_ids=[])
-            for key, total in zip(keys, counts, strict=True)
-            if total
-        }
-    # … and of each list, its first ``limit`` files with the list's total (the count is taken over the list before
-    # its LIMIT: a bounded sort per list, not a sort of every file).
-    firsts = [
-        sa.select(
-            sa.literal(n).label("list"),
-            in_scope.c.id,
-            in_scope.c.next_due_on,
-            sa.func.count().over().label("total"),
-        )
-        .where(in_scope.c[f"in_{n}"] == 1)
-        .order_by(in_scope.c.next_due_on, in_scope.c.id)
-        .limit(limit)
-        .subquery(f"list_{n}")
-        for n in range(len(keys))
+        for key in keys
     ]
-    rows = await session.execute(sa.union_all(*(sa.select(first) for first in firsts)))
-    found: dict[str, ListSummary] = {}
-    # A union keeps no order of its own: each list's ids are put in its order here.
-    for n, file_id, _due, total in sorted(rows, key=lambda row: (row[0], row[2], uuid.UUID(str(row[1])))):
-        summary = found.setdefault(keys[n], ListSummary(total=total, first_ids=[]))
-        summary.first_ids.append(uuid.UUID(str(file_id)))
-    return {key: found[key] for key in keys if key in found}
+    # The files in scope that any list wants, each with a flag per list (the scope's parts one by one, so that
+    # each part is read from its own index).
+    parts = tuple(
+        sa.select(CareFile.id.label("id"), CareFile.next_due_on.label("next_due_on"), *flags(wanted)).where(
+            part, *only_open, sa.or_(*wanted)
+        )
+        for part in file_scope_parts(principal)
+    )
+    if any(filters.within for filters in lists.values()):  # ``within`` reads the managing unit's path
+        parts = tuple(part.join(ManagingUnit, ManagingUnit.id == CareFile.managing_unit_id) for part in parts)
+    return SummaryQuery(keys=keys, parts=parts, order=("next_due_on", "id"))
+
+
+async def worklist_totals(
+    session: AsyncSession, asks: Sequence[tuple[Principal, Mapping[str, CareFileFilters]]]
+) -> list[dict[str, int]]:
+    """``worklist_query``'s totals for many principals at once (the daily digests): for each ``(principal, lists)``
+    of ``asks``, the total of each list with a file in it, as the to-do centre counts it.
+
+    Set-based: the files are counted by the conditions of every list asked (each distinct one once) in at most
+    three grouped statements — by managing and accountable unit (a subtree's lists), by person named
+    responsible and unit (the personal lists: ``mine``) and by school and team (those who reach files through a
+    team) — and each principal's totals are the sums of the groups its scope reaches (``records.file_scope``'s
+    reach, ``records.scope_paths_of_file`` and ``records.team_reaches_file``)."""
+    today = local_today()
+    wanted: dict[str, dict[tuple[CareFileFilters, bool], int]] = {"units": {}, "people": {}, "teams": {}}
+    plans: list[list[tuple[str, str, int, bool]]] = []  # per ask: (key, grouping, column, personal)
+    for principal, lists in asks:
+        plan = []
+        keeps_files = permissions.may_keep_care_files(principal)
+        for key, filters in lists.items():
+            if filters.within:
+                raise ValueError("worklist_totals counts whole scopes, without within")
+            personal = _personal(principal, filters)
+            grouping = (
+                "teams"
+                if permissions.works_on_care_files_as_team_member(principal)
+                else "people"
+                if personal
+                else "units"
+            )
+            column = wanted[grouping].setdefault((filters, keeps_files), len(wanted[grouping]))
+            plan.append((key, grouping, column, personal))
+        plans.append(plan)
+    conditions = {
+        grouping: [
+            sa.and_(sa.true(), *_filter_conditions(filters, today, keeps_files=keeps_files))
+            for filters, keeps_files in columns
+        ]
+        for grouping, columns in wanted.items()
+    }
+    # Subtrees: each group's counts added to every unit whose subtree reaches its files.
+    by_path: dict[tuple[str, ...], list[int]] = {}
+    paths: dict[Any, str] = {}
+    if conditions["units"] or conditions["people"]:
+        paths = {row[0]: row[1] for row in await session.execute(sa.select(Unit.id, Unit.path))}
+
+    def add(key: tuple[str, ...], counts: Sequence[int]) -> None:
+        total = by_path.setdefault(key, [0] * len(counts))
+        for n, count in enumerate(counts):
+            total[n] += count
+
+    if conditions["units"]:
+        statement = sa.select(
+            CareFile.managing_unit_id, CareFile.accountable_unit_id, *_sums(conditions["units"])
+        )
+        for managing, accountable, *counts in await session.execute(
+            _grouped(statement, conditions["units"], CareFile.managing_unit_id, CareFile.accountable_unit_id)
+        ):
+            for path in scope_paths_of_file(paths[managing], paths.get(accountable)):
+                add(("units", path), counts)
+    if conditions["people"]:
+        person = json_array_values(session, CareFile.responsible_user_ids, name="person")
+        statement = (
+            sa.select(
+                person.c.value,
+                CareFile.managing_unit_id,
+                CareFile.accountable_unit_id,
+                *_sums(conditions["people"]),
+            )
+            .select_from(CareFile)
+            .join(person, sa.true())
+        )
+        for named, managing, accountable, *counts in await session.execute(
+            _grouped(
+                statement,
+                conditions["people"],
+                person.c.value,
+                CareFile.managing_unit_id,
+                CareFile.accountable_unit_id,
+            )
+        ):
+            for path in scope_paths_of_file(paths[managing], paths.get(accountable)):
+                add(("people", str(named), path), counts)
+    teams: list[Any] = []
+    if conditions["teams"]:
+        statement = sa.select(
+            CareFile.kept_by_school_id,
+            CareFile.confirmed_responsible_ids,
+            CareFile.responsible_user_ids,
+            *_sums(conditions["teams"]),
+        )
+        teams = list(
+            await session.execute(
+                _grouped(
+                    statement,
+                    conditions["teams"],
+                    CareFile.kept_by_school_id,
+                    CareFile.confirmed_responsible_ids,
+                    CareFile.responsible_user_ids,
+                )
+            )
+        )
+    totals: list[dict[str, int]] = []
+    for (principal, _lists), plan in zip(asks, plans, strict=True):
+        found: dict[str, int] = {}
+        for key, grouping, column, personal in plan:
+            if grouping == "units":
+                total = by_path.get(("units", principal.unit_path), [0] * (column + 1))[column]
+            elif grouping == "people":
+                total = by_path.get(("people", str(principal.id), principal.unit_path), [0] * (column + 1))[
+                    column
+                ]
+            else:
+                total = sum(
+                    row[3 + column]
+                    for row in teams
+                    if team_reaches_file(principal, kept_by_school_id=row[0], confirmed_ids=row[1])
+                    and (not personal or str(principal.id) in row[2])
+                )
+            if total:
+                found[key] = int(total)
+        totals.append(found)
+    return totals
+
+
+def _sums(conditions: Sequence[sa.ColumnElement[bool]]) -> list[sa.ColumnElement[int]]:
+    return [sa.func.sum(sa.case((condition, 1), else_=0)) for condition in conditions]
+
+
+def _grouped(statement: AnySelect, conditions: Sequence[sa.ColumnElement[bool]], *keys: Any) -> AnySelect:
+    """The files any of ``conditions`` wants, counted by ``keys``."""
+    return statement.where(sa.or_(*conditions)).group_by(*keys)

@@ -12,7 +12,7 @@ from backend.care_files.models import (
 from backend.db import AnySelect, InSelect, JsonArrayContains, utcnow
 from backend.errors import Forbidden, NotFound
 from backend.security import permissions
-from backend.security.principals import Principal, in_subtree, within_scope
+from backend.security.principals import Principal, in_subtree, subtrees_holding, within_scope
 from backend.security.roles import Role
 from backend.transfers.models import PENDING_STATUSES, Transfer
 from backend.units.models import Unit
@@ -47,6 +47,27 @@ def file_scope_parts(principal: Principal) -> list[sa.ColumnElement[bool]]:
     units = sa.select(Unit.id).where(within_scope(principal, Unit.path))
     managed = InSelect(CareFile.managing_unit_id, units)
     return [managed, sa.and_(InSelect(CareFile.accountable_unit_id, units), sa.not_(managed))]
+
+
+def scope_paths_of_file(managing_path: str, accountable_path: str | None) -> set[str]:
+    """The unit paths whose principals reach a file managed and accounted for at these units through
+    ``file_scope``'s subtree part (anyone but a team member): managed in their subtree or delegated by it."""
+    return {
+        *subtrees_holding(managing_path),
+        *(subtrees_holding(accountable_path) if accountable_path else ()),
+    }
+
+
+def team_reaches_file(
+    principal: Principal, *, kept_by_school_id: uuid.UUID | None, confirmed_ids: list[str]
+) -> bool:
+    """``file_scope`` of a team member (``_team_member_scope``) for one file, in Python: named on its confirmed
+    team, or the school's own file for a school's staff."""
+    return str(principal.id) in confirmed_ids or (
+        permissions.may_keep_school_files(principal)
+        and kept_by_school_id is not None
+        and str(kept_by_school_id) == str(principal.unit_id)  # a driver's UUID type or the standard one
+    )
 
 
 def _team_member_scope(principal: Principal) -> sa.ColumnElement[bool]:

@@ -1,7 +1,7 @@
 """The registry's list: its filters, declared once, and its statements, built once per shape."""
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -26,7 +26,7 @@ from backend.minors.models import (
     VerificationStatus,
 )
 from backend.minors.service.presenting import MINOR_SELECT, ManagingUnit, shape_minor
-from backend.pagination import Page, PageParams, page_statements, run_page
+from backend.pagination import Page, PageParams, SummaryQuery, flags, page_statements, run_page
 from backend.security import privacy
 from backend.security.crypto import cipher_of
 from backend.security.principals import (
@@ -35,6 +35,7 @@ from backend.security.principals import (
     minor_scope,
     minor_scope_template,
     subtree_parameters,
+    subtrees_holding,
 )
 from backend.units.models import Unit
 
@@ -221,6 +222,115 @@ async def list_minors(
         lambda row: shape_minor(row, principal=principal, view=privacy.View.list, cipher=cipher, today=today),
         parameters,
     )
+
+
+async def minor_query(
+    session: AsyncSession, *, principal: Principal, lists: Mapping[str, MinorFilters]
+) -> SummaryQuery | None:
+    """The lists ``list_minors`` would answer with these filters, as one statement for the to-do centre (run with
+    other domains' by ``run_summaries``): the same scope and conditions, the ids in the order of registration.
+    Filters whose value names a bound parameter must agree between the lists."""
+    if not lists:
+        return None
+    today = local_today()
+    scope = minor_scope(principal)
+    keys = tuple(lists)
+    parameters = scope.parameters()
+    wanted = []
+    for key in keys:
+        given = {name: value for name, value in lists[key].model_dump().items() if value not in (None, "")}
+        for name, value in given.items():
+            check = FILTERS[name].allowed
+            if check is not None:
+                check(principal, value)
+        if "within" in given:
+            given["within"] = await _unit_path_within_reach(session, principal, given["within"])
+        for name, value in given.items():
+            for parameter, bound in FILTERS[name].values(value, today).items():
+                if parameters.setdefault(parameter, bound) != bound:
+                    raise ValueError(f"two lists bind {parameter} differently")
+        wanted.append(
+            sa.and_(sa.true(), *(c for name, value in given.items() for c in FILTERS[name].conditions(value)))
+        )
+    rows = (
+        sa.select(
+            Minor.id.label("id"),
+            Minor.created_at.label("created_at"),
+            *flags(wanted),
+        )
+        .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
+        .where(
+            minor_scope_template(scope.kind, ManagingUnit.path, Minor.school_id),
+            # As the list: a merged record is read by id only, never listed.
+            col(Minor.status) != MinorStatus.merged,
+            sa.or_(*wanted),
+        )
+        .params(parameters)
+    )
+    return SummaryQuery(keys=keys, parts=(rows,), order=("created_at", "id"))
+
+
+async def minor_totals(
+    session: AsyncSession, asks: Sequence[tuple[Principal, Mapping[str, MinorFilters]]]
+) -> list[dict[str, int]]:
+    """The totals ``list_minors`` would answer for many principals at once (the daily digests), set-based: the
+    minors counted by every distinct list asked, grouped by managing unit and school, and each principal's totals
+    the groups in its scope (``minor_scope``). Filters whose value names a bound parameter must agree between
+    lists (a digest asks one list of the registry); ``within`` is not taken."""
+    today = local_today()
+    columns: dict[MinorFilters, int] = {}
+    conditions: list[sa.ColumnElement[bool]] = []
+    parameters: dict[str, Any] = {}
+    for principal, lists in asks:
+        for filters in lists.values():
+            given = {name: value for name, value in filters.model_dump().items() if value not in (None, "")}
+            for name, value in given.items():
+                check = FILTERS[name].allowed
+                if check is not None:
+                    check(principal, value)
+            if filters in columns:
+                continue
+            if "within" in given:
+                raise ValueError("minor_totals counts whole scopes, without within")
+            columns[filters] = len(columns)
+            for name, value in given.items():
+                for parameter, bound in FILTERS[name].values(value, today).items():
+                    if parameters.setdefault(parameter, bound) != bound:
+                        raise ValueError(f"two lists bind {parameter} differently")
+            conditions.append(
+                sa.and_(sa.true(), *(c for name, v in given.items() for c in FILTERS[name].conditions(v)))
+            )
+    rows: list[Any] = []
+    if columns:
+        rows = list(
+            await session.execute(
+                sa.select(
+                    ManagingUnit.path,
+                    Minor.school_id,
+                    *(sa.func.sum(sa.case((condition, 1), else_=0)) for condition in conditions),
+                )
+                .join(ManagingUnit, ManagingUnit.id == Minor.managing_unit_id)
+                # As the list: a merged record is read by id only, never listed.
+                .where(col(Minor.status) != MinorStatus.merged, sa.or_(*conditions))
+                .group_by(ManagingUnit.path, Minor.school_id),
+                parameters,
+            )
+        )
+    by_scope: dict[tuple[str, str], list[int]] = {}
+    for path, school_id, *counts in rows:
+        keys = [("subtree", root) for root in subtrees_holding(path)]
+        for key in keys + ([("school", str(school_id))] if school_id is not None else []):
+            total = by_scope.setdefault(key, [0] * len(columns))
+            for n, count in enumerate(counts):
+                total[n] += count
+    totals = []
+    for principal, lists in asks:
+        scope_key = minor_scope(principal).rollup_key()
+        counted = by_scope.get(scope_key) if scope_key else None
+        totals.append(
+            {key: int(counted[columns[f]]) for key, f in lists.items() if counted and counted[columns[f]]}
+        )
+    return totals
 
 
 async def _unit_path_within_reach(session: AsyncSession, principal: Principal, unit_id: uuid.UUID) -> str:

@@ -1,5 +1,5 @@
 """Minors as output: the one place where a minor becomes an answer, shaped by the privacy policy
-(``security/privacy.py``) — a list's row, a detail read (audited), a related minor on another domain's record."""
+(``security/privacy/``) — a list's row, a detail read (audited), a related minor on another domain's record."""
 
 import uuid
 from collections.abc import Callable, Mapping

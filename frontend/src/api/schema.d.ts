@@ -15236,9 +15236,9 @@ export interface operations {
                 unit_id?: string | null;
                 /** @description `csv` or `xlsx` for a file (recorded in the audit trail) */
                 format?: components["schemas"]["ExportFormat"];
-                /** @description First day (Beijing time); default 1 January */
+                /** @description First day (Beijing time); default 1 January. Whole months for aggregate-only readers */
                 period_from?: string | null;
-                /** @description Last day, included; default today */
+                /** @description Last day, included; default today. Ended months only for aggregate-only readers */
                 period_to?: string | null;
             };
             header?: never;
