@@ -70,9 +70,11 @@ async def tree(session: AsyncSession, *, principal: Principal, include_inactive:
         parent = nodes.get(unit.parent_id) if unit.parent_id else None
         if unit.id == principal.unit_id:
             root = node
-        elif parent is not None:
+        # Rows come by depth and an active unit's parent is active, so every unit below the root finds its own.
+        elif parent is not None:  # pragma: no branch
             parent.children.append(node)
-    if root is None:
+    # Defensive: people of a deactivated unit are refused at authentication, so their unit is always here.
+    if root is None:  # pragma: no branch
         raise NotFound("Your unit is not available.")
     return root
 
@@ -232,7 +234,8 @@ async def _set_active(session: AsyncSession, *, principal: Principal, unit: Unit
             raise Conflict(
                 "Deactivate or move the units under it first.", extra={"blocking_unit": active_child}
             )
-    elif unit.parent_id:
+    # A unit without a parent is a root: its admin's own unit, which nobody may deactivate.
+    elif unit.parent_id:  # pragma: no branch
         parent = await session.get(Unit, unit.parent_id)
         if parent is not None and not parent.is_active:
             raise Conflict("Its parent unit is deactivated; reactivate that first.")

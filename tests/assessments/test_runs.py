@@ -23,7 +23,7 @@ from tests.assessments.conftest import (
     score_of,
     work_records,
 )
-from tests.conftest import assert_problem, client_token
+from tests.conftest import assert_problem, assert_status, client_token
 from tests.seizures.conftest import notice_body
 
 GRADES = [
@@ -375,3 +375,107 @@ async def test_a_rate_scores_linearly_and_by_thresholds(client, app, county, log
         headers=await login("county_lead"),
     )
     assert [minor["id"] for minor in drill.json()["minors"]] == [overdue["minor"]["id"]]
+
+
+MANUAL_ONLY = [
+    {"code": "leadership", "name": "组织领导", "max_score": 10, "manual": {"guidance": "查会议记录"}}
+]
+MAJOR_CASE = {"code": "major_case", "name": "发生重大涉毒案事件", "kind": "manual"}
+
+
+async def test_scores_set_by_hand_are_refused_unless_they_fit_the_indicator(
+    client, county, login, run_scheme
+):
+    run = await run_scheme(scheme_body(county, MANUAL_ONLY, vetoes=[MAJOR_CASE], grades=GRADES))
+    lead = await login("county_lead")
+    jinhu = str(county["units"][JINHU].id)
+    scores = f"{RUNS}/{run['id']}/scores"
+    before = assert_status(await client.get(f"{RUNS}/{run['id']}", headers=lead), 200)
+    for url, body, type_, loc in (
+        (f"{scores}/{jinhu}/leadership", {"vetoed": True, "reason": "误点"}, "score.not_veto", "vetoed"),
+        (f"{scores}/{jinhu}/leadership", {"reason": "漏填分数"}, "score.missing", "score"),
+        (f"{scores}/{jinhu}/major_case", {"reason": "未说明"}, "veto.missing", "vetoed"),
+        (
+            f"{scores}/{jinhu}/major_case",
+            {"score": 3, "vetoed": True, "reason": "分数与否决混填"},
+            "veto.missing",
+            "vetoed",
+        ),
+    ):
+        problem = assert_problem(await client.put(url, json=body, headers=lead), 422, "validation")
+        assert [(error["loc"], error["type"]) for error in problem["errors"]] == [(["body", loc], type_)], (
+            body
+        )
+    not_assessed = str(county["units"]["滨江社区"].id)
+    for url in (f"{scores}/{jinhu}/no_such_indicator", f"{scores}/{not_assessed}/leadership"):
+        missing = await client.put(url, json={"score": 1, "reason": "无"}, headers=lead)
+        assert (
+            assert_problem(missing, 404, "not-found")["detail"]
+            == "No such unit or indicator in this assessment run."
+        )
+    unchanged = assert_status(await client.get(f"{RUNS}/{run['id']}", headers=lead), 200).json()
+    assert unchanged == before.json()
+    assert (result_of(unchanged, JINHU)["vetoed"], score_of(unchanged, JINHU, "leadership")["score"]) == (
+        False,
+        0.0,
+    )
+
+
+async def test_a_manual_veto_is_struck_restated_and_lifted(client, county, login, run_scheme):
+    run = await run_scheme(scheme_body(county, MANUAL_ONLY, vetoes=[MAJOR_CASE], grades=GRADES))
+    lead = await login("county_lead")
+    url = f"{RUNS}/{run['id']}/scores/{county['units'][ANYANG].id}/major_case"
+
+    async def vetoes_after(body: dict[str, Any]) -> tuple[bool, list[dict[str, Any]]]:
+        anyang = result_of(assert_status(await client.put(url, json=body, headers=lead), 200).json(), ANYANG)
+        return anyang["vetoed"], anyang["vetoes"]
+
+    assert await vetoes_after({"vetoed": True, "reason": "辖区发生吸毒致死事件"}) == (
+        True,
+        [{"veto": "major_case", "count": 0, "reason": "辖区发生吸毒致死事件"}],
+    )
+    assert await vetoes_after({"vetoed": True, "reason": "辖区发生吸毒致死事件，经核实"}) == (
+        True,
+        [{"veto": "major_case", "count": 0, "reason": "辖区发生吸毒致死事件，经核实"}],
+    )
+    assert await vetoes_after({"vetoed": False, "reason": "经复核不属实"}) == (False, [])
+    # Lifting what is not struck changes nothing but the run's version.
+    assert await vetoes_after({"vetoed": False, "reason": "再次确认"}) == (False, [])
+
+
+async def test_a_scheme_that_has_been_run_is_kept(client, county, login, run_scheme):
+    lead = await login("county_lead")
+    run = await run_scheme(scheme_body(county, MANUAL_ONLY, grades=GRADES))
+    refused = await client.delete(f"{SCHEMES}/{run['scheme_id']}", headers=lead)
+    assert (
+        assert_problem(refused, 409, "conflict")["detail"] == "A scheme that has been run cannot be deleted."
+    )
+    assert_status(await client.get(f"{SCHEMES}/{run['scheme_id']}", headers=lead), 200)
+    never_run = assert_status(
+        await client.post(SCHEMES, json=scheme_body(county, MANUAL_ONLY, name="草稿方案"), headers=lead), 201
+    ).json()
+    assert_status(await client.delete(f"{SCHEMES}/{never_run['id']}", headers=lead), 204)
+    assert_problem(await client.get(f"{SCHEMES}/{never_run['id']}", headers=lead), 404)
+
+
+async def test_a_scheme_names_a_unit_and_campaigns_the_issuer_reaches(client, county, login):
+    lead = await login("county_lead")
+    nowhere = "00000000-0000-0000-0000-000000000000"
+    no_root = await client.post(
+        SCHEMES, json=scheme_body(county, MANUAL_ONLY, unit_root_id=nowhere), headers=lead
+    )
+    assert assert_problem(no_root, 422, "validation")["errors"] == [
+        {"loc": ["body", "unit_root_id"], "msg": "no such unit in your scope", "type": "unit.not_found"}
+    ]
+    no_campaign = [
+        {"code": "tasks", "name": "任务完成率", "max_score": 20, "campaign": {"campaign_id": nowhere}}
+    ]
+    answer = await client.post(SCHEMES, json=scheme_body(county, no_campaign), headers=lead)
+    assert assert_problem(answer, 422, "validation")["errors"] == [
+        {
+            "loc": ["body", "indicators", 0, "campaign", "campaign_id"],
+            "msg": "no such campaign",
+            "type": "campaign.not_found",
+        }
+    ]
+    assert (await client.get(SCHEMES, headers=lead)).json()["total"] == 0

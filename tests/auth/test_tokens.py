@@ -251,6 +251,18 @@ async def test_forged_expired_and_foreign_tokens_are_401(app, client, county):
         "unknown kid": _forge(settings, same_person, headers={"kid": "nobody"}),
         "not an access token": _forge(settings, {**same_person, "typ": "refresh"}),
         "refresh token as bearer": token["refresh_token"],
+        # Signed with our key but not as we issue them: each claim is checked, not only the signature.
+        "no token id": _forge(settings, same_person),
+        "token id too long": _forge(settings, {**same_person, "jti": "j" * 65}),
+        "empty token id": _forge(settings, {**same_person, "jti": ""}),
+        "unknown kind of subject": _forge(
+            settings,
+            {**same_person, "jti": real_claims["jti"], "sub": real_claims["sub"].replace("user:", "robot:")},
+        ),
+        "subject without an id": _forge(
+            settings, {**same_person, "jti": real_claims["jti"], "sub": "user:42"}
+        ),
+        "session id not a uuid": _forge(settings, {**same_person, "jti": real_claims["jti"], "sid": "s-1"}),
     }
     for name, bad in bad_tokens.items():
         response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {bad}"})

@@ -1,7 +1,7 @@
 """Campaigns over HTTP: drafting, targets, publishing, the state machine and who may do what."""
 
 from tests.campaigns.conftest import school_campaign
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, assert_status
 
 SCHOOLS = {"瑞安市锦湖中学", "瑞安市锦湖第一小学", "瑞安市安阳实验中学", "瑞安市第四中学", "瑞安市马屿中学"}
 
@@ -182,3 +182,100 @@ async def test_closing_stops_reports(client, login, published):
     )
     assert_problem(response, 409)
     assert_problem(await client.post(f"/api/v1/campaigns/{campaign['id']}/close", headers=edu), 409)
+
+
+async def test_a_departments_campaign_names_schools_one_by_one_but_no_other_unit(client, login, county):
+    edu = await login("edu_officer")
+    community, school = county["units"]["滨江社区"], county["units"]["瑞安市锦湖中学"]
+    refused = await client.post(
+        "/api/v1/campaigns",
+        json=school_campaign(targets={"kinds": [], "unit_ids": [str(school.id), str(community.id)]}),
+        headers=edu,
+    )
+    assert assert_problem(refused, 422, "validation")["errors"] == [
+        {
+            "loc": ["body", "targets", "unit_ids", 1],
+            "msg": "a department's campaigns go to schools only",
+            "type": "campaign.target_kind",
+        }
+    ]
+    assert (await client.get("/api/v1/campaigns", headers=edu)).json()["total"] == 0
+    created = await client.post(
+        "/api/v1/campaigns",
+        json=school_campaign(targets={"kinds": [], "unit_ids": [str(school.id)]}),
+        headers=edu,
+    )
+    campaign = assert_status(created, 201).json()
+    preview = await client.get(f"/api/v1/campaigns/{campaign['id']}/recipients", headers=edu)
+    assert [unit["name"] for unit in assert_status(preview, 200).json()["units"]] == ["瑞安市锦湖中学"]
+
+
+async def test_a_county_campaign_reaches_the_kinds_under_the_root_it_names(client, login, county):
+    lead = await login("county_lead")
+    body = school_campaign(targets={"kinds": ["community"], "root_id": str(county["units"]["安阳街道"].id)})
+    campaign = assert_status(await client.post("/api/v1/campaigns", json=body, headers=lead), 201).json()
+    preview = await client.get(f"/api/v1/campaigns/{campaign['id']}/recipients", headers=lead)
+    assert sorted(unit["name"] for unit in assert_status(preview, 200).json()["units"]) == [
+        "万松社区",
+        "隆山社区",
+    ]
+    # A root outside the issuer's reach is no root.
+    jinhu = await login("jinhu_lead")
+    outside = school_campaign(
+        targets={"kinds": ["community"], "root_id": str(county["units"]["安阳街道"].id)}
+    )
+    problem = assert_problem(
+        await client.post("/api/v1/campaigns", json=outside, headers=jinhu), 422, "validation"
+    )
+    assert problem["errors"] == [
+        {"loc": ["body", "targets", "root_id"], "msg": "no such unit in reach", "type": "unit.not_found"}
+    ]
+
+
+async def test_a_draft_changes_targets_and_phases_but_keeps_the_phases_its_tasks_name(client, login, county):
+    edu = await login("edu_officer")
+    tasks = [{"title": "召开动员部署会", "phase": "mobilisation"}, {"title": "开展禁毒课程"}]
+    campaign = assert_status(
+        await client.post("/api/v1/campaigns", json=school_campaign(tasks=tasks), headers=edu), 201
+    ).json()
+    url = f"/api/v1/campaigns/{campaign['id']}"
+    without_mobilisation = [{"name": "组织实施", "start": "2026-10-01", "end": "2026-11-30"}]
+    dropped = await client.patch(url, json={"phases": without_mobilisation}, headers=edu)
+    assert assert_problem(dropped, 422, "validation")["errors"] == [
+        {
+            "loc": ["body", "phases"],
+            "msg": "a task names a phase the campaign would no longer have",
+            "type": "task.phase",
+        }
+    ]
+    school = county["units"]["瑞安市安阳实验中学"]
+    retargeted = await client.patch(
+        url, json={"targets": {"kinds": [], "unit_ids": [str(school.id)]}}, headers=edu
+    )
+    assert assert_status(retargeted, 200).json()["targets"] == {
+        "kinds": [],
+        "root_id": None,
+        "unit_ids": [str(school.id)],
+    }
+    assert [phase["name"] for phase in retargeted.json()["phases"]] == ["动员部署", "组织实施", "总结评价"]
+
+
+async def test_a_published_campaign_moves_only_its_deadline_and_a_closed_one_nothing(
+    client, login, published
+):
+    campaign = await published()
+    edu = await login("edu_officer")
+    url = f"/api/v1/campaigns/{campaign['id']}"
+    retitled = await client.patch(url, json={"title": "改名"}, headers=edu)
+    problem = assert_problem(retitled, 409, "conflict")
+    assert (problem["detail"], problem["campaign_status"]) == (
+        "A published campaign can only move its report deadline.",
+        "published",
+    )
+    moved = await client.patch(url, json={"report_deadline": "2099-12-31"}, headers=edu)
+    assert assert_status(moved, 200).json()["report_deadline"] == "2099-12-31"
+    assert_status(await client.post(f"{url}/close", headers=edu), 200)
+    closed = await client.patch(url, json={"report_deadline": "2099-12-30"}, headers=edu)
+    problem = assert_problem(closed, 409, "conflict")
+    assert (problem["detail"], problem["campaign_status"]) == ("The campaign is closed.", "closed")
+    assert (await client.get(url, headers=edu)).json()["report_deadline"] == "2099-12-31"

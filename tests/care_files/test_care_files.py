@@ -590,3 +590,46 @@ async def test_the_timeline_keeps_each_files_monthly_summary_for_the_rates(
         (2026, 9): (1, 0),
         (2026, 11): (2, 1),
     }
+
+
+async def test_a_lead_is_refused_what_the_files_state_does_not_allow(
+    client, login, open_file, register, person
+):
+    lead = await login("jinhu_lead")
+    care_file = await open_file()
+    url = f"{CARE_FILES}/{care_file['id']}"
+    no_alert = await client.post(f"{url}/alert/acknowledge", headers=lead)
+    assert assert_problem(no_alert, 409, "conflict")["detail"] == "The file has no alert."
+    not_asked = await client.post(f"{url}/closure/approve", json={"comment": "同意"}, headers=lead)
+    assert (
+        assert_problem(not_asked, 409, "conflict")["detail"] == "No closure has been requested for this file."
+    )
+    assert (await client.get(url, headers=lead)).json()["status"] == "open"
+    # A file opened by a registration in a sensitive category names nobody until a lead assigns it.
+    minor = await register(person(), risk_categories=["nps_abuse"], substances=["etomidate"])
+    unassigned = (await client.get(CARE_FILES, params={"minor_id": minor["id"]}, headers=lead)).json()[
+        "items"
+    ]
+    assert [item["lead_worker"] for item in unassigned] == [None]
+    nobody = await client.post(f"{CARE_FILES}/{unassigned[0]['id']}/assignment/confirm", headers=lead)
+    assert assert_problem(nobody, 409, "conflict")["detail"] == (
+        "The file names nobody responsible yet; name a lead social worker first."
+    )
+
+
+async def test_a_closed_file_takes_no_plan_change_and_no_confirmation(client, login, open_file):
+    care_file = await open_file()
+    url = f"{CARE_FILES}/{care_file['id']}"
+    worker, lead = await login("jinhu_worker"), await login("jinhu_lead")
+    assert_status(await client.post(f"{url}/closure", json={"reason": "stable"}, headers=worker), 200)
+    assert_status(await client.post(f"{url}/closure/approve", json={"comment": "同意"}, headers=lead), 200)
+    plan = await client.patch(url, json={"interval_days": 10}, headers=worker)
+    assert (
+        assert_problem(plan, 409, "conflict")["detail"]
+        == "The file is closed; reopen it before changing the plan."
+    )
+    confirm = await client.post(f"{url}/assignment/confirm", headers=lead)
+    assert assert_problem(confirm, 409, "conflict")["detail"] == "The file is closed."
+    shown = (await client.get(url, headers=lead)).json()
+    assert shown["status"] == "closed"
+    assert shown["plan"]["interval_days"] == 14  # the unit's default for medium risk, as opened

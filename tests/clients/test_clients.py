@@ -1,6 +1,6 @@
 """Machine clients: the secret shown once, rotated, disabled; only integration scopes."""
 
-from tests.conftest import DEMO_CLIENT_SECRET, assert_problem
+from tests.conftest import DEMO_CLIENT_SECRET, assert_problem, assert_status
 
 CLIENTS = "/api/v1/clients"
 TOKEN = "/api/v1/auth/token"
@@ -89,3 +89,45 @@ async def test_a_machine_client_cannot_administer(client, county):
     assert_problem(await client.get(CLIENTS, headers=headers), 403)
     assert_problem(await client.get("/api/v1/users", headers=headers), 403)
     assert_problem(await client.get("/api/v1/units", headers=headers), 403)
+
+
+async def test_no_client_is_made_for_a_deactivated_unit(client, login, county):
+    headers = await login("admin")
+    station = county["units"]["安阳派出所"]
+    assert_status(
+        await client.patch(f"/api/v1/units/{station.id}", json={"is_active": False}, headers=headers), 200
+    )
+    body = {
+        "client_id": "police-anyang",
+        "name": "安阳派出所警务系统",
+        "unit_id": str(station.id),
+        "scopes": ["seizures:write"],
+    }
+    problem = assert_problem(await client.post(CLIENTS, json=body, headers=headers), 422, "validation")
+    assert problem["errors"] == [
+        {"loc": ["body", "unit_id"], "msg": "the unit is deactivated", "type": "unit.inactive"}
+    ]
+    assert (await client.get(CLIENTS, params={"q": "police-anyang"}, headers=headers)).json()["total"] == 0
+
+
+async def test_a_renamed_client_is_a_new_version_and_an_unchanged_one_is_not(client, login):
+    headers = await login("admin")
+    police = (await client.get(CLIENTS, params={"q": "police-jinhu"}, headers=headers)).json()["items"][0]
+    url = f"{CLIENTS}/{police['id']}"
+    renamed = assert_status(
+        await client.patch(url, json={"name": "锦湖派出所新警务系统"}, headers=headers), 200
+    )
+    assert (renamed.json()["name"], renamed.json()["version"]) == ("锦湖派出所新警务系统", 2)
+    same = await client.patch(
+        url,
+        json={
+            "name": "锦湖派出所新警务系统",
+            "scopes": ["seizures:write", "seizures:read"],
+            "is_active": True,
+        },
+        headers=headers,
+    )
+    assert assert_status(same, 200).json()["version"] == 2
+    assert same.headers["ETag"] == '"2"'
+    # Still the same client: its secret still gives a token.
+    assert (await _client_token(client, "police-jinhu", DEMO_CLIENT_SECRET)).status_code == 200

@@ -8,6 +8,7 @@ import re
 import time
 import zipfile
 from datetime import date, datetime
+from typing import Any
 
 from openpyxl import Workbook
 
@@ -213,3 +214,154 @@ async def test_an_id_number_in_a_number_cell_has_lost_digits(person, upload, fin
     )
     (row,) = job["report"]["rows"]
     assert row["problems"][0]["code"] == "id_number.number_cell"
+
+
+PHARMACY_HEADERS = ("药店名称", "检查日期", "销售数量（盒）", "是否查验处方")
+
+
+async def test_typed_cells_of_a_pharmacy_form_are_judged_by_what_they_hold(client, login, upload, finished):
+    rows = [
+        # row 2: typed as Excel would type them — a date at midnight, a whole number, a ticked box: ok
+        {
+            "药店名称": "瑞安市锦湖大药房",
+            "检查日期": datetime(2024, 5, 10),
+            "销售数量（盒）": 3,
+            "是否查验处方": True,
+        },
+        # row 3: a time of day in the date, a fraction of a box
+        {
+            "药店名称": "安康药店",
+            "检查日期": datetime(2024, 5, 10, 14, 30),
+            "销售数量（盒）": 2.5,
+            "是否查验处方": False,
+        },
+        # row 4: a date as a bare number, a negative count
+        {"药店名称": "仁和药店", "检查日期": 45422, "销售数量（盒）": -1, "是否查验处方": "否"},
+        # row 5: a name longer than the column holds, a tick where a count belongs
+        {"药店名称": "药" * 201, "检查日期": date(2024, 5, 10), "销售数量（盒）": True, "是否查验处方": "是"},
+    ]
+    job = await finished(await upload(xlsx(rows, PHARMACY_HEADERS), kind="pharmacy_checks"))
+    assert (job["rows_ok"], job["rows_invalid"]) == (1, 3)
+    report = rows_by_number(job)
+    problems = {
+        number: [(p["column"], p["code"], p["message"]) for p in report[number]["problems"]]
+        for number in report
+    }
+    assert problems == {
+        3: [
+            ("检查日期", "cell.date_time", "a date without a time of day is expected"),
+            ("销售数量（盒）", "cell.count", "a whole number is expected"),
+        ],
+        4: [
+            ("检查日期", "cell.date_number", "a date is expected, not a number; format the cell as a date"),
+            ("销售数量（盒）", "cell.count", "a whole number is expected"),
+        ],
+        5: [
+            ("药店名称", "cell.too_long", "at most 200 characters"),
+            ("销售数量（盒）", "cell.count", "a whole number is expected"),
+        ],
+    }
+    committed = await finished(
+        await upload(xlsx(rows, PHARMACY_HEADERS), kind="pharmacy_checks", mode="commit")
+    )
+    assert committed["rows_applied"] == 1
+    (check,) = assert_status(
+        await client.get("/api/v1/pharmacy-checks", headers=await login("jinhu_worker")), 200
+    ).json()["items"]
+    assert (check["pharmacy_name"], check["checked_on"], check["quantity"], check["prescription_seen"]) == (
+        "瑞安市锦湖大药房",
+        "2024-05-10",
+        3,
+        True,
+    )
+
+
+async def test_phones_division_codes_and_repeated_categories_in_a_screening_form(person, upload, finished):
+    headers = (*SCREENING_HEADERS, "联系电话", "户籍地区划代码")
+    rows = [
+        # row 2: a landline, a division code, a category named twice and a trailing separator: ok
+        screening_row(
+            person(), 人员类别="辍学、辍学，", 联系电话="0577-65812345", 户籍地区划代码="330381005001"
+        ),
+        # row 3: a phone too short, a division code of six digits
+        screening_row(person(), 联系电话="12345", 户籍地区划代码="330381"),
+    ]
+    job = await finished(await upload(xlsx(rows, headers)))
+    assert (job["rows_ok"], job["rows_invalid"]) == (1, 1)
+    report = rows_by_number(job)
+    assert set(report) == {3}
+    assert [(p["column"], p["code"], p["message"]) for p in report[3]["problems"]] == [
+        ("联系电话", "cell.phone", "must be an 11-digit mobile number or a landline such as 0577-65812345"),
+        ("户籍地区划代码", "cell.division_code", "a 12-digit division code is expected"),
+    ]
+
+
+def _zip_of(names: list[str]) -> bytes:
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w") as archive:
+        for name in names:
+            archive.writestr(name, "<x/>")
+    return content.getvalue()
+
+
+def _workbook(*sheets: tuple[str, list[list[Any]], str]) -> bytes:
+    """Sheets as (title, rows, state): what a station's own workbook might hold."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows, state in sheets:
+        sheet = workbook.create_sheet(title)
+        sheet.sheet_state = state
+        for row in rows:
+            sheet.append(row)
+    content = io.BytesIO()
+    workbook.save(content)
+    return content.getvalue()
+
+
+async def test_archives_that_are_no_workbook_are_refused_before_they_are_read(upload):
+    word = await upload(_zip_of(["[Content_Types].xml", "word/document.xml"]), filename="通知.xlsx")
+    assert (
+        assert_problem(word, 415)["detail"] == "This file is not a spreadsheet; upload an .xlsx or .csv file."
+    )
+    many_parts = await upload(_zip_of([f"xl/part{index}.xml" for index in range(2001)]))
+    assert assert_problem(many_parts, 422, "validation")["errors"] == [
+        {
+            "loc": ["body", "file"],
+            "msg": "The .xlsx file has too many parts to be a worksheet.",
+            "type": "import.zip_bomb",
+        }
+    ]
+
+
+async def test_which_worksheet_is_read_and_when_there_is_none(person, upload, finished):
+    row = screening_row(person())
+    filled = [list(SCREENING_HEADERS), [row[header] for header in SCREENING_HEADERS]]
+    only_instructions = await finished(
+        await upload(_workbook(("说明", [["请按模板填写"]], "visible"), ("排查表", filled, "hidden")))
+    )
+    assert (only_instructions["status"], only_instructions["error"]) == (
+        "failed",
+        {"code": "import.no_sheet", "message": "The workbook has no visible worksheet to read."},
+    )
+    empty = await finished(await upload(_workbook(("排查表", [], "visible"))))
+    assert (empty["status"], empty["error"]) == (
+        "failed",
+        {"code": "import.empty_sheet", "message": "The worksheet 排查表 is empty."},
+    )
+    two = await finished(
+        await upload(_workbook(("排查表", filled, "visible"), ("汇总", [["合计", 1]], "visible")))
+    )
+    assert (two["status"], two["rows_total"], two["rows_ok"]) == ("finished", 1, 1)
+    assert two["report"]["notes"] == ["Read the worksheet 排查表.", "Other worksheets were not read: 汇总."]
+
+
+async def test_a_row_of_spaces_between_rows_is_no_row(person, upload, finished):
+    first, second = screening_row(person()), screening_row(person())
+    rows = [
+        list(SCREENING_HEADERS),
+        [first[header] for header in SCREENING_HEADERS],
+        ["  ", None, " ", None, None, None, None, None],
+        [second[header] for header in SCREENING_HEADERS],
+    ]
+    job = await finished(await upload(_workbook(("排查表", rows, "visible"))))
+    assert (job["status"], job["rows_total"], job["rows_ok"], job["rows_invalid"]) == ("finished", 2, 2, 0)

@@ -435,6 +435,7 @@ async def test_no_route_reaches_a_minor_outside_the_scope(
     [
         ("jinhu_worker", True, True),
         ("jinhu_lead", True, True),
+        ("county_lead", True, True),
         ("jinhu_police", True, False),
         ("school_teacher", False, False),
         ("auditor", False, False),
@@ -447,15 +448,19 @@ async def test_the_policy_endpoint_tells_each_role_what_it_may_do(
     policy = (await client.get(f"{MINORS}/policy", headers=await login(account))).json()
     assert policy["may_search_names"] is searches_names
     assert policy["may_filter_sensitive"] is filters_sensitive
-    expected = _expected_visibility(account, "list")
-    assert {field: seen for field, seen in policy["list_fields"].items() if seen != F} == {
-        field: seen for field, seen in expected.items() if seen != F
-    }
+    # Of an unsealed record, to a reader who is not named responsible (a responsible caseworker's own shape
+    # is per record, not the role's): the list and the detail view each as the table says.
+    for view in ("list", "detail"):
+        expected = _expected_visibility(account, view)
+        assert {field: seen for field, seen in policy[f"{view}_fields"].items() if seen != F} == {
+            field: seen for field, seen in expected.items() if seen != F
+        }, view
+    # Sealed facts are revealable only on a sealed record: the policy (unsealed records) never offers them.
     assert policy["revealable_fields"] == (REVEALABLE if searches_names else [])
     assert "nps_abuse" in policy["sensitive_risk_categories"]
     assert "left_behind" not in policy["sensitive_risk_categories"]
-    assert policy["may_edit"] is (account in ("jinhu_worker", "jinhu_lead"))
-    assert policy["may_change_status"] is (account == "jinhu_lead")
+    assert policy["may_edit"] is (account in ("jinhu_worker", "jinhu_lead", "county_lead"))
+    assert policy["may_change_status"] is (account in ("jinhu_lead", "county_lead"))
 
 
 async def _file_of(client, login, minor_id):
@@ -493,6 +498,31 @@ async def test_a_lead_naming_a_caseworker_responsible_shows_her_the_identity_in_
         for item in (await client.get(MINORS, params={"limit": 200}, headers=headers)).json()["items"]
     }
     _check(listed[created["id"]], "jinhu_pupil", account, "list", responsible=responsible)
+
+
+async def test_responsibility_for_one_minor_shows_no_other_minors_identity(client, login, samples):
+    """Named responsible on 欧阳小明's file, the social worker still sees 张晓 (same station, no file naming
+    her) masked in the detail view, as any caseworker does."""
+    care_file = await _file_of(client, login, samples["jinhu_pupil"]["id"])
+    worker = await login("jinhu_worker")
+    worker_id = (await client.get("/api/v1/me", headers=worker)).json()["id"]
+    named = await client.patch(
+        f"/api/v1/care-files/{care_file['id']}",
+        json={"lead_worker_id": worker_id},
+        headers=await login("jinhu_lead"),
+    )
+    assert named.status_code == 200, named.text
+    assert named.json()["assignment_confirmed"] is True
+    _check(
+        (await client.get(f"{MINORS}/{samples['jinhu_pupil']['id']}", headers=worker)).json(),
+        "jinhu_pupil",
+        "jinhu_worker",
+        "detail",
+        responsible=True,
+    )
+    other = (await client.get(f"{MINORS}/{samples['jinhu_other']['id']}", headers=worker)).json()
+    _check(other, "jinhu_other", "jinhu_worker", "detail")
+    assert (other["name"], other["id_number"]) == ("张*", "330381********0817")
 
 
 async def test_a_worker_who_names_herself_waits_for_a_lead(client, login, samples):

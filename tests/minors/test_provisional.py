@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from backend.db import local_today
 from backend.identity import make_mainland_id
-from tests.conftest import assert_problem, client_for, password_token
+from tests.conftest import assert_problem, assert_status, client_for, password_token
 from tests.minors.conftest import MINORS, minor_body
 
 CARE_FILES = "/api/v1/care-files"
@@ -465,3 +465,77 @@ async def test_merging_a_record_under_transfer_is_refused_before_birth_dates_are
     assert [answer.status_code for answer in answers] == [409, 409]
     after = (await client.get(f"{MINORS}/{provisional['id']}", headers=headers)).json()
     assert (after["verification_status"], after["version"]) == ("provisional", 1)
+
+
+async def test_a_number_that_makes_the_person_an_adult_is_refused(
+    client, login, county, register_provisional
+):
+    today = local_today()
+    if (today.month, today.day) == (12, 31):
+        pytest.skip("on 31 December no year of birth holds both a minor and an adult")
+    # Born some day of the year 18 years back: a minor if born late in it, an adult if born on 1 January.
+    created = await register_provisional(birth=date(today.year - 18, 6, 1), precision="year")
+    number = make_mainland_id("330381", date(today.year - 18, 1, 1), 17)
+    headers = await login("jinhu_worker")
+    response = await client.post(
+        f"{MINORS}/{created['id']}/verify", json={"id_number": number}, headers=headers
+    )
+    assert assert_problem(response, 422, "validation")["errors"] == [
+        {"loc": ["body", "id_number"], "msg": "the person is 18 or older, not a minor", "type": "minor.adult"}
+    ]
+    after = assert_status(await client.get(f"{MINORS}/{created['id']}", headers=headers), 200).json()
+    assert after["verification_status"] == "provisional"
+    assert after["version"] == 1
+
+
+async def test_records_whose_birth_dates_cannot_agree_are_not_merged(
+    client, login, county, person, register, register_provisional
+):
+    headers = await login("jinhu_worker")
+    someone = person(gender="male", age=14)
+    existing = await register(someone)
+    # Known to be born two years earlier than the registered person, to the year.
+    provisional = await register_provisional(
+        gender="male", birth=date(someone.birth_date.year - 2, 1, 1), precision="year"
+    )
+    url = f"{MINORS}/{provisional['id']}/merge"
+    response = await client.post(url, json={"into_id": existing["id"]}, headers=headers)
+    assert assert_problem(response, 422, "validation")["errors"] == [
+        {
+            "loc": ["body", "into_id"],
+            "msg": "the two records' birth dates do not agree",
+            "type": "minor.merge_birth_date_mismatch",
+        }
+    ]
+    after = assert_status(await client.get(f"{MINORS}/{provisional['id']}", headers=headers), 200).json()
+    assert after["verification_status"] == "provisional"
+
+
+async def test_a_document_other_than_a_mainland_id_is_checked_for_its_form_and_facts(
+    client, login, county, register_provisional
+):
+    headers = await login("jinhu_worker")
+    birth = born_years_ago(15, 3, 1)
+    created = await register_provisional(birth=birth, precision="month", gender="male")
+    url = f"{MINORS}/{created['id']}/verify"
+    permit = {"id_document_type": "hk_macao_permit", "id_number": "H12345678"}
+    for body, message in (
+        ({**permit, "id_number": "H1-2345"}, "id_number: must be 5–30 letters and digits"),
+        (permit, "gender and birth_date are required when the document is not a mainland ID"),
+    ):
+        problem = assert_problem(await client.post(url, json=body, headers=headers), 422, "validation")
+        assert [error["msg"] for error in problem["errors"]] == [message]
+        assert body["id_number"] not in str(problem)
+    registering = minor_body(
+        type("P", (), {"name": "陈安", "id_number": "H1_234", "phone": None})(),
+        id_document_type="hk_macao_permit",
+        gender="male",
+        birth_date=birth.isoformat(),
+    )
+    problem = assert_problem(await client.post(MINORS, json=registering, headers=headers), 422, "validation")
+    assert [error["msg"] for error in problem["errors"]] == ["id_number: must be 5–30 letters and digits"]
+    verified = await client.post(
+        url, json={**permit, "gender": "male", "birth_date": birth.isoformat()}, headers=headers
+    )
+    answer = assert_status(verified, 200).json()
+    assert (answer["verification_status"], answer["id_number"]) == ("verified", "H1*****78")

@@ -1,14 +1,16 @@
 """Registering, finding and changing minors; one person, one record; encryption at rest."""
 
 import logging
+import uuid
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from backend.db import local_today
 from backend.identity import make_mainland_id
 from backend.minors.models import Minor
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, assert_status
 from tests.minors.conftest import MINORS, minor_body
 
 
@@ -181,9 +183,12 @@ async def test_list_filters(client, login, register, person, county):
     assert_problem(await client.get(MINORS, params={"sort": "-birth_date"}, headers=headers), 422)
     assert await total(status="closed") == 0
     assert await total(within=str(county["units"]["锦湖街道"].id)) == 2
-    assert_problem(
-        await client.get(MINORS, params={"within": str(county["units"]["安阳街道"].id)}, headers=headers), 422
+    outside = await client.get(
+        MINORS, params={"within": str(county["units"]["安阳街道"].id)}, headers=headers
     )
+    assert assert_problem(outside, 422, "validation")["errors"] == [
+        {"loc": ["query", "within"], "msg": "no such unit in your scope", "type": "unit.not_found"}
+    ]
     county_lead = await login("county_lead")
     assert (await client.get(MINORS, headers=county_lead)).json()["total"] == 3
 
@@ -193,10 +198,11 @@ async def test_name_search_only_for_roles_that_may_see_names(client, login, regi
     await register(someone)
     found = await client.get(MINORS, params={"q": someone.name[1:]}, headers=await login("jinhu_worker"))
     assert found.json()["total"] == 1
-    assert_problem(
-        await client.get(MINORS, params={"q": someone.name}, headers=await login("school_teacher")), 403
-    )
-    assert_problem(await client.get(MINORS, params={"q": someone.name}, headers=await login("auditor")), 403)
+    for username in ("school_teacher", "auditor"):
+        refused = await client.get(MINORS, params={"q": someone.name}, headers=await login(username))
+        assert assert_problem(refused, 403, "forbidden")["detail"] == (
+            "Searching by name needs a role that may see identities."
+        )
 
 
 async def test_sensitive_filters_are_refused_to_roles_without_drug_use_facts(
@@ -205,8 +211,11 @@ async def test_sensitive_filters_are_refused_to_roles_without_drug_use_facts(
     await register(person())
     for username in ("school_teacher", "jinhu_police", "auditor", "admin"):
         headers = await login(username)
-        assert_problem(await client.get(MINORS, params={"substance": "etomidate"}, headers=headers), 403)
-        assert_problem(await client.get(MINORS, params={"category": "nps_abuse"}, headers=headers), 403)
+        for name, value in (("substance", "etomidate"), ("category", "nps_abuse")):
+            refused = await client.get(MINORS, params={name: value}, headers=headers)
+            assert assert_problem(refused, 403, "forbidden")["detail"] == (
+                f"Filtering by {name} needs access to drug-use facts."
+            ), (username, name)
     assert (
         await client.get(MINORS, params={"category": "left_behind"}, headers=await login("auditor"))
     ).status_code == 200
@@ -335,3 +344,165 @@ async def test_name_search_matches_wildcards_literally(client, login, register, 
         response = await client.get(MINORS, params={"q": text}, headers=headers)
         assert response.json()["total"] == 0, text
     assert (await client.get(MINORS, params={"q": someone.name}, headers=headers)).json()["total"] == 1
+
+
+async def test_a_station_is_named_to_manage_a_minor_never_a_school_or_a_deactivated_unit(
+    client, login, person, county
+):
+    headers = await login("jinhu_worker")
+    assert_status(
+        await client.patch(
+            f"/api/v1/units/{county['units']['虹桥社区'].id}",
+            json={"is_active": False},
+            headers=await login("admin"),
+        ),
+        200,
+    )
+    for name in ("瑞安市锦湖中学", "锦湖派出所", "虹桥社区"):
+        body = minor_body(person(), managing_unit_id=str(county["units"][name].id))
+        problem = assert_problem(await client.post(MINORS, json=body, headers=headers), 422, "validation")
+        assert problem["errors"] == [
+            {
+                "loc": ["body", "managing_unit_id"],
+                "msg": "must be an active township, community or county office",
+                "type": "unit.kind",
+            }
+        ], name
+    assert (await client.get(MINORS, headers=headers)).json()["total"] == 0
+    # A community of the township is a station that may manage.
+    body = minor_body(person(), managing_unit_id=str(county["units"]["滨江社区"].id))
+    created = assert_status(await client.post(MINORS, json=body, headers=headers), 201).json()
+    assert created["managing_unit"]["name"] == "滨江社区"
+
+
+async def test_an_edit_may_not_merge_by_status_nor_name_a_unit_that_is_no_school(
+    client, login, register, person, county
+):
+    created = await register(person())
+    url = f"{MINORS}/{created['id']}"
+    lead = await login("jinhu_lead")
+    merged = await client.patch(url, json={"status": "merged"}, headers=lead)
+    assert assert_problem(merged, 422, "validation")["errors"] == [
+        {
+            "loc": ["body", "status"],
+            "msg": "records are merged through the merge action, not by status",
+            "type": "minor.status_merged",
+        }
+    ]
+    not_school = await client.patch(
+        url, json={"school_id": str(county["units"]["滨江社区"].id)}, headers=lead
+    )
+    assert assert_problem(not_school, 422, "validation")["errors"] == [
+        {"loc": ["body", "school_id"], "msg": "no such school", "type": "unit.not_school"}
+    ]
+    after = (await client.get(url, headers=lead)).json()
+    assert after["version"] == 1
+    assert after["status"] == "active"
+    assert after["school"] is None
+
+
+async def test_an_edit_of_addresses_and_school_shows_the_new_township_and_an_unchanged_edit_is_no_version(
+    client, login, register, person, county
+):
+    created = await register(person())
+    url = f"{MINORS}/{created['id']}"
+    worker = await login("jinhu_worker")
+    changes = {
+        "household_division_code": "330381001001",
+        "household_address": "安阳街道万松社区5幢201室",
+        "residence_division_code": "330381107201",
+        "residence_address": "马屿镇马屿村12号",
+        "school_id": str(county["units"]["瑞安市安阳实验中学"].id),
+    }
+    edited = assert_status(await client.patch(url, json=changes, headers=worker), 200).json()
+    assert edited["version"] == 2
+    # A worker who is not responsible sees the addresses masked to their township.
+    assert edited["household_address"] == "安阳街道"
+    assert edited["residence_address"] == "马屿镇"
+    assert edited["school"]["name"] == "瑞安市安阳实验中学"
+    same = assert_status(await client.patch(url, json=changes, headers=worker), 200)
+    assert same.json()["version"] == 2
+    assert same.headers["ETag"] == '"2"'
+    # A code that names no unit of the county leaves no township to show.
+    outside = await client.patch(url, json={"residence_division_code": "110101001001"}, headers=worker)
+    assert assert_status(outside, 200).json()["residence_address"] is None
+
+
+async def test_age_filters_count_whole_years_to_the_day(client, login, person, county):
+    today = local_today()
+    if (today.month, today.day) in ((2, 28), (2, 29)):
+        pytest.skip("a birthday on 29 February has no same day sixteen years on or back")
+    tomorrow = today + timedelta(days=1)
+    born = {
+        "sixteen today": today.replace(year=today.year - 16),
+        "sixteen tomorrow": tomorrow.replace(year=tomorrow.year - 16),
+        "fifteen today": today.replace(year=today.year - 15),
+    }
+    headers = await login("jinhu_worker")
+    ids = {}
+    for sequence, (who, birth) in enumerate(born.items(), start=1):
+        body = minor_body(person(), id_number=make_mainland_id("330381", birth, 2 * sequence + 1))
+        ids[assert_status(await client.post(MINORS, json=body, headers=headers), 201).json()["id"]] = who
+
+    async def found(**params):
+        answer = assert_status(await client.get(MINORS, params={**params, "limit": 50}, headers=headers), 200)
+        return {ids[item["id"]] for item in answer.json()["items"]}
+
+    assert await found(age_max=15) == {"sixteen tomorrow", "fifteen today"}
+    assert await found(age_min=16) == {"sixteen today"}
+    assert await found(age_min=15, age_max=15) == {"sixteen tomorrow", "fifteen today"}
+    assert await found(age_max=14) == set()
+
+
+async def test_each_order_of_the_list_is_its_own(client, login, register, person, county):
+    """The list's statements are kept per shape of request: two orders of the same filters are two shapes."""
+    registered = []
+    for level in ("low", "high", "medium"):
+        registered.append((await register(person(), risk_level=level))["id"])
+    headers = await login("jinhu_worker")
+
+    async def order(sort: str) -> list[str]:
+        answer = assert_status(await client.get(MINORS, params={"sort": sort}, headers=headers), 200).json()
+        return [item["id"] for item in answer["items"]]
+
+    assert await order("created_at") == registered
+    assert await order("-created_at") == registered[::-1]
+    assert await order("created_at") == registered
+
+
+async def test_turning_18_soon_and_aged_out_to_the_day(app, client, login, register, person, county):
+    """90 days ahead at most is "soon"; 18 today is no longer soon but aged out. Each record is registered at 17
+    and its birth date then set in the database, as time would."""
+    today = local_today()
+    days_to_18 = {"today": 0, "tomorrow": 1, "in 90 days": 90, "in 91 days": 91}
+    targets = {who: today + timedelta(days=days) for who, days in days_to_18.items()}
+    if any((day.month, day.day) == (2, 29) for day in targets.values()):
+        pytest.skip("an eighteenth birthday on 29 February has no birth date 18 years before it")
+    ids = {}
+    for who, eighteenth in targets.items():
+        created = await register(person(age=17))
+        async with app.state.sessionmaker() as session, session.begin():
+            minor = await session.get_one(Minor, uuid.UUID(created["id"]))
+            minor.birth_date = eighteenth.replace(year=eighteenth.year - 18)
+        ids[created["id"]] = who
+    listed = assert_status(
+        await client.get(MINORS, params={"limit": 50}, headers=await login("jinhu_lead")), 200
+    )
+    flags = {
+        ids[item["id"]]: (item["turns_18_soon"], item["aged_out_candidate"])
+        for item in listed.json()["items"]
+    }
+    assert flags == {
+        "today": (False, True),
+        "tomorrow": (True, False),
+        "in 90 days": (True, False),
+        "in 91 days": (False, False),
+    }
+
+
+async def test_a_minor_out_of_scope_is_no_such_minor(client, login, register, person, county):
+    created = await register(person(), as_="other_worker")
+    headers = await login("jinhu_worker")
+    for minor_id in (created["id"], "00000000-0000-0000-0000-000000000000"):
+        problem = assert_problem(await client.get(f"{MINORS}/{minor_id}", headers=headers), 404, "not-found")
+        assert problem["detail"] == "No such minor."

@@ -215,3 +215,26 @@ async def test_a_registration_that_matches_a_minor_managed_elsewhere_is_audited_
     async with app.state.sessionmaker() as session:
         registered = await session.scalar(sa.text("SELECT count(*) FROM minors"))
     assert registered == 3
+
+
+async def test_a_guardian_without_a_phone_is_revealed_without_one(client, login, register, person, county):
+    guardians = [
+        {"relation": "mother", "name": "李秀英", "phone": "13912345678"},
+        {"relation": "grandparent", "name": "李建国"},
+    ]
+    created = await register(person(), guardians=guardians)
+    response = await client.post(
+        f"{MINORS}/{created['id']}/reveal",
+        json={"reason": "家访前核实监护人联系方式", "fields": ["guardians"]},
+        headers=await login("jinhu_worker"),
+    )
+    assert assert_status(response, 200).json()["values"] == {
+        "guardians": [
+            {"relation": "mother", "name": "李秀英", "phone": "13912345678"},
+            {"relation": "grandparent", "name": "李建国", "phone": None},
+        ]
+    }
+    assert created["guardians"] == [
+        {"relation": "mother", "name": "李**", "phone": "139****5678"},
+        {"relation": "grandparent", "name": "李**", "phone": None},
+    ]

@@ -4,6 +4,8 @@ the minors behind them (leads and social workers), suppressed to auditors; other
 
 import pytest
 
+from tests.conftest import assert_status, client_token
+
 SCHOOLS = "/api/v1/stats/schools"
 REGIONS = "/api/v1/stats/regions"
 OVERVIEW = "/api/v1/stats/overview"
@@ -61,3 +63,16 @@ async def test_each_reader_gets_small_counts_as_the_table_says(client, login, pu
             dropout = next(entry for entry in answer["minors"]["by_category"] if entry["code"] == "dropout")
             assert answer["suppressed"] is (expected == "suppressed")
             assert dropout["count"] == (HIDDEN if expected == "suppressed" else {"value": 1}), reader
+
+
+async def test_the_education_bureaus_data_platform_gets_suppressed_tables_and_no_dashboard(client, pupils):
+    """A machine client with stats:read (瑞安市教育局数据平台) reads as the bureau's people do: suppressed."""
+    headers = await client_token(client, "edu-bureau")
+    schools = _left_behind_by_school(assert_status(await client.get(SCHOOLS, headers=headers), 200).json())
+    assert schools["瑞安市锦湖中学"] == HIDDEN
+    assert schools["瑞安市锦湖第一小学"] == HIDDEN
+    regions = assert_status(await client.get(REGIONS, headers=headers), 200).json()
+    rows = {item["unit"]["name"]: item["at_risk"]["by_category"]["dropout"] for item in regions["items"]}
+    assert rows["瑞安市禁毒委员会办公室"] == HIDDEN
+    assert rows["锦湖街道"] == HIDDEN
+    assert_status(await client.get(OVERVIEW, headers=headers), 403)

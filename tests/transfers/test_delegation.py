@@ -166,3 +166,33 @@ async def test_the_written_notice_says_delegation_and_its_period(client, login, 
     assert "<h1>重点未成年人委托管理书面通知</h1>" in page.text
     assert f"至{ends:%Y年%m月%d日}落实管理" in page.text
     assert "委托单位（盖章）" in page.text
+
+
+async def test_a_hand_over_is_neither_renewed_nor_ended_nor_delivered_outside(
+    client, login, open_file, county
+):
+    care_file = await open_file()
+    sender = await login("jinhu_worker")
+    handover = await client.post(
+        TRANSFERS,
+        json={
+            "minor_id": care_file["minor"]["id"],
+            "to_unit_id": str(county["units"]["安阳街道"].id),
+            "reason": "实际居住地在安阳街道",
+        },
+        headers=sender,
+    )
+    transfer = assert_status(handover, 201).json()
+    url = f"{TRANSFERS}/{transfer['id']}"
+    new_end = (local_today() + timedelta(days=100)).isoformat()
+    for suffix, body, detail in (
+        ("/renew", {"ends_on": new_end}, "Only a delegation under way is renewed."),
+        ("/end", None, "Only a delegation is ended; a hand-over is final."),
+        ("/delivered", None, "Only a transfer outside the county waits for its notice to be delivered."),
+    ):
+        refused = await client.post(url + suffix, json=body, headers=sender)
+        assert assert_problem(refused, 409, "conflict")["detail"] == detail, suffix
+    unchanged = assert_status(await client.get(url, headers=sender), 200).json()
+    assert unchanged["status"] == "requested"
+    assert unchanged["version"] == transfer["version"] == 1
+    assert unchanged["ends_on"] is None

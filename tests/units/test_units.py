@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from backend.security.principals import in_subtree
 from backend.units.models import Unit
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, assert_status
 
 UNITS = "/api/v1/units"
 
@@ -283,3 +283,76 @@ async def test_subtree_query_is_one_indexed_range_scan(app, county):
             plan = (await connection.execute(sa.text("EXPLAIN " + sql))).all()
             text = " ".join(row[0] for row in plan)
             assert "uq_units_path" in text, text
+
+
+async def test_no_unit_is_moved_to_the_top_and_the_admin_never_moves_their_own(client, login, county):
+    headers = await login("admin")
+    community = county["units"]["滨江社区"]
+    to_top = await client.patch(f"{UNITS}/{community.id}", json={"parent_id": None}, headers=headers)
+    problem = assert_problem(to_top, 422, "validation")
+    assert problem["errors"][0]["loc"] == ["body", "parent_id"]
+    assert problem["errors"][0]["type"] == "unit.root"
+    assert problem["errors"][0]["msg"] == "a unit cannot be moved to the top"
+    # The admin's own unit is the county office: moving it is refused before any other check of the parent.
+    root = county["units"]["瑞安市禁毒委员会办公室"]
+    own = await client.patch(
+        f"{UNITS}/{root.id}", json={"parent_id": str(county["units"]["瑞安市教育局"].id)}, headers=headers
+    )
+    assert assert_problem(own, 403, "forbidden")["detail"] == "You cannot move your own unit."
+    for unit in (community, root):
+        unchanged = (await client.get(f"{UNITS}/{unit.id}", headers=headers)).json()
+        assert unchanged["version"] == 1
+        assert unchanged["parent_id"] == (str(unit.parent_id) if unit.parent_id else None)
+
+
+async def test_a_unit_is_neither_moved_nor_reactivated_under_a_deactivated_parent(client, login, county):
+    headers = await login("admin")
+    anyang, longshan = county["units"]["安阳街道"], county["units"]["隆山社区"]
+    # A township emptied and deactivated: its last active community goes first, then the township itself.
+    for name in ("万松社区", "隆山社区", "安阳派出所", "瑞安市安阳实验中学"):
+        unit_id = county["units"][name].id
+        assert_status(
+            await client.patch(f"{UNITS}/{unit_id}", json={"is_active": False}, headers=headers), 200
+        )
+    assert_status(await client.patch(f"{UNITS}/{anyang.id}", json={"is_active": False}, headers=headers), 200)
+
+    moved = await client.patch(
+        f"{UNITS}/{county['units']['滨江社区'].id}", json={"parent_id": str(anyang.id)}, headers=headers
+    )
+    problem = assert_problem(moved, 422, "validation")
+    assert problem["errors"][0]["type"] == "unit.inactive"
+    assert problem["errors"][0]["msg"] == "the parent unit is deactivated"
+
+    reactivated = await client.patch(f"{UNITS}/{longshan.id}", json={"is_active": True}, headers=headers)
+    assert assert_problem(reactivated, 409, "conflict")["detail"] == (
+        "Its parent unit is deactivated; reactivate that first."
+    )
+    assert (await client.get(f"{UNITS}/{longshan.id}", headers=headers)).json()["is_active"] is False
+    # Parent first, then the community: both active again.
+    assert_status(await client.patch(f"{UNITS}/{anyang.id}", json={"is_active": True}, headers=headers), 200)
+    again = await client.patch(f"{UNITS}/{longshan.id}", json={"is_active": True}, headers=headers)
+    assert assert_status(again, 200).json()["is_active"] is True
+
+
+async def test_a_new_division_code_is_a_new_version_and_an_unchanged_patch_is_not(client, login, county):
+    headers = await login("admin")
+    community = county["units"]["虹桥社区"]
+    recoded = await client.patch(
+        f"{UNITS}/{community.id}", json={"division_code": "330381005013"}, headers=headers
+    )
+    assert assert_status(recoded, 200).json()["division_code"] == "330381005013"
+    assert recoded.json()["version"] == 2
+    # The same values again: nothing changes, so neither the version nor the audit trail moves.
+    auditor = await login("auditor")
+    events = {"object_type": "unit", "object_id": str(community.id)}
+    events_before = (await client.get("/api/v1/audit-events", params=events, headers=auditor)).json()["total"]
+    assert events_before == 2  # created (the seed) and recoded
+    same = await client.patch(
+        f"{UNITS}/{community.id}",
+        json={"name": "虹桥社区", "division_code": "330381005013", "is_active": True},
+        headers=headers,
+    )
+    assert assert_status(same, 200).json()["version"] == 2
+    assert same.headers["ETag"] == '"2"'
+    events_after = (await client.get("/api/v1/audit-events", params=events, headers=auditor)).json()["total"]
+    assert events_after == 2

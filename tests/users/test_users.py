@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from backend.users.models import User
-from tests.conftest import DEMO_PASSWORD, assert_problem, password_token
+from tests.conftest import DEMO_PASSWORD, assert_problem, assert_status, password_token
 
 USERS = "/api/v1/users"
 STRONG = "Lanterns-Harbor-2026"
@@ -223,3 +223,27 @@ async def test_machine_clients_have_no_password(client, county):
         headers={"Authorization": f"Bearer {token['access_token']}"},
     )
     assert_problem(response, 403)
+
+
+async def test_no_person_is_placed_in_a_deactivated_unit(app, client, login, county):
+    headers = await login("admin")
+    longshan = county["units"]["隆山社区"]
+    assert_status(
+        await client.patch(f"/api/v1/units/{longshan.id}", json={"is_active": False}, headers=headers), 200
+    )
+    body = {
+        "username": "longshan_worker",
+        "display_name": "隆山社工",
+        "role": "caseworker",
+        "unit_id": str(longshan.id),
+    }
+    problem = assert_problem(await client.post(USERS, json=body, headers=headers), 422, "validation")
+    assert problem["errors"] == [
+        {"loc": ["body", "unit_id"], "msg": "the unit is deactivated", "type": "unit.inactive"}
+    ]
+    worker = await _user(client, headers, "other_worker")
+    moved = await client.patch(f"{USERS}/{worker['id']}", json={"unit_id": str(longshan.id)}, headers=headers)
+    assert assert_problem(moved, 422, "validation")["errors"][0]["type"] == "unit.inactive"
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(sa.select(User).where(User.username == "longshan_worker")) is None
+    assert (await client.get(f"{USERS}/{worker['id']}", headers=headers)).json()["unit"]["name"] == "安阳街道"

@@ -216,3 +216,149 @@ async def test_a_check_keeps_its_evidence_files_judged_by_content(client, login,
     assert [item["filename"] for item in detail["checks"][0]["evidence"]] == ["现场.png"]
     other = await login("other_worker")
     assert_problem(await client.get(f"{evidence_path}/{evidence['id']}", headers=other), 404)
+
+
+async def test_a_venue_edit_keeps_its_required_fields_and_its_scope(client, login, county):
+    worker = await login("jinhu_worker")
+    venue = assert_status(await client.post(VENUES, json=venue_body(), headers=worker), 201).json()
+    url = f"{VENUES}/{venue['id']}"
+    for field in ("name", "kind", "status", "near_school", "unit_id"):
+        problem = assert_problem(
+            await client.patch(url, json={field: None}, headers=worker), 422, "validation"
+        )
+        assert problem["errors"] == [
+            {"loc": ["body", field], "msg": "this field cannot be emptied", "type": "venue.required"}
+        ]
+    outside = await client.patch(url, json={"unit_id": str(county["units"]["安阳街道"].id)}, headers=worker)
+    assert assert_problem(outside, 422, "validation")["errors"][0]["loc"] == ["body", "unit_id"]
+    not_school = await client.patch(
+        url, json={"school_id": str(county["units"]["滨江社区"].id)}, headers=worker
+    )
+    assert assert_problem(not_school, 422, "validation")["errors"][0]["type"] == "venue.not_a_school"
+    unchanged = assert_status(await client.get(url, headers=worker), 200).json()
+    assert (unchanged["version"], unchanged["name"], unchanged["near_school"]) == (
+        1,
+        "锦湖街道星光KTV",
+        False,
+    )
+    # Naming a school of the township makes it a venue near a school; a community of it may keep it.
+    moved = await client.patch(
+        url,
+        json={
+            "school_id": str(county["units"]["瑞安市锦湖中学"].id),
+            "unit_id": str(county["units"]["滨江社区"].id),
+        },
+        headers=worker,
+    )
+    changed = assert_status(moved, 200).json()
+    assert changed["near_school"] is True
+    assert changed["school"]["name"] == "瑞安市锦湖中学"
+    assert changed["unit"]["name"] == "滨江社区"
+    assert changed["version"] == 2
+
+
+async def test_a_check_entered_late_for_an_earlier_day_leaves_the_latest_findings_in_force(
+    client, login, county
+):
+    worker = await login("jinhu_worker")
+    venue = assert_status(await client.post(VENUES, json=venue_body(), headers=worker), 201).json()
+    today = local_today()
+    latest = {
+        "checked_on": (today - timedelta(days=2)).isoformat(),
+        "findings": "未发现涉毒问题",
+        "follow_up_on": (today + timedelta(days=60)).isoformat(),
+    }
+    earlier = {
+        "checked_on": (today - timedelta(days=20)).isoformat(),
+        "findings": "包厢内发现疑似笑气气罐",
+        "hazard_found": True,
+        "follow_up_on": (today - timedelta(days=5)).isoformat(),
+    }
+    for body in (latest, earlier):
+        assert_status(await client.post(f"{VENUES}/{venue['id']}/checks", json=body, headers=worker), 201)
+    detail = assert_status(await client.get(f"{VENUES}/{venue['id']}", headers=worker), 200).json()
+    assert detail["last_checked_on"] == latest["checked_on"]
+    assert detail["follow_up_on"] == latest["follow_up_on"]
+    assert detail["follow_up_due"] is False
+    assert detail["status"] == "active"  # the hazard was found before the latest check, not after it
+    assert detail["check_count"] == 2
+    assert detail["version"] == 3
+
+
+async def test_evidence_of_a_check_that_is_not_the_venues_is_not_found(client, login, county):
+    worker = await login("jinhu_worker")
+    venue = assert_status(await client.post(VENUES, json=venue_body(), headers=worker), 201).json()
+    other = assert_status(
+        await client.post(VENUES, json=venue_body(name="极速网吧", kind="internet_cafe"), headers=worker), 201
+    ).json()
+    check_body = {"checked_on": local_today().isoformat(), "findings": "现场照片存档"}
+    check = assert_status(
+        await client.post(f"{VENUES}/{other['id']}/checks", json=check_body, headers=worker), 201
+    ).json()
+    evidence = assert_status(
+        await client.post(
+            f"{VENUES}/{other['id']}/checks/{check['id']}/evidence",
+            files={"file": ("现场.png", PNG, "image/png")},
+            headers=worker,
+        ),
+        201,
+    ).json()
+    # The check asked for through another venue, and an evidence id the check does not have.
+    wrong_venue = await client.get(
+        f"{VENUES}/{venue['id']}/checks/{check['id']}/evidence/{evidence['id']}", headers=worker
+    )
+    assert assert_problem(wrong_venue, 404, "not-found")["detail"] == "No such venue check."
+    no_file = await client.get(
+        f"{VENUES}/{other['id']}/checks/{check['id']}/evidence/00000000-0000-0000-0000-000000000000",
+        headers=worker,
+    )
+    assert assert_problem(no_file, 404, "not-found")["detail"] == "No such evidence file."
+
+
+async def test_a_pharmacy_check_is_never_dated_ahead_nor_emptied(client, login, county):
+    worker = await login("jinhu_worker")
+    today = local_today()
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    sale = {
+        "pharmacy_name": "瑞安市仁和药店",
+        "checked_on": today.isoformat(),
+        "buyer_age_band": "adult",
+        "quantity": 1,
+        "prescription_seen": True,
+    }
+    ahead = await client.post(PHARMACY, json={**sale, "checked_on": tomorrow}, headers=worker)
+    assert assert_problem(ahead, 422, "validation")["errors"] == [
+        {"loc": ["body", "checked_on"], "msg": "a check cannot be in the future", "type": "date.future"}
+    ]
+    assert (await client.get(PHARMACY, headers=worker)).json()["total"] == 0
+    check = assert_status(await client.post(PHARMACY, json=sale, headers=worker), 201).json()
+    url = f"{PHARMACY}/{check['id']}"
+    moved_ahead = await client.patch(url, json={"checked_on": tomorrow}, headers=worker)
+    assert assert_problem(moved_ahead, 422, "validation")["errors"][0]["type"] == "date.future"
+    for field in ("pharmacy_name", "checked_on", "prescription_seen", "checked_by_name"):
+        problem = assert_problem(
+            await client.patch(url, json={field: None}, headers=worker), 422, "validation"
+        )
+        assert problem["errors"] == [
+            {"loc": ["body", field], "msg": "this field cannot be emptied", "type": "pharmacy_check.required"}
+        ]
+    kept = assert_status(await client.get(url, headers=worker), 200).json()
+    assert (kept["version"], kept["checked_on"], kept["pharmacy_name"]) == (
+        1,
+        today.isoformat(),
+        "瑞安市仁和药店",
+    )
+
+
+async def test_pharmacy_checks_without_a_minor_buyer_include_those_without_an_age_band(client, login, county):
+    worker = await login("jinhu_worker")
+    day = (local_today() - timedelta(days=1)).isoformat()
+    base = {"pharmacy_name": "瑞安市康宁大药房锦湖店", "checked_on": day, "prescription_seen": True}
+    ids = {}
+    for band in ("14_15", "adult", None):
+        body = {**base, "buyer_age_band": band} if band else base
+        ids[band] = assert_status(await client.post(PHARMACY, json=body, headers=worker), 201).json()["id"]
+    no_minor = await client.get(PHARMACY, params={"minor_buyer": "false"}, headers=worker)
+    assert {item["id"] for item in assert_status(no_minor, 200).json()["items"]} == {ids["adult"], ids[None]}
+    minor = await client.get(PHARMACY, params={"minor_buyer": "true"}, headers=worker)
+    assert [item["id"] for item in minor.json()["items"]] == [ids["14_15"]]

@@ -6,8 +6,10 @@ import io
 from datetime import timedelta
 
 import openpyxl
+import sqlalchemy as sa
 
 from backend.db import local_today
+from backend.work_records.models import WorkRecordFile
 from tests.campaigns.conftest import EXE, PNG
 from tests.conftest import assert_problem, assert_status
 
@@ -384,3 +386,62 @@ async def test_responsibility_letters_signed_down_the_tree(client, login, county
     lines = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
     assert lines[0][:4] == ["年度", "发出单位", "签订单位", "签订日期"]
     assert sorted(line[2] for line in lines[1:]) == ["滨江社区", "锦湖街道"]
+
+
+async def test_marking_a_visit_rectified_dates_it_today_and_unmarking_clears_the_date(client, login, county):
+    county_lead, jinhu = await login("county_lead"), await login("jinhu_lead")
+    visit = assert_status(
+        await client.post(
+            VISITS,
+            json={
+                "kind": "unannounced",
+                "inspected_unit_id": str(county["units"]["锦湖街道"].id),
+                "visited_on": days_ago(10),
+                "findings": "帮教台账更新不及时",
+                "rectify_by": days_ago(-5),
+            },
+            headers=county_lead,
+        ),
+        201,
+    ).json()
+    url = f"{VISITS}/{visit['id']}"
+    marked = assert_status(await client.patch(url, json={"rectified": True}, headers=jinhu), 200).json()
+    assert (marked["rectified"], marked["rectified_on"]) == (True, local_today().isoformat())
+    unmarked = assert_status(await client.patch(url, json={"rectified": False}, headers=jinhu), 200).json()
+    assert (unmarked["rectified"], unmarked["rectified_on"]) == (False, None)
+
+
+async def test_visits_and_letters_filtered_by_a_unit_of_the_subtree(client, login, county):
+    units = county["units"]
+    county_lead = await login("county_lead")
+    for name in ("锦湖街道", "安阳街道"):
+        visit = {"inspected_unit_id": str(units[name].id), "visited_on": days_ago(3), "findings": "无"}
+        assert_status(await client.post(VISITS, json=visit, headers=county_lead), 201)
+        letter = {"year": 2026, "signer_unit_id": str(units[name].id)}
+        assert_status(await client.post(LETTERS, json=letter, headers=county_lead), 201)
+    anyang = {"unit_id": str(units["安阳街道"].id)}
+    visits = assert_status(await client.get(VISITS, params=anyang, headers=county_lead), 200).json()
+    assert [item["inspected_unit"]["name"] for item in visits["items"]] == ["安阳街道"]
+    letters = assert_status(await client.get(LETTERS, params=anyang, headers=county_lead), 200).json()
+    assert [item["signer_unit"]["name"] for item in letters["items"]] == ["安阳街道"]
+    # A unit outside the reader's subtree is no filter but a refusal naming the parameter.
+    outside = await client.get(LETTERS, params=anyang, headers=await login("jinhu_lead"))
+    assert assert_problem(outside, 422, "validation")["errors"][0]["loc"] == ["query", "unit_id"]
+
+
+async def test_a_deleted_record_takes_its_files_with_it(app, client, login, county):
+    worker = await login("jinhu_worker")
+    made = assert_status(await client.post(ACTIVITIES, json=activity(), headers=worker), 201).json()
+    url = f"{ACTIVITIES}/{made['id']}"
+    stored = []
+    for name in ("现场照片.png", "签到表.png"):
+        added = await client.post(f"{url}/files", files={"file": (name, PNG, "image/png")}, headers=worker)
+        stored.append(assert_status(added, 201).json()["id"])
+    no_file = await client.get(f"{url}/files/00000000-0000-0000-0000-000000000000", headers=worker)
+    assert assert_problem(no_file, 404, "not-found")["detail"] == "No such file."
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(WorkRecordFile)) == 2
+    assert_status(await client.delete(url, headers=worker), 204)
+    assert_problem(await client.get(url, headers=worker), 404)
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(WorkRecordFile)) == 0
