@@ -56,3 +56,38 @@ async def test_pupils_attend_schools_that_teach_their_grade_at_the_right_age(app
         age = year - birth_date.year - (1 if (birth_date.month, birth_date.day) > (8, 31) else 0)
         assert age == (PRIMARY + JUNIOR + SENIOR).index(grade) + 6, (grade, birth_date)
     assert {school for _, _, school in pupils} == set(TEACHES)
+
+
+async def test_the_demo_opens_its_casework_once_beside_the_files_of_its_notices(app) -> None:
+    # `make run`'s county: the workers' lists are not empty. The seizure notices seeded first open files of their
+    # own; the demo's sixteen files (eight in each of two townships, each with its lead worker; a minor a notice
+    # brought may be among them) come all the same,
+    # and a second run opens none.
+    from backend.care_files.models import CareFile, CareTrigger
+    from backend.users.models import User
+
+    credentials = DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET)
+    async with app.state.sessionmaker() as session, session.begin():
+        first = await seed_demo_county(session, credentials=credentials, minors=60)
+    async with app.state.sessionmaker() as session, session.begin():
+        second = await seed_demo_county(session, credentials=credentials, minors=60)
+    assert first is not None
+    assert "16 care files opened." in first
+    assert second is not None
+    assert "0 care files opened." in second
+    async with app.state.sessionmaker() as session:
+        by_hand = (
+            await session.execute(
+                sa.select(User.username, sa.func.count())
+                .select_from(CareFile)
+                .join(User, User.id == CareFile.lead_worker_id)
+                .group_by(User.username)
+            )
+        ).all()
+        from_notices = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(CareFile)
+            .where(CareFile.trigger == CareTrigger.seizure_notice)
+        )
+    assert sorted(tuple(row) for row in by_hand) == [("jinhu_worker", 8), ("other_worker", 8)]
+    assert from_notices >= 1

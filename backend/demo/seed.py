@@ -400,7 +400,11 @@ DEMO_CONTACT_AGES = (2, 10, 20, 40, 3, 1, 12, 25)
 async def _seed_care_files(session: AsyncSession, *, per_township: int = 8) -> int:
     """Care files for the first minors of 锦湖街道 and 安阳街道 (by birth date and name, so the same seed gives
     the same files), with timelines that fill every worklist, a closure request and a pending transfer."""
-    if await session.scalar(sa.select(sa.func.count()).select_from(CareFile)):
+    # Once per database: the files this opens by hand. Not "any file": the seizure notices and registrations
+    # seeded before it open files of their own, which made it open none (issue 17's empty worklists).
+    if await session.scalar(
+        sa.select(sa.func.count()).select_from(CareFile).where(CareFile.trigger == CareTrigger.manual)
+    ):
         return 0
     opened = 0
     now = utcnow()

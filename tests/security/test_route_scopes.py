@@ -890,7 +890,7 @@ async def world(database: str) -> AsyncIterator[World]:
     try:
         async with app.state.sessionmaker() as session, session.begin():
             credentials = DemoCredentials(DEMO_PASSWORD, DEMO_CLIENT_SECRET)
-            await seed_demo_county(session, credentials=credentials, minors=40, campaigns=True)
+            await seed_demo_county(session, credentials=credentials, minors=80, campaigns=True)
             client_id, name, unit_name, scopes = EDU_METRICS
             bureau = await session.scalar(sa.select(Unit.id).where(Unit.name == unit_name))
             await clients_service.create_client(
