@@ -31,8 +31,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.visitors import InternalTraversal
 from sqlmodel import col
 
 from backend.care_files.models import (
@@ -53,6 +51,7 @@ from backend.collector import cyclic_gc_paused
 from backend.db import local_midnight_utc, local_today
 from backend.security.principals import in_subtree
 from backend.seizures.models import SeizureNotice
+from backend.stats.days import LocalDay, day_number, day_of, whole_months
 from backend.units.models import Unit, ids_on_path
 
 RATE_CODES: tuple[str, ...] = (
@@ -100,7 +99,6 @@ IDS_BEHIND: dict[str, str] = {
 # Urine tests that were done: a refusal is recorded, but no test was made.
 DONE_URINE_RESULTS = (UrineResult.negative.value, UrineResult.positive.value)
 
-_EPOCH = date(1970, 1, 1)
 _UUID_BYTES = operator.attrgetter("bytes")
 
 
@@ -126,45 +124,6 @@ class RateFigure:
     denominator: int
     value: float | None
     ids: tuple[uuid.UUID, ...] = ()
-
-
-class LocalDay(sa.sql.expression.ColumnElement[int]):
-    """A timestamp's (or a date's) Beijing day as a day number (days since 1970-01-01), so that days can be
-    subtracted and divided into intervals in SQL on both databases."""
-
-    inherit_cache = True
-    # What the statement cache keys on (without it, no statement holding a LocalDay could be cached).
-    _traverse_internals = [  # noqa: RUF012 - SQLAlchemy's own class attribute
-        ("column", InternalTraversal.dp_clauseelement),
-        ("is_date", InternalTraversal.dp_boolean),
-    ]
-    type = sa.Integer()
-
-    def __init__(self, column: Any, *, is_date: bool = False) -> None:
-        self.column = column
-        self.is_date = is_date
-
-
-@compiles(LocalDay, "postgresql")
-def _local_day_postgresql(element: LocalDay, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.column, **kw)
-    if element.is_date:
-        return f"({column} - DATE '1970-01-01')"
-    # Beijing is UTC+8 all year: arithmetic on the epoch, several times faster than AT TIME ZONE over millions
-    # of entries.
-    return f"CAST(floor((EXTRACT(EPOCH FROM {column}) + 28800) / 86400) AS INTEGER)"
-
-
-@compiles(LocalDay, "sqlite")
-def _local_day_sqlite(element: LocalDay, compiler: Any, **kw: Any) -> str:
-    column = compiler.process(element.column, **kw)
-    # Stored as UTC text; Beijing is UTC+8 all year. julianday of 1970-01-01 00:00 is 2440587.5.
-    shifted = f"julianday({column})" if element.is_date else f"julianday({column}, '+8 hours')"
-    return f"CAST({shifted} - 2440587.5 AS INTEGER)"
-
-
-def day_number(day: date) -> int:
-    return (day - _EPOCH).days
 
 
 def ratio(numerator: int, denominator: int) -> float | None:
@@ -260,25 +219,6 @@ def _open_on(as_of: date) -> sa.ColumnElement[bool]:
         CareFile.opened_at < after,
         sa.or_(CareFile.status.in_(OPEN_STATUSES), col(CareFile.closed_at) >= after),
     )
-
-
-def month_number(day: date) -> int:
-    """A calendar month as a number: year × 12 + month − 1."""
-    return day.year * 12 + day.month - 1
-
-
-def whole_months(start: date, end: date) -> list[tuple[int, int, int]]:
-    """The calendar months lying wholly within ``start``–``end`` (both included), as (month number, first day,
-    last day) with days as day numbers."""
-    months: list[tuple[int, int, int]] = []
-    first = start if start.day == 1 else (start.replace(day=1) + timedelta(days=32)).replace(day=1)
-    while True:
-        following = (first + timedelta(days=32)).replace(day=1)
-        last = following - timedelta(days=1)
-        if last > end:
-            return months
-        months.append((month_number(first), day_number(first), day_number(last)))
-        first = following
 
 
 def _first_whole_month(day: Any, months: list[tuple[int, int, int]], part: int) -> Any:
@@ -632,7 +572,7 @@ def _files_behind_by_month(
     closed = sa.and_(CareFile.status == CareFileStatus.closed.value, col(CareFile.closed_at).is_not(None))
     in_months = []
     for _month, first, last in months:
-        first_day, last_day = _EPOCH + timedelta(days=first), _EPOCH + timedelta(days=last)
+        first_day, last_day = day_of(first), day_of(last)
         in_months.append(
             sa.and_(
                 CareFile.opened_at < local_midnight_utc(first_day + timedelta(days=1)),
@@ -664,8 +604,8 @@ def _files_behind_by_month(
         )
     # Only files with a whole month in the period can miss one or fall short: opened by the first day of its
     # last month and not closed before the last day of its first (a bound before the per-month conditions).
-    first_month_last_day = _EPOCH + timedelta(days=months[0][2])
-    last_month_first_day = _EPOCH + timedelta(days=months[-1][1])
+    first_month_last_day = day_of(months[0][2])
+    last_month_first_day = day_of(months[-1][1])
     return statement.where(
         _within(units, Unit.path),
         CareFile.opened_at < local_midnight_utc(last_month_first_day + timedelta(days=1)),

@@ -16,6 +16,7 @@ from backend.security import permissions
 from backend.security.principals import Principal
 from backend.security.roles import Scope
 from backend.stats import rate_report, service, sheets
+from backend.stats.days import month_end
 from backend.stats.rates import Period
 from backend.stats.schemas import Overview, RatesReport, RegionStatisticsReport, SchoolStatisticsReport
 from backend.terms import Term, TermCode
@@ -180,11 +181,6 @@ async def rates_period(  # async: no worker thread (see get_cipher)
                 ["query", "period_to"], "a period covers at most 366 days", "period.too_long"
             )
     return Period(start=start, end=end)
-
-
-def month_end(day: date) -> date:
-    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return following - timedelta(days=1)
 
 
 @router.get(
