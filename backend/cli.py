@@ -60,6 +60,9 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    keep_alive: Annotated[
+        int, typer.Option(help="Seconds an idle keep-alive connection stays open (above the proxy's own)")
+    ] = 75,
 ) -> None:
     """Serve the API, its docs and the web app."""
     import uvicorn
@@ -77,6 +80,9 @@ def serve(
         proxy_headers=True,
         forwarded_allow_ips=get_settings().trusted_proxies,
         server_header=False,
+        # A proxy that keeps idle connections to the workers (nginx: 60 s) must be the one to close them: if
+        # uvicorn closed first (its default is 5 s), a request sent on the closing connection would be lost.
+        timeout_keep_alive=keep_alive,
     )
 
 
