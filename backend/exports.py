@@ -5,6 +5,7 @@ Every export goes through here, so that every cell is made safe in one place: a 
 is written with a leading apostrophe, the form OWASP recommends.
 """
 
+import asyncio
 import csv
 import enum
 import io
@@ -87,28 +88,41 @@ def csv_bytes(sheet: Sheet) -> bytes:
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
+def _add_worksheet(
+    workbook: Workbook,
+    title: str,
+    headers: Sequence[str],
+    preamble: Sequence[str],
+    widths: Sequence[int | None],
+) -> Any:
+    """A write-only worksheet with its preamble lines and bold header row, the panes frozen below the header."""
+    # Sheet names: at most 31 characters, none of []:*?/\ (Excel's rules).
+    worksheet = workbook.create_sheet(
+        title="".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "Sheet"
+    )
+    for index, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
+        default = max(10, min(40, len(str(header)) * 2 + 4))
+        worksheet.column_dimensions[get_column_letter(index)].width = width or default
+    worksheet.freeze_panes = f"A{len(preamble) + 2}"
+    for line in preamble:
+        cell = WriteOnlyCell(worksheet, value=safe_cell(line))
+        cell.font = Font(bold=True)
+        worksheet.append([cell])
+    header_cells = []
+    for header in headers:
+        cell = WriteOnlyCell(worksheet, value=safe_cell(header))
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        header_cells.append(cell)
+    worksheet.append(header_cells)
+    return worksheet
+
+
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     workbook = Workbook(write_only=True)
     for sheet in sheets:
-        # Sheet names: at most 31 characters, none of []:*?/\ (Excel's rules).
-        title = "".join(ch for ch in sheet.title if ch not in "[]:*?/\\")[:31] or "Sheet"
-        worksheet = workbook.create_sheet(title=title)
-        widths = sheet.column_widths or [max(10, min(40, len(str(c)) * 2 + 4)) for c in sheet.columns]
-        for index, width in enumerate(widths, start=1):
-            worksheet.column_dimensions[get_column_letter(index)].width = width
-        header_row = len(sheet.preamble) + 1
-        worksheet.freeze_panes = f"A{header_row + 1}"
-        for line in sheet.preamble:
-            cell = WriteOnlyCell(worksheet, value=safe_cell(line))
-            cell.font = Font(bold=True)
-            worksheet.append([cell])
-        header = []
-        for column in sheet.columns:
-            cell = WriteOnlyCell(worksheet, value=safe_cell(column))
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            header.append(cell)
-        worksheet.append(header)
+        widths = sheet.column_widths or [None] * len(sheet.columns)
+        worksheet = _add_worksheet(workbook, sheet.title, sheet.columns, sheet.preamble, widths)
         for row in sheet.rows:
             worksheet.append([_xlsx_value(value) for value in row])
     buffer = io.BytesIO()
@@ -167,17 +181,20 @@ def content_disposition(filename: str, *, inline: bool = False) -> str:
     return f"{disposition}; filename=\"{_ascii_fallback(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-def file_response(filename_stem: str, export_format: ExportFormat, sheets: Sequence[Sheet]) -> Response:
-    """The sheets as a downloadable CSV (the first sheet) or XLSX (all of them)."""
+async def file_response(filename_stem: str, export_format: ExportFormat, sheets: Sequence[Sheet]) -> Response:
+    """The sheets as a downloadable CSV (the first sheet) or XLSX (all of them).
+
+    The file is built in a worker thread: a spreadsheet of a few thousand rows takes a tenth of a second or more
+    to write, and on the event loop every other request of the process would wait for it."""
     if export_format is ExportFormat.csv:
         return Response(
-            content=csv_bytes(sheets[0]),
+            content=await asyncio.to_thread(csv_bytes, sheets[0]),
             media_type=CSV_MEDIA_TYPE,
             headers={"content-disposition": content_disposition(f"{filename_stem}.csv")},
         )
     if export_format is ExportFormat.xlsx:
         return Response(
-            content=xlsx_bytes(sheets),
+            content=await asyncio.to_thread(xlsx_bytes, sheets),
             media_type=XLSX_MEDIA_TYPE,
             headers={"content-disposition": content_disposition(f"{filename_stem}.xlsx")},
         )
@@ -187,6 +204,9 @@ def file_response(filename_stem: str, export_format: ExportFormat, sheets: Seque
 # --- streamed exports: a working list of any length -----------------------------------------------------------
 
 _CSV_FLUSH_ROWS = 200  # rows per chunk of a streamed CSV
+# Rows written between two turns of the event loop: a page of an export is written in one go otherwise, and
+# the process's other requests would wait for the whole page.
+_ROWS_PER_TURN = 50
 _XLSX_CHUNK = 64 * 1024
 
 
@@ -215,6 +235,8 @@ async def _csv_chunks(
     async for row in rows:
         writer.writerow([_text(column.value(row)) for column in columns])
         pending += 1
+        if pending % _ROWS_PER_TURN == 0:
+            await asyncio.sleep(0)
         if pending >= _CSV_FLUSH_ROWS:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -228,30 +250,20 @@ async def _xlsx_chunks(
     title: str, columns: Sequence[Column[T]], rows: AsyncIterator[T], preamble: Sequence[str]
 ) -> AsyncIterator[bytes]:
     # openpyxl's write-only workbook writes each row to a temporary file as it comes: memory stays flat
-    # however long the list. The finished file is then read back in chunks.
+    # however long the list. The finished file is zipped in a worker thread (it takes long enough to hold up the
+    # process's other requests) and read back in chunks.
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(
-        title="".join(ch for ch in title if ch not in "[]:*?/\\")[:31] or "Sheet"
+    worksheet = _add_worksheet(
+        workbook, title, [column.header for column in columns], preamble, [column.width for column in columns]
     )
-    for index, column in enumerate(columns, start=1):
-        width = column.width or max(10, min(40, len(column.header) * 2 + 4))
-        worksheet.column_dimensions[get_column_letter(index)].width = width
-    worksheet.freeze_panes = f"A{len(preamble) + 2}"
-    for line in preamble:
-        cell = WriteOnlyCell(worksheet, value=safe_cell(line))
-        cell.font = Font(bold=True)
-        worksheet.append([cell])
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(worksheet, value=safe_cell(column.header))
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        header.append(cell)
-    worksheet.append(header)
+    written = 0
     async for row in rows:
         worksheet.append([_xlsx_value(column.value(row)) for column in columns])
+        written += 1
+        if written % _ROWS_PER_TURN == 0:
+            await asyncio.sleep(0)
     with tempfile.TemporaryFile() as spool:
-        workbook.save(spool)
+        await asyncio.to_thread(workbook.save, spool)
         spool.seek(0)
         while chunk := spool.read(_XLSX_CHUNK):
             yield chunk

@@ -14,12 +14,13 @@ waiting a random think time (exponential, mean `--think` seconds) between two st
   and, where the build has it, a dry-run import of a small screening sheet.
 
 Operations the build does not offer (looked up in the app's own OpenAPI document) are left out and named in the
-result. Reported per operation: count, throughput, p50/p99 (client side: queueing included), errors (any
-answer other than the expected one; must be 0); and the API processes' resident memory after the warm-up and at
-the end. Results go to bench/results/load-<processes>.json.
+result. Reported per operation: count, throughput, p50/p99 (client side: queueing included; and the app's own
+time from its Server-Timing header), errors (any answer other than the expected one; must be 0); and the API
+processes' resident memory after the warm-up and at the end. Results go to bench/results/load-<processes>.json (`--name` for another stem, e.g. for a quick look that
+should not replace the recorded run).
 
     .venv/bin/python bench/load.py                          # 10 minutes each with 1 and 2 processes
-    .venv/bin/python bench/load.py --duration 60 --processes 2   # a quick look
+    .venv/bin/python bench/load.py --duration 60 --processes 2 --name quick   # a quick look
 """
 
 import argparse
@@ -56,13 +57,17 @@ WARM_UP_SECONDS = 30
 @dataclass
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # The app's own time per request (its Server-Timing header): what the client waited beyond it was queueing.
+    server: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     recording: bool = False
 
-    def add(self, name: str, seconds: float, problem: str | None) -> None:
+    def add(self, name: str, seconds: float, problem: str | None, server_ms: float | None = None) -> None:
         if not self.recording:
             return
         self.latencies[name].append(seconds * 1000)
+        if server_ms is not None:
+            self.server[name].append(server_ms)
         if problem:
             self.errors[name].append(problem)
 
@@ -132,10 +137,12 @@ class Person:
         except httpx.HTTPError as error:
             self.tally.add(name, time.perf_counter() - started, type(error).__name__)
             return None
+        timing = answer.headers.get("server-timing", "")
         self.tally.add(
             name,
             time.perf_counter() - started,
             None if answer.status_code == expect else str(answer.status_code),
+            float(timing.partition("dur=")[2]) if "dur=" in timing else None,
         )
         return answer if answer.status_code == expect else None
 
@@ -345,12 +352,14 @@ async def _run(base: str, server_pid: int, users: dict[str, int], duration: int,
         rss_end = _rss_kib(server_pid)
     operations = {}
     for name, samples in sorted(tally.latencies.items()):
-        ordered = sorted(samples)
+        server = tally.server.get(name, [])
         operations[name] = {
             "count": len(samples),
             "per_s": round(len(samples) / elapsed, 2),
-            "p50_ms": round(statistics.median(ordered), 1),
-            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1),
+            "p50_ms": _percentile(samples, 0.5),
+            "p99_ms": _percentile(samples, 0.99),
+            "server_p50_ms": _percentile(server, 0.5),
+            "server_p99_ms": _percentile(server, 0.99),
             "errors": len(tally.errors.get(name, [])),
             "error_statuses": sorted(set(tally.errors.get(name, []))),
         }
@@ -367,6 +376,15 @@ async def _run(base: str, server_pid: int, users: dict[str, int], duration: int,
     }
 
 
+def _percentile(samples: list[float], fraction: float) -> float | None:
+    if not samples:
+        return None
+    ordered = sorted(samples)
+    if fraction == 0.5:
+        return round(statistics.median(ordered), 1)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * fraction))], 1)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -379,6 +397,9 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=1.0, help="mean think time between two steps, seconds")
     parser.add_argument("--scale", type=int, default=1, help="multiply the simulated people")
     parser.add_argument("--database", default="qinghu_load")
+    parser.add_argument(
+        "--name", default="load", help="results file stem: bench/results/<name>-<processes>.json"
+    )
     arguments = parser.parse_args()
     users = {
         role: count * arguments.scale
@@ -441,7 +462,7 @@ def main() -> None:
             "cpu_count": os.cpu_count(),
             **result,
         }
-        out = REPO / "bench" / "results" / f"load-{processes}.json"
+        out = REPO / "bench" / "results" / f"{arguments.name}-{processes}.json"
         out.parent.mkdir(exist_ok=True)
         out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
         print(json.dumps(report, indent=2, ensure_ascii=False), flush=True)

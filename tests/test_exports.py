@@ -44,9 +44,9 @@ def test_xlsx_has_preamble_header_and_safe_cells() -> None:
     assert rows[2] == ("'@evil", 5, datetime(2026, 11, 20, 21, 30))
 
 
-def test_file_response_names_the_file_in_utf8() -> None:
-    response = file_response("学校统计", ExportFormat.csv, [Sheet(title="x", columns=["a"], rows=[])])
+async def test_file_response_names_the_file_in_utf8() -> None:
+    response = await file_response("学校统计", ExportFormat.csv, [Sheet(title="x", columns=["a"], rows=[])])
     assert response.media_type.startswith("text/csv")
     assert "filename*=UTF-8''%E5%AD%A6" in response.headers["content-disposition"]
     with pytest.raises(ValueError, match="not a file format"):
-        file_response("x", ExportFormat.json, [])
+        await file_response("x", ExportFormat.json, [])

@@ -177,7 +177,7 @@ async def read_run(
     run = await results.run_read(session, principal=principal, loaded=loaded)
     if format is ExportFormat.json:
         return run
-    return file_response(f"考核结果-{run.scheme_name}-{run.cut_off:%Y%m%d}", format, _sheets(run))
+    return await file_response(f"考核结果-{run.scheme_name}-{run.cut_off:%Y%m%d}", format, _sheets(run))
 
 
 @runs_router.put(

@@ -253,7 +253,9 @@ async def read_progress(
     if format is ExportFormat.json:
         return table
     await progress.record_export(session, principal=principal, campaign=campaign)
-    return file_response(f"{campaign.title}-进展统计表", format, [progress.progress_sheet(table, campaign)])
+    return await file_response(
+        f"{campaign.title}-进展统计表", format, [progress.progress_sheet(table, campaign)]
+    )
 
 
 # --- task reports ------------------------------------------------------------------------------------------

@@ -118,7 +118,7 @@ async def read_daily_report(
         object_id=f"{unit.id.hex[:8]}:{day.isoformat()}",
         fields=[format.value],
     )
-    return file_response(f"查获通知日报-{unit.name}-{day.isoformat()}", format, [report.sheet(daily)])
+    return await file_response(f"查获通知日报-{unit.name}-{day.isoformat()}", format, [report.sheet(daily)])
 
 
 @router.get(

@@ -82,7 +82,7 @@ async def _answer(
         object_id=query.term.code,
         fields=[query.format.value],
     )
-    return file_response(f"{file_stem}-{query.term.code}", query.format, to_sheets(report))
+    return await file_response(f"{file_stem}-{query.term.code}", query.format, to_sheets(report))
 
 
 @router.get(
@@ -215,6 +215,6 @@ async def rates(
         object_id=f"{period.start.isoformat()}..{period.end.isoformat()}",
         fields=[format.value],
     )
-    return file_response(
+    return await file_response(
         f"工作指标-{period.start.isoformat()}-{period.end.isoformat()}", format, sheets.rate_sheets(report)
     )
