@@ -121,7 +121,7 @@ def _add_worksheet(
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     workbook = Workbook(write_only=True)
     for sheet in sheets:
-        widths = sheet.column_widths or [None] * len(sheet.columns)
+        widths: Sequence[int | None] = sheet.column_widths or [None] * len(sheet.columns)
         worksheet = _add_worksheet(workbook, sheet.title, sheet.columns, sheet.preamble, widths)
         for row in sheet.rows:
             worksheet.append([_xlsx_value(value) for value in row])
